@@ -1,0 +1,121 @@
+package finhealth
+
+import (
+	"context"
+	"time"
+)
+
+// Questionnaire is one immutable version of a questionnaire. A change in wording,
+// options or points is a new Version, so that every stored assessment can be
+// re-explained against exactly what its author answered.
+type Questionnaire struct {
+	ID         string     `json:"id"`
+	Version    int        `json:"version"`
+	Title      string     `json:"title"`
+	Categories []Category `json:"categories"`
+	Questions  []Question `json:"questions"`
+}
+
+// Category is a pillar of the questionnaire (liquidity, profitability, ...).
+type Category struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Question is a single-choice question in one category.
+type Question struct {
+	ID       string   `json:"id"`
+	Category string   `json:"category"`
+	Text     string   `json:"text"`
+	Help     string   `json:"help,omitempty"`
+	Options  []Option `json:"options"`
+}
+
+// Option is one answer. Points (0-100) are deliberately uneven between options and not
+// shown with the question, so the questionnaire does not steer answers.
+type Option struct {
+	Value  string `json:"value"`
+	Label  string `json:"label"`
+	Points int    `json:"-"`
+}
+
+// Tiers of a 0-100 score.
+const (
+	TierHealthy    = "healthy"    // >= 80
+	TierCoping     = "coping"     // 40-79
+	TierVulnerable = "vulnerable" // < 40
+)
+
+// Answer is one answered question. Points is filled in by scoring.
+type Answer struct {
+	QuestionID string `json:"question_id"`
+	Value      string `json:"value"`
+	Points     int    `json:"points"`
+}
+
+// CategoryScore is a pillar's score: the mean of its answered items' points.
+type CategoryScore struct {
+	Category string  `json:"category"`
+	Label    string  `json:"label"`
+	Score    float64 `json:"score"`
+}
+
+// Recommendation is a concrete next step tied to a weak category.
+type Recommendation struct {
+	Category string `json:"category"`
+	Priority int    `json:"priority"` // 1 is most urgent
+	Title    string `json:"title"`
+	Detail   string `json:"detail"`
+}
+
+// Assessment is a scored submission of a questionnaire for an organization.
+type Assessment struct {
+	ID                   string           `json:"id"`
+	OrganizationID       string           `json:"organization_id"`
+	UserID               string           `json:"user_id"`
+	QuestionnaireID      string           `json:"questionnaire_id"`
+	QuestionnaireVersion int              `json:"questionnaire_version"`
+	AlgorithmVersion     string           `json:"algorithm_version"`
+	Score                float64          `json:"score"`
+	Tier                 string           `json:"tier"`
+	Categories           []CategoryScore  `json:"categories"`
+	Recommendations      []Recommendation `json:"recommendations"`
+	Answers              []Answer         `json:"answers"`
+	CreatedAt            time.Time        `json:"created_at"`
+}
+
+// AssessmentService persists questionnaires and assessments.
+type AssessmentService interface {
+	// EnsureQuestionnaire stores a questionnaire version if it is not stored yet. A
+	// stored version whose content differs is ECONFLICT: versions are immutable.
+	EnsureQuestionnaire(ctx context.Context, q *Questionnaire) error
+	// CreateAssessment stores a scored assessment (ID and CreatedAt are set by the
+	// store) and audits it, in one transaction.
+	CreateAssessment(ctx context.Context, a *Assessment) (*Assessment, error)
+	// Assessment returns one assessment of the organization; ENOTFOUND otherwise.
+	Assessment(ctx context.Context, orgID, id string) (*Assessment, error)
+	// LatestAssessment returns the organization's newest assessment; ENOTFOUND if none.
+	LatestAssessment(ctx context.Context, orgID string) (*Assessment, error)
+	// ListAssessments returns assessments newest first, and the cursor of the next
+	// page ("" when there is none).
+	ListAssessments(ctx context.Context, orgID, cursor string, limit int) ([]*Assessment, string, error)
+}
+
+// Store is everything the application persists. The store package implements it
+// over database/sql for SQLite and PostgreSQL.
+type Store interface {
+	UserService
+	OrganizationService
+	TokenService
+	AuditService
+	AssessmentService
+	// Ping reports whether the database answers and its schema is current.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Pagination bounds shared by every list.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)

@@ -1,0 +1,85 @@
+package finhealth
+
+import (
+	"context"
+	"time"
+)
+
+// Organization is a business assessed by finhealth. Every tenant row belongs to one.
+type Organization struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Industry    string    `json:"industry"`
+	CompanySize string    `json:"company_size"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// NewOrganization carries the fields set when an organization is created.
+type NewOrganization struct {
+	Name        string
+	Industry    string
+	CompanySize string
+}
+
+// OrganizationUpdate changes only the fields that are non-nil.
+type OrganizationUpdate struct {
+	Name        *string
+	Industry    *string
+	CompanySize *string
+}
+
+// Membership links a user to an organization with a role. UserEmail, UserName and
+// OrganizationName are filled in by listings for display.
+type Membership struct {
+	OrganizationID   string    `json:"organization_id"`
+	OrganizationName string    `json:"organization_name,omitempty"`
+	UserID           string    `json:"user_id"`
+	UserEmail        string    `json:"email,omitempty"`
+	UserName         string    `json:"name,omitempty"`
+	Role             OrgRole   `json:"role"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+// Invitation asks the holder of an email address to join an organization with a role.
+// Only a hash of its token is stored; the token itself travels in the invitation link.
+type Invitation struct {
+	ID             string     `json:"id"`
+	OrganizationID string     `json:"organization_id"`
+	Email          string     `json:"email"`
+	Role           OrgRole    `json:"role"`
+	InvitedBy      string     `json:"invited_by"`
+	TokenHash      string     `json:"-"`
+	ExpiresAt      time.Time  `json:"expires_at"`
+	AcceptedAt     *time.Time `json:"accepted_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// OrganizationService persists organizations, memberships and invitations. Every
+// mutation is audited with the actor from the context, in the same transaction.
+type OrganizationService interface {
+	Organization(ctx context.Context, orgID string) (*Organization, error)
+	UpdateOrganization(ctx context.Context, orgID string, upd OrganizationUpdate) (*Organization, error)
+
+	// Membership returns the user's membership in the organization, ENOTFOUND if none.
+	Membership(ctx context.Context, orgID, userID string) (*Membership, error)
+	// MembershipsForUser lists the user's memberships with organization names, oldest first.
+	MembershipsForUser(ctx context.Context, userID string) ([]*Membership, error)
+	// Members lists an organization's members with their emails and names, oldest first.
+	Members(ctx context.Context, orgID string) ([]*Membership, error)
+	// ChangeMemberRole fails with ECONFLICT when it would leave no owner.
+	ChangeMemberRole(ctx context.Context, orgID, userID string, role OrgRole) (*Membership, error)
+	// RemoveMember fails with ECONFLICT when it would leave no owner.
+	RemoveMember(ctx context.Context, orgID, userID string) error
+
+	// CreateInvitation stores a pending invitation. Inviting an existing member is
+	// ECONFLICT; a newer invitation for the same email replaces a pending one.
+	CreateInvitation(ctx context.Context, inv Invitation) (*Invitation, error)
+	// Invitations lists the organization's pending (unaccepted, unexpired) invitations.
+	Invitations(ctx context.Context, orgID string) ([]*Invitation, error)
+	// AcceptInvitation adds the user as a member. The token hash must match a pending,
+	// unexpired invitation addressed to the user's email (ENOTFOUND otherwise, so that
+	// tokens cannot be probed); an existing member is ECONFLICT. It sets the user's
+	// default organization when they have none.
+	AcceptInvitation(ctx context.Context, tokenHash, userID string) (*Membership, error)
+}
