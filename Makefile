@@ -1,0 +1,47 @@
+# The targets a developer needs; README.md explains each.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: run test build lint bench bench-go bench-load fuzz clean
+
+## run: serve the app on :5000 with the embedded SQLite database (./data/finhealth.db)
+run:
+	$(GO) run ./cmd/finhealth serve
+
+## test: the whole suite on SQLite and on a throwaway PostgreSQL cluster
+test:
+	./scripts/test.sh
+
+## build: a static binary in bin/finhealth (the Dockerfile runs this same command)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/finhealth ./cmd/finhealth
+
+## lint: formatting, go vet and staticcheck
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## bench: Go benchmarks, then the HTTP load script against a running server on PostgreSQL
+bench: bench-go bench-load
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-load:
+	./scripts/loadtest.sh
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzScore -fuzztime $(FUZZTIME) ./scoring/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against SQLite and, when PostgreSQL's server binaries are
+# installed, against a throwaway cluster that this script starts and always stops.
+# Under CI=true a missing PostgreSQL is a failure, never a silent skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/pg.sh
+
+rc=0
+if [ -n "${FINHEALTH_TEST_POSTGRES_URL:-}" ]; then
+  echo "test: using the PostgreSQL at FINHEALTH_TEST_POSTGRES_URL"
+else
+  start_throwaway_pg || rc=$?
+fi
+if [ "$rc" = 2 ]; then
+  echo "test: PostgreSQL is installed but the throwaway cluster did not start" >&2
+  exit 1
+elif [ -n "${PG_URL:-}" ]; then
+  export FINHEALTH_TEST_POSTGRES_URL="$PG_URL"
+elif [ -n "${FINHEALTH_TEST_POSTGRES_URL:-}" ]; then
+  :
+elif [ "${CI:-}" = "true" ]; then
+  echo "test: PostgreSQL server binaries not found, and CI=true forbids skipping the PostgreSQL suite" >&2
+  exit 1
+else
+  echo "test: PostgreSQL not found; running against SQLite only (install postgresql to test both)"
+fi
+
+# shellcheck disable=SC2086
+"${GO:-go}" test -count=1 ${GOTESTFLAGS:-} ./...
