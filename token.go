@@ -24,7 +24,7 @@ type TokenService interface {
 	// RotateRefreshToken spends the token whose hash is oldHash and stores next in the
 	// same family, in one transaction, returning the token's user. An unknown,
 	// expired or revoked token is EUNAUTHORIZED. A token already spent is reuse: the
-	// family is revoked, a "token.family_revoked" audit entry written, and
+	// family is revoked, a "auth.token_family_revoked" audit entry written, and
 	// EUNAUTHORIZED returned.
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken) (*User, error)
 	// RevokeRefreshFamily revokes the family of the token with this hash (logout).

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"finhealth"
+)
+
+// queryer is what *sql.DB and *sql.Tx have in common.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// handle runs portable SQL on the pool or inside a transaction. It is the one place
+// where queries are rebound and arguments converted for the database at hand, so
+// that methods are written once with "?" placeholders and plain Go values.
+type handle struct {
+	q  queryer
+	pg bool
+}
+
+func (h handle) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return h.q.ExecContext(ctx, h.rebind(query), h.args(args)...)
+}
+
+func (h handle) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return h.q.QueryContext(ctx, h.rebind(query), h.args(args)...)
+}
+
+func (h handle) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return h.q.QueryRowContext(ctx, h.rebind(query), h.args(args)...)
+}
+
+// forUpdate locks the rows a guard reads, on PostgreSQL, so that two transactions
+// cannot both see the invariant hold and both break it (two owners demoting each other
+// at once). SQLite needs no row locks: every transaction begins IMMEDIATE, so writers
+// are already serialized, and SQLite has no FOR UPDATE.
+func (h handle) forUpdate(query string) string {
+	if h.pg {
+		return query + " FOR UPDATE"
+	}
+	return query
+}
+
+// execOne runs a statement that must change exactly one row and reports whether it
+// did, for conditional updates whose losers must not proceed.
+func (h handle) execOne(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := h.exec(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
+
+var rebound sync.Map // query with ? -> query with $n
+
+// rebind turns "?" placeholders into PostgreSQL's "$1, $2, ...". Question marks
+// inside quoted literals and identifiers are left alone. The queries are constants, so
+// the result is cached.
+func (h handle) rebind(query string) string {
+	if !h.pg {
+		return query
+	}
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	q := b.String()
+	rebound.Store(query, q)
+	return q
+}
+
+// timeLayout is how SQLite stores timestamps: fixed-width UTC text, so that
+// comparing and ordering the text compares and orders the instants. (RFC 3339 with
+// trailing zeros trimmed would not: "...:05Z" sorts after "...:05.1Z".)
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// dbTime normalizes a time to what the databases can hold: UTC, microseconds
+// (PostgreSQL's precision), no monotonic reading. Values written and read back are
+// then identical on both databases.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func now() time.Time { return dbTime(time.Now()) }
+
+// args converts times for the database: normalized time.Time for PostgreSQL's
+// timestamptz, timeLayout text for SQLite. *time.Time carries nullable timestamps.
+func (h handle) args(args []any) []any {
+	out, copied := args, false
+	for i, a := range args {
+		var v any
+		switch a := a.(type) {
+		case time.Time:
+			v = h.timeArg(a)
+		case *time.Time:
+			if a == nil {
+				v = nil
+			} else {
+				v = h.timeArg(*a)
+			}
+		default:
+			continue
+		}
+		if !copied {
+			out, copied = append([]any(nil), args...), true
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func (h handle) timeArg(t time.Time) any {
+	if h.pg {
+		return dbTime(t)
+	}
+	return dbTime(t).Format(timeLayout)
+}
+
+// scanTime scans a timestamp from either database: time.Time from PostgreSQL, text
+// from SQLite.
+type scanTime struct{ t *time.Time }
+
+func (s scanTime) Scan(v any) error {
+	t, err := parseDBTime(v)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return fmt.Errorf("store: NULL in a NOT NULL timestamp")
+	}
+	*s.t = *t
+	return nil
+}
+
+// scanNullTime scans a nullable timestamp into a *time.Time, nil for NULL.
+type scanNullTime struct{ t **time.Time }
+
+func (s scanNullTime) Scan(v any) error {
+	t, err := parseDBTime(v)
+	if err != nil {
+		return err
+	}
+	*s.t = t
+	return nil
+}
+
+func parseDBTime(v any) (*time.Time, error) {
+	var t time.Time
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case time.Time:
+		t = dbTime(v)
+	case string:
+		p, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, fmt.Errorf("store: timestamp %q: %w", v, err)
+		}
+		t = dbTime(p)
+	case []byte:
+		return parseDBTime(string(v))
+	default:
+		return nil, fmt.Errorf("store: cannot scan %T into a timestamp", v)
+	}
+	return &t, nil
+}
+
+// nullString stores "" as NULL, for optional columns such as the audit log's actor.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullableString scans a nullable text column as "" for NULL.
+type nullableString string
+
+func (s *nullableString) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = nullableString(v)
+	case []byte:
+		*s = nullableString(v)
+	default:
+		return fmt.Errorf("store: cannot scan %T into a string", v)
+	}
+	return nil
+}
+
+// withTx runs fn in a transaction, committing when fn returns nil and rolling back
+// otherwise, so that a mutation and its audit entry are written together or not at
+// all.
+func (db *DB) withTx(ctx context.Context, fn func(h handle) error) (err error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(handle{q: tx, pg: db.h.pg}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// newID returns a UUIDv7: time-ordered, so ordering by id is creation order and
+// keyset pagination needs no separate timestamp column.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// pageLimit applies the shared pagination bounds.
+func pageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return finhealth.DefaultPageSize
+	case limit > finhealth.MaxPageSize:
+		return finhealth.MaxPageSize
+	}
+	return limit
+}
+
+// encodeCursor makes the opaque cursor that follows the row with this id. It is
+// opaque so that clients do not build cursors and the encoding can change.
+func encodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(id))
+}
+
+// decodeCursor returns the id a cursor points after, "" for no cursor.
+func decodeCursor(cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		if id, err := uuid.Parse(string(b)); err == nil {
+			return id.String(), nil
+		}
+	}
+	return "", finhealth.InvalidFields("The cursor is not valid.", map[string]string{"cursor": "malformed cursor"})
+}
+
+// likePattern matches s anywhere in a lower-cased column, with LIKE's wildcards in s
+// escaped (the queries declare ESCAPE '\').
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+// rowScanner is what *sql.Row and *sql.Rows have in common.
+type rowScanner interface {
+	Scan(dest ...any) error
+}

@@ -1,0 +1,148 @@
+// Package store persists finhealth's domain in a SQL database. It exists so that the
+// rest of the application sees only the finhealth.Store interface while one
+// implementation serves both supported databases: PostgreSQL in production and an
+// embedded SQLite file for zero-setup development. Queries are written once in
+// portable SQL; the few places where the databases differ are kept side by side in the
+// method that needs them, so a reader sees both versions at once.
+//
+// Every mutation and its audit entry are written in one transaction, and driver errors
+// are translated by error code into *finhealth.Error values the HTTP edge can show.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"finhealth"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Dialect names returned by (*DB).Dialect.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// DB is a finhealth.Store over one database/sql pool.
+type DB struct {
+	sql     *sql.DB
+	dialect string
+	h       handle // the pool itself, for reads outside a transaction
+}
+
+var _ finhealth.Store = (*DB)(nil)
+
+// sqlitePragmas are set through the DSN rather than with one-off PRAGMA statements
+// because database/sql opens connections lazily: only DSN parameters reach every
+// pooled connection. _txlock=immediate makes every transaction take the write lock
+// at BEGIN; with deferred transactions a read-then-write transaction can fail with
+// SQLITE_BUSY at its first write without waiting for busy_timeout.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// maxOpenConns bounds each pool. Queries are short index lookups, so a few dozen
+// connections serve thousands of requests per second.
+const maxOpenConns = 20
+
+// Open connects to the database named by dsn and checks that it answers. A dsn
+// starting with postgres:// or postgresql:// is a PostgreSQL URL; anything else is a
+// SQLite file path, optionally prefixed with "sqlite:" or written as a "file:" URI.
+// The SQLite file's directory is created if needed. Open does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		driver, dialect, source string
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		driver, dialect, source = "pgx", DialectPostgres, dsn
+	default:
+		var err error
+		source, err = sqliteSource(dsn)
+		if err != nil {
+			return nil, err
+		}
+		driver, dialect = "sqlite", DialectSQLite
+	}
+	pool, err := sql.Open(driver, source)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	// database/sql keeps only two idle connections by default, so under load every
+	// other query would open a connection (a PostgreSQL backend fork) and close it
+	// again. Keep the whole pool warm instead; the bound stays well under
+	// PostgreSQL's default max_connections of 100 with several instances running.
+	// Callers needing other sizes can set them on SQL().
+	pool.SetMaxOpenConns(maxOpenConns)
+	pool.SetMaxIdleConns(maxOpenConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if dialect == DialectSQLite && isSQLiteMemory(source) {
+		// Every connection to ":memory:" is a separate empty database.
+		pool.SetMaxOpenConns(1)
+	}
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
+	}
+	db := &DB{sql: pool, dialect: dialect}
+	db.h = handle{q: pool, pg: dialect == DialectPostgres}
+	return db, nil
+}
+
+// sqliteSource turns a path or file: URI into a modernc.org/sqlite DSN carrying the
+// pragmas, creating the file's directory.
+func sqliteSource(dsn string) (string, error) {
+	dsn = strings.TrimPrefix(dsn, "sqlite:")
+	if dsn == "" {
+		return "", errors.New("store: empty SQLite path")
+	}
+	path, query, _ := strings.Cut(dsn, "?")
+	path = strings.TrimPrefix(path, "file:")
+	if path != "" && path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return "", fmt.Errorf("store: create database directory: %w", err)
+		}
+	}
+	if query != "" {
+		return dsn + "&" + sqlitePragmas, nil
+	}
+	return dsn + "?" + sqlitePragmas, nil
+}
+
+func isSQLiteMemory(source string) bool {
+	return strings.HasPrefix(source, ":memory:") || strings.Contains(source, "mode=memory") ||
+		strings.HasPrefix(source, "file::memory:")
+}
+
+// Dialect reports which database the DB talks to: "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.dialect }
+
+// SQL returns the underlying pool, for tools (backup, tests) that need raw access.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping reports EUNAVAILABLE when the database does not answer or its schema is
+// behind the migrations this binary carries, so that a readiness probe keeps traffic
+// away from an instance that would fail on missing tables.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The database is unavailable."), err)
+	}
+	current, latest, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The database is unavailable."), err)
+	}
+	if current < latest {
+		return fmt.Errorf("%w: schema version %d, want %d",
+			finhealth.Errorf(finhealth.EUNAVAILABLE, "The database schema is not up to date."), current, latest)
+	}
+	return nil
+}
