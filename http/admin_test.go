@@ -1,0 +1,103 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+func TestAdmin(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		admin := a.createUser("Root", finhealth.RoleAdmin)
+		tm := newTeam(a)
+
+		t.Run("users are listed and searched", func(t *testing.T) {
+			var p page[finhealth.User]
+			a.Get("/api/v1/admin/users?limit=2", admin.Token).Expect(t, http.StatusOK).Decode(t, &p)
+			if len(p.Items) != 2 || p.NextCursor == nil {
+				t.Fatalf("page %+v", p)
+			}
+			var rest page[finhealth.User]
+			a.Get("/api/v1/admin/users?limit=100&cursor="+url.QueryEscape(*p.NextCursor), admin.Token).Expect(t, http.StatusOK).Decode(t, &rest)
+			if len(rest.Items) != 3 || rest.NextCursor != nil {
+				t.Errorf("rest %+v", rest)
+			}
+			var found page[finhealth.User]
+			a.Get("/api/v1/admin/users?q=VERA", admin.Token).Expect(t, http.StatusOK).Decode(t, &found)
+			if len(found.Items) != 1 || found.Items[0].ID != tm.viewer.ID {
+				t.Errorf("search %+v", found)
+			}
+			a.Get("/api/v1/admin/users?limit=500", admin.Token).Expect(t, http.StatusUnprocessableEntity)
+			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+			a.Get("/api/v1/admin/users", "").Expect(t, http.StatusUnauthorized)
+		})
+
+		t.Run("role changes take effect on the next request", func(t *testing.T) {
+			var u finhealth.User
+			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "admin"}).Expect(t, http.StatusOK).Decode(t, &u)
+			if u.Role != finhealth.RoleAdmin {
+				t.Errorf("user %+v", u)
+			}
+			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusOK)
+			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusOK)
+			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+
+			if f := a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "root"}).
+				Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["role"] == "" {
+				t.Errorf("fields %v", f)
+			}
+			a.Patch("/api/v1/admin/users/01900000-0000-7000-8000-000000000000", admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusNotFound)
+			a.Patch("/api/v1/admin/users/nope", admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusNotFound)
+			// The last active admin cannot be demoted.
+			a.Patch("/api/v1/admin/users/"+admin.ID, admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusConflict)
+		})
+
+		t.Run("deactivate", func(t *testing.T) {
+			var u finhealth.User
+			a.Post("/api/v1/admin/users/"+tm.outsider.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK).Decode(t, &u)
+			if u.Active {
+				t.Errorf("still active: %+v", u)
+			}
+			a.Get("/api/v1/me", tm.outsider.Token).Expect(t, http.StatusUnauthorized)
+			a.Post("/api/v1/admin/users/"+tm.viewer.ID+"/deactivate", tm.owner.Token, nil).Expect(t, http.StatusForbidden)
+			a.Post("/api/v1/admin/users/01900000-0000-7000-8000-000000000000/deactivate", admin.Token, nil).Expect(t, http.StatusNotFound)
+			a.Post("/api/v1/admin/users/"+admin.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusConflict)
+		})
+
+		t.Run("audit log", func(t *testing.T) {
+			var all page[finhealth.AuditEntry]
+			a.Get("/api/v1/admin/audit-log?limit=100", admin.Token).Expect(t, http.StatusOK).Decode(t, &all)
+			if len(all.Items) == 0 {
+				t.Fatal("empty audit log")
+			}
+			var deact page[finhealth.AuditEntry]
+			a.Get("/api/v1/admin/audit-log?action=user.deactivated", admin.Token).Expect(t, http.StatusOK).Decode(t, &deact)
+			if len(deact.Items) != 1 || deact.Items[0].TargetID != tm.outsider.ID || deact.Items[0].ActorID != admin.ID {
+				t.Errorf("deactivations %+v", deact.Items)
+			}
+			var org page[finhealth.AuditEntry]
+			a.Get("/api/v1/admin/audit-log?organization_id="+tm.org, admin.Token).Expect(t, http.StatusOK).Decode(t, &org)
+			for _, e := range org.Items {
+				if e.OrganizationID != tm.org {
+					t.Errorf("entry of another organization %+v", e)
+				}
+			}
+			if len(org.Items) == 0 {
+				t.Error("no entries for the organization")
+			}
+			if f := a.Get("/api/v1/admin/audit-log?organization_id=xyz", admin.Token).Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["organization_id"] == "" {
+				t.Errorf("fields %v", f)
+			}
+			a.Get("/api/v1/admin/audit-log", tm.owner.Token).Expect(t, http.StatusForbidden)
+		})
+
+		t.Run("admins see no business data", func(t *testing.T) {
+			a.Get("/api/v1/organizations/"+tm.org, admin.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/organizations/"+tm.org+"/assessments", admin.Token).Expect(t, http.StatusNotFound)
+		})
+	})
+}

@@ -1,0 +1,256 @@
+package http
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"finhealth"
+)
+
+// registered is the body of a successful registration.
+type registered struct {
+	ID             string         `json:"id"`
+	Email          string         `json:"email"`
+	Name           string         `json:"name"`
+	Role           finhealth.Role `json:"role"`
+	OrganizationID string         `json:"organization_id"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeRegisterRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	hash, err := hashPassword(req.Password, s.cfg.Argon2)
+	if err != nil {
+		return err
+	}
+	// Every signup is a plain user: admins are made only by create-admin or by
+	// another admin, never by a request body.
+	u, o, err := s.st.Register(r.Context(),
+		finhealth.NewUser{Email: req.Email, Name: req.Name, PasswordHash: hash, Role: finhealth.RoleUser},
+		finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize})
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
+	return nil
+}
+
+// login answers every credential failure (unknown email, wrong password,
+// deactivated account) with the same body after the same argon2 work, so that
+// neither the response nor its timing tells which accounts exist.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeLoginRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	now := s.now()
+	ip := stateFrom(ctx).ip
+	if ok, wait := s.loginIP.allow(ip, now); !ok {
+		return rateLimited(w, wait)
+	}
+	if ok, wait := s.loginAccount.check(req.Email, now); !ok {
+		return rateLimited(w, wait)
+	}
+
+	u, err := s.st.UserByEmail(ctx, req.Email)
+	switch finhealth.ErrorCode(err) {
+	case "":
+	case finhealth.ENOTFOUND:
+		u = nil
+	default:
+		return err
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	match, err := verifyPassword(hash, req.Password)
+	if err != nil && u != nil {
+		// The account cannot log in until an admin resets it; say so in the log only.
+		s.log.LogAttrs(ctx, slog.LevelError, "stored password hash is malformed",
+			slog.String("request_id", stateFrom(ctx).requestID), slog.String("user_id", u.ID))
+	}
+	if u == nil || !match || !u.Active {
+		s.loginAccount.allow(req.Email, now)
+		reason := "unknown_email"
+		entry := finhealth.AuditEntry{Action: finhealth.AuditLoginFailed, ActorEmail: req.Email}
+		if u != nil {
+			reason = "wrong_password"
+			if match {
+				reason = "deactivated"
+			}
+			entry.TargetType, entry.TargetID = "user", u.ID
+		}
+		entry.Details = map[string]string{"reason": reason}
+		if err := s.st.Record(ctx, entry); err != nil {
+			return err
+		}
+		return errBadLogin
+	}
+	s.loginAccount.reset(req.Email)
+
+	ctx = finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID, Email: u.Email, IP: ip, RequestID: stateFrom(ctx).requestID})
+	stateFrom(ctx).userID = u.ID
+	refresh, hashHex, err := newOpaqueToken()
+	if err != nil {
+		return err
+	}
+	family, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	if err := s.st.CreateRefreshToken(ctx, finhealth.RefreshToken{
+		ID: id.String(), UserID: u.ID, FamilyID: family.String(), TokenHash: hashHex,
+		ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
+	}); err != nil {
+		return err
+	}
+	pair, err := s.accessPair(u, refresh)
+	if err != nil {
+		return err
+	}
+	if err := s.st.Record(ctx, finhealth.AuditEntry{Action: finhealth.AuditLoginSucceeded, TargetType: "user", TargetID: u.ID}); err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, pair)
+	return nil
+}
+
+func rateLimited(w http.ResponseWriter, wait time.Duration) error {
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+	return finhealth.Errorf(finhealth.ERATELIMITED, "Too many login attempts; try again later.")
+}
+
+// refresh spends a refresh token for a new pair. The store detects reuse of a spent
+// token and revokes the whole family.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if !plausibleOpaqueToken(req.RefreshToken) {
+		return errBadRefresh
+	}
+	next, nextHash, err := newOpaqueToken()
+	if err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	u, err := s.st.RotateRefreshToken(r.Context(), hashToken(req.RefreshToken), finhealth.RefreshToken{
+		ID: id.String(), TokenHash: nextHash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
+	})
+	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return errBadRefresh
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Active {
+		// Deactivation revokes tokens, but a rotation racing it must not outlive it.
+		if err := s.st.RevokeRefreshFamily(r.Context(), nextHash); err != nil {
+			return err
+		}
+		return errBadRefresh
+	}
+	stateFrom(r.Context()).userID = u.ID
+	pair, err := s.accessPair(u, next)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, pair)
+	return nil
+}
+
+// logout revokes the refresh token's family. It needs no access token: the refresh
+// token is the credential being given up, and an expired access token must not
+// stop anyone from logging out.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if plausibleOpaqueToken(req.RefreshToken) {
+		if err := s.st.RevokeRefreshFamily(r.Context(), hashToken(req.RefreshToken)); err != nil {
+			return err
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// me is the caller's account and memberships.
+type me struct {
+	*finhealth.User
+	Memberships []*finhealth.Membership `json:"memberships"`
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, c *call) error {
+	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []*finhealth.Membership{}
+	}
+	s.writeJSON(w, r, http.StatusOK, me{User: c.user, Memberships: ms})
+	return nil
+}
+
+// opaqueTokenLen is the base64url length of 32 random bytes.
+const opaqueTokenLen = 43
+
+// newOpaqueToken returns a random token for a client (refresh or invitation) and
+// the SHA-256 hex hash that is all the database keeps of it.
+func newOpaqueToken() (token, hash string, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b[:])
+	return token, hashToken(token), nil
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// plausibleOpaqueToken filters garbage before it costs a database round trip.
+func plausibleOpaqueToken(t string) bool {
+	if len(t) != opaqueTokenLen {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(t)
+	return err == nil
+}

@@ -1,0 +1,293 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+func TestRegister(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+
+		t.Run("created as a plain user with an owned organization", func(t *testing.T) {
+			email := uniqueEmail("reg")
+			res := a.Post("/api/v1/auth/register", "", map[string]string{
+				"email": "  " + strings.ToUpper(email) + " ", "password": testPassword, "name": " Ada ",
+			}).Expect(t, http.StatusCreated)
+			var reg registered
+			res.Decode(t, &reg)
+			if reg.Email != email || reg.Name != "Ada" || reg.Role != finhealth.RoleUser || reg.OrganizationID == "" {
+				t.Fatalf("registered = %+v", reg)
+			}
+			tok := a.login(email, testPassword)
+			var o finhealth.Organization
+			a.Get("/api/v1/organizations/"+reg.OrganizationID, tok).Expect(t, http.StatusOK).Decode(t, &o)
+			if o.Name != "Ada's business" {
+				t.Errorf("default organization name %q", o.Name)
+			}
+			m, err := db.Membership(context.Background(), reg.OrganizationID, reg.ID)
+			if err != nil || m.Role != finhealth.OrgRoleOwner {
+				t.Errorf("membership %+v, %v", m, err)
+			}
+		})
+
+		t.Run("optional organization fields", func(t *testing.T) {
+			res := a.Post("/api/v1/auth/register", "", map[string]string{
+				"email": uniqueEmail("org"), "password": testPassword, "name": "Bo",
+				"organization_name": "Bo's Bakery", "industry": "food", "company_size": "1-10",
+			}).Expect(t, http.StatusCreated)
+			var reg registered
+			res.Decode(t, &reg)
+			o, err := db.Organization(context.Background(), reg.OrganizationID)
+			if err != nil || o.Name != "Bo's Bakery" || o.Industry != "food" || o.CompanySize != "1-10" {
+				t.Errorf("organization %+v, %v", o, err)
+			}
+		})
+
+		t.Run("duplicate email is 409, whatever its case", func(t *testing.T) {
+			email := uniqueEmail("dup")
+			body := map[string]string{"email": email, "password": testPassword, "name": "D"}
+			a.Post("/api/v1/auth/register", "", body).Expect(t, http.StatusCreated)
+			body["email"] = strings.ToUpper(email)
+			if code := a.Post("/api/v1/auth/register", "", body).Expect(t, http.StatusConflict).ErrorCode(t); code != "conflict" {
+				t.Errorf("code %q", code)
+			}
+		})
+
+		t.Run("a role in the body is refused, not obeyed", func(t *testing.T) {
+			res := a.Post("/api/v1/auth/register", "", map[string]string{
+				"email": uniqueEmail("role"), "password": testPassword, "name": "R", "role": "admin",
+			}).Expect(t, http.StatusBadRequest)
+			if res.ErrorFields(t)["role"] != "unknown field" {
+				t.Errorf("fields %v", res.ErrorFields(t))
+			}
+		})
+
+		for _, tc := range []struct {
+			name  string
+			body  map[string]any
+			field string
+		}{
+			{"missing email", map[string]any{"password": testPassword, "name": "N"}, "email"},
+			{"not an email", map[string]any{"email": "nobody", "password": testPassword, "name": "N"}, "email"},
+			{"display name", map[string]any{"email": "Bob <bob@example.com>", "password": testPassword, "name": "N"}, "email"},
+			{"two addresses", map[string]any{"email": "a@example.com, b@example.com", "password": testPassword, "name": "N"}, "email"},
+			{"no dot in domain", map[string]any{"email": "a@localhost", "password": testPassword, "name": "N"}, "email"},
+			{"short password", map[string]any{"email": "s@example.com", "password": "short", "name": "N"}, "password"},
+			{"long password", map[string]any{"email": "l@example.com", "password": strings.Repeat("x", 129), "name": "N"}, "password"},
+			{"common password", map[string]any{"email": "c@example.com", "password": "Password123", "name": "N"}, "password"},
+			{"password is the email", map[string]any{"email": "jane.doe@example.com", "password": "jane.doe@example.com", "name": "N"}, "password"},
+			{"password holds the local part", map[string]any{"email": "jane.doe@example.com", "password": "my-jane.doe-secret", "name": "N"}, "password"},
+			{"missing name", map[string]any{"email": "n@example.com", "password": testPassword}, "name"},
+			{"blank name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "   "}, "name"},
+			{"name too long", map[string]any{"email": "n@example.com", "password": testPassword, "name": strings.Repeat("n", 101)}, "name"},
+			{"control characters", map[string]any{"email": "n@example.com", "password": testPassword, "name": "a\x00b"}, "name"},
+			{"wrong type", map[string]any{"email": "n@example.com", "password": testPassword, "name": 7}, "name"},
+		} {
+			t.Run("422 "+tc.name, func(t *testing.T) {
+				res := a.Post("/api/v1/auth/register", "", tc.body).Expect(t, http.StatusUnprocessableEntity)
+				if _, ok := res.ErrorFields(t)[tc.field]; !ok {
+					t.Errorf("fields %v do not name %q", res.ErrorFields(t), tc.field)
+				}
+			})
+		}
+	})
+}
+
+func TestLogin(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Lena")
+
+		t.Run("success", func(t *testing.T) {
+			res := a.Post("/api/v1/auth/login", "", map[string]string{"email": "  " + strings.ToUpper(acc.Email), "password": testPassword}).
+				Expect(t, http.StatusOK)
+			var p tokenPair
+			res.Decode(t, &p)
+			if p.TokenType != "Bearer" || p.ExpiresIn != 900 || p.AccessToken == "" || len(p.RefreshToken) != opaqueTokenLen {
+				t.Fatalf("pair %+v", p)
+			}
+			a.Get("/api/v1/me", p.AccessToken).Expect(t, http.StatusOK)
+		})
+
+		deactivated := a.register("Gone")
+		admin := a.createUser("Root", finhealth.RoleAdmin)
+		a.Post("/api/v1/admin/users/"+deactivated.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
+
+		t.Run("every credential failure looks the same", func(t *testing.T) {
+			var bodies [][]byte
+			for _, creds := range []map[string]string{
+				{"email": acc.Email, "password": "wrong password!!"},
+				{"email": "nobody-" + acc.Email, "password": testPassword},
+				{"email": deactivated.Email, "password": testPassword},
+			} {
+				res := a.Post("/api/v1/auth/login", "", creds).Expect(t, http.StatusUnauthorized)
+				if res.Header.Get("WWW-Authenticate") == "" {
+					t.Error("401 without WWW-Authenticate")
+				}
+				bodies = append(bodies, res.Body)
+			}
+			if !bytes.Equal(bodies[0], bodies[1]) || !bytes.Equal(bodies[0], bodies[2]) {
+				t.Errorf("bodies differ:\n%s\n%s\n%s", bodies[0], bodies[1], bodies[2])
+			}
+		})
+
+		t.Run("attempts are audited", func(t *testing.T) {
+			ctx := context.Background()
+			ok, _, err := db.ListAudit(ctx, finhealth.AuditFilter{Action: finhealth.AuditLoginSucceeded, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed, _, err := db.ListAudit(ctx, finhealth.AuditFilter{Action: finhealth.AuditLoginFailed, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !auditHas(ok, func(e *finhealth.AuditEntry) bool { return e.ActorID == acc.ID && e.IP == "192.0.2.10" }) {
+				t.Errorf("no success entry for %s with its IP: %+v", acc.ID, ok)
+			}
+			reasons := map[string]bool{}
+			for _, e := range failed {
+				reasons[e.Details["reason"]] = true
+				for k, v := range e.Details {
+					if strings.Contains(v, "wrong password!!") || strings.Contains(k, "password") {
+						t.Errorf("a failed login's audit entry carries the password: %+v", e)
+					}
+				}
+			}
+			for _, r := range []string{"wrong_password", "unknown_email", "deactivated"} {
+				if !reasons[r] {
+					t.Errorf("no failed-login entry with reason %s: %v", r, reasons)
+				}
+			}
+		})
+
+		t.Run("422 naming missing fields", func(t *testing.T) {
+			res := a.Post("/api/v1/auth/login", "", map[string]string{}).Expect(t, http.StatusUnprocessableEntity)
+			f := res.ErrorFields(t)
+			if f["email"] == "" || f["password"] == "" {
+				t.Errorf("fields %v", f)
+			}
+		})
+	})
+}
+
+func auditHas(entries []*finhealth.AuditEntry, match func(*finhealth.AuditEntry) bool) bool {
+	for _, e := range entries {
+		if match(e) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Rita")
+		first := a.loginPair(acc.Email, testPassword)
+
+		var second tokenPair
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.RefreshToken}).
+			Expect(t, http.StatusOK).Decode(t, &second)
+		if second.RefreshToken == first.RefreshToken || second.AccessToken == "" {
+			t.Fatalf("refresh did not rotate: %+v", second)
+		}
+		a.Get("/api/v1/me", second.AccessToken).Expect(t, http.StatusOK)
+
+		var third tokenPair
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": second.RefreshToken}).
+			Expect(t, http.StatusOK).Decode(t, &third)
+
+		// Presenting a spent token again is theft: 401, and the newest token of the
+		// family stops working too.
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": third.RefreshToken}).Expect(t, http.StatusUnauthorized)
+
+		// Another login's family is unaffected.
+		other := a.loginPair(acc.Email, testPassword)
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": other.RefreshToken}).Expect(t, http.StatusOK)
+
+		revoked, _, err := db.ListAudit(context.Background(), finhealth.AuditFilter{Action: finhealth.AuditTokenFamilyRevoked, Limit: 10})
+		if err != nil || len(revoked) == 0 {
+			t.Errorf("reuse not audited: %v %v", revoked, err)
+		}
+
+		for name, tok := range map[string]string{
+			"garbage": "not-a-token", "unknown": strings.Repeat("A", opaqueTokenLen), "empty": "",
+		} {
+			t.Run(name, func(t *testing.T) {
+				want := http.StatusUnauthorized
+				if tok == "" {
+					want = http.StatusUnprocessableEntity
+				}
+				a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok}).Expect(t, want)
+			})
+		}
+	})
+}
+
+func TestRefreshDeactivatedUser(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Dora")
+		pair := a.loginPair(acc.Email, testPassword)
+		admin := a.createUser("Root", finhealth.RoleAdmin)
+		a.Post("/api/v1/admin/users/"+acc.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		a.Get("/api/v1/me", pair.AccessToken).Expect(t, http.StatusUnauthorized)
+	})
+}
+
+func TestLogout(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Leo")
+		pair := a.loginPair(acc.Email, testPassword)
+		var next tokenPair
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusOK).Decode(t, &next)
+
+		// Logging out with any token of the family ends the whole family.
+		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusNoContent)
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": next.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		// Twice is harmless, and so is nonsense.
+		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusNoContent)
+		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": "nonsense"}).Expect(t, http.StatusNoContent)
+		a.Post("/api/v1/auth/logout", "", map[string]string{}).Expect(t, http.StatusUnprocessableEntity)
+
+		entries, _, err := db.ListAudit(context.Background(), finhealth.AuditFilter{Action: finhealth.AuditLogout, Limit: 10})
+		if err != nil || !auditHas(entries, func(e *finhealth.AuditEntry) bool { return e.Details["user_id"] == acc.ID }) {
+			t.Errorf("logout not audited: %+v %v", entries, err)
+		}
+	})
+}
+
+func TestMe(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Mia")
+		res := a.Get("/api/v1/me", acc.Token).Expect(t, http.StatusOK)
+		m := res.JSON(t)
+		if m["id"] != acc.ID || m["email"] != acc.Email || m["default_organization_id"] != acc.OrgID {
+			t.Errorf("me = %v", m)
+		}
+		ms, _ := m["memberships"].([]any)
+		if len(ms) != 1 || ms[0].(map[string]any)["role"] != "owner" {
+			t.Errorf("memberships = %v", ms)
+		}
+		if strings.Contains(string(res.Body), "argon2") || strings.Contains(string(res.Body), "password") {
+			t.Errorf("me leaks the password hash: %s", res.Body)
+		}
+		// A user with no organization has an empty list, not null.
+		lone := a.createUser("Lone", finhealth.RoleUser)
+		if ms := a.Get("/api/v1/me", lone.Token).Expect(t, http.StatusOK).JSON(t)["memberships"]; ms == nil {
+			t.Error("memberships is null")
+		}
+		a.Get("/api/v1/me", "").Expect(t, http.StatusUnauthorized)
+	})
+}

@@ -1,0 +1,97 @@
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"finhealth"
+)
+
+// codeMethodNotAllowed exists only at the HTTP edge: no service can fail this way.
+const codeMethodNotAllowed = "method_not_allowed"
+
+// statusOf maps an error code to its one status. Unknown codes are internal errors:
+// a new code must be added here deliberately, not leak as something else.
+func statusOf(code string) int {
+	switch code {
+	case finhealth.EINVALID:
+		return http.StatusUnprocessableEntity
+	case finhealth.EBADREQUEST:
+		return http.StatusBadRequest
+	case finhealth.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case finhealth.EFORBIDDEN:
+		return http.StatusForbidden
+	case finhealth.ENOTFOUND:
+		return http.StatusNotFound
+	case finhealth.ECONFLICT:
+		return http.StatusConflict
+	case finhealth.ERATELIMITED:
+		return http.StatusTooManyRequests
+	case finhealth.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case finhealth.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case finhealth.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// errorBody is the one error shape of the API. Fields is always present (possibly
+// empty) so that clients can iterate it without a nil check.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields"`
+}
+
+var noFields = map[string]string{}
+
+// writeError writes err as the JSON error body. Anything that is not a
+// *finhealth.Error is logged with the request id and answered with a generic 500,
+// so SQL, paths and other internals never reach the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := finhealth.ErrorCode(err)
+	status := statusOf(code)
+	var fe *finhealth.Error
+	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+			slog.String("request_id", stateFrom(r.Context()).requestID),
+			slog.String("error", err.Error()))
+		code, status = finhealth.EINTERNAL, http.StatusInternalServerError
+	}
+	body := errorBody{Error: errorDetail{Code: code, Message: finhealth.ErrorMessage(err), Fields: finhealth.ErrorFields(err)}}
+	if status == http.StatusInternalServerError {
+		body.Error.Message = "An internal error occurred."
+		body.Error.Fields = nil
+	}
+	if body.Error.Fields == nil {
+		body.Error.Fields = noFields
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="finhealth"`)
+	}
+	s.writeJSON(w, r, status, body)
+}
+
+// Errors the handlers share.
+var (
+	errAuthRequired = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Authentication required.")
+	errBadToken     = finhealth.Errorf(finhealth.EUNAUTHORIZED, "The access token is invalid or expired.")
+	errBadLogin     = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Invalid email or password.")
+	errBadRefresh   = finhealth.Errorf(finhealth.EUNAUTHORIZED, "The refresh token is invalid or expired.")
+	errForbidden    = finhealth.Errorf(finhealth.EFORBIDDEN, "You do not have permission to do this.")
+	errOrgNotFound  = finhealth.Errorf(finhealth.ENOTFOUND, "Organization not found.")
+	errNoDefaultOrg = finhealth.Errorf(finhealth.ENOTFOUND,
+		"You have no default organization: join or create one, or use the /api/v1/organizations/{id} routes.")
+	errRouteNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "No such API route.")
+)

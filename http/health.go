@@ -1,0 +1,35 @@
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"finhealth"
+)
+
+var statusOK = []byte(`{"status":"ok"}` + "\n")
+
+// healthz says the process is alive; it touches nothing so that a slow database
+// does not get a healthy process restarted.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *call) error {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(statusOK)
+	return nil
+}
+
+// readyz says whether the instance can serve: the database answers and its schema
+// is current. The cause is logged, not returned.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Ready(ctx); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "not ready",
+			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("error", err.Error()))
+		return finhealth.Errorf(finhealth.EUNAVAILABLE, "Not ready.")
+	}
+	return s.healthz(w, r, nil)
+}

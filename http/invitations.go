@@ -1,0 +1,105 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"finhealth"
+)
+
+// invitationRequest is the body of POST /organizations/{id}/invitations.
+type invitationRequest struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// invitationCreated is the only response that carries the token: the database keeps
+// just its hash, so a lost link means a new invitation.
+type invitationCreated struct {
+	*finhealth.Invitation
+	Token     string `json:"token"`
+	AcceptURL string `json:"accept_url"`
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+	var req invitationRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	email, err := NormalizeEmail(req.Email)
+	if err != nil {
+		f.add("email", err.Error())
+	}
+	role := finhealth.OrgRole(req.Role)
+	if !role.Valid() {
+		f.add("role", "must be one of owner, advisor, viewer")
+	}
+	if err := f.err(); err != nil {
+		return err
+	}
+	token, hash, err := newOpaqueToken()
+	if err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	inv, err := s.st.CreateInvitation(r.Context(), finhealth.Invitation{
+		ID: id.String(), OrganizationID: c.orgID, Email: email, Role: role, InvitedBy: c.user.ID,
+		TokenHash: hash, ExpiresAt: now.Add(s.cfg.InvitationTTL), CreatedAt: now,
+	})
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, invitationCreated{
+		Invitation: inv,
+		Token:      token,
+		AcceptURL:  s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token),
+	})
+	return nil
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
+	invs, err := s.st.Invitations(r.Context(), c.orgID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(invs))
+	return nil
+}
+
+// acceptRequest is the body of POST /invitations/accept.
+type acceptRequest struct {
+	Token string `json:"token"`
+}
+
+var errInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
+
+// acceptInvitation joins the caller to the inviting organization. Every failure to
+// match (unknown, expired, other email) is the same 404 so tokens cannot be probed.
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+	var req acceptRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Token == "" {
+		return finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
+	}
+	if !plausibleOpaqueToken(req.Token) {
+		return errInvitationNotFound
+	}
+	m, err := s.st.AcceptInvitation(r.Context(), hashToken(req.Token), c.user.ID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return errInvitationNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, m)
+	return nil
+}

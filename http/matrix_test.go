@@ -1,0 +1,215 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+// The actors of the role matrix. "user" is a signed-in platform user who is not a
+// member of the fixture organization (they own one of their own); "admin" is a
+// platform admin who belongs to no organization at all.
+var matrixActors = []string{"anonymous", "user", "viewer", "advisor", "owner", "admin"}
+
+// matrixFixture is one organization X with an owner, an advisor, a viewer and a
+// target member, an outsider with their own organization, an admin, and a second
+// organization Y that invites the actors.
+type matrixFixture struct {
+	api        *testAPI
+	orgX       string
+	accounts   map[string]*account // by actor name; no entry for anonymous
+	target     account             // an advisor of X that member and admin routes act on
+	otherOwner account             // owner of Y
+	// assessments by organization id
+	assessments map[string]string
+}
+
+func newMatrixFixture(a *testAPI) *matrixFixture {
+	owner := a.registerDirect("Owner")
+	advisor := a.createUser("Advisor", finhealth.RoleUser)
+	viewer := a.createUser("Viewer", finhealth.RoleUser)
+	target := a.createUser("Target", finhealth.RoleUser)
+	a.addMember(owner.OrgID, owner.ID, &advisor, finhealth.OrgRoleAdvisor)
+	a.addMember(owner.OrgID, owner.ID, &viewer, finhealth.OrgRoleViewer)
+	a.addMember(owner.OrgID, owner.ID, &target, finhealth.OrgRoleAdvisor)
+	outsider := a.registerDirect("Outsider")
+	admin := a.createUser("Admin", finhealth.RoleAdmin)
+	fx := &matrixFixture{
+		api:  a,
+		orgX: owner.OrgID,
+		accounts: map[string]*account{
+			"user": &outsider, "viewer": &viewer, "advisor": &advisor, "owner": &owner, "admin": &admin,
+		},
+		target:      target,
+		otherOwner:  a.registerDirect("Other"),
+		assessments: map[string]string{},
+	}
+	fx.assessments[owner.OrgID] = a.createAssessment(owner.OrgID, owner.ID).ID
+	fx.assessments[outsider.OrgID] = a.createAssessment(outsider.OrgID, outsider.ID).ID
+	return fx
+}
+
+// roleIn is the actor's role in the organization, "" when not a member. It is read
+// from the database rather than assumed, so the matrix cannot drift from reality.
+func (fx *matrixFixture) roleIn(actor, orgID string) finhealth.OrgRole {
+	acc, ok := fx.accounts[actor]
+	if !ok || orgID == "" {
+		return ""
+	}
+	m, err := fx.api.db.Membership(context.Background(), orgID, acc.ID)
+	if err != nil {
+		return ""
+	}
+	return m.Role
+}
+
+func (fx *matrixFixture) platformRole(actor string) finhealth.Role {
+	if actor == "admin" {
+		return finhealth.RoleAdmin
+	}
+	return finhealth.RoleUser
+}
+
+// expectedStatus computes the answer the permission table in role.go implies.
+func (fx *matrixFixture) expectedStatus(rt route, actor string) int {
+	if rt.access.kind == accessPublic {
+		return rt.status
+	}
+	if actor == "anonymous" {
+		return http.StatusUnauthorized
+	}
+	allowed := func(ok bool) int {
+		if ok {
+			return rt.status
+		}
+		return http.StatusForbidden
+	}
+	switch rt.access.kind {
+	case accessUser:
+		return rt.status
+	case accessPlatform:
+		return allowed(fx.platformRole(actor).Can(rt.access.perm))
+	case accessOrg, accessDefaultOrg:
+		orgID := fx.orgX
+		if rt.access.kind == accessDefaultOrg {
+			orgID = fx.accounts[actor].OrgID
+		}
+		role := fx.roleIn(actor, orgID)
+		if role == "" {
+			return http.StatusNotFound
+		}
+		return allowed(role.Can(rt.access.perm))
+	}
+	panic("unknown access kind")
+}
+
+// matrixRequest builds the request an actor sends to a route: a request that
+// succeeds when the actor is allowed, so that the status shows authorization alone.
+func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (req, bool) {
+	a := fx.api
+	acc := fx.accounts[actor]
+	r := req{Method: rt.method}
+	if acc != nil {
+		r.Token = acc.Token
+	}
+	defaultAssessment := fx.assessments[fx.orgX]
+	if acc != nil && acc.OrgID != "" && fx.assessments[acc.OrgID] != "" {
+		defaultAssessment = fx.assessments[acc.OrgID]
+	}
+	// {id} is a user on admin routes and organization X elsewhere; an assessment is
+	// X's on organization routes and the default organization's on the others.
+	idValue, assessment := fx.orgX, fx.assessments[fx.orgX]
+	if strings.HasPrefix(rt.path, "/api/v1/admin/") {
+		idValue = fx.target.ID
+	}
+	if strings.HasPrefix(rt.path, "/api/v1/assessments/") {
+		assessment = defaultAssessment
+	}
+	r.Path = strings.NewReplacer("{id}", idValue, "{user_id}", fx.target.ID, "{assessment_id}", assessment).Replace(rt.path)
+
+	refreshToken := func() string {
+		tok, hash, err := newOpaqueToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.db.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
+			UserID: fx.accounts["owner"].ID, TokenHash: hash, ExpiresAt: time.Now().Add(time.Hour),
+		}); err != nil {
+			t.Fatalf("create refresh token: %v", err)
+		}
+		return tok
+	}
+
+	switch rt.method + " " + rt.path {
+	case "GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /api/v1/questionnaire", "GET /api/v1/me",
+		"GET /api/v1/organizations", "GET /api/v1/organizations/{id}", "GET /api/v1/organizations/{id}/members",
+		"GET /api/v1/organizations/{id}/invitations", "GET /api/v1/organizations/{id}/audit-log",
+		"GET /api/v1/organizations/{id}/assessments", "GET /api/v1/organizations/{id}/assessments/latest",
+		"GET /api/v1/organizations/{id}/assessments/{assessment_id}", "GET /api/v1/assessments",
+		"GET /api/v1/assessments/latest", "GET /api/v1/assessments/{assessment_id}",
+		"DELETE /api/v1/organizations/{id}/members/{user_id}", "GET /api/v1/admin/users",
+		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log":
+	case "POST /api/v1/auth/register":
+		r.Body = map[string]string{"email": uniqueEmail("matrix"), "password": testPassword, "name": "Matrix"}
+	case "POST /api/v1/auth/login":
+		r.Body = map[string]string{"email": fx.accounts["owner"].Email, "password": testPassword}
+	case "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout":
+		r.Body = map[string]string{"refresh_token": refreshToken()}
+	case "PATCH /api/v1/organizations/{id}":
+		r.Body = map[string]string{"name": "Renamed by " + actor}
+	case "PATCH /api/v1/organizations/{id}/members/{user_id}":
+		r.Body = map[string]string{"role": "viewer"}
+	case "POST /api/v1/organizations/{id}/invitations":
+		r.Body = map[string]string{"email": uniqueEmail("invitee"), "role": "viewer"}
+	case "POST /api/v1/invitations/accept":
+		email := uniqueEmail("nobody")
+		if acc != nil {
+			email = acc.Email
+		}
+		r.Body = map[string]string{"token": a.invite(fx.otherOwner.OrgID, fx.otherOwner.ID, email, finhealth.OrgRoleViewer)}
+	case "POST /api/v1/organizations/{id}/assessments", "POST /api/v1/assessments":
+		r.Body = map[string]any{"answers": answers(1)}
+	case "PATCH /api/v1/admin/users/{id}":
+		r.Body = map[string]string{"role": "user"}
+	default:
+		return r, false
+	}
+	return r, true
+}
+
+// TestRoleMatrix sends every route in the table as every kind of caller and checks
+// the status against what the permission table implies.
+func TestRoleMatrix(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db, func(c *Config) {
+			c.LoginIPLimit.Disabled = true
+			c.LoginAccountLimit.Disabled = true
+		})
+		seen := map[int]bool{}
+		for _, rt := range a.srv.routes {
+			fx := newMatrixFixture(a)
+			for _, actor := range matrixActors {
+				r, ok := fx.matrixRequest(t, rt, actor)
+				if !ok {
+					t.Fatalf("route %s has no matrix request: add one", rt.pattern())
+				}
+				want := fx.expectedStatus(rt, actor)
+				seen[want] = true
+				if res := a.Do(r); res.Status != want {
+					t.Errorf("%-55s as %-9s: status %d, want %d; body: %s", rt.pattern(), actor, res.Status, want, res.Body)
+				}
+			}
+		}
+		// A matrix where nobody is ever refused would pass for the wrong reason.
+		for _, status := range []int{200, 201, 204, 401, 403, 404} {
+			if !seen[status] {
+				t.Errorf("no route and actor in the matrix expects %d", status)
+			}
+		}
+	})
+}

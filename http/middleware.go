@@ -1,0 +1,256 @@
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"finhealth"
+)
+
+// requestState is what the outermost middleware learns about a request and logs
+// when it ends. Inner layers fill in the route and the user.
+type requestState struct {
+	requestID string
+	ip        string
+	route     string
+	userID    string
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *requestState {
+	if st, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		return st
+	}
+	return &requestState{}
+}
+
+// statusWriter records the status for the request log and whether a response has
+// started, so that recovering from a panic does not write a second header.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's Flusher and deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// base assigns the request id, puts the actor skeleton in the context, recovers
+// panics into a 500 and logs one line per request. It logs the route pattern, not
+// the URL, and never headers, so tokens in Authorization or query strings stay out
+// of the logs.
+func (s *Server) base(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		st := &requestState{requestID: requestID(r.Header.Get("X-Request-ID")), ip: s.clientIP(r), route: "unmatched"}
+		w.Header()["X-Request-Id"] = []string{st.requestID}
+		ctx := context.WithValue(r.Context(), stateKey{}, st)
+		ctx = finhealth.WithActor(ctx, finhealth.Actor{IP: st.ip, RequestID: st.requestID})
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the server's own signal to drop the connection
+				}
+				s.log.LogAttrs(ctx, slog.LevelError, "panic",
+					slog.String("request_id", st.requestID),
+					slog.String("route", st.route),
+					slog.String("panic", fmt.Sprint(v)),
+					slog.String("stack", string(debug.Stack())))
+				if sw.status == 0 {
+					s.writeError(sw, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			if !s.log.Enabled(ctx, level) {
+				return
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.log.LogAttrs(ctx, level, "request",
+				slog.String("method", r.Method),
+				slog.String("route", st.route),
+				slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", st.requestID),
+				slog.String("user_id", st.userID),
+				slog.String("ip", st.ip))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// requestID keeps a caller's X-Request-ID when it is short and plain, so that ids
+// can be followed across services, and otherwise makes one. Anything else could
+// inject text into logs.
+func requestID(in string) string {
+	if n := len(in); n > 0 && n <= 64 {
+		ok := true
+		for i := 0; i < n && ok; i++ {
+			c := in[i]
+			ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		}
+		if ok {
+			return in
+		}
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// clientIP is the address rate limits and audit entries use. Behind a trusted proxy
+// it is the right-most X-Forwarded-For entry, the one the proxy itself appended:
+// entries further left are whatever the client claimed.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		values := r.Header.Values("X-Forwarded-For")
+		for i := len(values) - 1; i >= 0; i-- {
+			parts := strings.Split(values[i], ",")
+			for j := len(parts) - 1; j >= 0; j-- {
+				if ip, err := netip.ParseAddr(strings.TrimSpace(parts[j])); err == nil {
+					return ip.Unmap().String()
+				}
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().String()
+	}
+	return host
+}
+
+// Header values shared by every response; never mutated after start-up.
+var (
+	hdrNoSniff      = []string{"nosniff"}
+	hdrNoReferrer   = []string{"no-referrer"}
+	hdrDeny         = []string{"DENY"}
+	hdrAPICSP       = []string{"default-src 'none'; frame-ancestors 'none'"}
+	hdrNoStore      = []string{"no-store"}
+	hdrVaryOrigin   = []string{"Origin"}
+	hdrHSTS         = []string{"max-age=63072000; includeSubDomains"}
+	hdrAllowMethods = []string{"GET, POST, PATCH, DELETE"}
+	hdrAllowHeaders = []string{"Authorization, Content-Type, X-Request-ID, If-None-Match"}
+	hdrExposeHeads  = []string{"X-Request-ID, Retry-After, ETag, WWW-Authenticate"}
+	hdrMaxAge       = []string{"600"}
+)
+
+// headers sets the security headers and answers CORS. API responses default to
+// no-store because they carry personal and financial data; the few public,
+// cacheable routes override it.
+func (s *Server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["X-Content-Type-Options"] = hdrNoSniff
+		h["Referrer-Policy"] = hdrNoReferrer
+		h["X-Frame-Options"] = hdrDeny
+		h["Content-Security-Policy"] = hdrAPICSP
+		h["Cache-Control"] = hdrNoStore
+		h["Vary"] = hdrVaryOrigin
+		if !s.cfg.Development {
+			h["Strict-Transport-Security"] = hdrHSTS
+		}
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		allowed := s.corsOrigins[origin]
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			if !allowed {
+				s.writeError(w, r, finhealth.Errorf(finhealth.EFORBIDDEN, "Origin not allowed."))
+				return
+			}
+			h["Access-Control-Allow-Origin"] = []string{origin}
+			h["Access-Control-Allow-Methods"] = hdrAllowMethods
+			h["Access-Control-Allow-Headers"] = hdrAllowHeaders
+			h["Access-Control-Max-Age"] = hdrMaxAge
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if allowed {
+			h["Access-Control-Allow-Origin"] = []string{origin}
+			h["Access-Control-Expose-Headers"] = hdrExposeHeads
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unmatched answers every /api path no route claims: 405 with Allow when another
+// method would match, 404 otherwise, both as JSON (ServeMux's own are plain text).
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+		if m == r.Method || (m == "GET" && r.Method == http.MethodHead) {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, finhealth.Errorf(codeMethodNotAllowed, "Method %s is not allowed here.", r.Method))
+		return
+	}
+	s.writeError(w, r, errRouteNotFound)
+}
+
+// wrap applies a route's access rule before its handler: authenticate, then find
+// the organization and the caller's role in it, then check the permission.
+func (s *Server) wrap(rt route) http.Handler {
+	pattern := rt.pattern()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := stateFrom(r.Context())
+		st.route = pattern
+		c := &call{}
+		if err := s.authorize(r, rt.access, st, c); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if c.user != nil {
+			r = r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
+				UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+			}))
+		}
+		if err := rt.handle(w, r, c); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}

@@ -1,0 +1,227 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+// team is an organization with one member of each role and an outsider.
+type team struct {
+	owner, advisor, viewer, outsider account
+	org                              string
+}
+
+func newTeam(a *testAPI) team {
+	tm := team{owner: a.registerDirect("Olga"), advisor: a.createUser("Adam", finhealth.RoleUser),
+		viewer: a.createUser("Vera", finhealth.RoleUser), outsider: a.registerDirect("Otto")}
+	tm.org = tm.owner.OrgID
+	a.addMember(tm.org, tm.owner.ID, &tm.advisor, finhealth.OrgRoleAdvisor)
+	a.addMember(tm.org, tm.owner.ID, &tm.viewer, finhealth.OrgRoleViewer)
+	return tm
+}
+
+func TestOrganizations(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		tm := newTeam(a)
+		orgPath := "/api/v1/organizations/" + tm.org
+
+		t.Run("list is the caller's memberships", func(t *testing.T) {
+			var l list[finhealth.Membership]
+			a.Get("/api/v1/organizations", tm.advisor.Token).Expect(t, http.StatusOK).Decode(t, &l)
+			if len(l.Items) != 1 || l.Items[0].OrganizationID != tm.org || l.Items[0].Role != finhealth.OrgRoleAdvisor ||
+				l.Items[0].OrganizationName != "Olga's business" {
+				t.Errorf("list %+v", l)
+			}
+		})
+
+		t.Run("get", func(t *testing.T) {
+			var o finhealth.Organization
+			a.Get(orgPath, tm.viewer.Token).Expect(t, http.StatusOK).Decode(t, &o)
+			if o.ID != tm.org {
+				t.Errorf("org %+v", o)
+			}
+			// Outsiders cannot tell a real organization from a made-up or malformed id.
+			notFound := a.Get(orgPath, tm.outsider.Token).Expect(t, http.StatusNotFound)
+			made := a.Get("/api/v1/organizations/01900000-0000-7000-8000-000000000000", tm.outsider.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/organizations/not-an-id", tm.outsider.Token).Expect(t, http.StatusNotFound)
+			if string(notFound.Body) != string(made.Body) {
+				t.Errorf("404 bodies differ: %s vs %s", notFound.Body, made.Body)
+			}
+		})
+
+		t.Run("patch", func(t *testing.T) {
+			var o finhealth.Organization
+			a.Patch(orgPath, tm.owner.Token, map[string]string{"name": " Olga & Co ", "industry": "retail"}).
+				Expect(t, http.StatusOK).Decode(t, &o)
+			if o.Name != "Olga & Co" || o.Industry != "retail" {
+				t.Errorf("org %+v", o)
+			}
+			// Absent fields stay.
+			a.Patch(orgPath, tm.owner.Token, map[string]string{"company_size": "11-50"}).Expect(t, http.StatusOK).Decode(t, &o)
+			if o.Name != "Olga & Co" || o.CompanySize != "11-50" {
+				t.Errorf("org %+v", o)
+			}
+			res := a.Patch(orgPath, tm.owner.Token, map[string]string{"name": " ", "industry": strings.Repeat("i", 101)}).
+				Expect(t, http.StatusUnprocessableEntity)
+			if f := res.ErrorFields(t); f["name"] == "" || f["industry"] == "" {
+				t.Errorf("fields %v", f)
+			}
+			a.Patch(orgPath, tm.advisor.Token, map[string]string{"name": "X"}).Expect(t, http.StatusForbidden)
+			a.Patch(orgPath, tm.outsider.Token, map[string]string{"name": "X"}).Expect(t, http.StatusNotFound)
+		})
+
+		t.Run("members", func(t *testing.T) {
+			var l list[finhealth.Membership]
+			a.Get(orgPath+"/members", tm.viewer.Token).Expect(t, http.StatusOK).Decode(t, &l)
+			emails := map[string]finhealth.OrgRole{}
+			for _, m := range l.Items {
+				emails[m.UserEmail] = m.Role
+			}
+			if len(l.Items) != 3 || emails[tm.owner.Email] != "owner" || emails[tm.viewer.Email] != "viewer" {
+				t.Errorf("members %+v", l.Items)
+			}
+		})
+
+		t.Run("change member role", func(t *testing.T) {
+			path := orgPath + "/members/" + tm.viewer.ID
+			var m finhealth.Membership
+			a.Patch(path, tm.owner.Token, map[string]string{"role": "advisor"}).Expect(t, http.StatusOK).Decode(t, &m)
+			if m.Role != finhealth.OrgRoleAdvisor || m.UserID != tm.viewer.ID {
+				t.Errorf("membership %+v", m)
+			}
+			a.Patch(path, tm.owner.Token, map[string]string{"role": "viewer"}).Expect(t, http.StatusOK)
+			if f := a.Patch(path, tm.owner.Token, map[string]string{"role": "boss"}).Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["role"] == "" {
+				t.Errorf("fields %v", f)
+			}
+			a.Patch(orgPath+"/members/"+tm.outsider.ID, tm.owner.Token, map[string]string{"role": "viewer"}).Expect(t, http.StatusNotFound)
+			a.Patch(orgPath+"/members/bogus", tm.owner.Token, map[string]string{"role": "viewer"}).Expect(t, http.StatusNotFound)
+			// The last owner cannot step down.
+			a.Patch(orgPath+"/members/"+tm.owner.ID, tm.owner.Token, map[string]string{"role": "viewer"}).Expect(t, http.StatusConflict)
+			a.Patch(path, tm.advisor.Token, map[string]string{"role": "owner"}).Expect(t, http.StatusForbidden)
+		})
+
+		t.Run("remove member", func(t *testing.T) {
+			tm := newTeam(a)
+			orgPath := "/api/v1/organizations/" + tm.org
+			// A viewer may not remove others, but may leave.
+			a.Delete(orgPath+"/members/"+tm.advisor.ID, tm.viewer.Token).Expect(t, http.StatusForbidden)
+			a.Delete(orgPath+"/members/"+tm.viewer.ID, tm.viewer.Token).Expect(t, http.StatusNoContent)
+			a.Get(orgPath, tm.viewer.Token).Expect(t, http.StatusNotFound)
+			// The owner removes the advisor; the last owner cannot leave.
+			a.Delete(orgPath+"/members/"+tm.advisor.ID, tm.owner.Token).Expect(t, http.StatusNoContent)
+			a.Delete(orgPath+"/members/"+tm.advisor.ID, tm.owner.Token).Expect(t, http.StatusNotFound)
+			a.Delete(orgPath+"/members/"+tm.owner.ID, tm.owner.Token).Expect(t, http.StatusConflict)
+			a.Delete(orgPath+"/members/"+tm.owner.ID, tm.outsider.Token).Expect(t, http.StatusNotFound)
+		})
+
+		t.Run("org audit log is for owners", func(t *testing.T) {
+			var p page[finhealth.AuditEntry]
+			a.Get(orgPath+"/audit-log?limit=2", tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &p)
+			if len(p.Items) != 2 || p.NextCursor == nil {
+				t.Fatalf("page %+v", p)
+			}
+			for _, e := range p.Items {
+				if e.OrganizationID != tm.org {
+					t.Errorf("entry of another organization: %+v", e)
+				}
+			}
+			var next page[finhealth.AuditEntry]
+			a.Get(orgPath+"/audit-log?limit=2&cursor="+url.QueryEscape(*p.NextCursor), tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &next)
+			if len(next.Items) == 0 || next.Items[0].ID == p.Items[0].ID {
+				t.Errorf("second page %+v", next)
+			}
+			var joined page[finhealth.AuditEntry]
+			a.Get(orgPath+"/audit-log?action=member.joined", tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &joined)
+			if len(joined.Items) != 2 {
+				t.Errorf("member.joined entries: %+v", joined.Items)
+			}
+			a.Get(orgPath+"/audit-log", tm.advisor.Token).Expect(t, http.StatusForbidden)
+			a.Get(orgPath+"/audit-log?limit=0", tm.owner.Token).Expect(t, http.StatusUnprocessableEntity)
+		})
+	})
+}
+
+func TestInvitations(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		tm := newTeam(a)
+		orgPath := "/api/v1/organizations/" + tm.org
+		newcomer := a.register("Nina")
+
+		var inv invitationCreatedBody
+		a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": strings.ToUpper(newcomer.Email), "role": "advisor"}).
+			Expect(t, http.StatusCreated).Decode(t, &inv)
+		if inv.Email != newcomer.Email || inv.Role != "advisor" || len(inv.Token) != opaqueTokenLen ||
+			inv.AcceptURL != "https://finhealth.test/invitations/accept?token="+inv.Token || inv.InvitedBy != tm.owner.ID {
+			t.Fatalf("invitation %+v", inv)
+		}
+
+		t.Run("listed without the token", func(t *testing.T) {
+			res := a.Get(orgPath+"/invitations", tm.owner.Token).Expect(t, http.StatusOK)
+			if strings.Contains(string(res.Body), inv.Token) || !strings.Contains(string(res.Body), newcomer.Email) {
+				t.Errorf("list %s", res.Body)
+			}
+			a.Get(orgPath+"/invitations", tm.advisor.Token).Expect(t, http.StatusForbidden)
+		})
+
+		t.Run("invalid", func(t *testing.T) {
+			res := a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": "nope", "role": "king"}).
+				Expect(t, http.StatusUnprocessableEntity)
+			if f := res.ErrorFields(t); f["email"] == "" || f["role"] == "" {
+				t.Errorf("fields %v", f)
+			}
+			a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": tm.viewer.Email, "role": "viewer"}).
+				Expect(t, http.StatusConflict)
+			a.Post(orgPath+"/invitations", tm.advisor.Token, map[string]string{"email": "x@example.com", "role": "viewer"}).
+				Expect(t, http.StatusForbidden)
+		})
+
+		t.Run("accept needs the invited account", func(t *testing.T) {
+			body := map[string]string{"token": inv.Token}
+			a.Post("/api/v1/invitations/accept", "", body).Expect(t, http.StatusUnauthorized)
+			a.Post("/api/v1/invitations/accept", tm.outsider.Token, body).Expect(t, http.StatusNotFound)
+			a.Post("/api/v1/invitations/accept", newcomer.Token, map[string]string{"token": "short"}).Expect(t, http.StatusNotFound)
+			a.Post("/api/v1/invitations/accept", newcomer.Token, map[string]string{"token": strings.Repeat("x", opaqueTokenLen)}).Expect(t, http.StatusNotFound)
+			a.Post("/api/v1/invitations/accept", newcomer.Token, map[string]string{}).Expect(t, http.StatusUnprocessableEntity)
+
+			var m finhealth.Membership
+			a.Post("/api/v1/invitations/accept", newcomer.Token, body).Expect(t, http.StatusOK).Decode(t, &m)
+			if m.OrganizationID != tm.org || m.Role != finhealth.OrgRoleAdvisor || m.UserID != newcomer.ID {
+				t.Errorf("membership %+v", m)
+			}
+			a.Get(orgPath, newcomer.Token).Expect(t, http.StatusOK)
+			// Spent.
+			a.Post("/api/v1/invitations/accept", newcomer.Token, body).Expect(t, http.StatusNotFound)
+		})
+
+		t.Run("expired", func(t *testing.T) {
+			late := a.register("Late")
+			token, hash, err := newOpaqueToken()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: tm.owner.ID})
+			if _, err := db.CreateInvitation(ctx, finhealth.Invitation{OrganizationID: tm.org, Email: late.Email,
+				Role: finhealth.OrgRoleViewer, InvitedBy: tm.owner.ID, TokenHash: hash, ExpiresAt: time.Now().Add(50 * time.Millisecond)}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // the store judges expiry by its own clock
+			a.Post("/api/v1/invitations/accept", late.Token, map[string]string{"token": token}).Expect(t, http.StatusNotFound)
+		})
+	})
+}
+
+// invitationCreatedBody mirrors invitationCreated for decoding.
+type invitationCreatedBody struct {
+	finhealth.Invitation
+	Token     string `json:"token"`
+	AcceptURL string `json:"accept_url"`
+}

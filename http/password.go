@@ -1,0 +1,170 @@
+package http
+
+import (
+	"bufio"
+	"crypto/rand"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+
+	"finhealth"
+)
+
+// Argon2Params is the cost of argon2id. Memory is in KiB.
+type Argon2Params struct {
+	Memory      uint32
+	Iterations  uint32
+	Parallelism uint8
+}
+
+// DefaultArgon2Params is OWASP's recommended minimum for argon2id: 19 MiB, two
+// passes, one lane.
+var DefaultArgon2Params = Argon2Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+	// Hashes are read back from our own database, but a corrupted or planted row must
+	// not make one login allocate gigabytes.
+	maxArgon2Memory = 1 << 20 // 1 GiB in KiB
+	maxArgon2Time   = 16
+)
+
+// HashPassword hashes pw with argon2id at DefaultArgon2Params and returns the PHC
+// string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
+func HashPassword(pw string) (string, error) {
+	return hashPassword(pw, DefaultArgon2Params)
+}
+
+func hashPassword(pw string, p Argon2Params) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+var errMalformedHash = errors.New("malformed argon2id hash")
+
+// verifyPassword reports whether pw matches the PHC-encoded hash. The parameters
+// come from the hash, so raising the defaults does not lock out existing accounts.
+func verifyPassword(encoded, pw string) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return false, errMalformedHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errMalformedHash
+	}
+	var p Argon2Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Iterations, &p.Parallelism); err != nil {
+		return false, errMalformedHash
+	}
+	if p.Memory == 0 || p.Memory > maxArgon2Memory || p.Iterations == 0 || p.Iterations > maxArgon2Time || p.Parallelism == 0 {
+		return false, errMalformedHash
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil || len(salt) < 8 {
+		return false, errMalformedHash
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) < 16 || len(want) > 128 {
+		return false, errMalformedHash
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// Password policy bounds, counted in characters (runes). NIST 800-63B: length over
+// composition rules, and a block list of known-breached passwords.
+const (
+	minPasswordLen = 10
+	maxPasswordLen = 128
+)
+
+//go:embed common_passwords.txt
+var commonPasswordsText string
+
+var commonPasswords = func() map[string]bool {
+	m := make(map[string]bool, 512)
+	sc := bufio.NewScanner(strings.NewReader(commonPasswordsText))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+}()
+
+// ValidatePassword checks pw against the password policy for the account email: 10
+// to 128 characters, not built from the email's local part, not a common password.
+// It returns an EINVALID *finhealth.Error naming the "password" field.
+func ValidatePassword(pw, email string) error {
+	problem := passwordProblem(pw, email)
+	if problem == "" {
+		return nil
+	}
+	return finhealth.InvalidFields("The password does not meet the password policy.", map[string]string{"password": problem})
+}
+
+func passwordProblem(pw, email string) string {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case !utf8.ValidString(pw):
+		return "must be valid UTF-8"
+	case n < minPasswordLen:
+		return fmt.Sprintf("must be at least %d characters", minPasswordLen)
+	case n > maxPasswordLen:
+		return fmt.Sprintf("must be at most %d characters", maxPasswordLen)
+	}
+	lower := strings.ToLower(pw)
+	email = strings.ToLower(strings.TrimSpace(email))
+	if local, _, ok := strings.Cut(email, "@"); ok {
+		// A one- or two-letter local part would forbid half the alphabet; only a local
+		// part long enough to be guessable from the address is refused.
+		if lower == email || (utf8.RuneCountInString(local) >= 3 && strings.Contains(lower, local)) {
+			return "must not contain your email address"
+		}
+	}
+	if commonPasswords[lower] {
+		return "is too common; choose a less predictable password"
+	}
+	return ""
+}
+
+// NormalizeEmail trims and lower-cases an address and checks that it is one bare
+// address (no display name) whose domain has a dot. Registration, login and
+// create-admin all store and look up emails in this form.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case s == "":
+		return "", errors.New("is required")
+	case len(s) > 254:
+		return "", errors.New("must be at most 254 characters")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", errors.New("must be a single valid email address")
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
+		strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", errors.New("must be a single valid email address")
+	}
+	return s, nil
+}

@@ -1,0 +1,111 @@
+package http
+
+import (
+	"strings"
+	"testing"
+
+	"finhealth"
+)
+
+func TestHashPasswordDefaults(t *testing.T) {
+	h, err := HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") || len(strings.Split(h, "$")) != 6 {
+		t.Fatalf("hash %q is not OWASP argon2id in PHC form", h)
+	}
+	if ok, err := verifyPassword(h, testPassword); !ok || err != nil {
+		t.Errorf("verify own hash: %v %v", ok, err)
+	}
+	if ok, _ := verifyPassword(h, testPassword+"x"); ok {
+		t.Error("wrong password verified")
+	}
+	again, _ := HashPassword(testPassword)
+	if again == h {
+		t.Error("two hashes of one password are equal: no salt?")
+	}
+}
+
+func TestVerifyPasswordUsesTheHashParameters(t *testing.T) {
+	// A hash made at other parameters (say, before a cost increase) still verifies.
+	h, err := hashPassword("pw-at-old-cost", Argon2Params{Memory: 32, Iterations: 3, Parallelism: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := verifyPassword(h, "pw-at-old-cost"); !ok || err != nil {
+		t.Errorf("verify: %v %v", ok, err)
+	}
+}
+
+func TestVerifyPasswordMalformed(t *testing.T) {
+	good, _ := hashPassword("x", testArgon2)
+	parts := strings.Split(good, "$")
+	for name, h := range map[string]string{
+		"empty":        "",
+		"bcrypt":       "$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+		"argon2i":      strings.Replace(good, "argon2id", "argon2i", 1),
+		"version":      strings.Replace(good, "v=19", "v=16", 1),
+		"huge memory":  strings.Join(append(append([]string{}, parts[:3]...), "m=4294967295,t=1,p=1", parts[4], parts[5]), "$"),
+		"zero time":    strings.Join(append(append([]string{}, parts[:3]...), "m=64,t=0,p=1", parts[4], parts[5]), "$"),
+		"bad salt":     strings.Join(append(append([]string{}, parts[:4]...), "!!!", parts[5]), "$"),
+		"short key":    strings.Join(append(append([]string{}, parts[:5]...), "AAAA"), "$"),
+		"extra fields": good + "$x",
+	} {
+		if ok, err := verifyPassword(h, "x"); ok || err == nil {
+			t.Errorf("%s: verified=%v err=%v", name, ok, err)
+		}
+	}
+}
+
+func TestValidatePassword(t *testing.T) {
+	for _, tc := range []struct {
+		pw, email string
+		ok        bool
+	}{
+		{testPassword, "a@example.com", true},
+		{"ümlaut-päss", "a@example.com", true},       // 11 characters, more bytes
+		{"ééééééééé", "a@example.com", false},        // 9 characters, 18 bytes
+		{strings.Repeat("x", 128), "a@x.com", true},  // the maximum
+		{strings.Repeat("x", 129), "a@x.com", false}, // over it
+		{"qwertyuiop", "a@example.com", false},       // common
+		{"QwertyUIOP", "a@example.com", false},       // common, any case
+		{"1q2w3e4r5t", "a@example.com", false},
+		{"maximilian-2024", "maximilian@example.com", false}, // holds the local part
+		{"MAXIMILIAN-2024", "maximilian@example.com", false},
+		{"al-rather-long-pass", "al@example.com", true}, // a two-letter local part is not refused
+		{"bob@example.com", "bob@example.com", false},
+		{"valid password", "", true},
+		{"bad\xffutf8-password", "a@example.com", false},
+	} {
+		err := ValidatePassword(tc.pw, tc.email)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidatePassword(%q, %q) = %v, want ok=%v", tc.pw, tc.email, err, tc.ok)
+		}
+		if err != nil && (finhealth.ErrorCode(err) != finhealth.EINVALID || finhealth.ErrorFields(err)["password"] == "") {
+			t.Errorf("error %v does not name the password field", err)
+		}
+	}
+	if len(commonPasswords) < 300 {
+		t.Errorf("only %d common passwords", len(commonPasswords))
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Ada@Example.COM ":      "ada@example.com",
+		"a.b+tag@sub.example.org": "a.b+tag@sub.example.org",
+	} {
+		if got, err := NormalizeEmail(in); err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{
+		"", "plain", "@example.com", "a@", "a@localhost", "a@.example.com", "a@example.com.", "a@exa..mple.com",
+		"Ada <ada@example.com>", "a@example.com, b@example.com", "a b@example.com", strings.Repeat("a", 250) + "@example.com",
+	} {
+		if got, err := NormalizeEmail(bad); err == nil {
+			t.Errorf("NormalizeEmail(%q) = %q, want an error", bad, got)
+		}
+	}
+}

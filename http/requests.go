@@ -1,0 +1,134 @@
+package http
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"finhealth"
+)
+
+// registerRequest is the body of POST /auth/register.
+type registerRequest struct {
+	Email            string `json:"email"`
+	Password         string `json:"password"`
+	Name             string `json:"name"`
+	OrganizationName string `json:"organization_name"`
+	Industry         string `json:"industry"`
+	CompanySize      string `json:"company_size"`
+}
+
+// decodeRegisterRequest decodes and validates a registration, normalizing the email
+// and filling the default organization name.
+func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
+	var req registerRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return req, err
+	}
+	f := fieldErrors{}
+	email, err := NormalizeEmail(req.Email)
+	if err != nil {
+		f.add("email", err.Error())
+	}
+	req.Email = email
+	req.Name = cleanText(f, "name", req.Name, true, 100)
+	req.OrganizationName = cleanText(f, "organization_name", req.OrganizationName, false, 200)
+	req.Industry = cleanText(f, "industry", req.Industry, false, 100)
+	req.CompanySize = cleanText(f, "company_size", req.CompanySize, false, 50)
+	if perr := ValidatePassword(req.Password, email); perr != nil {
+		for k, v := range finhealth.ErrorFields(perr) {
+			f.add(k, v)
+		}
+	}
+	if req.OrganizationName == "" && req.Name != "" {
+		req.OrganizationName = truncate(req.Name+"'s business", 200)
+	}
+	return req, f.err()
+}
+
+// loginRequest is the body of POST /auth/login.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// decodeLoginRequest checks only presence: whether the credentials are right is the
+// login's business, and answering "malformed email" would be a needless oracle.
+func decodeLoginRequest(body io.Reader) (loginRequest, error) {
+	var req loginRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return req, err
+	}
+	f := fieldErrors{}
+	req.Email = strings.ToLower(strings.TrimSpace(req.Email))
+	if req.Email == "" {
+		f.add("email", "is required")
+	} else if len(req.Email) > 254 {
+		f.add("email", "must be at most 254 characters")
+	}
+	if req.Password == "" {
+		f.add("password", "is required")
+	} else if len(req.Password) > 1024 {
+		f.add("password", "must be at most 1024 bytes")
+	}
+	return req, f.err()
+}
+
+// tokenRequest is the body of refresh and logout.
+type tokenRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func decodeTokenRequest(body io.Reader) (tokenRequest, error) {
+	var req tokenRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return req, err
+	}
+	if req.RefreshToken == "" {
+		return req, finhealth.InvalidFields("The refresh token is required.", map[string]string{"refresh_token": "is required"})
+	}
+	return req, nil
+}
+
+// assessmentRequest is the body of POST .../assessments. Points are never taken from
+// the client: the unknown-field check rejects them.
+type assessmentRequest struct {
+	Answers []answerRequest `json:"answers"`
+}
+
+type answerRequest struct {
+	QuestionID string `json:"question_id"`
+	Value      string `json:"value"`
+}
+
+// maxAnswers is far above any questionnaire's length; it only bounds the work a
+// single request can cause.
+const maxAnswers = 200
+
+// decodeAssessmentRequest checks the answers' shape; whether they fit the
+// questionnaire is scoring's business.
+func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
+	var req assessmentRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	switch {
+	case req.Answers == nil:
+		f.add("answers", "is required")
+	case len(req.Answers) > maxAnswers:
+		f.add("answers", fmt.Sprintf("must hold at most %d answers", maxAnswers))
+	}
+	answers := make([]finhealth.Answer, 0, len(req.Answers))
+	for i, a := range req.Answers {
+		if len(f) >= 20 {
+			break // enough to fix; do not echo thousands of problems
+		}
+		prefix := "answers[" + strconv.Itoa(i) + "]."
+		qid := cleanText(f, prefix+"question_id", a.QuestionID, true, 100)
+		val := cleanText(f, prefix+"value", a.Value, true, 100)
+		answers = append(answers, finhealth.Answer{QuestionID: qid, Value: val})
+	}
+	return answers, f.err()
+}

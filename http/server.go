@@ -1,0 +1,293 @@
+// Package http serves finhealth's versioned JSON API under /api/v1, plus /healthz and
+// /readyz. It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
+// authorizes every route through one route table whose permissions come from the
+// role table in the root package, and maps finhealth.Error codes to status codes.
+//
+// It depends on the root package and scoring only; the store arrives as the
+// finhealth.Store interface so that cmd/finhealth alone wires adapters together.
+package http
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"finhealth"
+	"finhealth/scoring"
+)
+
+// Config is everything the API needs from the outside. Zero fields take the defaults
+// documented on each; JWTSecret is the only field without one.
+type Config struct {
+	// JWTSecret signs access tokens (HS256). It must be at least 32 bytes.
+	JWTSecret []byte
+	Issuer    string // default "finhealth"
+	Audience  string // default "finhealth-api"
+
+	AccessTTL     time.Duration // default 15 minutes
+	RefreshTTL    time.Duration // default 30 days
+	InvitationTTL time.Duration // default 7 days
+
+	// BaseURL is the public origin used to build invitation links, e.g.
+	// "https://finhealth.example.com". Default "http://localhost:5000".
+	BaseURL string
+	// CORSOrigins is the exact list of browser origins allowed to call the API. There
+	// is deliberately no wildcard.
+	CORSOrigins []string
+	// Development relaxes production-only headers (HSTS).
+	Development bool
+	// TrustProxy makes the client IP come from X-Forwarded-For. Only set it behind a
+	// proxy that appends to that header, or clients choose their own rate-limit key.
+	TrustProxy bool
+	// MaxBodyBytes bounds JSON request bodies; default 1 MiB.
+	MaxBodyBytes int64
+	// Logger receives request logs and internal errors; default discards.
+	Logger *slog.Logger
+
+	// LoginIPLimit bounds login attempts per client IP; default 20 per minute.
+	LoginIPLimit RateLimit
+	// LoginAccountLimit bounds failed logins per email; default 5 per 15 minutes.
+	LoginAccountLimit RateLimit
+
+	// Argon2 sets the password hashing cost for new hashes; default
+	// DefaultArgon2Params (OWASP). Tests lower Memory to stay fast.
+	Argon2 Argon2Params
+
+	// Now is the clock for tokens, invitations and rate limits; default time.Now.
+	Now func() time.Time
+	// Ready backs /readyz; default the store's Ping.
+	Ready func(ctx context.Context) error
+}
+
+// RateLimit allows Count events per Per, refilled continuously (a token bucket of
+// size Count). A zero value means the default; Disabled turns the limit off, which
+// load benchmarks that log many users in from one address need.
+type RateLimit struct {
+	Count    int
+	Per      time.Duration
+	Disabled bool
+}
+
+// Server is the HTTP API. Create it with NewServer.
+type Server struct {
+	cfg     Config
+	st      finhealth.Store
+	log     *slog.Logger
+	now     func() time.Time
+	routes  []route
+	mux     *http.ServeMux
+	handler http.Handler
+
+	tokens        *tokenIssuer
+	dummyHash     string
+	loginIP       *limiter
+	loginAccount  *limiter
+	questionnaire encodedQuestionnaire
+	openapi       []byte
+	corsOrigins   map[string]bool
+}
+
+// NewServer builds the API. It panics when JWTSecret is shorter than 32 bytes or
+// the questionnaire cannot be encoded: both are start-up configuration errors that
+// cmd/finhealth validates first, and no request could be served correctly anyway.
+func NewServer(cfg Config, st finhealth.Store) *Server {
+	cfg = withDefaults(cfg, st)
+	if len(cfg.JWTSecret) < 32 {
+		panic("http: Config.JWTSecret must be at least 32 bytes")
+	}
+	s := &Server{
+		cfg:         cfg,
+		st:          st,
+		log:         cfg.Logger,
+		now:         cfg.Now,
+		corsOrigins: make(map[string]bool, len(cfg.CORSOrigins)),
+	}
+	for _, o := range cfg.CORSOrigins {
+		s.corsOrigins[strings.TrimRight(o, "/")] = true
+	}
+	s.tokens = newTokenIssuer(cfg)
+	s.loginIP = newLimiter(cfg.LoginIPLimit)
+	s.loginAccount = newLimiter(cfg.LoginAccountLimit)
+
+	// Unknown emails are checked against this hash so that a login for a missing
+	// account costs the same argon2 time as one with a wrong password.
+	dummy, err := hashPassword("not a real password, only burns time", cfg.Argon2)
+	if err != nil {
+		panic("http: cannot hash the dummy password: " + err.Error())
+	}
+	s.dummyHash = dummy
+
+	q, err := encodeQuestionnaire(scoring.Current())
+	if err != nil {
+		panic("http: cannot encode the questionnaire: " + err.Error())
+	}
+	s.questionnaire = q
+	s.openapi = openapiDocument
+
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
+	s.handler = s.base(s.headers(s.mux))
+	return s
+}
+
+// Handler returns the API's handler with all middleware applied.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func withDefaults(cfg Config, st finhealth.Store) Config {
+	if cfg.Issuer == "" {
+		cfg.Issuer = "finhealth"
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = "finhealth-api"
+	}
+	if cfg.AccessTTL <= 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.InvitationTTL <= 0 {
+		cfg.InvitationTTL = 7 * 24 * time.Hour
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://localhost:5000"
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.LoginIPLimit.Count <= 0 || cfg.LoginIPLimit.Per <= 0 {
+		cfg.LoginIPLimit = RateLimit{Count: 20, Per: time.Minute, Disabled: cfg.LoginIPLimit.Disabled}
+	}
+	if cfg.LoginAccountLimit.Count <= 0 || cfg.LoginAccountLimit.Per <= 0 {
+		cfg.LoginAccountLimit = RateLimit{Count: 5, Per: 15 * time.Minute, Disabled: cfg.LoginAccountLimit.Disabled}
+	}
+	if cfg.Argon2 == (Argon2Params{}) {
+		cfg.Argon2 = DefaultArgon2Params
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func(ctx context.Context) error { return st.Ping(ctx) }
+	}
+	return cfg
+}
+
+// accessKind says where a route's authority comes from.
+type accessKind int
+
+const (
+	// accessPublic needs no credentials.
+	accessPublic accessKind = iota
+	// accessUser needs any signed-in, active user.
+	accessUser
+	// accessPlatform needs a platform permission from the user's Role.
+	accessPlatform
+	// accessOrg needs an organization permission in the organization named by the
+	// {id} path segment; non-members get 404 so that existence is not revealed.
+	accessOrg
+	// accessDefaultOrg is accessOrg applied to the caller's default organization.
+	accessDefaultOrg
+)
+
+// access is what a route requires.
+type access struct {
+	kind accessKind
+	perm finhealth.Permission
+	// selfParam names a path value that, when it equals the caller's id, waives perm
+	// (a member may always leave an organization).
+	selfParam string
+}
+
+var (
+	public = access{kind: accessPublic}
+	user   = access{kind: accessUser}
+)
+
+func platform(p finhealth.Permission) access { return access{kind: accessPlatform, perm: p} }
+func org(p finhealth.Permission) access      { return access{kind: accessOrg, perm: p} }
+func defaultOrg(p finhealth.Permission) access {
+	return access{kind: accessDefaultOrg, perm: p}
+}
+
+// route is one row of the route table. status is the success status, which the
+// role matrix and the OpenAPI coverage test rely on.
+type route struct {
+	method string
+	path   string
+	access access
+	status int
+	handle handlerFunc
+}
+
+// pattern is the ServeMux pattern and the name routes are logged under.
+func (rt route) pattern() string { return rt.method + " " + rt.path }
+
+// handlerFunc is a route handler. Returning an error writes it as the JSON error
+// body, so handlers never format errors themselves.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+
+// call is what authorization established about the request.
+type call struct {
+	user  *finhealth.User // nil on public routes
+	orgID string          // set on organization routes
+	role  finhealth.OrgRole
+}
+
+// routeTable is the single list of routes and the permission each needs.
+func (s *Server) routeTable() []route {
+	const (
+		ok      = http.StatusOK
+		created = http.StatusCreated
+		none    = http.StatusNoContent
+	)
+	return []route{
+		{"GET", "/healthz", public, ok, s.healthz},
+		{"GET", "/readyz", public, ok, s.readyz},
+		{"GET", "/api/v1/openapi.json", public, ok, s.openAPI},
+		{"GET", "/api/v1/questionnaire", public, ok, s.getQuestionnaire},
+
+		{"POST", "/api/v1/auth/register", public, created, s.register},
+		{"POST", "/api/v1/auth/login", public, ok, s.login},
+		{"POST", "/api/v1/auth/refresh", public, ok, s.refresh},
+		{"POST", "/api/v1/auth/logout", public, none, s.logout},
+		{"GET", "/api/v1/me", user, ok, s.me},
+
+		{"GET", "/api/v1/organizations", user, ok, s.listOrganizations},
+		{"GET", "/api/v1/organizations/{id}", org(finhealth.PermOrgRead), ok, s.getOrganization},
+		{"PATCH", "/api/v1/organizations/{id}", org(finhealth.PermOrgUpdate), ok, s.updateOrganization},
+		{"GET", "/api/v1/organizations/{id}/members", org(finhealth.PermMembersRead), ok, s.listMembers},
+		{"PATCH", "/api/v1/organizations/{id}/members/{user_id}", org(finhealth.PermMembersManage), ok, s.changeMemberRole},
+		{"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
+			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, none, s.removeMember},
+		{"POST", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), created, s.createInvitation},
+		{"GET", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), ok, s.listInvitations},
+		{"POST", "/api/v1/invitations/accept", user, ok, s.acceptInvitation},
+		{"GET", "/api/v1/organizations/{id}/audit-log", org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
+
+		{"POST", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
+		{"GET", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
+		{"GET", "/api/v1/organizations/{id}/assessments/latest", org(finhealth.PermAssessmentsRead), ok, s.latestAssessment},
+		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
+		{"POST", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
+		{"GET", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
+		{"GET", "/api/v1/assessments/latest", defaultOrg(finhealth.PermAssessmentsRead), ok, s.latestAssessment},
+		{"GET", "/api/v1/assessments/{assessment_id}", defaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
+
+		{"GET", "/api/v1/admin/users", platform(finhealth.PermUsersManage), ok, s.adminListUsers},
+		{"PATCH", "/api/v1/admin/users/{id}", platform(finhealth.PermUsersManage), ok, s.adminSetRole},
+		{"POST", "/api/v1/admin/users/{id}/deactivate", platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
+		{"GET", "/api/v1/admin/audit-log", platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
+	}
+}
