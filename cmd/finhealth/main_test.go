@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCmd(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(ctx, args, envOf(env), strings.NewReader(stdin), &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	out, err := runCmd(t, context.Background(), nil, "", "version")
+	if err != nil || !strings.HasPrefix(out, "finhealth ") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	_, err = runCmd(t, context.Background(), nil, "", "frobnicate")
+	if _, ok := err.(usageError); !ok {
+		t.Fatalf("unknown command: err = %v, want a usage error", err)
+	}
+}
+
+func TestCreateAdmin(t *testing.T) {
+	dir := chdirTemp(t)
+	env := map[string]string{"DATABASE_URL": filepath.Join(dir, "fh.db")}
+	ctx := context.Background()
+
+	if _, err := runCmd(t, ctx, env, "short\n", "create-admin", "--email", "root@example.com", "--name", "Root"); err == nil {
+		t.Fatal("a too-short password was accepted")
+	}
+	if _, err := runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "not-an-email", "--name", "Root"); err == nil ||
+		!strings.Contains(err.Error(), "--email") {
+		t.Fatalf("bad email: err = %v", err)
+	}
+	out, err := runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", " Root@Example.com ", "--name", "Root")
+	if err != nil || !strings.Contains(out, "created admin root@example.com") {
+		t.Fatalf("create-admin: %q %v", out, err)
+	}
+	_, err = runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "root@example.com", "--name", "Root")
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate admin: err = %v", err)
+	}
+}
+
+func TestServeRefusesOldSchemaUntilMigrated(t *testing.T) {
+	dir := chdirTemp(t)
+	port := freePort(t)
+	env := map[string]string{
+		"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB,
+		"DATABASE_URL": filepath.Join(dir, "fh.db"), "PORT": fmt.Sprint(port),
+	}
+	ctx := context.Background()
+	_, err := runCmd(t, ctx, env, "", "serve")
+	if err == nil || !strings.Contains(err.Error(), "finhealth migrate") {
+		t.Fatalf("serve on an unmigrated database in production: err = %v", err)
+	}
+	out, err := runCmd(t, ctx, env, "", "migrate", "status")
+	if err != nil || !strings.Contains(out, "pending") {
+		t.Fatalf("migrate status: %q %v", out, err)
+	}
+	out, err = runCmd(t, ctx, env, "", "migrate")
+	if err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %q %v", out, err)
+	}
+
+	// Now serve starts, answers, and stops cleanly when its context ends.
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { _, err := runCmd(t, sctx, env, "", "serve"); done <- err }()
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("/readyz = %d", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
