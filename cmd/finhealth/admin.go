@@ -37,7 +37,11 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 	}
 	password := strings.TrimRight(line, "\r\n")
 	if err := fhttp.ValidatePassword(password, normalized); err != nil {
-		return fmt.Errorf("password: %s", finhealth.ErrorMessage(err))
+		msg := finhealth.ErrorFields(err)["password"]
+		if msg == "" {
+			msg = finhealth.ErrorMessage(err)
+		}
+		return fmt.Errorf("password: %s", msg)
 	}
 	hash, err := fhttp.HashPassword(password)
 	if err != nil {
