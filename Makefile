@@ -42,6 +42,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
+	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
 
 clean:
 	rm -rf bin

@@ -1,0 +1,322 @@
+package wavetest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// invoiceFilter is the invoices(...) arguments of wave-api.md section 3.9.
+type invoiceFilter struct {
+	sort                   []string
+	status, customerID     string
+	currency, number       string
+	dateStart, dateEnd     time.Time
+	modAfter, modBefore    time.Time
+	hasModAfter, hasModBef bool
+}
+
+func (e *executor) invoices(b *bizData, fg *fieldGroup) {
+	if !e.scope("invoice", fg) {
+		return
+	}
+	if b.IsClassicInvoicing {
+		if !e.opts.ClassicInvoicingEmpty {
+			e.fail(fg, "BAD_REQUEST", "Invoices are not available for businesses using classic invoicing.")
+			return
+		}
+	}
+	args, page, size, ok := e.pageArgs(fg)
+	if !ok {
+		return
+	}
+	fl := invoiceFilter{
+		sort: argStrings(args, "sort"), status: argString(args, "status"), customerID: argString(args, "customerId"),
+		currency: argString(args, "currency"), number: argString(args, "invoiceNumber"),
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+		set  *bool
+	}{{"invoiceDateStart", &fl.dateStart, nil}, {"invoiceDateEnd", &fl.dateEnd, nil},
+		{"modifiedAtAfter", &fl.modAfter, &fl.hasModAfter}, {"modifiedAtBefore", &fl.modBefore, &fl.hasModBef}} {
+		v, set, ok := argTime(args, t.name)
+		if !ok {
+			e.fail(fg, "BAD_USER_INPUT", fmt.Sprintf("%s is not a valid date or time.", t.name))
+			return
+		}
+		*t.dst = v
+		if t.set != nil {
+			*t.set = set
+		}
+	}
+	if len(fl.sort) == 0 {
+		fl.sort = []string{"INVOICE_DATE_DESC"}
+	}
+	var total int
+	var at func(k int) Invoice
+	if b.IsClassicInvoicing {
+		at = func(int) Invoice { return Invoice{} }
+	} else if b.gen != nil && generatedFastPath(fl) {
+		total, at = e.generatedInvoices(b, fl, page, size)
+	} else {
+		total, at = e.matchInvoices(b, fl, page, size)
+	}
+	_, n := pageWindow(total, page, size)
+	e.connection(fg.sub, "Invoice", total, page, size, n, func(k int, sub ast.SelectionSet) {
+		inv := at(k)
+		e.invoice(b, &inv, sub)
+	})
+}
+
+// generatedFastPath reports whether a generated business can answer without
+// computing every invoice: its index order is the order of creation, modification
+// and number, so those sorts and the modifiedAt filters are index arithmetic.
+func generatedFastPath(fl invoiceFilter) bool {
+	if fl.status != "" || fl.customerID != "" || fl.currency != "" || fl.number != "" || !fl.dateStart.IsZero() || !fl.dateEnd.IsZero() {
+		return false
+	}
+	switch strings.TrimSuffix(strings.TrimSuffix(fl.sort[0], "_ASC"), "_DESC") {
+	case "MODIFIED_AT", "CREATED_AT", "INVOICE_NUMBER":
+		return true
+	}
+	return false
+}
+
+func (e *executor) generatedInvoices(b *bizData, fl invoiceFilter, page, size int) (int, func(int) Invoice) {
+	g := b.gen
+	lo, hi := 0, g.n
+	if fl.hasModAfter {
+		lo = sort.Search(g.n, func(i int) bool { return g.at(i).ModifiedAt.After(fl.modAfter) })
+	}
+	if fl.hasModBef {
+		hi = sort.Search(g.n, func(i int) bool { return !g.at(i).ModifiedAt.Before(fl.modBefore) })
+	}
+	total := max(hi-lo, 0)
+	off, _ := pageWindow(total, page, size)
+	desc := strings.HasSuffix(fl.sort[0], "_DESC")
+	return total, func(k int) Invoice {
+		if desc {
+			return g.at(hi - 1 - off - k)
+		}
+		return g.at(lo + off + k)
+	}
+}
+
+// matchInvoices filters and sorts every invoice; fine for seeded data, and for a
+// generated business only under unusual arguments.
+func (e *executor) matchInvoices(b *bizData, fl invoiceFilter, page, size int) (int, func(int) Invoice) {
+	var list []Invoice
+	for i, n := 0, b.invoiceCount(); i < n; i++ {
+		inv := b.invoiceAt(i)
+		if fl.status != "" && inv.Status != fl.status || fl.customerID != "" && inv.CustomerID != fl.customerID ||
+			fl.currency != "" && inv.Currency != fl.currency || fl.number != "" && inv.Number != fl.number ||
+			!fl.dateStart.IsZero() && inv.InvoiceDate.Before(fl.dateStart) || !fl.dateEnd.IsZero() && inv.InvoiceDate.After(fl.dateEnd) ||
+			fl.hasModAfter && !inv.ModifiedAt.After(fl.modAfter) || fl.hasModBef && !inv.ModifiedAt.Before(fl.modBefore) {
+			continue
+		}
+		list = append(list, inv)
+	}
+	slices.SortStableFunc(list, func(a, c Invoice) int {
+		for _, key := range fl.sort {
+			desc := strings.HasSuffix(key, "_DESC")
+			var r int
+			switch strings.TrimSuffix(strings.TrimSuffix(key, "_ASC"), "_DESC") {
+			case "AMOUNT_DUE":
+				r = cmp.Compare(a.AmountDue(), c.AmountDue())
+			case "AMOUNT_PAID":
+				r = cmp.Compare(a.AmountPaid, c.AmountPaid)
+			case "CREATED_AT":
+				r = a.CreatedAt.Compare(c.CreatedAt)
+			case "CUSTOMER_NAME":
+				ca, _ := b.customer(a.CustomerID)
+				cc, _ := b.customer(c.CustomerID)
+				r = strings.Compare(strings.ToLower(ca.Name), strings.ToLower(cc.Name))
+			case "DUE_AT":
+				r = a.DueDate.Compare(c.DueDate)
+			case "INVOICE_DATE":
+				r = a.InvoiceDate.Compare(c.InvoiceDate)
+			case "INVOICE_NUMBER":
+				r = cmp.Or(cmp.Compare(len(a.Number), len(c.Number)), strings.Compare(a.Number, c.Number))
+			case "MODIFIED_AT":
+				r = a.ModifiedAt.Compare(c.ModifiedAt)
+			case "STATUS":
+				r = strings.Compare(a.Status, c.Status)
+			case "TOTAL":
+				r = cmp.Compare(a.Total, c.Total)
+			}
+			if desc {
+				r = -r
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		return 0
+	})
+	off, _ := pageWindow(len(list), page, size)
+	return len(list), func(k int) Invoice { return list[off+k] }
+}
+
+func (e *executor) invoice(b *bizData, inv *Invoice, sub ast.SelectionSet) {
+	e.object(sub, "Invoice", func(fg *fieldGroup) {
+		switch fg.field.Name {
+		case "id":
+			e.str(inv.ID)
+		case "createdAt":
+			e.dateTime(inv.CreatedAt)
+		case "modifiedAt":
+			e.dateTime(inv.ModifiedAt)
+		case "pdfUrl":
+			e.str("https://api.waveapps.example/invoices/" + inv.Number + "/pdf")
+		case "viewUrl":
+			e.str("https://next.waveapps.example/invoices/" + inv.Number)
+		case "status":
+			e.str(inv.Status)
+		case "title":
+			e.optStr(inv.Title)
+		case "invoiceNumber":
+			e.str(inv.Number)
+		case "invoiceDate":
+			e.date(inv.InvoiceDate)
+		case "dueDate":
+			e.date(inv.DueDate)
+		case "currency":
+			e.currency(fg.sub, inv.Currency)
+		case "exchangeRate":
+			rate := inv.ExchangeRate
+			if rate == "" {
+				rate = "1.0"
+			}
+			e.decimal(rate)
+		case "amountDue":
+			e.money(fg.sub, inv.AmountDue(), inv.Currency)
+		case "amountPaid":
+			e.money(fg.sub, inv.AmountPaid, inv.Currency)
+		case "taxTotal":
+			e.money(fg.sub, inv.TaxTotal, inv.Currency)
+		case "total":
+			e.money(fg.sub, inv.Total, inv.Currency)
+		case "lastSentAt":
+			e.dateTime(inv.LastSentAt)
+		case "lastSentVia":
+			e.optStr(inv.LastSentVia)
+		case "lastViewedAt":
+			e.dateTime(inv.LastViewedAt)
+		case "customer":
+			c, ok := b.customer(inv.CustomerID)
+			if !ok {
+				c = Customer{ID: inv.CustomerID, Name: "Unknown customer"}
+			}
+			e.customer(b, &c, fg.sub)
+		case "business":
+			e.business(b, fg.sub)
+		default: // subhead, poNumber, memo, footer: never set in the fake
+			e.null()
+		}
+	})
+}
+
+func (e *executor) customers(b *bizData, fg *fieldGroup) {
+	if !e.scope("customer", fg) {
+		return
+	}
+	args, page, size, ok := e.pageArgs(fg)
+	if !ok {
+		return
+	}
+	email := argString(args, "email")
+	after, hasAfter, ok1 := argTime(args, "modifiedAtAfter")
+	before, hasBefore, ok2 := argTime(args, "modifiedAtBefore")
+	if !ok1 || !ok2 {
+		e.fail(fg, "BAD_USER_INPUT", "modifiedAtAfter and modifiedAtBefore must be DateTimes.")
+		return
+	}
+	var list []*Customer
+	for i := range b.customers {
+		c := &b.customers[i]
+		if email != "" && !strings.EqualFold(c.Email, email) || hasAfter && !c.ModifiedAt.After(after) || hasBefore && !c.ModifiedAt.Before(before) {
+			continue
+		}
+		list = append(list, c)
+	}
+	keys := argStrings(args, "sort")
+	if len(keys) == 0 {
+		keys = []string{"NAME_ASC"}
+	}
+	slices.SortStableFunc(list, func(a, c *Customer) int {
+		for _, key := range keys {
+			var r int
+			switch strings.TrimSuffix(strings.TrimSuffix(key, "_ASC"), "_DESC") {
+			case "NAME":
+				r = strings.Compare(strings.ToLower(a.Name), strings.ToLower(c.Name))
+			case "CREATED_AT":
+				r = a.CreatedAt.Compare(c.CreatedAt)
+			case "MODIFIED_AT":
+				r = a.ModifiedAt.Compare(c.ModifiedAt)
+			}
+			if strings.HasSuffix(key, "_DESC") {
+				r = -r
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		return 0
+	})
+	off, n := pageWindow(len(list), page, size)
+	e.connection(fg.sub, "Customer", len(list), page, size, n, func(k int, sub ast.SelectionSet) {
+		e.customer(b, list[off+k], sub)
+	})
+}
+
+func (e *executor) customer(b *bizData, c *Customer, sub ast.SelectionSet) {
+	cur := c.Currency
+	if cur == "" {
+		cur = b.Currency
+	}
+	e.object(sub, "Customer", func(fg *fieldGroup) {
+		switch fg.field.Name {
+		case "id":
+			e.str(c.ID)
+		case "name":
+			e.str(c.Name)
+		case "firstName":
+			e.optStr(c.FirstName)
+		case "lastName":
+			e.optStr(c.LastName)
+		case "email":
+			e.optStr(c.Email)
+		case "currency":
+			if c.Currency == "" {
+				e.null()
+				return
+			}
+			e.currency(fg.sub, c.Currency)
+		case "isArchived":
+			e.boolean(c.IsArchived)
+		case "createdAt":
+			e.dateTime(c.CreatedAt)
+		case "modifiedAt":
+			e.dateTime(c.ModifiedAt)
+		case "outstandingAmount", "overdueAmount":
+			var amount int64
+			if r := b.receivables(e.today)[c.ID]; r != nil {
+				amount = r.Outstanding
+				if fg.field.Name == "overdueAmount" {
+					amount = r.Overdue
+				}
+			}
+			e.money(fg.sub, amount, cur)
+		case "business":
+			e.business(b, fg.sub)
+		default: // displayId: never set in the fake
+			e.null()
+		}
+	})
+}
