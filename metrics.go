@@ -1,0 +1,323 @@
+package finhealth
+
+import "time"
+
+// The ledger metrics and the combined health score are computed by package scoring from
+// the types below. They are domain types rather than scoring's own because the store
+// keeps them (the account mapping, snapshots, the metric time series, scores) and the
+// HTTP layer shows them, and neither should depend on how scoring computes them.
+
+// AccountClass is what an account's balance counts as in the ledger metrics. Each account
+// has exactly one class, so a balance can never be counted twice; the aggregates the
+// ratios need (current assets, current liabilities, borrowings) are unions of classes.
+type AccountClass string
+
+// Account classes.
+const (
+	ClassCash              AccountClass = "cash"                // bank and cash accounts
+	ClassMoneyInTransit    AccountClass = "money_in_transit"    // card processor clearing, transfers between accounts
+	ClassReceivable        AccountClass = "receivable"          // owed by customers and others, due within a year
+	ClassOtherCurrentAsset AccountClass = "other_current_asset" // inventory, prepayments, other current assets
+	ClassLongTermAsset     AccountClass = "long_term_asset"     // equipment, accumulated depreciation (contra), other long-term assets
+	ClassCurrentLiability  AccountClass = "current_liability"   // card balances, payables, sales tax, payroll, customer prepayments
+	ClassCurrentDebt       AccountClass = "current_debt"        // borrowings due within a year
+	ClassLongTermDebt      AccountClass = "long_term_debt"      // borrowings due after a year (loans, owner loans by default)
+	ClassLongTermLiability AccountClass = "long_term_liability" // other obligations due after a year
+	ClassEquity            AccountClass = "equity"              // owner contributions, retained earnings
+	ClassRevenue           AccountClass = "revenue"             // sales income (discounts as contra)
+	ClassOtherIncome       AccountClass = "other_income"        // interest, exchange gains: profit but not sales
+	ClassCostOfSales       AccountClass = "cost_of_sales"
+	ClassExpense           AccountClass = "expense"
+	ClassExcluded          AccountClass = "excluded" // left out of every metric
+)
+
+// AccountClasses lists every class in the order a mapping screen shows them.
+func AccountClasses() []AccountClass {
+	return []AccountClass{
+		ClassCash, ClassMoneyInTransit, ClassReceivable, ClassOtherCurrentAsset, ClassLongTermAsset,
+		ClassCurrentLiability, ClassCurrentDebt, ClassLongTermDebt, ClassLongTermLiability,
+		ClassEquity, ClassRevenue, ClassOtherIncome, ClassCostOfSales, ClassExpense, ClassExcluded,
+	}
+}
+
+// Valid reports whether c is one of the classes above; an override naming any other is
+// rejected, because an unknown class would silently drop the account from every ratio.
+func (c AccountClass) Valid() bool {
+	switch c {
+	case ClassCash, ClassMoneyInTransit, ClassReceivable, ClassOtherCurrentAsset, ClassLongTermAsset,
+		ClassCurrentLiability, ClassCurrentDebt, ClassLongTermDebt, ClassLongTermLiability,
+		ClassEquity, ClassRevenue, ClassOtherIncome, ClassCostOfSales, ClassExpense, ClassExcluded:
+		return true
+	}
+	return false
+}
+
+// IsCurrentAsset reports whether the class counts in current assets.
+func (c AccountClass) IsCurrentAsset() bool {
+	return c == ClassCash || c == ClassMoneyInTransit || c == ClassReceivable || c == ClassOtherCurrentAsset
+}
+
+// IsAsset reports whether the class counts in total assets.
+func (c AccountClass) IsAsset() bool { return c.IsCurrentAsset() || c == ClassLongTermAsset }
+
+// IsCurrentLiability reports whether the class counts in current liabilities.
+func (c AccountClass) IsCurrentLiability() bool {
+	return c == ClassCurrentLiability || c == ClassCurrentDebt
+}
+
+// IsLiability reports whether the class counts in total liabilities.
+func (c AccountClass) IsLiability() bool {
+	return c.IsCurrentLiability() || c == ClassLongTermDebt || c == ClassLongTermLiability
+}
+
+// IsDebt reports whether the class is borrowing (as opposed to trade obligations).
+func (c AccountClass) IsDebt() bool { return c == ClassCurrentDebt || c == ClassLongTermDebt }
+
+// NaturalSide is the side on which balances of the class grow. An account whose own
+// normal balance is the other side is a contra account of the class: its balance is
+// subtracted from the class total.
+func (c AccountClass) NaturalSide() NormalBalance {
+	switch {
+	case c.IsAsset(), c == ClassCostOfSales, c == ClassExpense:
+		return NormalDebit
+	case c.IsLiability(), c == ClassEquity, c == ClassRevenue, c == ClassOtherIncome:
+		return NormalCredit
+	}
+	return ""
+}
+
+// AccountOverride is an owner's or advisor's decision about one account's class. It is
+// kept with who made it and when, because a ratio is only as right as its
+// classification and the person reading it must be able to see who changed it.
+type AccountOverride struct {
+	AccountID string       `json:"account_id"`
+	Class     AccountClass `json:"class"`
+	SetBy     string       `json:"set_by"` // user id
+	SetAt     time.Time    `json:"set_at"`
+	Note      string       `json:"note,omitempty"`
+}
+
+// AccountMappingEntry is one account's place in the metrics.
+type AccountMappingEntry struct {
+	AccountID   string              `json:"account_id"`
+	AccountName string              `json:"account_name"`
+	Type        AccountType         `json:"type"`
+	Subtype     AccountSubtypeValue `json:"subtype"`
+	// NormalBalance is the account's own side, from the provider; it decides Contra.
+	NormalBalance NormalBalance `json:"normal_balance,omitempty"`
+	// DefaultClass is what the provider's subtype implies; Class is what counts, which
+	// differs only when Override is set.
+	DefaultClass AccountClass `json:"default_class"`
+	Class        AccountClass `json:"class"`
+	// Contra means the balance is subtracted from its class (accumulated depreciation
+	// against equipment, discounts against sales).
+	Contra bool `json:"contra"`
+	// Review says why an owner or advisor should confirm the class; it is empty once an
+	// override records their decision.
+	Review   string           `json:"review,omitempty"`
+	Override *AccountOverride `json:"override,omitempty"`
+}
+
+// AccountMapping says which accounts feed which metric inputs.
+type AccountMapping struct {
+	Entries []AccountMappingEntry `json:"entries"`
+	// StaleOverrides name accounts no longer in the chart (deleted in the provider).
+	// They are kept so that nobody's decision disappears without a trace.
+	StaleOverrides []AccountOverride `json:"stale_overrides,omitempty"`
+}
+
+// Entry returns the mapping of one account.
+func (m AccountMapping) Entry(accountID string) (AccountMappingEntry, bool) {
+	for _, e := range m.Entries {
+		if e.AccountID == accountID {
+			return e, true
+		}
+	}
+	return AccountMappingEntry{}, false
+}
+
+// LedgerSnapshot is the state of a business's books at one moment: what the metrics
+// are computed from. Balances are current as of AsOf (the provider has no history);
+// Invoices need be only the open ones plus those dated within the last two years, which
+// is all the windows and the year-on-year growth look at.
+type LedgerSnapshot struct {
+	AsOf             time.Time       `json:"as_of"`
+	BusinessID       string          `json:"business_id"`
+	Currency         string          `json:"currency"`          // the business's home currency
+	CurrencyExponent int             `json:"currency_exponent"` // its minor-unit digits
+	Accounts         []LedgerAccount `json:"accounts"`
+	Invoices         []Invoice       `json:"invoices"`
+	Customers        []Customer      `json:"customers"`
+	// InvoicesUnavailable says why invoices could not be read (classic invoicing);
+	// empty when they were. It separates "no invoices" from "cannot see invoices", which
+	// must not score the same.
+	InvoicesUnavailable string `json:"invoices_unavailable,omitempty"`
+}
+
+// AccountBalance is one account's balance in a stored snapshot.
+type AccountBalance struct {
+	AccountID string `json:"account_id"`
+	Balance   Money  `json:"balance"` // in the business's home currency
+}
+
+// BalanceSnapshot is the compact dated record of every account's balance that the
+// warehouse keeps at each sync. A series of them is the only history there is, since
+// the provider reports current balances only; cash buffer, runway and margins come
+// from the changes between two of them.
+type BalanceSnapshot struct {
+	AsOf             time.Time        `json:"as_of"`
+	Currency         string           `json:"currency"`
+	CurrencyExponent int              `json:"currency_exponent"`
+	Balances         []AccountBalance `json:"balances"`
+}
+
+// Balances returns the compact record of s's account balances.
+func (s LedgerSnapshot) Balances() BalanceSnapshot {
+	out := BalanceSnapshot{
+		AsOf:             s.AsOf,
+		Currency:         s.Currency,
+		CurrencyExponent: s.CurrencyExponent,
+		Balances:         make([]AccountBalance, len(s.Accounts)),
+	}
+	for i, a := range s.Accounts {
+		out.Balances[i] = AccountBalance{AccountID: a.WaveID, Balance: a.Balance}
+	}
+	return out
+}
+
+// MetricUnit is what a metric's value measures.
+type MetricUnit string
+
+// Metric units.
+const (
+	UnitRatio   MetricUnit = "ratio"
+	UnitMoney   MetricUnit = "money"
+	UnitDays    MetricUnit = "days"
+	UnitPercent MetricUnit = "percent"
+	UnitMonths  MetricUnit = "months"
+)
+
+// MetricStatus says whether a metric could be computed.
+type MetricStatus string
+
+// Metric statuses.
+const (
+	MetricOK            MetricStatus = "ok"
+	MetricNotEnoughData MetricStatus = "not_enough_data"
+)
+
+// MetricValue is one ledger metric, with everything needed to explain it: the inputs
+// and the accounts or invoices behind them, the formula, the bands and which one the
+// value falls in, and the points that band is worth.
+type MetricValue struct {
+	Name  string     `json:"name"`
+	Label string     `json:"label"`
+	Unit  MetricUnit `json:"unit"`
+	// Value is set for ratios, days, percentages and months, rounded to what is shown
+	// (the band is chosen from the rounded value, so the two never disagree). It is nil
+	// when the metric has no finite value: not enough data, or a case such as "no
+	// short-term liabilities" or "cash is not falling" that Note explains.
+	Value *float64 `json:"value"`
+	// Money is set instead of Value for amounts, which are never floats.
+	Money  *Money       `json:"money,omitempty"`
+	Status MetricStatus `json:"status"`
+	// Reason says why there is not enough data.
+	Reason     string        `json:"reason,omitempty"`
+	Note       string        `json:"note,omitempty"`
+	Inputs     []MetricInput `json:"inputs"`
+	Formula    string        `json:"formula"`
+	Thresholds string        `json:"thresholds,omitempty"`
+	Bands      []MetricBand  `json:"bands,omitempty"`
+	Band       string        `json:"band,omitempty"`
+	// Points (0-100) are set for metrics that count in the health score; informational
+	// metrics (cash, aging buckets, invoiced revenue) have none.
+	Points *int `json:"points"`
+	// Notes list what was left out and why (accounts in another currency, invoices with
+	// an unknown status), so a surprising number can be traced.
+	Notes []string  `json:"notes,omitempty"`
+	AsOf  time.Time `json:"as_of"`
+}
+
+// MetricInput is one named input of a metric.
+type MetricInput struct {
+	Name   string   `json:"name"`
+	Label  string   `json:"label"`
+	Amount *Money   `json:"amount,omitempty"`
+	Value  *float64 `json:"value,omitempty"`
+	// Accounts are the ids of the accounts summed (all of them).
+	Accounts []string `json:"accounts,omitempty"`
+	// Invoices are the ids of the largest invoices summed, at most a hundred, and
+	// InvoiceCount is how many there were in all; listing fifty thousand ids would
+	// explain nothing.
+	Invoices     []string `json:"invoices,omitempty"`
+	InvoiceCount int      `json:"invoice_count,omitempty"`
+}
+
+// MetricBand is one band of a metric: values from Min (inclusive) to Max (exclusive),
+// nil meaning unbounded, or a special case (Min and Max both nil) named by Label.
+type MetricBand struct {
+	Name   string   `json:"name"`
+	Label  string   `json:"label"`
+	Min    *float64 `json:"min"`
+	Max    *float64 `json:"max"`
+	Points int      `json:"points"`
+}
+
+// Health score component sources.
+const (
+	SourceLedger        = "ledger"
+	SourceQuestionnaire = "questionnaire"
+)
+
+// HealthComponent is one scored part of the health score: a ledger metric or a
+// questionnaire pillar. Weight is its nominal share of the score; EffectiveWeight is its
+// share after the weight of parts without enough data has been spread over the others
+// (the effective weights of all components sum to 1).
+type HealthComponent struct {
+	Name            string       `json:"name"`
+	Label           string       `json:"label"`
+	Source          string       `json:"source"`
+	Pillar          string       `json:"pillar"`
+	Status          MetricStatus `json:"status"`
+	Reason          string       `json:"reason,omitempty"`
+	Points          *float64     `json:"points"`
+	Weight          float64      `json:"weight"`
+	EffectiveWeight float64      `json:"effective_weight"`
+}
+
+// HealthPillar is a group of components with one score: a ledger pillar (liquidity,
+// receivables, solvency, profitability and growth) or a questionnaire pillar.
+type HealthPillar struct {
+	ID              string       `json:"id"`
+	Label           string       `json:"label"`
+	Source          string       `json:"source"`
+	Status          MetricStatus `json:"status"`
+	Reason          string       `json:"reason,omitempty"`
+	Score           *float64     `json:"score"`
+	Weight          float64      `json:"weight"`
+	EffectiveWeight float64      `json:"effective_weight"`
+}
+
+// HealthScore is the combined 0-100 score of a business from its ledger metrics and its
+// latest questionnaire. Score is nil (and Status not_enough_data) only when there is
+// neither a ledger nor an assessment.
+type HealthScore struct {
+	Status          MetricStatus      `json:"status"`
+	Reason          string            `json:"reason,omitempty"`
+	Score           *float64          `json:"score"`
+	Tier            string            `json:"tier,omitempty"`
+	Pillars         []HealthPillar    `json:"pillars"`
+	Components      []HealthComponent `json:"components"`
+	Recommendations []Recommendation  `json:"recommendations"`
+	Notes           []string          `json:"notes,omitempty"`
+	// MethodVersion names the method (metrics, bands, weights); it is stored with every
+	// score so that an old score can be explained by the rules it was made with.
+	MethodVersion string `json:"method_version"`
+	// The assessment blended in, if any, and the versions it was scored with.
+	AssessmentID         string `json:"assessment_id,omitempty"`
+	QuestionnaireVersion int    `json:"questionnaire_version,omitempty"`
+	AlgorithmVersion     string `json:"algorithm_version,omitempty"`
+	// LedgerAsOf is when the books behind the ledger metrics were read; nil without them.
+	LedgerAsOf *time.Time `json:"ledger_as_of,omitempty"`
+	AsOf       time.Time  `json:"as_of"`
+}

@@ -1,0 +1,1033 @@
+package scoring
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"time"
+
+	"finhealth"
+)
+
+// History rules for the metrics that need two snapshots (cash buffer days, runway,
+// margins). The base snapshot is the one closest to baseTarget before the current one,
+// between historyMin and historyMax old: under 25 days a month's bills may not have
+// landed yet, and over 400 days the changes say more about last year than about now.
+const (
+	historyMin = 25 * 24 * time.Hour
+	historyMax = 400 * 24 * time.Hour
+	baseTarget = 90 * 24 * time.Hour
+)
+
+// dsoWindow is the DSO window in days: a quarter of sales smooths one big invoice
+// without reaching back to a different season.
+const dsoWindow = 90
+
+// daysPerMonth is the mean Gregorian month, so that runway does not depend on which
+// months the window spans.
+const daysPerMonth = 30.4375
+
+// maxListed caps the invoice ids listed under an input; InvoiceCount has the total.
+const maxListed = 100
+
+// topOverdueCustomers is how many of the largest overdue customers an overdue share
+// names, enough to act on this week.
+const topOverdueCustomers = 3
+
+// amount is a sum of minor units that remembers an overflow instead of wrapping, so a
+// metric fed by an impossible total says so rather than showing a wrong number.
+type amount struct {
+	v    int64
+	over bool
+}
+
+func (a amount) plus(b amount) amount {
+	s := a.v + b.v
+	if a.over || b.over || (b.v > 0 && s < a.v) || (b.v < 0 && s > a.v) {
+		return amount{over: true}
+	}
+	return amount{v: s}
+}
+
+func (a amount) minus(b amount) amount {
+	if b.v == math.MinInt64 {
+		return amount{over: true}
+	}
+	return a.plus(amount{v: -b.v, over: b.over})
+}
+
+// classTotal is the signed sum of one class and the accounts it came from.
+type classTotal struct {
+	amount
+	accounts []string
+}
+
+func (t *classTotal) add(id string, v int64) {
+	t.amount = t.amount.plus(amount{v: v})
+	t.accounts = append(t.accounts, id)
+}
+
+// invoiceRef is an open invoice's amount due in the home currency, kept to list the
+// largest ones under the inputs.
+type invoiceRef struct {
+	id     string
+	due    int64
+	bucket int
+}
+
+// Aging buckets by days past due.
+const (
+	bucketCurrent = iota
+	bucket1To30
+	bucket31To60
+	bucket61To90
+	bucketOver90
+	numBuckets
+)
+
+var bucketMetric = [numBuckets]string{MetricAgingCurrent, MetricAging1To30, MetricAging31To60, MetricAging61To90, MetricAgingOver90}
+
+func bucketOf(daysPastDue int) int {
+	switch {
+	case daysPastDue <= 0:
+		return bucketCurrent
+	case daysPastDue <= 30:
+		return bucket1To30
+	case daysPastDue <= 60:
+		return bucket31To60
+	case daysPastDue <= 90:
+		return bucket61To90
+	}
+	return bucketOver90
+}
+
+// Revenue windows in days; each has a previous period of the same length for growth.
+var revenueWindows = [3]int{30, 90, 365}
+
+// calc holds what one ComputeMetrics call has gathered.
+type calc struct {
+	snap     finhealth.LedgerSnapshot
+	asOf     time.Time
+	snapAsOf time.Time
+	cur      string
+	exp      int
+	entries  map[string]*finhealth.AccountMappingEntry
+
+	classes      map[finhealth.AccountClass]*classTotal
+	balanceNotes []string
+
+	invoicesOK  bool
+	invoiceWhy  string
+	buckets     [numBuckets]amount
+	bucketCount [numBuckets]int
+	open        []invoiceRef
+	openDue     amount
+	overdueDue  amount
+	revenue     [len(revenueWindows)]amount // current windows
+	previous    [len(revenueWindows)]amount // the windows before
+	revCount    [len(revenueWindows)]int
+	issuedYear  int // invoices issued in the last 365 days
+	custOverdue map[string]int64
+	custName    map[string]string
+	invoiceNote []string
+
+	customersOutstanding amount
+	customersOverdue     amount
+	customersCounted     int
+	customerNote         []string
+}
+
+// ComputeMetrics computes every ledger metric of snap as of asOf: balance-sheet ratios
+// from the account balances as classified by mapping, receivables from the open
+// invoices (or, when invoices cannot be read, the customers' totals), invoiced sales
+// from invoice dates, and, when history holds a snapshot 25 to 400 days older than
+// snap, cash buffer days, runway and margins from the changes between the two.
+//
+// Only amounts in the business's currency count: an account balance in any other
+// currency is left out with a note, and a foreign-currency invoice is converted at its
+// own exchange rate or, without a usable one, left out with a note. A metric that
+// cannot be computed has status not_enough_data and says why; none is ever NaN or
+// infinite. The result lists the metrics in a fixed order (see metricDefs) and depends
+// only on the arguments, so recomputing a past date gives the same answer.
+func ComputeMetrics(snap finhealth.LedgerSnapshot, history []finhealth.BalanceSnapshot, mapping finhealth.AccountMapping, asOf time.Time) []finhealth.MetricValue {
+	c := &calc{
+		snap:     snap,
+		asOf:     asOf,
+		snapAsOf: snap.AsOf,
+		cur:      snap.Currency,
+		exp:      snap.CurrencyExponent,
+		entries:  make(map[string]*finhealth.AccountMappingEntry, len(mapping.Entries)),
+		classes:  make(map[finhealth.AccountClass]*classTotal),
+	}
+	if c.snapAsOf.IsZero() {
+		c.snapAsOf = asOf
+	}
+	for i := range mapping.Entries {
+		c.entries[mapping.Entries[i].AccountID] = &mapping.Entries[i]
+	}
+	for _, cl := range finhealth.AccountClasses() {
+		c.classes[cl] = &classTotal{}
+	}
+
+	out := make([]finhealth.MetricValue, 0, len(metricDefs))
+	if c.cur == "" {
+		for _, d := range metricDefs {
+			m := c.newMetric(d.name)
+			notEnough(&m, "The business's currency is not known, so no amount can be added up.")
+			out = append(out, m)
+		}
+		return out
+	}
+
+	c.sumBalances()
+	c.scanInvoices()
+	c.scanCustomers()
+	// Slices shared between metrics are clipped so that a caller appending to one
+	// metric's notes or accounts can never write into another's.
+	c.balanceNotes, c.invoiceNote, c.customerNote = slices.Clip(c.balanceNotes), slices.Clip(c.invoiceNote), slices.Clip(c.customerNote)
+	for _, t := range c.classes {
+		t.accounts = slices.Clip(t.accounts)
+	}
+
+	out = append(out,
+		c.cashMetric(), c.receivablesMetric(), c.workingCapital(),
+		c.currentRatio(), c.quickRatio(), c.cashRatio(),
+		c.overdueShare())
+	for b := range numBuckets {
+		out = append(out, c.agingBucket(b))
+	}
+	out = append(out, c.dso(), c.debtToEquity())
+	for w := range revenueWindows {
+		out = append(out, c.revenueMetric(w))
+	}
+	for w := range revenueWindows {
+		out = append(out, c.growthMetric(w))
+	}
+	out = append(out, c.historyMetrics(history)...)
+	return out
+}
+
+func (c *calc) newMetric(name string) finhealth.MetricValue {
+	d := defByName[name]
+	return finhealth.MetricValue{
+		Name:       d.name,
+		Label:      d.label,
+		Unit:       d.unit,
+		Status:     finhealth.MetricOK,
+		Formula:    d.formula,
+		Thresholds: d.thresholds,
+		Bands:      exportBands(d.bands),
+		AsOf:       c.snapAsOf,
+	}
+}
+
+func notEnough(m *finhealth.MetricValue, reason string) {
+	m.Status = finhealth.MetricNotEnoughData
+	m.Reason = reason
+	m.Value, m.Money, m.Points, m.Band, m.Note = nil, nil, nil, "", ""
+}
+
+const overflowReason = "The amounts are too large to add up exactly; check the balances in Wave."
+
+// setValue rounds v as shown and scores it through the metric's bands; a non-finite
+// value (which the callers rule out) is reported rather than emitted.
+func setValue(m *finhealth.MetricValue, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		notEnough(m, overflowReason)
+		return
+	}
+	d := defByName[m.Name]
+	v = roundTo(v, d.decimals)
+	if math.IsInf(v, 0) {
+		notEnough(m, overflowReason)
+		return
+	}
+	m.Value = &v
+	if len(d.bands) > 0 {
+		b := bandOf(d.bands, v)
+		m.Band = b.name
+		m.Points = ptr(b.points)
+	}
+}
+
+func setSpecial(m *finhealth.MetricValue, bandName, note string) {
+	b := specialBand(defByName[m.Name].bands, bandName)
+	m.Value = nil
+	m.Band = b.name
+	m.Points = ptr(b.points)
+	m.Note = note
+}
+
+func (c *calc) money(v int64) *finhealth.Money {
+	return &finhealth.Money{Minor: v, Currency: c.cur, Exponent: c.exp}
+}
+
+func (c *calc) moneyInput(name, label string, a amount, accounts []string) finhealth.MetricInput {
+	return finhealth.MetricInput{Name: name, Label: label, Amount: c.money(a.v), Accounts: accounts}
+}
+
+func (c *calc) classInput(name, label string, classes ...finhealth.AccountClass) (finhealth.MetricInput, amount) {
+	var sum amount
+	var ids []string
+	for _, cl := range classes {
+		t := c.classes[cl]
+		sum = sum.plus(t.amount)
+		ids = append(ids, t.accounts...)
+	}
+	return c.moneyInput(name, label, sum, ids), sum
+}
+
+// signedBalance is an account's balance as it counts towards its class, and false when
+// it cannot count (another currency, or a contra balance that cannot be negated).
+func signedBalance(e *finhealth.AccountMappingEntry, m finhealth.Money, cur string, exp int) (int64, bool) {
+	if m.Currency != cur || m.Exponent != exp {
+		return 0, false
+	}
+	if e.Contra {
+		if m.Minor == math.MinInt64 {
+			return 0, false
+		}
+		return -m.Minor, true
+	}
+	return m.Minor, true
+}
+
+func (c *calc) sumBalances() {
+	for i := range c.snap.Accounts {
+		a := &c.snap.Accounts[i]
+		e, ok := c.entries[a.WaveID]
+		if !ok {
+			c.balanceNotes = append(c.balanceNotes, fmt.Sprintf(
+				"Account %s (%s) is not in the account mapping yet and is left out; review the mapping.", quoteName(a.Name), a.WaveID))
+			continue
+		}
+		if e.Class == finhealth.ClassExcluded {
+			continue
+		}
+		v, ok := signedBalance(e, a.Balance, c.cur, c.exp)
+		if !ok {
+			c.balanceNotes = append(c.balanceNotes, c.leftOut(a))
+			continue
+		}
+		t := c.classes[e.Class]
+		if t == nil { // an override made before this version knew the class
+			continue
+		}
+		t.add(a.WaveID, v)
+	}
+}
+
+func quoteName(s string) string {
+	if s == "" {
+		return "(unnamed)"
+	}
+	return strconv.Quote(s)
+}
+
+func (c *calc) leftOut(a *finhealth.LedgerAccount) string {
+	m := a.Balance
+	switch {
+	case m.Currency == c.cur && m.Exponent != c.exp:
+		return fmt.Sprintf("Account %s (%s) is left out: its balance has %d decimals where %s has %d, so it cannot be added exactly.",
+			quoteName(a.Name), a.WaveID, m.Exponent, c.cur, c.exp)
+	case m.Currency == "":
+		return fmt.Sprintf("Account %s (%s) is left out: its balance has no stated currency.", quoteName(a.Name), a.WaveID)
+	case m.Minor == math.MinInt64:
+		return fmt.Sprintf("Account %s (%s) is left out: its balance is too large to count.", quoteName(a.Name), a.WaveID)
+	}
+	return fmt.Sprintf("Account %s (%s) is left out: its balance is in %s, not in the business currency %s.",
+		quoteName(a.Name), a.WaveID, m.Currency, c.cur)
+}
+
+// dayNumber counts calendar days so that windows and aging are whole days, whatever
+// the hour of asOf.
+func dayNumber(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// homeAmount converts an invoice amount to the business currency at the invoice's own
+// rate, exactly (rounding half away from zero to the minor unit only at the end).
+func (c *calc) homeAmount(inv *finhealth.Invoice, m finhealth.Money) (int64, bool) {
+	cur := m.Currency
+	if cur == "" {
+		cur = inv.Currency
+	}
+	if cur == c.cur {
+		return m.Minor, m.Exponent == c.exp
+	}
+	rate, ok := new(big.Rat).SetString(inv.ExchangeRate)
+	if !ok || rate.Sign() <= 0 || m.Exponent < 0 || m.Exponent > 18 || c.exp < 0 || c.exp > 18 {
+		return 0, false
+	}
+	v := new(big.Rat).SetInt64(m.Minor)
+	v.Mul(v, rate)
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(c.exp-m.Exponent))), nil)
+	if c.exp >= m.Exponent {
+		v.Mul(v, new(big.Rat).SetInt(scale))
+	} else {
+		v.Quo(v, new(big.Rat).SetInt(scale))
+	}
+	// Half away from zero: add or subtract one half, then truncate.
+	half := big.NewRat(1, 2)
+	if v.Sign() < 0 {
+		v.Sub(v, half)
+	} else {
+		v.Add(v, half)
+	}
+	q := new(big.Int).Quo(v.Num(), v.Denom())
+	if !q.IsInt64() {
+		return 0, false
+	}
+	return q.Int64(), true
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (c *calc) scanInvoices() {
+	if c.snap.InvoicesUnavailable != "" {
+		c.invoiceWhy = c.snap.InvoicesUnavailable
+		return
+	}
+	c.invoicesOK = true
+	c.custOverdue = make(map[string]int64)
+	c.custName = make(map[string]string)
+	today := dayNumber(c.asOf)
+	var unknownStatus, badCurrency, future, overflow int
+	for i := range c.snap.Invoices {
+		inv := &c.snap.Invoices[i]
+		st := inv.Status
+		if !st.IsKnown() {
+			unknownStatus++
+			continue
+		}
+		if st.IsReceivable() && inv.AmountDue.Minor > 0 {
+			due, ok := c.homeAmount(inv, inv.AmountDue)
+			if !ok {
+				badCurrency++
+			} else {
+				b := bucketOf(inv.DaysPastDue(c.asOf))
+				sum := c.buckets[b].plus(amount{v: due})
+				open := c.openDue.plus(amount{v: due})
+				if sum.over || open.over {
+					overflow++
+				} else {
+					c.buckets[b] = sum
+					c.bucketCount[b]++
+					c.openDue = open
+					c.open = append(c.open, invoiceRef{id: inv.WaveID, due: due, bucket: b})
+					if b != bucketCurrent {
+						c.overdueDue = c.overdueDue.plus(amount{v: due})
+						cust := inv.CustomerWaveID
+						// Saturate rather than wrap: this only ranks customers.
+						if s := c.custOverdue[cust] + due; s >= c.custOverdue[cust] {
+							c.custOverdue[cust] = s
+						}
+						if _, ok := c.custName[cust]; !ok || c.custName[cust] == "" {
+							c.custName[cust] = inv.CustomerName
+						}
+					}
+				}
+			}
+		}
+		if st == finhealth.InvoiceDraft || st == finhealth.InvoiceSaved || inv.InvoiceDate.IsZero() {
+			continue
+		}
+		age := today - dayNumber(inv.InvoiceDate)
+		if age < 0 {
+			future++
+			continue
+		}
+		if age >= 2*365 {
+			continue
+		}
+		total, ok := c.homeAmount(inv, inv.Total)
+		if !ok {
+			if !st.IsReceivable() || inv.AmountDue.Minor <= 0 {
+				badCurrency++ // an open one was counted above already
+			}
+			continue
+		}
+		for w, n := range revenueWindows {
+			switch {
+			case age < int64(n):
+				c.revenue[w] = c.revenue[w].plus(amount{v: total})
+				c.revCount[w]++
+			case age < 2*int64(n):
+				c.previous[w] = c.previous[w].plus(amount{v: total})
+			}
+		}
+		if age < 365 {
+			c.issuedYear++
+		}
+	}
+	if unknownStatus > 0 {
+		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
+			"%d invoice(s) with a status finhealth does not know are left out, as neither owed nor sold.", unknownStatus))
+	}
+	if badCurrency > 0 {
+		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
+			"%d invoice(s) in another currency without a usable exchange rate to %s are left out.", badCurrency, c.cur))
+	}
+	if future > 0 {
+		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
+			"%d invoice(s) dated after %s are left out of invoiced sales.", future, c.asOf.UTC().Format(time.DateOnly)))
+	}
+	if overflow > 0 {
+		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
+			"%d invoice(s) with amounts too large to add up exactly are left out.", overflow))
+	}
+	// Largest first, ties by id, so that the listed invoices never depend on input order.
+	slices.SortFunc(c.open, func(a, b invoiceRef) int {
+		if r := cmp.Compare(b.due, a.due); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+}
+
+func (c *calc) scanCustomers() {
+	var other int
+	for i := range c.snap.Customers {
+		cu := &c.snap.Customers[i]
+		if cu.Outstanding.IsZero() && cu.Overdue.IsZero() {
+			continue
+		}
+		if cu.Outstanding.Currency != c.cur || cu.Outstanding.Exponent != c.exp ||
+			(!cu.Overdue.IsZero() && (cu.Overdue.Currency != c.cur || cu.Overdue.Exponent != c.exp)) {
+			other++
+			continue
+		}
+		c.customersOutstanding = c.customersOutstanding.plus(amount{v: cu.Outstanding.Minor})
+		c.customersOverdue = c.customersOverdue.plus(amount{v: cu.Overdue.Minor})
+		c.customersCounted++
+	}
+	if other > 0 {
+		c.customerNote = append(c.customerNote, fmt.Sprintf(
+			"%d customer(s) whose balances are in another currency than %s are left out.", other, c.cur))
+	}
+}
+
+func (c *calc) cashMetric() finhealth.MetricValue {
+	m := c.newMetric(MetricCash)
+	in, sum := c.classInput("cash", "Cash accounts", finhealth.ClassCash)
+	m.Inputs = []finhealth.MetricInput{in}
+	m.Notes = c.balanceNotes
+	if sum.over {
+		notEnough(&m, overflowReason)
+		return m
+	}
+	m.Money = c.money(sum.v)
+	if len(in.Accounts) == 0 {
+		m.Note = "No account is mapped as cash."
+	}
+	return m
+}
+
+func (c *calc) receivablesMetric() finhealth.MetricValue {
+	m := c.newMetric(MetricReceivables)
+	in, sum := c.classInput("receivable_accounts", "Receivable accounts", finhealth.ClassReceivable)
+	m.Inputs = []finhealth.MetricInput{in}
+	m.Notes = c.balanceNotes
+	if c.invoicesOK && !c.openDue.over {
+		m.Inputs = append(m.Inputs, c.openInput("open_invoices", "Amount due on open invoices", -1))
+	}
+	if c.customersCounted > 0 && !c.customersOutstanding.over {
+		m.Inputs = append(m.Inputs, c.moneyInput("customers_outstanding", "Customers' outstanding balances in Wave", c.customersOutstanding, nil))
+	}
+	if sum.over {
+		notEnough(&m, overflowReason)
+		return m
+	}
+	m.Money = c.money(sum.v)
+	if c.invoicesOK && !c.openDue.over && differs(sum.v, c.openDue.v, c.exp) {
+		m.Note = fmt.Sprintf("The receivable accounts (%s) and the open invoices (%s) differ: receivables recorded outside invoices, "+
+			"or payments not yet matched to invoices. Ratios use the accounts; overdue share and DSO use the invoices.",
+			formatMoney(*c.money(sum.v)), formatMoney(*c.money(c.openDue.v)))
+	}
+	return m
+}
+
+// differs reports a gap of more than 5% and more than one major unit, which a reader
+// would notice; rounding differences are not worth a note.
+func differs(a, b int64, exp int) bool {
+	d := math.Abs(float64(a) - float64(b))
+	return d > math.Pow10(exp) && d > 0.05*math.Max(math.Abs(float64(a)), math.Abs(float64(b)))
+}
+
+// openInput lists the open invoices of one bucket (-1: all, -2: all past due).
+func (c *calc) openInput(name, label string, bucket int) finhealth.MetricInput {
+	var sum amount
+	var ids []string
+	n := 0
+	for _, r := range c.open {
+		if bucket >= 0 && r.bucket != bucket || bucket == -2 && r.bucket == bucketCurrent {
+			continue
+		}
+		n++
+		sum = sum.plus(amount{v: r.due})
+		if len(ids) < maxListed {
+			ids = append(ids, r.id)
+		}
+	}
+	return finhealth.MetricInput{Name: name, Label: label, Amount: c.money(sum.v), Invoices: ids, InvoiceCount: n}
+}
+
+func (c *calc) currentAssets() (finhealth.MetricInput, amount) {
+	return c.classInput("current_assets", "Current assets",
+		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable, finhealth.ClassOtherCurrentAsset)
+}
+
+func (c *calc) currentLiabilities() (finhealth.MetricInput, amount) {
+	return c.classInput("current_liabilities", "Current liabilities", finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt)
+}
+
+func (c *calc) workingCapital() finhealth.MetricValue {
+	m := c.newMetric(MetricWorkingCapital)
+	ca, a := c.currentAssets()
+	cl, l := c.currentLiabilities()
+	m.Inputs = []finhealth.MetricInput{ca, cl}
+	m.Notes = c.balanceNotes
+	wc := a.minus(l)
+	if wc.over {
+		notEnough(&m, overflowReason)
+		return m
+	}
+	m.Money = c.money(wc.v)
+	if wc.v < 0 {
+		m.Band = "negative"
+		m.Note = "Negative: what falls due within a year is more than what will turn into cash."
+	} else {
+		m.Band = "positive"
+	}
+	return m
+}
+
+// ratioMetric is the shared shape of current, quick and cash ratios: num over current
+// liabilities, where no liabilities is a named case rather than an infinity.
+func (c *calc) ratioMetric(name string, num finhealth.MetricInput, n amount) finhealth.MetricValue {
+	m := c.newMetric(name)
+	cl, l := c.currentLiabilities()
+	m.Inputs = []finhealth.MetricInput{num, cl}
+	m.Notes = c.balanceNotes
+	switch {
+	case n.over || l.over:
+		notEnough(&m, overflowReason)
+	case l.v <= 0 && n.v <= 0:
+		notEnough(&m, "Nothing is recorded in current assets or current liabilities; check that bank and card accounts are connected and mapped.")
+	case l.v <= 0:
+		if len(defByName[name].bands) == 0 {
+			m.Note = "No short-term liabilities: nothing to divide by."
+			return m
+		}
+		setSpecial(&m, "no_short_term_liabilities",
+			"No short-term liabilities are recorded, so there is nothing to cover: counted as healthy rather than as an infinite ratio.")
+	default:
+		setValue(&m, float64(n.v)/float64(l.v))
+	}
+	return m
+}
+
+func (c *calc) currentRatio() finhealth.MetricValue {
+	in, a := c.currentAssets()
+	return c.ratioMetric(MetricCurrentRatio, in, a)
+}
+
+func (c *calc) quickRatio() finhealth.MetricValue {
+	in, a := c.classInput("quick_assets", "Cash, money in transit and receivables",
+		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable)
+	return c.ratioMetric(MetricQuickRatio, in, a)
+}
+
+func (c *calc) cashRatio() finhealth.MetricValue {
+	in, a := c.classInput("cash", "Cash", finhealth.ClassCash)
+	return c.ratioMetric(MetricCashRatio, in, a)
+}
+
+func (c *calc) overdueShare() finhealth.MetricValue {
+	m := c.newMetric(MetricOverdueShare)
+	if !c.invoicesOK {
+		return c.overdueFromCustomers(m)
+	}
+	m.Notes = c.invoiceNote
+	m.Inputs = []finhealth.MetricInput{
+		c.openInput("overdue", "Amount due on invoices past their due date", -2),
+		c.openInput("open", "Amount due on all open invoices", -1),
+		c.openInput("over_90_days", "Amount due on invoices more than 90 days past due", bucketOver90),
+	}
+	m.Inputs = append(m.Inputs, c.topOverdue()...)
+	switch {
+	case c.openDue.over || c.overdueDue.over:
+		notEnough(&m, overflowReason)
+	case c.openDue.v == 0 && c.issuedYear == 0:
+		notEnough(&m, "No invoice was issued in the last 365 days and none is open.")
+	case c.openDue.v == 0:
+		setSpecial(&m, "nothing_outstanding", "Every invoice of the last year is paid: nothing is owed to the business.")
+	default:
+		setValue(&m, float64(c.overdueDue.v)/float64(c.openDue.v)*100)
+	}
+	return m
+}
+
+// overdueFromCustomers falls back on Wave's per-customer totals when invoices cannot be
+// read: they answer the same question, without the aging detail.
+func (c *calc) overdueFromCustomers(m finhealth.MetricValue) finhealth.MetricValue {
+	m.Formula = "customers' overdue amounts / customers' outstanding amounts x 100 (invoices cannot be read)"
+	m.Notes = c.customerNote
+	m.Inputs = []finhealth.MetricInput{
+		c.moneyInput("overdue", "Customers' overdue amounts in Wave", c.customersOverdue, nil),
+		c.moneyInput("open", "Customers' outstanding amounts in Wave", c.customersOutstanding, nil),
+	}
+	switch {
+	case c.customersOutstanding.over || c.customersOverdue.over:
+		notEnough(&m, overflowReason)
+	case c.customersOutstanding.v <= 0:
+		notEnough(&m, c.invoiceWhy+" No customer has an outstanding balance either.")
+	default:
+		overdue := min(max(c.customersOverdue.v, 0), c.customersOutstanding.v)
+		setValue(&m, float64(overdue)/float64(c.customersOutstanding.v)*100)
+	}
+	return m
+}
+
+// topOverdue names the customers owing the most past due, largest first.
+func (c *calc) topOverdue() []finhealth.MetricInput {
+	type owed struct {
+		id  string
+		amt int64
+	}
+	var all []owed
+	for id, v := range c.custOverdue {
+		all = append(all, owed{id, v})
+	}
+	slices.SortFunc(all, func(a, b owed) int {
+		if r := cmp.Compare(b.amt, a.amt); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	var out []finhealth.MetricInput
+	for i := 0; i < len(all) && i < topOverdueCustomers; i++ {
+		name := c.custName[all[i].id]
+		if name == "" {
+			name = "customer " + all[i].id
+		}
+		out = append(out, finhealth.MetricInput{
+			Name:   "overdue_customer_" + strconv.Itoa(i+1),
+			Label:  name,
+			Amount: c.money(all[i].amt),
+		})
+	}
+	return out
+}
+
+func (c *calc) agingBucket(b int) finhealth.MetricValue {
+	m := c.newMetric(bucketMetric[b])
+	if !c.invoicesOK {
+		notEnough(&m, c.invoiceWhy)
+		return m
+	}
+	m.Notes = c.invoiceNote
+	in := c.openInput("invoices", "Open invoices in this bucket", b)
+	m.Inputs = []finhealth.MetricInput{in}
+	m.Money = c.money(c.buckets[b].v)
+	return m
+}
+
+func (c *calc) dso() finhealth.MetricValue {
+	m := c.newMetric(MetricDSO)
+	if !c.invoicesOK {
+		notEnough(&m, c.invoiceWhy)
+		return m
+	}
+	m.Notes = c.invoiceNote
+	sales := c.revenue[1] // the 90-day window
+	m.Inputs = []finhealth.MetricInput{
+		c.openInput("open", "Amount due on open invoices", -1),
+		{Name: "sales", Label: "Invoiced sales, last 90 days", Amount: c.money(sales.v), InvoiceCount: c.revCount[1]},
+		{Name: "days", Label: "Days in the window", Value: ptr(float64(dsoWindow))},
+	}
+	switch {
+	case c.openDue.over || sales.over:
+		notEnough(&m, overflowReason)
+	case sales.v <= 0 && c.openDue.v <= 0:
+		notEnough(&m, "No invoice was issued in the last 90 days and none is open.")
+	case sales.v <= 0:
+		setSpecial(&m, "no_recent_sales",
+			"Customers still owe money but nothing was invoiced in the last 90 days: collection is slower than the window can measure.")
+	default:
+		setValue(&m, float64(c.openDue.v)/float64(sales.v)*dsoWindow)
+	}
+	return m
+}
+
+func (c *calc) debtToEquity() finhealth.MetricValue {
+	m := c.newMetric(MetricDebtToEquity)
+	assets, a := c.classInput("total_assets", "Total assets",
+		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable,
+		finhealth.ClassOtherCurrentAsset, finhealth.ClassLongTermAsset)
+	liabs, l := c.classInput("total_liabilities", "Total liabilities",
+		finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt, finhealth.ClassLongTermLiability)
+	debt, _ := c.classInput("borrowings", "Of which borrowings (loans, owner loans)",
+		finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt)
+	eq := a.minus(l)
+	m.Inputs = []finhealth.MetricInput{assets, liabs, {Name: "equity", Label: "Equity (assets - liabilities)", Amount: c.money(eq.v)}, debt}
+	m.Notes = c.balanceNotes
+	switch {
+	case eq.over:
+		notEnough(&m, overflowReason)
+	case len(assets.Accounts) == 0 && len(liabs.Accounts) == 0:
+		notEnough(&m, "No account is mapped as an asset or a liability.")
+	case a.v == 0 && l.v == 0:
+		notEnough(&m, "Every asset and liability account has a zero balance.")
+	case eq.v <= 0:
+		setSpecial(&m, "negative_equity", fmt.Sprintf(
+			"Liabilities of %s are not covered by assets of %s: equity is %s, so the ratio has no meaning and the band is the lowest.",
+			formatMoney(*c.money(l.v)), formatMoney(*c.money(a.v)), formatMoney(*c.money(eq.v))))
+	case l.v <= 0:
+		setSpecial(&m, "no_liabilities", "No liabilities are recorded.")
+	default:
+		setValue(&m, float64(l.v)/float64(eq.v))
+	}
+	return m
+}
+
+var revenueMetric = [len(revenueWindows)]string{MetricRevenue30d, MetricRevenue90d, MetricRevenue365d}
+var growthMetric = [len(revenueWindows)]string{MetricRevenueGrowth30d, MetricRevenueGrowth90d, MetricRevenueGrowth1y}
+
+func (c *calc) revenueMetric(w int) finhealth.MetricValue {
+	m := c.newMetric(revenueMetric[w])
+	if !c.invoicesOK {
+		notEnough(&m, c.invoiceWhy)
+		return m
+	}
+	m.Notes = c.invoiceNote
+	m.Inputs = []finhealth.MetricInput{{Name: "invoices", Label: "Issued invoices dated in the window",
+		Amount: c.money(c.revenue[w].v), InvoiceCount: c.revCount[w]}}
+	if c.revenue[w].over {
+		notEnough(&m, overflowReason)
+		return m
+	}
+	m.Money = c.money(c.revenue[w].v)
+	return m
+}
+
+func (c *calc) growthMetric(w int) finhealth.MetricValue {
+	m := c.newMetric(growthMetric[w])
+	if !c.invoicesOK {
+		notEnough(&m, c.invoiceWhy)
+		return m
+	}
+	n := revenueWindows[w]
+	m.Notes = c.invoiceNote
+	m.Inputs = []finhealth.MetricInput{
+		{Name: "this_period", Label: fmt.Sprintf("Invoiced sales, last %d days", n), Amount: c.money(c.revenue[w].v)},
+		{Name: "previous_period", Label: fmt.Sprintf("Invoiced sales, the %d days before", n), Amount: c.money(c.previous[w].v)},
+	}
+	switch {
+	case c.revenue[w].over || c.previous[w].over:
+		notEnough(&m, overflowReason)
+	case c.previous[w].v <= 0:
+		notEnough(&m, fmt.Sprintf("Nothing was invoiced in the %d days before the last %d, so there is nothing to compare with.", n, n))
+	default:
+		setValue(&m, float64(c.revenue[w].v-c.previous[w].v)/float64(c.previous[w].v)*100)
+	}
+	return m
+}
+
+// baseSnapshot picks the history snapshot to measure changes against.
+func (c *calc) baseSnapshot(history []finhealth.BalanceSnapshot) (*finhealth.BalanceSnapshot, string) {
+	var best *finhealth.BalanceSnapshot
+	var bestDist time.Duration
+	var otherCurrency bool
+	for i := range history {
+		h := &history[i]
+		age := c.snapAsOf.Sub(h.AsOf)
+		if age < historyMin || age > historyMax {
+			continue
+		}
+		if h.Currency != c.cur || h.CurrencyExponent != c.exp {
+			otherCurrency = true
+			continue
+		}
+		dist := age - baseTarget
+		if dist < 0 {
+			dist = -dist
+		}
+		if best == nil || dist < bestDist || dist == bestDist && h.AsOf.Before(best.AsOf) {
+			best, bestDist = h, dist
+		}
+	}
+	if best != nil {
+		return best, ""
+	}
+	why := "These need two snapshots of the books at least 25 days apart (and at most 400); finhealth takes one at every sync, so they appear after about a month of syncing."
+	if otherCurrency {
+		why += " Earlier snapshots in another currency cannot be compared."
+	}
+	return nil, why
+}
+
+// flows are the changes of the profit-and-loss classes and of cash between the base
+// snapshot and now.
+type flows struct {
+	base     *finhealth.BalanceSnapshot
+	days     float64
+	revenue  amount // change in sales
+	other    amount // change in other income
+	cost     amount // change in cost of sales
+	expense  amount // change in expenses
+	cash     amount // change in cash
+	cashNow  amount
+	cashThen amount
+}
+
+// flows measures each class over the same accounts at both dates: the accounts counted
+// now, with a zero base for an account opened since. An account deleted since is in
+// neither, so a change of chart is never mistaken for income or spending.
+func (c *calc) flows(base *finhealth.BalanceSnapshot) flows {
+	f := flows{base: base, days: c.snapAsOf.Sub(base.AsOf).Hours() / 24}
+	then := make(map[string]int64, len(base.Balances))
+	for _, b := range base.Balances {
+		if e, ok := c.entries[b.AccountID]; ok {
+			if v, ok := signedBalance(e, b.Balance, c.cur, c.exp); ok {
+				then[b.AccountID] = v
+			}
+		}
+	}
+	change := func(cl finhealth.AccountClass) (delta, before amount) {
+		t := c.classes[cl]
+		for _, id := range t.accounts {
+			before = before.plus(amount{v: then[id]})
+		}
+		return t.amount.minus(before), before
+	}
+	f.revenue, _ = change(finhealth.ClassRevenue)
+	f.other, _ = change(finhealth.ClassOtherIncome)
+	f.cost, _ = change(finhealth.ClassCostOfSales)
+	f.expense, _ = change(finhealth.ClassExpense)
+	f.cash, f.cashThen = change(finhealth.ClassCash)
+	f.cashNow = c.classes[finhealth.ClassCash].amount
+	return f
+}
+
+var historyMetricNames = []string{MetricCashBufferDays, MetricRunwayMonths, MetricNetMargin, MetricGrossMargin}
+
+func (c *calc) historyMetrics(history []finhealth.BalanceSnapshot) []finhealth.MetricValue {
+	out := make([]finhealth.MetricValue, len(historyMetricNames))
+	for i, name := range historyMetricNames {
+		out[i] = c.newMetric(name)
+	}
+	base, why := c.baseSnapshot(history)
+	if base == nil {
+		for i := range out {
+			notEnough(&out[i], why)
+		}
+		return out
+	}
+	f := c.flows(base)
+	window := []finhealth.MetricInput{
+		{Name: "from", Label: "Earlier snapshot " + base.AsOf.UTC().Format(time.DateOnly)},
+		{Name: "days", Label: "Days between the snapshots", Value: ptr(roundTo(f.days, 1))},
+	}
+	for i := range out {
+		out[i].Inputs = append(out[i].Inputs, window...)
+		out[i].Notes = c.balanceNotes
+	}
+	c.cashBuffer(&out[0], f)
+	c.runway(&out[1], f)
+	c.margins(&out[2], &out[3], f)
+	return out
+}
+
+// fiscalReset explains a fall in a profit-and-loss balance: with year-to-date balances
+// the books restart at every fiscal year end, and the change across it is meaningless.
+const fiscalReset = "The %s balances fell between the snapshots, which happens when a fiscal year closes between them; " +
+	"this fills in once two snapshots fall within the same fiscal year."
+
+func (c *calc) cashBuffer(m *finhealth.MetricValue, f flows) {
+	out := f.cost.plus(f.expense)
+	perDay := float64(out.v) / f.days
+	m.Inputs = append(m.Inputs,
+		c.moneyInput("cash", "Cash now", f.cashNow, c.classes[finhealth.ClassCash].accounts),
+		c.moneyInput("outflows", "Cost of sales and expenses between the snapshots", out,
+			append(slices.Clone(c.classes[finhealth.ClassCostOfSales].accounts), c.classes[finhealth.ClassExpense].accounts...)),
+	)
+	switch {
+	case out.over || f.cashNow.over:
+		notEnough(m, overflowReason)
+	case f.cost.v < 0 || f.expense.v < 0:
+		notEnough(m, fmt.Sprintf(fiscalReset, "expense"))
+	case out.v == 0:
+		notEnough(m, "No cost of sales or expenses were recorded between the snapshots.")
+	default:
+		m.Inputs = append(m.Inputs, c.moneyInput("daily_outflows", "Average outflows per day", amount{v: roundMinor(perDay)}, nil))
+		setValue(m, float64(f.cashNow.v)/perDay)
+	}
+}
+
+func (c *calc) runway(m *finhealth.MetricValue, f flows) {
+	m.Inputs = append(m.Inputs,
+		c.moneyInput("cash", "Cash now", f.cashNow, c.classes[finhealth.ClassCash].accounts),
+		c.moneyInput("cash_then", "Cash at the earlier snapshot", f.cashThen, nil),
+	)
+	switch {
+	case f.cash.over || f.cashNow.over || f.cashThen.over:
+		notEnough(m, overflowReason)
+	case f.cashNow.v <= 0:
+		// An overdraft that shrinks is still an overdraft: no runway left, whatever the trend.
+		setValue(m, 0)
+		m.Note = "Cash is already at or below zero."
+	case f.cash.v >= 0:
+		setSpecial(m, "not_burning", "Cash did not fall between the snapshots, so at this pace it does not run out.")
+	default:
+		burn := -float64(f.cash.v) / f.days * daysPerMonth
+		m.Inputs = append(m.Inputs, c.moneyInput("monthly_burn", "Net fall in cash per month", amount{v: roundMinor(burn)}, nil))
+		setValue(m, float64(f.cashNow.v)/burn)
+	}
+}
+
+func (c *calc) margins(net, gross *finhealth.MetricValue, f flows) {
+	profit := f.revenue.plus(f.other).minus(f.cost).minus(f.expense)
+	grossProfit := f.revenue.minus(f.cost)
+	sales := c.moneyInput("sales", "Sales between the snapshots", f.revenue, c.classes[finhealth.ClassRevenue].accounts)
+	cost := c.moneyInput("cost_of_sales", "Cost of sales between the snapshots", f.cost, c.classes[finhealth.ClassCostOfSales].accounts)
+	net.Inputs = append(net.Inputs, sales,
+		c.moneyInput("other_income", "Other income between the snapshots", f.other, c.classes[finhealth.ClassOtherIncome].accounts),
+		cost,
+		c.moneyInput("expenses", "Expenses between the snapshots", f.expense, c.classes[finhealth.ClassExpense].accounts),
+		c.moneyInput("profit", "Net profit", profit, nil))
+	gross.Inputs = append(gross.Inputs, sales, cost, c.moneyInput("gross_profit", "Gross profit", grossProfit, nil))
+	for _, m := range []*finhealth.MetricValue{net, gross} {
+		switch {
+		case profit.over || grossProfit.over:
+			notEnough(m, overflowReason)
+		case f.revenue.v < 0 || f.cost.v < 0 || f.expense.v < 0:
+			notEnough(m, fmt.Sprintf(fiscalReset, "income or expense"))
+		case f.revenue.v == 0:
+			notEnough(m, "No sales were recorded between the snapshots.")
+		case m == net:
+			setValue(m, float64(profit.v)/float64(f.revenue.v)*100)
+		default:
+			setValue(m, float64(grossProfit.v)/float64(f.revenue.v)*100)
+		}
+	}
+}
+
+// roundMinor rounds a derived amount (a daily or monthly average) to the minor unit for
+// display; the metric itself is computed from the exact totals.
+func roundMinor(v float64) int64 {
+	r := math.Round(v)
+	if r >= math.MaxInt64 || r < math.MinInt64 || math.IsNaN(r) {
+		return 0
+	}
+	return int64(r)
+}
