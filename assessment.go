@@ -109,6 +109,7 @@ type Store interface {
 	TokenService
 	AuditService
 	AssessmentService
+	WarehouseService
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 	Close() error

@@ -35,7 +35,8 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect string
-	h       handle // the pool itself, for reads outside a transaction
+	h       handle       // the pool itself, for reads outside a transaction
+	tokens  *tokenCipher // nil without WithTokenKey: secrets are then refused, never stored in clear
 }
 
 var _ finhealth.Store = (*DB)(nil)
@@ -54,8 +55,10 @@ const maxOpenConns = 20
 // Open connects to the database named by dsn and checks that it answers. A dsn
 // starting with postgres:// or postgresql:// is a PostgreSQL URL; anything else is a
 // SQLite file path, optionally prefixed with "sqlite:" or written as a "file:" URI.
-// The SQLite file's directory is created if needed. Open does not migrate.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+// The SQLite file's directory is created if needed. Open does not migrate. Options
+// give the store what is not in the DSN, such as the key that seals Wave tokens
+// (WithTokenKey).
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	var (
 		driver, dialect, source string
 	)
@@ -92,6 +95,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{sql: pool, dialect: dialect}
 	db.h = handle{q: pool, pg: dialect == DialectPostgres}
+	for _, opt := range opts {
+		if err := opt(db); err != nil {
+			_ = pool.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +21,11 @@ import (
 // schema that is behind and may not be migrated automatically is refused: serving
 // old code paths against a half-known schema corrupts data quietly.
 func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	key, err := tokenKey(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.WithTokenKey(key))
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err)
 	}
@@ -46,6 +52,17 @@ func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store.DB
 		}
 	}
 	return db, nil
+}
+
+// tokenKey derives the key that seals Wave tokens at rest from SECRET_KEY, so that
+// operators manage one application secret and a leaked token key cannot be turned
+// back into SECRET_KEY. The info string versions the derivation.
+func tokenKey(secret string) ([]byte, error) {
+	key, err := hkdf.Key(sha256.New, []byte(secret), nil, "finhealth wave-token-key v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("deriving the token key: %w", err)
+	}
+	return key, nil
 }
 
 func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {

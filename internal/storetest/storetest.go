@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 			tc.fn(t, open(t))
 		})
 	}
+	runWarehouse(t, open)
 }
 
 // actorCtx is a request context acting as u, as the HTTP layer builds it.

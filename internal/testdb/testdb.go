@@ -31,6 +31,10 @@ import (
 // EnvPostgresURL names the environment variable holding the PostgreSQL superuser URL.
 const EnvPostgresURL = "FINHEALTH_TEST_POSTGRES_URL"
 
+// TokenKey is the token encryption key of every test database, fixed so that a test
+// can open a second handle on its database and still read the tokens.
+var TokenKey = []byte("finhealth-test-token-key-32bytes")
+
 // Dialects lists the databases every storage test runs against.
 var Dialects = []string{store.DialectSQLite, store.DialectPostgres}
 
@@ -76,7 +80,7 @@ func SkipIfUnavailable(t testing.TB, dialect string) {
 func openSQLite(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"), store.WithTokenKey(TokenKey))
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -94,7 +98,7 @@ func OpenEmpty(t testing.TB, dialect string) *store.DB {
 	ctx := context.Background()
 	switch dialect {
 	case store.DialectSQLite:
-		db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"))
+		db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"), store.WithTokenKey(TokenKey))
 		if err != nil {
 			t.Fatalf("testdb: %v", err)
 		}
@@ -265,7 +269,7 @@ func openCreated(t testing.TB, a *adminPool, name string) *store.DB {
 			t.Errorf("testdb: drop database %s: %v", name, err)
 		}
 	})
-	db, err := store.Open(ctx, a.dsn(name))
+	db, err := store.Open(ctx, a.dsn(name), store.WithTokenKey(TokenKey))
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}

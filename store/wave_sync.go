@@ -1,0 +1,345 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"finhealth"
+)
+
+const syncRunColumns = `id, organization_id, kind, triggered_by, status, requested_by,
+	accounts_seen, accounts_upserted, invoices_seen, invoices_upserted, customers_seen, customers_upserted,
+	pages, error, queued_at, started_at, finished_at, updated_at`
+
+func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
+	var (
+		r           finhealth.SyncRun
+		requestedBy nullableString
+	)
+	p := &r.SyncProgress
+	if err := row.Scan(&r.ID, &r.OrganizationID, &r.Kind, &r.Trigger, &r.Status, &requestedBy,
+		&p.Accounts.Seen, &p.Accounts.Upserted, &p.Invoices.Seen, &p.Invoices.Upserted,
+		&p.Customers.Seen, &p.Customers.Upserted, &p.Pages, &r.Error,
+		scanTime{&r.QueuedAt}, scanNullTime{&r.StartedAt}, scanNullTime{&r.FinishedAt}, scanTime{&r.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	r.RequestedBy = string(requestedBy)
+	return &r, nil
+}
+
+func progressArgs(p finhealth.SyncProgress) []any {
+	return []any{p.Accounts.Seen, p.Accounts.Upserted, p.Invoices.Seen, p.Invoices.Upserted,
+		p.Customers.Seen, p.Customers.Upserted, p.Pages}
+}
+
+const setProgress = `accounts_seen = ?, accounts_upserted = ?, invoices_seen = ?, invoices_upserted = ?,
+	customers_seen = ?, customers_upserted = ?, pages = ?`
+
+var errSyncRunning = conflict("A Wave sync is already queued or running for this organization.")
+
+// CreateSyncRun queues a run for an active connection. The partial unique index on
+// active runs decides between concurrent requests; no check here can race it.
+func (db *DB) CreateSyncRun(ctx context.Context, orgID string, kind finhealth.SyncKind, trigger finhealth.SyncTrigger) (*finhealth.SyncRun, error) {
+	fields := map[string]string{}
+	if kind != finhealth.SyncFull && kind != finhealth.SyncIncremental {
+		fields["kind"] = "full or incremental"
+	}
+	if trigger != finhealth.SyncOnConnect && trigger != finhealth.SyncManual && trigger != finhealth.SyncScheduled {
+		fields["trigger"] = "connect, manual or scheduled"
+	}
+	if len(fields) > 0 {
+		return nil, finhealth.InvalidFields("The sync run is not valid.", fields)
+	}
+	t := now()
+	r := &finhealth.SyncRun{
+		ID: newID(), OrganizationID: orgID, Kind: kind, Trigger: trigger, Status: finhealth.SyncQueued,
+		RequestedBy: finhealth.ActorFrom(ctx).UserID, QueuedAt: t, UpdatedAt: t,
+	}
+	err := db.withTx(ctx, func(h handle) error {
+		var status, reason string
+		err := h.queryRow(ctx, `SELECT status, status_reason FROM wave_connections WHERE organization_id = ?`, orgID).
+			Scan(&status, &reason)
+		if errors.Is(err, sql.ErrNoRows) {
+			return conflict("Wave is not connected for this organization.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: create sync run: %w", err)
+		}
+		switch finhealth.WaveConnectionStatus(status) {
+		case finhealth.WaveActive:
+		case finhealth.WavePendingBusiness:
+			return conflict("Choose a Wave business before syncing.")
+		case finhealth.WaveNeedsReconnect:
+			return conflict("%s", finhealth.WaveReconnectReason(reason).Message())
+		default:
+			return conflict("Wave is disconnected for this organization; connect it again to sync.")
+		}
+		_, err = h.exec(ctx, `INSERT INTO sync_runs (id, organization_id, kind, triggered_by, status, requested_by, queued_at, updated_at)
+			VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`, r.ID, orgID, kind, trigger, nullString(r.RequestedBy), t, t)
+		if isUniqueViolation(err) {
+			return errSyncRunning
+		}
+		if err != nil {
+			return fmt.Errorf("store: create sync run: %w", err)
+		}
+		if trigger != finhealth.SyncManual {
+			return nil
+		}
+		return h.audit(ctx, finhealth.AuditEntry{
+			OrganizationID: orgID,
+			Action:         finhealth.AuditWaveSyncRequested,
+			TargetType:     "sync_run",
+			TargetID:       r.ID,
+			Details:        map[string]string{"kind": string(kind)},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// syncRunRefusal says why a conditional update of a run found nothing to change.
+func (db *DB) syncRunRefusal(ctx context.Context, runID, want string) error {
+	var status string
+	err := db.h.queryRow(ctx, `SELECT status FROM sync_runs WHERE id = ?`, runID).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound("Sync run")
+	case err != nil:
+		return fmt.Errorf("store: sync run: %w", err)
+	}
+	if !finhealth.SyncStatus(status).Active() {
+		return conflict("The sync run has already finished (%s).", status)
+	}
+	return conflict("The sync run is %s, not %s.", status, want)
+}
+
+// StartSyncRun moves a queued run to running. Starting a running run again resumes
+// it (a job retried after its worker died): its start time and totals are kept, so
+// that what the first attempt wrote is neither lost nor counted twice.
+func (db *DB) StartSyncRun(ctx context.Context, runID string) (*finhealth.SyncRun, error) {
+	t := now()
+	r, err := scanSyncRun(db.h.queryRow(ctx, `UPDATE sync_runs
+		SET status = 'running', started_at = COALESCE(started_at, ?), updated_at = ?
+		WHERE id = ? AND status IN ('queued', 'running')
+		RETURNING `+syncRunColumns, t, t, runID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, db.syncRunRefusal(ctx, runID, "queued")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: start sync run: %w", err)
+	}
+	return r, nil
+}
+
+// UpdateSyncProgress records a running run's totals, which doubles as its heartbeat.
+func (db *DB) UpdateSyncProgress(ctx context.Context, runID string, p finhealth.SyncProgress) error {
+	args := append(progressArgs(p), now(), runID)
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET `+setProgress+`, updated_at = ?
+		WHERE id = ? AND status = 'running'`, args...)
+	if err != nil {
+		return fmt.Errorf("store: sync progress: %w", err)
+	}
+	if !ok {
+		return db.syncRunRefusal(ctx, runID, "running")
+	}
+	return nil
+}
+
+// maxSyncError bounds a stored error message; the full text belongs in the log.
+const maxSyncError = 2000
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// FinishSyncRun ends a queued or running run. A success is also recorded on the
+// connection in the same transaction, so that "last synced" never disagrees with the
+// runs.
+func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, p finhealth.SyncProgress, errMsg string) (*finhealth.SyncRun, error) {
+	if status != finhealth.SyncSucceeded && status != finhealth.SyncFailed {
+		return nil, finhealth.InvalidFields("The sync result is not valid.", map[string]string{"status": "succeeded or failed"})
+	}
+	var run *finhealth.SyncRun
+	err := db.withTx(ctx, func(h handle) error {
+		t := now()
+		args := append([]any{status}, progressArgs(p)...)
+		args = append(args, truncate(errMsg, maxSyncError), t, t, runID)
+		r, err := scanSyncRun(h.queryRow(ctx, `UPDATE sync_runs SET status = ?, `+setProgress+`,
+				error = ?, finished_at = ?, updated_at = ?
+			WHERE id = ? AND status IN ('queued', 'running')
+			RETURNING `+syncRunColumns, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoActiveRun
+		}
+		if err != nil {
+			return fmt.Errorf("store: finish sync run: %w", err)
+		}
+		run = r
+		if status != finhealth.SyncSucceeded {
+			return nil
+		}
+		query := `UPDATE wave_connections SET last_sync_at = ? WHERE organization_id = ?`
+		args = []any{t, r.OrganizationID}
+		if r.Kind == finhealth.SyncFull {
+			query = `UPDATE wave_connections SET last_sync_at = ?, last_full_sync_at = ? WHERE organization_id = ?`
+			args = []any{t, t, r.OrganizationID}
+		}
+		if _, err := h.exec(ctx, query, args...); err != nil {
+			return fmt.Errorf("store: record last sync: %w", err)
+		}
+		return nil
+	})
+	if errors.Is(err, errNoActiveRun) {
+		return nil, db.syncRunRefusal(ctx, runID, "queued or running")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// errNoActiveRun leaves FinishSyncRun's transaction so that the refusal is worked
+// out after it has rolled back (SQLite would otherwise wait on its own write lock).
+var errNoActiveRun = errors.New("no active run")
+
+// AbandonSyncRuns fails the active runs with no sign of life since before.
+func (db *DB) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error) {
+	t := now()
+	res, err := db.h.exec(ctx, `UPDATE sync_runs SET status = 'failed', finished_at = ?, updated_at = ?,
+			error = 'The sync stopped responding and was abandoned.'
+		WHERE status IN ('queued', 'running') AND updated_at < ?`, t, t, before)
+	if err != nil {
+		return 0, fmt.Errorf("store: abandon sync runs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: abandon sync runs: %w", err)
+	}
+	return int(n), nil
+}
+
+// SyncRun returns one run of the organization.
+func (db *DB) SyncRun(ctx context.Context, orgID, runID string) (*finhealth.SyncRun, error) {
+	r, err := scanSyncRun(db.h.queryRow(ctx, `SELECT `+syncRunColumns+` FROM sync_runs
+		WHERE id = ? AND organization_id = ?`, runID, orgID))
+	if err != nil {
+		return nil, mapError(err, "sync run", "Sync run")
+	}
+	return r, nil
+}
+
+// ListSyncRuns returns the organization's runs newest first.
+func (db *DB) ListSyncRuns(ctx context.Context, orgID, cursor string, limit int) ([]*finhealth.SyncRun, string, error) {
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = pageLimit(limit)
+	query := `SELECT ` + syncRunColumns + ` FROM sync_runs WHERE organization_id = ?`
+	args := []any{orgID}
+	if after != "" {
+		query += ` AND id < ?`
+		args = append(args, after)
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := db.h.query(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list sync runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []*finhealth.SyncRun
+	for rows.Next() {
+		r, err := scanSyncRun(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list sync runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list sync runs: %w", err)
+	}
+	var next string
+	if len(runs) > limit {
+		runs = runs[:limit]
+		next = encodeCursor(runs[limit-1].ID)
+	}
+	return runs, next, nil
+}
+
+// SyncWatermark returns the entity's watermark if it was read from the business the
+// connection follows now; zero otherwise, meaning a full read is needed.
+func (db *DB) SyncWatermark(ctx context.Context, orgID string, entity finhealth.SyncEntity) (time.Time, error) {
+	var at time.Time
+	err := db.h.queryRow(ctx, `SELECT w.modified_at FROM sync_watermarks w
+		JOIN wave_connections c ON c.organization_id = w.organization_id AND c.business_id = w.business_id
+		WHERE w.organization_id = ? AND w.entity = ?`, orgID, entity).Scan(scanTime{&at})
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: sync watermark: %w", err)
+	}
+	return at, nil
+}
+
+// SetSyncWatermark records the entity's watermark for the running run, tagged with
+// the business the run reads.
+func (db *DB) SetSyncWatermark(ctx context.Context, orgID, runID string, entity finhealth.SyncEntity, modifiedAt time.Time) error {
+	fields := map[string]string{}
+	if !entity.Valid() {
+		fields["entity"] = "accounts, invoices or customers"
+	}
+	if modifiedAt.IsZero() {
+		fields["modified_at"] = "required"
+	}
+	if len(fields) > 0 {
+		return finhealth.InvalidFields("The watermark is not valid.", fields)
+	}
+	return db.withTx(ctx, func(h handle) error {
+		var status string
+		var business nullableString
+		// The run is locked on PostgreSQL so that it cannot be finished or abandoned
+		// between this check and the write ("OF r": the connection side of an outer
+		// join cannot be locked, and need not be).
+		query := `SELECT r.status, c.business_id FROM sync_runs r
+			LEFT JOIN wave_connections c ON c.organization_id = r.organization_id
+			WHERE r.id = ? AND r.organization_id = ?`
+		if h.pg {
+			query += ` FOR UPDATE OF r`
+		}
+		err := h.queryRow(ctx, query, runID, orgID).Scan(&status, &business)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return notFound("Sync run")
+		case err != nil:
+			return fmt.Errorf("store: set sync watermark: %w", err)
+		case status != string(finhealth.SyncRunning):
+			return conflict("The sync run is %s, not running; its watermark is not recorded.", status)
+		case business == "":
+			return conflict("No Wave business is chosen for this organization.")
+		}
+		t := now()
+		if _, err := h.exec(ctx, `INSERT INTO sync_watermarks (organization_id, entity, business_id, modified_at, run_id, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (organization_id, entity) DO UPDATE SET business_id = excluded.business_id,
+				modified_at = excluded.modified_at, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+			orgID, entity, string(business), modifiedAt, runID, t); err != nil {
+			return fmt.Errorf("store: set sync watermark: %w", err)
+		}
+		return nil
+	})
+}
