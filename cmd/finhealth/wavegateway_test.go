@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"finhealth"
+	"finhealth/wave"
+	"finhealth/wave/wavetest"
+)
+
+type memTokens struct {
+	mu    sync.Mutex
+	tok   finhealth.OAuthToken
+	saves int
+}
+
+func (m *memTokens) Load(context.Context) (finhealth.OAuthToken, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tok, nil
+}
+
+func (m *memTokens) Save(_ context.Context, t finhealth.OAuthToken) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tok = t
+	m.saves++
+	return nil
+}
+
+// TestWaveGatewayAgainstFake runs the adapter through the whole OAuth flow and every
+// read against the fake Wave, so that a mismatch between the domain interfaces and
+// the client (an option dropped, an argument not passed) shows here.
+func TestWaveGatewayAgainstFake(t *testing.T) {
+	ctx := context.Background()
+	clock := wavetest.NewClock(time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC))
+	srv := wavetest.NewServer(wavetest.Options{Now: clock.Now, RequirePKCE: true})
+	t.Cleanup(srv.Close)
+	cfg := wave.DefaultConfig()
+	cfg.ClientID, cfg.ClientSecret, cfg.RedirectURI = wavetest.DefaultClientID, wavetest.DefaultClientSecret, wavetest.DefaultRedirectURI
+	cfg.SetOAuthBase(srv.Endpoints().OAuthBase)
+	cfg.GraphQLURL = srv.Endpoints().GraphQLURL
+	cfg.RequestsPerSecond, cfg.PageSize = 0, 50
+	cfg.Now, cfg.Sleep = clock.Now, clock.Sleep
+	client, err := wave.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g finhealth.WaveGateway = newWaveGateway(client)
+
+	verifier, challenge, err := g.NewPKCE()
+	if err != nil || verifier == "" || challenge == "" || verifier == challenge {
+		t.Fatalf("NewPKCE: %q %q %v", verifier, challenge, err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(g.AuthorizeURL("state-1", challenge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("state") != "state-1" || loc.Query().Get("code") == "" {
+		t.Fatalf("authorize redirect %q: %v", resp.Header.Get("Location"), err)
+	}
+	tok, err := g.Exchange(ctx, loc.Query().Get("code"), verifier)
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("Exchange: %v", err)
+	}
+
+	tokens := &memTokens{tok: tok}
+	s := g.Session("org-1", tokens)
+	seed := srv.Seed()
+	if u, err := s.User(ctx); err != nil || u.WaveID != seed.UserID {
+		t.Fatalf("User: %+v %v", u, err)
+	}
+	if bs, err := s.Businesses(ctx); err != nil || len(bs) != 3 {
+		t.Fatalf("Businesses: %d %v", len(bs), err)
+	}
+	acme := seed.AcmeBusinessID
+	if b, err := s.Business(ctx, acme); err != nil || b.Name != "Acme Bakery" || b.Currency != "USD" {
+		t.Fatalf("Business: %+v %v", b, err)
+	}
+	if st, err := s.AccountSubtypes(ctx); err != nil || len(st) == 0 {
+		t.Fatalf("AccountSubtypes: %d %v", len(st), err)
+	}
+
+	count := func(each func(fn func(int) error) error) int {
+		t.Helper()
+		n := 0
+		if err := each(func(k int) error { n += k; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	accounts := count(func(fn func(int) error) error {
+		return s.EachAccountPage(ctx, acme, func(p []finhealth.LedgerAccount) error { return fn(len(p)) })
+	})
+	if want := len(srv.Accounts(acme)); accounts != want { // archived ones included
+		t.Errorf("accounts: %d, want %d", accounts, want)
+	}
+	invoices := count(func(fn func(int) error) error {
+		return s.EachInvoicePage(ctx, acme, time.Time{}, func(p []finhealth.Invoice) error { return fn(len(p)) })
+	})
+	if invoices != 120 {
+		t.Errorf("invoices: %d, want 120", invoices)
+	}
+	all := srv.Invoices(acme)
+	after := all[99].ModifiedAt
+	wantAfter := 0
+	for _, inv := range all {
+		if inv.ModifiedAt.After(after) {
+			wantAfter++
+		}
+	}
+	modified := count(func(fn func(int) error) error {
+		return s.EachInvoicePage(ctx, acme, after, func(p []finhealth.Invoice) error { return fn(len(p)) })
+	})
+	if modified != wantAfter || wantAfter == 0 {
+		t.Errorf("invoices modified after the watermark: %d, want %d", modified, wantAfter)
+	}
+	customers := count(func(fn func(int) error) error {
+		return s.EachCustomerPage(ctx, acme, func(p []finhealth.Customer) error { return fn(len(p)) })
+	})
+	if want := len(srv.Customers(acme)); customers != want {
+		t.Errorf("customers: %d, want %d", customers, want)
+	}
+
+	// A revoked grant can no longer refresh: the session reports a reconnect.
+	if err := g.Revoke(ctx, tokens.tok); err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	g.Forget("org-1")
+	srv.ExpireAccessTokens()
+	_, err = g.Session("org-1", tokens).User(ctx)
+	var re *finhealth.WaveReconnectError
+	if !errors.As(err, &re) || re.Reason != finhealth.WaveGrantRevoked {
+		t.Fatalf("after revoke: %v, want a grant_revoked reconnect error", err)
+	}
+}

@@ -1,0 +1,437 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
+
+	"finhealth"
+	"finhealth/internal/testdb"
+	"finhealth/store"
+	"finhealth/wave"
+	"finhealth/wave/wavetest"
+)
+
+// The worker meets the real store, the real Wave client and the fake Wave here; only
+// the thin adapter between the client and the domain interfaces is repeated below,
+// since cmd/finhealth's cannot be imported.
+
+type gateway struct{ c *wave.Client }
+
+func (g gateway) NewPKCE() (string, string, error) {
+	v, c := wave.NewPKCE()
+	return v, c, nil
+}
+func (g gateway) AuthorizeURL(state, challenge string) string {
+	return g.c.AuthorizeURL(state, challenge)
+}
+func (g gateway) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
+	return g.c.Exchange(ctx, code, verifier)
+}
+func (g gateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error {
+	return g.c.Revoke(ctx, tok.RefreshToken)
+}
+func (g gateway) Session(orgID string, tokens finhealth.WaveTokenStore) finhealth.WaveSession {
+	return session{g.c.Conn(orgID, tokens)}
+}
+func (g gateway) Forget(orgID string) { g.c.Forget(orgID) }
+
+type session struct{ *wave.Conn }
+
+func (s session) EachAccountPage(ctx context.Context, biz string, fn func([]finhealth.LedgerAccount) error) error {
+	return s.Conn.EachAccountPage(ctx, biz, wave.AccountQuery{}, fn)
+}
+func (s session) EachInvoicePage(ctx context.Context, biz string, after time.Time, fn func([]finhealth.Invoice) error) error {
+	return s.Conn.EachInvoicePage(ctx, biz, wave.InvoiceQuery{ModifiedAfter: after}, fn)
+}
+func (s session) EachCustomerPage(ctx context.Context, biz string, fn func([]finhealth.Customer) error) error {
+	return s.Conn.EachCustomerPage(ctx, biz, wave.CustomerQuery{}, fn)
+}
+
+// syncBuffer collects log lines from concurrent goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// hookStore lets a test act in the middle of a sync (expire tokens, crash, stop)
+// by running a function before the nth page of invoices is written.
+type hookStore struct {
+	*store.DB
+	mu            sync.Mutex
+	invoicePages  int
+	beforeInvoice map[int]func()
+	attempts      []string
+	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
+	invoicing     [2]time.Time // the first and the last UpsertInvoices
+}
+
+func (h *hookStore) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
+	h.mu.Lock()
+	if h.scoring[0].IsZero() {
+		h.scoring[0] = time.Now()
+	}
+	h.mu.Unlock()
+	return h.DB.LedgerSnapshot(ctx, orgID, asOf)
+}
+
+func (h *hookStore) InsertHealthScore(ctx context.Context, orgID string, s finhealth.HealthScore) error {
+	err := h.DB.InsertHealthScore(ctx, orgID, s)
+	h.mu.Lock()
+	h.scoring[1] = time.Now()
+	h.mu.Unlock()
+	return err
+}
+
+func (h *hookStore) UpsertInvoices(ctx context.Context, orgID string, invs []finhealth.Invoice) (int, error) {
+	h.mu.Lock()
+	h.invoicePages++
+	fn := h.beforeInvoice[h.invoicePages]
+	h.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+	h.mu.Lock()
+	if h.invoicing[0].IsZero() {
+		h.invoicing[0] = time.Now()
+	}
+	h.mu.Unlock()
+	n, err := h.DB.UpsertInvoices(ctx, orgID, invs)
+	h.mu.Lock()
+	h.invoicing[1] = time.Now()
+	h.mu.Unlock()
+	return n, err
+}
+
+// onInvoicePage runs fn before the nth write of invoices from now on.
+func (h *hookStore) onInvoicePage(n int, fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.beforeInvoice == nil {
+		h.beforeInvoice = map[int]func(){}
+	}
+	h.beforeInvoice[h.invoicePages+n] = fn
+}
+
+// recordingStore also implements attemptRecorder, as the store is expected to.
+type recordingStore struct{ *hookStore }
+
+func (r recordingStore) RecordSyncAttempt(_ context.Context, runID string, attempt int, msg string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts = append(r.attempts, msg)
+	return nil
+}
+
+// requestHooks runs functions before given GraphQL requests of the Wave client, so
+// that a test can act at an exact point of a sync's reads (which run ahead of its
+// writes). Retries count as requests.
+type requestHooks struct {
+	base  http.RoundTripper
+	mu    sync.Mutex
+	n     int
+	hooks map[int]func()
+}
+
+func (h *requestHooks) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/graphql/public") {
+		h.mu.Lock()
+		h.n++
+		fn := h.hooks[h.n]
+		h.mu.Unlock()
+		if fn != nil {
+			fn()
+		}
+	}
+	return h.base.RoundTrip(r)
+}
+
+type env struct {
+	t      testing.TB
+	reqs   *requestHooks
+	db     *store.DB
+	store  *hookStore
+	srv    *wavetest.Server
+	clock  *wavetest.Clock
+	client *wave.Client
+	gw     gateway
+	river  Database
+	logs   *syncBuffer
+	cfg    Config
+	w      *Worker
+	owners map[string]string // organization id -> owner's user id
+}
+
+// newEnv starts a fake Wave and a Wave client sharing a manual clock, so that
+// backoff and Retry-After cost no time. The clock starts at the real time because
+// the store stamps rows with the real clock, and pruning and scheduling compare the
+// two.
+func newEnv(t testing.TB, db *store.DB, pageSize int, configure func(*Config)) *env {
+	t.Helper()
+	clock := wavetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	srv := wavetest.NewServer(wavetest.Options{Now: clock.Now})
+	t.Cleanup(srv.Close)
+	wc := wave.DefaultConfig()
+	wc.ClientID, wc.ClientSecret, wc.RedirectURI = wavetest.DefaultClientID, wavetest.DefaultClientSecret, wavetest.DefaultRedirectURI
+	wc.SetOAuthBase(srv.Endpoints().OAuthBase)
+	wc.GraphQLURL = srv.Endpoints().GraphQLURL
+	wc.RequestsPerSecond, wc.PageSize, wc.MaxRetries = 0, pageSize, 4
+	wc.RequestTimeout = 10 * time.Second
+	wc.Now, wc.Sleep = clock.Now, clock.Sleep
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	wc.Logger = logger
+	reqs := &requestHooks{base: http.DefaultTransport.(*http.Transport).Clone(), hooks: map[int]func(){}}
+	wc.HTTPClient = &http.Client{Transport: reqs, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client, err := wave.New(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, reqs: reqs, db: db, store: &hookStore{DB: db}, srv: srv, clock: clock, client: client,
+		gw: gateway{client}, river: riverDatabase(t, db), logs: logs, owners: map[string]string{}}
+	if err := Migrate(context.Background(), e.river, logger); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = Config{
+		Store: e.store, Gateway: e.gw, DB: e.river, Logger: logger, Now: clock.Now,
+		RetryBackoff: 10 * time.Millisecond, MaxRetryBackoff: 50 * time.Millisecond,
+		PollInterval: 50 * time.Millisecond, riverTestOnly: true,
+	}
+	if configure != nil {
+		configure(&e.cfg)
+	}
+	e.w = e.newWorker()
+	return e
+}
+
+// onRequest runs fn before the nth GraphQL request to Wave from now on. For the
+// seeded business at page size 10, a full sync makes request 1 for the account
+// subtypes, 2-4 for the accounts, 5-16 for the invoices and 17-18 for the customers.
+func (e *env) onRequest(n int, fn func()) {
+	e.reqs.mu.Lock()
+	defer e.reqs.mu.Unlock()
+	e.reqs.hooks[e.reqs.n+n] = fn
+}
+
+func (e *env) newWorker() *Worker {
+	e.t.Helper()
+	w, err := New(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return w
+}
+
+// riverDatabase opens River's own handle on the test's database, as cmd/finhealth
+// does on the application's.
+func riverDatabase(t testing.TB, db *store.DB) Database {
+	t.Helper()
+	ctx := context.Background()
+	switch db.Dialect() {
+	case store.DialectSQLite:
+		var seq int
+		var name, file string
+		if err := db.SQL().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+			t.Fatal(err)
+		}
+		h, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetMaxOpenConns(1)
+		t.Cleanup(func() { h.Close() })
+		return Database{SQLite: h}
+	default:
+		var name string
+		if err := db.SQL().QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(os.Getenv(testdb.EnvPostgresURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path, u.RawPath = "/"+name, ""
+		pool, err := pgxpool.New(ctx, u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return Database{Postgres: pool}
+	}
+}
+
+var userSeq sync.Mutex
+var userN int
+
+// connect registers an owner and an organization and connects it to the fake's
+// business through the real OAuth flow, as the HTTP layer would.
+func (e *env) connect(businessID string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	userSeq.Lock()
+	userN++
+	n := userN
+	userSeq.Unlock()
+	email := fmt.Sprintf("owner%d@example.com", n)
+	u, org, err := e.db.Register(ctx, finhealth.NewUser{Email: email, Name: "Owner", PasswordHash: "argon2id$x", Role: finhealth.RoleUser},
+		finhealth.NewOrganization{Name: "Bakery", Industry: "food", CompanySize: "1-10"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.owners[org.ID] = u.ID
+	ctx = finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID, Email: u.Email})
+
+	verifier, challenge, _ := e.gw.NewPKCE()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(e.gw.AuthorizeURL("state", challenge))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, err := e.gw.Exchange(ctx, loc.Query().Get("code"), verifier)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s := e.gw.Session(org.ID, staticTokens{tok})
+	user, err := s.User(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: user.WaveID, WaveUserEmail: user.Email}, tok); err != nil {
+		e.t.Fatal(err)
+	}
+	biz, err := s.Business(ctx, businessID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.db.ChooseWaveBusiness(ctx, org.ID, biz); err != nil {
+		e.t.Fatal(err)
+	}
+	e.gw.Forget(org.ID) // the session above held the token outside the store
+	return org.ID
+}
+
+type staticTokens struct{ tok finhealth.OAuthToken }
+
+func (s staticTokens) Load(context.Context) (finhealth.OAuthToken, error) { return s.tok, nil }
+func (s staticTokens) Save(context.Context, finhealth.OAuthToken) error   { return nil }
+
+func (e *env) acme() string { return e.srv.Seed().AcmeBusinessID }
+
+// enqueue queues a sync through the worker (which inserts its River job) and returns
+// the run.
+func (e *env) enqueue(orgID string, kind finhealth.SyncKind) *finhealth.SyncRun {
+	e.t.Helper()
+	run, err := e.w.EnqueueSync(context.Background(), orgID, kind, finhealth.SyncManual)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return run
+}
+
+// work runs one attempt of the run's job as River would, without River.
+func (e *env) work(run *finhealth.SyncRun, attempt, maxAttempts int) error {
+	return e.w.runSync(context.Background(), syncArgs{OrganizationID: run.OrganizationID, RunID: run.ID}, attempt, maxAttempts)
+}
+
+func (e *env) run(orgID, runID string) *finhealth.SyncRun {
+	e.t.Helper()
+	r, err := e.db.SyncRun(context.Background(), orgID, runID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// syncOnce queues and works a sync to the end, failing the test unless it succeeds.
+func (e *env) syncOnce(orgID string, kind finhealth.SyncKind) *finhealth.SyncRun {
+	e.t.Helper()
+	run := e.enqueue(orgID, kind)
+	if err := e.work(run, 1, 1); err != nil {
+		e.t.Fatalf("sync: %v", err)
+	}
+	got := e.run(orgID, run.ID)
+	if got.Status != finhealth.SyncSucceeded {
+		e.t.Fatalf("sync run %s: %s %q", got.ID, got.Status, got.Error)
+	}
+	return got
+}
+
+// ledger summarizes the stored books, to compare two syncs of the same business.
+type ledger struct {
+	Accounts, Invoices, Customers int
+	Balances, Totals, Due, Owed   int64
+}
+
+func (e *env) ledger(orgID string) ledger {
+	e.t.Helper()
+	snap, err := e.db.LedgerSnapshot(context.Background(), orgID, e.clock.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	l := ledger{Accounts: len(snap.Accounts), Invoices: len(snap.Invoices), Customers: len(snap.Customers)}
+	for _, a := range snap.Accounts {
+		l.Balances += a.Balance.Minor
+	}
+	for _, inv := range snap.Invoices {
+		l.Totals += inv.Total.Minor
+		l.Due += inv.AmountDue.Minor
+	}
+	for _, c := range snap.Customers {
+		l.Owed += c.Outstanding.Minor
+	}
+	return l
+}
+
+// waitRun polls the run until it reaches a final status; River picks jobs up within
+// its poll interval.
+func (e *env) waitRun(orgID, runID string, timeout time.Duration) *finhealth.SyncRun {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		r := e.run(orgID, runID)
+		if !r.Status.Active() {
+			return r
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("run %s still %s after %s", runID, r.Status, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// isCancel reports whether err tells River not to retry.
+func isCancel(err error) bool {
+	var c *rivertype.JobCancelError
+	return errors.As(err, &c)
+}

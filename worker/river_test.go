@@ -1,0 +1,350 @@
+package worker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"finhealth"
+	"finhealth/internal/testdb"
+	"finhealth/scoring"
+	"finhealth/store"
+)
+
+// stopWorker stops w when the test ends, if it still runs.
+func stopWorker(t *testing.T, w *Worker) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := w.Stop(ctx); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	})
+}
+
+// TestRiverEndToEnd runs the worker for real on River: the scheduler syncs a newly
+// connected organization as soon as the worker starts, a manual sync and a rescore
+// go through the queue, and Stop returns.
+func TestRiverEndToEnd(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 50, nil)
+		org := e.connect(e.acme())
+		if err := e.w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopWorker(t, e.w)
+
+		var first *finhealth.SyncRun
+		for deadline := time.Now().Add(20 * time.Second); first == nil; time.Sleep(20 * time.Millisecond) {
+			runs, _, err := db.ListSyncRuns(ctx, org, "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) > 0 {
+				first = runs[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the scheduler queued no sync")
+			}
+		}
+		first = e.waitRun(org, first.ID, 20*time.Second)
+		if first.Status != finhealth.SyncSucceeded || first.Trigger != finhealth.SyncScheduled || first.Kind != finhealth.SyncFull || first.Invoices.Seen != 120 {
+			t.Fatalf("scheduled run %+v", first)
+		}
+
+		e.clock.Advance(time.Hour)
+		run := e.enqueue(org, finhealth.SyncIncremental)
+		if r := e.waitRun(org, run.ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Kind != finhealth.SyncIncremental {
+			t.Fatalf("manual run %s %s %q", r.Kind, r.Status, r.Error)
+		}
+
+		scores := func() int {
+			hs, _, err := db.HealthHistory(ctx, org, time.Time{}, e.clock.Now().Add(time.Hour), "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(hs)
+		}
+		before := scores()
+		if err := e.w.EnqueueRescore(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(20 * time.Second); scores() == before; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the rescore did not run")
+			}
+		}
+	})
+}
+
+// TestStopInterruptsAtPageBoundary stops the worker in the middle of the invoices:
+// the page being written is finished, the run fails as interrupted, a follow-up is
+// queued, and the next worker completes the books.
+func TestStopInterruptsAtPageBoundary(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 10, nil)
+		org := e.connect(e.acme())
+		run := e.enqueue(org, finhealth.SyncFull) // before Start, so that the scheduler has nothing to do
+
+		stopped := make(chan error, 1)
+		e.onRequest(7, func() { // before the third page of invoices
+			// Stop waits for this very job, so it runs aside; the signal is given
+			// here so that the sync cannot finish first.
+			e.w.signalStop()
+			go func() {
+				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				defer cancel()
+				stopped <- e.w.Stop(sctx)
+			}()
+		})
+		if err := e.w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-stopped:
+			if err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the worker did not stop")
+		}
+
+		r := e.run(org, run.ID)
+		// The pages read before the stop may or may not all have been written, but
+		// only whole pages are.
+		if n := r.Invoices.Upserted; r.Status != finhealth.SyncFailed || r.Error != msgInterrupted || n == 0 || n > 20 || n%10 != 0 || r.Customers.Seen != 0 {
+			t.Fatalf("interrupted run: %s %q, %+v", r.Status, r.Error, r.SyncProgress)
+		}
+		runs, _, err := db.ListSyncRuns(ctx, org, "", 1)
+		if err != nil || len(runs) != 1 || runs[0].ID == run.ID || runs[0].Status != finhealth.SyncQueued || runs[0].Kind != finhealth.SyncFull {
+			t.Fatalf("follow-up run %+v %v", runs, err)
+		}
+
+		next := e.newWorker()
+		if err := next.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopWorker(t, next)
+		if r := e.waitRun(org, runs[0].ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
+			t.Fatalf("follow-up run %s %q, %d invoices", r.Status, r.Error, r.Invoices.Seen)
+		}
+		if got := e.ledger(org); got.Invoices != 120 {
+			t.Errorf("stored %+v", got)
+		}
+	})
+}
+
+// TestEnqueueFailureFailsRun: when the job cannot be queued, the run is failed rather
+// than left queued, which would block every later sync.
+func TestEnqueueFailureFailsRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		org := e.connect(e.acme())
+		if e.river.SQLite != nil {
+			e.river.SQLite.Close()
+		} else {
+			e.river.Postgres.Close()
+		}
+		_, err := e.w.EnqueueSync(ctx, org, finhealth.SyncFull, finhealth.SyncManual)
+		if finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
+			t.Fatalf("EnqueueSync with River unreachable: %v, want EUNAVAILABLE", err)
+		}
+		runs, _, err := db.ListSyncRuns(ctx, org, "", 1)
+		if err != nil || len(runs) != 1 || runs[0].Status != finhealth.SyncFailed || runs[0].Error != msgNotQueued {
+			t.Fatalf("run %+v %v", runs, err)
+		}
+	})
+}
+
+// TestScheduleSyncs: the scheduler queues a sync for each connection not synced
+// within SyncInterval (full when the last full one is older than FullResyncEvery)
+// and leaves recently synced ones alone.
+func TestScheduleSyncs(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		synced := e.connect(e.acme())
+		e.syncOnce(synced, finhealth.SyncFull)
+		never := e.connect(e.acme())
+
+		kinds := func() map[string]finhealth.SyncKind {
+			out := map[string]finhealth.SyncKind{}
+			for _, org := range []string{synced, never} {
+				runs, _, err := db.ListSyncRuns(ctx, org, "", 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(runs) > 0 && runs[0].Status == finhealth.SyncQueued && runs[0].Trigger == finhealth.SyncScheduled {
+					out[org] = runs[0].Kind
+					if err := e.work(runs[0], 1, 1); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			return out
+		}
+		if n, err := e.w.scheduleSyncs(ctx); err != nil || n != 1 {
+			t.Fatalf("scheduled %d: %v", n, err)
+		}
+		if k := kinds(); len(k) != 1 || k[never] != finhealth.SyncFull {
+			t.Fatalf("scheduled %v, want a full sync of the never-synced organization only", k)
+		}
+		if n, err := e.w.scheduleSyncs(ctx); err != nil || n != 0 {
+			t.Fatalf("right after syncing, scheduled %d: %v", n, err)
+		}
+
+		e.clock.Advance(e.w.cfg.SyncInterval + time.Hour)
+		if n, err := e.w.scheduleSyncs(ctx); err != nil || n != 2 {
+			t.Fatalf("a day later, scheduled %d: %v", n, err)
+		}
+		if k := kinds(); k[synced] != finhealth.SyncIncremental || k[never] != finhealth.SyncIncremental {
+			t.Fatalf("a day later %v, want incremental syncs", k)
+		}
+
+		e.clock.Advance(e.w.cfg.FullResyncEvery)
+		if n, err := e.w.scheduleSyncs(ctx); err != nil || n != 2 {
+			t.Fatalf("a week later, scheduled %d: %v", n, err)
+		}
+		if k := kinds(); k[synced] != finhealth.SyncFull || k[never] != finhealth.SyncFull {
+			t.Fatalf("a week later %v, want full syncs", k)
+		}
+	})
+}
+
+// TestRescore: a mapping change recomputes the metrics of the same books (replacing
+// them) and appends a score; an assessment is blended in; an organization with only
+// a questionnaire gets a score from it alone.
+func TestRescore(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		acme := e.acme()
+		org := e.connect(acme)
+		e.syncOnce(org, finhealth.SyncFull)
+		before, err := db.LatestMetrics(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cash := byName(before, scoring.MetricCash).Money.Minor
+
+		var savings string
+		var savingsBalance int64
+		for _, a := range e.srv.Accounts(acme) {
+			if a.Name == "Savings" {
+				savings, savingsBalance = a.ID, a.BalanceInBusinessCurrency
+			}
+		}
+		actor := finhealth.WithActor(ctx, finhealth.Actor{UserID: e.owners[org]})
+		if _, err := db.SetAccountOverride(actor, org, finhealth.AccountOverride{AccountID: savings, Class: finhealth.ClassExcluded}); err != nil {
+			t.Fatal(err)
+		}
+		q := scoring.Current()
+		if err := db.EnsureQuestionnaire(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		answers := make([]finhealth.Answer, len(q.Questions))
+		for i, qu := range q.Questions {
+			answers[i] = finhealth.Answer{QuestionID: qu.ID, Value: qu.Options[0].Value}
+		}
+		a, err := scoring.Score(q, answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.OrganizationID, a.UserID = org, e.owners[org]
+		if _, err := db.CreateAssessment(actor, a); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := e.w.rescore(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+		after, err := db.LatestMetrics(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := byName(after, scoring.MetricCash)
+		if m.AsOf != byName(before, scoring.MetricCash).AsOf || m.Money.Minor != cash-savingsBalance {
+			t.Errorf("cash after excluding savings: %d as of %s, want %d as of the same snapshot", m.Money.Minor, m.AsOf, cash-savingsBalance)
+		}
+		series, err := db.MetricSeries(ctx, org, []string{scoring.MetricCash}, time.Time{}, e.clock.Now().Add(time.Hour))
+		if err != nil || len(series) != 1 {
+			t.Errorf("cash series %+v %v, want the one computation replaced", series, err)
+		}
+		score, err := db.LatestHealthScore(ctx, org)
+		if err != nil || score.AssessmentID == "" {
+			t.Fatalf("score %+v %v, want the assessment blended in", score, err)
+		}
+
+		// Questionnaire only: no Wave connection at all.
+		u, other, err := db.Register(ctx, finhealth.NewUser{Email: "q@example.com", Name: "Q", PasswordHash: "x", Role: finhealth.RoleUser},
+			finhealth.NewOrganization{Name: "Q", Industry: "retail", CompanySize: "1-10"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.w.rescore(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.LatestHealthScore(ctx, other.ID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("with nothing to score: %v, want no score", err)
+		}
+		a.OrganizationID, a.UserID = other.ID, u.ID
+		if _, err := db.CreateAssessment(finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID}), a); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.w.rescore(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := db.LatestHealthScore(ctx, other.ID); err != nil || s.Score == nil || s.LedgerAsOf != nil {
+			t.Fatalf("questionnaire-only score %+v %v", s, err)
+		}
+
+		// A rescore waits for a running sync, which scores on its own.
+		run := e.enqueue(org, finhealth.SyncFull)
+		if _, err := db.StartSyncRun(ctx, run.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.w.rescore(ctx, org); err != errSyncActive {
+			t.Errorf("rescore during a sync: %v", err)
+		}
+	})
+}
+
+// TestMigrate: River's schema is created once and then reported current; migrating
+// again changes nothing.
+func TestMigrate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := riverDatabase(t, db)
+		if pending, err := MigrationsPending(ctx, d); err != nil || !pending {
+			t.Fatalf("fresh database: pending %v, %v", pending, err)
+		}
+		for range 2 {
+			if err := Migrate(ctx, d, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if pending, err := MigrationsPending(ctx, d); err != nil || pending {
+			t.Fatalf("after Migrate: pending %v, %v", pending, err)
+		}
+	})
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	db := testdb.Open(t, store.DialectSQLite)
+	good := riverDatabase(t, db)
+	shared := db.SQL() // the store's pool: more than one connection
+	for name, cfg := range map[string]Config{
+		"no store":      {Gateway: gateway{}, DB: good},
+		"no database":   {Store: db, Gateway: gateway{}},
+		"shared handle": {Store: db, Gateway: gateway{}, DB: Database{SQLite: shared}},
+		"stale before retries end": {Store: db, Gateway: gateway{}, DB: good,
+			StaleRunAfter: time.Minute, MaxRetryBackoff: time.Hour},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New accepted it", name)
+		}
+	}
+}

@@ -1,0 +1,512 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"finhealth"
+)
+
+// Messages stored on failed runs; they are shown to owners, so they say what happened
+// and what happens next, never an internal detail.
+const (
+	msgInterrupted = "The sync was interrupted because finhealth was shutting down. What was read is kept, and a new sync resumes when finhealth is back."
+	msgInternal    = "The sync failed because of an internal error."
+)
+
+// errInterrupted ends a sync at a page boundary when the worker is stopping.
+var errInterrupted = errors.New("worker: sync interrupted by shutdown")
+
+// attemptRecorder is implemented by a store that can show, on a run that River will
+// retry, which attempt failed and why. Without it the run stays "running" between
+// attempts and only the final failure is recorded.
+type attemptRecorder interface {
+	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error
+}
+
+// runSync works one attempt of a run's job. It returns nil when the run is finished
+// (either way), a River cancellation when retrying cannot help, and the error itself
+// when River should retry.
+func (w *Worker) runSync(ctx context.Context, a syncArgs, attempt, maxAttempts int) error {
+	log := w.log.With("organization_id", a.OrganizationID, "run_id", a.RunID, "attempt", attempt)
+	if w.isStopping() {
+		// Fetched as the worker stops: leave it to the next worker rather than
+		// start and interrupt it at once.
+		return river.JobSnooze(resumeDelay)
+	}
+	run, err := w.store.SyncRun(ctx, a.OrganizationID, a.RunID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		log.WarnContext(ctx, "sync run no longer exists")
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if !run.Status.Active() {
+		// Abandoned by the scheduler, or finished by an attempt that died before
+		// River heard of it.
+		log.InfoContext(ctx, "sync run already finished", "status", run.Status)
+		return nil
+	}
+	// A running run is resumed as it is: an earlier attempt ended without finishing
+	// it, and reading again is safe because every write is an idempotent upsert.
+	if run.Status == finhealth.SyncQueued {
+		if run, err = w.store.StartSyncRun(ctx, run.ID); err != nil {
+			if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
+				log.InfoContext(ctx, "sync run finished meanwhile", "error", err)
+				return nil
+			}
+			return err
+		}
+	}
+
+	s := &syncer{w: w, run: run, log: log}
+	err = s.sync(ctx)
+	if err == nil {
+		done, ferr := w.store.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, s.progress, "")
+		if finhealth.ErrorCode(ferr) == finhealth.ECONFLICT {
+			log.WarnContext(ctx, "sync finished after its run was abandoned", "error", ferr)
+			return nil
+		}
+		if ferr != nil {
+			return ferr
+		}
+		log.InfoContext(ctx, "sync succeeded", "kind", run.Kind, "accounts", s.progress.Accounts.Seen,
+			"invoices", s.progress.Invoices.Seen, "customers", s.progress.Customers.Seen,
+			"pages", s.progress.Pages, "duration", done.Duration())
+		return nil
+	}
+	return w.syncFailed(ctx, log, s, err, attempt, maxAttempts)
+}
+
+// syncFailed records a failed attempt according to what can fix it and tells River
+// whether to retry.
+func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, err error, attempt, maxAttempts int) error {
+	run := s.run
+	fctx, cancel := detached(ctx)
+	defer cancel()
+	finish := func(msg string) {
+		if _, ferr := w.store.FinishSyncRun(fctx, run.ID, finhealth.SyncFailed, s.progress, msg); ferr != nil &&
+			finhealth.ErrorCode(ferr) != finhealth.ECONFLICT {
+			log.ErrorContext(ctx, "recording the failed sync failed", "error", ferr)
+		}
+	}
+
+	var reconnect *finhealth.WaveReconnectError
+	switch {
+	case errors.As(err, &reconnect):
+		// Only the owner can fix this; retrying would only be refused again.
+		log.WarnContext(ctx, "wave connection needs reconnecting", "reason", reconnect.Reason, "error", err)
+		if _, serr := w.store.SetWaveConnectionStatus(fctx, run.OrganizationID, finhealth.WaveNeedsReconnect, string(reconnect.Reason)); serr != nil {
+			log.ErrorContext(ctx, "marking the connection needs_reconnect failed", "error", serr)
+		}
+		// The process may hold the refused token in memory; a reconnect must start
+		// from the store.
+		w.cfg.Gateway.Forget(run.OrganizationID)
+		finish(reconnect.Reason.Message())
+		return river.JobCancel(err)
+
+	case w.isStopping() && (errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled)):
+		log.InfoContext(ctx, "sync interrupted by shutdown", "pages", s.progress.Pages)
+		finish(msgInterrupted)
+		w.resumeLater(fctx, log, run)
+		return nil
+
+	case permanent(err):
+		log.WarnContext(ctx, "sync failed", "error", err)
+		finish(userMessage(err))
+		return river.JobCancel(err)
+
+	case attempt >= maxAttempts:
+		log.ErrorContext(ctx, "sync failed; giving up", "error", err)
+		finish(fmt.Sprintf("%s It failed %d times in a row, so finhealth stopped trying; the next scheduled sync tries again.", userMessage(err), attempt))
+		return err
+	}
+
+	delay := (&retryPolicy{base: w.cfg.RetryBackoff, max: w.cfg.MaxRetryBackoff}).delay(attempt)
+	log.WarnContext(ctx, "sync failed; River retries it", "error", err, "retry_in", delay)
+	if rec, ok := w.store.(attemptRecorder); ok {
+		msg := fmt.Sprintf("Attempt %d of %d failed: %s Trying again in %s.", attempt, maxAttempts, userMessage(err), delay.Round(time.Second))
+		if rerr := rec.RecordSyncAttempt(fctx, run.ID, attempt, msg); rerr != nil {
+			log.ErrorContext(ctx, "recording the failed attempt failed", "error", rerr)
+		}
+	}
+	return err
+}
+
+// resumeLater queues a follow-up of an interrupted run, which the next worker to start
+// picks up at once.
+func (w *Worker) resumeLater(ctx context.Context, log *slog.Logger, run *finhealth.SyncRun) {
+	next, err := w.store.CreateSyncRun(ctx, run.OrganizationID, run.Kind, run.Trigger)
+	if err == nil {
+		err = w.insertSync(ctx, next, time.Time{})
+	}
+	if err != nil && finhealth.ErrorCode(err) != finhealth.ECONFLICT {
+		log.ErrorContext(ctx, "queueing the follow-up of an interrupted sync failed; the scheduler will sync later", "error", err)
+	}
+}
+
+// resumeDelay is how long a sync fetched by a stopping worker waits for the next one.
+const resumeDelay = 5 * time.Second
+
+// permanent reports whether retrying cannot fix err: the request or the connection's
+// state is wrong, not the availability of Wave or the database.
+func permanent(err error) bool {
+	switch finhealth.ErrorCode(err) {
+	case finhealth.ENOTFOUND, finhealth.EFORBIDDEN, finhealth.EINVALID, finhealth.ECONFLICT,
+		finhealth.EUNAUTHORIZED, finhealth.EBADREQUEST:
+		return true
+	}
+	return false
+}
+
+// userMessage is what an owner may read about err.
+func userMessage(err error) string {
+	var fe *finhealth.Error
+	if errors.As(err, &fe) && fe.Code != finhealth.EINTERNAL {
+		return fe.Message
+	}
+	return msgInternal
+}
+
+// syncer is one attempt at a run.
+type syncer struct {
+	w        *Worker
+	run      *finhealth.SyncRun
+	log      *slog.Logger
+	progress finhealth.SyncProgress
+}
+
+// notSyncableError is returned for a connection that is not active with a business.
+type notSyncableError struct {
+	status finhealth.WaveConnectionStatus
+}
+
+func (e *notSyncableError) Error() string {
+	return "worker: connection is " + string(e.status) + ", not active with a business"
+}
+
+func (e *notSyncableError) Unwrap() error {
+	msg := "No Wave business is chosen yet, so there is nothing to sync."
+	switch e.status {
+	case finhealth.WaveNeedsReconnect:
+		msg = "The Wave connection needs to be connected again before it can sync."
+	case finhealth.WaveDisconnected:
+		msg = "Wave was disconnected, so nothing was synced."
+	}
+	return &finhealth.Error{Code: finhealth.ECONFLICT, Message: msg}
+}
+
+// sync reads the business and refreshes the warehouse, snapshots, metrics and score.
+//
+// Every attempt reads from the watermarks as they were when the run started: they
+// move only once every entity has been read to the end, so a retried attempt reads
+// again exactly what the failed one was reading, and the run's counts are those of
+// the attempt that finished it.
+func (s *syncer) sync(ctx context.Context) error {
+	w, orgID := s.w, s.run.OrganizationID
+	conn, err := w.store.WaveConnection(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if conn.Status != finhealth.WaveActive || conn.BusinessID == "" {
+		return &notSyncableError{status: conn.Status}
+	}
+	businessID := conn.BusinessID
+	full := s.run.Kind == finhealth.SyncFull
+	// Wave's modifiedAt is compared with this clock: an invoice edited after this
+	// instant (less the margin) is read again by the next incremental sync.
+	started := w.cfg.Now()
+
+	// Wave reads stop as soon as the worker stops (an in-flight request is
+	// abandoned); store writes keep the job's context, so a page being written is
+	// finished and the run can be recorded.
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-w.stopping:
+			cancel()
+		case <-readCtx.Done():
+		}
+	}()
+
+	session := w.cfg.Gateway.Session(orgID, tokenStore{store: w.store, orgID: orgID})
+	subtypes, err := session.AccountSubtypes(readCtx)
+	if err != nil {
+		return err
+	}
+	w.rememberSubtypes(subtypes)
+
+	if err := pipelined(cancel, func(fn func([]finhealth.LedgerAccount) error) error {
+		return session.EachAccountPage(readCtx, businessID, fn)
+	}, func(page []finhealth.LedgerAccount, pages int) error {
+		n, err := w.store.UpsertAccounts(ctx, orgID, page)
+		if err != nil {
+			return err
+		}
+		s.progress.Accounts.Seen += len(page)
+		s.progress.Accounts.Upserted += n
+		return s.pagesDone(ctx, pages)
+	}); err != nil {
+		return err
+	}
+
+	var after time.Time
+	if !full {
+		if after, err = w.store.SyncWatermark(ctx, orgID, finhealth.EntityInvoices); err != nil {
+			return err
+		}
+	}
+	invoicesRead := conn.Business == nil || !conn.Business.IsClassicInvoicing
+	var invoices invoiceWalk
+	if invoicesRead {
+		invoices.start = w.cfg.Now()
+		err := pipelined(cancel, func(fn func([]finhealth.Invoice) error) error {
+			return session.EachInvoicePage(readCtx, businessID, after, func(page []finhealth.Invoice) error {
+				for i := range page {
+					invoices.saw(page[i].ModifiedAt)
+				}
+				return fn(page)
+			})
+		}, func(page []finhealth.Invoice, pages int) error {
+			n, err := w.store.UpsertInvoices(ctx, orgID, page)
+			if err != nil {
+				return err
+			}
+			s.progress.Invoices.Seen += len(page)
+			s.progress.Invoices.Upserted += n
+			return s.pagesDone(ctx, pages)
+		})
+		invoices.end = w.cfg.Now()
+		var werr *writeError
+		switch {
+		case finhealth.ErrorCode(err) == finhealth.EINVALID && !errors.As(err, &werr) && !w.isStopping():
+			// Wave refuses invoices of a business on classic invoicing; the rest of
+			// the books can still be assessed, and the snapshot says what is missing.
+			s.log.WarnContext(ctx, "wave does not expose this business's invoices", "error", err)
+			invoicesRead = false
+		case err != nil:
+			return err
+		}
+	}
+
+	if err := pipelined(cancel, func(fn func([]finhealth.Customer) error) error {
+		return session.EachCustomerPage(readCtx, businessID, fn)
+	}, func(page []finhealth.Customer, pages int) error {
+		n, err := w.store.UpsertCustomers(ctx, orgID, page)
+		if err != nil {
+			return err
+		}
+		s.progress.Customers.Seen += len(page)
+		s.progress.Customers.Upserted += n
+		return s.pagesDone(ctx, pages)
+	}); err != nil {
+		return err
+	}
+
+	if err := s.finishEntities(ctx, started, full, invoicesRead && !invoices.moved()); err != nil {
+		return err
+	}
+	var unavailable string
+	if !invoicesRead {
+		unavailable = "Wave does not let finhealth read this business's invoices."
+	}
+	return w.scoreSync(ctx, orgID, subtypes, unavailable)
+}
+
+// errWriteFailed stops a read whose pages can no longer be written; the write's own
+// error is what pipelined returns.
+var errWriteFailed = errors.New("worker: writing a page failed")
+
+// writeError tells a failed write from a failed read, which can mean different things
+// (an invalid record refused by the store, an entity Wave refuses to list).
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// maxBatchPages bounds how many waiting pages one write takes together.
+const maxBatchPages = 4
+
+// pipelined runs read, which hands each page it fetches to its argument, while a
+// goroutine of its own writes the pages in order: fetching the next page from Wave
+// overlaps writing this one. When the writer falls behind, it takes the pages
+// already waiting (up to maxBatchPages) in one write, since a database pays mostly
+// per statement and per commit, not per row. A few pages at most are held, so memory
+// stays bounded by the page size. When a write fails, cancelRead abandons the fetch
+// in flight and nothing more is written; every page read before a read error is
+// still written.
+func pipelined[T any](cancelRead func(), read func(fn func([]T) error) error, write func(records []T, pages int) error) error {
+	pages := make(chan []T, maxBatchPages)
+	failed := make(chan struct{})
+	done := make(chan struct{})
+	var werr error
+	go func() {
+		defer close(done)
+		for p := range pages {
+			if werr != nil {
+				continue
+			}
+			n := 1
+		more:
+			for n < maxBatchPages {
+				select {
+				case q, ok := <-pages:
+					if !ok {
+						break more
+					}
+					p = append(p, q...)
+					n++
+				default:
+					break more
+				}
+			}
+			if werr = write(p, n); werr != nil {
+				close(failed)
+				cancelRead()
+			}
+		}
+	}()
+	rerr := read(func(p []T) error {
+		select {
+		case <-failed:
+			return errWriteFailed
+		default:
+		}
+		select {
+		case pages <- p:
+			return nil
+		case <-failed:
+			return errWriteFailed
+		}
+	})
+	close(pages)
+	<-done
+	if werr != nil {
+		return &writeError{werr}
+	}
+	return rerr
+}
+
+// invoiceWalk watches the invoices' modifiedAt during a read. Invoices are read
+// oldest-modified first with offset paging, so an invoice edited during the read
+// moves to the end and every invoice after its old place shifts back one: the one
+// at the next page boundary is never read. An invoice whose modifiedAt falls within
+// the read is the evidence that this may have happened.
+type invoiceWalk struct {
+	start, end time.Time
+	// firstSinceStart is the earliest modifiedAt at or after the start (less the
+	// clock skew allowed between Wave and us).
+	firstSinceStart time.Time
+}
+
+// clockSkew is how far Wave's clock may be from ours, for telling edits made during
+// a read.
+const clockSkew = time.Minute
+
+func (wk *invoiceWalk) saw(modifiedAt time.Time) {
+	if modifiedAt.Before(wk.start.Add(-clockSkew)) {
+		return
+	}
+	if wk.firstSinceStart.IsZero() || modifiedAt.Before(wk.firstSinceStart) {
+		wk.firstSinceStart = modifiedAt
+	}
+}
+
+// moved reports whether an invoice was edited while the pages were being read.
+func (wk *invoiceWalk) moved() bool {
+	return !wk.firstSinceStart.IsZero() && !wk.firstSinceStart.After(wk.end.Add(clockSkew))
+}
+
+// finishEntities moves the watermarks once every entity has been read to the end,
+// and deletes what Wave no longer has: accounts and customers, which every sync
+// reads whole, and invoices after a full read. invoicesComplete is false when the
+// invoices could not be read or changed during the read; their watermark then stays
+// where it was, so that the next sync reads the same span again, and nothing is
+// pruned on the evidence of that read.
+func (s *syncer) finishEntities(ctx context.Context, started time.Time, full, invoicesComplete bool) error {
+	w, orgID := s.w, s.run.OrganizationID
+	mark := started.Add(-w.cfg.WatermarkMargin)
+	for _, e := range []finhealth.SyncEntity{finhealth.EntityAccounts, finhealth.EntityInvoices, finhealth.EntityCustomers} {
+		if e == finhealth.EntityInvoices && !invoicesComplete {
+			s.log.InfoContext(ctx, "invoices changed during the read or could not be read; the next sync reads them again")
+			continue
+		}
+		if err := w.store.SetSyncWatermark(ctx, orgID, s.run.ID, e, mark); err != nil {
+			return err
+		}
+		if (e == finhealth.EntityInvoices && !full) || s.run.StartedAt == nil || s.seen(e) == 0 {
+			// An empty answer is likelier a glitch than a business that deleted
+			// everything, and pruning on it would empty the warehouse.
+			continue
+		}
+		// The run's start, by the store's clock, is before every row this run wrote
+		// and after every row an earlier sync wrote.
+		n, err := w.store.PruneUnseen(ctx, orgID, e, *s.run.StartedAt)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.InfoContext(ctx, "removed records deleted in Wave", "entity", e, "count", n)
+		}
+	}
+	return nil
+}
+
+func (s *syncer) seen(e finhealth.SyncEntity) int {
+	switch e {
+	case finhealth.EntityAccounts:
+		return s.progress.Accounts.Seen
+	case finhealth.EntityInvoices:
+		return s.progress.Invoices.Seen
+	}
+	return s.progress.Customers.Seen
+}
+
+// pagesDone records progress after pages are written (the run's heartbeat) and stops
+// the walk there when the worker is stopping.
+func (s *syncer) pagesDone(ctx context.Context, pages int) error {
+	s.progress.Pages += pages
+	if err := s.w.store.UpdateSyncProgress(ctx, s.run.ID, s.progress); err != nil {
+		return err
+	}
+	if s.w.isStopping() {
+		return errInterrupted
+	}
+	return nil
+}
+
+func (w *Worker) rememberSubtypes(st []finhealth.AccountSubtype) {
+	if len(st) == 0 {
+		return
+	}
+	w.subtypesMu.Lock()
+	defer w.subtypesMu.Unlock()
+	w.subtypes = st
+}
+
+func (w *Worker) knownSubtypes() []finhealth.AccountSubtype {
+	w.subtypesMu.Lock()
+	defer w.subtypesMu.Unlock()
+	return w.subtypes
+}
+
+// tokenStore keeps a connection's tokens in the store for the Wave session.
+type tokenStore struct {
+	store Store
+	orgID string
+}
+
+func (t tokenStore) Load(ctx context.Context) (finhealth.OAuthToken, error) {
+	return t.store.WaveToken(ctx, t.orgID)
+}
+
+func (t tokenStore) Save(ctx context.Context, tok finhealth.OAuthToken) error {
+	return t.store.SaveWaveToken(ctx, t.orgID, tok)
+}
