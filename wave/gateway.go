@@ -1,40 +1,40 @@
-package main
+package wave
 
 import (
 	"context"
 	"time"
 
 	"finhealth"
-	"finhealth/wave"
 )
 
-// waveGateway lets the HTTP layer and the worker use the Wave client through the
-// domain's interfaces, since adapters may not import each other. It adds nothing of
-// its own: every behaviour (retries, refresh, rate limit) is the client's.
-type waveGateway struct {
-	client *wave.Client
+// Gateway lets the HTTP layer and the worker use the client through the domain's
+// interfaces, since adapters may not import each other. It adds nothing of its own:
+// every behaviour (retries, refresh, rate limit) is the client's.
+type Gateway struct {
+	client *Client
 }
 
-var _ finhealth.WaveGateway = waveGateway{}
+var _ finhealth.WaveGateway = Gateway{}
 
-func newWaveGateway(c *wave.Client) waveGateway { return waveGateway{client: c} }
+// NewGateway wraps c as a finhealth.WaveGateway.
+func NewGateway(c *Client) Gateway { return Gateway{client: c} }
 
-func (g waveGateway) NewPKCE() (verifier, challenge string, err error) {
-	verifier, challenge = wave.NewPKCE()
+func (g Gateway) NewPKCE() (verifier, challenge string, err error) {
+	verifier, challenge = NewPKCE()
 	return verifier, challenge, nil
 }
 
-func (g waveGateway) AuthorizeURL(state, challenge string) string {
+func (g Gateway) AuthorizeURL(state, challenge string) string {
 	return g.client.AuthorizeURL(state, challenge)
 }
 
-func (g waveGateway) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
+func (g Gateway) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
 	return g.client.Exchange(ctx, code, verifier)
 }
 
 // Revoke revokes the refresh token, which ends the whole grant at Wave; the access
 // token alone would leave the grant able to mint new ones.
-func (g waveGateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error {
+func (g Gateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error {
 	t := tok.RefreshToken
 	if t == "" {
 		t = tok.AccessToken
@@ -47,14 +47,14 @@ func (g waveGateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error
 
 // Session keys the client's per-connection state (token lock, rate limit) by the
 // organization, which has at most one connection.
-func (g waveGateway) Session(orgID string, tokens finhealth.WaveTokenStore) finhealth.WaveSession {
+func (g Gateway) Session(orgID string, tokens finhealth.WaveTokenStore) finhealth.WaveSession {
 	return waveSession{conn: g.client.Conn(orgID, tokens)}
 }
 
-func (g waveGateway) Forget(orgID string) { g.client.Forget(orgID) }
+func (g Gateway) Forget(orgID string) { g.client.Forget(orgID) }
 
 type waveSession struct {
-	conn *wave.Conn
+	conn *Conn
 }
 
 var _ finhealth.WaveSession = waveSession{}
@@ -76,13 +76,13 @@ func (s waveSession) AccountSubtypes(ctx context.Context) ([]finhealth.AccountSu
 // EachAccountPage includes archived accounts, so that a sync records an account
 // being archived instead of keeping its last live state.
 func (s waveSession) EachAccountPage(ctx context.Context, businessID string, fn func([]finhealth.LedgerAccount) error) error {
-	return s.conn.EachAccountPage(ctx, businessID, wave.AccountQuery{}, fn)
+	return s.conn.EachAccountPage(ctx, businessID, AccountQuery{}, fn)
 }
 
 func (s waveSession) EachInvoicePage(ctx context.Context, businessID string, modifiedAfter time.Time, fn func([]finhealth.Invoice) error) error {
-	return s.conn.EachInvoicePage(ctx, businessID, wave.InvoiceQuery{ModifiedAfter: modifiedAfter}, fn)
+	return s.conn.EachInvoicePage(ctx, businessID, InvoiceQuery{ModifiedAfter: modifiedAfter}, fn)
 }
 
 func (s waveSession) EachCustomerPage(ctx context.Context, businessID string, fn func([]finhealth.Customer) error) error {
-	return s.conn.EachCustomerPage(ctx, businessID, wave.CustomerQuery{}, fn)
+	return s.conn.EachCustomerPage(ctx, businessID, CustomerQuery{}, fn)
 }

@@ -1,4 +1,4 @@
-package main
+package wave_test
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func TestWaveGatewayAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g finhealth.WaveGateway = newWaveGateway(client)
+	var g finhealth.WaveGateway = wave.NewGateway(client)
 
 	verifier, challenge, err := g.NewPKCE()
 	if err != nil || verifier == "" || challenge == "" || verifier == challenge {
