@@ -48,12 +48,12 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 		return err
 	}
 
-	db, err := openStore(ctx, cfg, newLogger(cfg, io.Discard))
+	d, err := openDatabases(ctx, cfg, newLogger(cfg, io.Discard))
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	u, err := db.CreateUser(ctx, finhealth.NewUser{Email: normalized, Name: strings.TrimSpace(*name), PasswordHash: hash, Role: finhealth.RoleAdmin})
+	defer d.Close()
+	u, err := d.db.CreateUser(ctx, finhealth.NewUser{Email: normalized, Name: strings.TrimSpace(*name), PasswordHash: hash, Role: finhealth.RoleAdmin})
 	if err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
 			return fmt.Errorf("a user with email %s already exists", normalized)

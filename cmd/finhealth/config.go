@@ -24,6 +24,11 @@ type Config struct {
 	WaveClientID    string
 	WaveSecret      string
 	WaveRedirectURI string
+	WaveOAuthBase   string // overrides https://api.waveapps.com (tests, proxies)
+	WaveGraphQLURL  string // overrides https://gql.waveapps.com/graphql/public
+	// SimulatedWave serves a labelled fake Wave from this binary so that the whole
+	// connect-and-sync flow can be tried without a Wave account (development only).
+	SimulatedWave   bool
 	CORSOrigins     []string
 	Port            int
 	BaseURL         string
@@ -103,6 +108,8 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	c.WaveClientID = strings.TrimSpace(getenv("WAVE_CLIENT_ID"))
 	c.WaveRedirectURI = strings.TrimSpace(getenv("WAVE_REDIRECT_URI"))
+	c.WaveOAuthBase = strings.TrimRight(strings.TrimSpace(getenv("WAVE_OAUTH_BASE")), "/")
+	c.WaveGraphQLURL = strings.TrimSpace(getenv("WAVE_GRAPHQL_URL"))
 
 	c.Port = 5000
 	if p := strings.TrimSpace(getenv("PORT")); p != "" {
@@ -134,6 +141,27 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+
+	if c.WaveClientID != "" && c.WaveSecret == "" {
+		bad("WAVE_CLIENT_SECRET: required when WAVE_CLIENT_ID is set")
+	}
+	if c.WaveRedirectURI == "" {
+		c.WaveRedirectURI = c.BaseURL + "/api/v1/wave/callback"
+	}
+	c.SimulatedWave = c.Development() && c.WaveClientID == ""
+	if v := strings.TrimSpace(getenv("SIMULATED_WAVE")); v != "" {
+		b, err := strconv.ParseBool(v)
+		switch {
+		case err != nil:
+			bad("SIMULATED_WAVE: %q is not true or false", v)
+		case b && !c.Development():
+			bad("SIMULATED_WAVE: the simulated Wave is for development only")
+		case b && c.WaveClientID != "":
+			bad("SIMULATED_WAVE: cannot be combined with a real WAVE_CLIENT_ID")
+		default:
+			c.SimulatedWave = b
+		}
 	}
 
 	c.AutoMigrate = c.Development()
@@ -322,6 +350,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("wave_client_id", or(c.WaveClientID, "(not set)")),
 		slog.String("wave_client_secret", mask("WAVE_CLIENT_SECRET", c.WaveSecret)),
 		slog.String("wave_redirect_uri", or(c.WaveRedirectURI, "(not set)")),
+		slog.Bool("simulated_wave", c.SimulatedWave),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Bool("trust_proxy", c.TrustProxy),
 		slog.Bool("auto_migrate", c.AutoMigrate),

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"finhealth/store"
 )
 
 func migrate(ctx context.Context, cfg *Config, args []string, stdout io.Writer) error {
@@ -16,17 +14,17 @@ func migrate(ctx context.Context, cfg *Config, args []string, stdout io.Writer) 
 	if len(args) > 1 || (action != "up" && action != "status") {
 		return usageError("usage: finhealth migrate [up|status]")
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	d, err := openDatabasesRaw(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err)
+		return err
 	}
-	defer db.Close()
+	defer d.Close()
 	if action == "up" {
-		if err := db.Migrate(ctx); err != nil {
-			return fmt.Errorf("migrating: %w", err)
+		if err := d.migrate(ctx, newLogger(cfg, io.Discard)); err != nil {
+			return err
 		}
 	}
-	cur, latest, err := db.SchemaVersion(ctx)
+	cur, latest, riverPending, err := d.schemaState(ctx)
 	if err != nil {
 		return err
 	}
@@ -34,6 +32,10 @@ func migrate(ctx context.Context, cfg *Config, args []string, stdout io.Writer) 
 	if cur < latest {
 		state = fmt.Sprintf("%d migration(s) pending", latest-cur)
 	}
-	fmt.Fprintf(stdout, "%s database schema at version %d of %d: %s\n", db.Dialect(), cur, latest, state)
+	queue := "up to date"
+	if riverPending {
+		queue = "migrations pending"
+	}
+	fmt.Fprintf(stdout, "%s database schema at version %d of %d: %s; job queue schema: %s\n", d.db.Dialect(), cur, latest, state, queue)
 	return nil
 }

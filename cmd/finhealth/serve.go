@@ -13,46 +13,8 @@ import (
 	"time"
 
 	fhttp "finhealth/http"
-	"finhealth/scoring"
-	"finhealth/store"
+	"finhealth/worker"
 )
-
-// openStore opens the database and brings its schema up to date when allowed. A
-// schema that is behind and may not be migrated automatically is refused: serving
-// old code paths against a half-known schema corrupts data quietly.
-func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store.DB, error) {
-	key, err := tokenKey(cfg.SecretKey)
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.WithTokenKey(key))
-	if err != nil {
-		return nil, fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err)
-	}
-	cur, latest, err := db.SchemaVersion(ctx)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("reading the schema version: %w", err)
-	}
-	if cur < latest {
-		if !cfg.AutoMigrate {
-			db.Close()
-			return nil, fmt.Errorf("the database schema is at version %d but this build needs %d; run `finhealth migrate` (or set AUTO_MIGRATE=true)", cur, latest)
-		}
-		logger.Info("migrating the database", "from", cur, "to", latest)
-		if err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("migrating the database: %w", err)
-		}
-	}
-	for _, q := range scoring.Questionnaires() {
-		if err := db.EnsureQuestionnaire(ctx, q); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("storing questionnaire %s v%d: %w", q.ID, q.Version, err)
-		}
-	}
-	return db, nil
-}
 
 // tokenKey derives the key that seals Wave tokens at rest from SECRET_KEY, so that
 // operators manage one application secret and a leaked token key cannot be turned
@@ -71,11 +33,29 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		logger.Warn("development mode: generated throwaway secrets; sessions end when the process restarts. Set them in .env to keep them",
 			"generated", cfg.Generated)
 	}
-	db, err := openStore(ctx, cfg, logger)
+	d, err := openDatabases(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer d.Close()
+
+	gateway, simulated, err := newWave(cfg, logger)
+	if err != nil {
+		return err
+	}
+	switch {
+	case simulated != nil:
+		logger.Warn("Wave: using the SIMULATED Wave served at " + cfg.BaseURL + simulatedWavePrefix + " (development; set WAVE_CLIENT_ID to use the real Wave)")
+	case gateway == nil:
+		logger.Warn("Wave: not configured (WAVE_CLIENT_ID is empty); connecting Wave is disabled")
+	}
+	var jobs *worker.Worker
+	if gateway != nil {
+		jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("configuring background jobs: %w", err)
+		}
+	}
 
 	api := fhttp.NewServer(fhttp.Config{
 		JWTSecret:   []byte(cfg.JWTSecretKey),
@@ -84,11 +64,18 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		Development: cfg.Development(),
 		TrustProxy:  cfg.TrustProxy,
 		Logger:      logger,
-	}, db)
+	}, d.db)
+	handler := api.Handler()
+	if simulated != nil {
+		mux := http.NewServeMux()
+		mux.Handle(simulatedWavePrefix+"/", simulated)
+		mux.Handle("/", handler)
+		handler = mux
+	}
 
 	srv := &http.Server{
 		Addr:    net.JoinHostPort("", strconv.Itoa(cfg.Port)),
-		Handler: api.Handler(),
+		Handler: handler,
 		// Every timeout is set so that slow or stalled clients cannot hold
 		// connections (and goroutines) forever.
 		ReadHeaderTimeout: 5 * time.Second,
@@ -106,6 +93,14 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if jobs != nil {
+		// Started after the listener so that the simulated Wave, served by this same
+		// process, answers the first scheduled sync.
+		if err := jobs.Start(ctx); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("starting background jobs: %w", err)
+		}
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -117,6 +112,12 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if jobs != nil {
+		// A running sync stops at a page boundary and is re-queued for the next start.
+		if err := jobs.Stop(sctx); err != nil {
+			logger.Warn("background jobs did not stop cleanly", "err", err)
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
