@@ -84,7 +84,11 @@ type Assessment struct {
 	CreatedAt            time.Time        `json:"created_at"`
 }
 
-// AssessmentService persists questionnaires and assessments.
+// AssessmentService persists questionnaires and assessments. A stored assessment is
+// immutable: no method changes one after CreateAssessment (they are deleted only
+// with their organization), so readers may keep an assessment by its id for as long
+// as they like. A feature that needs to change a score must store a new assessment
+// instead, or first remove every such cache (http's assessment cache).
 type AssessmentService interface {
 	// EnsureQuestionnaire stores a questionnaire version if it is not stored yet. A
 	// stored version whose content differs is ECONFLICT: versions are immutable.
@@ -109,6 +113,7 @@ type Store interface {
 	TokenService
 	AuditService
 	AssessmentService
+	AccessService
 	WarehouseService
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

@@ -106,8 +106,20 @@ func scanAssessment(row rowScanner) (*finhealth.Assessment, error) {
 	return &a, nil
 }
 
-// CreateAssessment stores a scored assessment and audits it, in one transaction. The
-// store sets ID and CreatedAt.
+// insertAssessment writes one assessment, with its lists as JSON text.
+const insertAssessment = `INSERT INTO assessments (` + assessmentColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertAssessmentAudited is insertAssessment and insertAudit as one PostgreSQL
+// statement: a data-modifying WITH runs exactly once and the statement commits or
+// fails as a whole, so the assessment and its audit entry are still written together
+// or not at all, in one round trip instead of four (BEGIN, two inserts, COMMIT).
+// SQLite has no data-modifying WITH; its transaction costs no round trips anyway.
+const insertAssessmentAudited = `WITH assessment AS (` + insertAssessment + `) ` + insertAudit
+
+// CreateAssessment stores a scored assessment and audits it, atomically. The store
+// sets ID and CreatedAt; nothing is read back, since everything returned is what was
+// written.
 func (db *DB) CreateAssessment(ctx context.Context, in *finhealth.Assessment) (*finhealth.Assessment, error) {
 	if in == nil {
 		return nil, finhealth.InvalidFields("The assessment is not valid.", map[string]string{"assessment": "required"})
@@ -123,26 +135,35 @@ func (db *DB) CreateAssessment(ctx context.Context, in *finhealth.Assessment) (*
 		}
 		encoded[i] = string(b)
 	}
-	err := db.withTx(ctx, func(h handle) error {
-		_, err := h.exec(ctx, `INSERT INTO assessments (`+assessmentColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.ID, a.OrganizationID, a.UserID, a.QuestionnaireID, a.QuestionnaireVersion, a.AlgorithmVersion,
-			a.Score, a.Tier, encoded[0], encoded[1], encoded[2], a.CreatedAt)
-		if err != nil {
-			return err
-		}
-		return h.audit(ctx, finhealth.AuditEntry{
-			OrganizationID: a.OrganizationID,
-			Action:         finhealth.AuditAssessmentSubmitted,
-			TargetType:     "assessment",
-			TargetID:       a.ID,
-			Details: map[string]string{
-				"score":         strconv.FormatFloat(a.Score, 'f', -1, 64),
-				"tier":          a.Tier,
-				"questionnaire": a.QuestionnaireID + "@" + strconv.Itoa(a.QuestionnaireVersion),
-			},
-		})
+	values := []any{a.ID, a.OrganizationID, a.UserID, a.QuestionnaireID, a.QuestionnaireVersion, a.AlgorithmVersion,
+		a.Score, a.Tier, encoded[0], encoded[1], encoded[2], a.CreatedAt}
+	audit, err := auditValues(ctx, finhealth.AuditEntry{
+		OrganizationID: a.OrganizationID,
+		Action:         finhealth.AuditAssessmentSubmitted,
+		TargetType:     "assessment",
+		TargetID:       a.ID,
+		Details: map[string]string{
+			"score":         strconv.FormatFloat(a.Score, 'f', -1, 64),
+			"tier":          a.Tier,
+			"questionnaire": a.QuestionnaireID + "@" + strconv.Itoa(a.QuestionnaireVersion),
+		},
 	})
+	if err != nil {
+		return nil, err
+	}
+	if db.h.pg {
+		_, err = db.h.exec(ctx, insertAssessmentAudited, append(values, audit...)...)
+	} else {
+		err = db.withTx(ctx, func(h handle) error {
+			if _, err := h.exec(ctx, insertAssessment, values...); err != nil {
+				return err
+			}
+			if _, err := h.exec(ctx, insertAudit, audit...); err != nil {
+				return fmt.Errorf("store: audit %s: %w", finhealth.AuditAssessmentSubmitted, err)
+			}
+			return nil
+		})
+	}
 	if isForeignKeyViolation(err) {
 		return nil, db.missingAssessmentReference(ctx, &a)
 	}

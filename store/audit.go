@@ -13,6 +13,25 @@ import (
 // records. Whatever the entry leaves empty is taken from the context's Actor, so
 // that no method needs the actor as a parameter.
 func (h handle) audit(ctx context.Context, e finhealth.AuditEntry) error {
+	values, err := auditValues(ctx, e)
+	if err != nil {
+		return err
+	}
+	if _, err := h.exec(ctx, insertAudit, values...); err != nil {
+		return fmt.Errorf("store: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// insertAudit writes one entry; auditValues supplies its arguments.
+const insertAudit = `INSERT INTO audit_log
+		(id, at, actor_id, actor_email, organization_id, action, target_type, target_id, ip, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// auditValues completes e from the context's Actor (ID, time, actor, IP where e
+// leaves them empty) and returns the arguments of insertAudit, for statements that
+// write an entry together with the change it records.
+func auditValues(ctx context.Context, e finhealth.AuditEntry) ([]any, error) {
 	actor := finhealth.ActorFrom(ctx)
 	if e.ID == "" {
 		e.ID = newID()
@@ -33,19 +52,12 @@ func (h handle) audit(ctx context.Context, e finhealth.AuditEntry) error {
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return fmt.Errorf("store: audit details: %w", err)
+			return nil, fmt.Errorf("store: audit details: %w", err)
 		}
 		details = string(b)
 	}
-	_, err := h.exec(ctx, `INSERT INTO audit_log
-		(id, at, actor_id, actor_email, organization_id, action, target_type, target_id, ip, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.At, nullString(e.ActorID), nullString(e.ActorEmail), nullString(e.OrganizationID),
-		e.Action, nullString(e.TargetType), nullString(e.TargetID), nullString(e.IP), details)
-	if err != nil {
-		return fmt.Errorf("store: audit %s: %w", e.Action, err)
-	}
-	return nil
+	return []any{e.ID, e.At, nullString(e.ActorID), nullString(e.ActorEmail), nullString(e.OrganizationID),
+		e.Action, nullString(e.TargetType), nullString(e.TargetID), nullString(e.IP), details}, nil
 }
 
 // Record writes an audit entry for an event with no other write, such as a login

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -109,5 +112,46 @@ func TestNewIDsAreOrdered(t *testing.T) {
 			t.Fatalf("%s after %s", id, prev)
 		}
 		prev = id
+	}
+}
+
+func TestStmtCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "stmts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := db.h.stmts
+	if c == nil {
+		t.Fatal("no statement cache on SQLite")
+	}
+	first := c.get(ctx, "SELECT 1")
+	if first == nil || c.get(ctx, "SELECT 1") != first {
+		t.Fatal("the same query was not given the same prepared statement")
+	}
+	// A query that does not compile is not cached: the caller runs it unprepared,
+	// which reports the error.
+	if c.get(ctx, "SELEKT 1") != nil {
+		t.Fatal("a broken query was cached")
+	}
+	var n int
+	if err := db.h.queryRow(ctx, "SELEKT 1").Scan(&n); err == nil {
+		t.Fatal("a broken query succeeded")
+	}
+	for i := c.n; i < maxCachedStatements; i++ {
+		if c.get(ctx, fmt.Sprintf("SELECT %d", i+1000)) == nil {
+			t.Fatalf("statement %d not cached below the bound", i)
+		}
+	}
+	if c.get(ctx, "SELECT 'over the bound'") != nil {
+		t.Fatal("the cache grew past its bound")
+	}
+	if err := db.h.queryRow(ctx, "SELECT 7").Scan(&n); err != nil || n != 7 {
+		t.Fatalf("query past the bound = %d, %v", n, err)
+	}
+	var nilCache *stmtCache
+	if nilCache.get(ctx, "SELECT 1") != nil {
+		t.Fatal("a nil cache returned a statement")
 	}
 }

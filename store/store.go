@@ -35,6 +35,7 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect string
+	memory  bool         // an in-memory SQLite database, which must keep one connection
 	h       handle       // the pool itself, for reads outside a transaction
 	tokens  *tokenCipher // nil without WithTokenKey: secrets are then refused, never stored in clear
 }
@@ -48,9 +49,27 @@ var _ finhealth.Store = (*DB)(nil)
 // SQLITE_BUSY at its first write without waiting for busy_timeout.
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
-// maxOpenConns bounds each pool. Queries are short index lookups, so a few dozen
-// connections serve thousands of requests per second.
-const maxOpenConns = 20
+// DefaultMaxConns bounds each pool unless WithMaxConns says otherwise. Queries are
+// short index lookups, so a few connections serve thousands of requests a second,
+// and more only hurt: measured on 2 cores shared with PostgreSQL
+// (docs/benchmarks.md), 20 connections gave no more throughput than 4 or 8 but a
+// p99 latency ten times worse, because PostgreSQL then runs a backend process per
+// connection on too few cores and the scheduler makes some queries wait for many
+// others. A good size is a small multiple of the database server's cores, divided
+// among the instances that share it.
+const DefaultMaxConns = 8
+
+// WithMaxConns sets the pool's size (open and idle connections alike); n <= 0 keeps
+// DefaultMaxConns. An in-memory SQLite database always has exactly one connection.
+func WithMaxConns(n int) Option {
+	return func(db *DB) error {
+		if n > 0 && !(db.dialect == DialectSQLite && db.memory) {
+			db.sql.SetMaxOpenConns(n)
+			db.sql.SetMaxIdleConns(n)
+		}
+		return nil
+	}
+}
 
 // Open connects to the database named by dsn and checks that it answers. A dsn
 // starting with postgres:// or postgresql:// is a PostgreSQL URL; anything else is a
@@ -81,11 +100,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// other query would open a connection (a PostgreSQL backend fork) and close it
 	// again. Keep the whole pool warm instead; the bound stays well under
 	// PostgreSQL's default max_connections of 100 with several instances running.
-	// Callers needing other sizes can set them on SQL().
-	pool.SetMaxOpenConns(maxOpenConns)
-	pool.SetMaxIdleConns(maxOpenConns)
+	// WithMaxConns sets another size.
+	pool.SetMaxOpenConns(DefaultMaxConns)
+	pool.SetMaxIdleConns(DefaultMaxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if dialect == DialectSQLite && isSQLiteMemory(source) {
+	memory := dialect == DialectSQLite && isSQLiteMemory(source)
+	if memory {
 		// Every connection to ":memory:" is a separate empty database.
 		pool.SetMaxOpenConns(1)
 	}
@@ -93,8 +113,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
-	db := &DB{sql: pool, dialect: dialect}
+	db := &DB{sql: pool, dialect: dialect, memory: memory}
 	db.h = handle{q: pool, pg: dialect == DialectPostgres}
+	if dialect == DialectSQLite {
+		db.h.stmts = &stmtCache{pool: pool}
+	}
 	for _, opt := range opts {
 		if err := opt(db); err != nil {
 			_ = pool.Close()
@@ -135,8 +158,11 @@ func (db *DB) Dialect() string { return db.dialect }
 // SQL returns the underlying pool, for tools (backup, tests) that need raw access.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the pool and its prepared statements.
+func (db *DB) Close() error {
+	db.h.stmts.close()
+	return db.sql.Close()
+}
 
 // Ping reports EUNAVAILABLE when the database does not answer or its schema is
 // behind the migrations this binary carries, so that a readiness probe keeps traffic

@@ -464,3 +464,34 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 		t.Fatal("Open of an unreachable PostgreSQL succeeded")
 	}
 }
+
+// TestPoolSize checks the pool's default bound and WithMaxConns.
+func TestPoolSize(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pool.db")
+	for _, tc := range []struct {
+		opts []store.Option
+		want int
+	}{
+		{nil, store.DefaultMaxConns},
+		{[]store.Option{store.WithMaxConns(3)}, 3},
+		{[]store.Option{store.WithMaxConns(0)}, store.DefaultMaxConns},
+	} {
+		db, err := store.Open(ctx, path, tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.SQL().Stats().MaxOpenConnections; got != tc.want {
+			t.Errorf("MaxOpenConnections = %d, want %d", got, tc.want)
+		}
+		db.Close()
+	}
+	mem, err := store.Open(ctx, ":memory:", store.WithMaxConns(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if got := mem.SQL().Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("in-memory SQLite has %d connections, want 1", got)
+	}
+}

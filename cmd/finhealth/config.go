@@ -37,6 +37,9 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // "text" or "json"
 	ShutdownTimeout time.Duration
+	// DatabaseMaxConns sizes the store's connection pool; 0 keeps
+	// store.DefaultMaxConns.
+	DatabaseMaxConns int
 
 	// Generated lists the secrets that were generated for this process because none
 	// were configured (development only).
@@ -118,6 +121,14 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			bad("PORT: %q is not a port number (1-65535)", p)
 		} else {
 			c.Port = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("DATABASE_MAX_CONNS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			bad("DATABASE_MAX_CONNS: %q is not a number of connections (1-1000)", v)
+		} else {
+			c.DatabaseMaxConns = n
 		}
 	}
 	c.BaseURL = strings.TrimRight(strings.TrimSpace(getenv("BASE_URL")), "/")
@@ -343,6 +354,7 @@ func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("env", c.Env),
 		slog.String("database", redactURL(c.DatabaseURL)),
+		slog.Int("database_max_conns", c.DatabaseMaxConns),
 		slog.Int("port", c.Port),
 		slog.String("base_url", c.BaseURL),
 		slog.String("secret_key", mask("SECRET_KEY", c.SecretKey)),

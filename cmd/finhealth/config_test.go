@@ -30,6 +30,7 @@ func TestProductionRefusesMissingAndWeakSecrets(t *testing.T) {
 		{"same", map[string]string{"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongA}, []string{"must differ"}},
 		{"cors wildcard", map[string]string{"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB, "CORS_ORIGINS": "*"}, []string{"CORS_ORIGINS"}},
 		{"bad port", map[string]string{"SECRET_KEY": strongA, "PORT": "http"}, []string{"PORT"}},
+		{"bad pool size", map[string]string{"SECRET_KEY": strongA, "DATABASE_MAX_CONNS": "0"}, []string{"DATABASE_MAX_CONNS"}},
 		{"bad env", map[string]string{"APP_ENV": "staging"}, []string{"APP_ENV"}},
 	}
 	for _, tc := range cases {
@@ -52,9 +53,13 @@ func TestProductionAcceptsStrongSecrets(t *testing.T) {
 	c, err := loadConfig(envOf(map[string]string{
 		"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB,
 		"CORS_ORIGINS": "https://app.example.com, https://admin.example.com/", "PORT": "8080",
+		"DATABASE_MAX_CONNS": "12",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.DatabaseMaxConns != 12 {
+		t.Errorf("DatabaseMaxConns = %d", c.DatabaseMaxConns)
 	}
 	if c.AutoMigrate {
 		t.Error("production must not auto-migrate by default")

@@ -44,7 +44,7 @@ func openDatabasesRaw(ctx context.Context, cfg *Config) (*databases, error) {
 		return nil, err
 	}
 	d := &databases{}
-	d.db, err = store.Open(ctx, cfg.DatabaseURL, store.WithTokenKey(key))
+	d.db, err = store.Open(ctx, cfg.DatabaseURL, store.WithTokenKey(key), store.WithMaxConns(cfg.DatabaseMaxConns))
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err)
 	}

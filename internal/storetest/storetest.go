@@ -54,6 +54,9 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"AssessmentTenantIsolation", testAssessmentTenantIsolation},
 		{"AssessmentPagination", testAssessmentPagination},
 		{"AssessmentRejected", testAssessmentRejected},
+		{"Access", testAccess},
+		{"AccessLatestAssessment", testAccessLatestAssessment},
+		{"AccessImmediate", testAccessImmediate},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {
