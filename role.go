@@ -38,6 +38,11 @@ const (
 	PermAssessmentsRead   Permission = "assessments:read"
 	PermAssessmentsSubmit Permission = "assessments:submit"
 	PermOrgAuditRead      Permission = "org_audit:read"
+	PermWaveRead          Permission = "wave:read"
+	PermWaveManage        Permission = "wave:manage" // connect, choose the business, disconnect
+	PermSyncRun           Permission = "sync:run"
+	PermMappingEdit       Permission = "mapping:edit" // override an account's class in the metrics
+	PermHealthRead        Permission = "health:read"  // health score, metrics, account mapping
 )
 
 // Platform permissions, granted by a Role.
@@ -47,18 +52,22 @@ const (
 )
 
 // orgRolePermissions is the single source of truth for what each organization role
-// may do. Advisors work on a client's data but do not manage who has access to it;
-// viewers only read.
+// may do. Advisors work on a client's data but do not manage who has access to it,
+// nor which books it comes from (connecting Wave grants access to the owner's Wave
+// account, which only the owner may give); viewers only read.
 var orgRolePermissions = map[OrgRole][]Permission{
 	OrgRoleOwner: {
 		PermOrgRead, PermOrgUpdate, PermMembersRead, PermMembersManage,
 		PermAssessmentsRead, PermAssessmentsSubmit, PermOrgAuditRead,
+		PermWaveRead, PermWaveManage, PermSyncRun, PermMappingEdit, PermHealthRead,
 	},
 	OrgRoleAdvisor: {
 		PermOrgRead, PermMembersRead, PermAssessmentsRead, PermAssessmentsSubmit,
+		PermWaveRead, PermSyncRun, PermMappingEdit, PermHealthRead,
 	},
 	OrgRoleViewer: {
 		PermOrgRead, PermMembersRead, PermAssessmentsRead,
+		PermWaveRead, PermHealthRead,
 	},
 }
 

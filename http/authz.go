@@ -10,14 +10,45 @@ import (
 // authorize establishes who is calling and, for organization routes, their role,
 // then checks the route's permission. The order matters for what is revealed:
 // anonymous callers learn nothing but 401, non-members learn nothing but 404.
+//
+// The caller's account and membership are read in one query on every request,
+// never cached, so that deactivation and role or membership changes take effect at
+// once, whichever instance made them. Routes that preload their data read it in
+// that same query.
 func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call) error {
 	if a.kind == accessPublic {
 		return nil
 	}
-	u, err := s.authenticate(r)
+	userID, err := s.bearerSubject(r)
 	if err != nil {
 		return err
 	}
+	var orgID string // "" asks for the default organization
+	validOrg := true
+	if a.kind == accessOrg {
+		orgID = r.PathValue("id")
+		if validOrg = validID(orgID); !validOrg {
+			orgID = "" // still authenticate, so that the answer is 401 before 404
+		}
+	}
+	var acc *finhealth.Access
+	switch a.preload {
+	case preloadNothing:
+		acc, err = s.st.Access(r.Context(), userID, orgID)
+	case preloadLatestAssessment:
+		acc, c.latestID, err = s.st.AccessWithLatestAssessmentID(r.Context(), userID, orgID)
+		c.preloaded = true
+	}
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return errBadToken
+	}
+	if err != nil {
+		return err
+	}
+	if !acc.User.Active {
+		return errBadToken
+	}
+	u := &acc.User
 	c.user = u
 	st.userID = u.ID
 
@@ -30,28 +61,17 @@ func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call)
 		}
 		return nil
 	case accessOrg:
-		c.orgID = r.PathValue("id")
-		if !validID(c.orgID) {
+		if !validOrg || acc.Role == "" {
 			return errOrgNotFound
 		}
 	case accessDefaultOrg:
-		c.orgID = u.DefaultOrganizationID
-		if c.orgID == "" {
+		if acc.OrganizationID == "" || acc.Role == "" {
 			return errNoDefaultOrg
 		}
 	}
-	m, err := s.st.Membership(r.Context(), c.orgID, u.ID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		if a.kind == accessDefaultOrg {
-			return errNoDefaultOrg
-		}
-		return errOrgNotFound
-	}
-	if err != nil {
-		return err
-	}
-	c.role = m.Role
-	if m.Role.Can(a.perm) {
+	c.orgID = acc.OrganizationID
+	c.role = acc.Role
+	if acc.Role.Can(a.perm) {
 		return nil
 	}
 	if a.selfParam != "" && r.PathValue(a.selfParam) == u.ID {
@@ -60,33 +80,23 @@ func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call)
 	return errForbidden
 }
 
-// authenticate verifies the bearer token and loads its user on every request, so
-// that deactivation and role changes take effect at once instead of when the token
-// expires.
-func (s *Server) authenticate(r *http.Request) (*finhealth.User, error) {
+// bearerSubject verifies the bearer token and returns its user id. The token alone
+// is not enough: authorize then loads the user, so that a valid token of a
+// deactivated account stops working at once instead of when it expires.
+func (s *Server) bearerSubject(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return nil, errAuthRequired
+		return "", errAuthRequired
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return nil, errAuthRequired
+		return "", errAuthRequired
 	}
 	userID, err := s.tokens.verify(strings.TrimSpace(token))
 	if err != nil || !validID(userID) {
-		return nil, errBadToken
+		return "", errBadToken
 	}
-	u, err := s.st.UserByID(r.Context(), userID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errBadToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !u.Active {
-		return nil, errBadToken
-	}
-	return u, nil
+	return userID, nil
 }
 
 // validID reports whether s is a canonical UUID. Path ids are checked before they

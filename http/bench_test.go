@@ -137,3 +137,15 @@ func BenchmarkCreateAssessment(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkDecodeAssessmentRequest measures the strict decoding of a complete
+// submission, the largest piece of POST /assessments' own work.
+func BenchmarkDecodeAssessmentRequest(b *testing.B) {
+	body, _ := json.Marshal(map[string]any{"answers": answers(2)})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeAssessmentRequest(bytes.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -167,15 +167,23 @@ func (f fieldErrors) err() error {
 // cleanText trims s and checks it is a plain single-line text of at most max runes.
 func cleanText(f fieldErrors, field, s string, required bool, max int) string {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "" && required:
-		f.add(field, "is required")
-	case !utf8.ValidString(s):
-		f.add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		f.add(field, fmt.Sprintf("must be at most %d characters", max))
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		f.add(field, "must not contain control characters")
+	if problem := textProblem(s, required, max); problem != "" {
+		f.add(field, problem)
 	}
 	return s
+}
+
+// textProblem says what is wrong with the trimmed text s, "" when nothing is.
+func textProblem(s string, required bool, max int) string {
+	switch {
+	case s == "" && required:
+		return "is required"
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("must be at most %d characters", max)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "must not contain control characters"
+	}
+	return ""
 }

@@ -57,6 +57,7 @@ type testAPI struct {
 	srv   *Server
 	clock *testClock
 	logs  *syncBuffer
+	wave  *waveEnv // set by newWaveAPI
 }
 
 type syncBuffer struct {

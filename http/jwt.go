@@ -18,33 +18,50 @@ const jwtLeeway = 30 * time.Second
 // are a few hundred bytes.
 const maxTokenLen = 2048
 
+// verifiedTokenCacheSize bounds the verified-token cache: a token and its claims
+// take about half a kilobyte, so at most a few megabytes.
+const verifiedTokenCacheSize = 8192
+
 // tokenIssuer mints and verifies access tokens. The parser pins HS256: accepting
 // the header's alg would let "none" or an asymmetric-key confusion through.
 type tokenIssuer struct {
-	secret   []byte
-	issuer   string
-	audience string
-	ttl      time.Duration
-	now      func() time.Time
-	parser   *jwt.Parser
+	secret    []byte
+	issuer    string
+	audience  string
+	ttl       time.Duration
+	now       func() time.Time
+	parser    *jwt.Parser
+	validator *jwt.Validator
+	// verified maps tokens whose signature has been checked to their claims. A
+	// client sends the same token with every request for its 15 minutes, and
+	// decoding and checking it again each time costs more than the rest of the
+	// authorization. It never goes stale: a token's signature, issuer and audience
+	// cannot change, and the time-dependent claims (exp, iat, nbf) are validated
+	// again on every use with the same rules and clock as the parser. Whether the
+	// user may still act is not a property of the token and is read from the
+	// database on every request.
+	verified *boundedCache[*jwt.RegisteredClaims]
 }
 
 func newTokenIssuer(cfg Config) *tokenIssuer {
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(cfg.Issuer),
+		jwt.WithAudience(cfg.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(jwtLeeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
 	return &tokenIssuer{
-		secret:   cfg.JWTSecret,
-		issuer:   cfg.Issuer,
-		audience: cfg.Audience,
-		ttl:      cfg.AccessTTL,
-		now:      cfg.Now,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithAudience(cfg.Audience),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(jwtLeeway),
-			jwt.WithTimeFunc(cfg.Now),
-		),
+		secret:    cfg.JWTSecret,
+		issuer:    cfg.Issuer,
+		audience:  cfg.Audience,
+		ttl:       cfg.AccessTTL,
+		now:       cfg.Now,
+		parser:    jwt.NewParser(opts...),
+		validator: jwt.NewValidator(opts...),
+		verified:  newBoundedCache[*jwt.RegisteredClaims](verifiedTokenCacheSize),
 	}
 }
 
@@ -74,14 +91,22 @@ func (t *tokenIssuer) verify(token string) (string, error) {
 	if len(token) > maxTokenLen {
 		return "", jwt.ErrTokenMalformed
 	}
-	var claims jwt.RegisteredClaims
-	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil })
+	if claims, ok := t.verified.get(token); ok {
+		if err := t.validator.Validate(claims); err != nil {
+			t.verified.remove(token) // expired, most likely: make room
+			return "", err
+		}
+		return claims.Subject, nil
+	}
+	claims := new(jwt.RegisteredClaims)
+	_, err := t.parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return t.secret, nil })
 	if err != nil {
 		return "", err
 	}
 	if claims.Subject == "" {
 		return "", errNoSubject
 	}
+	t.verified.put(token, claims)
 	return claims.Subject, nil
 }
 

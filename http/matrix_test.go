@@ -177,7 +177,7 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 	case "PATCH /api/v1/admin/users/{id}":
 		r.Body = map[string]string{"role": "user"}
 	default:
-		return r, false
+		return r, fx.warehouseMatrixRequest(t, rt, actor, &r)
 	}
 	return r, true
 }
@@ -186,7 +186,7 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 // the status against what the permission table implies.
 func TestRoleMatrix(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newAPI(t, db, func(c *Config) {
+		a := newWaveAPI(t, db, waveEnvOptions{}, func(c *Config) {
 			c.LoginIPLimit.Disabled = true
 			c.LoginAccountLimit.Disabled = true
 		})

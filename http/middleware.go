@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"finhealth"
@@ -124,9 +125,42 @@ func requestID(in string) string {
 			return in
 		}
 	}
+	return newRequestID()
+}
+
+// Request ids are a random per-process prefix and a counter, 24 hex digits: unique
+// within the process, and across processes with overwhelming probability, at the
+// cost of an atomic add instead of reading the system's random source per request.
+// The counter is multiplied by a random odd number modulo 2^48 (a bijection, so
+// still unique) so that ids do not read as a sequence; they identify requests in
+// logs and are not secrets.
+var (
+	requestIDPrefix, requestIDScramble = newRequestIDSeed()
+	requestIDCounter                   atomic.Uint64
+)
+
+func newRequestIDSeed() (prefix [12]byte, scramble uint64) {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("http: no random source for request ids: " + err.Error())
+	}
+	hex.Encode(prefix[:], b[:6])
+	for _, c := range b[6:] {
+		scramble = scramble<<8 | uint64(c)
+	}
+	return prefix, scramble | 1
+}
+
+func newRequestID() string {
+	const hexDigits = "0123456789abcdef"
+	n := (requestIDCounter.Add(1) * requestIDScramble) & (1<<48 - 1)
+	var b [24]byte
+	copy(b[:12], requestIDPrefix[:])
+	for i := 23; i >= 12; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	return string(b[:])
 }
 
 // clientIP is the address rate limits and audit entries use. Behind a trusted proxy
@@ -163,9 +197,9 @@ var (
 	hdrNoStore      = []string{"no-store"}
 	hdrVaryOrigin   = []string{"Origin"}
 	hdrHSTS         = []string{"max-age=63072000; includeSubDomains"}
-	hdrAllowMethods = []string{"GET, POST, PATCH, DELETE"}
+	hdrAllowMethods = []string{"GET, POST, PUT, PATCH, DELETE"}
 	hdrAllowHeaders = []string{"Authorization, Content-Type, X-Request-ID, If-None-Match"}
-	hdrExposeHeads  = []string{"X-Request-ID, Retry-After, ETag, WWW-Authenticate"}
+	hdrExposeHeads  = []string{"X-Request-ID, Retry-After, ETag, WWW-Authenticate, Location"}
 	hdrMaxAge       = []string{"600"}
 )
 
@@ -214,7 +248,7 @@ func (s *Server) headers(next http.Handler) http.Handler {
 // method would match, 404 otherwise, both as JSON (ServeMux's own are plain text).
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 	var allow []string
-	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		if m == r.Method || (m == "GET" && r.Method == http.MethodHead) {
 			continue
 		}

@@ -264,3 +264,17 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		}
 	})
 }
+
+func TestGeneratedRequestIDsAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := newRequestID()
+		if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" {
+			t.Fatalf("request id %q is not 24 lowercase hex digits", id)
+		}
+		if seen[id] {
+			t.Fatalf("request id %q repeats", id)
+		}
+		seen[id] = true
+	}
+}

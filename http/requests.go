@@ -125,9 +125,14 @@ func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
 		if len(f) >= 20 {
 			break // enough to fix; do not echo thousands of problems
 		}
-		prefix := "answers[" + strconv.Itoa(i) + "]."
-		qid := cleanText(f, prefix+"question_id", a.QuestionID, true, 100)
-		val := cleanText(f, prefix+"value", a.Value, true, 100)
+		qid, val := strings.TrimSpace(a.QuestionID), strings.TrimSpace(a.Value)
+		// The field names are built only for a bad answer: this loop runs for every
+		// answer of every submission.
+		if textProblem(qid, true, 100) != "" || textProblem(val, true, 100) != "" {
+			prefix := "answers[" + strconv.Itoa(i) + "]."
+			qid = cleanText(f, prefix+"question_id", a.QuestionID, true, 100)
+			val = cleanText(f, prefix+"value", a.Value, true, 100)
+		}
 		answers = append(answers, finhealth.Answer{QuestionID: qid, Value: val})
 	}
 	return answers, f.err()

@@ -12,23 +12,37 @@ var jsonContentType = []string{"application/json"}
 // writeJSON encodes v fully before writing, so that an encoding failure becomes a
 // clean 500 instead of a truncated 200.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := encodeBody(v)
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "encode response",
 			slog.String("request_id", stateFrom(r.Context()).requestID),
 			slog.String("error", err.Error()))
-		b = []byte(`{"error":{"code":"internal","message":"An internal error occurred.","fields":{}}}`)
+		b = []byte(`{"error":{"code":"internal","message":"An internal error occurred.","fields":{}}}` + "\n")
 		status = http.StatusInternalServerError
 	}
+	writeBody(w, r, status, b)
+}
+
+// encodeBody is v as a complete JSON response body, newline included.
+func encodeBody(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// writeBody writes an encoded JSON body (from encodeBody). It does not modify body,
+// which may be shared between requests.
+func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b) + 1)}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return
 	}
-	b = append(b, '\n')
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
 }
 
 // page is the shape of every paginated list. NextCursor is null on the last page.

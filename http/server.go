@@ -9,7 +9,6 @@ package http
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -52,9 +51,20 @@ type Config struct {
 	// LoginAccountLimit bounds failed logins per email; default 5 per 15 minutes.
 	LoginAccountLimit RateLimit
 
+	// AssessmentCacheSize bounds how many encoded assessments are kept in memory
+	// by id for GET .../assessments/latest (each about 3 KB); default 4096, and a
+	// negative value disables the cache.
+	AssessmentCacheSize int
+
 	// Argon2 sets the password hashing cost for new hashes; default
 	// DefaultArgon2Params (OWASP). Tests lower Memory to stay fast.
 	Argon2 Argon2Params
+
+	// Wave connects organizations to their books; nil makes the routes that talk to
+	// Wave answer 503. Sync queues syncs and rescores; nil makes POST .../wave/sync
+	// answer 503 and skips the rescore after a mapping change or an assessment.
+	Wave finhealth.WaveGateway
+	Sync finhealth.SyncQueue
 
 	// Now is the clock for tokens, invitations and rate limits; default time.Now.
 	Now func() time.Time
@@ -86,6 +96,7 @@ type Server struct {
 	loginIP       *limiter
 	loginAccount  *limiter
 	questionnaire encodedQuestionnaire
+	assessments   assessmentCache
 	openapi       []byte
 	corsOrigins   map[string]bool
 }
@@ -125,9 +136,10 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		panic("http: cannot encode the questionnaire: " + err.Error())
 	}
 	s.questionnaire = q
+	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
 	s.openapi = openapiDocument
 
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
@@ -164,13 +176,16 @@ func withDefaults(cfg Config, st finhealth.Store) Config {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.LoginIPLimit.Count <= 0 || cfg.LoginIPLimit.Per <= 0 {
 		cfg.LoginIPLimit = RateLimit{Count: 20, Per: time.Minute, Disabled: cfg.LoginIPLimit.Disabled}
 	}
 	if cfg.LoginAccountLimit.Count <= 0 || cfg.LoginAccountLimit.Per <= 0 {
 		cfg.LoginAccountLimit = RateLimit{Count: 5, Per: 15 * time.Minute, Disabled: cfg.LoginAccountLimit.Disabled}
+	}
+	if cfg.AssessmentCacheSize == 0 {
+		cfg.AssessmentCacheSize = 4096
 	}
 	if cfg.Argon2 == (Argon2Params{}) {
 		cfg.Argon2 = DefaultArgon2Params
@@ -208,6 +223,26 @@ type access struct {
 	// selfParam names a path value that, when it equals the caller's id, waives perm
 	// (a member may always leave an organization).
 	selfParam string
+	// preload names data the handler needs that authorization reads in the same
+	// query as the caller's access, saving the hottest routes a round trip.
+	preload preload
+}
+
+// preload is what authorization reads for the handler besides the caller's access.
+type preload int
+
+const (
+	preloadNothing preload = iota
+	// preloadLatestAssessment reads the id of the organization's newest
+	// assessment (call.latestID).
+	preloadLatestAssessment
+)
+
+// withLatestAssessment makes authorization also read the id of the organization's
+// newest assessment.
+func withLatestAssessment(a access) access {
+	a.preload = preloadLatestAssessment
+	return a
 }
 
 var (
@@ -243,6 +278,9 @@ type call struct {
 	user  *finhealth.User // nil on public routes
 	orgID string          // set on organization routes
 	role  finhealth.OrgRole
+
+	preloaded bool   // the route's preload was read
+	latestID  string // preloadLatestAssessment: "" when there is no assessment
 }
 
 // routeTable is the single list of routes and the permission each needs.
@@ -278,11 +316,11 @@ func (s *Server) routeTable() []route {
 
 		{"POST", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
 		{"GET", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/organizations/{id}/assessments/latest", org(finhealth.PermAssessmentsRead), ok, s.latestAssessment},
+		{"GET", "/api/v1/organizations/{id}/assessments/latest", withLatestAssessment(org(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
 		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
 		{"POST", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
 		{"GET", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/assessments/latest", defaultOrg(finhealth.PermAssessmentsRead), ok, s.latestAssessment},
+		{"GET", "/api/v1/assessments/latest", withLatestAssessment(defaultOrg(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
 		{"GET", "/api/v1/assessments/{assessment_id}", defaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
 
 		{"GET", "/api/v1/admin/users", platform(finhealth.PermUsersManage), ok, s.adminListUsers},

@@ -3,7 +3,10 @@
 # real server on a throwaway PostgreSQL cluster, with wrk on the same machine.
 # Usage: scripts/loadtest.sh [duration, default 15s]. Needs wrk (apt-get install wrk)
 # and python3 (to build the request bodies). Results go to stdout; record them in
-# docs/benchmarks.md.
+# docs/benchmarks.md. The server inherits the caller's environment, so runtime and
+# pool settings can be tried without editing this file, e.g.
+#   GOMAXPROCS=1 DATABASE_MAX_CONNS=4 scripts/loadtest.sh 15s
+# Besides wrk's figures, each run prints the server's CPU time per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
@@ -48,10 +51,20 @@ wrk.headers["Authorization"] = "Bearer $token"
 local f = io.open("$work/answers.json"); wrk.body = f:read("*a"); f:close()
 LUA
 
+# cpu_ticks is the server's user+system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+
 run() {
   echo "== $1"
   shift
-  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
+  local before after out n
+  before=$(cpu_ticks)
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@")
+  after=$(cpu_ticks)
+  echo "$out" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
+    'BEGIN { if (n > 0) printf "  server CPU per request: %.0f us\n", t / hz * 1e6 / n }'
 }
 run "GET /api/v1/assessments/latest" -H "Authorization: Bearer $token" "$base/api/v1/assessments/latest"
 run "GET /api/v1/questionnaire" "$base/api/v1/questionnaire"

@@ -57,14 +57,20 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		}
 	}
 
-	api := fhttp.NewServer(fhttp.Config{
+	apiCfg := fhttp.Config{
 		JWTSecret:   []byte(cfg.JWTSecretKey),
 		BaseURL:     cfg.BaseURL,
 		CORSOrigins: cfg.CORSOrigins,
 		Development: cfg.Development(),
 		TrustProxy:  cfg.TrustProxy,
 		Logger:      logger,
-	}, d.db)
+		Wave:        gateway,
+	}
+	if jobs != nil {
+		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.
+		apiCfg.Sync = jobs
+	}
+	api := fhttp.NewServer(apiCfg, d.db)
 	handler := api.Handler()
 	if simulated != nil {
 		mux := http.NewServeMux()

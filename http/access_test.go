@@ -1,0 +1,168 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+// TestChangesReachEveryInstance runs two Servers on one database, standing for two
+// instances of the application. Instance b serves the hot routes first, so that
+// every per-instance cache it has (verified tokens, encoded assessments) is warm;
+// then each change made through instance a must show on b's very next request.
+func TestChangesReachEveryInstance(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a, b := newAPI(t, db), newAPI(t, db)
+		tm := newTeam(a)
+		admin := a.createUser("Root", finhealth.RoleAdmin)
+		orgPath := "/api/v1/organizations/" + tm.org
+		submit := map[string]any{"answers": answers(1)}
+
+		posted := b.Post(orgPath+"/assessments", tm.advisor.Token, submit).Expect(t, http.StatusCreated)
+		for _, acc := range []account{tm.owner, tm.advisor, tm.viewer} {
+			for _, path := range []string{orgPath + "/assessments/latest", "/api/v1/assessments/latest"} {
+				got := b.Get(path, acc.Token).Expect(t, http.StatusOK)
+				if !bytes.Equal(got.Body, posted.Body) {
+					t.Fatalf("%s for %s:\n%s\nwant what was posted:\n%s", path, acc.Email, got.Body, posted.Body)
+				}
+			}
+		}
+
+		t.Run("role change", func(t *testing.T) {
+			a.Patch(orgPath+"/members/"+tm.advisor.ID, tm.owner.Token, map[string]string{"role": "viewer"}).Expect(t, http.StatusOK)
+			b.Post(orgPath+"/assessments", tm.advisor.Token, submit).Expect(t, http.StatusForbidden)
+			b.Post("/api/v1/assessments", tm.advisor.Token, submit).Expect(t, http.StatusForbidden)
+			b.Get(orgPath+"/assessments/latest", tm.advisor.Token).Expect(t, http.StatusOK)
+			a.Patch(orgPath+"/members/"+tm.advisor.ID, tm.owner.Token, map[string]string{"role": "advisor"}).Expect(t, http.StatusOK)
+			b.Post(orgPath+"/assessments", tm.advisor.Token, submit).Expect(t, http.StatusCreated)
+		})
+
+		t.Run("membership removal", func(t *testing.T) {
+			a.Delete(orgPath+"/members/"+tm.viewer.ID, tm.owner.Token).Expect(t, http.StatusNoContent)
+			b.Get(orgPath+"/assessments/latest", tm.viewer.Token).Expect(t, http.StatusNotFound)
+			b.Get("/api/v1/assessments/latest", tm.viewer.Token).Expect(t, http.StatusNotFound)
+			b.Get(orgPath, tm.viewer.Token).Expect(t, http.StatusNotFound)
+		})
+
+		t.Run("platform role change", func(t *testing.T) {
+			b.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "admin"}).Expect(t, http.StatusOK)
+			b.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusOK)
+			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusOK)
+			b.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+		})
+
+		t.Run("deactivation", func(t *testing.T) {
+			b.Get("/api/v1/me", tm.owner.Token).Expect(t, http.StatusOK)
+			a.Post("/api/v1/admin/users/"+tm.owner.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
+			for _, path := range []string{"/api/v1/me", "/api/v1/assessments/latest", orgPath + "/assessments/latest", orgPath} {
+				b.Get(path, tm.owner.Token).Expect(t, http.StatusUnauthorized)
+			}
+			b.Post("/api/v1/assessments", tm.owner.Token, submit).Expect(t, http.StatusUnauthorized)
+			// The other members are unaffected.
+			b.Get(orgPath+"/assessments/latest", tm.advisor.Token).Expect(t, http.StatusOK)
+		})
+	})
+}
+
+// TestLatestAssessmentCache checks that the latest assessment is the same, byte for
+// byte, whether it comes from the instance that stored it, from an instance with a
+// cold cache, or from one without a cache, and that it follows new submissions.
+func TestLatestAssessmentCache(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		warm := newAPI(t, db)
+		cold := newAPI(t, db)
+		none := newAPI(t, db, func(c *Config) { c.AssessmentCacheSize = -1 })
+		acc := warm.register("Cache")
+		for _, api := range []*testAPI{warm, cold, none} {
+			api.Get("/api/v1/assessments/latest", acc.Token).Expect(t, http.StatusNotFound)
+		}
+		for pick := range 3 {
+			posted := warm.Post("/api/v1/assessments", acc.Token, map[string]any{"answers": answers(pick)}).Expect(t, http.StatusCreated)
+			for name, api := range map[string]*testAPI{"warm": warm, "cold": cold, "none": none} {
+				for range 2 { // a miss, then a hit
+					got := api.Get("/api/v1/assessments/latest", acc.Token).Expect(t, http.StatusOK)
+					if !bytes.Equal(got.Body, posted.Body) {
+						t.Fatalf("%s instance, answers %d:\n%s\nwant\n%s", name, pick, got.Body, posted.Body)
+					}
+				}
+			}
+			var a finhealth.Assessment
+			if err := json.Unmarshal(posted.Body, &a); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := db.LatestAssessment(t.Context(), acc.OrgID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.ID != a.ID || stored.Score != a.Score || !stored.CreatedAt.Equal(a.CreatedAt) {
+				t.Fatalf("stored %+v, served %+v", stored, a)
+			}
+		}
+		if n := none.srv.assessments.c.len(); n != 0 {
+			t.Fatalf("disabled cache holds %d entries", n)
+		}
+	})
+}
+
+func TestAssessmentCacheScope(t *testing.T) {
+	c := newAssessmentCache(2)
+	c.put("org-1", "a", []byte("A"))
+	if _, ok := c.get("org-2", "a"); ok {
+		t.Fatal("an entry was served for another organization")
+	}
+	if b, ok := c.get("org-1", "a"); !ok || string(b) != "A" {
+		t.Fatalf("get = %q, %v", b, ok)
+	}
+	c.put("org-1", "b", []byte("B"))
+	c.put("org-1", "c", []byte("C"))
+	if n := c.c.len(); n != 2 {
+		t.Fatalf("%d entries, want the bound of 2", n)
+	}
+	if b, ok := c.get("org-1", "c"); !ok || string(b) != "C" {
+		t.Fatalf("newest entry = %q, %v", b, ok)
+	}
+}
+
+// TestVerifiedTokenCache checks that a token served from the cache of verified
+// tokens is held to the same time rules as a freshly parsed one.
+func TestVerifiedTokenCache(t *testing.T) {
+	clock := &testClock{}
+	cfg := withDefaults(Config{JWTSecret: testSecret, Now: clock.Now}, nil)
+	ti := newTokenIssuer(cfg)
+	const uid = "01900000-0000-7000-8000-000000000001"
+	tok, err := ti.issue(uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if sub, err := ti.verify(tok); err != nil || sub != uid {
+			t.Fatalf("verify = %q, %v", sub, err)
+		}
+	}
+	if n := ti.verified.len(); n != 1 {
+		t.Fatalf("%d verified tokens cached, want 1", n)
+	}
+	// A clock set back before the token was issued rejects it, as the parser does.
+	clock.Advance(-5 * time.Minute)
+	if _, err := ti.verify(tok); err == nil {
+		t.Fatal("a token issued in the future was accepted from the cache")
+	}
+	clock.Advance(5 * time.Minute)
+	if _, err := ti.verify(tok); err != nil {
+		t.Fatalf("verify after the clock returned: %v", err)
+	}
+	clock.Advance(16 * time.Minute)
+	if _, err := ti.verify(tok); err == nil {
+		t.Fatal("an expired token was accepted from the cache")
+	}
+	// A token altered in any byte is a different key, and fails verification.
+	if _, err := ti.verify(tok[:len(tok)-2] + "xx"); err == nil {
+		t.Fatal("a tampered token was accepted")
+	}
+}

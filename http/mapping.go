@@ -1,0 +1,229 @@
+package http
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"finhealth"
+)
+
+// mappingView is which accounts count as what in the metrics: each account's class by
+// default (from Wave's subtype) and in effect (after an owner's or advisor's
+// decision), and which defaults are guesses worth reviewing.
+type mappingView struct {
+	// Available is false until a business is chosen and synced; Accounts is then
+	// empty and Reason says why.
+	Available      bool                     `json:"available"`
+	Reason         string                   `json:"reason,omitempty"`
+	Accounts       []mappingEntry           `json:"accounts"`
+	StaleOverrides []overrideView           `json:"stale_overrides"`
+	Classes        []finhealth.AccountClass `json:"classes"`
+}
+
+type mappingEntry struct {
+	AccountID     string                        `json:"account_id"`
+	AccountName   string                        `json:"account_name"`
+	DisplayID     string                        `json:"display_id,omitempty"`
+	Type          finhealth.AccountType         `json:"type"`
+	Subtype       finhealth.AccountSubtypeValue `json:"subtype"`
+	SubtypeName   string                        `json:"subtype_name,omitempty"`
+	NormalBalance finhealth.NormalBalance       `json:"normal_balance,omitempty"`
+	Balance       finhealth.Money               `json:"balance"`
+	IsArchived    bool                          `json:"is_archived"`
+	DefaultClass  finhealth.AccountClass        `json:"default_class"`
+	Class         finhealth.AccountClass        `json:"class"`
+	Contra        bool                          `json:"contra"`
+	// NeedsReview flags a default that is a guess; Review says why. Both clear once
+	// someone records a decision.
+	NeedsReview bool          `json:"needs_review"`
+	Review      string        `json:"review,omitempty"`
+	Override    *overrideView `json:"override"`
+}
+
+// overrideView is a recorded decision with who made it, by name where the person is
+// still a member.
+type overrideView struct {
+	AccountID  string                 `json:"account_id"`
+	Class      finhealth.AccountClass `json:"class"`
+	Note       string                 `json:"note,omitempty"`
+	SetBy      string                 `json:"set_by"`
+	SetByName  string                 `json:"set_by_name,omitempty"`
+	SetByEmail string                 `json:"set_by_email,omitempty"`
+	SetAt      time.Time              `json:"set_at"`
+}
+
+// memberNames looks up who set overrides; a person who has left is shown by id.
+type memberNames map[string]*finhealth.Membership
+
+func (s *Server) memberNames(ctx context.Context, orgID string) (memberNames, error) {
+	ms, err := s.st.Members(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(memberNames, len(ms))
+	for _, m := range ms {
+		out[m.UserID] = m
+	}
+	return out, nil
+}
+
+func (n memberNames) override(o finhealth.AccountOverride) *overrideView {
+	v := &overrideView{AccountID: o.AccountID, Class: o.Class, Note: o.Note, SetBy: o.SetBy, SetAt: o.SetAt}
+	if m := n[o.SetBy]; m != nil {
+		v.SetByName, v.SetByEmail = m.UserName, m.UserEmail
+	}
+	return v
+}
+
+// buildMapping reads the accounts and overrides and applies them.
+func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, error) {
+	v := mappingView{Accounts: []mappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
+	names, err := s.memberNames(ctx, orgID)
+	if err != nil {
+		return v, err
+	}
+	snap, err := s.st.LedgerSnapshot(ctx, orgID, s.now().UTC())
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		v.Reason = "Connect Wave and choose a business: the mapping lists its accounts once they are synced."
+		overrides, oerr := s.st.AccountOverrides(ctx, orgID)
+		if oerr != nil {
+			return v, oerr
+		}
+		for _, o := range overrides {
+			v.StaleOverrides = append(v.StaleOverrides, *names.override(o))
+		}
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	mapping, err := s.effectiveMapping(ctx, orgID, snap.Accounts)
+	if err != nil {
+		return v, err
+	}
+	v.Available = true
+	if len(snap.Accounts) == 0 {
+		v.Reason = "No accounts are synced yet; they appear after the first sync."
+	}
+	accounts := make(map[string]*finhealth.LedgerAccount, len(snap.Accounts))
+	for i := range snap.Accounts {
+		accounts[snap.Accounts[i].WaveID] = &snap.Accounts[i]
+	}
+	for _, e := range mapping.Entries {
+		me := mappingEntry{
+			AccountID: e.AccountID, AccountName: e.AccountName, Type: e.Type, Subtype: e.Subtype,
+			NormalBalance: e.NormalBalance, DefaultClass: e.DefaultClass, Class: e.Class, Contra: e.Contra,
+			NeedsReview: e.Review != "", Review: e.Review,
+		}
+		if a := accounts[e.AccountID]; a != nil {
+			me.DisplayID, me.SubtypeName, me.Balance, me.IsArchived = a.DisplayID, a.SubtypeName, a.Balance, a.IsArchived
+		}
+		if e.Override != nil {
+			me.Override = names.override(*e.Override)
+		}
+		v.Accounts = append(v.Accounts, me)
+	}
+	for _, o := range mapping.StaleOverrides {
+		v.StaleOverrides = append(v.StaleOverrides, *names.override(o))
+	}
+	return v, nil
+}
+
+func (s *Server) accountMapping(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.buildMapping(r.Context(), c.orgID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, v)
+	return nil
+}
+
+type overrideRequest struct {
+	Class string `json:"class"`
+	Note  string `json:"note"`
+}
+
+var errAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
+
+// setAccountOverride records a decision about one account and answers with the
+// account's mapping as it now stands.
+func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
+	accountID := r.PathValue("account_id")
+	if !plainPathValue(accountID) {
+		return errAccountNotFound
+	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	class, note, err := decodeOverrideRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.st.SetAccountOverride(ctx, c.orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			return errAccountNotFound
+		}
+		return err
+	}
+	s.rescore(r, c.orgID)
+	v, err := s.buildMapping(ctx, c.orgID)
+	if err != nil {
+		return err
+	}
+	for _, e := range v.Accounts {
+		if e.AccountID == accountID {
+			s.writeJSON(w, r, http.StatusOK, e)
+			return nil
+		}
+	}
+	// The account was pruned between the two reads (a sync found it deleted).
+	return errAccountNotFound
+}
+
+// decodeOverrideRequest reads and checks the body of PUT .../account-mapping/{id}.
+func decodeOverrideRequest(body io.Reader) (finhealth.AccountClass, string, error) {
+	var req overrideRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return "", "", err
+	}
+	f := fieldErrors{}
+	class := finhealth.AccountClass(strings.TrimSpace(req.Class))
+	switch {
+	case class == "":
+		f.add("class", "is required")
+	case !class.Valid():
+		f.add("class", "must be one of "+classList())
+	}
+	note := cleanText(f, "note", req.Note, false, 500)
+	return class, note, f.err()
+}
+
+func classList() string {
+	cs := finhealth.AccountClasses()
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// deleteAccountOverride returns an account to its default class.
+func (s *Server) deleteAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
+	accountID := r.PathValue("account_id")
+	if !plainPathValue(accountID) {
+		return errAccountNotFound
+	}
+	if err := s.st.DeleteAccountOverride(r.Context(), c.orgID, accountID); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			return finhealth.Errorf(finhealth.ENOTFOUND, "This account has no override.")
+		}
+		return err
+	}
+	s.rescore(r, c.orgID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

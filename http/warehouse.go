@@ -1,0 +1,187 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"finhealth"
+)
+
+// warehouseRoutes are the routes of the Wave connection, the sync runs, the health
+// score, the metrics, the account mapping and the portfolio. They live apart from
+// routeTable only so that this slice can grow without touching the foundation's
+// table; they are authorized by the same rules and covered by the same matrix.
+func (s *Server) warehouseRoutes() []route {
+	const (
+		ok       = http.StatusOK
+		accepted = http.StatusAccepted
+		none     = http.StatusNoContent
+	)
+	return []route{
+		{"POST", "/api/v1/organizations/{id}/wave/connect", org(finhealth.PermWaveManage), ok, s.waveConnect},
+		{"GET", "/api/v1/wave/callback", user, ok, s.waveCallback},
+		{"GET", "/api/v1/organizations/{id}/wave", org(finhealth.PermWaveRead), ok, s.waveStatus},
+		{"DELETE", "/api/v1/organizations/{id}/wave", org(finhealth.PermWaveManage), ok, s.waveDisconnect},
+		{"GET", "/api/v1/organizations/{id}/wave/businesses", org(finhealth.PermWaveManage), ok, s.waveBusinesses},
+		{"POST", "/api/v1/organizations/{id}/wave/business", org(finhealth.PermWaveManage), ok, s.waveChooseBusiness},
+		{"POST", "/api/v1/organizations/{id}/wave/sync", org(finhealth.PermSyncRun), accepted, s.waveSync},
+		{"GET", "/api/v1/organizations/{id}/wave/sync-runs", org(finhealth.PermWaveRead), ok, s.listSyncRuns},
+		{"GET", "/api/v1/organizations/{id}/wave/sync-runs/{run_id}", org(finhealth.PermWaveRead), ok, s.getSyncRun},
+
+		{"GET", "/api/v1/organizations/{id}/health", org(finhealth.PermHealthRead), ok, s.healthScore},
+		{"GET", "/api/v1/organizations/{id}/health/history", org(finhealth.PermHealthRead), ok, s.healthHistory},
+		{"GET", "/api/v1/organizations/{id}/metrics", org(finhealth.PermHealthRead), ok, s.metricSeries},
+		{"GET", "/api/v1/organizations/{id}/metrics/latest", org(finhealth.PermHealthRead), ok, s.latestMetrics},
+
+		{"GET", "/api/v1/organizations/{id}/account-mapping", org(finhealth.PermHealthRead), ok, s.accountMapping},
+		{"PUT", "/api/v1/organizations/{id}/account-mapping/{account_id}", org(finhealth.PermMappingEdit), ok, s.setAccountOverride},
+		{"DELETE", "/api/v1/organizations/{id}/account-mapping/{account_id}", org(finhealth.PermMappingEdit), none, s.deleteAccountOverride},
+
+		{"GET", "/api/v1/portfolio", user, ok, s.portfolio},
+	}
+}
+
+var (
+	errWaveNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave is not configured on this instance.")
+	errSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")
+)
+
+// wave returns the gateway, or the 503 every route that talks to Wave answers when
+// the instance has no Wave registration.
+func (s *Server) wave() (finhealth.WaveGateway, error) {
+	if s.cfg.Wave == nil {
+		return nil, errWaveNotConfigured
+	}
+	return s.cfg.Wave, nil
+}
+
+// storedTokens is a connection's token as the store keeps it, so that a token Wave
+// rotates during a request is saved before it is used.
+type storedTokens struct {
+	st    finhealth.Store
+	orgID string
+}
+
+func (t storedTokens) Load(ctx context.Context) (finhealth.OAuthToken, error) {
+	return t.st.WaveToken(ctx, t.orgID)
+}
+
+func (t storedTokens) Save(ctx context.Context, tok finhealth.OAuthToken) error {
+	return t.st.SaveWaveToken(ctx, t.orgID, tok)
+}
+
+// heldTokens holds a token that is not stored yet (between the code exchange and
+// saving the connection); a refresh in that window replaces it here, and the
+// replacement is what gets stored.
+type heldTokens struct {
+	mu  sync.Mutex
+	tok finhealth.OAuthToken
+}
+
+func (h *heldTokens) Load(context.Context) (finhealth.OAuthToken, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.tok, nil
+}
+
+func (h *heldTokens) Save(_ context.Context, tok finhealth.OAuthToken) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.tok = tok
+	return nil
+}
+
+// waveFailure turns an error from Wave into what the caller may read, and logs it
+// with the request id. The wave package scrubs what it sent (codes, tokens) from
+// its errors, so the error text is safe to log. Its internal errors (a
+// misconfigured registration, an unreadable answer) stay 503 rather than 500: the
+// request was fine, and the message says what the administrator must look at.
+func (s *Server) waveFailure(r *http.Request, op string, err error) error {
+	level := slog.LevelWarn
+	if finhealth.ErrorCode(err) == finhealth.EINTERNAL {
+		level = slog.LevelError
+	}
+	s.log.LogAttrs(r.Context(), level, "wave request failed",
+		slog.String("request_id", stateFrom(r.Context()).requestID),
+		slog.String("op", op),
+		slog.String("error", err.Error()))
+	if finhealth.ErrorCode(err) != finhealth.EINTERNAL {
+		return err
+	}
+	var fe *finhealth.Error
+	if errors.As(err, &fe) && fe.Message != "" {
+		return finhealth.Errorf(finhealth.EUNAVAILABLE, "%s If this keeps happening, tell the administrator.", fe.Message)
+	}
+	return finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave could not be reached. Try again later.")
+}
+
+// markReconnect records that Wave refused the connection's grant, as a sync would,
+// so that the status shows why and syncs stop until the owner connects again.
+func (s *Server) markReconnect(r *http.Request, orgID string, err error) {
+	var rc *finhealth.WaveReconnectError
+	if !errors.As(err, &rc) {
+		return
+	}
+	if _, serr := s.st.SetWaveConnectionStatus(r.Context(), orgID, finhealth.WaveNeedsReconnect, string(rc.Reason)); serr != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "marking the wave connection needs_reconnect failed",
+			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("error", serr.Error()))
+	}
+	if s.cfg.Wave != nil {
+		s.cfg.Wave.Forget(orgID)
+	}
+}
+
+// rescore asks the worker to recompute the organization's metrics and score after
+// something they depend on changed. The change itself is already stored and the live
+// health score shows it, so a queue failure is logged rather than failing the
+// request.
+func (s *Server) rescore(r *http.Request, orgID string) {
+	if s.cfg.Sync == nil {
+		return
+	}
+	if err := s.cfg.Sync.EnqueueRescore(r.Context(), orgID); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "queueing a rescore failed",
+			slog.String("request_id", stateFrom(r.Context()).requestID),
+			slog.String("organization_id", orgID),
+			slog.String("error", err.Error()))
+	}
+}
+
+// assessmentSubmitted is the hook createAssessment calls once an assessment is
+// stored, so that the stored health score blends it in.
+func (s *Server) assessmentSubmitted(r *http.Request, orgID string) { s.rescore(r, orgID) }
+
+// parseTimeParam reads an RFC 3339 time or a YYYY-MM-DD date from the query. A date
+// is the start of that day (UTC) or, for the end of a range, its last instant, so
+// that "to=2024-05-31" includes the whole day.
+func parseTimeParam(r *http.Request, f fieldErrors, name string, endOfDay bool) time.Time {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC()
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		if endOfDay {
+			return d.Add(24*time.Hour - time.Nanosecond)
+		}
+		return d
+	}
+	f.add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
+	return time.Time{}
+}
+
+// plainPathValue checks an opaque id from the path (Wave ids are base64 text) before
+// it reaches the store: bounded and printable, or the route answers 404.
+func plainPathValue(s string) bool {
+	return s != "" && len(s) <= 256 && strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r)
+	}) < 0
+}

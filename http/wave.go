@@ -1,0 +1,631 @@
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"finhealth"
+)
+
+// oauthStateTTL is how long an owner has to approve finhealth in Wave: long enough to
+// sign in to Wave, short enough that a leaked authorize URL soon stops working.
+const oauthStateTTL = 10 * time.Minute
+
+// revokeTimeout bounds the call to Wave when disconnecting: the local deletion must
+// not wait on a slow Wave.
+const revokeTimeout = 10 * time.Second
+
+// businessView is a Wave business as the owner chooses it, with why it cannot be
+// fully assessed.
+type businessView struct {
+	ID                 string                         `json:"id"`
+	Name               string                         `json:"name"`
+	Currency           string                         `json:"currency"`
+	IsPersonal         bool                           `json:"is_personal"`
+	IsClassicInvoicing bool                           `json:"is_classic_invoicing"`
+	IsArchived         bool                           `json:"is_archived"`
+	FullyAssessable    bool                           `json:"fully_assessable"`
+	Limitations        []finhealth.BusinessLimitation `json:"limitations"`
+}
+
+func newBusinessView(b finhealth.WaveBusiness) businessView {
+	lims := b.Limitations()
+	if lims == nil {
+		lims = []finhealth.BusinessLimitation{}
+	}
+	return businessView{
+		ID: b.ID, Name: b.Name, Currency: b.Currency, IsPersonal: b.IsPersonal,
+		IsClassicInvoicing: b.IsClassicInvoicing, IsArchived: b.IsArchived,
+		FullyAssessable: len(lims) == 0, Limitations: lims,
+	}
+}
+
+func newBusinessViews(bs []finhealth.WaveBusiness) []businessView {
+	out := make([]businessView, len(bs))
+	for i, b := range bs {
+		out[i] = newBusinessView(b)
+	}
+	return out
+}
+
+// syncRunView is one sync run. Optional values are null rather than absent, so that
+// a client polling a run sees the same shape from queued to finished.
+type syncRunView struct {
+	ID              string                 `json:"id"`
+	Status          finhealth.SyncStatus   `json:"status"`
+	Kind            finhealth.SyncKind     `json:"kind"`
+	Trigger         finhealth.SyncTrigger  `json:"trigger"`
+	RequestedBy     *string                `json:"requested_by"`
+	Progress        finhealth.SyncProgress `json:"progress"`
+	Error           *string                `json:"error"`
+	QueuedAt        time.Time              `json:"queued_at"`
+	StartedAt       *time.Time             `json:"started_at"`
+	FinishedAt      *time.Time             `json:"finished_at"`
+	UpdatedAt       time.Time              `json:"updated_at"`
+	DurationSeconds *float64               `json:"duration_seconds"`
+}
+
+func newSyncRunView(r *finhealth.SyncRun) syncRunView {
+	v := syncRunView{
+		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress,
+		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.RequestedBy != "" {
+		v.RequestedBy = &r.RequestedBy
+	}
+	if r.Error != "" {
+		v.Error = &r.Error
+	}
+	if r.StartedAt != nil && r.FinishedAt != nil {
+		d := r.Duration().Seconds()
+		v.DurationSeconds = &d
+	}
+	return v
+}
+
+// notConnected is the status of an organization that never connected Wave.
+const notConnected = "not_connected"
+
+// connectionView is an organization's Wave connection as its members see it. It is
+// built field by field from the stored connection, which never holds the tokens, so
+// that nothing secret can ride along.
+type connectionView struct {
+	Status string `json:"status"`
+	// Configured says whether this instance can talk to Wave at all, so that a client
+	// knows whether to offer connecting.
+	Configured bool `json:"configured"`
+	// Reason and ReasonMessage explain needs_reconnect.
+	Reason         string        `json:"reason,omitempty"`
+	ReasonMessage  string        `json:"reason_message,omitempty"`
+	WaveUserEmail  string        `json:"wave_user_email,omitempty"`
+	Business       *businessView `json:"business,omitempty"`
+	Currency       string        `json:"currency,omitempty"`
+	Scopes         []string      `json:"scopes,omitempty"`
+	ConnectedBy    string        `json:"connected_by,omitempty"`
+	ConnectedAt    *time.Time    `json:"connected_at,omitempty"`
+	UpdatedAt      *time.Time    `json:"updated_at,omitempty"`
+	LastSyncAt     *time.Time    `json:"last_sync_at,omitempty"`
+	LastFullSyncAt *time.Time    `json:"last_full_sync_at,omitempty"`
+	LastRun        *syncRunView  `json:"last_run,omitempty"`
+}
+
+func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
+	v := connectionView{Status: notConnected, Configured: s.cfg.Wave != nil}
+	if c == nil {
+		return v
+	}
+	v.Status = string(c.Status)
+	if c.Status == finhealth.WaveNeedsReconnect {
+		v.Reason = c.StatusReason
+		v.ReasonMessage = finhealth.WaveReconnectReason(c.StatusReason).Message()
+	}
+	v.WaveUserEmail, v.Currency, v.ConnectedBy = c.WaveUserEmail, c.Currency, c.ConnectedBy
+	if c.Business != nil {
+		b := newBusinessView(*c.Business)
+		v.Business = &b
+	}
+	v.Scopes = c.Scopes
+	if v.Scopes == nil {
+		v.Scopes = []string{}
+	}
+	connected, updated := c.ConnectedAt, c.UpdatedAt
+	v.ConnectedAt, v.UpdatedAt = &connected, &updated
+	v.LastSyncAt, v.LastFullSyncAt = c.LastSyncAt, c.LastFullSyncAt
+	if last != nil {
+		lr := newSyncRunView(last)
+		v.LastRun = &lr
+	}
+	return v
+}
+
+// connection reads the organization's connection and its newest run; a nil
+// connection means it never connected.
+func (s *Server) connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
+	c, err := s.st.WaveConnection(ctx, orgID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	runs, _, err := s.st.ListSyncRuns(ctx, orgID, "", 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(runs) == 0 {
+		return c, nil, nil
+	}
+	return c, runs[0], nil
+}
+
+var errWaveNotConnected = finhealth.Errorf(finhealth.ECONFLICT, "Wave is not connected for this organization; connect it first.")
+
+// usableConnection returns a connection whose tokens may be used: connected and not
+// refused by Wave.
+func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
+	c, err := s.st.WaveConnection(ctx, orgID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return nil, errWaveNotConnected
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch c.Status {
+	case finhealth.WaveDisconnected:
+		return nil, finhealth.Errorf(finhealth.ECONFLICT, "Wave was disconnected for this organization; connect it again first.")
+	case finhealth.WaveNeedsReconnect:
+		return nil, finhealth.Errorf(finhealth.ECONFLICT, "%s", finhealth.WaveReconnectReason(c.StatusReason).Message())
+	}
+	return c, nil
+}
+
+// connectStarted is the answer to POST .../wave/connect.
+type connectStarted struct {
+	AuthorizeURL string    `json:"authorize_url"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// waveConnect starts an authorization: a random state bound to the caller and the
+// organization (only its hash is stored) and a PKCE verifier kept server-side.
+func (s *Server) waveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
+	gw, err := s.wave()
+	if err != nil {
+		return err
+	}
+	state, stateHash, err := newOpaqueToken()
+	if err != nil {
+		return err
+	}
+	verifier, challenge, err := gw.NewPKCE()
+	if err != nil {
+		return err
+	}
+	expires := s.now().Add(oauthStateTTL).UTC()
+	if err := s.st.CreateOAuthState(r.Context(), finhealth.OAuthState{
+		StateHash: stateHash, OrganizationID: c.orgID, UserID: c.user.ID, CodeVerifier: verifier, ExpiresAt: expires,
+	}); err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, connectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires})
+	return nil
+}
+
+// Callback refusals. The store words its own refusals of a state (unknown, another
+// user's, expired, used); the two made here (a malformed state, expiry by the
+// server's clock) read the same, so that a caller cannot tell which layer refused.
+var (
+	errStateUnknown = finhealth.Errorf(finhealth.ENOTFOUND,
+		"This Wave authorization request is unknown or was started by someone else. Start connecting Wave again.")
+	errStateExpired = finhealth.Errorf(finhealth.EINVALID,
+		"This Wave authorization request has expired. Start connecting Wave again.")
+	errWaveDeclined = finhealth.Errorf(finhealth.EFORBIDDEN,
+		"You declined access in Wave, so nothing was connected. Connect again and choose Allow to link your books.")
+	errNoLongerManager = finhealth.Errorf(finhealth.EFORBIDDEN,
+		"You no longer have permission to connect Wave for this organization.")
+)
+
+// callbackResult is the answer to the callback: the new connection (pending until a
+// business is chosen) and the businesses to choose from.
+type callbackResult struct {
+	Connection connectionView `json:"connection"`
+	Businesses []businessView `json:"businesses"`
+	// Warning says what went wrong after the connection was saved (the businesses
+	// could not be listed); GET .../wave/businesses tries again.
+	Warning string `json:"warning,omitempty"`
+}
+
+// waveCallback finishes an authorization. The state is spent before anything else,
+// even when Wave reports an error, so that it can never be used twice; and it must
+// belong to the caller, who must still be allowed to connect the organization.
+func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
+	gw, err := s.wave()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		return finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
+	}
+	if !plausibleOpaqueToken(state) {
+		return errStateUnknown
+	}
+	st, err := s.st.ConsumeOAuthState(r.Context(), hashToken(state), c.user.ID)
+	if err != nil {
+		return err
+	}
+	// The store judges expiry by its own clock; this one is the server's, which
+	// tests move.
+	if !s.now().Before(st.ExpiresAt) {
+		return errStateExpired
+	}
+	m, err := s.st.Membership(r.Context(), st.OrganizationID, c.user.ID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return errOrgNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if !m.Role.Can(finhealth.PermWaveManage) {
+		return errNoLongerManager
+	}
+	if e := q.Get("error"); e != "" {
+		return authorizeError(e)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
+	}
+
+	ctx := r.Context()
+	tok, err := gw.Exchange(ctx, code, st.CodeVerifier)
+	if err != nil {
+		return s.waveFailure(r, "exchange", err)
+	}
+	// Until it is saved the token lives only here, so the session that reads who
+	// granted it gets a key of its own: under the organization's key it could meet a
+	// token cached from the previous connection.
+	held, heldKey := &heldTokens{tok: tok}, "oauth-callback:"+st.StateHash
+	waveUser, err := gw.Session(heldKey, held).User(ctx)
+	gw.Forget(heldKey)
+	tok, _ = held.Load(ctx)
+	if err != nil {
+		s.abandonGrant(r, gw, tok)
+		return s.waveFailure(r, "user", err)
+	}
+	if _, err := s.st.SaveWaveConnection(ctx, finhealth.WaveConnection{
+		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
+	}, tok); err != nil {
+		s.abandonGrant(r, gw, tok)
+		return err
+	}
+	// Whatever the process cached for the organization belongs to the old grant.
+	gw.Forget(st.OrganizationID)
+
+	res := callbackResult{Businesses: []businessView{}}
+	bs, err := gw.Session(st.OrganizationID, storedTokens{s.st, st.OrganizationID}).Businesses(ctx)
+	if err != nil {
+		s.markReconnect(r, st.OrganizationID, err)
+		res.Warning = "Wave is connected, but its businesses could not be listed: " +
+			finhealth.ErrorMessage(s.waveFailure(r, "businesses", err)) + " List them again to choose one."
+	} else {
+		res.Businesses = newBusinessViews(bs)
+	}
+	conn, last, err := s.connection(ctx, st.OrganizationID)
+	if err != nil {
+		return err
+	}
+	res.Connection = s.newConnectionView(conn, last)
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+// abandonGrant revokes a grant that nothing will hold (the connection could not be
+// saved), so that it does not stay alive at Wave. The caller's request may be ending,
+// so the revocation gets its own deadline.
+func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
+	defer cancel()
+	if err := gw.Revoke(ctx, tok); err != nil {
+		_ = s.waveFailure(r, "revoke", err)
+	}
+}
+
+// authorizeError words an error Wave sent back instead of a code. The code comes
+// from the query string, which anyone can forge, so it is shown only after being
+// reduced to plain characters.
+func authorizeError(code string) error {
+	switch code {
+	case "access_denied":
+		return errWaveDeclined
+	case "server_error", "temporarily_unavailable":
+		return finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave could not authorize the connection right now. Try connecting again in a moment.")
+	}
+	return finhealth.Errorf(finhealth.EINVALID, "Wave could not authorize the connection (%s). Try connecting again.", plainCode(code))
+}
+
+func plainCode(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	if s == "" {
+		return "unknown error"
+	}
+	return s
+}
+
+func (s *Server) waveStatus(w http.ResponseWriter, r *http.Request, c *call) error {
+	conn, last, err := s.connection(r.Context(), c.orgID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, s.newConnectionView(conn, last))
+	return nil
+}
+
+// waveBusinesses lists the connected Wave user's businesses again, to choose another
+// one later.
+func (s *Server) waveBusinesses(w http.ResponseWriter, r *http.Request, c *call) error {
+	gw, err := s.wave()
+	if err != nil {
+		return err
+	}
+	if _, err := s.usableConnection(r.Context(), c.orgID); err != nil {
+		return err
+	}
+	bs, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Businesses(r.Context())
+	if err != nil {
+		s.markReconnect(r, c.orgID, err)
+		return s.waveFailure(r, "businesses", err)
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(newBusinessViews(bs)))
+	return nil
+}
+
+type chooseBusinessRequest struct {
+	BusinessID string `json:"business_id"`
+}
+
+// businessChosen is the answer to POST .../wave/business: the active connection and
+// the first sync it queued.
+type businessChosen struct {
+	Connection connectionView `json:"connection"`
+	SyncRun    *syncRunView   `json:"sync_run"`
+	// Warning says why no sync could be queued; POST .../wave/sync tries again.
+	Warning string `json:"warning,omitempty"`
+}
+
+// waveChooseBusiness sets the business to sync, read afresh from Wave so that what is
+// stored is what Wave says now, and queues its first full sync. Personal and
+// classic-invoicing businesses may be chosen (the response says what cannot be
+// assessed); an archived one may not, since its books no longer change.
+func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
+	gw, err := s.wave()
+	if err != nil {
+		return err
+	}
+	var req chooseBusinessRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	id := cleanText(f, "business_id", req.BusinessID, true, 256)
+	if err := f.err(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.usableConnection(ctx, c.orgID); err != nil {
+		return err
+	}
+	b, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Business(ctx, id)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return finhealth.InvalidFields("The business was not found in the connected Wave account.",
+			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
+	}
+	if err != nil {
+		s.markReconnect(r, c.orgID, err)
+		return s.waveFailure(r, "business", err)
+	}
+	if b.IsArchived {
+		reason := "is archived in Wave"
+		for _, l := range b.Limitations() {
+			if l.Code == finhealth.LimitationArchived {
+				reason = l.Reason
+			}
+		}
+		return finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
+	}
+	conn, err := s.st.ChooseWaveBusiness(ctx, c.orgID, b)
+	if err != nil {
+		return err
+	}
+	res := businessChosen{}
+	if s.cfg.Sync == nil {
+		res.Warning = errSyncNotConfigured.Message
+	} else {
+		run, err := s.cfg.Sync.EnqueueSync(ctx, c.orgID, finhealth.SyncFull, finhealth.SyncOnConnect)
+		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
+			// The scheduler may have queued a sync of the connection the moment it
+			// became active; that run reads the same business.
+			run, err = s.activeRun(ctx, c.orgID, err)
+		}
+		if err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "queueing the first sync failed",
+				slog.String("request_id", stateFrom(ctx).requestID), slog.String("error", err.Error()))
+			res.Warning = "The business is connected, but its first sync could not be queued: " + finhealth.ErrorMessage(err)
+		} else {
+			v := newSyncRunView(run)
+			res.SyncRun = &v
+		}
+	}
+	conn2, last, err := s.connection(ctx, c.orgID)
+	if err == nil && conn2 != nil {
+		conn = conn2
+	}
+	res.Connection = s.newConnectionView(conn, last)
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+// activeRun returns the organization's queued or running run, or cause when there is
+// none (the conflict was about the connection, not another run).
+func (s *Server) activeRun(ctx context.Context, orgID string, cause error) (*finhealth.SyncRun, error) {
+	runs, _, err := s.st.ListSyncRuns(ctx, orgID, "", 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 1 && runs[0].Status.Active() {
+		return runs[0], nil
+	}
+	return nil, cause
+}
+
+// disconnected is the answer to DELETE .../wave.
+type disconnected struct {
+	Connection connectionView `json:"connection"`
+	// Warnings say what could not be done at Wave; the local deletion happened anyway.
+	Warnings []string `json:"warnings"`
+}
+
+// waveDisconnect revokes the grant at Wave and deletes the tokens. The deletion does
+// not depend on Wave: an owner who wants finhealth to stop reading must be able to
+// make it so even when Wave is down, or no longer configured on this instance, so a
+// revocation that cannot be made is only reported.
+func (s *Server) waveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
+	gw := s.cfg.Wave
+	ctx := r.Context()
+	if _, err := s.st.WaveConnection(ctx, c.orgID); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			return finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
+		}
+		return err
+	}
+	res := disconnected{Warnings: []string{}}
+	tok, err := s.st.WaveToken(ctx, c.orgID)
+	switch {
+	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
+		// Already disconnected: nothing left to revoke.
+	case err != nil:
+		return err
+	case gw == nil:
+		res.Warnings = append(res.Warnings, "Wave is not configured on this instance, so it could not be told to revoke finhealth's access. "+
+			"finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")
+	default:
+		rctx, cancel := context.WithTimeout(ctx, revokeTimeout)
+		rerr := gw.Revoke(rctx, tok)
+		cancel()
+		if rerr != nil {
+			msg := finhealth.ErrorMessage(s.waveFailure(r, "revoke", rerr))
+			res.Warnings = append(res.Warnings, "Wave could not be told to revoke finhealth's access ("+strings.TrimSuffix(msg, ".")+
+				"). finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")
+		}
+	}
+	if err := s.st.DeleteWaveConnection(ctx, c.orgID); err != nil {
+		return err
+	}
+	if gw != nil {
+		gw.Forget(c.orgID)
+	}
+	conn, last, err := s.connection(ctx, c.orgID)
+	if err != nil {
+		return err
+	}
+	res.Connection = s.newConnectionView(conn, last)
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+type syncRequest struct {
+	Kind string `json:"kind"`
+}
+
+// syncQueued is the answer to POST .../wave/sync.
+type syncQueued struct {
+	Run syncRunView `json:"run"`
+}
+
+// waveSync queues a sync on demand. The body is optional: {"kind": "full"} reads
+// everything again, the default reads what changed (the worker makes it full when a
+// full resync is due anyway).
+func (s *Server) waveSync(w http.ResponseWriter, r *http.Request, c *call) error {
+	if s.cfg.Sync == nil {
+		return errSyncNotConfigured
+	}
+	kind := finhealth.SyncIncremental
+	if r.ContentLength != 0 {
+		var req syncRequest
+		if err := s.decode(w, r, &req); err != nil {
+			return err
+		}
+		switch req.Kind {
+		case "", string(finhealth.SyncIncremental):
+		case string(finhealth.SyncFull):
+			kind = finhealth.SyncFull
+		default:
+			return finhealth.InvalidFields("The sync kind is not valid.", map[string]string{"kind": "must be full or incremental"})
+		}
+	}
+	ctx := r.Context()
+	run, err := s.cfg.Sync.EnqueueSync(ctx, c.orgID, kind, finhealth.SyncManual)
+	if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
+		if active, aerr := s.activeRun(ctx, c.orgID, err); aerr == nil {
+			return finhealth.Errorf(finhealth.ECONFLICT, "A Wave sync is already %s for this organization (run %s); wait for it to finish.",
+				active.Status, active.ID)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", syncRunPath(c.orgID, run.ID))
+	s.writeJSON(w, r, http.StatusAccepted, syncQueued{Run: newSyncRunView(run)})
+	return nil
+}
+
+func syncRunPath(orgID, runID string) string {
+	return "/api/v1/organizations/" + url.PathEscape(orgID) + "/wave/sync-runs/" + url.PathEscape(runID)
+}
+
+func (s *Server) listSyncRuns(w http.ResponseWriter, r *http.Request, c *call) error {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	runs, next, err := s.st.ListSyncRuns(r.Context(), c.orgID, cursor, limit)
+	if err != nil {
+		return err
+	}
+	views := make([]syncRunView, len(runs))
+	for i, run := range runs {
+		views[i] = newSyncRunView(run)
+	}
+	s.writeJSON(w, r, http.StatusOK, newPage(views, next))
+	return nil
+}
+
+var errSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")
+
+func (s *Server) getSyncRun(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("run_id")
+	if !validID(id) {
+		return errSyncRunNotFound
+	}
+	run, err := s.st.SyncRun(r.Context(), c.orgID, id)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return errSyncRunNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, newSyncRunView(run))
+	return nil
+}

@@ -1,0 +1,286 @@
+package http
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"finhealth"
+	"finhealth/internal/testdb"
+	"finhealth/store"
+	"finhealth/wave"
+	"finhealth/wave/wavetest"
+	"finhealth/worker"
+)
+
+// The Wave routes meet the real store, the real Wave client talking to the fake Wave,
+// and the real worker on River here, wired as cmd/finhealth wires them. Tests may
+// import other adapters; only the non-test code of http may not.
+
+// waveEnv is a fake Wave, a Wave client configured for it, and a worker.
+type waveEnv struct {
+	fake   *wavetest.Server
+	client *wave.Client
+	gw     finhealth.WaveGateway
+	worker *worker.Worker
+	logs   *syncBuffer // the Wave client's and the worker's
+
+	mu     sync.Mutex
+	bodies []string // every response body the wave tests saw, for the leak check
+}
+
+type waveEnvOptions struct {
+	// startWorker runs the worker's jobs; without it syncs are queued and stay so,
+	// which is all the role matrix needs.
+	startWorker bool
+}
+
+// newWaveEnv starts a fake Wave and a worker on db. The clock is real: the store and
+// River stamp rows with it, and the fake dates its seed data from it.
+func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
+	t.Helper()
+	srv := wavetest.NewServer(wavetest.Options{})
+	t.Cleanup(srv.Close)
+	logs := &syncBuffer{}
+	logger := newJSONLogger(logs)
+
+	wc := wave.DefaultConfig()
+	wc.ClientID, wc.ClientSecret, wc.RedirectURI = wavetest.DefaultClientID, wavetest.DefaultClientSecret, wavetest.DefaultRedirectURI
+	wc.SetOAuthBase(srv.Endpoints().OAuthBase)
+	wc.GraphQLURL = srv.Endpoints().GraphQLURL
+	wc.RequestsPerSecond, wc.MaxRetries, wc.RequestTimeout = 0, 1, 10*time.Second
+	wc.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	wc.Logger = logger
+	client, err := wave.New(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := wave.NewGateway(client)
+
+	rdb := riverDatabase(t, db)
+	if err := worker.Migrate(context.Background(), rdb, logger); err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.New(worker.Config{
+		Store: db, Gateway: gw, DB: rdb, Logger: logger,
+		RetryBackoff: 10 * time.Millisecond, MaxRetryBackoff: 50 * time.Millisecond, MaxAttempts: 2,
+		PollInterval: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.startWorker {
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer scancel()
+			_ = w.Stop(sctx)
+			cancel()
+		})
+	}
+	return &waveEnv{fake: srv, client: client, gw: gw, worker: w, logs: logs}
+}
+
+// riverDatabase opens River's own handle on the test's database, as cmd/finhealth
+// does on the application's: a one-connection handle on the SQLite file, or a pgx
+// pool on the PostgreSQL database.
+func riverDatabase(t testing.TB, db *store.DB) worker.Database {
+	t.Helper()
+	ctx := context.Background()
+	if db.Dialect() == store.DialectSQLite {
+		var seq int
+		var name, file string
+		if err := db.SQL().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+			t.Fatal(err)
+		}
+		h, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetMaxOpenConns(1)
+		t.Cleanup(func() { h.Close() })
+		return worker.Database{SQLite: h}
+	}
+	var name string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(os.Getenv(testdb.EnvPostgresURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	pool, err := pgxpool.New(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return worker.Database{Postgres: pool}
+}
+
+// newWaveAPI is newAPI with Wave and the worker plugged in.
+func newWaveAPI(t *testing.T, db *store.DB, o waveEnvOptions, tune ...func(*Config)) *testAPI {
+	t.Helper()
+	env := newWaveEnv(t, db, o)
+	a := newAPI(t, db, append([]func(*Config){func(c *Config) {
+		c.Wave, c.Sync = env.gw, env.worker
+	}}, tune...)...)
+	a.wave = env
+	return a
+}
+
+// call sends a request and keeps the body for the leak check.
+func (a *testAPI) call(method, path, token string, body any) *response {
+	a.t.Helper()
+	r := req{Method: method, Path: path, Token: token}
+	if body != nil {
+		r.Body = body
+	}
+	res := a.Do(r)
+	if a.wave != nil {
+		a.wave.mu.Lock()
+		a.wave.bodies = append(a.wave.bodies, string(res.Body))
+		a.wave.mu.Unlock()
+	}
+	return res
+}
+
+func orgPath(orgID, rest string) string { return "/api/v1/organizations/" + orgID + rest }
+
+// startConnect asks for an authorize URL.
+func (a *testAPI) startConnect(acc account, orgID string) connectStarted {
+	a.t.Helper()
+	var cs connectStarted
+	a.call("POST", orgPath(orgID, "/wave/connect"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &cs)
+	return cs
+}
+
+var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Timeout: 10 * time.Second}
+
+// authorize visits the authorize URL as the owner's browser would and returns the
+// query Wave redirects back with (code and state, or error and state).
+func (a *testAPI) authorize(authorizeURL string) url.Values {
+	a.t.Helper()
+	resp, err := noFollow.Get(authorizeURL)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		a.t.Fatalf("authorize: status %d, want 302", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if !strings.HasPrefix(loc.String(), wavetest.DefaultRedirectURI) {
+		a.t.Fatalf("authorize redirected to %s, not the registered redirect URI", loc.Redacted())
+	}
+	return loc.Query()
+}
+
+// callback delivers Wave's redirect to the API.
+func (a *testAPI) callback(token string, q url.Values) *response {
+	a.t.Helper()
+	return a.call("GET", "/api/v1/wave/callback?"+q.Encode(), token, nil)
+}
+
+// connectWave runs the whole authorization through the API and the fake.
+func (a *testAPI) connectWave(acc account, orgID string) callbackResult {
+	a.t.Helper()
+	cs := a.startConnect(acc, orgID)
+	var res callbackResult
+	a.callback(acc.Token, a.authorize(cs.AuthorizeURL)).Expect(a.t, http.StatusOK).Decode(a.t, &res)
+	return res
+}
+
+func (a *testAPI) chooseBusiness(acc account, orgID, businessID string) businessChosen {
+	a.t.Helper()
+	var res businessChosen
+	a.call("POST", orgPath(orgID, "/wave/business"), acc.Token, map[string]string{"business_id": businessID}).
+		Expect(a.t, http.StatusOK).Decode(a.t, &res)
+	return res
+}
+
+// waitRun polls the run until it has finished, for at most 30 seconds.
+func (a *testAPI) waitRun(acc account, orgID, runID string) syncRunView {
+	a.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var run syncRunView
+		a.call("GET", orgPath(orgID, "/wave/sync-runs/"+runID), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &run)
+		if !run.Status.Active() {
+			return run
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("sync run %s still %s after 30s", runID, run.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// connectAndSync connects the organization to a business of the fake and waits for
+// its first sync to succeed.
+func (a *testAPI) connectAndSync(acc account, orgID, businessID string) syncRunView {
+	a.t.Helper()
+	a.connectWave(acc, orgID)
+	chosen := a.chooseBusiness(acc, orgID, businessID)
+	if chosen.SyncRun == nil {
+		a.t.Fatalf("no sync queued after choosing a business: %s", chosen.Warning)
+	}
+	run := a.waitRun(acc, orgID, chosen.SyncRun.ID)
+	if run.Status != finhealth.SyncSucceeded {
+		a.t.Fatalf("first sync %s: %s", run.Status, deref(run.Error))
+	}
+	return run
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// checkNoSecrets fails when any code, token or the client secret the fake issued
+// appears in a response body or a log line (the API's, the Wave client's or the
+// worker's).
+func (a *testAPI) checkNoSecrets(t *testing.T) {
+	t.Helper()
+	env := a.wave
+	env.mu.Lock()
+	bodies := strings.Join(env.bodies, "\n")
+	env.mu.Unlock()
+	haystacks := map[string]string{"response bodies": bodies, "API log": a.logs.String(), "Wave and worker log": env.logs.String()}
+	secrets := env.fake.IssuedSecrets()
+	if len(secrets) < 3 {
+		t.Fatalf("the fake issued only %d secrets; the check would prove nothing", len(secrets))
+	}
+	for where, text := range haystacks {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				t.Errorf("a Wave secret (%d chars) appears in the %s", len(s), where)
+			}
+		}
+	}
+}
+
+// ErrorMessage returns the message of an error body.
+func (r *response) ErrorMessage(t *testing.T) string {
+	t.Helper()
+	var e errorBody
+	r.Decode(t, &e)
+	return e.Error.Message
+}
