@@ -301,7 +301,8 @@ type WarehouseService interface {
 	// CreateSyncRun queues a run. An organization has at most one queued or running
 	// run: another is ECONFLICT, as is a connection that is not active.
 	CreateSyncRun(ctx context.Context, orgID string, kind SyncKind, trigger SyncTrigger) (*SyncRun, error)
-	// StartSyncRun moves a queued run to running. A run that is not queued is
+	// StartSyncRun moves a queued run to running. Starting a running run again
+	// resumes it (a retried job keeps its start time and counts); a finished run is
 	// ECONFLICT.
 	StartSyncRun(ctx context.Context, runID string) (*SyncRun, error)
 	// UpdateSyncProgress records the running totals of a running run (ECONFLICT
