@@ -142,23 +142,7 @@ func (db *DB) Members(ctx context.Context, orgID string) ([]*finhealth.Membershi
 }
 
 func (db *DB) memberships(ctx context.Context, query string, args ...any) ([]*finhealth.Membership, error) {
-	rows, err := db.h.query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: memberships: %w", err)
-	}
-	defer rows.Close()
-	var ms []*finhealth.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: memberships: %w", err)
-		}
-		ms = append(ms, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: memberships: %w", err)
-	}
-	return ms, nil
+	return collect(ctx, db.h, "memberships", scanMembership, query, args...)
 }
 
 // otherOwners counts the organization's owners other than userID, locking them on
@@ -369,25 +353,9 @@ func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*f
 
 // Invitations lists the organization's pending invitations, oldest first.
 func (db *DB) Invitations(ctx context.Context, orgID string) ([]*finhealth.Invitation, error) {
-	rows, err := db.h.query(ctx, `SELECT `+invitationColumns+` FROM invitations
+	return collect(ctx, db.h, "invitations", scanInvitation, `SELECT `+invitationColumns+` FROM invitations
 		WHERE organization_id = ? AND accepted_at IS NULL AND expires_at > ?
 		ORDER BY created_at, id`, orgID, now())
-	if err != nil {
-		return nil, fmt.Errorf("store: invitations: %w", err)
-	}
-	defer rows.Close()
-	var invs []*finhealth.Invitation
-	for rows.Next() {
-		inv, err := scanInvitation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: invitations: %w", err)
-		}
-		invs = append(invs, inv)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: invitations: %w", err)
-	}
-	return invs, nil
 }
 
 var errNoInvitation = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")

@@ -200,21 +200,9 @@ func (db *DB) ListUsers(ctx context.Context, f finhealth.UserFilter) ([]*finheal
 	query += " ORDER BY id LIMIT ?"
 	args = append(args, limit+1)
 
-	rows, err := db.h.query(ctx, query, args...)
+	users, err := collect(ctx, db.h, "list users", scanUser, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: list users: %w", err)
-	}
-	defer rows.Close()
-	var users []*finhealth.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("store: list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: list users: %w", err)
+		return nil, "", err
 	}
 	var next string
 	if len(users) > limit {
