@@ -370,6 +370,10 @@ type OAuthToken struct {
 	// token response; Wave is not known to, so never depend on them.
 	UserID     string
 	BusinessID string
+	// GrantID identifies the authorization the token belongs to, as the store keeps
+	// it: a refreshed token carries its predecessor's, so that saving it cannot
+	// overwrite the tokens of a newer authorization. It is not a secret.
+	GrantID string
 }
 
 // Expired reports whether the access token is missing or expires within leeway of now,

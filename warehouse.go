@@ -23,6 +23,13 @@ const (
 	AuditAccountOverrideDeleted = "mapping.override_deleted"
 )
 
+// ErrWaveGrantReplaced is SaveWaveToken's refusal of a token refreshed from a grant
+// that has since been replaced by a new authorization (the owner connected Wave again).
+// Whoever holds such a token should stop using it: the connection is fine, it is only
+// no longer this token's.
+var ErrWaveGrantReplaced = &Error{Code: ECONFLICT,
+	Message: "Wave was connected again while this work was using the previous connection; it stopped, and the new connection is used from now on."}
+
 // WaveConnectionStatus is the state of an organization's Wave connection.
 type WaveConnectionStatus string
 
@@ -164,6 +171,10 @@ type SyncRun struct {
 	// RequestedBy is the user who asked for the run; empty for scheduled runs.
 	RequestedBy string `json:"requested_by,omitempty"`
 	SyncProgress
+	// Attempt is the attempt that last failed and is being retried (0 when none has
+	// failed); Error says why while the run is running, why the run failed once it
+	// has, and is empty after a success.
+	Attempt    int        `json:"attempt"`
 	Error      string     `json:"error,omitempty"`
 	QueuedAt   time.Time  `json:"queued_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
@@ -270,12 +281,15 @@ type WarehouseService interface {
 	// older than syncedBefore (or that never synced), least recently synced first:
 	// what a scheduler should sync next.
 	ActiveWaveConnections(ctx context.Context, syncedBefore time.Time, limit int) ([]*WaveConnection, error)
-	// WaveToken returns the decrypted token; ENOTFOUND when there is none
-	// (disconnected, or never connected).
+	// WaveToken returns the decrypted token, with the GrantID of the authorization it
+	// belongs to; ENOTFOUND when there is none (disconnected, or never connected).
 	WaveToken(ctx context.Context, orgID string) (OAuthToken, error)
-	// SaveWaveToken replaces the token after a refresh. It is durable when it returns,
-	// so a rotated refresh token is never only in memory; ENOTFOUND when the connection
-	// was disconnected meanwhile (a refresh must not bring deleted tokens back).
+	// SaveWaveToken replaces the token after a refresh of the grant token.GrantID
+	// (carry it over from the token WaveToken returned). It is durable when it
+	// returns, so a rotated refresh token is never only in memory; ENOTFOUND when the
+	// connection was disconnected meanwhile (a refresh must not bring deleted tokens
+	// back), and ErrWaveGrantReplaced (ECONFLICT) when the owner connected again
+	// meanwhile: the stored tokens are the new grant's and are left alone.
 	SaveWaveToken(ctx context.Context, orgID string, token OAuthToken) error
 	// SetWaveConnectionStatus moves a connection between active and needs_reconnect
 	// (with its reason), audited when it changes. Pending comes only from
@@ -308,8 +322,13 @@ type WarehouseService interface {
 	// UpdateSyncProgress records the running totals of a running run (ECONFLICT
 	// otherwise).
 	UpdateSyncProgress(ctx context.Context, runID string, progress SyncProgress) error
+	// RecordSyncAttempt records on a running run that attempt failed with errMsg and
+	// will be retried, so that the run shows it while it waits (also a sign of life).
+	// A run that is not running is ECONFLICT; an unknown one ENOTFOUND.
+	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error
 	// FinishSyncRun ends a queued or running run as succeeded or failed with its final
-	// totals; a success updates the connection's LastSyncAt (and LastFullSyncAt).
+	// totals; a success clears the error an earlier attempt left and updates the
+	// connection's LastSyncAt (and LastFullSyncAt). The attempt number is kept.
 	FinishSyncRun(ctx context.Context, runID string, status SyncStatus, progress SyncProgress, errMsg string) (*SyncRun, error)
 	// AbandonSyncRuns fails the active runs with no sign of life since before, so that
 	// a run whose worker died does not block its organization forever.

@@ -61,6 +61,7 @@ type syncRunView struct {
 	Trigger         finhealth.SyncTrigger  `json:"trigger"`
 	RequestedBy     *string                `json:"requested_by"`
 	Progress        finhealth.SyncProgress `json:"progress"`
+	Attempt         int                    `json:"attempt"`
 	Error           *string                `json:"error"`
 	QueuedAt        time.Time              `json:"queued_at"`
 	StartedAt       *time.Time             `json:"started_at"`
@@ -71,7 +72,7 @@ type syncRunView struct {
 
 func newSyncRunView(r *finhealth.SyncRun) syncRunView {
 	v := syncRunView{
-		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress,
+		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
 		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.RequestedBy != "" {

@@ -55,6 +55,12 @@ func connected(t *testing.T, db *store.DB, email string) (context.Context, *finh
 	if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: "w-" + org.ID}, tok); err != nil {
 		t.Fatal(err)
 	}
+	// The grant the store gave the token, which a refresh carries over.
+	stored, err := db.WaveToken(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.GrantID = stored.GrantID
 	return ctx, org, tok
 }
 

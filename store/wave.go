@@ -214,14 +214,16 @@ func (db *DB) SaveWaveConnection(ctx context.Context, in finhealth.WaveConnectio
 		if err != nil {
 			return fmt.Errorf("store: save wave connection: %w", err)
 		}
+		// A new grant id on every authorization: a refresh of the previous grant, still
+		// running somewhere, can then no longer overwrite these tokens (SaveWaveToken).
 		if _, err := h.exec(ctx, `INSERT INTO wave_tokens
-				(organization_id, access_token, refresh_token, token_type, expires_at, scope, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)
+				(organization_id, access_token, refresh_token, token_type, expires_at, scope, updated_at, grant_id)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (organization_id) DO UPDATE SET
 					access_token = excluded.access_token, refresh_token = excluded.refresh_token,
 					token_type = excluded.token_type, expires_at = excluded.expires_at,
-					scope = excluded.scope, updated_at = excluded.updated_at`,
-			c.OrganizationID, sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, t); err != nil {
+					scope = excluded.scope, updated_at = excluded.updated_at, grant_id = excluded.grant_id`,
+			c.OrganizationID, sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, t, newID()); err != nil {
 			return fmt.Errorf("store: save wave token: %w", err)
 		}
 		if c.BusinessID != "" && (prev == nil || prev.BusinessID != c.BusinessID) {
@@ -266,9 +268,9 @@ func (db *DB) WaveToken(ctx context.Context, orgID string) (finhealth.OAuthToken
 		access, refresh []byte
 		expires         *time.Time
 	)
-	err := db.h.queryRow(ctx, `SELECT access_token, refresh_token, token_type, expires_at, scope
+	err := db.h.queryRow(ctx, `SELECT access_token, refresh_token, token_type, expires_at, scope, grant_id
 		FROM wave_tokens WHERE organization_id = ?`, orgID).
-		Scan(&access, &refresh, &tok.TokenType, scanNullTime{&expires}, &tok.Scope)
+		Scan(&access, &refresh, &tok.TokenType, scanNullTime{&expires}, &tok.Scope, &tok.GrantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tok, finhealth.Errorf(finhealth.ENOTFOUND, "The organization has no Wave credentials; connect Wave first.")
 	}
@@ -290,10 +292,12 @@ func (db *DB) WaveToken(ctx context.Context, orgID string) (finhealth.OAuthToken
 	return tok, nil
 }
 
-// SaveWaveToken replaces the token after a refresh. It updates and never inserts, so
-// that a refresh finishing after a disconnect cannot bring the deleted tokens back.
-// The commit is durable on return (PostgreSQL's synchronous_commit and SQLite's
-// default synchronous=FULL are left on for exactly this).
+// SaveWaveToken replaces the token after a refresh of the grant tok.GrantID. It
+// updates and never inserts, so that a refresh finishing after a disconnect cannot
+// bring the deleted tokens back, and only while that grant is the stored one, so that
+// a refresh finishing after a reconnect cannot overwrite the new grant's tokens. The
+// commit is durable on return (PostgreSQL's synchronous_commit and SQLite's default
+// synchronous=FULL are left on for exactly this).
 func (db *DB) SaveWaveToken(ctx context.Context, orgID string, tok finhealth.OAuthToken) error {
 	sealed, err := db.sealToken(orgID, tok)
 	if err != nil {
@@ -301,15 +305,25 @@ func (db *DB) SaveWaveToken(ctx context.Context, orgID string, tok finhealth.OAu
 	}
 	ok, err := db.h.execOne(ctx, `UPDATE wave_tokens SET access_token = ?, refresh_token = ?, token_type = ?,
 			expires_at = ?, scope = ?, updated_at = ?
-		WHERE organization_id = ?`,
-		sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, now(), orgID)
+		WHERE organization_id = ? AND grant_id = ?`,
+		sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, now(), orgID, tok.GrantID)
 	if err != nil {
 		return fmt.Errorf("store: save wave token: %w", err)
 	}
-	if !ok {
-		return finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected.")
+	if ok {
+		return nil
 	}
-	return nil
+	// Nothing matched: tell a disconnect from a reconnect. Once the tokens of another
+	// grant are stored, no later write can bring this grant back, so the answer stays
+	// true.
+	var n int
+	if err := db.h.queryRow(ctx, `SELECT COUNT(*) FROM wave_tokens WHERE organization_id = ?`, orgID).Scan(&n); err != nil {
+		return fmt.Errorf("store: save wave token: %w", err)
+	}
+	if n > 0 {
+		return finhealth.ErrWaveGrantReplaced
+	}
+	return finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected.")
 }
 
 // WaveTokenStore returns the organization's token store in the shape the Wave client

@@ -13,7 +13,7 @@ import (
 
 const syncRunColumns = `id, organization_id, kind, triggered_by, status, requested_by,
 	accounts_seen, accounts_upserted, invoices_seen, invoices_upserted, customers_seen, customers_upserted,
-	pages, error, queued_at, started_at, finished_at, updated_at`
+	pages, attempt, error, queued_at, started_at, finished_at, updated_at`
 
 func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 	var (
@@ -23,7 +23,7 @@ func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 	p := &r.SyncProgress
 	if err := row.Scan(&r.ID, &r.OrganizationID, &r.Kind, &r.Trigger, &r.Status, &requestedBy,
 		&p.Accounts.Seen, &p.Accounts.Upserted, &p.Invoices.Seen, &p.Invoices.Upserted,
-		&p.Customers.Seen, &p.Customers.Upserted, &p.Pages, &r.Error,
+		&p.Customers.Seen, &p.Customers.Upserted, &p.Pages, &r.Attempt, &r.Error,
 		scanTime{&r.QueuedAt}, scanNullTime{&r.StartedAt}, scanNullTime{&r.FinishedAt}, scanTime{&r.UpdatedAt}); err != nil {
 		return nil, err
 	}
@@ -151,6 +151,22 @@ func (db *DB) UpdateSyncProgress(ctx context.Context, runID string, p finhealth.
 	return nil
 }
 
+// RecordSyncAttempt records a failed attempt of a running run that will be retried.
+func (db *DB) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error {
+	if attempt < 1 {
+		return finhealth.InvalidFields("The sync attempt is not valid.", map[string]string{"attempt": "at least 1"})
+	}
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET attempt = ?, error = ?, updated_at = ?
+		WHERE id = ? AND status = 'running'`, attempt, truncate(errMsg, maxSyncError), now(), runID)
+	if err != nil {
+		return fmt.Errorf("store: record sync attempt: %w", err)
+	}
+	if !ok {
+		return db.syncRunRefusal(ctx, runID, "running")
+	}
+	return nil
+}
+
 // maxSyncError bounds a stored error message; the full text belongs in the log.
 const maxSyncError = 2000
 
@@ -175,6 +191,10 @@ func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.
 	var run *finhealth.SyncRun
 	err := db.withTx(ctx, func(h handle) error {
 		t := now()
+		if status == finhealth.SyncSucceeded {
+			// What an earlier attempt left is no longer why anything failed.
+			errMsg = ""
+		}
 		args := append([]any{status}, progressArgs(p)...)
 		args = append(args, truncate(errMsg, maxSyncError), t, t, runID)
 		r, err := scanSyncRun(h.queryRow(ctx, `UPDATE sync_runs SET status = ?, `+setProgress+`,

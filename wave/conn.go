@@ -160,6 +160,9 @@ func (cn *Conn) refreshLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The new pair belongs to the grant that was refreshed; the store saves it only
+	// while that grant is still the stored one.
+	tok.GrantID = st.tok.GrantID
 	st.tok = tok
 	st.unsaved = true
 	return cn.saveLocked(ctx)

@@ -86,7 +86,6 @@ type hookStore struct {
 	mu            sync.Mutex
 	invoicePages  int
 	beforeInvoice map[int]func()
-	attempts      []string
 	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
 }
@@ -136,16 +135,6 @@ func (h *hookStore) onInvoicePage(n int, fn func()) {
 		h.beforeInvoice = map[int]func(){}
 	}
 	h.beforeInvoice[h.invoicePages+n] = fn
-}
-
-// recordingStore also implements attemptRecorder, as the store is expected to.
-type recordingStore struct{ *hookStore }
-
-func (r recordingStore) RecordSyncAttempt(_ context.Context, runID string, attempt int, msg string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.attempts = append(r.attempts, msg)
-	return nil
 }
 
 // requestHooks runs functions before given GraphQL requests of the Wave client, so

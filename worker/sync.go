@@ -22,13 +22,6 @@ const (
 // errInterrupted ends a sync at a page boundary when the worker is stopping.
 var errInterrupted = errors.New("worker: sync interrupted by shutdown")
 
-// attemptRecorder is implemented by a store that can show, on a run that River will
-// retry, which attempt failed and why. Without it the run stays "running" between
-// attempts and only the final failure is recorded.
-type attemptRecorder interface {
-	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error
-}
-
 // runSync works one attempt of a run's job. It returns nil when the run is finished
 // (either way), a River cancellation when retrying cannot help, and the error itself
 // when River should retry.
@@ -98,7 +91,22 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 	}
 
 	var reconnect *finhealth.WaveReconnectError
+	if errors.As(err, &reconnect) && s.replaced(fctx) {
+		// Wave refused the grant this sync was using, but the owner has connected
+		// again since: the refusal says nothing of the new connection.
+		err = finhealth.ErrWaveGrantReplaced
+	}
 	switch {
+	case errors.Is(err, finhealth.ErrWaveGrantReplaced):
+		// The owner connected Wave again while this sync used the previous grant. The
+		// new connection is fine: stop this sync without touching it, drop the
+		// process's cached token of the old grant, and sync the new one instead.
+		log.InfoContext(ctx, "wave connection replaced during the sync; stopping it", "error", err)
+		w.cfg.Gateway.Forget(run.OrganizationID)
+		finish(finhealth.ErrWaveGrantReplaced.Message)
+		w.resumeLater(fctx, log, run)
+		return river.JobCancel(err)
+
 	case errors.As(err, &reconnect):
 		// Only the owner can fix this; retrying would only be refused again.
 		log.WarnContext(ctx, "wave connection needs reconnecting", "reason", reconnect.Reason, "error", err)
@@ -130,11 +138,10 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 
 	delay := (&retryPolicy{base: w.cfg.RetryBackoff, max: w.cfg.MaxRetryBackoff}).delay(attempt)
 	log.WarnContext(ctx, "sync failed; River retries it", "error", err, "retry_in", delay)
-	if rec, ok := w.store.(attemptRecorder); ok {
-		msg := fmt.Sprintf("Attempt %d of %d failed: %s Trying again in %s.", attempt, maxAttempts, userMessage(err), delay.Round(time.Second))
-		if rerr := rec.RecordSyncAttempt(fctx, run.ID, attempt, msg); rerr != nil {
-			log.ErrorContext(ctx, "recording the failed attempt failed", "error", rerr)
-		}
+	// The run stays running between attempts; it shows which attempt failed and why.
+	msg := fmt.Sprintf("Attempt %d of %d failed: %s Trying again in %s.", attempt, maxAttempts, userMessage(err), delay.Round(time.Second))
+	if rerr := w.store.RecordSyncAttempt(fctx, run.ID, attempt, msg); rerr != nil {
+		log.ErrorContext(ctx, "recording the failed attempt failed", "error", rerr)
 	}
 	return err
 }
@@ -180,6 +187,19 @@ type syncer struct {
 	run      *finhealth.SyncRun
 	log      *slog.Logger
 	progress finhealth.SyncProgress
+	// connectedAt is when the connection the sync read was authorized; zero until
+	// it has been read.
+	connectedAt time.Time
+}
+
+// replaced reports whether the owner has connected Wave again since the sync read the
+// connection, so that the grant the sync used is no longer the connection's.
+func (s *syncer) replaced(ctx context.Context) bool {
+	if s.connectedAt.IsZero() {
+		return false
+	}
+	conn, err := s.w.store.WaveConnection(ctx, s.run.OrganizationID)
+	return err == nil && !conn.ConnectedAt.Equal(s.connectedAt)
 }
 
 // notSyncableError is returned for a connection that is not active with a business.
@@ -217,6 +237,7 @@ func (s *syncer) sync(ctx context.Context) error {
 	if conn.Status != finhealth.WaveActive || conn.BusinessID == "" {
 		return &notSyncableError{status: conn.Status}
 	}
+	s.connectedAt = conn.ConnectedAt
 	businessID := conn.BusinessID
 	full := s.run.Kind == finhealth.SyncFull
 	// Wave's modifiedAt is compared with this clock: an invoice edited after this

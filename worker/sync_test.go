@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -178,7 +179,7 @@ func TestTokenExpiryMidSync(t *testing.T) {
 // failed attempt), and the retry finishes with every record, once.
 func TestRateLimitStormsAnd5xx(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, 10, func(c *Config) { c.Store = recordingStore{c.Store.(*hookStore)} })
+		e := newEnv(t, db, 10, nil)
 		clean := e.connect(e.acme())
 		e.syncOnce(clean, finhealth.SyncFull)
 		want := e.ledger(clean)
@@ -195,18 +196,18 @@ func TestRateLimitStormsAnd5xx(t *testing.T) {
 		if err == nil || isCancel(err) {
 			t.Fatalf("first attempt: %v, want an error River retries", err)
 		}
+		// The store shows the failed attempt on the running run.
 		if r := e.run(org, run.ID); r.Status != finhealth.SyncRunning {
 			t.Fatalf("after a failed attempt the run is %s, want running", r.Status)
-		}
-		if len(e.store.attempts) != 1 || !strings.Contains(e.store.attempts[0], "Attempt 1 of 3 failed: Wave is limiting") {
-			t.Errorf("recorded attempts %q", e.store.attempts)
+		} else if r.Attempt != 1 || !strings.Contains(r.Error, "Attempt 1 of 3 failed: Wave is limiting") {
+			t.Errorf("recorded attempt %d %q", r.Attempt, r.Error)
 		}
 		if err := e.work(run, 2, 3); err != nil {
 			t.Fatalf("second attempt: %v", err)
 		}
 		r := e.run(org, run.ID)
-		if r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
-			t.Fatalf("run %s %q, %d invoices", r.Status, r.Error, r.Invoices.Seen)
+		if r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 || r.Error != "" || r.Attempt != 1 {
+			t.Fatalf("run %s %q (attempt %d), %d invoices", r.Status, r.Error, r.Attempt, r.Invoices.Seen)
 		}
 		if got := e.ledger(org); got != want {
 			t.Errorf("after retries %+v, want %+v", got, want)
@@ -468,6 +469,59 @@ func TestClassicInvoicingBusiness(t *testing.T) {
 		}
 		if m := byName(ms, scoring.MetricCurrentRatio); m == nil || m.Status != finhealth.MetricOK {
 			t.Errorf("current ratio %+v, want computed", m)
+		}
+	})
+}
+
+// TestReconnectMidSync: the owner connects Wave again while a sync of the old grant
+// is running, and the old grant's token is then refreshed. Its save is refused, so
+// the new grant's token stays; the sync stops without marking the new connection
+// needs_reconnect, and a follow-up run is queued for the new connection.
+func TestReconnectMidSync(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 10, nil)
+		org := e.connect(e.acme())
+		conn, err := db.WaveConnection(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newTok := finhealth.OAuthToken{AccessToken: "NEW-GRANT-ACCESS", RefreshToken: "NEW-GRANT-REFRESH",
+			TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour).UTC().Truncate(time.Second)}
+		e.onRequest(8, func() {
+			e.srv.ExpireAccessTokens()
+			if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org,
+				WaveUserID: conn.WaveUserID, Business: conn.Business}, newTok); err != nil {
+				t.Error(err)
+			}
+		})
+		run := e.enqueue(org, finhealth.SyncFull)
+		if err := e.work(run, 1, 3); !isCancel(err) || !errors.Is(err, finhealth.ErrWaveGrantReplaced) {
+			t.Fatalf("work: %v, want a cancellation for a replaced grant", err)
+		}
+		if r := e.run(org, run.ID); r.Status != finhealth.SyncFailed || r.Error != finhealth.ErrWaveGrantReplaced.Message {
+			t.Errorf("run %s %q", r.Status, r.Error)
+		}
+		c, err := db.WaveConnection(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != finhealth.WaveActive || c.StatusReason != "" {
+			t.Errorf("connection after the stale refresh: %s %q, want active", c.Status, c.StatusReason)
+		}
+		got, err := db.WaveToken(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.AccessToken != newTok.AccessToken || got.RefreshToken != newTok.RefreshToken {
+			t.Error("the old grant's refresh overwrote the new grant's token")
+		}
+		runs, _, err := db.ListSyncRuns(ctx, org, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 || runs[0].Status != finhealth.SyncQueued {
+			t.Errorf("no follow-up run queued for the new connection: %d runs", len(runs))
 		}
 	})
 }

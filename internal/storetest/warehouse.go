@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"OAuthStateExpired", testOAuthStateExpired},
 		{"OAuthStateConcurrentConsume", testOAuthStateConcurrentConsume},
 		{"SyncRuns", testSyncRuns},
+		{"SyncRunAttempts", testSyncRunAttempts},
 		{"SyncRunOnePerOrganization", testSyncRunOnePerOrganization},
 		{"SyncRunsRejected", testSyncRunsRejected},
 		{"SyncRunPagination", testSyncRunPagination},
@@ -139,12 +141,17 @@ func testWaveConnection(t *testing.T, s warehouseStore) {
 	must(t, err)
 	wantEqual(t, "stored business", *stored.Business, b)
 
-	// A refresh replaces the token; the new one is what is read.
+	if got.GrantID == "" {
+		t.Fatal("the stored token has no grant id")
+	}
+
+	// A refresh replaces the token; the new one is what is read, of the same grant.
 	rotated := waveToken("two")
+	rotated.GrantID = got.GrantID
 	must(t, s.SaveWaveToken(ctx, org.ID, rotated))
 	got, err = s.WaveToken(ctx, org.ID)
 	must(t, err)
-	if got.AccessToken != rotated.AccessToken || got.RefreshToken != rotated.RefreshToken {
+	if got.AccessToken != rotated.AccessToken || got.RefreshToken != rotated.RefreshToken || got.GrantID != rotated.GrantID {
 		t.Fatalf("token after rotation = %#v", got)
 	}
 	// A token without an expiry stays without one.
@@ -176,7 +183,7 @@ func testWaveConnection(t *testing.T, s warehouseStore) {
 	_, err = s.WaveToken(ctx, org.ID)
 	wantCode(t, err, finhealth.ENOTFOUND)
 	// A refresh that finishes after the disconnect does not bring the tokens back.
-	wantCode(t, s.SaveWaveToken(ctx, org.ID, waveToken("late")), finhealth.ENOTFOUND)
+	wantCode(t, s.SaveWaveToken(ctx, org.ID, rotated), finhealth.ENOTFOUND)
 	_, err = s.WaveToken(ctx, org.ID)
 	wantCode(t, err, finhealth.ENOTFOUND)
 	must(t, s.DeleteWaveConnection(ctx, org.ID)) // twice is fine
@@ -259,6 +266,8 @@ func testWaveReconnect(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
 	must(t, err)
+	oldTok, err := s.WaveToken(ctx, org.ID)
+	must(t, err)
 
 	// Connecting again replaces the grant and clears the reason; the record of past
 	// syncs stays, since the warehouse still holds what they read.
@@ -273,6 +282,35 @@ func testWaveReconnect(t *testing.T, s warehouseStore) {
 	if tok.AccessToken != waveToken("again").AccessToken {
 		t.Fatalf("token after reconnect = %#v", tok)
 	}
+	if tok.GrantID == "" || tok.GrantID == oldTok.GrantID {
+		t.Fatalf("grant after reconnect = %q, before %q", tok.GrantID, oldTok.GrantID)
+	}
+
+	// A sync of the old grant that refreshes now is refused, and the new grant's
+	// token is left as it was.
+	late := waveToken("late")
+	late.GrantID = oldTok.GrantID
+	err = s.SaveWaveToken(ctx, org.ID, late)
+	wantCode(t, err, finhealth.ECONFLICT)
+	if !errors.Is(err, finhealth.ErrWaveGrantReplaced) {
+		t.Fatalf("stale save: %v, want ErrWaveGrantReplaced", err)
+	}
+	after, err := s.WaveToken(ctx, org.ID)
+	must(t, err)
+	if after.AccessToken != tok.AccessToken || after.RefreshToken != tok.RefreshToken || after.GrantID != tok.GrantID {
+		t.Fatalf("token after a stale save = %#v, want %#v", after, tok)
+	}
+	// A refresh of the new grant is saved.
+	fresh := waveToken("fresh")
+	fresh.GrantID = tok.GrantID
+	must(t, s.SaveWaveToken(ctx, org.ID, fresh))
+	// After a disconnect and a new connection, the grant before the disconnect is
+	// still refused: grants are never reused.
+	must(t, s.DeleteWaveConnection(ctx, org.ID))
+	_, err = s.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: "wave-user-2"}, waveToken("third"))
+	must(t, err)
+	wantCode(t, s.SaveWaveToken(ctx, org.ID, fresh), finhealth.ECONFLICT)
+	wantCode(t, s.SaveWaveToken(ctx, org.ID, late), finhealth.ECONFLICT)
 	// A connection saved with its business is active at once.
 	b := business(c.BusinessID)
 	again, err = s.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: "wave-user-2", Business: &b}, waveToken("again"))
@@ -509,6 +547,70 @@ func testSyncRuns(t *testing.T, s warehouseStore) {
 	if n := countAction(t, s, finhealth.AuditWaveSyncRequested); n != 1 {
 		t.Fatalf("%d sync requests audited, want 1", n)
 	}
+}
+
+func testSyncRunAttempts(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	connect(t, s, owner, org.ID)
+
+	run, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncFull, finhealth.SyncManual)
+	must(t, err)
+	if run.Attempt != 0 || run.Error != "" {
+		t.Fatalf("queued run = %+v", run)
+	}
+	// Only a running run records attempts.
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 1, "too early"), finhealth.ECONFLICT)
+	wantCode(t, s.RecordSyncAttempt(ctx, "0190a0a0-0000-7000-8000-000000000000", 1, "x"), finhealth.ENOTFOUND)
+	started, err := s.StartSyncRun(ctx, run.ID)
+	must(t, err)
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 0, "x"), finhealth.EINVALID)
+
+	// Each failed attempt is shown on the running run, the last one winning.
+	must(t, s.RecordSyncAttempt(ctx, run.ID, 1, "Attempt 1 of 3 failed: Wave is down."))
+	must(t, s.RecordSyncAttempt(ctx, run.ID, 2, "Attempt 2 of 3 failed: Wave is limiting."))
+	got, err := s.SyncRun(ctx, org.ID, run.ID)
+	must(t, err)
+	if got.Status != finhealth.SyncRunning || got.Attempt != 2 || got.Error != "Attempt 2 of 3 failed: Wave is limiting." ||
+		got.UpdatedAt.Before(started.UpdatedAt) {
+		t.Fatalf("run after failed attempts = %+v", got)
+	}
+	runs, _, err := s.ListSyncRuns(ctx, org.ID, "", 10)
+	must(t, err)
+	if len(runs) != 1 || runs[0].Attempt != 2 || runs[0].Error != got.Error {
+		t.Fatalf("listed runs = %+v", runs)
+	}
+	// A resumed run keeps them until it finishes.
+	resumed, err := s.StartSyncRun(ctx, run.ID)
+	must(t, err)
+	if resumed.Attempt != 2 || resumed.Error != got.Error {
+		t.Fatalf("resumed run = %+v", resumed)
+	}
+	// A success clears the error (even one passed by mistake); the attempt stays.
+	done, err := s.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, finhealth.SyncProgress{Pages: 2}, "stale")
+	must(t, err)
+	if done.Status != finhealth.SyncSucceeded || done.Error != "" || done.Attempt != 2 {
+		t.Fatalf("succeeded run = %+v", done)
+	}
+	got, err = s.SyncRun(ctx, org.ID, run.ID)
+	must(t, err)
+	wantEqual(t, "stored succeeded run", got, done)
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 3, "late"), finhealth.ECONFLICT)
+
+	// A failure keeps the attempt and records the final error.
+	run2, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncIncremental, finhealth.SyncScheduled)
+	must(t, err)
+	_, err = s.StartSyncRun(ctx, run2.ID)
+	must(t, err)
+	must(t, s.RecordSyncAttempt(ctx, run2.ID, 1, "Attempt 1 of 2 failed."))
+	failed, err := s.FinishSyncRun(ctx, run2.ID, finhealth.SyncFailed, finhealth.SyncProgress{}, "It failed 2 times in a row.")
+	must(t, err)
+	if failed.Status != finhealth.SyncFailed || failed.Attempt != 1 || failed.Error != "It failed 2 times in a row." {
+		t.Fatalf("failed run = %+v", failed)
+	}
+	got, err = s.SyncRun(ctx, org.ID, run2.ID)
+	must(t, err)
+	wantEqual(t, "stored failed run", got, failed)
 }
 
 func testSyncRunOnePerOrganization(t *testing.T, s warehouseStore) {
