@@ -237,26 +237,10 @@ func (db *DB) ListAssessments(ctx context.Context, orgID, cursor string, limit i
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit+1)
 
-	rows, err := db.h.query(ctx, query, args...)
+	list, err := collect(ctx, db.h, "list assessments", scanAssessment, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: list assessments: %w", err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var list []*finhealth.Assessment
-	for rows.Next() {
-		a, err := scanAssessment(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("store: list assessments: %w", err)
-		}
-		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: list assessments: %w", err)
-	}
-	var next string
-	if len(list) > limit {
-		list = list[:limit]
-		next = encodeCursor(list[limit-1].ID)
-	}
+	list, next := page(list, limit, func(a *finhealth.Assessment) string { return a.ID })
 	return list, next, nil
 }

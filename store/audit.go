@@ -128,10 +128,6 @@ func (db *DB) ListAudit(ctx context.Context, f finhealth.AuditFilter) ([]*finhea
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("store: list audit: %w", err)
 	}
-	var next string
-	if len(entries) > limit {
-		entries = entries[:limit]
-		next = encodeCursor(entries[limit-1].ID)
-	}
+	entries, next := page(entries, limit, func(e *finhealth.AuditEntry) string { return e.ID })
 	return entries, next, nil
 }

@@ -332,6 +332,16 @@ func pageLimit(limit int) int {
 	return limit
 }
 
+// page trims a list fetched with limit+1 rows to limit and returns the cursor of the
+// next page, "" when the extra row shows there is none.
+func page[T any](items []T, limit int, id func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(id(items[limit-1]))
+}
+
 // encodeCursor makes the opaque cursor that follows the row with this id. It is
 // opaque so that clients do not build cursors and the encoding can change.
 func encodeCursor(id string) string {

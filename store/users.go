@@ -204,11 +204,7 @@ func (db *DB) ListUsers(ctx context.Context, f finhealth.UserFilter) ([]*finheal
 	if err != nil {
 		return nil, "", err
 	}
-	var next string
-	if len(users) > limit {
-		users = users[:limit]
-		next = encodeCursor(users[limit-1].ID)
-	}
+	users, next := page(users, limit, func(u *finhealth.User) string { return u.ID })
 	return users, next, nil
 }
 

@@ -276,27 +276,11 @@ func (db *DB) ListSyncRuns(ctx context.Context, orgID, cursor string, limit int)
 	}
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit+1)
-	rows, err := db.h.query(ctx, query, args...)
+	runs, err := collect(ctx, db.h, "list sync runs", scanSyncRun, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: list sync runs: %w", err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var runs []*finhealth.SyncRun
-	for rows.Next() {
-		r, err := scanSyncRun(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("store: list sync runs: %w", err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: list sync runs: %w", err)
-	}
-	var next string
-	if len(runs) > limit {
-		runs = runs[:limit]
-		next = encodeCursor(runs[limit-1].ID)
-	}
+	runs, next := page(runs, limit, func(r *finhealth.SyncRun) string { return r.ID })
 	return runs, next, nil
 }
 
