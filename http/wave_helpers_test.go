@@ -2,16 +2,12 @@ package http
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"finhealth"
 	"finhealth/internal/testdb"
@@ -97,36 +93,8 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 // pool on the PostgreSQL database.
 func riverDatabase(t testing.TB, db *store.DB) worker.Database {
 	t.Helper()
-	ctx := context.Background()
-	if db.Dialect() == store.DialectSQLite {
-		var seq int
-		var name, file string
-		if err := db.SQL().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-			t.Fatal(err)
-		}
-		h, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.SetMaxOpenConns(1)
-		t.Cleanup(func() { h.Close() })
-		return worker.Database{SQLite: h}
-	}
-	var name string
-	if err := db.SQL().QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(os.Getenv(testdb.EnvPostgresURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return worker.Database{Postgres: pool}
+	pg, lite := testdb.RiverHandles(t, db)
+	return worker.Database{Postgres: pg, SQLite: lite}
 }
 
 // newWaveAPI is newAPI with Wave and the worker plugged in.

@@ -3,19 +3,16 @@ package worker
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/rivertype"
 
 	"finhealth"
@@ -241,38 +238,8 @@ func (e *env) newWorker() *Worker {
 // does on the application's.
 func riverDatabase(t testing.TB, db *store.DB) Database {
 	t.Helper()
-	ctx := context.Background()
-	switch db.Dialect() {
-	case store.DialectSQLite:
-		var seq int
-		var name, file string
-		if err := db.SQL().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-			t.Fatal(err)
-		}
-		h, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.SetMaxOpenConns(1)
-		t.Cleanup(func() { h.Close() })
-		return Database{SQLite: h}
-	default:
-		var name string
-		if err := db.SQL().QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		u, err := url.Parse(os.Getenv(testdb.EnvPostgresURL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path, u.RawPath = "/"+name, ""
-		pool, err := pgxpool.New(ctx, u.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		return Database{Postgres: pool}
-	}
+	pg, lite := testdb.RiverHandles(t, db)
+	return Database{Postgres: pg, SQLite: lite}
 }
 
 var userSeq sync.Mutex
