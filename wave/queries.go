@@ -134,6 +134,27 @@ type wireConnection[N any] struct {
 	} `json:"edges"`
 }
 
+// deliverPage converts a page's nodes with conv and hands the non-empty result to fn.
+// A null node (Wave nulls an entry it cannot resolve) is skipped; a node that does not
+// convert is bad data from op.
+func deliverPage[N, T any](op string, c *wireConnection[N], conv func(*N) (T, error), fn func([]T) error) error {
+	items := make([]T, 0, len(c.Edges))
+	for _, e := range c.Edges {
+		if e.Node == nil {
+			continue
+		}
+		v, err := conv(e.Node)
+		if err != nil {
+			return badData(op, err)
+		}
+		items = append(items, v)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return fn(items)
+}
+
 type wireNameValue struct {
 	Name              string `json:"name"`
 	Value             string `json:"value"`
@@ -335,23 +356,10 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 			return wirePageInfo{}, 0, badData("ListAccounts", errors.New("accounts is null"))
 		}
 		home := out.Business.Currency.resolve(currency{})
-		accts := make([]finhealth.LedgerAccount, 0, len(out.Business.Accounts.Edges))
-		for _, e := range out.Business.Accounts.Edges {
-			if e.Node == nil {
-				continue
-			}
-			a, err := e.Node.account(businessID, home)
-			if err != nil {
-				return wirePageInfo{}, 0, badData("ListAccounts", err)
-			}
-			accts = append(accts, a)
-		}
-		if len(accts) > 0 {
-			if err := fn(accts); err != nil {
-				return wirePageInfo{}, 0, err
-			}
-		}
-		return out.Business.Accounts.PageInfo, len(out.Business.Accounts.Edges), nil
+		err := deliverPage("ListAccounts", out.Business.Accounts, func(w *wireAccount) (finhealth.LedgerAccount, error) {
+			return w.account(businessID, home)
+		}, fn)
+		return out.Business.Accounts.PageInfo, len(out.Business.Accounts.Edges), err
 	})
 }
 
@@ -645,23 +653,10 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 			return wirePageInfo{}, 0, badData("ListCustomers", errors.New("customers is null"))
 		}
 		home := out.Business.Currency.resolve(currency{})
-		custs := make([]finhealth.Customer, 0, len(out.Business.Customers.Edges))
-		for _, e := range out.Business.Customers.Edges {
-			if e.Node == nil {
-				continue
-			}
-			c, err := e.Node.customer(businessID, home)
-			if err != nil {
-				return wirePageInfo{}, 0, badData("ListCustomers", err)
-			}
-			custs = append(custs, c)
-		}
-		if len(custs) > 0 {
-			if err := fn(custs); err != nil {
-				return wirePageInfo{}, 0, err
-			}
-		}
-		return out.Business.Customers.PageInfo, len(out.Business.Customers.Edges), nil
+		err := deliverPage("ListCustomers", out.Business.Customers, func(w *wireCustomer) (finhealth.Customer, error) {
+			return w.customer(businessID, home)
+		}, fn)
+		return out.Business.Customers.PageInfo, len(out.Business.Customers.Edges), err
 	})
 }
 
