@@ -22,42 +22,6 @@ import (
 	"finhealth/wave/wavetest"
 )
 
-// The worker meets the real store, the real Wave client and the fake Wave here; only
-// the thin adapter between the client and the domain interfaces is repeated below,
-// since cmd/finhealth's cannot be imported.
-
-type gateway struct{ c *wave.Client }
-
-func (g gateway) NewPKCE() (string, string, error) {
-	v, c := wave.NewPKCE()
-	return v, c, nil
-}
-func (g gateway) AuthorizeURL(state, challenge string) string {
-	return g.c.AuthorizeURL(state, challenge)
-}
-func (g gateway) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
-	return g.c.Exchange(ctx, code, verifier)
-}
-func (g gateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error {
-	return g.c.Revoke(ctx, tok.RefreshToken)
-}
-func (g gateway) Session(orgID string, tokens finhealth.WaveTokenStore) finhealth.WaveSession {
-	return session{g.c.Conn(orgID, tokens)}
-}
-func (g gateway) Forget(orgID string) { g.c.Forget(orgID) }
-
-type session struct{ *wave.Conn }
-
-func (s session) EachAccountPage(ctx context.Context, biz string, fn func([]finhealth.LedgerAccount) error) error {
-	return s.Conn.EachAccountPage(ctx, biz, wave.AccountQuery{}, fn)
-}
-func (s session) EachInvoicePage(ctx context.Context, biz string, after time.Time, fn func([]finhealth.Invoice) error) error {
-	return s.Conn.EachInvoicePage(ctx, biz, wave.InvoiceQuery{ModifiedAfter: after}, fn)
-}
-func (s session) EachCustomerPage(ctx context.Context, biz string, fn func([]finhealth.Customer) error) error {
-	return s.Conn.EachCustomerPage(ctx, biz, wave.CustomerQuery{}, fn)
-}
-
 // syncBuffer collects log lines from concurrent goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -165,7 +129,7 @@ type env struct {
 	srv    *wavetest.Server
 	clock  *wavetest.Clock
 	client *wave.Client
-	gw     gateway
+	gw     wave.Gateway
 	river  Database
 	logs   *syncBuffer
 	cfg    Config
@@ -200,7 +164,7 @@ func newEnv(t testing.TB, db *store.DB, pageSize int, configure func(*Config)) *
 		t.Fatal(err)
 	}
 	e := &env{t: t, reqs: reqs, db: db, store: &hookStore{DB: db}, srv: srv, clock: clock, client: client,
-		gw: gateway{client}, river: riverDatabase(t, db), logs: logs, owners: map[string]string{}}
+		gw: wave.NewGateway(client), river: riverDatabase(t, db), logs: logs, owners: map[string]string{}}
 	if err := Migrate(context.Background(), e.river, logger); err != nil {
 		t.Fatal(err)
 	}

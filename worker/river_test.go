@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"finhealth/wave"
 	"testing"
 	"time"
 
@@ -337,10 +338,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	good := riverDatabase(t, db)
 	shared := db.SQL() // the store's pool: more than one connection
 	for name, cfg := range map[string]Config{
-		"no store":      {Gateway: gateway{}, DB: good},
-		"no database":   {Store: db, Gateway: gateway{}},
-		"shared handle": {Store: db, Gateway: gateway{}, DB: Database{SQLite: shared}},
-		"stale before retries end": {Store: db, Gateway: gateway{}, DB: good,
+		"no store":      {Gateway: wave.Gateway{}, DB: good},
+		"no database":   {Store: db, Gateway: wave.Gateway{}},
+		"shared handle": {Store: db, Gateway: wave.Gateway{}, DB: Database{SQLite: shared}},
+		"stale before retries end": {Store: db, Gateway: wave.Gateway{}, DB: good,
 			StaleRunAfter: time.Minute, MaxRetryBackoff: time.Hour},
 	} {
 		if _, err := New(cfg); err == nil {
