@@ -5,7 +5,7 @@ COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: run test build lint bench bench-go bench-load fuzz clean
+.PHONY: run test build lint bench bench-go bench-load fuzz screenshots clean
 
 ## run: serve the app on :5000 with the embedded SQLite database (./data/finhealth.db)
 run:
@@ -44,6 +44,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
+
+## screenshots: rerun the browser tests, saving their screenshots into docs/screenshots (the README's images)
+screenshots:
+	FINHEALTH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestUI' ./cmd/finhealth/
 
 clean:
 	rm -rf bin

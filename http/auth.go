@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -32,15 +33,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error
 	if err != nil {
 		return err
 	}
-	hash, err := hashPassword(req.Password, s.cfg.Argon2)
-	if err != nil {
-		return err
-	}
-	// Every signup is a plain user: admins are made only by create-admin or by
-	// another admin, never by a request body.
-	u, o, err := s.st.Register(r.Context(),
-		finhealth.NewUser{Email: req.Email, Name: req.Name, PasswordHash: hash, Role: finhealth.RoleUser},
-		finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize})
+	u, o, err := s.signUp(r.Context(), req)
 	if err != nil {
 		return err
 	}
@@ -48,9 +41,20 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error
 	return nil
 }
 
-// login answers every credential failure (unknown email, wrong password,
-// deactivated account) with the same body after the same argon2 work, so that
-// neither the response nor its timing tells which accounts exist.
+// signUp creates the account and its default organization from a validated request;
+// the API and the web form share it.
+func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.User, *finhealth.Organization, error) {
+	hash, err := hashPassword(req.Password, s.cfg.Argon2)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Every signup is a plain user: admins are made only by create-admin or by
+	// another admin, never by a request body.
+	return s.st.Register(ctx,
+		finhealth.NewUser{Email: req.Email, Name: req.Name, PasswordHash: hash, Role: finhealth.RoleUser},
+		finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize})
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := requireJSON(r); err != nil {
 		return err
@@ -59,14 +63,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err != nil {
 		return err
 	}
+	pair, _, err := s.logIn(w, r, req)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, pair)
+	return nil
+}
+
+// logIn checks credentials and opens a session (a new refresh token family). It
+// answers every credential failure (unknown email, wrong password, deactivated
+// account) with the same error after the same argon2 work, so that neither the
+// response nor its timing tells which accounts exist. A rate-limited attempt sets
+// Retry-After on w.
+func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest) (tokenPair, *finhealth.User, error) {
 	ctx := r.Context()
 	now := s.now()
 	ip := stateFrom(ctx).ip
 	if ok, wait := s.loginIP.allow(ip, now); !ok {
-		return rateLimited(w, wait)
+		return tokenPair{}, nil, rateLimited(w, wait)
 	}
 	if ok, wait := s.loginAccount.check(req.Email, now); !ok {
-		return rateLimited(w, wait)
+		return tokenPair{}, nil, rateLimited(w, wait)
 	}
 
 	u, err := s.st.UserByEmail(ctx, req.Email)
@@ -75,7 +93,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	case finhealth.ENOTFOUND:
 		u = nil
 	default:
-		return err
+		return tokenPair{}, nil, err
 	}
 	hash := s.dummyHash
 	if u != nil {
@@ -100,9 +118,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 		}
 		entry.Details = map[string]string{"reason": reason}
 		if err := s.st.Record(ctx, entry); err != nil {
-			return err
+			return tokenPair{}, nil, err
 		}
-		return errBadLogin
+		return tokenPair{}, nil, errBadLogin
 	}
 	s.loginAccount.reset(req.Email)
 
@@ -110,31 +128,30 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	stateFrom(ctx).userID = u.ID
 	refresh, hashHex, err := newOpaqueToken()
 	if err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
 	family, err := uuid.NewV7()
 	if err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
 	if err := s.st.CreateRefreshToken(ctx, finhealth.RefreshToken{
 		ID: id.String(), UserID: u.ID, FamilyID: family.String(), TokenHash: hashHex,
 		ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
 	}); err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
 	pair, err := s.accessPair(u, refresh)
 	if err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
 	if err := s.st.Record(ctx, finhealth.AuditEntry{Action: finhealth.AuditLoginSucceeded, TargetType: "user", TargetID: u.ID}); err != nil {
-		return err
+		return tokenPair{}, nil, err
 	}
-	s.writeJSON(w, r, http.StatusOK, pair)
-	return nil
+	return pair, u, nil
 }
 
 func rateLimited(w http.ResponseWriter, wait time.Duration) error {
@@ -142,8 +159,6 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 	return finhealth.Errorf(finhealth.ERATELIMITED, "Too many login attempts; try again later.")
 }
 
-// refresh spends a refresh token for a new pair. The store detects reuse of a spent
-// token and revokes the whole family.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := requireJSON(r); err != nil {
 		return err
@@ -152,41 +167,51 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, _ *call) error 
 	if err != nil {
 		return err
 	}
-	if !plausibleOpaqueToken(req.RefreshToken) {
-		return errBadRefresh
-	}
-	next, nextHash, err := newOpaqueToken()
-	if err != nil {
-		return err
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	u, err := s.st.RotateRefreshToken(r.Context(), hashToken(req.RefreshToken), finhealth.RefreshToken{
-		ID: id.String(), TokenHash: nextHash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
-	})
-	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errBadRefresh
-	}
-	if err != nil {
-		return err
-	}
-	if !u.Active {
-		// Deactivation revokes tokens, but a rotation racing it must not outlive it.
-		if err := s.st.RevokeRefreshFamily(r.Context(), nextHash); err != nil {
-			return err
-		}
-		return errBadRefresh
-	}
-	stateFrom(r.Context()).userID = u.ID
-	pair, err := s.accessPair(u, next)
+	pair, _, err := s.rotateSession(r.Context(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, pair)
 	return nil
+}
+
+// rotateSession spends a refresh token for a new pair. The store detects reuse of
+// a spent token and revokes the whole family.
+func (s *Server) rotateSession(ctx context.Context, refresh string) (tokenPair, *finhealth.User, error) {
+	if !plausibleOpaqueToken(refresh) {
+		return tokenPair{}, nil, errBadRefresh
+	}
+	next, nextHash, err := newOpaqueToken()
+	if err != nil {
+		return tokenPair{}, nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return tokenPair{}, nil, err
+	}
+	now := s.now()
+	u, err := s.st.RotateRefreshToken(ctx, hashToken(refresh), finhealth.RefreshToken{
+		ID: id.String(), TokenHash: nextHash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
+	})
+	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return tokenPair{}, nil, errBadRefresh
+	}
+	if err != nil {
+		return tokenPair{}, nil, err
+	}
+	if !u.Active {
+		// Deactivation revokes tokens, but a rotation racing it must not outlive it.
+		if err := s.st.RevokeRefreshFamily(ctx, nextHash); err != nil {
+			return tokenPair{}, nil, err
+		}
+		return tokenPair{}, nil, errBadRefresh
+	}
+	stateFrom(ctx).userID = u.ID
+	pair, err := s.accessPair(u, next)
+	if err != nil {
+		return tokenPair{}, nil, err
+	}
+	return pair, u, nil
 }
 
 // logout revokes the refresh token's family. It needs no access token: the refresh
@@ -200,13 +225,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err != nil {
 		return err
 	}
-	if plausibleOpaqueToken(req.RefreshToken) {
-		if err := s.st.RevokeRefreshFamily(r.Context(), hashToken(req.RefreshToken)); err != nil {
-			return err
-		}
+	if err := s.endSession(r.Context(), req.RefreshToken); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// endSession revokes the family of a refresh token; a malformed one has nothing to
+// revoke.
+func (s *Server) endSession(ctx context.Context, refresh string) error {
+	if !plausibleOpaqueToken(refresh) {
+		return nil
+	}
+	return s.st.RevokeRefreshFamily(ctx, hashToken(refresh))
 }
 
 // me is the caller's account and memberships.

@@ -23,6 +23,14 @@ func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call)
 	if err != nil {
 		return err
 	}
+	return s.authorizeUser(r, a, st, c, userID)
+}
+
+// authorizeUser is authorize for a caller already identified by a verified token,
+// from the Authorization header (API) or the session cookie (web UI), so that both
+// are held to exactly the same rules.
+func (s *Server) authorizeUser(r *http.Request, a access, st *requestState, c *call, userID string) error {
+	var err error
 	var orgID string // "" asks for the default organization
 	validOrg := true
 	if a.kind == accessOrg {

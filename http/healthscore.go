@@ -56,18 +56,28 @@ const msgNoHealthData = "There is nothing to score yet: answer the financial hea
 	"(about five minutes), or connect Wave so that finhealth can read your books."
 
 func (s *Server) healthScore(w http.ResponseWriter, r *http.Request, c *call) error {
-	ctx := r.Context()
-	now := s.now().UTC()
-	metrics, src, err := s.liveLedger(ctx, c.orgID, now)
+	v, err := s.healthNow(r.Context(), c.orgID)
 	if err != nil {
 		return err
 	}
-	latest, err := s.st.LatestAssessment(ctx, c.orgID)
+	s.writeJSON(w, r, http.StatusOK, v)
+	return nil
+}
+
+// healthNow is the organization's combined health computed from what is stored now;
+// the API and the dashboard both show it.
+func (s *Server) healthNow(ctx context.Context, orgID string) (healthView, error) {
+	now := s.now().UTC()
+	metrics, src, err := s.liveLedger(ctx, orgID, now)
+	if err != nil {
+		return healthView{}, err
+	}
+	latest, err := s.st.LatestAssessment(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		latest, err = nil, nil
 	}
 	if err != nil {
-		return err
+		return healthView{}, err
 	}
 	v := healthView{Status: "ok", Ledger: src, Health: scoring.CombinedHealth(metrics, latest, now)}
 	if latest != nil {
@@ -79,8 +89,7 @@ func (s *Server) healthScore(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	normalizeHealth(&v.Health)
 	v.Metrics = normalizeMetrics(metrics)
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
+	return v, nil
 }
 
 // liveLedger computes the metrics of the stored books exactly as the worker's

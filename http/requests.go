@@ -26,6 +26,11 @@ func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
 	if err := decodeJSON(body, &req); err != nil {
 		return req, err
 	}
+	return req, req.normalize()
+}
+
+// normalize validates a registration wherever it came from (JSON or a form).
+func (req *registerRequest) normalize() error {
 	f := fieldErrors{}
 	email, err := NormalizeEmail(req.Email)
 	if err != nil {
@@ -44,7 +49,7 @@ func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
 	if req.OrganizationName == "" && req.Name != "" {
 		req.OrganizationName = truncate(req.Name+"'s business", 200)
 	}
-	return req, f.err()
+	return f.err()
 }
 
 // loginRequest is the body of POST /auth/login.
@@ -60,6 +65,10 @@ func decodeLoginRequest(body io.Reader) (loginRequest, error) {
 	if err := decodeJSON(body, &req); err != nil {
 		return req, err
 	}
+	return req, req.normalize()
+}
+
+func (req *loginRequest) normalize() error {
 	f := fieldErrors{}
 	req.Email = strings.ToLower(strings.TrimSpace(req.Email))
 	if req.Email == "" {
@@ -72,7 +81,7 @@ func decodeLoginRequest(body io.Reader) (loginRequest, error) {
 	} else if len(req.Password) > 1024 {
 		f.add("password", "must be at most 1024 bytes")
 	}
-	return req, f.err()
+	return f.err()
 }
 
 // tokenRequest is the body of refresh and logout.

@@ -1,5 +1,6 @@
-// Package http serves finhealth's versioned JSON API under /api/v1, plus /healthz and
-// /readyz. It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
+// Package http serves finhealth's versioned JSON API under /api/v1, /healthz and
+// /readyz, and the server-rendered web UI (html/template, embedded assets, cookie
+// sessions carrying the API's tokens, CSRF tokens, a strict CSP). It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
 // authorizes every route through one route table whose permissions come from the
 // role table in the root package, and maps finhealth.Error codes to status codes.
 //
@@ -9,6 +10,7 @@ package http
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -99,10 +101,18 @@ type Server struct {
 	assessments   assessmentCache
 	openapi       []byte
 	corsOrigins   map[string]bool
+
+	// The web UI's session cookies, CSRF key, page templates and the renewals that
+	// keep concurrent page loads from spending one refresh token twice.
+	cookies     sessionCookies
+	csrfKey     []byte
+	crossOrigin *http.CrossOriginProtection
+	templates   map[string]*template.Template
+	renewals    renewals
 }
 
-// NewServer builds the API. It panics when JWTSecret is shorter than 32 bytes or
-// the questionnaire cannot be encoded: both are start-up configuration errors that
+// NewServer builds the API and the web UI. It panics when JWTSecret is shorter than
+// 32 bytes, or the questionnaire or the templates cannot be prepared: all are start-up configuration errors that
 // cmd/finhealth validates first, and no request could be served correctly anyway.
 func NewServer(cfg Config, st finhealth.Store) *Server {
 	cfg = withDefaults(cfg, st)
@@ -139,12 +149,22 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
 	s.openapi = openapiDocument
 
+	s.cookies = newSessionCookies(cfg)
+	s.csrfKey = newCSRFKey(cfg.JWTSecret)
+	s.crossOrigin = http.NewCrossOriginProtection()
+	tmpl, err := parseTemplates(s.uiFuncs())
+	if err != nil {
+		panic("http: cannot parse the UI templates: " + err.Error())
+	}
+	s.templates = tmpl
+
 	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
+	s.mountUI()
 	s.handler = s.base(s.headers(s.mux))
 	return s
 }

@@ -1,0 +1,401 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"finhealth"
+)
+
+// The web UI is server-rendered: html/template pages on the same services and the
+// same authorization as the API (authorizeUser), with the session in cookies. Pages
+// work without JavaScript; app.js only adds live sync progress and conveniences.
+
+//go:embed web/templates/*.html
+var templateFS embed.FS
+
+//go:embed web/static
+var staticFS embed.FS
+
+// hdrUICSP allows nothing inline: scripts, styles and images come from this origin
+// only, so injected markup can neither run nor restyle the page.
+var hdrUICSP = []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
+
+// uiRoute is one page or form of the web UI.
+type uiRoute struct {
+	method string
+	path   string
+	access access
+	handle uiHandler
+}
+
+// uiHandler renders a page or handles a form. Returning an error renders the error
+// page for it (or, for an expired session, redirects to the login page).
+type uiHandler func(w http.ResponseWriter, r *http.Request, c *uiCall) error
+
+// uiCall is what authorization established, plus the CSRF token the page's forms
+// must carry.
+type uiCall struct {
+	call
+	csrf string
+}
+
+// uiRoutes is the web UI's route table. Each page file adds its rows here; every
+// row is checked against every role by the UI matrix test.
+func (s *Server) uiRoutes() []uiRoute {
+	return []uiRoute{
+		{"GET", "/{$}", public, s.uiLanding},
+		{"GET", "/login", public, s.uiLoginPage},
+		{"POST", "/login", public, s.uiLogin},
+		{"GET", "/signup", public, s.uiSignupPage},
+		{"POST", "/signup", public, s.uiSignup},
+		{"POST", "/logout", public, s.uiLogout},
+		{"GET", "/app", user, s.uiHome},
+		{"GET", "/orgs/go", user, s.uiSwitchOrg},
+		{"GET", "/orgs/{id}", org(finhealth.PermOrgRead), s.uiDashboard},
+	}
+}
+
+// mountUI registers the UI routes, the static assets and the HTML 404 for every
+// path outside /api that nothing else claims.
+func (s *Server) mountUI() {
+	for _, rt := range s.uiRoutes() {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrapUI(rt))
+	}
+	static, _ := fs.Sub(staticFS, "web/static")
+	files := http.FileServerFS(static)
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stateFrom(r.Context()).route = "GET /static/"
+		// Asset URLs carry a content hash (assetURL), so they may be cached for good.
+		w.Header()["Cache-Control"] = []string{"public, max-age=31536000, immutable"}
+		files.ServeHTTP(w, r)
+	})))
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stateFrom(r.Context()).route = "unmatched"
+		w.Header()["Content-Security-Policy"] = hdrUICSP
+		s.renderError(w, r, nil, errPageNotFound)
+	}))
+}
+
+var errPageNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "There is no page at this address.")
+
+func (s *Server) wrapUI(rt uiRoute) http.Handler {
+	pattern := rt.method + " " + rt.path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := stateFrom(r.Context())
+		st.route = pattern
+		w.Header()["Content-Security-Policy"] = hdrUICSP
+		c := &uiCall{}
+		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
+		if unsafe {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		}
+
+		userID, err := s.sessionSubject(w, r)
+		switch {
+		case err == nil:
+		case finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED:
+			userID = ""
+		default:
+			s.renderError(w, r, c, err)
+			return
+		}
+		c.csrf = s.csrfToken(w, r, userID)
+		if unsafe {
+			if err := s.checkCSRF(r, userID); err != nil {
+				s.renderError(w, r, c, err)
+				return
+			}
+		}
+		if rt.access.kind != accessPublic {
+			if userID == "" {
+				s.toLogin(w, r)
+				return
+			}
+			if err := s.authorizeUser(r, rt.access, st, &c.call, userID); err != nil {
+				if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
+					s.cookies.clearSession(w)
+					s.toLogin(w, r)
+					return
+				}
+				s.renderError(w, r, c, err)
+				return
+			}
+			r = r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
+				UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+			}))
+		} else if userID != "" {
+			// Public pages still know who is signed in (the landing page offers the
+			// dashboard), without failing when the account is gone.
+			if u, err := s.st.UserByID(r.Context(), userID); err == nil && u.Active {
+				c.user = u
+				st.userID = u.ID
+			}
+		}
+		if err := rt.handle(w, r, c); err != nil {
+			s.renderError(w, r, c, err)
+		}
+	})
+}
+
+// toLogin sends an anonymous visitor to the login page, to come back afterwards. A
+// form post cannot be replayed after logging in, so it comes back to the page the
+// form was on instead.
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = localPath(refererPath(r))
+	}
+	target := "/login"
+	if next != "" && next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func refererPath(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Host != r.Host {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+// localPath returns p when it is a path on this site, or "": redirecting to a
+// caller-chosen absolute URL ("//evil.example", "/\evil.example") would make the
+// login page an open redirect.
+func localPath(p string) string {
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return ""
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return p
+}
+
+// redirect answers a form post with 303, so that reloading the resulting page does
+// not post again. notice is a key of noticeMessages shown once on that page.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, notice string) error {
+	if notice != "" {
+		s.cookies.set(w, cookieNotice, notice, time.Minute)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+const cookieNotice = "fh_notice"
+
+// noticeMessages are the only texts a notice cookie can select: the cookie holds a
+// key, never the text, so it cannot inject anything into a page.
+var noticeMessages = map[string]string{
+	"welcome":           "Welcome to finhealth. Start with the questionnaire, or connect Wave to read your books.",
+	"logged_out":        "You are logged out.",
+	"saved":             "Saved.",
+	"assessment_saved":  "Your answers are saved and scored.",
+	"sync_queued":       "Sync started. Progress shows below.",
+	"wave_connected":    "Wave is connected. Choose the business to assess.",
+	"business_chosen":   "Business chosen. The first sync has started.",
+	"wave_disconnected": "Wave is disconnected and its access revoked.",
+	"mapping_saved":     "Account mapping saved; the metrics below use it now.",
+	"mapping_reset":     "Account mapping reset to Wave's default for this account.",
+	"invitation_sent":   "Invitation created. Copy the link below and send it.",
+	"member_updated":    "Member updated.",
+	"member_removed":    "Member removed.",
+	"user_updated":      "User updated.",
+	"joined":            "You joined the organization.",
+}
+
+// takeNotice reads and clears the notice of a redirect.
+func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
+	key := s.cookies.value(r, cookieNotice)
+	if key == "" {
+		return ""
+	}
+	s.cookies.clear(w, cookieNotice)
+	return noticeMessages[key]
+}
+
+// uiPage is what every template receives: the layout's data plus the page's own.
+type uiPage struct {
+	Title  string
+	User   *finhealth.User
+	CSRF   string
+	Notice string
+	Dev    bool
+	// Org is the organization the page is about (nil outside organizations), with
+	// the caller's role in it and every organization they can switch to.
+	Org  *finhealth.Organization
+	Role finhealth.OrgRole
+	Orgs []*finhealth.Membership
+	// Nav names the active navigation entry.
+	Nav string
+	// IsAdmin shows the admin navigation; the admin routes check it themselves.
+	IsAdmin   bool
+	RequestID string
+	Data      any
+}
+
+// Can reports whether the caller's organization role has a permission, so that
+// templates hide controls the route would refuse anyway.
+func (p uiPage) Can(perm string) bool { return p.Role.Can(finhealth.Permission(perm)) }
+
+// render writes a page with status. Templates execute into a buffer first so that a
+// template error becomes the error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *uiCall, status int, name, title string, data any) error {
+	p, err := s.newPage(w, r, c, title, data)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(w, r, status, name, p)
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p uiPage) error {
+	t, ok := s.templates[name]
+	if !ok {
+		return fmt.Errorf("ui: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("ui: rendering %s: %w", name, err)
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"text/html; charset=utf-8"}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, title string, data any) (uiPage, error) {
+	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: stateFrom(r.Context()).requestID}
+	if c == nil {
+		return p, nil
+	}
+	p.User, p.CSRF, p.Role = c.user, c.csrf, c.role
+	p.Notice = s.takeNotice(w, r)
+	if c.user == nil {
+		return p, nil
+	}
+	p.IsAdmin = c.user.Role.Can(finhealth.PermUsersManage)
+	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	if err != nil {
+		return p, err
+	}
+	p.Orgs = ms
+	if c.orgID != "" {
+		for _, m := range ms {
+			if m.OrganizationID == c.orgID {
+				p.Org = &finhealth.Organization{ID: m.OrganizationID, Name: m.OrganizationName}
+			}
+		}
+	}
+	return p, nil
+}
+
+// renderError renders the error page for err: what happened in words a user can act
+// on, with the request id for support. Internal details go to the log only.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *uiCall, err error) {
+	code := finhealth.ErrorCode(err)
+	status := statusOf(code)
+	var fe *finhealth.Error
+	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+			slog.String("request_id", stateFrom(r.Context()).requestID),
+			slog.String("error", err.Error()))
+		status = http.StatusInternalServerError
+	}
+	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err)}
+	switch status {
+	case http.StatusNotFound:
+		v.Heading = "We could not find that page"
+		if code == finhealth.ENOTFOUND && err != errPageNotFound {
+			v.Message += " It may have been removed, or you may not have access to it."
+		}
+	case http.StatusForbidden:
+		v.Heading = "This is not available to your role"
+	case http.StatusTooManyRequests:
+		v.Heading = "Please wait a moment"
+	case http.StatusServiceUnavailable:
+		v.Heading = "This is not available right now"
+	case http.StatusInternalServerError:
+		v.Heading = "Something went wrong on our side"
+		v.Message = "The problem has been logged. Please try again in a minute; if it keeps happening, " +
+			"send the reference below to your administrator."
+	default:
+		v.Heading = "That did not work"
+	}
+	p, perr := s.newPage(w, r, c, v.Heading, v)
+	if perr != nil {
+		p = uiPage{Title: v.Heading, Data: v, RequestID: stateFrom(r.Context()).requestID}
+	}
+	if rerr := s.renderPage(w, r, status, "error.html", p); rerr != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "rendering the error page failed",
+			slog.String("request_id", p.RequestID), slog.String("error", rerr.Error()))
+		http.Error(w, v.Heading, status)
+	}
+}
+
+type errorPage struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// parseTemplates builds one template set per page: the layout and partials, plus
+// the page's file defining "content".
+func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "web/templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Glob(templateFS, "web/templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, p := range pages {
+		name := path.Base(p)
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, p)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// assetVersions maps each static file to a short hash of its content, so that a
+// deploy changes the URL and the year-long cache never serves stale assets.
+func assetVersions() map[string]string {
+	out := map[string]string{}
+	_ = fs.WalkDir(staticFS, "web/static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[strings.TrimPrefix(p, "web/static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return out
+}

@@ -1,0 +1,179 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+
+	"finhealth"
+)
+
+// form is a submitted form as a page shows it again: the values typed (never the
+// password), an error per field, and a message for the whole form.
+type form struct {
+	Values  url.Values
+	Errors  map[string]string
+	Message string
+}
+
+func (f form) Get(name string) string {
+	if f.Values == nil {
+		return ""
+	}
+	return f.Values.Get(name)
+}
+
+func (f form) Err(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether the form is being shown again because it failed.
+func (f form) HasErrors() bool { return len(f.Errors) > 0 || f.Message != "" }
+
+// formError turns a service error into a form shown again: validation errors keep
+// their field messages (prefixed with a readable field name by the template), other
+// client errors become the form's message. Internal errors are not a form's
+// business and are returned for the error page.
+func formError(values url.Values, err error, hidden ...string) (form, error) {
+	status := statusOf(finhealth.ErrorCode(err))
+	if status >= 500 {
+		return form{}, err
+	}
+	keep := url.Values{}
+	for k, v := range values {
+		keep[k] = v
+	}
+	keep.Del(csrfField)
+	for _, h := range hidden {
+		keep.Del(h)
+	}
+	f := form{Values: keep, Errors: finhealth.ErrorFields(err)}
+	if len(f.Errors) == 0 || status != http.StatusUnprocessableEntity {
+		f.Message = finhealth.ErrorMessage(err)
+	}
+	if len(f.Errors) > 0 && f.Message == "" {
+		f.Message = "Please correct the highlighted fields."
+	}
+	return f, nil
+}
+
+func (s *Server) uiLanding(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	return s.render(w, r, c, http.StatusOK, "landing.html", "Know how healthy your business is", nil)
+}
+
+type loginPage struct {
+	Form form
+	Next string
+}
+
+func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	next := localPath(r.URL.Query().Get("next"))
+	if c.user != nil {
+		return s.redirect(w, r, orDefault(next, "/app"), "")
+	}
+	return s.render(w, r, c, http.StatusOK, "login.html", "Log in", loginPage{Next: next})
+}
+
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	next := localPath(r.PostFormValue("next"))
+	req := loginRequest{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	err := req.normalize()
+	var pair tokenPair
+	if err == nil {
+		pair, _, err = s.logIn(w, r, req)
+	}
+	if err != nil {
+		f, ferr := formError(r.PostForm, err, "password")
+		if ferr != nil {
+			return ferr
+		}
+		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "login.html", "Log in", loginPage{Form: f, Next: next})
+	}
+	s.startBrowserSession(w, pair)
+	return s.redirect(w, r, orDefault(next, "/app"), "")
+}
+
+// startBrowserSession stores the pair and replaces the CSRF cookie, so that no
+// token issued before the login (possibly planted) survives into the session.
+func (s *Server) startBrowserSession(w http.ResponseWriter, pair tokenPair) {
+	s.cookies.setSession(w, pair)
+	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
+}
+
+type signupPage struct {
+	Form form
+}
+
+func (s *Server) uiSignupPage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	if c.user != nil {
+		return s.redirect(w, r, "/app", "")
+	}
+	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{})
+}
+
+func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	req := registerRequest{
+		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Name: r.PostFormValue("name"),
+		OrganizationName: r.PostFormValue("organization_name"), Industry: r.PostFormValue("industry"),
+		CompanySize: r.PostFormValue("company_size"),
+	}
+	err := req.normalize()
+	if err == nil {
+		_, _, err = s.signUp(r.Context(), req)
+	}
+	var pair tokenPair
+	if err == nil {
+		pair, _, err = s.logIn(w, r, loginRequest{Email: req.Email, Password: req.Password})
+	}
+	if err != nil {
+		f, ferr := formError(r.PostForm, err, "password")
+		if ferr != nil {
+			return ferr
+		}
+		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f})
+	}
+	s.startBrowserSession(w, pair)
+	return s.redirect(w, r, "/app", "welcome")
+}
+
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	if err := s.endSession(r.Context(), s.cookies.value(r, cookieRefresh)); err != nil {
+		return err
+	}
+	s.cookies.clearSession(w)
+	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
+	return s.redirect(w, r, "/login", "logged_out")
+}
+
+// uiHome opens the caller's default organization, or the first they belong to.
+func (s *Server) uiHome(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	acc, err := s.st.Access(r.Context(), c.user.ID, "")
+	if err != nil {
+		return err
+	}
+	if acc.OrganizationID != "" && acc.Role != "" {
+		return s.redirect(w, r, "/orgs/"+acc.OrganizationID, "")
+	}
+	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	if err != nil {
+		return err
+	}
+	if len(ms) > 0 {
+		return s.redirect(w, r, "/orgs/"+ms[0].OrganizationID, "")
+	}
+	return s.render(w, r, c, http.StatusOK, "no_org.html", "No organization yet", nil)
+}
+
+// uiSwitchOrg is the organization switcher's target, so that it works without
+// JavaScript: a GET form naming the organization.
+func (s *Server) uiSwitchOrg(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	id := r.URL.Query().Get("org")
+	if !validID(id) {
+		return errOrgNotFound
+	}
+	return s.redirect(w, r, "/orgs/"+id, "")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

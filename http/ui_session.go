@@ -1,0 +1,213 @@
+package http
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+
+	"finhealth"
+)
+
+// Browser sessions carry the API's own credentials: the 15-minute access JWT and the
+// rotated refresh token, each in an HttpOnly cookie, so that the web UI and the API
+// share one token model (expiry, rotation, family revocation, logout).
+//
+// Cookie names take the __Host- prefix whenever cookies are Secure: the browser then
+// refuses them unless they were set over HTTPS for this exact host with Path=/, so a
+// sibling subdomain cannot plant or overwrite a session.
+
+const (
+	cookieAccess  = "fh_access"
+	cookieRefresh = "fh_refresh"
+	cookieCSRF    = "fh_csrf"
+	// csrfField is the form field (and csrfHeader the header, for fetch) that must
+	// repeat the request's CSRF token on every unsafe request.
+	csrfField  = "csrf_token"
+	csrfHeader = "X-CSRF-Token"
+)
+
+// refreshGrace is how long a rotated refresh token keeps answering with the pair it
+// was rotated into. A page and its live-progress poll can both find the access token
+// expired and present the same refresh token; without the grace the second would
+// count as reuse of a spent token and revoke the whole session.
+const refreshGrace = 30 * time.Second
+
+// sessionCookies knows the cookie names and attributes of one server.
+type sessionCookies struct {
+	secure     bool
+	prefix     string
+	refreshTTL time.Duration
+}
+
+func newSessionCookies(cfg Config) sessionCookies {
+	c := sessionCookies{secure: !cfg.Development, refreshTTL: cfg.RefreshTTL}
+	if c.secure {
+		c.prefix = "__Host-"
+	}
+	return c
+}
+
+func (c sessionCookies) name(base string) string { return c.prefix + base }
+
+func (c sessionCookies) value(r *http.Request, base string) string {
+	ck, err := r.Cookie(c.name(base))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+func (c sessionCookies) set(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: c.name(base), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (c sessionCookies) clear(w http.ResponseWriter, base string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: c.name(base), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// setSession stores a token pair. Both cookies live as long as the refresh token, so
+// that an expired access token is still presented and replaced transparently.
+func (c sessionCookies) setSession(w http.ResponseWriter, pair tokenPair) {
+	c.set(w, cookieAccess, pair.AccessToken, c.refreshTTL)
+	c.set(w, cookieRefresh, pair.RefreshToken, c.refreshTTL)
+}
+
+func (c sessionCookies) clearSession(w http.ResponseWriter) {
+	c.clear(w, cookieAccess)
+	c.clear(w, cookieRefresh)
+}
+
+// sessionSubject is the user id of the browser's session: from the access cookie
+// while it is valid, otherwise by rotating the refresh cookie (and setting the new
+// pair on w). A session that cannot be renewed is cleared and answered errAuthRequired.
+func (s *Server) sessionSubject(w http.ResponseWriter, r *http.Request) (string, error) {
+	if tok := s.cookies.value(r, cookieAccess); tok != "" {
+		if id, err := s.tokens.verify(tok); err == nil && validID(id) {
+			return id, nil
+		}
+	}
+	refresh := s.cookies.value(r, cookieRefresh)
+	if refresh == "" {
+		return "", errAuthRequired
+	}
+	pair, userID, err := s.renewals.rotate(r.Context(), refresh, s.now(), s.rotateSession)
+	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
+		s.cookies.clearSession(w)
+		return "", errAuthRequired
+	}
+	if err != nil {
+		return "", err
+	}
+	s.cookies.setSession(w, pair)
+	return userID, nil
+}
+
+// renewals remembers recent refresh-token rotations for refreshGrace (see there).
+// It is per process: two instances behind a load balancer could still race, which
+// costs that user a new login, never access they should not have.
+type renewals struct {
+	mu   sync.Mutex
+	done map[string]renewal // by the spent refresh token's hash
+}
+
+type renewal struct {
+	pair   tokenPair
+	userID string
+	until  time.Time
+}
+
+func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
+	rotate func(context.Context, string) (tokenPair, *finhealth.User, error)) (tokenPair, string, error) {
+	key := hashToken(refresh)
+	rn.mu.Lock()
+	defer rn.mu.Unlock() // held across the rotation so that concurrent renewals queue behind it
+	if d, ok := rn.done[key]; ok && now.Before(d.until) {
+		return d.pair, d.userID, nil
+	}
+	pair, u, err := rotate(ctx, refresh)
+	if err != nil {
+		return tokenPair{}, "", err
+	}
+	if rn.done == nil {
+		rn.done = map[string]renewal{}
+	}
+	for k, d := range rn.done {
+		if !now.Before(d.until) {
+			delete(rn.done, k)
+		}
+	}
+	rn.done[key] = renewal{pair: pair, userID: u.ID, until: now.Add(refreshGrace)}
+	return pair, u.ID, nil
+}
+
+// csrfToken returns the token that forms of this request must carry, creating the
+// browser's CSRF cookie when it has none. The token is an HMAC of that random cookie
+// and the signed-in user, so a token obtained in one session (an attacker's own) is
+// worthless in another, and nothing is stored on the server.
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request, userID string) string {
+	seed := s.cookies.value(r, cookieCSRF)
+	if len(seed) != opaqueTokenLen {
+		seed = newCSRFSeed()
+		s.cookies.set(w, cookieCSRF, seed, 0)
+		// Later reads in this request (the token of the rendered page) must see it.
+		r.AddCookie(&http.Cookie{Name: s.cookies.name(cookieCSRF), Value: seed})
+	}
+	return s.csrfFor(seed, userID)
+}
+
+func (s *Server) csrfFor(seed, userID string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(seed))
+	m.Write([]byte{0})
+	m.Write([]byte(userID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF verifies an unsafe request: it must come from this site (Fetch
+// metadata or Origin, by the standard library's cross-origin protection) and carry
+// the token of the browser's CSRF cookie and user, as a form field or header.
+func (s *Server) checkCSRF(r *http.Request, userID string) error {
+	if err := s.crossOrigin.Check(r); err != nil {
+		return errCSRF
+	}
+	seed := s.cookies.value(r, cookieCSRF)
+	if len(seed) != opaqueTokenLen {
+		return errCSRF
+	}
+	got := r.Header.Get(csrfHeader)
+	if got == "" {
+		got = r.PostFormValue(csrfField)
+	}
+	if got == "" || !hmac.Equal([]byte(got), []byte(s.csrfFor(seed, userID))) {
+		return errCSRF
+	}
+	return nil
+}
+
+var errCSRF = finhealth.Errorf(finhealth.EFORBIDDEN,
+	"This form has expired or did not come from finhealth. Reload the page and try again.")
+
+func newCSRFSeed() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// newCSRFKey derives the CSRF MAC key from the JWT secret, so that no new secret
+// has to be configured and the two keys still never coincide.
+func newCSRFKey(jwtSecret []byte) []byte {
+	m := hmac.New(sha256.New, jwtSecret)
+	m.Write([]byte("finhealth csrf v1"))
+	return m.Sum(nil)
+}
