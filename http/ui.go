@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,20 +54,18 @@ type uiCall struct {
 	csrf string
 }
 
-// uiRoutes is the web UI's route table. Each page file adds its rows here; every
-// row is checked against every role by the UI matrix test.
+// uiRoutes is the web UI's route table, one slice per area of the product (each in
+// its own file); every row is checked against every role by the UI matrix test.
 func (s *Server) uiRoutes() []uiRoute {
-	return []uiRoute{
-		{"GET", "/{$}", public, s.uiLanding},
-		{"GET", "/login", public, s.uiLoginPage},
-		{"POST", "/login", public, s.uiLogin},
-		{"GET", "/signup", public, s.uiSignupPage},
-		{"POST", "/signup", public, s.uiSignup},
-		{"POST", "/logout", public, s.uiLogout},
-		{"GET", "/app", user, s.uiHome},
-		{"GET", "/orgs/go", user, s.uiSwitchOrg},
-		{"GET", "/orgs/{id}", org(finhealth.PermOrgRead), s.uiDashboard},
-	}
+	return slices.Concat(
+		s.uiAccountRoutes(),
+		s.uiInsightRoutes(),
+		s.uiQuestionnaireRoutes(),
+		s.uiOrganizationRoutes(),
+		s.uiWaveRoutes(),
+		s.uiPortfolioRoutes(),
+		s.uiAdminRoutes(),
+	)
 }
 
 // mountUI registers the UI routes, the static assets and the HTML 404 for every

@@ -54,6 +54,20 @@ func formError(values url.Values, err error, hidden ...string) (form, error) {
 	return f, nil
 }
 
+// uiAccountRoutes are the public pages and the session's own routes.
+func (s *Server) uiAccountRoutes() []uiRoute {
+	return []uiRoute{
+		{"GET", "/{$}", public, s.uiLanding},
+		{"GET", "/login", public, s.uiLoginPage},
+		{"POST", "/login", public, s.uiLogin},
+		{"GET", "/signup", public, s.uiSignupPage},
+		{"POST", "/signup", public, s.uiSignup},
+		{"POST", "/logout", public, s.uiLogout},
+		{"GET", "/app", user, s.uiHome},
+		{"GET", "/orgs/go", user, s.uiSwitchOrg},
+	}
+}
+
 func (s *Server) uiLanding(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	return s.render(w, r, c, http.StatusOK, "landing.html", "Know how healthy your business is", nil)
 }

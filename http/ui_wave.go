@@ -1,0 +1,6 @@
+package http
+
+// uiWaveRoutes are the Wave connection pages: connect, choose a business, status, sync runs, disconnect.
+func (s *Server) uiWaveRoutes() []uiRoute {
+	return nil
+}
