@@ -253,6 +253,31 @@ type uiPage struct {
 // templates hide controls the route would refuse anyway.
 func (p uiPage) Can(perm string) bool { return p.Role.Can(finhealth.Permission(perm)) }
 
+// navFor names the navigation entry a route pattern belongs to, so that pages need
+// not say it themselves.
+func navFor(pattern string) string {
+	_, p, _ := strings.Cut(pattern, " ")
+	switch {
+	case strings.HasPrefix(p, "/admin"):
+		return "admin"
+	case strings.HasPrefix(p, "/portfolio"):
+		return "portfolio"
+	case !strings.HasPrefix(p, "/orgs/{id}"):
+		return ""
+	}
+	rest := strings.TrimPrefix(p, "/orgs/{id}")
+	for _, area := range []struct{ prefix, nav string }{
+		{"/questionnaire", "questionnaire"}, {"/assessments", "questionnaire"},
+		{"/history", "history"}, {"/wave", "wave"},
+		{"/settings", "settings"}, {"/members", "settings"}, {"/invitations", "settings"},
+	} {
+		if strings.HasPrefix(rest, area.prefix) {
+			return area.nav
+		}
+	}
+	return "dashboard"
+}
+
 // render writes a page with status. Templates execute into a buffer first so that a
 // template error becomes the error page rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *uiCall, status int, name, title string, data any) error {
@@ -280,7 +305,8 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, title string, data any) (uiPage, error) {
-	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: stateFrom(r.Context()).requestID}
+	st := stateFrom(r.Context())
+	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: st.requestID, Nav: navFor(st.route)}
 	if c == nil {
 		return p, nil
 	}
