@@ -114,14 +114,8 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	c.WaveOAuthBase = strings.TrimRight(strings.TrimSpace(getenv("WAVE_OAUTH_BASE")), "/")
 	c.WaveGraphQLURL = strings.TrimSpace(getenv("WAVE_GRAPHQL_URL"))
 
-	c.Port = 5000
-	if p := strings.TrimSpace(getenv("PORT")); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			bad("PORT: %q is not a port number (1-65535)", p)
-		} else {
-			c.Port = n
-		}
+	if c.Port, err = port(getenv); err != nil {
+		bad("%v", err)
 	}
 	if v := strings.TrimSpace(getenv("DATABASE_MAX_CONNS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -223,14 +217,30 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &configError{problems: problems}
+		return nil, &configError{problems: problems, config: c}
 	}
 	return c, nil
 }
 
+// port reads PORT, which Railway sets; it is 5000 when unset or unusable.
+func port(getenv func(string) string) (int, error) {
+	p := strings.TrimSpace(getenv("PORT"))
+	if p == "" {
+		return 5000, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 5000, fmt.Errorf("PORT: %q is not a port number (1-65535)", p)
+	}
+	return n, nil
+}
+
 // configError lists every configuration problem at once, so an operator fixes them
 // in one go rather than one restart per mistake.
-type configError struct{ problems []string }
+type configError struct {
+	problems []string
+	config   *Config // as far as it could be read, for check-config's further checks
+}
 
 func (e *configError) Error() string {
 	return "configuration is not valid:\n  - " + strings.Join(e.problems, "\n  - ")
@@ -370,14 +380,25 @@ func (c *Config) LogValue() slog.Value {
 	)
 }
 
-// redactURL hides the password of a database URL.
+// redactURL hides the password of a database URL, whether in the user part or in
+// a password parameter (which PostgreSQL URLs also accept). A URL too malformed to
+// parse is hidden whole, since where its password is cannot be known.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.User == nil {
+	if err != nil && isPostgres(s) {
+		return "(a malformed URL, not shown)"
+	}
+	if err != nil || u.Scheme == "" {
 		return s
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
