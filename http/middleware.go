@@ -215,7 +215,7 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		h["Content-Security-Policy"] = hdrAPICSP
 		h["Cache-Control"] = hdrNoStore
 		h["Vary"] = hdrVaryOrigin
-		if !s.cfg.Development {
+		if !s.cfg.Development && s.overHTTPS(r) {
 			h["Strict-Transport-Security"] = hdrHSTS
 		}
 		origin := r.Header.Get("Origin")
@@ -242,6 +242,28 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// overHTTPS reports whether the client reached the app over TLS: its own, or a
+// trusted proxy's that says so in X-Forwarded-Proto (the last value, the one the
+// nearest proxy set). Browsers ignore HSTS received over plain http, and without
+// TrustProxy the header is whatever the client claimed.
+func (s *Server) overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.cfg.TrustProxy {
+		return false
+	}
+	values := r.Header.Values("X-Forwarded-Proto")
+	if len(values) == 0 {
+		return false
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.EqualFold(strings.TrimSpace(last), "https")
 }
 
 // unmatched answers every /api path no route claims: 405 with Allow when another

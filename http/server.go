@@ -38,8 +38,9 @@ type Config struct {
 	CORSOrigins []string
 	// Development relaxes production-only headers (HSTS).
 	Development bool
-	// TrustProxy makes the client IP come from X-Forwarded-For. Only set it behind a
-	// proxy that appends to that header, or clients choose their own rate-limit key.
+	// TrustProxy makes the client IP come from X-Forwarded-For, and HSTS follow
+	// X-Forwarded-Proto. Only set it behind a proxy that appends to the one and sets
+	// the other, or clients choose their own rate-limit key.
 	TrustProxy bool
 	// MaxBodyBytes bounds JSON request bodies; default 1 MiB.
 	MaxBodyBytes int64
