@@ -132,3 +132,18 @@ func TestCheckConfigCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactURL masks a database password wherever a URL carries it.
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://app:s3cret@db:5432/fin":                     "postgres://app:xxxxx@db:5432/fin",
+		"postgres://app@db/fin?password=s3cret&sslmode=require": "postgres://app@db/fin?password=xxxxx&sslmode=require",
+		"postgres://app:s3%cret@db/fin":                         "(a malformed URL, not shown)",
+		"postgres://db/fin":                                     "postgres://db/fin",
+		"./data/finhealth.db":                                   "./data/finhealth.db",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -381,8 +381,8 @@ func (c *Config) LogValue() slog.Value {
 }
 
 // redactURL hides the password of a database URL, whether in the user part or in
-// a password parameter (which PostgreSQL URLs also accept). A URL too malformed to
-// parse is hidden whole, since where its password is cannot be known.
+// a password parameter (which PostgreSQL URLs also accept). A PostgreSQL URL too
+// malformed to parse is hidden whole, since where its password is cannot be known.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil && isPostgres(s) {
