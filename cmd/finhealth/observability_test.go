@@ -25,24 +25,6 @@ import (
 	"finhealth/worker"
 )
 
-// capturedLog collects the server's log from its goroutines.
-type capturedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *capturedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *capturedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // apiClient talks to a running server as an API client would.
 type apiClient struct {
 	t    *testing.T
@@ -237,8 +219,9 @@ func TestServeObservability(t *testing.T) {
 	stop()
 
 	// One JSON object per line, and a request line carries what an operator needs.
+	log := logs()
 	var sawMe bool
-	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var line map[string]any
@@ -273,29 +256,42 @@ func TestServeObservability(t *testing.T) {
 		if s == "" {
 			t.Fatalf("%s is empty; the check would prove nothing", name)
 		}
-		if strings.Contains(logs.String(), s) {
+		if strings.Contains(log, s) {
 			t.Errorf("the %s appears in the log", name)
 		}
 		if bytes.Contains(body, []byte(s)) {
 			t.Errorf("the %s appears in /metrics", name)
 		}
 	}
-	if !strings.Contains(logs.String(), `"level":"DEBUG"`) || !strings.Contains(logs.String(), `"metrics_token":"(set)"`) {
+	if !strings.Contains(log, `"level":"DEBUG"`) || !strings.Contains(log, `"metrics_token":"(set)"`) {
 		t.Error("the log lacks debug lines or the masked metrics token: the check proves less than it claims")
 	}
 }
 
 // startServe runs `finhealth serve` with env until stop is called or the test ends,
-// and returns once /readyz answers 200. stop waits for serve to return and reports
-// an error it returned.
-func startServe(t *testing.T, env map[string]string) (logs *capturedLog, stop func()) {
+// and returns once /readyz answers 200. logs reads what it has logged so far (a file:
+// writes to one are safe from the server's goroutines); stop waits for serve to
+// return and reports an error it returned.
+func startServe(t *testing.T, env map[string]string) (logs func() string, stop func()) {
 	t.Helper()
-	logs = &capturedLog{}
+	path := filepath.Join(t.TempDir(), "serve.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	logs = func() string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr error
 	exited := make(chan struct{})
 	go func() {
-		serveErr = run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), io.Discard, logs)
+		serveErr = run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), io.Discard, f)
 		close(exited)
 	}()
 	var once sync.Once
@@ -360,7 +356,7 @@ func TestMetricsWithoutToken(t *testing.T) {
 			if resp.StatusCode != c.want {
 				t.Errorf("/metrics: %d, want %d", resp.StatusCode, c.want)
 			}
-			if warned := strings.Contains(logs.String(), "without METRICS_TOKEN"); warned != (c.want == http.StatusNotFound) {
+			if warned := strings.Contains(logs(), "without METRICS_TOKEN"); warned != (c.want == http.StatusNotFound) {
 				t.Errorf("start-up warning about METRICS_TOKEN: %v", warned)
 			}
 		})
