@@ -63,9 +63,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	now := s.now()
 	ip := stateFrom(ctx).ip
 	if ok, wait := s.loginIP.allow(ip, now); !ok {
+		s.metrics.loginFailed(loginRateLimited)
 		return rateLimited(w, wait)
 	}
 	if ok, wait := s.loginAccount.check(req.Email, now); !ok {
+		s.metrics.loginFailed(loginRateLimited)
 		return rateLimited(w, wait)
 	}
 
@@ -99,6 +101,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 			entry.TargetType, entry.TargetID = "user", u.ID
 		}
 		entry.Details = map[string]string{"reason": reason}
+		s.metrics.loginFailed(loginBadCredentials)
 		if err := s.st.Record(ctx, entry); err != nil {
 			return err
 		}

@@ -1,5 +1,5 @@
-// Package http serves finhealth's versioned JSON API under /api/v1, plus /healthz and
-// /readyz. It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
+// Package http serves finhealth's versioned JSON API under /api/v1, plus /healthz,
+// /readyz and /metrics. It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
 // authorizes every route through one route table whose permissions come from the
 // role table in the root package, and maps finhealth.Error codes to status codes.
 //
@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"finhealth"
 	"finhealth/scoring"
@@ -71,6 +73,16 @@ type Config struct {
 	Now func() time.Time
 	// Ready backs /readyz; default the store's Ping.
 	Ready func(ctx context.Context) error
+
+	// Metrics receives the API's instruments (requests by route and status, latency
+	// by route, login failures); nil records none.
+	Metrics prometheus.Registerer
+	// MetricsHandler is served at GET /metrics (cmd/finhealth passes its registry's
+	// handler); nil leaves /metrics unrouted.
+	MetricsHandler http.Handler
+	// MetricsToken, when set, must be sent as "Authorization: Bearer <token>" to read
+	// /metrics; other callers get 401.
+	MetricsToken string
 }
 
 // RateLimit allows Count events per Per, refilled continuously (a token bucket of
@@ -100,6 +112,7 @@ type Server struct {
 	assessments   assessmentCache
 	openapi       []byte
 	corsOrigins   map[string]bool
+	metrics       *apiMetrics // nil without Config.Metrics
 }
 
 // NewServer builds the API. It panics when JWTSecret is shorter than 32 bytes or
@@ -140,12 +153,18 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
 	s.openapi = openapiDocument
 
+	s.metrics = newAPIMetrics(cfg.Metrics)
 	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
+	if cfg.MetricsHandler != nil {
+		// Beside the route table: it is Prometheus text for operators, not part of
+		// the JSON API or its OpenAPI document.
+		s.mux.Handle(metricsRoute, s.serveMetrics(cfg.MetricsHandler))
+	}
 	s.handler = s.base(s.headers(s.mux))
 	return s
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// DatabaseMaxConns sizes the store's connection pool; 0 keeps
 	// store.DefaultMaxConns.
 	DatabaseMaxConns int
+	// MetricsToken guards /metrics (Authorization: Bearer). Production serves no
+	// /metrics without one; development serves it openly.
+	MetricsToken string
 
 	// Generated lists the secrets that were generated for this process because none
 	// were configured (development only).
@@ -107,6 +110,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		bad("%v", err)
 	}
 	if c.WaveSecret, err = secret(getenv, "WAVE_CLIENT_SECRET"); err != nil {
+		bad("%v", err)
+	}
+	if c.MetricsToken, err = secret(getenv, "METRICS_TOKEN"); err != nil {
 		bad("%v", err)
 	}
 	c.WaveClientID = strings.TrimSpace(getenv("WAVE_CLIENT_ID"))
@@ -214,6 +220,16 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 		if c.SecretKey != "" && c.SecretKey == c.JWTSecretKey {
 			bad("SECRET_KEY and JWT_SECRET_KEY must differ, so that leaking one does not give away the other")
+		}
+		// The monitoring system holds the metrics token, so it must be strong on its
+		// own and must not double as a key that signs sessions.
+		if c.MetricsToken != "" {
+			if msg := weakness(c.MetricsToken); msg != "" {
+				bad("METRICS_TOKEN: %s (generate one with: openssl rand -base64 48)", msg)
+			}
+			if c.MetricsToken == c.SecretKey || c.MetricsToken == c.JWTSecretKey {
+				bad("METRICS_TOKEN must differ from SECRET_KEY and JWT_SECRET_KEY")
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -372,6 +388,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("wave_client_id", or(c.WaveClientID, "(not set)")),
 		slog.String("wave_client_secret", mask("WAVE_CLIENT_SECRET", c.WaveSecret)),
 		slog.String("wave_redirect_uri", or(c.WaveRedirectURI, "(not set)")),
+		slog.String("metrics_token", mask("METRICS_TOKEN", c.MetricsToken)),
 		slog.Bool("simulated_wave", c.SimulatedWave),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Bool("trust_proxy", c.TrustProxy),
