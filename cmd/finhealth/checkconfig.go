@@ -134,7 +134,7 @@ func productionFindings(c *Config, getenv func(string) string) []finding {
 			"register an application with Wave and set WAVE_CLIENT_ID, WAVE_CLIENT_SECRET and WAVE_REDIRECT_URI")
 	} else if u, err := url.Parse(c.WaveRedirectURI); err == nil && u.Scheme != "https" {
 		add(true, "WAVE_REDIRECT_URI", redactURL(c.WaveRedirectURI)+" is not https: Wave sends the authorization code for a business's books to it in clear",
-			"use https://<your host>/api/v1/wave/callback, registered identically with Wave")
+			"use https://<your host>/wave/callback, registered identically with Wave")
 	}
 	for _, o := range []struct{ name, v string }{{"WAVE_OAUTH_BASE", c.WaveOAuthBase}, {"WAVE_GRAPHQL_URL", c.WaveGraphQLURL}} {
 		if o.v == "" {
@@ -144,6 +144,11 @@ func productionFindings(c *Config, getenv func(string) string) []finding {
 		secure := err == nil && u.Scheme == "https"
 		add(!secure, o.name, redactURL(o.v)+" replaces Wave's own address: the client secret and every business's Wave tokens go there",
 			"unset it in production, unless it is a proxy you operate, over https")
+	}
+
+	if c.MetricsToken == "" {
+		add(false, "METRICS_TOKEN", "not set: production serves no /metrics, so Prometheus sees nothing of requests, syncs or logins",
+			"set METRICS_TOKEN (openssl rand -base64 48) and give it to Prometheus as a bearer token")
 	}
 
 	if c.AutoMigrate {

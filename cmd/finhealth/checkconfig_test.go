@@ -17,7 +17,8 @@ var safeProduction = map[string]string{
 	"TRUST_PROXY":        "true",
 	"WAVE_CLIENT_ID":     "wave-client",
 	"WAVE_CLIENT_SECRET": "wave-secret-value-123",
-	"WAVE_REDIRECT_URI":  "https://finhealth.example.com/api/v1/wave/callback",
+	"WAVE_REDIRECT_URI":  "https://finhealth.example.com/wave/callback",
+	"METRICS_TOKEN":      "m3tr1cs-T0ken-for-Prometheus-0nly-9xQ",
 }
 
 // with returns base with the changes applied; an empty value unsets the variable.
@@ -64,6 +65,7 @@ func TestCheckConfigFindings(t *testing.T) {
 			nil, []string{"DATABASE_URL"}},
 		{"sslmode=disable over a unix socket is fine", with(safeProduction, map[string]string{"DATABASE_URL": "postgres://app@/fin?host=/run/postgresql&sslmode=disable"}),
 			nil, nil},
+		{"no metrics token", with(safeProduction, map[string]string{"METRICS_TOKEN": ""}), nil, []string{"METRICS_TOKEN"}},
 		{"development on a public address", map[string]string{"BASE_URL": "https://finhealth.example.com", "SECRET_KEY": "dev", "JWT_SECRET_KEY": "dev"},
 			[]string{"APP_ENV"}, []string{"SECRET_KEY", "JWT_SECRET_KEY", "JWT_SECRET_KEY"}},
 	}
