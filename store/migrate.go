@@ -51,10 +51,12 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(dialect, db.sql, fsys, goose.WithDisableGlobalRegistry(true))
 }
 
-// Migrate applies every pending migration. On PostgreSQL it holds a session advisory
-// lock meanwhile so that instances starting together apply each migration once;
-// SQLite serializes writers by itself.
-func (db *DB) Migrate(ctx context.Context) error {
+// Migrate applies every pending migration, then runs each of also: the migrations of
+// other schemas that share the database, such as the job queue's. On PostgreSQL it
+// holds a session advisory lock throughout so that instances starting together apply
+// each migration once, also's included (River's migrator takes no lock of its own,
+// and two at once collide); SQLite serializes writers by itself.
+func (db *DB) Migrate(ctx context.Context, also ...func(context.Context) error) error {
 	p, err := db.provider()
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
@@ -68,6 +70,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, fn := range also {
+		if err := fn(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }

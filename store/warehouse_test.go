@@ -17,20 +17,7 @@ import (
 // key), as another instance of the application would.
 func reopen(t *testing.T, db *store.DB, opts ...store.Option) *store.DB {
 	t.Helper()
-	dsn := ""
-	if db.Dialect() == store.DialectPostgres {
-		dsn = databaseURL(t, db)
-	} else {
-		var (
-			seq        int
-			name, file string
-		)
-		if err := db.SQL().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-			t.Fatal(err)
-		}
-		dsn = file
-	}
-	other, err := store.Open(context.Background(), dsn, opts...)
+	other, err := store.Open(context.Background(), testdb.DSN(t, db), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

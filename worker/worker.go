@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -30,6 +31,10 @@ type Config struct {
 	DB Database
 	// Logger gets job outcomes and failures (never a token); nil discards.
 	Logger *slog.Logger
+	// Metrics receives the worker's instruments (sync runs by outcome and their
+	// durations, failed attempts, the job queue's depth read at scrape time); nil
+	// records none.
+	Metrics prometheus.Registerer
 	// Now is the clock; nil is time.Now. Watermarks are compared with Wave's
 	// modifiedAt, and scheduling thresholds with the store's timestamps, so in
 	// production this must be the real clock.
@@ -166,6 +171,13 @@ func New(cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("worker: StaleRunAfter (%s) must exceed MaxRetryBackoff (%s), or runs waiting for a retry are abandoned", cfg.StaleRunAfter, cfg.MaxRetryBackoff)
 	}
 	w := &Worker{cfg: cfg, store: cfg.Store, log: cfg.Logger, stopping: make(chan struct{})}
+	if cfg.Metrics != nil {
+		m := newSyncMetrics()
+		if err := m.register(cfg.Metrics, cfg.DB); err != nil {
+			return nil, err
+		}
+		w.store = meteredStore{Store: cfg.Store, m: m}
+	}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &syncWorker{w: w}); err != nil {

@@ -27,6 +27,8 @@ Usage:
   finhealth migrate [up|status]     apply pending database migrations, or show them
   finhealth create-admin --email E --name N   create a platform admin (password from stdin)
   finhealth version                 print the version
+  finhealth check-config            explain what is unsafe in the configuration (exit 1 if anything is)
+  finhealth healthcheck             exit 0 if the server on PORT answers /healthz (for Docker)
 
 Configuration comes from environment variables (and a .env file in development);
 see README.md.
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, args, getenv, stdout, stderr)
+	case "check-config":
+		return checkConfig(getenv, stdout)
 	case "serve", "migrate", "create-admin":
 	default:
 		fmt.Fprint(stderr, usage)
