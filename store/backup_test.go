@@ -277,29 +277,14 @@ func opener(b []byte) func() (io.ReadCloser, error) {
 
 // dumpTables reads every backed-up table straight from the database, with values
 // normalized independently of the backup's own encoding (times as instants, booleans
-// whatever their storage, JSON as parsed), one sorted JSON line per row.
+// whatever their storage, JSON as parsed), one sorted JSON line per row. Columns come
+// in the catalog's order, which TestBackupTablesMatchCatalog shows is the list's.
 func dumpTables(t *testing.T, db *store.DB) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, table := range store.BackupTables() {
-		var names []string
-		for _, c := range table.Columns {
-			names = append(names, c.Name)
-		}
-		rows, err := db.SQL().Query("SELECT " + strings.Join(names, ", ") + " FROM " + table.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
 		dump := []string{}
-		for rows.Next() {
-			vals := make([]any, len(names))
-			ptrs := make([]any, len(names))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range rawRows(t, db, table.Name) {
 			for i, c := range table.Columns {
 				vals[i] = normalize(t, c.Kind, vals[i])
 			}
@@ -309,10 +294,6 @@ func dumpTables(t *testing.T, db *store.DB) map[string][]string {
 			}
 			dump = append(dump, string(b))
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
 		slices.Sort(dump)
 		out[table.Name] = dump
 	}

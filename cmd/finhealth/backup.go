@@ -38,11 +38,7 @@ func backup(ctx context.Context, cfg *Config, args []string, getenv func(string)
 	output := fs.String("output", "", "file to write, or - for standard output")
 	recipientsFile := fs.String("recipients-file", "", "file of age public keys, one a line")
 	passphraseFile := fs.String("passphrase-file", "", "file holding the passphrase")
-	var keys []string
-	fs.Func("recipient", "age public key to encrypt to (repeatable)", func(s string) error {
-		keys = append(keys, s)
-		return nil
-	})
+	keys := listFlag(fs, "recipient", "age public key to encrypt to (repeatable)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *output == "" {
 		return usageError(backupUsage)
 	}
@@ -52,7 +48,7 @@ func backup(ctx context.Context, cfg *Config, args []string, getenv func(string)
 		return err
 	}
 	var recipients []age.Recipient
-	for _, k := range keys {
+	for _, k := range *keys {
 		r, err := age.ParseRecipients(strings.NewReader(k))
 		if err != nil {
 			return fmt.Errorf("--recipient: %v", err)
@@ -158,11 +154,7 @@ func restore(ctx context.Context, cfg *Config, args []string, getenv func(string
 	fs.SetOutput(io.Discard)
 	input := fs.String("input", "", "backup file to restore")
 	passphraseFile := fs.String("passphrase-file", "", "file holding the passphrase")
-	var identityFiles []string
-	fs.Func("identity", "file of age identities (private keys) (repeatable)", func(s string) error {
-		identityFiles = append(identityFiles, s)
-		return nil
-	})
+	identityFiles := listFlag(fs, "identity", "file of age identities (private keys) (repeatable)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *input == "" {
 		return usageError(restoreUsage)
 	}
@@ -171,7 +163,7 @@ func restore(ctx context.Context, cfg *Config, args []string, getenv func(string
 		return err
 	}
 	var identities []age.Identity
-	for _, f := range identityFiles {
+	for _, f := range *identityFiles {
 		ids, err := parseKeyFile(f, age.ParseIdentities)
 		if err != nil {
 			return fmt.Errorf("--identity: %w", err)
@@ -267,6 +259,16 @@ func backupFileKey(path string, identities []age.Identity) ([]byte, error) {
 		return nil, fmt.Errorf("%w: its header does not authenticate (%v)", store.ErrBackupInvalid, err)
 	}
 	return key, nil
+}
+
+// listFlag declares a flag that may be given several times.
+func listFlag(fs *flag.FlagSet, name, usage string) *[]string {
+	var values []string
+	fs.Func(name, usage, func(s string) error {
+		values = append(values, s)
+		return nil
+	})
+	return &values
 }
 
 // backupPassphrase reads the passphrase from --passphrase-file, or else from the
