@@ -168,6 +168,9 @@ func (db *DB) Backup(ctx context.Context, w io.Writer, appVersion string) (*Mani
 	if err != nil {
 		return nil, err
 	}
+	if current == 0 {
+		return nil, fmt.Errorf("%w: the database has no finhealth schema; is DATABASE_URL the right database?", ErrSchemaMismatch)
+	}
 	if current != latest {
 		return nil, fmt.Errorf("%w: the database is at schema version %d and this build at %d; back up with the finhealth version that runs on this database, or run `finhealth migrate` first",
 			ErrSchemaMismatch, current, latest)
