@@ -292,11 +292,16 @@ type WarehouseService interface {
 	// meanwhile: the stored tokens are the new grant's and are left alone.
 	SaveWaveToken(ctx context.Context, orgID string, token OAuthToken) error
 	// SetWaveConnectionStatus moves a connection between active and needs_reconnect
-	// (with its reason), audited when it changes. Pending comes only from
-	// SaveWaveConnection, disconnected only from DeleteWaveConnection (which also
-	// deletes the tokens); other statuses are EINVALID, a disconnected connection
-	// ECONFLICT, and active without a business ECONFLICT.
-	SetWaveConnectionStatus(ctx context.Context, orgID string, status WaveConnectionStatus, reason string) (*WaveConnection, error)
+	// (with its reason), audited when it changes. grantID is the grant the change is
+	// about: the GrantID of the token Wave refused (or accepted again). When the
+	// stored tokens belong to another grant, because the owner connected again after
+	// that token was read, the connection is left alone and the answer is
+	// ErrWaveGrantReplaced: a refusal of the previous grant says nothing about the
+	// new one. Pending comes only from SaveWaveConnection, disconnected only from
+	// DeleteWaveConnection (which also deletes the tokens); other statuses and an
+	// empty grantID are EINVALID, a disconnected connection ECONFLICT, and active
+	// without a business ECONFLICT.
+	SetWaveConnectionStatus(ctx context.Context, orgID, grantID string, status WaveConnectionStatus, reason string) (*WaveConnection, error)
 	// ChooseWaveBusiness sets the business to sync and makes the connection active.
 	// Choosing another business than before drops the current-state rows of the old
 	// one (history is kept). A disconnected or needs_reconnect connection is ECONFLICT.

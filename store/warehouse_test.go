@@ -282,7 +282,7 @@ func TestWarehouseRollback(t *testing.T) {
 		wantStoreCode(t, err, finhealth.EINTERNAL)
 		_, err = db.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{ID: "biz-2", Name: "Two"})
 		wantStoreCode(t, err, finhealth.EINTERNAL)
-		_, err = db.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, "grant_revoked")
+		_, err = db.SetWaveConnectionStatus(ctx, org.ID, tok.GrantID, finhealth.WaveNeedsReconnect, "grant_revoked")
 		wantStoreCode(t, err, finhealth.EINTERNAL)
 		wantStoreCode(t, db.DeleteWaveConnection(ctx, org.ID), finhealth.EINTERNAL)
 		_, err = db.SetAccountOverride(ctx, org.ID, finhealth.AccountOverride{AccountID: "acc", Class: finhealth.ClassCash})

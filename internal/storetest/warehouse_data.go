@@ -703,7 +703,7 @@ func testPortfolio(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.FinishSyncRun(ctx, run.ID, finhealth.SyncFailed, finhealth.SyncProgress{}, "wave: invalid_grant")
 	must(t, err)
-	_, err = s.SetWaveConnectionStatus(ctx, own.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
+	_, err = s.SetWaveConnectionStatus(ctx, own.ID, grantOf(t, s, own.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
 	must(t, err)
 	must(t, s.InsertHealthScore(ctx, own.ID, healthScore(now.AddDate(0, 0, -40), 45)))
 
