@@ -364,7 +364,10 @@ type WarehouseService interface {
 	PruneUnseen(ctx context.Context, orgID string, entity SyncEntity, seenBefore time.Time) (int, error)
 	// LedgerSnapshot assembles the current books of the connected business as of asOf:
 	// every account, the open invoices and those dated within two years of asOf, and
-	// every customer. ENOTFOUND when no business is chosen.
+	// every customer. They are read as of one moment, so that a sync writing
+	// meanwhile is seen either not at all or up to the pages it had committed
+	// before that moment, never one table before a write and another after it.
+	// ENOTFOUND when no business is chosen.
 	LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
 
 	// InsertBalanceSnapshot and InsertReceivablesSnapshot append to the history. A
