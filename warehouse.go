@@ -264,6 +264,13 @@ type PortfolioEntry struct {
 	CashBufferDays *PortfolioMetric `json:"cash_buffer_days,omitempty"`
 }
 
+// MappingAccounts is what an organization's account mapping is built from.
+type MappingAccounts struct {
+	BusinessID string
+	Accounts   []LedgerAccount
+	Overrides  []AccountOverride
+}
+
 // WarehouseService persists Wave connections and the financial data warehouse. Every
 // method that reads tenant data takes the organization as an argument. Mutations made
 // by people (connect, choose a business, disconnect, status changes, mapping
@@ -369,6 +376,11 @@ type WarehouseService interface {
 	// before that moment, never one table before a write and another after it.
 	// ENOTFOUND when no business is chosen.
 	LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
+	// MappingAccounts reads what the account mapping is built from, and only that:
+	// the connected business's accounts and the organization's overrides, as of one
+	// moment. Without a chosen business, BusinessID is empty and Accounts empty,
+	// and Overrides still lists every decision (they outlive a business).
+	MappingAccounts(ctx context.Context, orgID string) (*MappingAccounts, error)
 
 	// InsertBalanceSnapshot and InsertReceivablesSnapshot append to the history. A
 	// snapshot is never changed: inserting one again at the same AsOf keeps the first.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -374,6 +375,31 @@ func (h handle) chosenBusiness(ctx context.Context, orgID string) (*finhealth.Wa
 		return nil, errNoBusiness
 	}
 	return conn, nil
+}
+
+// MappingAccounts reads the accounts and the overrides in one read transaction, so
+// that an override is never judged stale against accounts of another moment.
+func (db *DB) MappingAccounts(ctx context.Context, orgID string) (*finhealth.MappingAccounts, error) {
+	out := &finhealth.MappingAccounts{Accounts: []finhealth.LedgerAccount{}}
+	err := db.readTx(ctx, func(h handle) error {
+		conn, err := h.chosenBusiness(ctx, orgID)
+		switch {
+		case errors.Is(err, errNoBusiness):
+		case err != nil:
+			return err
+		default:
+			out.BusinessID = conn.BusinessID
+			if out.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
+				return err
+			}
+		}
+		out.Overrides, err = h.accountOverrides(ctx, orgID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // collect runs a query and scans every row with scan.

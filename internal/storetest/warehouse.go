@@ -49,6 +49,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"BalanceSnapshots", testBalanceSnapshots},
 		{"ReceivablesSnapshots", testReceivablesSnapshots},
 		{"AccountOverrides", testAccountOverrides},
+		{"MappingAccounts", testMappingAccounts},
 		{"Metrics", testMetrics},
 		{"HealthScores", testHealthScores},
 		{"Portfolio", testPortfolio},
