@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"finhealth/wave"
 	"testing"
 	"time"
 
@@ -10,13 +9,13 @@ import (
 	"finhealth/internal/testdb"
 	"finhealth/scoring"
 	"finhealth/store"
+	"finhealth/wave"
 )
 
 // stopWorker stops w when the test ends, if it still runs.
 func stopWorker(t *testing.T, w *Worker) {
+	ctx := testContext(t)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		if err := w.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
@@ -31,50 +30,31 @@ func TestRiverEndToEnd(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db, 50, nil)
 		org := e.connect(e.acme())
+		events := subscribe(t, e.w)
 		if err := e.w.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
 		stopWorker(t, e.w)
 
-		var first *finhealth.SyncRun
-		for deadline := time.Now().Add(20 * time.Second); first == nil; time.Sleep(20 * time.Millisecond) {
-			runs, _, err := db.ListSyncRuns(ctx, org, "", 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(runs) > 0 {
-				first = runs[0]
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the scheduler queued no sync")
-			}
-		}
-		first = e.waitRun(org, first.ID, 20*time.Second)
+		ev := waitJob(t, events, syncArgs{}.Kind(), jobDone)
+		first := e.run(org, syncRunOf(t, ev))
 		if first.Status != finhealth.SyncSucceeded || first.Trigger != finhealth.SyncScheduled || first.Kind != finhealth.SyncFull || first.Invoices.Seen != 120 {
 			t.Fatalf("scheduled run %+v", first)
 		}
 
 		e.clock.Advance(time.Hour)
 		run := e.enqueue(org, finhealth.SyncIncremental)
-		if r := e.waitRun(org, run.ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Kind != finhealth.SyncIncremental {
+		if r := e.waitRun(t, events, org, run.ID); r.Status != finhealth.SyncSucceeded || r.Kind != finhealth.SyncIncremental {
 			t.Fatalf("manual run %s %s %q", r.Kind, r.Status, r.Error)
 		}
 
-		scores := func() int {
-			hs, _, err := db.HealthHistory(ctx, org, time.Time{}, e.clock.Now().Add(time.Hour), "", 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(hs)
-		}
-		before := scores()
+		before := e.scores(org)
 		if err := e.w.EnqueueRescore(ctx, org); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(20 * time.Second); scores() == before; time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("the rescore did not run")
-			}
+		waitJob(t, events, rescoreArgs{}.Kind(), jobDone)
+		if after := e.scores(org); after != before+1 {
+			t.Fatalf("%d scores after the rescore, want %d", after, before+1)
 		}
 	})
 }
@@ -90,15 +70,12 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 		run := e.enqueue(org, finhealth.SyncFull) // before Start, so that the scheduler has nothing to do
 
 		stopped := make(chan error, 1)
+		within := testContext(t)
 		e.onRequest(7, func() { // before the third page of invoices
 			// Stop waits for this very job, so it runs aside; the signal is given
 			// here so that the sync cannot finish first.
 			e.w.signalStop()
-			go func() {
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				stopped <- e.w.Stop(sctx)
-			}()
+			go func() { stopped <- e.w.Stop(within) }()
 		})
 		if err := e.w.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -108,7 +85,7 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Stop: %v", err)
 			}
-		case <-time.After(30 * time.Second):
+		case <-within.Done():
 			t.Fatal("the worker did not stop")
 		}
 
@@ -124,11 +101,12 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 		}
 
 		next := e.newWorker()
+		events := subscribe(t, next)
 		if err := next.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
 		stopWorker(t, next)
-		if r := e.waitRun(org, runs[0].ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
+		if r := e.waitRun(t, events, org, runs[0].ID); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
 			t.Fatalf("follow-up run %s %q, %d invoices", r.Status, r.Error, r.Invoices.Seen)
 		}
 		if got := e.ledger(org); got.Invoices != 120 {
