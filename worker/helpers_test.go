@@ -51,6 +51,28 @@ type hookStore struct {
 	beforeInvoice map[int]func()
 	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
+	// afterOverrides runs once, after the next AccountOverrides, the last read of a
+	// metrics computation.
+	afterOverrides func()
+}
+
+func (h *hookStore) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
+	os, err := h.DB.AccountOverrides(ctx, orgID)
+	h.mu.Lock()
+	fn := h.afterOverrides
+	h.afterOverrides = nil
+	h.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+	return os, err
+}
+
+// onOverridesRead runs fn once, after the next read of the account overrides.
+func (h *hookStore) onOverridesRead(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.afterOverrides = fn
 }
 
 func (h *hookStore) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {

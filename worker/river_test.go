@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"finhealth"
 	"finhealth/internal/testdb"
 	"finhealth/scoring"
@@ -115,6 +117,133 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 	})
 }
 
+// savingsOverride excludes the seeded Savings account from the metrics, as an owner
+// would, and returns its balance: the cash metric drops by it once recomputed.
+func (e *env) savingsOverride(t *testing.T, org string) int64 {
+	t.Helper()
+	for _, a := range e.srv.Accounts(e.acme()) {
+		if a.Name == "Savings" {
+			actor := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: e.owners[org]})
+			if _, err := e.db.SetAccountOverride(actor, org, finhealth.AccountOverride{AccountID: a.ID, Class: finhealth.ClassExcluded}); err != nil {
+				t.Error(err)
+			}
+			return a.BalanceInBusinessCurrency
+		}
+	}
+	t.Error("the seed has no Savings account")
+	return 0
+}
+
+// latestCash is the cash metric of the newest computation.
+func (e *env) latestCash(t *testing.T, org string) int64 {
+	t.Helper()
+	ms, err := e.db.LatestMetrics(context.Background(), org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return byName(ms, scoring.MetricCash).Money.Minor
+}
+
+// TestRescoresCoalesce: a burst of changes queues a rescore each; they all run, but
+// fewer compute, and the score that stands includes every change.
+func TestRescoresCoalesce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		org := e.connect(e.acme())
+		e.syncOnce(org, finhealth.SyncFull)
+		cash := e.latestCash(t, org)
+		before := e.scores(org)
+
+		const n = 8
+		savings := e.savingsOverride(t, org)
+		for range n {
+			if err := e.w.EnqueueRescore(ctx, org); err != nil {
+				t.Fatal(err)
+			}
+		}
+		events := subscribe(t, e.w)
+		if err := e.w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopWorker(t, e.w)
+		for range n {
+			waitJob(t, events, rescoreArgs{}.Kind(), jobDone)
+		}
+
+		computed := e.scores(org) - before
+		if computed < 1 || computed >= n {
+			t.Errorf("%d rescores computed %d times, want at least once and fewer than %d", n, computed, n)
+		}
+		if got := e.latestCash(t, org); got != cash-savings {
+			t.Errorf("cash %d after the rescores, want %d (savings excluded)", got, cash-savings)
+		}
+	})
+}
+
+// TestRescoreAfterChangeDuringRescore: a mapping change lands while a rescore runs,
+// after it has read the overrides. The rescore the change queues starts while the
+// first one still runs; it waits for it rather than compute alongside (the first
+// one, writing last, would put back the metrics of before the change), and then
+// computes the change.
+func TestRescoreAfterChangeDuringRescore(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		org := e.connect(e.acme())
+		e.syncOnce(org, finhealth.SyncFull)
+		cash := e.latestCash(t, org)
+
+		events, seen := subscribe(t, e.w), subscribe(t, e.w)
+		if err := e.w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopWorker(t, e.w)
+		within := testContext(t)
+		var savings int64
+		e.store.onOverridesRead(func() {
+			// The first rescore has read the books and the overrides, and computes
+			// from them once this returns.
+			savings = e.savingsOverride(t, org)
+			if err := e.w.EnqueueRescore(ctx, org); err != nil {
+				t.Error(err)
+				return
+			}
+			// Hold it until the second one has started and either waited or
+			// finished.
+			for {
+				select {
+				case ev := <-seen:
+					if ev.Job.Kind == (rescoreArgs{}).Kind() && (ev.Kind == river.EventKindJobSnoozed || jobDone(ev)) {
+						return
+					}
+				case <-within.Done():
+					t.Error("the second rescore never started")
+					return
+				}
+			}
+		})
+		if err := e.w.EnqueueRescore(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+		snoozed := 0
+		for done := 0; done < 2; {
+			switch ev := waitJob(t, events, rescoreArgs{}.Kind(), func(*river.Event) bool { return true }); {
+			case ev.Kind == river.EventKindJobSnoozed:
+				snoozed++
+			case jobDone(ev):
+				done++
+			}
+		}
+		if snoozed == 0 {
+			t.Error("the second rescore never waited for the first")
+		}
+		if got := e.latestCash(t, org); got != cash-savings {
+			t.Errorf("cash %d after the rescores, want %d: the change made during the first was lost", got, cash-savings)
+		}
+	})
+}
+
 // TestEnqueueFailureFailsRun: when the job cannot be queued, the run is failed rather
 // than left queued, which would block every later sync.
 func TestEnqueueFailureFailsRun(t *testing.T) {
@@ -208,18 +337,8 @@ func TestRescore(t *testing.T) {
 			t.Fatal(err)
 		}
 		cash := byName(before, scoring.MetricCash).Money.Minor
-
-		var savings string
-		var savingsBalance int64
-		for _, a := range e.srv.Accounts(acme) {
-			if a.Name == "Savings" {
-				savings, savingsBalance = a.ID, a.BalanceInBusinessCurrency
-			}
-		}
+		savingsBalance := e.savingsOverride(t, org)
 		actor := finhealth.WithActor(ctx, finhealth.Actor{UserID: e.owners[org]})
-		if _, err := db.SetAccountOverride(actor, org, finhealth.AccountOverride{AccountID: savings, Class: finhealth.ClassExcluded}); err != nil {
-			t.Fatal(err)
-		}
 		q := scoring.Current()
 		if err := db.EnsureQuestionnaire(ctx, q); err != nil {
 			t.Fatal(err)
