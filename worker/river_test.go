@@ -24,6 +24,18 @@ func stopWorker(t *testing.T, w *Worker) {
 	})
 }
 
+// startWorker subscribes to w's job events, starts w, and stops it when the test
+// ends.
+func startWorker(t *testing.T, w *Worker) <-chan *river.Event {
+	t.Helper()
+	events := subscribe(t, w)
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopWorker(t, w)
+	return events
+}
+
 // TestRiverEndToEnd runs the worker for real on River: the scheduler syncs a newly
 // connected organization as soon as the worker starts, a manual sync and a rescore
 // go through the queue, and Stop returns.
@@ -32,11 +44,7 @@ func TestRiverEndToEnd(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db, 50, nil)
 		org := e.connect(e.acme())
-		events := subscribe(t, e.w)
-		if err := e.w.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, e.w)
+		events := startWorker(t, e.w)
 
 		ev := waitJob(t, events, syncArgs{}.Kind(), jobDone)
 		first := e.run(org, syncRunOf(t, ev))
@@ -102,12 +110,7 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 			t.Fatalf("follow-up run %+v %v", runs, err)
 		}
 
-		next := e.newWorker()
-		events := subscribe(t, next)
-		if err := next.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, next)
+		events := startWorker(t, e.newWorker())
 		if r := e.waitRun(t, events, org, runs[0].ID); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
 			t.Fatalf("follow-up run %s %q, %d invoices", r.Status, r.Error, r.Invoices.Seen)
 		}
@@ -162,11 +165,7 @@ func TestRescoresCoalesce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		events := subscribe(t, e.w)
-		if err := e.w.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, e.w)
+		events := startWorker(t, e.w)
 		for range n {
 			waitJob(t, events, rescoreArgs{}.Kind(), jobDone)
 		}
@@ -194,11 +193,8 @@ func TestRescoreAfterChangeDuringRescore(t *testing.T) {
 		e.syncOnce(org, finhealth.SyncFull)
 		cash := e.latestCash(t, org)
 
-		events, seen := subscribe(t, e.w), subscribe(t, e.w)
-		if err := e.w.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, e.w)
+		seen := subscribe(t, e.w)
+		events := startWorker(t, e.w)
 		within := testContext(t)
 		var savings int64
 		e.store.onOverridesRead(func() {
