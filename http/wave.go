@@ -184,6 +184,20 @@ func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth
 	return c, nil
 }
 
+// usableTokens returns the tokens of a usable connection (usableConnection), for a
+// request's Wave session.
+func (s *Server) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
+	if _, err := s.usableConnection(ctx, orgID); err != nil {
+		return nil, err
+	}
+	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, orgID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		// Disconnected since the connection was read.
+		return nil, errWaveNotConnected
+	}
+	return tokens, err
+}
+
 // connectStarted is the answer to POST .../wave/connect.
 type connectStarted struct {
 	AuthorizeURL string    `json:"authorize_url"`
@@ -308,11 +322,14 @@ func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) e
 	gw.Forget(st.OrganizationID)
 
 	res := callbackResult{Businesses: []businessView{}}
-	bs, err := gw.Session(st.OrganizationID, storedTokens{s.st, st.OrganizationID}).Businesses(ctx)
+	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
 	if err != nil {
-		s.markReconnect(r, st.OrganizationID, err)
+		return err
+	}
+	bs, err := gw.Session(st.OrganizationID, tokens).Businesses(ctx)
+	if err != nil {
 		res.Warning = "Wave is connected, but its businesses could not be listed: " +
-			finhealth.ErrorMessage(s.waveFailure(r, "businesses", err)) + " List them again to choose one."
+			finhealth.ErrorMessage(s.waveSessionFailed(r, st.OrganizationID, tokens, "businesses", err)) + " List them again to choose one."
 	} else {
 		res.Businesses = newBusinessViews(bs)
 	}
@@ -381,13 +398,13 @@ func (s *Server) waveBusinesses(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	if _, err := s.usableConnection(r.Context(), c.orgID); err != nil {
+	tokens, err := s.usableTokens(r.Context(), c.orgID)
+	if err != nil {
 		return err
 	}
-	bs, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Businesses(r.Context())
+	bs, err := gw.Session(c.orgID, tokens).Businesses(r.Context())
 	if err != nil {
-		s.markReconnect(r, c.orgID, err)
-		return s.waveFailure(r, "businesses", err)
+		return s.waveSessionFailed(r, c.orgID, tokens, "businesses", err)
 	}
 	s.writeJSON(w, r, http.StatusOK, newList(newBusinessViews(bs)))
 	return nil
@@ -425,17 +442,17 @@ func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *c
 		return err
 	}
 	ctx := r.Context()
-	if _, err := s.usableConnection(ctx, c.orgID); err != nil {
+	tokens, err := s.usableTokens(ctx, c.orgID)
+	if err != nil {
 		return err
 	}
-	b, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Business(ctx, id)
+	b, err := gw.Session(c.orgID, tokens).Business(ctx, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return finhealth.InvalidFields("The business was not found in the connected Wave account.",
 			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
 	}
 	if err != nil {
-		s.markReconnect(r, c.orgID, err)
-		return s.waveFailure(r, "business", err)
+		return s.waveSessionFailed(r, c.orgID, tokens, "business", err)
 	}
 	if b.IsArchived {
 		reason := "is archived in Wave"
