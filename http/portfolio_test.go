@@ -62,7 +62,11 @@ func TestPortfolio(t *testing.T) {
 		if _, err := db.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, finhealth.SyncProgress{}, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SetWaveConnectionStatus(actx, advised.OrgID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked)); err != nil {
+		tok, err := db.WaveToken(ctx, advised.OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetWaveConnectionStatus(actx, advised.OrgID, tok.GrantID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked)); err != nil {
 			t.Fatal(err)
 		}
 		// Unscored: just under and over the thresholds, so no flag.

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 
 	"github.com/pressly/goose/v3"
 )
@@ -57,6 +58,12 @@ func (db *DB) provider() (*goose.Provider, error) {
 // each migration once, also's included (River's migrator takes no lock of its own,
 // and two at once collide); SQLite serializes writers by itself.
 func (db *DB) Migrate(ctx context.Context, also ...func(context.Context) error) error {
+	return db.migrateUpTo(ctx, math.MaxInt64, also...)
+}
+
+// migrateUpTo applies the pending migrations up to and including version, as
+// Migrate does; restore stops at the version of the backup it loads.
+func (db *DB) migrateUpTo(ctx context.Context, version int64, also ...func(context.Context) error) error {
 	p, err := db.provider()
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
@@ -68,7 +75,7 @@ func (db *DB) Migrate(ctx context.Context, also ...func(context.Context) error) 
 		}
 		defer unlock()
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	for _, fn := range also {

@@ -134,6 +134,7 @@ const (
 // mention it, so one Worker serves both databases.
 type riverClient interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
@@ -313,9 +314,12 @@ func (w *Worker) fullDue(conn *finhealth.WaveConnection) bool {
 }
 
 // EnqueueRescore asks for the organization's metrics and health score to be
-// recomputed from the stored ledger.
+// recomputed from the stored ledger. Every call queues a job; the jobs of one
+// organization coalesce when they run (rescoreTurn), so a burst of changes costs one
+// or two computations.
 func (w *Worker) EnqueueRescore(ctx context.Context, orgID string) error {
-	if _, err := w.client.Insert(ctx, rescoreArgs{OrganizationID: orgID}, &river.InsertOpts{Queue: queueDefault}); err != nil {
+	opts := &river.InsertOpts{Queue: queueDefault, Tags: []string{rescoreTag(orgID)}}
+	if _, err := w.client.Insert(ctx, rescoreArgs{OrganizationID: orgID}, opts); err != nil {
 		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The health score could not be queued for recomputation. Try again in a moment."), err)
 	}
 	return nil
