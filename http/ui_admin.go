@@ -86,6 +86,9 @@ func (s *Server) uiAdminUsers(w http.ResponseWriter, r *http.Request, c *uiCall)
 // form when status is not 200.
 func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *uiCall, query url.Values, status int, f form, failedID string) error {
 	p := adminUsersPage{Query: query.Get("q"), Cursor: query.Get("cursor"), Form: f, FailedID: failedID, Roles: platformRoles}
+	if p.Form.Values == nil {
+		p.Form.Values = url.Values{"q": {p.Query}}
+	}
 	filter, err := userFilter(url.Values{"q": {p.Query}, "cursor": {p.Cursor}})
 	if err == nil {
 		var next string
