@@ -34,46 +34,16 @@ type adminUsersPage struct {
 	Cursor string
 	Pager  pager
 	Form   form
+	// Problems are the listing's invalid parameters.
+	Problems []string
 	// FailedID is the user whose role change failed, to show the error in their row.
 	FailedID string
 	Roles    []finhealth.Role
 }
 
-// pager links a cursor-paginated list onwards, and back to its first page (the
-// store's cursors only go forwards).
-type pager struct {
-	First, Next string
-}
-
-// newPager builds the links of the list at path selected by filter, from this
-// page's cursor and the store's next one.
-func newPager(path string, filter url.Values, cursor, next string) pager {
-	var p pager
-	if cursor != "" {
-		p.First = listLink(path, filter, "")
-	}
-	if next != "" {
-		p.Next = listLink(path, filter, next)
-	}
-	return p
-}
-
-// listLink is the address of a list page: path with the non-empty filter values
-// and the cursor.
-func listLink(path string, filter url.Values, cursor string) string {
-	v := url.Values{}
-	for k := range filter {
-		if filter.Get(k) != "" {
-			v.Set(k, filter.Get(k))
-		}
-	}
-	if cursor != "" {
-		v.Set("cursor", cursor)
-	}
-	if len(v) == 0 {
-		return path
-	}
-	return path + "?" + v.Encode()
+// adminFieldLabels name the admin lists' parameters in their problems.
+var adminFieldLabels = map[string]string{
+	"q": "Search", "action": "Action", "organization_id": "Organization id", "cursor": "Page link", "limit": "Page size",
 }
 
 var platformRoles = []finhealth.Role{finhealth.RoleUser, finhealth.RoleAdmin}
@@ -96,11 +66,10 @@ func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *uiC
 		p.Pager = newPager("/admin/users", url.Values{"q": {p.Query}}, p.Cursor, next)
 	}
 	if err != nil {
-		lf, ferr := formError(query, err)
-		if ferr != nil {
-			return ferr
+		if p.Form, p.Problems, err = listProblems(query, err, adminFieldLabels); err != nil {
+			return err
 		}
-		p.Form, status = lf, statusOf(finhealth.ErrorCode(err))
+		status = http.StatusUnprocessableEntity
 	}
 	return s.render(w, r, c, status, "admin_users.html", "Users", p)
 }
@@ -176,10 +145,11 @@ func (s *Server) adminTarget(r *http.Request) (*finhealth.User, error) {
 
 // adminAuditPage is one page of the audit log with the filter that selected it.
 type adminAuditPage struct {
-	Entries []*finhealth.AuditEntry
-	Form    form
-	Pager   pager
-	Actions []string
+	Entries  []*finhealth.AuditEntry
+	Form     form
+	Problems []string
+	Pager    pager
+	Actions  []string
 	// Filtered says whether the filter narrows the log, to offer clearing it.
 	Filtered bool
 }
@@ -209,10 +179,10 @@ func (s *Server) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *uiCall)
 		p.Pager = newPager("/admin/audit", url.Values{"action": {f.Action}, "organization_id": {f.OrganizationID}}, f.Cursor, next)
 	}
 	if err != nil {
-		status = statusOf(finhealth.ErrorCode(err))
-		if p.Form, err = formError(q, err); err != nil {
+		if p.Form, p.Problems, err = listProblems(q, err, adminFieldLabels); err != nil {
 			return err
 		}
+		status = http.StatusUnprocessableEntity
 	}
 	return s.render(w, r, c, status, "admin_audit.html", "Audit log", p)
 }

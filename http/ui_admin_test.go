@@ -78,7 +78,9 @@ func TestUIAdminUsers(t *testing.T) {
 			if !strings.Contains(string(long.Body), "must be at most 100 characters") {
 				t.Errorf("a too long search is not explained:\n%s", long.Body)
 			}
-			admin.get("/admin/users?cursor=garbage").Expect(t, http.StatusUnprocessableEntity)
+			if bad := admin.get("/admin/users?cursor=garbage").Expect(t, http.StatusUnprocessableEntity); !strings.Contains(string(bad.Body), "Page link: malformed cursor.") {
+				t.Errorf("a bad cursor is not named:\n%s", bad.Body)
+			}
 		})
 
 		t.Run("role change", func(t *testing.T) {

@@ -1,13 +1,11 @@
 package http
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"finhealth"
@@ -43,15 +41,6 @@ type portfolioPage struct {
 
 var portfolioFieldLabels = map[string]string{
 	"q": "Name", "tier": "Tier", "flag": "Flag", "sort": "Sort", "dir": "Direction",
-}
-
-// fieldProblems turns field errors into sentences, in a stable order.
-func fieldProblems(errs map[string]string, labels map[string]string) []string {
-	out := make([]string, 0, len(errs))
-	for _, k := range slices.Sorted(maps.Keys(errs)) {
-		out = append(out, cmp.Or(labels[k], k)+" "+errs[k]+".")
-	}
-	return out
 }
 
 // portfolioRow is one organization with its display values worked out here, where
@@ -102,12 +91,22 @@ var (
 
 func (s *Server) uiPortfolio(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	q := r.URL.Query()
-	p := portfolioPage{Tiers: portfolioTiers, Flags: portfolioFlags}
+	p := portfolioPage{Tiers: portfolioTiers, Flags: portfolioFlags, Form: form{Values: q}}
 	status := http.StatusOK
+	// Both validations report everything they find; whatever is invalid is then
+	// left out (the default order, no such filter) rather than refusing the page.
+	bad := fieldErrors{}
 	key, desc, err := portfolioOrder(q.Get("sort"), q.Get("dir"), "dir")
 	if err != nil {
 		key, desc = "name", false
-		if p.Form, err = formError(q, err); err != nil {
+		maps.Copy(bad, finhealth.ErrorFields(err))
+	}
+	filter, err := newPortfolioFilter(q)
+	if err != nil {
+		maps.Copy(bad, finhealth.ErrorFields(err))
+	}
+	if err := bad.err(); err != nil {
+		if p.Form, p.Problems, err = listProblems(q, err, portfolioFieldLabels); err != nil {
 			return err
 		}
 		status = http.StatusUnprocessableEntity
@@ -117,19 +116,6 @@ func (s *Server) uiPortfolio(w http.ResponseWriter, r *http.Request, c *uiCall) 
 		p.Dir = "desc"
 	}
 	p.ClearHref = "/portfolio?" + url.Values{"sort": {p.Sort}, "dir": {p.Dir}}.Encode()
-	filter, ferr := newPortfolioFilter(q)
-	if ferr != nil {
-		f, err := formError(q, ferr)
-		if err != nil {
-			return err
-		}
-		p.Form = mergeForms(p.Form, f)
-		status = http.StatusUnprocessableEntity
-	}
-	if p.Form.Values == nil {
-		p.Form.Values = q
-	}
-	p.Problems = fieldProblems(p.Form.Errors, portfolioFieldLabels)
 
 	items, err := s.portfolioItems(r.Context(), c.user.ID, key, desc)
 	if err != nil {
@@ -148,17 +134,6 @@ func (s *Server) uiPortfolio(w http.ResponseWriter, r *http.Request, c *uiCall) 
 	}
 	p.Columns = portfolioColumns(q, key, desc)
 	return s.render(w, r, c, status, "portfolio.html", "Portfolio", p)
-}
-
-// mergeForms joins the errors of two validations of the same query.
-func mergeForms(a, b form) form {
-	if a.Errors == nil {
-		return b
-	}
-	for k, v := range b.Errors {
-		a.Errors[k] = v
-	}
-	return a
 }
 
 // portfolioFilter narrows the portfolio: Name is a case-insensitive substring of the

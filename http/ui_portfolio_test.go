@@ -139,11 +139,11 @@ func TestUIPortfolio(t *testing.T) {
 
 		// Bad parameters are named, not applied, and the page still lists everything.
 		for query, problem := range map[string]string{
-			"?tier=gold":                     "Tier must be one of healthy, coping, vulnerable, none.",
-			"?flag=late":                     "Flag must be one of overdue_share_high, cash_buffer_low, needs_reconnect.",
-			"?sort=risk":                     "Sort must be one of score, change, name, last_sync.",
-			"?dir=up":                        "Direction must be asc or desc.",
-			"?q=" + strings.Repeat("x", 101): "Name must be at most 100 characters.",
+			"?tier=gold":                     "Tier: must be one of healthy, coping, vulnerable, none.",
+			"?flag=late":                     "Flag: must be one of overdue_share_high, cash_buffer_low, needs_reconnect.",
+			"?sort=risk":                     "Sort: must be one of score, change, name, last_sync.",
+			"?dir=up":                        "Direction: must be asc or desc.",
+			"?q=" + strings.Repeat("x", 101): "Name: must be at most 100 characters.",
 		} {
 			res := me.get("/portfolio"+query).Expect(t, http.StatusUnprocessableEntity)
 			if !strings.Contains(html.UnescapeString(string(res.Body)), problem) {
