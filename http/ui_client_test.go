@@ -1,8 +1,8 @@
 package http
 
 import (
-	"html"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -10,116 +10,106 @@ import (
 	"testing"
 )
 
-// uiClient is a browser without the browser: a cookie jar in front of the server's
-// handler, for UI tests where Chromium would be overkill (authorization, CSRF,
-// sessions, validation). Requests look same-origin, as a browser's would.
+// uiOrigin is where the test browser believes the UI is served. It is HTTPS because
+// the test server's cookies are Secure (it is not in development mode).
+var uiOrigin = &url.URL{Scheme: "https", Host: "finhealth.test"}
+
+// uiClient is a browser for handler tests: a cookie jar and the CSRF token of its
+// current session, sending requests straight to the server's handler and never
+// following redirects, so tests see each answer.
 type uiClient struct {
-	t       *testing.T
-	api     *testAPI
-	cookies map[string]*http.Cookie
-	csrf    string // the token of the last page read
+	t    *testing.T
+	a    *testAPI
+	jar  *cookiejar.Jar
+	csrf string
 }
 
-func newUIClient(a *testAPI) *uiClient {
-	return &uiClient{t: a.t, api: a, cookies: map[string]*http.Cookie{}}
+// uiAnonymous is a browser that has opened the home page and so holds a CSRF cookie
+// and the token that goes with it, but no session.
+func (a *testAPI) uiAnonymous() *uiClient {
+	a.t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	c := &uiClient{t: a.t, a: a, jar: jar}
+	c.refreshCSRF()
+	return c
 }
 
-// uiResponse is a recorded UI response.
-type uiResponse struct {
-	Status   int
-	Header   http.Header
-	Body     string
-	Location string
-}
-
-// do sends a request with the jar's cookies and keeps what the response sets.
-func (c *uiClient) do(r *http.Request) *uiResponse {
-	c.t.Helper()
-	for _, ck := range c.cookies {
-		r.AddCookie(ck)
+// uiLogin logs in through the login form, as a person would.
+func (a *testAPI) uiLogin(email string) *uiClient {
+	a.t.Helper()
+	c := a.uiAnonymous()
+	res := c.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	if res.Status != http.StatusSeeOther || strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		a.t.Fatalf("logging in %s through the form: status %d, location %q\n%s", email, res.Status, res.Header.Get("Location"), res.Body)
 	}
-	r.RemoteAddr = "192.0.2.20:40000"
-	if r.Header.Get("Sec-Fetch-Site") == "" {
-		r.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	rec := httptest.NewRecorder()
-	c.api.srv.Handler().ServeHTTP(rec, r)
-	res := rec.Result()
-	for _, ck := range res.Cookies() {
-		if ck.MaxAge < 0 {
-			delete(c.cookies, ck.Name)
-		} else {
-			c.cookies[ck.Name] = &http.Cookie{Name: ck.Name, Value: ck.Value}
-		}
-	}
-	out := &uiResponse{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String(), Location: rec.Header().Get("Location")}
-	if m := csrfInput.FindStringSubmatch(out.Body); m != nil {
-		c.csrf = html.UnescapeString(m[1])
-	}
-	return out
+	// Logging in replaces the CSRF cookie, so the forms of the session carry a new token.
+	c.refreshCSRF()
+	return c
 }
 
 var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-// Get loads a page.
-func (c *uiClient) Get(path string) *uiResponse {
+// refreshCSRF reads the token the session's forms carry from a page that has one.
+func (c *uiClient) refreshCSRF() {
 	c.t.Helper()
-	return c.do(httptest.NewRequest(http.MethodGet, path, nil))
-}
-
-// Post submits a form with the CSRF token of the last page read (load a page
-// first); PostWithoutToken leaves it out.
-func (c *uiClient) Post(path string, values url.Values) *uiResponse {
-	c.t.Helper()
-	if c.csrf == "" {
-		c.Get("/login")
+	page := "/login"
+	if c.loggedIn() {
+		page = "/" // the layout's logout form carries it
 	}
-	v := url.Values{}
-	for k, vs := range values {
-		v[k] = vs
+	res := c.get(page)
+	m := csrfInput.FindSubmatch(res.Body)
+	if m == nil {
+		c.t.Fatalf("no CSRF token on %s (status %d)", page, res.Status)
 	}
-	v.Set(csrfField, c.csrf)
-	return c.post(path, v)
+	c.csrf = string(m[1])
 }
 
-func (c *uiClient) PostWithoutToken(path string, values url.Values) *uiResponse {
-	c.t.Helper()
-	return c.post(path, values)
-}
-
-func (c *uiClient) post(path string, values url.Values) *uiResponse {
-	c.t.Helper()
-	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(values.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(r)
-}
-
-// LogIn logs in through the login form and fails the test unless it succeeds.
-func (c *uiClient) LogIn(email string) {
-	c.t.Helper()
-	c.Get("/login")
-	res := c.Post("/login", url.Values{"email": {email}, "password": {testPassword}})
-	if res.Status != http.StatusSeeOther {
-		c.t.Fatalf("login as %s: status %d, body %s", email, res.Status, res.Body)
-	}
-}
-
-// cookie returns the jar's value for a cookie base name, with or without the
-// __Host- prefix.
-func (c *uiClient) cookie(base string) string {
-	for _, name := range []string{"__Host-" + base, base} {
-		if ck, ok := c.cookies[name]; ok {
-			return ck.Value
+func (c *uiClient) loggedIn() bool {
+	for _, ck := range c.jar.Cookies(uiOrigin) {
+		if strings.HasSuffix(ck.Name, cookieAccess) || strings.HasSuffix(ck.Name, cookieRefresh) {
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
-// Expect fails the test unless the response has the status.
-func (r *uiResponse) Expect(t *testing.T, status int) *uiResponse {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d; body: %.2000s", r.Status, status, r.Body)
+func (c *uiClient) get(path string) *response {
+	c.t.Helper()
+	return c.send("GET", path, nil, false)
+}
+
+// post sends a form with the session's CSRF token.
+func (c *uiClient) post(path string, form url.Values) *response {
+	c.t.Helper()
+	return c.send("POST", path, form, true)
+}
+
+// send sends a request as the browser would: its cookies, and for a form the
+// token when withCSRF (tests of the CSRF check leave it out).
+func (c *uiClient) send(method, path string, form url.Values, withCSRF bool) *response {
+	c.t.Helper()
+	body := url.Values{}
+	for k, v := range form {
+		body[k] = v
 	}
-	return r
+	if withCSRF && method != "GET" {
+		body.Set(csrfField, c.csrf)
+	}
+	var hr *http.Request
+	if method == "GET" {
+		hr = httptest.NewRequest(method, uiOrigin.String()+path, nil)
+	} else {
+		hr = httptest.NewRequest(method, uiOrigin.String()+path, strings.NewReader(body.Encode()))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, ck := range c.jar.Cookies(hr.URL) {
+		hr.AddCookie(ck)
+	}
+	rec := httptest.NewRecorder()
+	c.a.srv.Handler().ServeHTTP(rec, hr)
+	c.jar.SetCookies(hr.URL, rec.Result().Cookies())
+	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -13,29 +14,43 @@ import (
 	"finhealth/store"
 )
 
+// sessionCookie is the value of a session cookie in the client's jar ("" if none).
+func sessionCookie(c *uiClient, base string) string {
+	for _, ck := range c.jar.Cookies(uiOrigin) {
+		if ck.Name == base || ck.Name == "__Host-"+base {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// withCookies is a new browser holding exactly these cookies.
+func withCookies(a *testAPI, cookies []*http.Cookie) *uiClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	jar.SetCookies(uiOrigin, cookies)
+	return &uiClient{t: a.t, a: a, jar: jar}
+}
+
+func setCookies(res *response) []*http.Cookie {
+	return (&http.Response{Header: res.Header}).Cookies()
+}
+
 func TestUISessionCookies(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		acc := a.register("Cookie")
-		c := newUIClient(a)
-		c.Get("/login")
-		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{
-			"email": {acc.Email}, "password": {testPassword}, csrfField: {c.csrf},
-		}.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for _, ck := range c.cookies {
-			r.AddCookie(ck)
-		}
-		r.Header.Set("Sec-Fetch-Site", "same-origin")
-		rec := httptest.NewRecorder()
-		a.srv.Handler().ServeHTTP(rec, r)
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/app" {
-			t.Fatalf("login: %d to %q", rec.Code, rec.Header().Get("Location"))
+		c := a.uiAnonymous()
+		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/app" {
+			t.Fatalf("login: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 		// Outside development every session cookie is Secure, HttpOnly, SameSite=Lax
 		// and __Host- prefixed (so Path=/ and no Domain).
 		seen := map[string]bool{}
-		for _, ck := range rec.Result().Cookies() {
+		for _, ck := range setCookies(res) {
 			seen[ck.Name] = true
 			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" ||
 				!strings.HasPrefix(ck.Name, "__Host-") {
@@ -54,13 +69,19 @@ func TestUISessionCookiesInDevelopment(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db, func(c *Config) { c.Development = true })
 		acc := a.register("Dev")
-		c := newUIClient(a)
-		c.LogIn(acc.Email)
+		c := a.uiAnonymous()
+		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
 		// Plain http on localhost: no Secure, so no __Host- prefix either.
-		if c.cookie("fh_access") == "" || c.cookies["fh_access"] == nil {
-			t.Fatalf("development session cookies: %v", c.cookies)
+		names := map[string]bool{}
+		for _, ck := range setCookies(res) {
+			names[ck.Name] = true
+			if ck.Secure {
+				t.Errorf("development cookie %s is Secure", ck.Name)
+			}
 		}
-		c.Get("/app").Expect(t, http.StatusSeeOther)
+		if !names["fh_access"] || !names["fh_refresh"] {
+			t.Fatalf("development session cookies: %v", names)
+		}
 	})
 }
 
@@ -71,27 +92,20 @@ func TestUISessionRenewal(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		acc := a.register("Renew")
-		c := newUIClient(a)
-		c.LogIn(acc.Email)
-		oldAccess, oldRefresh := c.cookie("fh_access"), c.cookie("fh_refresh")
+		c := a.uiLogin(acc.Email)
+		oldAccess, oldRefresh := sessionCookie(c, cookieAccess), sessionCookie(c, cookieRefresh)
+		dashboard := "/orgs/" + acc.OrgID
 
 		a.clock.Advance(16 * time.Minute) // past the 15-minute access token
-		jar := map[string]*http.Cookie{}
-		for k, v := range c.cookies {
-			jar[k] = v
-		}
 		const n = 4
 		var wg sync.WaitGroup
 		statuses := make([]int, n)
 		for i := range n {
+			tab := withCookies(a, c.jar.Cookies(uiOrigin))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cc := &uiClient{t: t, api: a, cookies: map[string]*http.Cookie{}}
-				for k, v := range jar {
-					cc.cookies[k] = v
-				}
-				statuses[i] = cc.Get("/orgs/" + acc.OrgID).Status
+				statuses[i] = tab.send("GET", dashboard, nil, false).Status
 			}()
 		}
 		wg.Wait()
@@ -100,27 +114,26 @@ func TestUISessionRenewal(t *testing.T) {
 				t.Fatalf("concurrent renewal %d: status %d", i, st)
 			}
 		}
-		res := c.Get("/orgs/"+acc.OrgID).Expect(t, http.StatusOK)
-		if !strings.Contains(res.Body, `action="/logout"`) {
-			t.Fatal("the renewed page is not signed in")
+		res := c.get(dashboard)
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `action="/logout"`) {
+			t.Fatalf("the renewed page is not signed in: %d", res.Status)
 		}
-		if c.cookie("fh_access") == oldAccess || c.cookie("fh_refresh") == oldRefresh {
+		if sessionCookie(c, cookieAccess) == oldAccess || sessionCookie(c, cookieRefresh) == oldRefresh {
 			t.Fatal("the session was not renewed")
 		}
-		// The renewed session keeps working.
-		c.Get("/orgs/"+acc.OrgID).Expect(t, http.StatusOK)
+		if res := c.get(dashboard); res.Status != http.StatusOK {
+			t.Fatalf("the renewed session stopped working: %d", res.Status)
+		}
 
 		// Replaying the spent refresh token after the grace window revokes the family.
 		a.clock.Advance(refreshGrace + time.Second)
-		thief := &uiClient{t: t, api: a, cookies: map[string]*http.Cookie{
-			"__Host-fh_refresh": {Name: "__Host-fh_refresh", Value: oldRefresh},
-		}}
-		if res := thief.Get("/app"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
-			t.Fatalf("replayed refresh token: %d to %q", res.Status, res.Location)
+		thief := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: oldRefresh}})
+		if res := thief.get("/app"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("replayed refresh token: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 		a.clock.Advance(16 * time.Minute)
-		if res := c.Get("/app"); !strings.HasPrefix(res.Location, "/login") {
-			t.Fatalf("after reuse was detected the session still renews: %d to %q", res.Status, res.Location)
+		if res := c.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("after reuse was detected the session still renews: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }
@@ -129,20 +142,17 @@ func TestUILogoutEndsTheSession(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		acc := a.register("Leaver")
-		c := newUIClient(a)
-		c.LogIn(acc.Email)
-		refresh := c.cookie("fh_refresh")
-		c.Get("/orgs/"+acc.OrgID).Expect(t, http.StatusOK)
-		res := c.Post("/logout", nil).Expect(t, http.StatusSeeOther)
-		if res.Location != "/login" || c.cookie("fh_access") != "" || c.cookie("fh_refresh") != "" {
-			t.Fatalf("logout: to %q, cookies left %v", res.Location, c.cookies)
+		c := a.uiLogin(acc.Email)
+		refresh := sessionCookie(c, cookieRefresh)
+		res := c.post("/logout", nil)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login" ||
+			sessionCookie(c, cookieAccess) != "" || sessionCookie(c, cookieRefresh) != "" {
+			t.Fatalf("logout: %d to %q, cookies left %v", res.Status, res.Header.Get("Location"), c.jar.Cookies(uiOrigin))
 		}
 		// The refresh token was revoked, not only forgotten by the browser.
-		again := &uiClient{t: t, api: a, cookies: map[string]*http.Cookie{
-			"__Host-fh_refresh": {Name: "__Host-fh_refresh", Value: refresh},
-		}}
-		if res := again.Get("/app"); !strings.HasPrefix(res.Location, "/login") {
-			t.Fatalf("a logged-out refresh token still works: %d to %q", res.Status, res.Location)
+		again := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: refresh}})
+		if res := again.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("a logged-out refresh token still works: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }
@@ -151,33 +161,37 @@ func TestUICSRF(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		victim, attacker := a.register("Victim"), a.register("Attacker")
-		c := newUIClient(a)
-		c.LogIn(victim.Email)
-		c.Get("/orgs/" + victim.OrgID)
-
-		refused := func(name string, res *uiResponse) {
+		c := a.uiLogin(victim.Email)
+		refused := func(name string, res *response) {
 			t.Helper()
-			if res.Status != http.StatusForbidden || !strings.Contains(res.Body, "did not come from finhealth") {
+			if res.Status != http.StatusForbidden || !strings.Contains(string(res.Body), "did not come from finhealth") {
 				t.Errorf("%s: status %d, want the 403 CSRF page", name, res.Status)
 			}
 		}
-		refused("no token", c.PostWithoutToken("/logout", nil))
+		refused("no token", c.send("POST", "/logout", nil, false))
 
 		// A token from another session (the attacker's own) does not work here.
-		ac := newUIClient(a)
-		ac.LogIn(attacker.Email)
-		ac.Get("/orgs/" + attacker.OrgID)
-		refused("another session's token", c.PostWithoutToken("/logout", url.Values{csrfField: {ac.csrf}}))
+		ac := a.uiLogin(attacker.Email)
+		refused("another session's token", c.send("POST", "/logout", url.Values{csrfField: {ac.csrf}}, false))
 
 		// A cross-site request is refused even with the right token.
-		r := httptest.NewRequest(http.MethodPost, "/logout", strings.NewReader(url.Values{csrfField: {c.csrf}}.Encode()))
+		r := httptest.NewRequest(http.MethodPost, uiOrigin.String()+"/logout", strings.NewReader(url.Values{csrfField: {c.csrf}}.Encode()))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		r.Header.Set("Sec-Fetch-Site", "cross-site")
-		refused("cross-site", c.do(r))
+		for _, ck := range c.jar.Cookies(uiOrigin) {
+			r.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		a.srv.Handler().ServeHTTP(rec, r)
+		refused("cross-site", &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()})
 
 		// None of that logged the victim out; the real form does.
-		c.Get("/orgs/"+victim.OrgID).Expect(t, http.StatusOK)
-		c.Post("/logout", nil).Expect(t, http.StatusSeeOther)
+		if res := c.get("/orgs/" + victim.OrgID); res.Status != http.StatusOK {
+			t.Fatalf("the victim was logged out: %d", res.Status)
+		}
+		if res := c.post("/logout", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("logout with the token: %d", res.Status)
+		}
 	})
 }
 
@@ -192,17 +206,16 @@ func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
 			"https://evil.example/steal": "/app",
 			"javascript:alert(1)":        "/app",
 		} {
-			c := newUIClient(a)
-			c.Get("/login?next=" + url.QueryEscape(next))
-			res := c.Post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}, "next": {next}})
-			if res.Status != http.StatusSeeOther || res.Location != want {
-				t.Errorf("next=%q: %d to %q, want %q", next, res.Status, res.Location, want)
+			c := a.uiAnonymous()
+			res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}, "next": {next}})
+			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
+				t.Errorf("next=%q: %d to %q, want %q", next, res.Status, res.Header.Get("Location"), want)
 			}
 		}
 		// Anonymous visitors are sent to log in and back.
-		res := newUIClient(a).Get("/orgs/" + acc.OrgID)
-		if res.Status != http.StatusSeeOther || res.Location != "/login?next="+url.QueryEscape("/orgs/"+acc.OrgID) {
-			t.Fatalf("anonymous dashboard: %d to %q", res.Status, res.Location)
+		res := a.uiAnonymous().get("/orgs/" + acc.OrgID)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?next="+url.QueryEscape("/orgs/"+acc.OrgID) {
+			t.Fatalf("anonymous dashboard: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }
@@ -210,34 +223,36 @@ func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
 func TestUIHeadersAndAssets(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		c := newUIClient(a)
-		res := c.Get("/").Expect(t, http.StatusOK)
+		c := a.uiAnonymous()
+		res := c.get("/")
+		body := string(res.Body)
 		csp := res.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("CSP %q lacks %q", csp, want)
 			}
 		}
-		if strings.Contains(csp, "unsafe-inline") || strings.Contains(res.Body, "<script>") || strings.Contains(res.Body, "style=") {
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(body, "<script>") || strings.Contains(body, "style=") {
 			t.Error("inline script or style on the landing page")
 		}
 		if ct := res.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 			t.Errorf("content type %q", ct)
 		}
-		m := regexpAsset.FindStringSubmatch(res.Body)
-		if m == nil {
+		m := regexpAsset.FindString(body)
+		if m == "" {
 			t.Fatal("the page links no versioned stylesheet")
 		}
-		css := c.Get(m[0]).Expect(t, http.StatusOK)
-		if cc := css.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
-			t.Errorf("asset cache control %q", cc)
+		css := c.get(m)
+		if cc := css.Header.Get("Cache-Control"); css.Status != http.StatusOK || !strings.Contains(cc, "immutable") {
+			t.Errorf("asset: %d, cache control %q", css.Status, cc)
 		}
-		nf := c.Get("/no/such/page").Expect(t, http.StatusNotFound)
-		if !strings.Contains(nf.Body, "We could not find that page") || nf.Header.Get("Content-Security-Policy") != csp {
+		nf := c.get("/no/such/page")
+		if nf.Status != http.StatusNotFound || !strings.Contains(string(nf.Body), "We could not find that page") ||
+			nf.Header.Get("Content-Security-Policy") != csp {
 			t.Error("the 404 page is not the UI's")
 		}
 		// API paths keep their JSON errors.
-		api := c.Get("/api/v1/nope")
+		api := c.get("/api/v1/nope")
 		if api.Status != http.StatusNotFound || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
 			t.Errorf("unknown API path: %d %s", api.Status, api.Header.Get("Content-Type"))
 		}
