@@ -577,7 +577,13 @@ func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, er
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
 		// Already disconnected: nothing left to revoke.
 	case err != nil:
-		return disconnected{}, err
+		// Typically tokens sealed under a previous SECRET_KEY: they cannot be sent to
+		// Wave, but stopping finhealth from reading must not depend on them.
+		s.log.LogAttrs(ctx, slog.LevelError, "reading the Wave token to revoke it failed",
+			slog.String("request_id", stateFrom(ctx).requestID), slog.String("error", err.Error()))
+		res.Warnings = append(res.Warnings, "finhealth could not read its stored Wave credentials (they may have been encrypted "+
+			"under a previous secret key), so it could not ask Wave to revoke them. It has deleted them anyway; "+
+			"remove finhealth from the connected apps in Wave as well.")
 	case gw == nil:
 		res.Warnings = append(res.Warnings, "Wave is not configured on this instance, so it could not be told to revoke finhealth's access. "+
 			"finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"finhealth"
+	"finhealth/internal/testdb"
 	"finhealth/scoring"
 	"finhealth/store"
 	"finhealth/wave/wavetest"
@@ -820,5 +821,38 @@ func TestWaveReconnectedDuringRequest(t *testing.T) {
 			})
 		}
 		a.checkNoSecrets(t)
+	})
+}
+
+// TestWaveDisconnectWithUnreadableTokens: after SECRET_KEY changed, the stored tokens
+// no longer open; disconnecting still deletes them and says Wave could not be told.
+func TestWaveDisconnectWithUnreadableTokens(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner := a.registerDirect("Owner")
+		org := owner.OrgID
+		if _, err := db.SaveWaveConnection(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}),
+			finhealth.WaveConnection{OrganizationID: org, WaveUserID: "wave-user"},
+			finhealth.OAuthToken{AccessToken: "access", RefreshToken: "refresh"}); err != nil {
+			t.Fatal(err)
+		}
+		rekeyed, err := store.Open(context.Background(), testdb.DSN(t, db), store.WithTokenKey([]byte("another-32-byte-token-key-012345")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rekeyed.Close() })
+		if _, err := rekeyed.WaveToken(context.Background(), org); err == nil {
+			t.Fatal("the tokens open under another key")
+		}
+		b := newAPI(t, rekeyed)
+		var disc disconnected
+		b.Delete(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
+		if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 1 ||
+			!strings.Contains(disc.Warnings[0], "could not read its stored Wave credentials") {
+			t.Fatalf("disconnect with unreadable tokens: %+v", disc)
+		}
+		if _, err := db.WaveToken(context.Background(), org); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("tokens after disconnect: %v", err)
+		}
 	})
 }
