@@ -19,25 +19,36 @@ func (s *Server) createAssessment(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	a, err := scoring.Score(scoring.Current(), answers)
+	_, body, err := s.submitAssessment(r, c, answers)
 	if err != nil {
 		return err
+	}
+	writeBody(w, r, http.StatusCreated, body)
+	return nil
+}
+
+// submitAssessment scores answers against the current questionnaire, stores the
+// result for the caller's organization and returns it with its JSON encoding; the
+// API and the questionnaire page both submit through it.
+func (s *Server) submitAssessment(r *http.Request, c *call, answers []finhealth.Answer) (*finhealth.Assessment, []byte, error) {
+	a, err := scoring.Score(scoring.Current(), answers)
+	if err != nil {
+		return nil, nil, err
 	}
 	a.OrganizationID = c.orgID
 	a.UserID = c.user.ID
 	stored, err := s.st.CreateAssessment(r.Context(), a)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	body, err := encodeBody(stored)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// The new assessment is what the organization's members read next as latest.
 	s.assessments.put(stored.OrganizationID, stored.ID, body)
 	s.assessmentSubmitted(r, stored.OrganizationID)
-	writeBody(w, r, http.StatusCreated, body)
-	return nil
+	return stored, body, nil
 }
 
 func (s *Server) listAssessments(w http.ResponseWriter, r *http.Request, c *call) error {
