@@ -217,6 +217,7 @@ var noticeMessages = map[string]string{
 	"member_removed":    "Member removed.",
 	"user_updated":      "User updated.",
 	"joined":            "You joined the organization.",
+	"left_organization": "You left the organization.",
 }
 
 // takeNotice reads and clears the notice of a redirect.
