@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 
 	"finhealth"
@@ -104,17 +105,23 @@ func (s *Server) latestAssessment(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) getAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("assessment_id")
-	if !validID(id) {
-		return errAssessmentNotFound
-	}
-	a, err := s.st.Assessment(r.Context(), c.orgID, id)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errAssessmentNotFound
-	}
+	a, err := s.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, a)
 	return nil
+}
+
+// assessment is one of the organization's assessments by a client-given id; the API
+// and the result page both read it through here.
+func (s *Server) assessment(ctx context.Context, orgID, id string) (*finhealth.Assessment, error) {
+	if !validID(id) {
+		return nil, errAssessmentNotFound
+	}
+	a, err := s.st.Assessment(ctx, orgID, id)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return nil, errAssessmentNotFound
+	}
+	return a, err
 }

@@ -113,12 +113,29 @@ func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*f
 	if token == "" {
 		return nil, finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
 	}
+	return withInvitationToken(token, func(hash string) (*finhealth.Membership, error) {
+		return s.st.AcceptInvitation(ctx, hash, userID)
+	})
+}
+
+// pendingInvitation is what the token would let the user join, refused exactly as
+// joinOrganization refuses it; the invitation page shows it before accepting.
+func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
+	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
+		return s.st.PendingInvitation(ctx, hash, userID)
+	})
+}
+
+// withInvitationToken calls find with the hash of a client's invitation token. Every
+// way of not matching is the same errInvitationNotFound, so tokens cannot be probed.
+func withInvitationToken[T any](token string, find func(hash string) (T, error)) (T, error) {
+	var zero T
 	if !plausibleOpaqueToken(token) {
-		return nil, errInvitationNotFound
+		return zero, errInvitationNotFound
 	}
-	m, err := s.st.AcceptInvitation(ctx, hashToken(token), userID)
+	v, err := find(hashToken(token))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errInvitationNotFound
+		return zero, errInvitationNotFound
 	}
-	return m, err
+	return v, err
 }

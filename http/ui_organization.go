@@ -208,19 +208,6 @@ func (s *Server) uiInvitation(w http.ResponseWriter, r *http.Request, c *uiCall)
 	return s.render(w, r, c, http.StatusOK, "invitation.html", "Invitation to "+inv.OrganizationName, p)
 }
 
-// pendingInvitation is what the token would let the user join, refused exactly as
-// joinOrganization refuses it.
-func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
-	if !plausibleOpaqueToken(token) {
-		return nil, errInvitationNotFound
-	}
-	inv, err := s.st.PendingInvitation(ctx, hashToken(token), userID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errInvitationNotFound
-	}
-	return inv, err
-}
-
 func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	token := r.PostFormValue("token")
 	m, err := s.joinOrganization(r.Context(), token, c.user.ID)

@@ -53,12 +53,7 @@ func TestUISettingsUpdate(t *testing.T) {
 func TestUISettingsRoles(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
-		viewer := a.createUser("Viewer", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &viewer, finhealth.OrgRoleViewer)
-		advisor := a.createUser("Advisor", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &advisor, finhealth.OrgRoleAdvisor)
-		stranger := a.registerDirect("Stranger")
+		owner, viewer, advisor, stranger := a.everyRole()
 		base := "/orgs/" + owner.OrgID
 
 		// Viewers and advisors read the settings without any control they cannot use,
@@ -110,8 +105,7 @@ func TestUIMembers(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		owner := a.registerDirect("Owner")
-		member := a.createUser("Member", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &member, finhealth.OrgRoleViewer)
+		member := a.newMember(owner, "Member", finhealth.OrgRoleViewer)
 		ui := a.uiLogin(owner)
 		base := "/orgs/" + owner.OrgID
 
@@ -160,8 +154,7 @@ func TestUIInvitations(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		owner := a.registerDirect("Owner")
-		existing := a.createUser("Existing", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &existing, finhealth.OrgRoleViewer)
+		existing := a.newMember(owner, "Existing", finhealth.OrgRoleViewer)
 		ui := a.uiLogin(owner)
 		settings := "/orgs/" + owner.OrgID + "/settings"
 		invitations := "/orgs/" + owner.OrgID + "/invitations"

@@ -211,17 +211,8 @@ type recommendationView struct {
 	Detail   string
 }
 
-var errAssessmentPageNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "There is no such assessment in this organization.")
-
 func (s *Server) uiAssessment(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	id := r.PathValue("assessment_id")
-	if !validID(id) {
-		return errAssessmentPageNotFound
-	}
-	a, err := s.st.Assessment(r.Context(), c.orgID, id)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errAssessmentPageNotFound
-	}
+	a, err := s.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,24 @@ func (r uiResponse) hasNot(t *testing.T, snippets ...string) {
 	}
 }
 
+// newMember makes a user who belongs to owner's organization with role.
+func (a *testAPI) newMember(owner account, name string, role finhealth.OrgRole) account {
+	a.t.Helper()
+	acc := a.createUser(name, finhealth.RoleUser)
+	a.addMember(owner.OrgID, owner.ID, &acc, role)
+	return acc
+}
+
+// everyRole makes an organization with an owner, a viewer and an advisor, and a
+// stranger with an organization of their own.
+func (a *testAPI) everyRole() (owner, viewer, advisor, stranger account) {
+	a.t.Helper()
+	owner = a.registerDirect("Owner")
+	viewer = a.newMember(owner, "Viewer", finhealth.OrgRoleViewer)
+	advisor = a.newMember(owner, "Advisor", finhealth.OrgRoleAdvisor)
+	return owner, viewer, advisor, a.registerDirect("Stranger")
+}
+
 // answerForm is a complete questionnaire form choosing option pick of every
 // question (as answers does for the API).
 func answerForm(pick int) url.Values {
@@ -245,12 +263,7 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 func TestUIQuestionnaireRoles(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
-		viewer := a.createUser("Viewer", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &viewer, finhealth.OrgRoleViewer)
-		advisor := a.createUser("Advisor", finhealth.RoleUser)
-		a.addMember(owner.OrgID, owner.ID, &advisor, finhealth.OrgRoleAdvisor)
-		stranger := a.registerDirect("Stranger")
+		owner, viewer, advisor, stranger := a.everyRole()
 		page := "/orgs/" + owner.OrgID + "/questionnaire"
 
 		// Viewers read the questions with no form to submit, and are refused when
