@@ -204,7 +204,8 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 		f := answerForm(1)
 		f.Del(missing.ID)
 		res = ui.post(page, f).expect(t, http.StatusUnprocessableEntity)
-		res.has(t, "17</strong> of", `id="q-`+missing.ID+`-err"`, msgChooseAnswer, `<a href="#q-`+missing.ID+`">Question 6: `)
+		res.has(t, "17</strong> of", `id="q-`+missing.ID+`-err"`, msgChooseAnswer, `<a href="#q-`+missing.ID+`">Question 6: `,
+			`aria-describedby="q-`+missing.ID+`-err`)
 		kept := checkedAnswers(res.Body)
 		if len(kept) != 17 || kept[missing.ID] != "" {
 			t.Fatalf("kept answers = %v, want the 17 given", kept)
