@@ -91,6 +91,7 @@ func (c *uiClient) post(path string, form url.Values) *response {
 // token when withCSRF (tests of the CSRF check leave it out).
 func (c *uiClient) send(method, path string, form url.Values, withCSRF bool) *response {
 	c.t.Helper()
+	path, _, _ = strings.Cut(path, "#") // a browser never sends the fragment
 	body := url.Values{}
 	for k, v := range form {
 		body[k] = v
@@ -112,4 +113,24 @@ func (c *uiClient) send(method, path string, form url.Values, withCSRF bool) *re
 	c.a.srv.Handler().ServeHTTP(rec, hr)
 	c.jar.SetCookies(hr.URL, rec.Result().Cookies())
 	return &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// has fails unless the page contains every snippet.
+func (r *response) has(t *testing.T, snippets ...string) {
+	t.Helper()
+	for _, s := range snippets {
+		if !strings.Contains(string(r.Body), s) {
+			t.Errorf("the page lacks %q", s)
+		}
+	}
+}
+
+// hasNot fails if the page contains any of the snippets.
+func (r *response) hasNot(t *testing.T, snippets ...string) {
+	t.Helper()
+	for _, s := range snippets {
+		if strings.Contains(string(r.Body), s) {
+			t.Errorf("the page has %q, which it must not", s)
+		}
+	}
 }
