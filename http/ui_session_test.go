@@ -260,3 +260,25 @@ func TestUIHeadersAndAssets(t *testing.T) {
 }
 
 var regexpAsset = regexp.MustCompile(`/static/app\.css\?v=[0-9a-f]+`)
+
+// An invitee who signs up from the invitation page comes back to it.
+func TestUISignupReturnsToNext(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		c := a.uiAnonymous()
+		page := c.get("/signup?next=" + url.QueryEscape("/invitations/accept?token=abc"))
+		if !strings.Contains(string(page.Body), `name="next" value="/invitations/accept?token=abc"`) {
+			t.Fatal("the signup form does not carry next")
+		}
+		res := c.post("/signup", url.Values{"name": {"Ivy"}, "email": {uniqueEmail("ivy")}, "password": {testPassword},
+			"next": {"/invitations/accept?token=abc"}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/invitations/accept?token=abc" {
+			t.Fatalf("signup with next: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		res = a.uiAnonymous().post("/signup", url.Values{"name": {"Eve"}, "email": {uniqueEmail("eve")}, "password": {testPassword},
+			"next": {"//evil.example"}})
+		if res.Header.Get("Location") != "/app" {
+			t.Fatalf("signup with a foreign next went to %q", res.Header.Get("Location"))
+		}
+	})
+}

@@ -20,6 +20,29 @@ const e2ePassword = "correct horse battery staple"
 // status is want.
 func callAPI(t *testing.T, a *app, method, path, token string, body, out any, want int) {
 	t.Helper()
+	resp := sendAPI(t, a, method, path, token, body)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+}
+
+// statusAPI sends a request and returns only the status.
+func statusAPI(t *testing.T, a *app, method, path, token string) int {
+	t.Helper()
+	resp := sendAPI(t, a, method, path, token, nil)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func sendAPI(t *testing.T, a *app, method, path, token string, body any) *http.Response {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -42,16 +65,7 @@ func callAPI(t *testing.T, a *app, method, path, token string, body, out any, wa
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
+	return resp
 }
 
 // apiAccount is an account made through the API, with its access token and its

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -220,11 +217,11 @@ func TestUIViewerInvitation(t *testing.T) {
 	// Nothing changed, as the owner reads it through the API (the owner's browser
 	// may have used up its time while the viewer's ran).
 	orgID := strings.TrimPrefix(orgURL, a.URL+"/orgs/")
-	ownerToken := apiLogin(t, a, "olive@example.com")
+	ownerToken := loginAPI(t, a, "olive@example.com")
 	var org struct {
 		Name string `json:"name"`
 	}
-	apiCall(t, a, "GET", "/api/v1/organizations/"+orgID, ownerToken, nil, &org)
+	callAPI(t, a, "GET", "/api/v1/organizations/"+orgID, ownerToken, nil, &org, http.StatusOK)
 	if org.Name != "Olive's Bakery" {
 		t.Errorf("the organization was renamed to %q", org.Name)
 	}
@@ -233,11 +230,11 @@ func TestUIViewerInvitation(t *testing.T) {
 			Email string `json:"email"`
 		} `json:"items"`
 	}
-	apiCall(t, a, "GET", "/api/v1/organizations/"+orgID+"/invitations", ownerToken, nil, &invitations)
+	callAPI(t, a, "GET", "/api/v1/organizations/"+orgID+"/invitations", ownerToken, nil, &invitations, http.StatusOK)
 	if len(invitations.Items) != 0 {
 		t.Errorf("pending invitations after the refused post: %+v", invitations.Items)
 	}
-	if code := apiStatus(t, a, "GET", "/api/v1/organizations/"+orgID+"/assessments/latest", ownerToken); code != http.StatusNotFound {
+	if code := statusAPI(t, a, "GET", "/api/v1/organizations/"+orgID+"/assessments/latest", ownerToken); code != http.StatusNotFound {
 		t.Errorf("latest assessment answered %d, want 404: the viewer's post was stored", code)
 	}
 }
@@ -246,14 +243,14 @@ func TestUIViewerInvitation(t *testing.T) {
 // with the switcher, with and without its script, and from the settings page.
 func TestUIOrganizationSwitch(t *testing.T) {
 	a := startApp(t, nil)
-	alpha := apiRegister(t, a, "Ada", "ada@example.com", "Alpha Ltd")
-	beta := apiRegister(t, a, "Ben", "ben@example.com", "Beta LLC")
+	alpha := registerAPI(t, a, "Ada", "ada@example.com", "Alpha Ltd")
+	beta := registerAPI(t, a, "Ben", "ben@example.com", "Beta LLC")
 	var inv struct {
 		Token string `json:"token"`
 	}
-	apiCall(t, a, "POST", "/api/v1/organizations/"+alpha.OrgID+"/invitations", alpha.Token,
-		map[string]string{"email": "ben@example.com", "role": "advisor"}, &inv)
-	apiCall(t, a, "POST", "/api/v1/invitations/accept", beta.Token, map[string]string{"token": inv.Token}, nil)
+	callAPI(t, a, "POST", "/api/v1/organizations/"+alpha.OrgID+"/invitations", alpha.Token,
+		map[string]string{"email": "ben@example.com", "role": "advisor"}, &inv, http.StatusCreated)
+	callAPI(t, a, "POST", "/api/v1/invitations/accept", beta.Token, map[string]string{"token": inv.Token}, nil, http.StatusOK)
 
 	ctx := browser(t)
 	logIn(t, ctx, a, "ben@example.com", "correct horse battery staple")
@@ -298,7 +295,7 @@ func TestUIOrganizationSwitch(t *testing.T) {
 		chromedp.WaitVisible(`#members`, chromedp.ByQuery))
 	absent(t, ctx, `[data-testid="org-form"]`, `[data-testid="invite-form"]`)
 	// An organization he is not in is not found, whatever the switcher is sent.
-	other := apiRegister(t, a, "Cy", "cy@example.com", "Gamma Inc")
+	other := registerAPI(t, a, "Cy", "cy@example.com", "Gamma Inc")
 	act(t, ctx, "switching to a stranger's organization", chromedp.Navigate(a.URL+"/orgs/go?org="+other.OrgID),
 		chromedp.WaitVisible(`.status-code`, chromedp.ByQuery))
 	if code := text(t, ctx, ".status-code"); code != "404" {
@@ -331,91 +328,9 @@ func absent(t *testing.T, ctx context.Context, selectors ...string) {
 // the viewport stays a phone's for the rest of the test.
 func noSidewaysScroll(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
-	var overflow bool
-	act(t, ctx, what+" on a phone", mobile(), chromedp.Reload(), chromedp.WaitVisible("main", chromedp.ByQuery),
-		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow))
-	if overflow {
+	act(t, ctx, what+" on a phone", mobile(), chromedp.Reload(), chromedp.WaitVisible("main", chromedp.ByQuery))
+	if overflows(t, ctx) {
 		shot(t, ctx, slug(what)+"-overflow-360")
 		t.Errorf("%s scrolls sideways at 360 px", what)
 	}
-}
-
-// apiAccount is a user made through the API, with their own organization.
-type apiAccount struct {
-	Token string
-	OrgID string
-}
-
-func apiRegister(t *testing.T, a *app, name, email, business string) apiAccount {
-	t.Helper()
-	var reg struct {
-		OrganizationID string `json:"organization_id"`
-	}
-	apiCall(t, a, "POST", "/api/v1/auth/register", "", map[string]string{
-		"name": name, "email": email, "password": "correct horse battery staple", "organization_name": business,
-	}, &reg)
-	return apiAccount{Token: apiLogin(t, a, email), OrgID: reg.OrganizationID}
-}
-
-// apiLogin returns an access token for the account.
-func apiLogin(t *testing.T, a *app, email string) string {
-	t.Helper()
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	apiCall(t, a, "POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": "correct horse battery staple"}, &pair)
-	return pair.AccessToken
-}
-
-// apiCall sends a JSON request to the running app (no body when body is nil) and
-// decodes a 2xx answer into out.
-func apiCall(t *testing.T, a *app, method, path, token string, body, out any) {
-	t.Helper()
-	resp := apiDo(t, a, method, path, token, body)
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		var e bytes.Buffer
-		_, _ = e.ReadFrom(resp.Body)
-		t.Fatalf("%s %s: status %d: %s", method, path, resp.StatusCode, e.String())
-	}
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatalf("%s %s: decoding: %v", method, path, err)
-		}
-	}
-}
-
-// apiStatus sends a request without a body and returns the status.
-func apiStatus(t *testing.T, a *app, method, path, token string) int {
-	t.Helper()
-	resp := apiDo(t, a, method, path, token, nil)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func apiDo(t *testing.T, a *app, method, path, token string, body any) *http.Response {
-	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, a.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return resp
 }
