@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -134,4 +138,78 @@ func TestUIConnectSimulatedWave(t *testing.T) {
 		t.Fatalf("run link went to %s", location(t, ctx))
 	}
 	shot(t, ctx, "wave-run")
+}
+
+// TestUIWithoutJavaScript: with scripts disabled, a newcomer signs up, answers the
+// questionnaire, connects the simulated Wave, waits for the sync by reloading (live
+// progress is the one thing that needs JavaScript) and sees the combined score.
+func TestUIWithoutJavaScript(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	act(t, ctx, "disabling JavaScript", emulation.SetScriptExecutionDisabled(true))
+	signUp(t, ctx, a, "Nora Noscript", "nora@example.com", "Nora's Nursery")
+	orgID := currentOrgID(t, ctx)
+
+	act(t, ctx, "opening the questionnaire", chromedp.Navigate(a.URL+"/orgs/"+orgID+"/questionnaire"),
+		chromedp.WaitVisible(`form[method="post"] fieldset`, chromedp.ByQuery))
+	var radios []*cdp.Node
+	act(t, ctx, "listing the options", chromedp.Nodes(`input[type=radio]`, &radios, chromedp.ByQueryAll))
+	picked := map[string]bool{}
+	for _, n := range radios {
+		name := n.AttributeValue("name")
+		if picked[name] {
+			continue
+		}
+		picked[name] = true
+		act(t, ctx, "choosing an answer to "+name, chromedp.Click(
+			fmt.Sprintf(`input[type=radio][name=%q][value=%q]`, name, n.AttributeValue("value")), chromedp.ByQuery))
+	}
+	if len(picked) < 10 {
+		t.Fatalf("only %d questions found", len(picked))
+	}
+	act(t, ctx, "submitting the questionnaire",
+		chromedp.Click(`main form[method="post"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.notice`, chromedp.ByQuery))
+	if !strings.Contains(location(t, ctx), "/assessments/") {
+		t.Fatalf("the questionnaire went to %s, want its result", location(t, ctx))
+	}
+
+	act(t, ctx, "connecting Wave",
+		chromedp.Navigate(a.URL+"/orgs/"+orgID+"/wave"),
+		chromedp.Click(`form[action$="/wave/connect"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="approve"]`, chromedp.ByQuery),
+		chromedp.Click(`button[value="approve"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action$="/wave/business"]`, chromedp.ByQuery))
+	var assessable []*cdp.Node
+	act(t, ctx, "finding the assessable business", chromedp.Nodes(`form[action$="/wave/business"] label.choice`, &assessable, chromedp.ByQueryAll))
+	for i := range assessable {
+		sel := fmt.Sprintf(`form[action$="/wave/business"] label.choice:nth-of-type(%d)`, i+1)
+		var badges []*cdp.Node
+		act(t, ctx, "reading a business", chromedp.Nodes(sel+` .badge-good`, &badges, chromedp.ByQueryAll, chromedp.AtLeast(0)))
+		if len(badges) > 0 {
+			act(t, ctx, "choosing it", chromedp.Click(sel+` input`, chromedp.ByQuery),
+				chromedp.Click(`form[action$="/wave/business"] button[type=submit]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`[data-testid="connection-status"]`, chromedp.ByQuery))
+			break
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var state string
+		var ok bool
+		act(t, ctx, "reading the sync state", chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery))
+		if state == "succeeded" {
+			break
+		}
+		if state == "failed" || time.Now().After(deadline) {
+			t.Fatalf("sync state %q", state)
+		}
+		time.Sleep(500 * time.Millisecond)
+		act(t, ctx, "reloading", chromedp.Reload(), chromedp.WaitVisible(`[data-sync-status]`, chromedp.ByQuery))
+	}
+	act(t, ctx, "opening the dashboard", chromedp.Navigate(a.URL+"/orgs/"+orgID), chromedp.WaitVisible(`[data-testid="score"]`, chromedp.ByQuery))
+	shot(t, ctx, "dashboard-without-javascript")
+	if s := text(t, ctx, `[data-testid="score"]`); s == "" || s == "–" {
+		t.Fatalf("no combined score without JavaScript: %q", s)
+	}
 }
