@@ -67,6 +67,9 @@ type Config struct {
 	// answer 503 and skips the rescore after a mapping change or an assessment.
 	Wave finhealth.WaveGateway
 	Sync finhealth.SyncQueue
+	// SimulatedWave says that Wave is the simulated one served in development, so
+	// that the UI labels it clearly.
+	SimulatedWave bool
 
 	// Now is the clock for tokens, invitations and rate limits; default time.Now.
 	Now func() time.Time
@@ -109,6 +112,7 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	templates   map[string]*template.Template
 	renewals    renewals
+	uiCSP       []string
 }
 
 // NewServer builds the API and the web UI. It panics when JWTSecret is shorter than
@@ -157,6 +161,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		panic("http: cannot parse the UI templates: " + err.Error())
 	}
 	s.templates = tmpl
+	s.uiCSP = uiCSP(cfg.Wave)
 
 	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()

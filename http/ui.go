@@ -30,10 +30,19 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
-// hdrUICSP allows nothing inline: scripts, styles and images come from this origin
-// only, so injected markup can neither run nor restyle the page.
-var hdrUICSP = []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
+// uiCSP allows nothing inline: scripts, styles and images come from this origin
+// only, so injected markup can neither run nor restyle the page. Forms may post only
+// here, and to Wave's authorization server, where "Connect Wave" redirects.
+func uiCSP(wave finhealth.WaveGateway) []string {
+	formAction := "'self'"
+	if wave != nil {
+		if u, err := url.Parse(wave.AuthorizeURL("", "")); err == nil && u.Scheme != "" && u.Host != "" {
+			formAction += " " + u.Scheme + "://" + u.Host
+		}
+	}
+	return []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"}
+}
 
 // uiRoute is one page or form of the web UI.
 type uiRoute struct {
@@ -84,7 +93,7 @@ func (s *Server) mountUI() {
 	})))
 	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stateFrom(r.Context()).route = "unmatched"
-		w.Header()["Content-Security-Policy"] = hdrUICSP
+		w.Header()["Content-Security-Policy"] = s.uiCSP
 		s.renderError(w, r, nil, errPageNotFound)
 	}))
 }
@@ -96,7 +105,7 @@ func (s *Server) wrapUI(rt uiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
 		st.route = pattern
-		w.Header()["Content-Security-Policy"] = hdrUICSP
+		w.Header()["Content-Security-Policy"] = s.uiCSP
 		c := &uiCall{}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe {

@@ -1,6 +1,311 @@
 package http
 
-// uiWaveRoutes are the Wave connection pages: connect, choose a business, status, sync runs, disconnect.
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"finhealth"
+)
+
+// uiWaveRoutes are the Wave connection pages: connect (the real Wave, or the
+// simulated one in development), the OAuth callback, choosing a business, status,
+// sync runs with live progress, and disconnecting. They call the same methods as the
+// API's Wave routes.
 func (s *Server) uiWaveRoutes() []uiRoute {
+	return []uiRoute{
+		{"GET", "/orgs/{id}/wave", org(finhealth.PermWaveRead), s.uiWave},
+		{"POST", "/orgs/{id}/wave/connect", org(finhealth.PermWaveManage), s.uiWaveConnect},
+		{"GET", "/wave/callback", user, s.uiWaveCallback},
+		{"POST", "/orgs/{id}/wave/business", org(finhealth.PermWaveManage), s.uiWaveChooseBusiness},
+		{"POST", "/orgs/{id}/wave/sync", org(finhealth.PermSyncRun), s.uiWaveSync},
+		{"POST", "/orgs/{id}/wave/disconnect", org(finhealth.PermWaveManage), s.uiWaveDisconnect},
+		{"GET", "/orgs/{id}/wave/runs/{run_id}", org(finhealth.PermWaveRead), s.uiSyncRun},
+		{"GET", "/orgs/{id}/wave/runs/{run_id}/progress", org(finhealth.PermWaveRead), s.uiSyncProgress},
+	}
+}
+
+// syncCard is the sync status box the Wave page and the dashboard share (the
+// "syncCard" template in _wave.html).
+type syncCard struct {
+	OrgID string
+	// Status is the connection status (not_connected, pending_business, active,
+	// needs_reconnect, disconnected) and StatusLabel says it in words.
+	Status      string
+	StatusLabel string
+	Badge       string // good, warn or bad: the badge colour that goes with the label
+	Reason      string // why a reconnect is needed
+	Business    string
+	LastSyncAt  *time.Time
+	LastRun     *finhealth.SyncRun
+	// Run is the text of the last run's state, and State its status for app.js's
+	// live progress (which polls ProgressURL while the run is queued or running).
+	Run         string
+	State       string
+	ProgressURL string
+	CanSync     bool // the role may sync and the connection is active
+	CanManage   bool // the role may connect or reconnect
+	Configured  bool // this instance can talk to Wave at all
+	// Back is where "Sync now" returns to.
+	Back string
+}
+
+// uiSyncCard builds the sync box for the organization, as seen by the caller;
+// back is the page "Sync now" returns to.
+func (s *Server) uiSyncCard(ctx context.Context, c *uiCall, back string) (syncCard, error) {
+	conn, last, err := s.connection(ctx, c.orgID)
+	if err != nil {
+		return syncCard{}, err
+	}
+	return s.newSyncCard(c, conn, last, back), nil
+}
+
+func (s *Server) newSyncCard(c *uiCall, conn *finhealth.WaveConnection, last *finhealth.SyncRun, back string) syncCard {
+	card := syncCard{
+		OrgID: c.orgID, Status: notConnected, Back: back, LastRun: last,
+		Configured: s.cfg.Wave != nil,
+		CanManage:  c.role.Can(finhealth.PermWaveManage) && s.cfg.Wave != nil,
+	}
+	if conn != nil {
+		card.Status = string(conn.Status)
+		card.Business, card.LastSyncAt = conn.BusinessName, conn.LastSyncAt
+		if conn.Status == finhealth.WaveNeedsReconnect {
+			card.Reason = finhealth.WaveReconnectReason(conn.StatusReason).Message()
+		}
+	}
+	card.StatusLabel, card.Badge = connectionLabel(card.Status)
+	card.CanSync = card.Status == string(finhealth.WaveActive) && c.role.Can(finhealth.PermSyncRun) && s.cfg.Sync != nil
+	if last != nil {
+		p := syncProgressOf(last)
+		card.Run, card.State = p.Message, string(last.Status)
+		card.ProgressURL = "/orgs/" + url.PathEscape(c.orgID) + "/wave/runs/" + url.PathEscape(last.ID) + "/progress"
+	}
+	return card
+}
+
+// connectionLabel words a connection status, with the badge colour that carries the
+// same meaning.
+func connectionLabel(status string) (label, badge string) {
+	switch finhealth.WaveConnectionStatus(status) {
+	case finhealth.WaveActive:
+		return "Connected", "good"
+	case finhealth.WavePendingBusiness:
+		return "Choose a business", "warn"
+	case finhealth.WaveNeedsReconnect:
+		return "Reconnect needed", "bad"
+	case finhealth.WaveDisconnected:
+		return "Disconnected", ""
+	}
+	return "Not connected", ""
+}
+
+// syncProgress is what the live progress poll receives.
+type syncProgress struct {
+	Status  finhealth.SyncStatus `json:"status"`
+	Done    bool                 `json:"done"`
+	Message string               `json:"message"`
+}
+
+func syncProgressOf(run *finhealth.SyncRun) syncProgress {
+	p := syncProgress{Status: run.Status, Done: !run.Status.Active()}
+	counts := fmt.Sprintf("%d accounts, %d invoices, %d customers read", run.Accounts.Seen, run.Invoices.Seen, run.Customers.Seen)
+	switch run.Status {
+	case finhealth.SyncQueued:
+		p.Message = "Sync queued: it starts in a moment."
+	case finhealth.SyncRunning:
+		p.Message = "Syncing: " + counts + " so far."
+		if run.Error != "" {
+			p.Message += fmt.Sprintf(" Attempt %d failed (%s); retrying.", run.Attempt, run.Error)
+		}
+	case finhealth.SyncSucceeded:
+		p.Message = "Last sync succeeded: " + counts + "."
+	case finhealth.SyncFailed:
+		p.Message = "Last sync failed: " + orDefault(run.Error, "unknown error") + "."
+	default:
+		p.Message = string(run.Status)
+	}
+	return p
+}
+
+// wavePage is the Wave connection page.
+type wavePage struct {
+	Card       syncCard
+	Connection connectionView
+	Simulated  bool
+	// Businesses to choose from while the connection waits for one; BusinessError
+	// says why they could not be listed.
+	Businesses    []businessView
+	BusinessError string
+	Runs          []*finhealth.SyncRun
+	Warnings      []string
+	Form          form
+}
+
+func (s *Server) uiWave(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	p, err := s.wavePage(r, c)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "wave.html", "Wave connection", p)
+}
+
+func (s *Server) wavePage(r *http.Request, c *uiCall) (wavePage, error) {
+	ctx := r.Context()
+	conn, last, err := s.connection(ctx, c.orgID)
+	if err != nil {
+		return wavePage{}, err
+	}
+	p := wavePage{
+		Card:       s.newSyncCard(c, conn, last, "/orgs/"+c.orgID+"/wave"),
+		Connection: s.newConnectionView(conn, last),
+		Simulated:  s.cfg.SimulatedWave,
+	}
+	if conn != nil && conn.Status == finhealth.WavePendingBusiness && c.role.Can(finhealth.PermWaveManage) {
+		bs, err := s.listWaveBusinesses(r, c.orgID)
+		if err != nil && statusOf(finhealth.ErrorCode(err)) >= 500 && finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
+			return wavePage{}, err
+		}
+		if err != nil {
+			p.BusinessError = finhealth.ErrorMessage(err)
+		}
+		p.Businesses = bs
+	}
+	runs, _, err := s.st.ListSyncRuns(ctx, c.orgID, "", 10)
+	if err != nil {
+		return wavePage{}, err
+	}
+	p.Runs = runs
+	return p, nil
+}
+
+// uiWaveConnect starts an authorization and sends the browser to Wave's consent
+// page (the simulated one in development).
+func (s *Server) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	started, err := s.startWaveConnect(r.Context(), c.orgID, c.user.ID)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, started.AuthorizeURL, http.StatusSeeOther)
+	return nil
+}
+
+// uiWaveCallback is where Wave sends the browser back. Refusals (declined, expired,
+// replayed or someone else's state) render the error page with the reason and a way
+// to start again.
+func (s *Server) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	orgID, res, err := s.finishWaveConnect(r, c.user.ID)
+	if err != nil {
+		return err
+	}
+	notice := "wave_connected"
+	if res.Warning != "" {
+		notice = "wave_connected_unlisted"
+	}
+	return s.redirect(w, r, "/orgs/"+orgID+"/wave", notice)
+}
+
+func (s *Server) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	_, err := s.chooseWaveBusiness(r, c.orgID, r.PostFormValue("business_id"))
+	if err != nil {
+		f, ferr := formError(r.PostForm, err)
+		if ferr != nil {
+			return ferr
+		}
+		p, perr := s.wavePage(r, c)
+		if perr != nil {
+			return perr
+		}
+		p.Form = f
+		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "wave.html", "Wave connection", p)
+	}
+	return s.redirect(w, r, "/orgs/"+c.orgID+"/wave", "business_chosen")
+}
+
+// uiWaveSync queues a sync and returns to the page the button was on, where the
+// live progress shows.
+func (s *Server) uiWaveSync(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	back := localPath(r.PostFormValue("back"))
+	if back == "" {
+		back = "/orgs/" + c.orgID + "/wave"
+	}
+	kind := finhealth.SyncIncremental
+	if r.PostFormValue("kind") == string(finhealth.SyncFull) {
+		kind = finhealth.SyncFull
+	}
+	_, err := s.syncNow(r.Context(), c.orgID, kind)
+	switch finhealth.ErrorCode(err) {
+	case "":
+		return s.redirect(w, r, back, "sync_queued")
+	case finhealth.ECONFLICT:
+		return s.redirect(w, r, back, "sync_running")
+	}
+	return err
+}
+
+func (s *Server) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	if r.PostFormValue("confirm") != "yes" {
+		p, err := s.wavePage(r, c)
+		if err != nil {
+			return err
+		}
+		p.Form = form{Errors: map[string]string{"confirm": "Tick the box to confirm that finhealth should stop reading your books."},
+			Message: "Disconnecting needs your confirmation."}
+		return s.render(w, r, c, http.StatusUnprocessableEntity, "wave.html", "Wave connection", p)
+	}
+	res, err := s.disconnectWave(r, c.orgID)
+	if err != nil {
+		return err
+	}
+	if len(res.Warnings) == 0 {
+		return s.redirect(w, r, "/orgs/"+c.orgID+"/wave", "wave_disconnected")
+	}
+	p, err := s.wavePage(r, c)
+	if err != nil {
+		return err
+	}
+	p.Warnings = res.Warnings
+	return s.render(w, r, c, http.StatusOK, "wave.html", "Wave connection", p)
+}
+
+// syncRunPage is one run's detail.
+type syncRunPage struct {
+	Run      *finhealth.SyncRun
+	Progress syncProgress
+	URL      string
+}
+
+func (s *Server) syncRunOf(r *http.Request, c *uiCall) (*finhealth.SyncRun, error) {
+	id := r.PathValue("run_id")
+	if !validID(id) {
+		return nil, errSyncRunNotFound
+	}
+	run, err := s.st.SyncRun(r.Context(), c.orgID, id)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return nil, errSyncRunNotFound
+	}
+	return run, err
+}
+
+func (s *Server) uiSyncRun(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	run, err := s.syncRunOf(r, c)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "wave_run.html", "Sync run", syncRunPage{
+		Run: run, Progress: syncProgressOf(run),
+		URL: "/orgs/" + url.PathEscape(c.orgID) + "/wave/runs/" + url.PathEscape(run.ID) + "/progress",
+	})
+}
+
+// uiSyncProgress is the JSON app.js polls for live progress; the page itself works
+// without it (reloading shows the same).
+func (s *Server) uiSyncProgress(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	run, err := s.syncRunOf(r, c)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, syncProgressOf(run))
 	return nil
 }

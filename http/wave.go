@@ -193,26 +193,34 @@ type connectStarted struct {
 // waveConnect starts an authorization: a random state bound to the caller and the
 // organization (only its hash is stored) and a PKCE verifier kept server-side.
 func (s *Server) waveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	gw, err := s.wave()
+	started, err := s.startWaveConnect(r.Context(), c.orgID, c.user.ID)
 	if err != nil {
 		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, started)
+	return nil
+}
+
+func (s *Server) startWaveConnect(ctx context.Context, orgID, userID string) (connectStarted, error) {
+	gw, err := s.wave()
+	if err != nil {
+		return connectStarted{}, err
 	}
 	state, stateHash, err := newOpaqueToken()
 	if err != nil {
-		return err
+		return connectStarted{}, err
 	}
 	verifier, challenge, err := gw.NewPKCE()
 	if err != nil {
-		return err
+		return connectStarted{}, err
 	}
 	expires := s.now().Add(oauthStateTTL).UTC()
-	if err := s.st.CreateOAuthState(r.Context(), finhealth.OAuthState{
-		StateHash: stateHash, OrganizationID: c.orgID, UserID: c.user.ID, CodeVerifier: verifier, ExpiresAt: expires,
+	if err := s.st.CreateOAuthState(ctx, finhealth.OAuthState{
+		StateHash: stateHash, OrganizationID: orgID, UserID: userID, CodeVerifier: verifier, ExpiresAt: expires,
 	}); err != nil {
-		return err
+		return connectStarted{}, err
 	}
-	s.writeJSON(w, r, http.StatusOK, connectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires})
-	return nil
+	return connectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires}, nil
 }
 
 // Callback refusals. The store words its own refusals of a state (unknown, another
@@ -243,49 +251,60 @@ type callbackResult struct {
 // even when Wave reports an error, so that it can never be used twice; and it must
 // belong to the caller, who must still be allowed to connect the organization.
 func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
-	gw, err := s.wave()
+	_, res, err := s.finishWaveConnect(r, c.user.ID)
 	if err != nil {
 		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+// finishWaveConnect is the callback's work for the API and the web UI; it returns
+// the organization the authorization was for.
+func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
+	gw, err := s.wave()
+	if err != nil {
+		return "", callbackResult{}, err
 	}
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
-		return finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
+		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
 	}
 	if !plausibleOpaqueToken(state) {
-		return errStateUnknown
+		return "", callbackResult{}, errStateUnknown
 	}
-	st, err := s.st.ConsumeOAuthState(r.Context(), hashToken(state), c.user.ID)
+	st, err := s.st.ConsumeOAuthState(r.Context(), hashToken(state), userID)
 	if err != nil {
-		return err
+		return "", callbackResult{}, err
 	}
 	// The store judges expiry by its own clock; this one is the server's, which
 	// tests move.
 	if !s.now().Before(st.ExpiresAt) {
-		return errStateExpired
+		return "", callbackResult{}, errStateExpired
 	}
-	m, err := s.st.Membership(r.Context(), st.OrganizationID, c.user.ID)
+	m, err := s.st.Membership(r.Context(), st.OrganizationID, userID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errOrgNotFound
+		return "", callbackResult{}, errOrgNotFound
 	}
 	if err != nil {
-		return err
+		return "", callbackResult{}, err
 	}
 	if !m.Role.Can(finhealth.PermWaveManage) {
-		return errNoLongerManager
+		return "", callbackResult{}, errNoLongerManager
 	}
 	if e := q.Get("error"); e != "" {
-		return authorizeError(e)
+		return "", callbackResult{}, authorizeError(e)
 	}
 	code := q.Get("code")
 	if code == "" {
-		return finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
+		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
 	}
 
 	ctx := r.Context()
 	tok, err := gw.Exchange(ctx, code, st.CodeVerifier)
 	if err != nil {
-		return s.waveFailure(r, "exchange", err)
+		return "", callbackResult{}, s.waveFailure(r, "exchange", err)
 	}
 	// Until it is saved the token lives only here, so the session that reads who
 	// granted it gets a key of its own: under the organization's key it could meet a
@@ -296,13 +315,13 @@ func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) e
 	tok, _ = held.Load(ctx)
 	if err != nil {
 		s.abandonGrant(r, gw, tok)
-		return s.waveFailure(r, "user", err)
+		return "", callbackResult{}, s.waveFailure(r, "user", err)
 	}
 	if _, err := s.st.SaveWaveConnection(ctx, finhealth.WaveConnection{
 		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
 	}, tok); err != nil {
 		s.abandonGrant(r, gw, tok)
-		return err
+		return "", callbackResult{}, err
 	}
 	// Whatever the process cached for the organization belongs to the old grant.
 	gw.Forget(st.OrganizationID)
@@ -318,11 +337,10 @@ func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	conn, last, err := s.connection(ctx, st.OrganizationID)
 	if err != nil {
-		return err
+		return "", callbackResult{}, err
 	}
 	res.Connection = s.newConnectionView(conn, last)
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
+	return st.OrganizationID, res, nil
 }
 
 // abandonGrant revokes a grant that nothing will hold (the connection could not be
@@ -377,20 +395,28 @@ func (s *Server) waveStatus(w http.ResponseWriter, r *http.Request, c *call) err
 // waveBusinesses lists the connected Wave user's businesses again, to choose another
 // one later.
 func (s *Server) waveBusinesses(w http.ResponseWriter, r *http.Request, c *call) error {
+	bs, err := s.listWaveBusinesses(r, c.orgID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(bs))
+	return nil
+}
+
+func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessView, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := s.usableConnection(r.Context(), c.orgID); err != nil {
-		return err
+	if _, err := s.usableConnection(r.Context(), orgID); err != nil {
+		return nil, err
 	}
-	bs, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Businesses(r.Context())
+	bs, err := gw.Session(orgID, storedTokens{s.st, orgID}).Businesses(r.Context())
 	if err != nil {
-		s.markReconnect(r, c.orgID, err)
-		return s.waveFailure(r, "businesses", err)
+		s.markReconnect(r, orgID, err)
+		return nil, s.waveFailure(r, "businesses", err)
 	}
-	s.writeJSON(w, r, http.StatusOK, newList(newBusinessViews(bs)))
-	return nil
+	return newBusinessViews(bs), nil
 }
 
 type chooseBusinessRequest struct {
@@ -411,31 +437,40 @@ type businessChosen struct {
 // classic-invoicing businesses may be chosen (the response says what cannot be
 // assessed); an archived one may not, since its books no longer change.
 func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
-	gw, err := s.wave()
-	if err != nil {
-		return err
-	}
 	var req chooseBusinessRequest
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	f := fieldErrors{}
-	id := cleanText(f, "business_id", req.BusinessID, true, 256)
-	if err := f.err(); err != nil {
+	res, err := s.chooseWaveBusiness(r, c.orgID, req.BusinessID)
+	if err != nil {
 		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (businessChosen, error) {
+	gw, err := s.wave()
+	if err != nil {
+		return businessChosen{}, err
+	}
+	f := fieldErrors{}
+	id := cleanText(f, "business_id", businessID, true, 256)
+	if err := f.err(); err != nil {
+		return businessChosen{}, err
 	}
 	ctx := r.Context()
-	if _, err := s.usableConnection(ctx, c.orgID); err != nil {
-		return err
+	if _, err := s.usableConnection(ctx, orgID); err != nil {
+		return businessChosen{}, err
 	}
-	b, err := gw.Session(c.orgID, storedTokens{s.st, c.orgID}).Business(ctx, id)
+	b, err := gw.Session(orgID, storedTokens{s.st, orgID}).Business(ctx, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return finhealth.InvalidFields("The business was not found in the connected Wave account.",
+		return businessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
 			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
 	}
 	if err != nil {
-		s.markReconnect(r, c.orgID, err)
-		return s.waveFailure(r, "business", err)
+		s.markReconnect(r, orgID, err)
+		return businessChosen{}, s.waveFailure(r, "business", err)
 	}
 	if b.IsArchived {
 		reason := "is archived in Wave"
@@ -444,21 +479,21 @@ func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *c
 				reason = l.Reason
 			}
 		}
-		return finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
+		return businessChosen{}, finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
 	}
-	conn, err := s.st.ChooseWaveBusiness(ctx, c.orgID, b)
+	conn, err := s.st.ChooseWaveBusiness(ctx, orgID, b)
 	if err != nil {
-		return err
+		return businessChosen{}, err
 	}
 	res := businessChosen{}
 	if s.cfg.Sync == nil {
 		res.Warning = errSyncNotConfigured.Message
 	} else {
-		run, err := s.cfg.Sync.EnqueueSync(ctx, c.orgID, finhealth.SyncFull, finhealth.SyncOnConnect)
+		run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, finhealth.SyncFull, finhealth.SyncOnConnect)
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
 			// The scheduler may have queued a sync of the connection the moment it
 			// became active; that run reads the same business.
-			run, err = s.activeRun(ctx, c.orgID, err)
+			run, err = s.activeRun(ctx, orgID, err)
 		}
 		if err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "queueing the first sync failed",
@@ -469,13 +504,12 @@ func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *c
 			res.SyncRun = &v
 		}
 	}
-	conn2, last, err := s.connection(ctx, c.orgID)
+	conn2, last, err := s.connection(ctx, orgID)
 	if err == nil && conn2 != nil {
 		conn = conn2
 	}
 	res.Connection = s.newConnectionView(conn, last)
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
+	return res, nil
 }
 
 // activeRun returns the organization's queued or running run, or cause when there is
@@ -503,21 +537,30 @@ type disconnected struct {
 // make it so even when Wave is down, or no longer configured on this instance, so a
 // revocation that cannot be made is only reported.
 func (s *Server) waveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	gw := s.cfg.Wave
-	ctx := r.Context()
-	if _, err := s.st.WaveConnection(ctx, c.orgID); err != nil {
-		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
-		}
+	res, err := s.disconnectWave(r, c.orgID)
+	if err != nil {
 		return err
 	}
+	s.writeJSON(w, r, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, error) {
+	gw := s.cfg.Wave
+	ctx := r.Context()
+	if _, err := s.st.WaveConnection(ctx, orgID); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			return disconnected{}, finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
+		}
+		return disconnected{}, err
+	}
 	res := disconnected{Warnings: []string{}}
-	tok, err := s.st.WaveToken(ctx, c.orgID)
+	tok, err := s.st.WaveToken(ctx, orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
 		// Already disconnected: nothing left to revoke.
 	case err != nil:
-		return err
+		return disconnected{}, err
 	case gw == nil:
 		res.Warnings = append(res.Warnings, "Wave is not configured on this instance, so it could not be told to revoke finhealth's access. "+
 			"finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")
@@ -531,19 +574,18 @@ func (s *Server) waveDisconnect(w http.ResponseWriter, r *http.Request, c *call)
 				"). finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")
 		}
 	}
-	if err := s.st.DeleteWaveConnection(ctx, c.orgID); err != nil {
-		return err
+	if err := s.st.DeleteWaveConnection(ctx, orgID); err != nil {
+		return disconnected{}, err
 	}
 	if gw != nil {
-		gw.Forget(c.orgID)
+		gw.Forget(orgID)
 	}
-	conn, last, err := s.connection(ctx, c.orgID)
+	conn, last, err := s.connection(ctx, orgID)
 	if err != nil {
-		return err
+		return disconnected{}, err
 	}
 	res.Connection = s.newConnectionView(conn, last)
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
+	return res, nil
 }
 
 type syncRequest struct {
@@ -576,20 +618,28 @@ func (s *Server) waveSync(w http.ResponseWriter, r *http.Request, c *call) error
 			return finhealth.InvalidFields("The sync kind is not valid.", map[string]string{"kind": "must be full or incremental"})
 		}
 	}
-	ctx := r.Context()
-	run, err := s.cfg.Sync.EnqueueSync(ctx, c.orgID, kind, finhealth.SyncManual)
-	if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
-		if active, aerr := s.activeRun(ctx, c.orgID, err); aerr == nil {
-			return finhealth.Errorf(finhealth.ECONFLICT, "A Wave sync is already %s for this organization (run %s); wait for it to finish.",
-				active.Status, active.ID)
-		}
-	}
+	run, err := s.syncNow(r.Context(), c.orgID, kind)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", syncRunPath(c.orgID, run.ID))
 	s.writeJSON(w, r, http.StatusAccepted, syncQueued{Run: newSyncRunView(run)})
 	return nil
+}
+
+// syncNow queues a sync requested by a member.
+func (s *Server) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
+	if s.cfg.Sync == nil {
+		return nil, errSyncNotConfigured
+	}
+	run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, kind, finhealth.SyncManual)
+	if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
+		if active, aerr := s.activeRun(ctx, orgID, err); aerr == nil {
+			return nil, finhealth.Errorf(finhealth.ECONFLICT, "A Wave sync is already %s for this organization (run %s); wait for it to finish.",
+				active.Status, active.ID)
+		}
+	}
+	return run, err
 }
 
 func syncRunPath(orgID, runID string) string {

@@ -226,3 +226,68 @@ func location(t *testing.T, ctx context.Context) string {
 	act(t, ctx, "reading the location", chromedp.Location(&u))
 	return u
 }
+
+// currentOrgID is the organization id in the tab's /orgs/{id}... URL.
+func currentOrgID(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	u := location(t, ctx)
+	_, rest, ok := strings.Cut(u, "/orgs/")
+	if !ok || len(rest) < 36 {
+		t.Fatalf("not on an organization page: %s", u)
+	}
+	return rest[:36]
+}
+
+// connectSimulatedWave connects the signed-in owner's current organization to the
+// simulated Wave through the UI (connect, approve on the simulated consent page,
+// choose the fully assessable business) and waits for the first sync to succeed.
+// It returns the organization id and leaves the tab on the Wave page.
+func connectSimulatedWave(t *testing.T, ctx context.Context, a *app) string {
+	t.Helper()
+	act(t, ctx, "opening the dashboard", chromedp.Navigate(a.URL+"/app"), chromedp.WaitVisible("nav.orgnav", chromedp.ByQuery))
+	orgID := currentOrgID(t, ctx)
+	act(t, ctx, "connecting Wave",
+		chromedp.Navigate(a.URL+"/orgs/"+orgID+"/wave"),
+		chromedp.Click(`form[action$="/wave/connect"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="approve"]`, chromedp.ByQuery),
+	)
+	shot(t, ctx, "wave-consent")
+	act(t, ctx, "approving in the simulated Wave",
+		chromedp.Click(`button[value="approve"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action$="/wave/business"]`, chromedp.ByQuery),
+	)
+	shot(t, ctx, "wave-choose-business")
+	act(t, ctx, "choosing the fully assessable business",
+		chromedp.Evaluate(`document.querySelector('form[action$="/wave/business"] .badge-good').closest('label').querySelector('input').click()`, nil),
+		chromedp.Click(`form[action$="/wave/business"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="connection-status"]`, chromedp.ByQuery),
+	)
+	waitSynced(t, ctx)
+	return orgID
+}
+
+// waitSynced waits until the page's sync box reports the last sync succeeded; the
+// page reloads itself (app.js) when a running sync ends.
+func waitSynced(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var state string
+		var ok bool
+		act(t, ctx, "reading the sync state",
+			chromedp.WaitReady("body", chromedp.ByQuery),
+			chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery, chromedp.AtLeast(0)))
+		switch state {
+		case "succeeded":
+			return
+		case "failed":
+			shot(t, ctx, "sync-failed")
+			t.Fatalf("the sync failed: %s", text(t, ctx, "[data-sync-live]"))
+		}
+		if time.Now().After(deadline) {
+			shot(t, ctx, "sync-timeout")
+			t.Fatalf("the sync did not finish within 60s (state %q)", state)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

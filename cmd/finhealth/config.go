@@ -158,7 +158,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		bad("WAVE_CLIENT_SECRET: required when WAVE_CLIENT_ID is set")
 	}
 	if c.WaveRedirectURI == "" {
-		c.WaveRedirectURI = c.BaseURL + "/api/v1/wave/callback"
+		c.WaveRedirectURI = c.BaseURL + "/wave/callback"
 	}
 	c.SimulatedWave = c.Development() && c.WaveClientID == ""
 	if v := strings.TrimSpace(getenv("SIMULATED_WAVE")); v != "" {

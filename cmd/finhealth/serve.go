@@ -65,6 +65,8 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		TrustProxy:  cfg.TrustProxy,
 		Logger:      logger,
 		Wave:        gateway,
+		// The UI labels the simulated Wave as such.
+		SimulatedWave: simulated != nil,
 	}
 	if jobs != nil {
 		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.

@@ -112,3 +112,26 @@ func TestUINotFoundPage(t *testing.T) {
 		t.Error("the 404 page offers no way back")
 	}
 }
+
+// TestUIConnectSimulatedWave: an owner connects the simulated Wave from the Wave
+// page, approves on its consent page, chooses a business and sees the first sync
+// finish with its counts.
+func TestUIConnectSimulatedWave(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	signUp(t, ctx, a, "Wanda Owner", "wanda@example.com", "Wanda's Workshop")
+	orgID := connectSimulatedWave(t, ctx, a)
+	shot(t, ctx, "wave-connected")
+	if s := text(t, ctx, `[data-testid="connection-status"]`); s != "Connected" {
+		t.Fatalf("connection status = %q", s)
+	}
+	if msg := text(t, ctx, "[data-sync-live]"); !strings.Contains(msg, "succeeded") || !strings.Contains(msg, "invoices") {
+		t.Errorf("sync message = %q", msg)
+	}
+	// The run's detail page shows what was read.
+	act(t, ctx, "opening the run", chromedp.Click(`.sync-status a`, chromedp.ByQuery), chromedp.WaitVisible("table", chromedp.ByQuery))
+	if !strings.Contains(location(t, ctx), "/orgs/"+orgID+"/wave/runs/") {
+		t.Fatalf("run link went to %s", location(t, ctx))
+	}
+	shot(t, ctx, "wave-run")
+}
