@@ -95,6 +95,7 @@ func mapInsertError(err error, what string) error {
 // BalanceHistory returns the balance snapshots of the business the organization
 // follows now (of none, without a connection), oldest first.
 func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	ids := map[string]string{}
 	return collect(ctx, db.h, "balance history", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
 		var (
 			s   finhealth.BalanceSnapshot
@@ -103,8 +104,8 @@ func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Ti
 		if err := row.Scan(scanTime{&s.AsOf}, &s.Currency, &s.CurrencyExponent, &enc); err != nil {
 			return s, err
 		}
-		var stored []storedBalance
-		if err := json.Unmarshal(enc, &stored); err != nil {
+		stored, err := decodeBalances(enc, ids)
+		if err != nil {
 			return s, fmt.Errorf("balance snapshot %s: %w", s.AsOf.Format(time.RFC3339), err)
 		}
 		s.Balances = make([]finhealth.AccountBalance, len(stored))
