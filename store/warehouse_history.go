@@ -326,10 +326,15 @@ func (db *DB) InsertMetrics(ctx context.Context, orgID string, asOf time.Time, m
 }
 
 // MetricSeries returns the points of the named metrics (all when names is empty) with
-// AsOf in [from, to], by name and then time.
+// AsOf in [from, to], by name and then time, from the covering index alone (SQLite
+// must be told to use it; see migration 00004).
 func (db *DB) MetricSeries(ctx context.Context, orgID string, names []string, from, to time.Time) ([]finhealth.MetricPoint, error) {
 	query := `SELECT name, as_of, unit, status, value, money_minor, money_currency, money_exponent, band, points
 		FROM metric_values WHERE organization_id = ? AND as_of >= ? AND as_of <= ?`
+	if !db.h.pg {
+		query = `SELECT name, as_of, unit, status, value, money_minor, money_currency, money_exponent, band, points
+		FROM metric_values INDEXED BY metric_values_series WHERE organization_id = ? AND as_of >= ? AND as_of <= ?`
+	}
 	args := []any{orgID, from, upTo(to)}
 	if len(names) > 0 {
 		query += ` AND name IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + `)`
