@@ -23,6 +23,11 @@ func (s *Server) uiInsightRoutes() []uiRoute {
 	}
 }
 
+// sparklineWindow is the trend a tile draws: a quarter shows the direction without
+// reading a year of every metric (the metric page charts the year), and covers
+// the 30 to 60 days back that the change over 30 days compares with.
+const sparklineWindow = 90 * 24 * time.Hour
+
 // dashboardPage is an organization's dashboard: the live combined score, its
 // pillars, the metric tiles and what to do next.
 type dashboardPage struct {
@@ -34,10 +39,16 @@ type dashboardPage struct {
 	Tier       string
 	TierClass  string
 	Pillars    template.HTML
+	// HasBars is false when no pillar has data to draw.
+	HasBars    bool
 	PillarRows []pillarRow
-	Tiles      []metricTile
+	// Missing are the pillars without data, grouped by why.
+	Missing []missingPillars
+	Tiles   []metricTile
 	// Others are the metrics shown for context, listed without a tile.
 	Others []metricTile
+	// Sync is the Wave box (last sync, "Sync now", live progress) of the Wave pages.
+	Sync syncCard
 }
 
 type pillarRow struct {
@@ -45,6 +56,23 @@ type pillarRow struct {
 	Score  string
 	Rating rating
 	Reason string
+}
+
+// missingPillars are pillars without data for one reason (the five questionnaire
+// pillars share "not answered").
+type missingPillars struct {
+	Labels []string
+	Reason string
+}
+
+func addMissing(groups []missingPillars, label, reason string) []missingPillars {
+	for i := range groups {
+		if groups[i].Reason == reason {
+			groups[i].Labels = append(groups[i].Labels, label)
+			return groups
+		}
+	}
+	return append(groups, missingPillars{Labels: []string{label}, Reason: reason})
 }
 
 // metricTile is one metric at a glance; Change and Spark come from its series.
@@ -59,19 +87,22 @@ type metricTile struct {
 	Reason string
 	Note   string
 	URL    string
+	// HasValue is false for "not enough data", which is shown smaller than a number.
+	HasValue bool
 }
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	p, err := s.dashboard(r.Context(), c.orgID)
+	p, err := s.dashboard(r.Context(), c)
 	if err != nil {
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "dashboard.html", "Dashboard", p)
 }
 
-// dashboard builds the page from healthNow (what the API's GET .../health answers)
-// and one query for the series of every tile.
-func (s *Server) dashboard(ctx context.Context, orgID string) (dashboardPage, error) {
+// dashboard builds the page from healthNow (what the API's GET .../health answers),
+// the Wave pages' sync box and one query for the series of every tile.
+func (s *Server) dashboard(ctx context.Context, c *uiCall) (dashboardPage, error) {
+	orgID := c.orgID
 	h, err := s.healthNow(ctx, orgID)
 	if err != nil {
 		return dashboardPage{}, err
@@ -81,24 +112,29 @@ func (s *Server) dashboard(ctx context.Context, orgID string) (dashboardPage, er
 	if p.Onboarding {
 		return p, nil
 	}
+	if p.Sync, err = s.uiSyncCard(ctx, c, "/orgs/"+orgID); err != nil {
+		return p, err
+	}
 	p.Tier = tierLabel(h.Health.Tier)
 	if h.Health.Score != nil {
 		p.TierClass = ratingClass(*h.Health.Score)
 	}
 	p.Gauge = gaugeSVG("score-gauge", h.Health.Score, p.Tier)
 
+	// Pillars without data are listed in words rather than drawn as empty bars.
 	bars := make([]chartBar, 0, len(h.Health.Pillars))
 	for _, pl := range h.Health.Pillars {
 		row := pillarRow{Label: pl.Label, Score: formatScore(pl.Score), Reason: pl.Reason}
 		if pl.Score != nil {
 			row.Rating = rating{Label: tierLabel(scoring.Tier(*pl.Score)), Class: ratingClass(*pl.Score)}
+			bars = append(bars, chartBar{Label: pl.Label, Value: pl.Score})
 		} else {
 			row.Rating = rating{Label: "Not enough data"}
+			p.Missing = addMissing(p.Missing, pl.Label, pl.Reason)
 		}
 		p.PillarRows = append(p.PillarRows, row)
-		bars = append(bars, chartBar{Label: pl.Label, Value: pl.Score, Missing: pl.Reason})
 	}
-	p.Pillars = barsSVG("pillar-bars", "Pillar scores", bars)
+	p.Pillars, p.HasBars = barsSVG("pillar-bars", "Pillar scores", bars), len(bars) > 0
 
 	if !h.Ledger.Available {
 		return p, nil
@@ -116,7 +152,7 @@ func (s *Server) dashboard(ctx context.Context, orgID string) (dashboardPage, er
 		byName[m.Name] = m
 	}
 	asOf := *h.Ledger.AsOf
-	stored, err := s.st.MetricSeries(ctx, orgID, tiled, asOf.Add(-defaultSeriesWindow), time.Time{})
+	stored, err := s.st.MetricSeries(ctx, orgID, tiled, asOf.Add(-sparklineWindow), time.Time{})
 	if err != nil {
 		return p, err
 	}
@@ -130,9 +166,16 @@ func (s *Server) dashboard(ctx context.Context, orgID string) (dashboardPage, er
 			continue
 		}
 		t := newTile(orgID, m)
-		all := withLive(series[name], m)
-		t.Change = metricChange(all)
-		t.Spark = sparklineSVG("spark-"+name, m.Label, chartPoints(all), func(v float64) string { return formatUnit(m.Unit, v) })
+		// A metric without a value has its reason to show instead of a trend; one
+		// with a single point has no trend or change to speak of yet.
+		if m.Status == finhealth.MetricOK {
+			all := withLive(series[name], m)
+			points := chartPoints(all)
+			t.Spark = sparklineSVG("spark-"+name, m.Label, points, func(v float64) string { return formatUnit(m.Unit, v) })
+			if len(points) > 1 {
+				t.Change = metricChange(all)
+			}
+		}
 		p.Tiles = append(p.Tiles, t)
 		delete(byName, name)
 	}
@@ -146,7 +189,7 @@ func (s *Server) dashboard(ctx context.Context, orgID string) (dashboardPage, er
 
 func newTile(orgID string, m finhealth.MetricValue) metricTile {
 	t := metricTile{Name: m.Name, Label: m.Label, Value: metricText(m), Rating: metricRating(m.Status, m.Points),
-		Reason: m.Reason, Note: m.Note, URL: "/orgs/" + orgID + "/metrics/" + m.Name}
+		Reason: m.Reason, Note: m.Note, URL: "/orgs/" + orgID + "/metrics/" + m.Name, HasValue: m.Status == finhealth.MetricOK}
 	if m.Value != nil || m.Money != nil {
 		t.Band = capitalize(bandLabel(m.Bands, m.Band))
 	}
