@@ -3,6 +3,7 @@ GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN       ?= bin/finhealth
 STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: run test build lint bench bench-go bench-load fuzz screenshots clean
@@ -17,7 +18,7 @@ test:
 
 ## build: a static binary in bin/finhealth (the Dockerfile runs this same command)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/finhealth ./cmd/finhealth
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/finhealth
 
 ## lint: formatting, go vet and staticcheck
 lint:
@@ -44,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
+	$(GO) test -run '^$$' -fuzz FuzzReadBackup -fuzztime $(FUZZTIME) ./store/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBalances -fuzztime $(FUZZTIME) ./store/
 
 ## screenshots: rerun the browser tests, saving their screenshots into docs/screenshots (the README's images)

@@ -2,6 +2,7 @@ package finhealth
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -15,6 +16,71 @@ import (
 type WaveTokenStore interface {
 	Load(ctx context.Context) (OAuthToken, error)
 	Save(ctx context.Context, tok OAuthToken) error
+}
+
+// StoredWaveTokens is the WaveTokenStore of one organization's connection, kept in
+// the warehouse, for a piece of work (a sync, a request) that uses Wave. It also
+// follows which grant that work uses, so that a refusal from Wave is recorded against
+// that grant only (SetWaveConnectionStatus, with RefusedGrant): when the owner
+// connects again while the work runs, Wave refusing the previous grant must not mark
+// the new connection.
+//
+// The client names the refused grant when a refresh is refused. When it does not (a
+// token rejected again right after a refresh), the grant is that of the last token
+// this work loaded or saved, or else the one stored when the work began
+// (NewStoredWaveTokens); the session then reuses a token the process cached earlier,
+// which is of that grant unless another process replaced the grant before the work
+// began without this process hearing of it.
+type StoredWaveTokens struct {
+	warehouse WarehouseService
+	orgID     string
+
+	mu    sync.Mutex
+	grant string
+}
+
+// NewStoredWaveTokens reads the grant the organization's tokens belong to now;
+// ENOTFOUND when there are none (disconnected, or never connected).
+func NewStoredWaveTokens(ctx context.Context, warehouse WarehouseService, orgID string) (*StoredWaveTokens, error) {
+	tok, err := warehouse.WaveToken(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &StoredWaveTokens{warehouse: warehouse, orgID: orgID, grant: tok.GrantID}, nil
+}
+
+// Load returns the stored token, and from then on its grant is the work's.
+func (t *StoredWaveTokens) Load(ctx context.Context) (OAuthToken, error) {
+	tok, err := t.warehouse.WaveToken(ctx, t.orgID)
+	if err == nil {
+		t.use(tok.GrantID)
+	}
+	return tok, err
+}
+
+// Save stores a refreshed token, durably, while its grant is still the stored one.
+func (t *StoredWaveTokens) Save(ctx context.Context, tok OAuthToken) error {
+	err := t.warehouse.SaveWaveToken(ctx, t.orgID, tok)
+	if err == nil {
+		t.use(tok.GrantID)
+	}
+	return err
+}
+
+func (t *StoredWaveTokens) use(grant string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.grant = grant
+}
+
+// RefusedGrant is the grant a refusal from Wave is about.
+func (t *StoredWaveTokens) RefusedGrant(refusal *WaveReconnectError) string {
+	if refusal.GrantID != "" {
+		return refusal.GrantID
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.grant
 }
 
 // WaveGateway is the OAuth side of Wave plus a factory for per-connection sessions.

@@ -473,6 +473,10 @@ type WaveReconnectError struct {
 	Reason WaveReconnectReason
 	// Detail is the provider's own error text (never a secret), for logs.
 	Detail string
+	// GrantID is the grant of the token Wave refused (OAuthToken.GrantID), when the
+	// client knows it: what SetWaveConnectionStatus must be told, so that a refusal
+	// of a grant the owner has since replaced does not mark the new connection.
+	GrantID string
 }
 
 func (e *WaveReconnectError) Error() string {

@@ -43,16 +43,19 @@ type Membership struct {
 
 // Invitation asks the holder of an email address to join an organization with a role.
 // Only a hash of its token is stored; the token itself travels in the invitation link.
+// OrganizationName is filled in by PendingInvitation, for the page that asks the
+// invitee to accept.
 type Invitation struct {
-	ID             string     `json:"id"`
-	OrganizationID string     `json:"organization_id"`
-	Email          string     `json:"email"`
-	Role           OrgRole    `json:"role"`
-	InvitedBy      string     `json:"invited_by"`
-	TokenHash      string     `json:"-"`
-	ExpiresAt      time.Time  `json:"expires_at"`
-	AcceptedAt     *time.Time `json:"accepted_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
+	ID               string     `json:"id"`
+	OrganizationID   string     `json:"organization_id"`
+	OrganizationName string     `json:"organization_name,omitempty"`
+	Email            string     `json:"email"`
+	Role             OrgRole    `json:"role"`
+	InvitedBy        string     `json:"invited_by"`
+	TokenHash        string     `json:"-"`
+	ExpiresAt        time.Time  `json:"expires_at"`
+	AcceptedAt       *time.Time `json:"accepted_at,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
 }
 
 // OrganizationService persists organizations, memberships and invitations. Every
@@ -77,6 +80,10 @@ type OrganizationService interface {
 	CreateInvitation(ctx context.Context, inv Invitation) (*Invitation, error)
 	// Invitations lists the organization's pending (unaccepted, unexpired) invitations.
 	Invitations(ctx context.Context, orgID string) ([]*Invitation, error)
+	// PendingInvitation returns the invitation that AcceptInvitation would accept for
+	// the user, with its organization's name, so that the invitee sees what they are
+	// joining first; ENOTFOUND for exactly the cases AcceptInvitation refuses so.
+	PendingInvitation(ctx context.Context, tokenHash, userID string) (*Invitation, error)
 	// AcceptInvitation adds the user as a member. The token hash must match a pending,
 	// unexpired invitation addressed to the user's email (ENOTFOUND otherwise, so that
 	// tokens cannot be probed); an existing member is ECONFLICT. It sets the user's

@@ -264,6 +264,13 @@ type PortfolioEntry struct {
 	CashBufferDays *PortfolioMetric `json:"cash_buffer_days,omitempty"`
 }
 
+// MappingAccounts is what an organization's account mapping is built from.
+type MappingAccounts struct {
+	BusinessID string
+	Accounts   []LedgerAccount
+	Overrides  []AccountOverride
+}
+
 // WarehouseService persists Wave connections and the financial data warehouse. Every
 // method that reads tenant data takes the organization as an argument. Mutations made
 // by people (connect, choose a business, disconnect, status changes, mapping
@@ -292,11 +299,16 @@ type WarehouseService interface {
 	// meanwhile: the stored tokens are the new grant's and are left alone.
 	SaveWaveToken(ctx context.Context, orgID string, token OAuthToken) error
 	// SetWaveConnectionStatus moves a connection between active and needs_reconnect
-	// (with its reason), audited when it changes. Pending comes only from
-	// SaveWaveConnection, disconnected only from DeleteWaveConnection (which also
-	// deletes the tokens); other statuses are EINVALID, a disconnected connection
-	// ECONFLICT, and active without a business ECONFLICT.
-	SetWaveConnectionStatus(ctx context.Context, orgID string, status WaveConnectionStatus, reason string) (*WaveConnection, error)
+	// (with its reason), audited when it changes. grantID is the grant the change is
+	// about: the GrantID of the token Wave refused (or accepted again). When the
+	// stored tokens belong to another grant, because the owner connected again after
+	// that token was read, the connection is left alone and the answer is
+	// ErrWaveGrantReplaced: a refusal of the previous grant says nothing about the
+	// new one. Pending comes only from SaveWaveConnection, disconnected only from
+	// DeleteWaveConnection (which also deletes the tokens); other statuses and an
+	// empty grantID are EINVALID, a disconnected connection ECONFLICT, and active
+	// without a business ECONFLICT.
+	SetWaveConnectionStatus(ctx context.Context, orgID, grantID string, status WaveConnectionStatus, reason string) (*WaveConnection, error)
 	// ChooseWaveBusiness sets the business to sync and makes the connection active.
 	// Choosing another business than before drops the current-state rows of the old
 	// one (history is kept). A disconnected or needs_reconnect connection is ECONFLICT.
@@ -359,8 +371,16 @@ type WarehouseService interface {
 	PruneUnseen(ctx context.Context, orgID string, entity SyncEntity, seenBefore time.Time) (int, error)
 	// LedgerSnapshot assembles the current books of the connected business as of asOf:
 	// every account, the open invoices and those dated within two years of asOf, and
-	// every customer. ENOTFOUND when no business is chosen.
+	// every customer. They are read as of one moment, so that a sync writing
+	// meanwhile is seen either not at all or up to the pages it had committed
+	// before that moment, never one table before a write and another after it.
+	// ENOTFOUND when no business is chosen.
 	LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
+	// MappingAccounts reads what the account mapping is built from, and only that:
+	// the connected business's accounts and the organization's overrides, as of one
+	// moment. Without a chosen business, BusinessID is empty and Accounts empty,
+	// and Overrides still lists every decision (they outlive a business).
+	MappingAccounts(ctx context.Context, orgID string) (*MappingAccounts, error)
 
 	// InsertBalanceSnapshot and InsertReceivablesSnapshot append to the history. A
 	// snapshot is never changed: inserting one again at the same AsOf keeps the first.

@@ -1,7 +1,9 @@
 package http
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 
 	"finhealth"
 )
@@ -9,15 +11,11 @@ import (
 var errUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
 
 func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, _ *call) error {
-	limit, cursor, err := pageParams(r)
+	f, err := userFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query().Get("q")
-	if len(q) > 100 {
-		return finhealth.InvalidFields("The search is too long.", map[string]string{"q": "must be at most 100 characters"})
-	}
-	users, next, err := s.st.ListUsers(r.Context(), finhealth.UserFilter{Query: q, Cursor: cursor, Limit: limit})
+	users, next, err := s.st.ListUsers(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -25,20 +23,25 @@ func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, _ *call)
 	return nil
 }
 
+// userFilter reads the admin user listing's query (?q=&limit=&cursor=).
+func userFilter(query url.Values) (finhealth.UserFilter, error) {
+	limit, cursor, err := pageValues(query)
+	if err != nil {
+		return finhealth.UserFilter{}, err
+	}
+	q := query.Get("q")
+	if len(q) > 100 {
+		return finhealth.UserFilter{}, finhealth.InvalidFields("The search is too long.", map[string]string{"q": "must be at most 100 characters"})
+	}
+	return finhealth.UserFilter{Query: q, Cursor: cursor, Limit: limit}, nil
+}
+
 func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, _ *call) error {
 	var req roleRequest
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	role := finhealth.Role(req.Role)
-	if !role.Valid() {
-		return finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of admin, user"})
-	}
-	id := r.PathValue("id")
-	if !validID(id) {
-		return errUserNotFound
-	}
-	u, err := s.st.SetUserRole(r.Context(), id, role)
+	u, err := s.setUserRole(r.Context(), r.PathValue("id"), req.Role)
 	if err != nil {
 		return err
 	}
@@ -46,17 +49,33 @@ func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, _ *call) e
 	return nil
 }
 
-func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request, _ *call) error {
-	id := r.PathValue("id")
-	if !validID(id) {
-		return errUserNotFound
+// setUserRole changes a user's platform role; the API and the admin page share it.
+func (s *Server) setUserRole(ctx context.Context, id, role string) (*finhealth.User, error) {
+	if !finhealth.Role(role).Valid() {
+		return nil, finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of admin, user"})
 	}
-	u, err := s.st.DeactivateUser(r.Context(), id)
+	if !validID(id) {
+		return nil, errUserNotFound
+	}
+	return s.st.SetUserRole(ctx, id, finhealth.Role(role))
+}
+
+func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request, _ *call) error {
+	u, err := s.deactivateUser(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, u)
 	return nil
+}
+
+// deactivateUser deactivates an account and revokes its sessions; the API and the
+// admin page share it.
+func (s *Server) deactivateUser(ctx context.Context, id string) (*finhealth.User, error) {
+	if !validID(id) {
+		return nil, errUserNotFound
+	}
+	return s.st.DeactivateUser(ctx, id)
 }
 
 func (s *Server) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *call) error {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 
 	"finhealth"
@@ -19,25 +20,36 @@ func (s *Server) createAssessment(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	a, err := scoring.Score(scoring.Current(), answers)
+	_, body, err := s.submitAssessment(r, c, answers)
 	if err != nil {
 		return err
+	}
+	writeBody(w, r, http.StatusCreated, body)
+	return nil
+}
+
+// submitAssessment scores answers against the current questionnaire, stores the
+// result for the caller's organization and returns it with its JSON encoding; the
+// API and the questionnaire page both submit through it.
+func (s *Server) submitAssessment(r *http.Request, c *call, answers []finhealth.Answer) (*finhealth.Assessment, []byte, error) {
+	a, err := scoring.Score(scoring.Current(), answers)
+	if err != nil {
+		return nil, nil, err
 	}
 	a.OrganizationID = c.orgID
 	a.UserID = c.user.ID
 	stored, err := s.st.CreateAssessment(r.Context(), a)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	body, err := encodeBody(stored)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// The new assessment is what the organization's members read next as latest.
 	s.assessments.put(stored.OrganizationID, stored.ID, body)
 	s.assessmentSubmitted(r, stored.OrganizationID)
-	writeBody(w, r, http.StatusCreated, body)
-	return nil
+	return stored, body, nil
 }
 
 func (s *Server) listAssessments(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -93,17 +105,23 @@ func (s *Server) latestAssessment(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) getAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("assessment_id")
-	if !validID(id) {
-		return errAssessmentNotFound
-	}
-	a, err := s.st.Assessment(r.Context(), c.orgID, id)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errAssessmentNotFound
-	}
+	a, err := s.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, a)
 	return nil
+}
+
+// assessment is one of the organization's assessments by a client-given id; the API
+// and the result page both read it through here.
+func (s *Server) assessment(ctx context.Context, orgID, id string) (*finhealth.Assessment, error) {
+	if !validID(id) {
+		return nil, errAssessmentNotFound
+	}
+	a, err := s.st.Assessment(ctx, orgID, id)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return nil, errAssessmentNotFound
+	}
+	return a, err
 }

@@ -81,9 +81,11 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest)
 	now := s.now()
 	ip := stateFrom(ctx).ip
 	if ok, wait := s.loginIP.allow(ip, now); !ok {
+		s.metrics.loginFailed(loginRateLimited)
 		return tokenPair{}, nil, rateLimited(w, wait)
 	}
 	if ok, wait := s.loginAccount.check(req.Email, now); !ok {
+		s.metrics.loginFailed(loginRateLimited)
 		return tokenPair{}, nil, rateLimited(w, wait)
 	}
 
@@ -117,6 +119,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest)
 			entry.TargetType, entry.TargetID = "user", u.ID
 		}
 		entry.Details = map[string]string{"reason": reason}
+		s.metrics.loginFailed(loginBadCredentials)
 		if err := s.st.Record(ctx, entry); err != nil {
 			return tokenPair{}, nil, err
 		}

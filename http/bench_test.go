@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"finhealth"
 	"finhealth/internal/testdb"
@@ -19,7 +22,33 @@ import (
 // the network; scripts/loadtest.sh measures the real server.
 
 func BenchmarkQuestionnaire(b *testing.B) {
-	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, nil)
+	benchQuestionnaire(b, Config{JWTSecret: testSecret, Argon2: testArgon2})
+}
+
+// BenchmarkQuestionnaireWithMetrics is BenchmarkQuestionnaire with the Prometheus
+// instruments on: the difference is what counting a request costs on the hottest
+// route.
+func BenchmarkQuestionnaireWithMetrics(b *testing.B) {
+	benchQuestionnaire(b, Config{JWTSecret: testSecret, Argon2: testArgon2, Metrics: prometheus.NewRegistry()})
+}
+
+// BenchmarkRequestMetrics is the instrumentation alone: what the request middleware
+// adds per request with metrics on, measurable where a whole request is lost in the
+// noise of a shared machine.
+func BenchmarkRequestMetrics(b *testing.B) {
+	m := newAPIMetrics(prometheus.NewRegistry())
+	st := &requestState{route: "GET /api/v1/questionnaire"}
+	st.metrics = m.forRoute(st.route)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.observe(st, http.StatusOK, 250*time.Microsecond)
+		}
+	})
+}
+
+func benchQuestionnaire(b *testing.B, cfg Config) {
+	srv := NewServer(cfg, nil)
 	h := srv.Handler()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -165,6 +165,11 @@ func (s *Server) effectiveMapping(ctx context.Context, orgID string, accounts []
 	if err != nil {
 		return finhealth.AccountMapping{}, err
 	}
+	return s.applyOverrides(ctx, orgID, accounts, overrides), nil
+}
+
+// applyOverrides is the default mapping of accounts with overrides applied.
+func (s *Server) applyOverrides(ctx context.Context, orgID string, accounts []finhealth.LedgerAccount, overrides []finhealth.AccountOverride) finhealth.AccountMapping {
 	mapping := scoring.DefaultAccountMapping(accounts, nil)
 	m, err := scoring.ApplyOverrides(mapping, overrides)
 	if err != nil {
@@ -172,9 +177,9 @@ func (s *Server) effectiveMapping(ctx context.Context, orgID string, accounts []
 		// must not hide every metric, so the defaults stand in, as in the worker.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "account overrides ignored",
 			slog.String("organization_id", orgID), slog.String("error", err.Error()))
-		return mapping, nil
+		return mapping
 	}
-	return m, nil
+	return m
 }
 
 // normalizeHealth makes empty lists [] rather than null, for clients and the

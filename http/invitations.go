@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -28,6 +29,17 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *cal
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
+	created, err := s.invite(r.Context(), c, req)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, created)
+	return nil
+}
+
+// invite creates an invitation to the caller's organization and its link; the API
+// and the settings page both invite through it.
+func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
 	f := fieldErrors{}
 	email, err := NormalizeEmail(req.Email)
 	if err != nil {
@@ -38,30 +50,30 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *cal
 		f.add("role", "must be one of owner, advisor, viewer")
 	}
 	if err := f.err(); err != nil {
-		return err
+		return invitationCreated{}, err
 	}
 	token, hash, err := newOpaqueToken()
 	if err != nil {
-		return err
+		return invitationCreated{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return err
+		return invitationCreated{}, err
 	}
 	now := s.now()
-	inv, err := s.st.CreateInvitation(r.Context(), finhealth.Invitation{
+	inv, err := s.st.CreateInvitation(ctx, finhealth.Invitation{
 		ID: id.String(), OrganizationID: c.orgID, Email: email, Role: role, InvitedBy: c.user.ID,
 		TokenHash: hash, ExpiresAt: now.Add(s.cfg.InvitationTTL), CreatedAt: now,
 	})
 	if err != nil {
-		return err
+		return invitationCreated{}, err
 	}
-	s.writeJSON(w, r, http.StatusCreated, invitationCreated{
-		Invitation: inv,
-		Token:      token,
-		AcceptURL:  s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token),
-	})
-	return nil
+	return invitationCreated{Invitation: inv, Token: token, AcceptURL: s.acceptURL(token)}, nil
+}
+
+// acceptURL is the link an invitee opens: the web UI's invitation page.
+func (s *Server) acceptURL(token string) string {
+	return s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token)
 }
 
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -87,19 +99,43 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *cal
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.Token == "" {
-		return finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
-	}
-	if !plausibleOpaqueToken(req.Token) {
-		return errInvitationNotFound
-	}
-	m, err := s.st.AcceptInvitation(r.Context(), hashToken(req.Token), c.user.ID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errInvitationNotFound
-	}
+	m, err := s.joinOrganization(r.Context(), req.Token, c.user.ID)
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, m)
 	return nil
+}
+
+// joinOrganization accepts the invitation token for the user; the API and the
+// invitation page both accept through it.
+func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
+	if token == "" {
+		return nil, finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
+	}
+	return withInvitationToken(token, func(hash string) (*finhealth.Membership, error) {
+		return s.st.AcceptInvitation(ctx, hash, userID)
+	})
+}
+
+// pendingInvitation is what the token would let the user join, refused exactly as
+// joinOrganization refuses it; the invitation page shows it before accepting.
+func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
+	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
+		return s.st.PendingInvitation(ctx, hash, userID)
+	})
+}
+
+// withInvitationToken calls find with the hash of a client's invitation token. Every
+// way of not matching is the same errInvitationNotFound, so tokens cannot be probed.
+func withInvitationToken[T any](token string, find func(hash string) (T, error)) (T, error) {
+	var zero T
+	if !plausibleOpaqueToken(token) {
+		return zero, errInvitationNotFound
+	}
+	v, err := find(hashToken(token))
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		return zero, errInvitationNotFound
+	}
+	return v, err
 }

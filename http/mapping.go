@@ -85,32 +85,25 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 	if err != nil {
 		return v, err
 	}
-	snap, err := s.st.LedgerSnapshot(ctx, orgID, s.now().UTC())
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+	src, err := s.st.MappingAccounts(ctx, orgID)
+	if err != nil {
+		return v, err
+	}
+	if src.BusinessID == "" {
 		v.Reason = "Connect Wave and choose a business: the mapping lists its accounts once they are synced."
-		overrides, oerr := s.st.AccountOverrides(ctx, orgID)
-		if oerr != nil {
-			return v, oerr
-		}
-		for _, o := range overrides {
+		for _, o := range src.Overrides {
 			v.StaleOverrides = append(v.StaleOverrides, *names.override(o))
 		}
 		return v, nil
 	}
-	if err != nil {
-		return v, err
-	}
-	mapping, err := s.effectiveMapping(ctx, orgID, snap.Accounts)
-	if err != nil {
-		return v, err
-	}
+	mapping := s.applyOverrides(ctx, orgID, src.Accounts, src.Overrides)
 	v.Available = true
-	if len(snap.Accounts) == 0 {
+	if len(src.Accounts) == 0 {
 		v.Reason = "No accounts are synced yet; they appear after the first sync."
 	}
-	accounts := make(map[string]*finhealth.LedgerAccount, len(snap.Accounts))
-	for i := range snap.Accounts {
-		accounts[snap.Accounts[i].WaveID] = &snap.Accounts[i]
+	accounts := make(map[string]*finhealth.LedgerAccount, len(src.Accounts))
+	for i := range src.Accounts {
+		accounts[src.Accounts[i].WaveID] = &src.Accounts[i]
 	}
 	for _, e := range mapping.Entries {
 		me := mappingEntry{

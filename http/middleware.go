@@ -24,6 +24,7 @@ type requestState struct {
 	ip        string
 	route     string
 	userID    string
+	metrics   *routeMetrics // the route's instruments, when it resolved them
 }
 
 type stateKey struct{}
@@ -60,9 +61,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // base assigns the request id, puts the actor skeleton in the context, recovers
-// panics into a 500 and logs one line per request. It logs the route pattern, not
-// the URL, and never headers, so tokens in Authorization or query strings stay out
-// of the logs.
+// panics into a 500, counts the request in the metrics and logs one line per
+// request. It logs and counts the route pattern, not the URL, and never headers, so
+// tokens in Authorization or query strings stay out of the logs.
 func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -87,22 +88,26 @@ func (s *Server) base(next http.Handler) http.Handler {
 					s.writeError(sw, r, fmt.Errorf("panic: %v", v))
 				}
 			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			if s.metrics != nil {
+				s.metrics.observe(st, status, elapsed)
+			}
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			if status >= 500 {
 				level = slog.LevelError
 			}
 			if !s.log.Enabled(ctx, level) {
 				return
 			}
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
 			s.log.LogAttrs(ctx, level, "request",
 				slog.String("method", r.Method),
 				slog.String("route", st.route),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", elapsed),
 				slog.String("request_id", st.requestID),
 				slog.String("user_id", st.userID),
 				slog.String("ip", st.ip))
@@ -215,7 +220,7 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		h["Content-Security-Policy"] = hdrAPICSP
 		h["Cache-Control"] = hdrNoStore
 		h["Vary"] = hdrVaryOrigin
-		if !s.cfg.Development {
+		if !s.cfg.Development && s.overHTTPS(r) {
 			h["Strict-Transport-Security"] = hdrHSTS
 		}
 		origin := r.Header.Get("Origin")
@@ -244,6 +249,28 @@ func (s *Server) headers(next http.Handler) http.Handler {
 	})
 }
 
+// overHTTPS reports whether the client reached the app over TLS: its own, or a
+// trusted proxy's that says so in X-Forwarded-Proto (the last value, the one the
+// nearest proxy set). Browsers ignore HSTS received over plain http, and without
+// TrustProxy the header is whatever the client claimed.
+func (s *Server) overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.cfg.TrustProxy {
+		return false
+	}
+	values := r.Header.Values("X-Forwarded-Proto")
+	if len(values) == 0 {
+		return false
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.EqualFold(strings.TrimSpace(last), "https")
+}
+
 // unmatched answers every /api path no route claims: 405 with Allow when another
 // method would match, 404 otherwise, both as JSON (ServeMux's own are plain text).
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
@@ -270,9 +297,10 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 // the organization and the caller's role in it, then check the permission.
 func (s *Server) wrap(rt route) http.Handler {
 	pattern := rt.pattern()
+	rm := s.metrics.forRoute(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
-		st.route = pattern
+		st.route, st.metrics = pattern, rm
 		c := &call{}
 		if err := s.authorize(r, rt.access, st, c); err != nil {
 			s.writeError(w, r, err)

@@ -96,7 +96,6 @@ func TestSecurityHeaders(t *testing.T) {
 		} {
 			for h, want := range map[string]string{
 				"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-				"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 			} {
 				if got := res.Header.Get(h); got != want {
 					t.Errorf("%s = %q, want %q", h, got, want)

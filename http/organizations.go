@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 
 	"finhealth"
@@ -36,6 +37,17 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, c *c
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
+	o, err := s.patchOrganization(r.Context(), c.orgID, req)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, o)
+	return nil
+}
+
+// patchOrganization validates and applies a patch; the API and the settings page
+// both update through it.
+func (s *Server) patchOrganization(ctx context.Context, orgID string, req organizationPatch) (*finhealth.Organization, error) {
 	f := fieldErrors{}
 	var upd finhealth.OrganizationUpdate
 	if req.Name != nil {
@@ -51,14 +63,9 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, c *c
 		upd.CompanySize = &v
 	}
 	if err := f.err(); err != nil {
-		return err
+		return nil, err
 	}
-	o, err := s.st.UpdateOrganization(r.Context(), c.orgID, upd)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, o)
-	return nil
+	return s.st.UpdateOrganization(ctx, orgID, upd)
 }
 
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -80,7 +87,12 @@ func decodeOrgRole(s *Server, w http.ResponseWriter, r *http.Request) (finhealth
 	if err := s.decode(w, r, &req); err != nil {
 		return "", err
 	}
-	role := finhealth.OrgRole(req.Role)
+	return parseOrgRole(req.Role)
+}
+
+// parseOrgRole reads an organization role named by a client.
+func parseOrgRole(name string) (finhealth.OrgRole, error) {
+	role := finhealth.OrgRole(name)
 	if !role.Valid() {
 		return "", finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of owner, advisor, viewer"})
 	}
@@ -88,15 +100,11 @@ func decodeOrgRole(s *Server, w http.ResponseWriter, r *http.Request) (finhealth
 }
 
 func (s *Server) changeMemberRole(w http.ResponseWriter, r *http.Request, c *call) error {
-	userID := r.PathValue("user_id")
 	role, err := decodeOrgRole(s, w, r)
 	if err != nil {
 		return err
 	}
-	if !validID(userID) {
-		return errMemberNotFound
-	}
-	m, err := s.st.ChangeMemberRole(r.Context(), c.orgID, userID, role)
+	m, err := s.setMemberRole(r.Context(), c.orgID, r.PathValue("user_id"), role)
 	if err != nil {
 		return err
 	}
@@ -104,18 +112,32 @@ func (s *Server) changeMemberRole(w http.ResponseWriter, r *http.Request, c *cal
 	return nil
 }
 
+// setMemberRole changes a member's role; the store keeps the last owner. The API and
+// the settings page both change roles through it.
+func (s *Server) setMemberRole(ctx context.Context, orgID, userID string, role finhealth.OrgRole) (*finhealth.Membership, error) {
+	if !validID(userID) {
+		return nil, errMemberNotFound
+	}
+	return s.st.ChangeMemberRole(ctx, orgID, userID, role)
+}
+
 var errMemberNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Member not found.")
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *call) error {
-	userID := r.PathValue("user_id")
-	if !validID(userID) {
-		return errMemberNotFound
-	}
-	if err := s.st.RemoveMember(r.Context(), c.orgID, userID); err != nil {
+	if err := s.dropMember(r.Context(), c.orgID, r.PathValue("user_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// dropMember removes a member (or lets one leave); the store keeps the last owner.
+// The API and the settings page both remove members through it.
+func (s *Server) dropMember(ctx context.Context, orgID, userID string) error {
+	if !validID(userID) {
+		return errMemberNotFound
+	}
+	return s.st.RemoveMember(ctx, orgID, userID)
 }
 
 func (s *Server) orgAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {

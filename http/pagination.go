@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"finhealth"
@@ -13,7 +14,12 @@ const maxCursorLen = 512
 // pageParams reads ?limit= and ?cursor=. A bad limit is refused rather than clamped
 // so that a client bug shows up at once.
 func pageParams(r *http.Request) (limit int, cursor string, err error) {
-	q := r.URL.Query()
+	return pageValues(r.URL.Query())
+}
+
+// pageValues is pageParams for a query already parsed, such as the listing a form
+// post returns to.
+func pageValues(q url.Values) (limit int, cursor string, err error) {
 	f := fieldErrors{}
 	limit = finhealth.DefaultPageSize
 	if v := q.Get("limit"); v != "" || q.Has("limit") {

@@ -2,6 +2,7 @@ package http
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -136,27 +137,46 @@ func compareTimePtr(a, b *time.Time) (int, bool) {
 // portfolio lists every organization the caller owns or advises.
 func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
+	key, desc, err := portfolioOrder(q.Get("sort"), q.Get("order"), "order")
+	if err != nil {
+		return err
+	}
+	items, err := s.portfolioItems(r.Context(), c.user.ID, key, desc)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(items))
+	return nil
+}
+
+// portfolioOrder validates a sort key (default "name") and direction; dirField
+// names the direction's parameter, which the API calls "order" and the page "dir".
+func portfolioOrder(key, dir, dirField string) (string, bool, error) {
 	f := fieldErrors{}
-	key := cmp.Or(q.Get("sort"), "name")
-	less, known := portfolioSorts[key]
-	if !known {
+	key = cmp.Or(key, "name")
+	if _, known := portfolioSorts[key]; !known {
 		f.add("sort", "must be one of score, change, name, last_sync")
 	}
 	desc := false
-	switch q.Get("order") {
+	switch dir {
 	case "", "asc":
 	case "desc":
 		desc = true
 	default:
-		f.add("order", "must be asc or desc")
+		f.add(dirField, "must be asc or desc")
 	}
-	if err := f.err(); err != nil {
-		return err
-	}
-	entries, err := s.st.Portfolio(r.Context(), c.user.ID)
+	return key, desc, f.err()
+}
+
+// portfolioItems lists every organization the user owns or advises in the order of
+// key (validated by portfolioOrder), ties broken by name and then id so that the
+// order is stable across requests.
+func (s *Server) portfolioItems(ctx context.Context, userID, key string, desc bool) ([]portfolioItem, error) {
+	entries, err := s.st.Portfolio(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	less := portfolioSorts[key]
 	items := make([]portfolioItem, len(entries))
 	for i, e := range entries {
 		items[i] = newPortfolioItem(e)
@@ -172,6 +192,5 @@ func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, c *call) erro
 		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
 			strings.Compare(a.OrganizationID, b.OrganizationID))
 	})
-	s.writeJSON(w, r, http.StatusOK, newList(items))
-	return nil
+	return items, nil
 }

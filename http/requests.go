@@ -129,8 +129,16 @@ func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
 	case len(req.Answers) > maxAnswers:
 		f.add("answers", fmt.Sprintf("must hold at most %d answers", maxAnswers))
 	}
-	answers := make([]finhealth.Answer, 0, len(req.Answers))
-	for i, a := range req.Answers {
+	answers := cleanAnswers(f, req.Answers)
+	return answers, f.err()
+}
+
+// cleanAnswers trims the answers and records in f what is wrong with their shape,
+// under answers[i].question_id and answers[i].value; the questionnaire page checks
+// its form with it too.
+func cleanAnswers(f fieldErrors, in []answerRequest) []finhealth.Answer {
+	answers := make([]finhealth.Answer, 0, len(in))
+	for i, a := range in {
 		if len(f) >= 20 {
 			break // enough to fix; do not echo thousands of problems
 		}
@@ -144,5 +152,5 @@ func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
 		}
 		answers = append(answers, finhealth.Answer{QuestionID: qid, Value: val})
 	}
-	return answers, f.err()
+	return answers
 }

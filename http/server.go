@@ -1,6 +1,7 @@
-// Package http serves finhealth's versioned JSON API under /api/v1, /healthz and
-// /readyz, and the server-rendered web UI (html/template, embedded assets, cookie
-// sessions carrying the API's tokens, CSRF tokens, a strict CSP). It authenticates with short-lived HS256 JWTs and rotated refresh tokens,
+// Package http serves finhealth's versioned JSON API under /api/v1, /healthz, /readyz
+// and /metrics, and the server-rendered web UI (html/template, embedded assets, cookie
+// sessions carrying the API's tokens, CSRF tokens, a strict CSP). It authenticates with
+// short-lived HS256 JWTs and rotated refresh tokens,
 // authorizes every route through one route table whose permissions come from the
 // role table in the root package, and maps finhealth.Error codes to status codes.
 //
@@ -15,6 +16,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"finhealth"
 	"finhealth/scoring"
@@ -40,8 +43,9 @@ type Config struct {
 	CORSOrigins []string
 	// Development relaxes production-only headers (HSTS).
 	Development bool
-	// TrustProxy makes the client IP come from X-Forwarded-For. Only set it behind a
-	// proxy that appends to that header, or clients choose their own rate-limit key.
+	// TrustProxy makes the client IP come from X-Forwarded-For, and HSTS follow
+	// X-Forwarded-Proto. Only set it behind a proxy that appends to the one and sets
+	// the other, or clients choose their own rate-limit key.
 	TrustProxy bool
 	// MaxBodyBytes bounds JSON request bodies; default 1 MiB.
 	MaxBodyBytes int64
@@ -75,6 +79,16 @@ type Config struct {
 	Now func() time.Time
 	// Ready backs /readyz; default the store's Ping.
 	Ready func(ctx context.Context) error
+
+	// Metrics receives the API's instruments (requests by route and status, latency
+	// by route, login failures); nil records none.
+	Metrics prometheus.Registerer
+	// MetricsHandler is served at GET /metrics (cmd/finhealth passes its registry's
+	// handler); nil leaves /metrics unrouted.
+	MetricsHandler http.Handler
+	// MetricsToken, when set, must be sent as "Authorization: Bearer <token>" to read
+	// /metrics; other callers get 401.
+	MetricsToken string
 }
 
 // RateLimit allows Count events per Per, refilled continuously (a token bucket of
@@ -104,6 +118,7 @@ type Server struct {
 	assessments   assessmentCache
 	openapi       []byte
 	corsOrigins   map[string]bool
+	metrics       *apiMetrics // nil without Config.Metrics
 
 	// The web UI's session cookies, CSRF key, page templates and the renewals that
 	// keep concurrent page loads from spending one refresh token twice.
@@ -153,6 +168,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
 	s.openapi = openapiDocument
 
+	s.metrics = newAPIMetrics(cfg.Metrics)
 	s.cookies = newSessionCookies(cfg)
 	s.csrfKey = newCSRFKey(cfg.JWTSecret)
 	s.crossOrigin = http.NewCrossOriginProtection()
@@ -169,6 +185,11 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
+	if cfg.MetricsHandler != nil {
+		// Beside the route table: it is Prometheus text for operators, not part of
+		// the JSON API or its OpenAPI document.
+		s.mux.Handle(metricsRoute, s.serveMetrics(cfg.MetricsHandler))
+	}
 	s.mountUI()
 	s.handler = s.base(s.headers(s.mux))
 	return s

@@ -226,6 +226,8 @@ var noticeMessages = map[string]string{
 	"member_removed":    "Member removed.",
 	"user_updated":      "User updated.",
 	"joined":            "You joined the organization.",
+	"user_deactivated":  "User deactivated. Their sessions are revoked and they can no longer log in.",
+	"left_organization": "You left the organization.",
 }
 
 // takeNotice reads and clears the notice of a redirect.

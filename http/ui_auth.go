@@ -113,16 +113,19 @@ func (s *Server) startBrowserSession(w http.ResponseWriter, pair tokenPair) {
 
 type signupPage struct {
 	Form form
+	Next string
 }
 
 func (s *Server) uiSignupPage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	next := localPath(r.URL.Query().Get("next"))
 	if c.user != nil {
-		return s.redirect(w, r, "/app", "")
+		return s.redirect(w, r, orDefault(next, "/app"), "")
 	}
-	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{})
+	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{Next: next})
 }
 
 func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	next := localPath(r.PostFormValue("next"))
 	req := registerRequest{
 		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Name: r.PostFormValue("name"),
 		OrganizationName: r.PostFormValue("organization_name"), Industry: r.PostFormValue("industry"),
@@ -141,10 +144,11 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) err
 		if ferr != nil {
 			return ferr
 		}
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f})
+		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f, Next: next})
 	}
 	s.startBrowserSession(w, pair)
-	return s.redirect(w, r, "/app", "welcome")
+	// An invitee who signed up from the invitation page goes back to it.
+	return s.redirect(w, r, orDefault(next, "/app"), "welcome")
 }
 
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, c *uiCall) error {

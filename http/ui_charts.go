@@ -107,16 +107,16 @@ func gaugeSVG(id string, score *float64, tierText string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// chartBar is one bar of a 0-100 bar chart; a nil Value has no data, and Missing
+// scoreBar is one bar of a 0-100 bar chart; a nil Value has no data, and Missing
 // says why in words.
-type chartBar struct {
+type scoreBar struct {
 	Label   string
 	Value   *float64
 	Missing string
 }
 
 // barsSVG draws horizontal 0-100 bars, each with its label and number as text.
-func barsSVG(id, title string, bars []chartBar) template.HTML {
+func barsSVG(id, title string, bars []scoreBar) template.HTML {
 	const width, row = 400.0, 40.0
 	var b strings.Builder
 	var desc []string

@@ -174,7 +174,7 @@ func TestGaugeAndBars(t *testing.T) {
 	}
 
 	low, high := 25.0, 90.0
-	bars := string(barsSVG("b", "Pillars", []chartBar{{Label: "Liquidity & <cash>", Value: &high}, {Label: "Debt", Value: &low}}))
+	bars := string(barsSVG("b", "Pillars", []scoreBar{{Label: "Liquidity & <cash>", Value: &high}, {Label: "Debt", Value: &low}}))
 	wellFormed(t, bars)
 	for _, want := range []string{`width="360"`, `width="100"`, "fill-good", "fill-bad", "Liquidity &amp; &lt;cash&gt;: 90 of 100; Debt: 25 of 100."} {
 		if !strings.Contains(bars, want) {

@@ -122,12 +122,12 @@ func (s *Server) dashboard(ctx context.Context, c *uiCall) (dashboardPage, error
 	p.Gauge = gaugeSVG("score-gauge", h.Health.Score, p.Tier)
 
 	// Pillars without data are listed in words rather than drawn as empty bars.
-	bars := make([]chartBar, 0, len(h.Health.Pillars))
+	bars := make([]scoreBar, 0, len(h.Health.Pillars))
 	for _, pl := range h.Health.Pillars {
 		row := pillarRow{Label: pl.Label, Score: formatScore(pl.Score), Reason: pl.Reason}
 		if pl.Score != nil {
 			row.Rating = rating{Label: tierLabel(scoring.Tier(*pl.Score)), Class: ratingClass(*pl.Score)}
-			bars = append(bars, chartBar{Label: pl.Label, Value: pl.Score})
+			bars = append(bars, scoreBar{Label: pl.Label, Value: pl.Score})
 		} else {
 			row.Rating = rating{Label: "Not enough data"}
 			p.Missing = addMissing(p.Missing, pl.Label, pl.Reason)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,97 +14,6 @@ import (
 	"finhealth/scoring"
 	"finhealth/store"
 )
-
-// uiClient is a browser's session of the web UI: the cookies the server set and the
-// CSRF token of the last page read, as a browser holds them. Requests go through
-// the whole handler.
-type uiClient struct {
-	t       *testing.T
-	a       *testAPI
-	cookies map[string]string
-	csrf    string
-}
-
-var csrfInPage = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// uiLogin logs in through the login form, with the CSRF cookie and token a GET of
-// the form hands out.
-func (a *testAPI) uiLogin(email string) *uiClient {
-	a.t.Helper()
-	c := &uiClient{t: a.t, a: a, cookies: map[string]string{}}
-	c.get("/login").expectStatus(http.StatusOK)
-	res := c.post("/login", url.Values{"email": {email}, "password": {testPassword}})
-	if res.Status != http.StatusSeeOther {
-		a.t.Fatalf("UI login: status %d, want 303\n%s", res.Status, res.Body)
-	}
-	return c
-}
-
-// uiAnonymous is a browser without a session.
-func (a *testAPI) uiAnonymous() *uiClient {
-	return &uiClient{t: a.t, a: a, cookies: map[string]string{}}
-}
-
-type uiResponse struct {
-	t      *testing.T
-	Status int
-	Header http.Header
-	Body   string
-}
-
-func (r *uiResponse) expectStatus(status int) *uiResponse {
-	r.t.Helper()
-	if r.Status != status {
-		r.t.Fatalf("status %d, want %d\n%s", r.Status, status, r.Body)
-	}
-	return r
-}
-
-func (c *uiClient) do(method, path string, form url.Values) *uiResponse {
-	c.t.Helper()
-	var hr *http.Request
-	if form != nil {
-		hr = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		hr = httptest.NewRequest(method, path, nil)
-	}
-	hr.RemoteAddr = "192.0.2.20:40000"
-	for name, value := range c.cookies {
-		hr.AddCookie(&http.Cookie{Name: name, Value: value})
-	}
-	rec := httptest.NewRecorder()
-	c.a.srv.Handler().ServeHTTP(rec, hr)
-	for _, ck := range rec.Result().Cookies() {
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
-		} else {
-			c.cookies[ck.Name] = ck.Value
-		}
-	}
-	body := rec.Body.String()
-	if m := csrfInPage.FindStringSubmatch(body); m != nil {
-		c.csrf = html.UnescapeString(m[1])
-	}
-	return &uiResponse{t: c.t, Status: rec.Code, Header: rec.Header(), Body: body}
-}
-
-func (c *uiClient) get(path string) *uiResponse {
-	c.t.Helper()
-	return c.do("GET", path, nil)
-}
-
-// post submits a form with the session's CSRF token, as the page's form would.
-func (c *uiClient) post(path string, form url.Values) *uiResponse {
-	c.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	if _, ok := form[csrfField]; !ok {
-		form.Set(csrfField, c.csrf)
-	}
-	return c.do("POST", path, form)
-}
 
 // uiFixture is an organization synced from the fake Wave's Acme Bakery, with an
 // assessment, and a member of every role plus an outsider.
@@ -193,7 +101,7 @@ func TestUIInsightPages(t *testing.T) {
 
 		t.Run("dashboard", func(t *testing.T) {
 			owner := a.uiLogin(fx.owner.Email)
-			body := owner.get("/orgs/" + fx.org).expectStatus(http.StatusOK).Body
+			body := string(owner.get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body)
 			mustContain(t, body,
 				`data-testid="score">`+formatScore(h.Health.Score)+`<`,
 				`>`+tierLabel(h.Health.Tier)+`<`,
@@ -218,44 +126,44 @@ func TestUIInsightPages(t *testing.T) {
 
 		t.Run("metric_page", func(t *testing.T) {
 			owner := a.uiLogin(fx.owner.Email)
-			body := owner.get("/orgs/" + fx.org + "/metrics/cash_ratio").expectStatus(http.StatusOK).Body
+			body := string(owner.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
 			m := liveMetric(t, a, fx.org, scoring.MetricCashRatio)
 			mustContain(t, body, `data-testid="metric-value">`+metricText(m)+`<`, html.EscapeString(m.Formula),
 				"Operating Account", "Savings", `id="metric-chart-title"`, `name="class"`, "Accounts behind this metric")
 			// Overdue share names invoices by number, not by Wave id.
-			body = owner.get("/orgs/" + fx.org + "/metrics/overdue_share").expectStatus(http.StatusOK).Body
+			body = string(owner.get("/orgs/"+fx.org+"/metrics/overdue_share").Expect(t, http.StatusOK).Body)
 			od := liveMetric(t, a, fx.org, scoring.MetricOverdueShare)
 			mustContain(t, body, metricText(od), "<caption>Bands</caption>", "(this business)")
 			if !regexp.MustCompile(`<tr><td>1\d\d\d</td><td>[A-Z][^<]+</td><td class="num">[0-9,.]+ USD</td>`).MatchString(body) {
 				t.Error("the overdue share's invoices are not listed by number, customer and amount")
 			}
-			owner.get("/orgs/" + fx.org + "/metrics/no_such_metric").expectStatus(http.StatusNotFound)
+			owner.get("/orgs/"+fx.org+"/metrics/no_such_metric").Expect(t, http.StatusNotFound)
 		})
 
 		t.Run("roles", func(t *testing.T) {
 			savings := accountNamed(t, a, fx.org, "Savings")
 			action := "/orgs/" + fx.org + "/mapping/" + url.PathEscape(savings.AccountID)
 			viewer := a.uiLogin(fx.viewer.Email)
-			body := viewer.get("/orgs/" + fx.org + "/metrics/cash_ratio").expectStatus(http.StatusOK).Body
+			body := string(viewer.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
 			mustNotContain(t, body, `name="class"`, "Reset to default", `action="`+action)
 			// A hidden form is not the protection: the route refuses the post.
-			viewer.post(action, url.Values{"class": {"excluded"}, "metric": {"cash_ratio"}}).expectStatus(http.StatusForbidden)
-			viewer.post(action+"/reset", url.Values{}).expectStatus(http.StatusForbidden)
-			mustNotContain(t, viewer.get("/orgs/"+fx.org).expectStatus(http.StatusOK).Body, `data-testid="sync-now"`)
-			viewer.get("/orgs/" + fx.org + "/history").expectStatus(http.StatusOK)
+			viewer.post(action, url.Values{"class": {"excluded"}, "metric": {"cash_ratio"}}).Expect(t, http.StatusForbidden)
+			viewer.post(action+"/reset", url.Values{}).Expect(t, http.StatusForbidden)
+			mustNotContain(t, string(viewer.get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body), `data-testid="sync-now"`)
+			viewer.get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK)
 
 			advisor := a.uiLogin(fx.advisor.Email)
-			mustContain(t, advisor.get("/orgs/"+fx.org+"/metrics/cash_ratio").expectStatus(http.StatusOK).Body, `name="class"`)
+			mustContain(t, string(advisor.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body), `name="class"`)
 
 			// Outsiders learn nothing, not even that the organization exists.
 			outsider := a.uiLogin(fx.outsider.Email)
 			for _, p := range []string{"", "/metrics/cash_ratio", "/history"} {
-				outsider.get("/orgs/" + fx.org + p).expectStatus(http.StatusNotFound)
+				outsider.get("/orgs/"+fx.org+p).Expect(t, http.StatusNotFound)
 			}
-			outsider.post(action, url.Values{"class": {"excluded"}}).expectStatus(http.StatusNotFound)
+			outsider.post(action, url.Values{"class": {"excluded"}}).Expect(t, http.StatusNotFound)
 
 			anon := a.uiAnonymous()
-			res := anon.get("/orgs/" + fx.org + "/metrics/cash_ratio").expectStatus(http.StatusSeeOther)
+			res := anon.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != "/login?next="+url.QueryEscape("/orgs/"+fx.org+"/metrics/cash_ratio") {
 				t.Errorf("anonymous visitor sent to %s", loc)
 			}
@@ -267,29 +175,29 @@ func TestUIInsightPages(t *testing.T) {
 		t.Run("mapping_editor", func(t *testing.T) {
 			owner := a.uiLogin(fx.owner.Email)
 			page := "/orgs/" + fx.org + "/metrics/cash_ratio"
-			owner.get(page).expectStatus(http.StatusOK)
+			owner.get(page).Expect(t, http.StatusOK)
 			before := liveMetric(t, a, fx.org, scoring.MetricCashRatio)
 			savings := accountNamed(t, a, fx.org, "Savings")
 			action := "/orgs/" + fx.org + "/mapping/" + url.PathEscape(savings.AccountID)
 
 			// Without the page's token the post is refused and nothing changes.
-			owner.post(action, url.Values{"class": {"other_current_asset"}, "metric": {"cash_ratio"}, csrfField: {""}}).
-				expectStatus(http.StatusForbidden)
+			owner.send("POST", action, url.Values{"class": {"other_current_asset"}, "metric": {"cash_ratio"}}, false).
+				Expect(t, http.StatusForbidden)
 
 			// A class that does not exist shows the page again with the row's error and
 			// the typed note kept.
 			res := owner.post(action, url.Values{"class": {"piggy_bank"}, "note": {"kept note"}, "metric": {"cash_ratio"}}).
-				expectStatus(http.StatusUnprocessableEntity)
-			row := between(res.Body, `data-account="Savings"`, `</tr>`)
+				Expect(t, http.StatusUnprocessableEntity)
+			row := between(string(res.Body), `data-account="Savings"`, `</tr>`)
 			mustContain(t, row, `aria-invalid="true"`, "Class must be one of", `value="kept note"`)
-			mustContain(t, res.Body, `role="alert"`)
+			res.has(t, `role="alert"`)
 			res = owner.post(action, url.Values{"class": {"cash"}, "note": {strings.Repeat("n", 501)}, "metric": {"cash_ratio"}}).
-				expectStatus(http.StatusUnprocessableEntity)
-			mustContain(t, between(res.Body, `data-account="Savings"`, `</tr>`), "Note ")
+				Expect(t, http.StatusUnprocessableEntity)
+			mustContain(t, between(string(res.Body), `data-account="Savings"`, `</tr>`), "Note ")
 
 			// Saving moves the account and changes the ratio at once.
 			res = owner.post(action, url.Values{"class": {"other_current_asset"}, "note": {"locked deposit"}, "metric": {"cash_ratio"}}).
-				expectStatus(http.StatusSeeOther)
+				Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != page+"#mapping" {
 				t.Errorf("saved mapping redirects to %s", loc)
 			}
@@ -297,27 +205,27 @@ func TestUIInsightPages(t *testing.T) {
 			if after.Value == nil || before.Value == nil || *after.Value >= *before.Value {
 				t.Fatalf("cash ratio %v -> %v, want it to fall", before.Value, after.Value)
 			}
-			body := owner.get(page).expectStatus(http.StatusOK).Body
+			body := string(owner.get(page).Expect(t, http.StatusOK).Body)
 			mustContain(t, body, html.EscapeString(noticeMessages["mapping_saved"]), `data-testid="metric-value">`+metricText(after)+`<`,
 				"“locked deposit”", "Reset to default (Cash)")
 			mustContain(t, between(body, `data-account="Savings"`, `</tr>`), `value="other_current_asset" selected`)
 
 			// An unknown account is a 404, not a 500.
 			owner.post("/orgs/"+fx.org+"/mapping/"+url.PathEscape("no such account"), url.Values{"class": {"cash"}}).
-				expectStatus(http.StatusNotFound)
+				Expect(t, http.StatusNotFound)
 
 			// Reset returns to the default, once.
-			res = owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).expectStatus(http.StatusSeeOther)
+			res = owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != page+"#mapping" {
 				t.Errorf("reset redirects to %s", loc)
 			}
 			if got := liveMetric(t, a, fx.org, scoring.MetricCashRatio); *got.Value != *before.Value {
 				t.Errorf("after reset cash ratio %v, want %v", *got.Value, *before.Value)
 			}
-			mustContain(t, owner.get(page).Body, html.EscapeString(noticeMessages["mapping_reset"]))
-			owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).expectStatus(http.StatusNotFound)
+			owner.get(page).has(t, html.EscapeString(noticeMessages["mapping_reset"]))
+			owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusNotFound)
 			// Without a metric to return to, the dashboard is next.
-			res = owner.post(action, url.Values{"class": {"cash"}}).expectStatus(http.StatusSeeOther)
+			res = owner.post(action, url.Values{"class": {"cash"}}).Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != "/orgs/"+fx.org {
 				t.Errorf("a post without its metric redirects to %s", loc)
 			}
@@ -334,7 +242,7 @@ func TestUIInsightPages(t *testing.T) {
 				}
 			}
 			owner := a.uiLogin(fx.owner.Email)
-			body := owner.get("/orgs/" + fx.org + "/history").expectStatus(http.StatusOK).Body
+			body := string(owner.get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK).Body)
 			scores, _, err := db.HealthHistory(ctx, fx.org, time.Time{}, time.Time{}, "", 100)
 			if err != nil {
 				t.Fatal(err)
@@ -358,20 +266,20 @@ func TestUIDashboardEmptyStates(t *testing.T) {
 		a := newAPI(t, db)
 		owner := a.registerDirect("Newcomer")
 		c := a.uiLogin(owner.Email)
-		body := c.get("/orgs/" + owner.OrgID).expectStatus(http.StatusOK).Body
+		body := string(c.get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "Let's find out how healthy your business is",
 			`href="/orgs/`+owner.OrgID+`/questionnaire"`, `href="/orgs/`+owner.OrgID+`/wave"`)
 		mustNotContain(t, body, "score-gauge")
 
-		body = c.get("/orgs/" + owner.OrgID + "/metrics/current_ratio").expectStatus(http.StatusOK).Body
+		body = string(c.get("/orgs/"+owner.OrgID+"/metrics/current_ratio").Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "Current ratio", "Wave is not connected", "Not enough data")
-		body = c.get("/orgs/" + owner.OrgID + "/history").expectStatus(http.StatusOK).Body
+		body = string(c.get("/orgs/"+owner.OrgID+"/history").Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "No score has been recorded yet", "Not enough data yet")
 
 		// With answers but no books, the score is the questionnaire's and the
 		// metrics say why they are missing.
 		a.createAssessment(owner.OrgID, owner.ID)
-		body = c.get("/orgs/" + owner.OrgID).expectStatus(http.StatusOK).Body
+		body = string(c.get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "score-gauge", "Not enough data.", "Wave is not connected")
 		mustNotContain(t, body, "Let's find out", "NaN")
 	})

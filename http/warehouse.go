@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -61,21 +62,6 @@ func (s *Server) wave() (finhealth.WaveGateway, error) {
 	return s.cfg.Wave, nil
 }
 
-// storedTokens is a connection's token as the store keeps it, so that a token Wave
-// rotates during a request is saved before it is used.
-type storedTokens struct {
-	st    finhealth.Store
-	orgID string
-}
-
-func (t storedTokens) Load(ctx context.Context) (finhealth.OAuthToken, error) {
-	return t.st.WaveToken(ctx, t.orgID)
-}
-
-func (t storedTokens) Save(ctx context.Context, tok finhealth.OAuthToken) error {
-	return t.st.SaveWaveToken(ctx, t.orgID, tok)
-}
-
 // heldTokens holds a token that is not stored yet (between the code exchange and
 // saving the connection); a refresh in that window replaces it here, and the
 // replacement is what gets stored.
@@ -121,20 +107,42 @@ func (s *Server) waveFailure(r *http.Request, op string, err error) error {
 	return finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave could not be reached. Try again later.")
 }
 
-// markReconnect records that Wave refused the connection's grant, as a sync would,
-// so that the status shows why and syncs stop until the owner connects again.
-func (s *Server) markReconnect(r *http.Request, orgID string, err error) {
+// errWaveReconnectedMeanwhile answers a request whose Wave work was cut short because
+// the owner connected Wave again while it ran: the new connection is fine, and the
+// next request uses it.
+var errWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
+	"Wave was connected again while this request was using the previous connection. Try again: the new connection is used from now on.")
+
+// waveSessionFailed turns an error of a Wave session on the organization's stored
+// tokens into the answer, after acting on it. Wave refusing the grant the request
+// used puts the connection in needs_reconnect, as a sync would, so that the status
+// shows why and syncs stop until the owner connects again; unless the owner has
+// connected again since the request read its token, and the refusal concerns a grant
+// that is no longer the connection's. That, or a refreshed token that the store
+// would not save for the same reason, is answered 409. In every such case the
+// process's cached token is the refused or replaced one, so it is dropped and the
+// next request starts from the store.
+func (s *Server) waveSessionFailed(r *http.Request, orgID string, tokens *finhealth.StoredWaveTokens, op string, err error) error {
 	var rc *finhealth.WaveReconnectError
-	if !errors.As(err, &rc) {
-		return
+	if errors.As(err, &rc) {
+		_, serr := s.st.SetWaveConnectionStatus(r.Context(), orgID, tokens.RefusedGrant(rc), finhealth.WaveNeedsReconnect, string(rc.Reason))
+		switch {
+		case errors.Is(serr, finhealth.ErrWaveGrantReplaced):
+			err = fmt.Errorf("%w (Wave refused the previous grant: %v)", finhealth.ErrWaveGrantReplaced, err)
+		case serr != nil:
+			s.log.LogAttrs(r.Context(), slog.LevelError, "marking the wave connection needs_reconnect failed",
+				slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("error", serr.Error()))
+		}
 	}
-	if _, serr := s.st.SetWaveConnectionStatus(r.Context(), orgID, finhealth.WaveNeedsReconnect, string(rc.Reason)); serr != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "marking the wave connection needs_reconnect failed",
-			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("error", serr.Error()))
-	}
-	if s.cfg.Wave != nil {
+	replaced := errors.Is(err, finhealth.ErrWaveGrantReplaced)
+	if (rc != nil || replaced) && s.cfg.Wave != nil {
 		s.cfg.Wave.Forget(orgID)
 	}
+	err = s.waveFailure(r, op, err)
+	if replaced {
+		return errWaveReconnectedMeanwhile
+	}
+	return err
 }
 
 // rescore asks the worker to recompute the organization's metrics and score after

@@ -184,6 +184,20 @@ func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth
 	return c, nil
 }
 
+// usableTokens returns the tokens of a usable connection (usableConnection), for a
+// request's Wave session.
+func (s *Server) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
+	if _, err := s.usableConnection(ctx, orgID); err != nil {
+		return nil, err
+	}
+	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, orgID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		// Disconnected since the connection was read.
+		return nil, errWaveNotConnected
+	}
+	return tokens, err
+}
+
 // connectStarted is the answer to POST .../wave/connect.
 type connectStarted struct {
 	AuthorizeURL string    `json:"authorize_url"`
@@ -327,11 +341,14 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 	gw.Forget(st.OrganizationID)
 
 	res := callbackResult{Businesses: []businessView{}}
-	bs, err := gw.Session(st.OrganizationID, storedTokens{s.st, st.OrganizationID}).Businesses(ctx)
+	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
 	if err != nil {
-		s.markReconnect(r, st.OrganizationID, err)
+		return "", callbackResult{}, err
+	}
+	bs, err := gw.Session(st.OrganizationID, tokens).Businesses(ctx)
+	if err != nil {
 		res.Warning = "Wave is connected, but its businesses could not be listed: " +
-			finhealth.ErrorMessage(s.waveFailure(r, "businesses", err)) + " List them again to choose one."
+			finhealth.ErrorMessage(s.waveSessionFailed(r, st.OrganizationID, tokens, "businesses", err)) + " List them again to choose one."
 	} else {
 		res.Businesses = newBusinessViews(bs)
 	}
@@ -408,13 +425,13 @@ func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessVi
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.usableConnection(r.Context(), orgID); err != nil {
+	tokens, err := s.usableTokens(r.Context(), orgID)
+	if err != nil {
 		return nil, err
 	}
-	bs, err := gw.Session(orgID, storedTokens{s.st, orgID}).Businesses(r.Context())
+	bs, err := gw.Session(orgID, tokens).Businesses(r.Context())
 	if err != nil {
-		s.markReconnect(r, orgID, err)
-		return nil, s.waveFailure(r, "businesses", err)
+		return nil, s.waveSessionFailed(r, orgID, tokens, "businesses", err)
 	}
 	return newBusinessViews(bs), nil
 }
@@ -460,17 +477,17 @@ func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (
 		return businessChosen{}, err
 	}
 	ctx := r.Context()
-	if _, err := s.usableConnection(ctx, orgID); err != nil {
+	tokens, err := s.usableTokens(ctx, orgID)
+	if err != nil {
 		return businessChosen{}, err
 	}
-	b, err := gw.Session(orgID, storedTokens{s.st, orgID}).Business(ctx, id)
+	b, err := gw.Session(orgID, tokens).Business(ctx, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return businessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
 			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
 	}
 	if err != nil {
-		s.markReconnect(r, orgID, err)
-		return businessChosen{}, s.waveFailure(r, "business", err)
+		return businessChosen{}, s.waveSessionFailed(r, orgID, tokens, "business", err)
 	}
 	if b.IsArchived {
 		reason := "is archived in Wave"
@@ -560,7 +577,13 @@ func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, er
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
 		// Already disconnected: nothing left to revoke.
 	case err != nil:
-		return disconnected{}, err
+		// Typically tokens sealed under a previous SECRET_KEY: they cannot be sent to
+		// Wave, but stopping finhealth from reading must not depend on them.
+		s.log.LogAttrs(ctx, slog.LevelError, "reading the Wave token to revoke it failed",
+			slog.String("request_id", stateFrom(ctx).requestID), slog.String("error", err.Error()))
+		res.Warnings = append(res.Warnings, "finhealth could not read its stored Wave credentials (they may have been encrypted "+
+			"under a previous secret key), so it could not ask Wave to revoke them. It has deleted them anyway; "+
+			"remove finhealth from the connected apps in Wave as well.")
 	case gw == nil:
 		res.Warnings = append(res.Warnings, "Wave is not configured on this instance, so it could not be told to revoke finhealth's access. "+
 			"finhealth has deleted its credentials anyway; you can also remove finhealth from the connected apps in Wave.")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"finhealth"
+	"finhealth/internal/testdb"
 	"finhealth/scoring"
 	"finhealth/store"
 	"finhealth/wave/wavetest"
@@ -738,4 +739,120 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestWaveReconnectedDuringRequest: the owner connects Wave again (from another
+// instance, which this one does not hear of) while this instance holds the previous
+// grant's token, and that token has expired. A request that refreshes it then either
+// gets a rotated token the store refuses to save, or has the refresh refused by Wave.
+// Either way the request is answered 409 saying what happened, the new connection
+// is left as it is (not marked needs_reconnect), and the next request uses it.
+func TestWaveReconnectedDuringRequest(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, waveEnvOptions{})
+		fake := a.wave.fake
+		for _, tc := range []struct {
+			name         string
+			refuse, mend func()
+		}{
+			{"rotated_token_refused_by_the_store", func() {}, func() {}},
+			{"refresh_refused_by_wave", func() { fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = true }) },
+				func() { fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = false }) }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				a.t = t
+				ctx := context.Background()
+				owner := a.registerDirect("Owner")
+				org := owner.OrgID
+				a.connectWave(owner, org) // lists the businesses, so this instance caches the grant's token
+				businesses := orgPath(org, "/wave/businesses")
+				a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK)
+				fake.ExpireAccessTokens()
+
+				// The new grant, saved as another instance's callback would.
+				gw := a.wave.gw
+				verifier, challenge, err := gw.NewPKCE()
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokB, err := gw.Exchange(ctx, a.authorize(gw.AuthorizeURL("other-instance", challenge)).Get("code"), verifier)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conn, err := db.WaveConnection(ctx, org)
+				if err != nil {
+					t.Fatal(err)
+				}
+				actx := finhealth.WithActor(ctx, finhealth.Actor{UserID: owner.ID})
+				if _, err := db.SaveWaveConnection(actx, finhealth.WaveConnection{OrganizationID: org, WaveUserID: conn.WaveUserID,
+					WaveUserEmail: conn.WaveUserEmail}, tokB); err != nil {
+					t.Fatal(err)
+				}
+
+				tc.refuse()
+				fake.ResetStats()
+				res := a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusConflict)
+				tc.mend()
+				var body errorBody
+				res.Decode(t, &body)
+				if body.Error.Code != finhealth.ECONFLICT || body.Error.Message != errWaveReconnectedMeanwhile.Message {
+					t.Errorf("answer %s", res.Body)
+				}
+				if n := fake.Stats().TokenRefreshes; n != 1 {
+					t.Errorf("%d refreshes of the previous grant reached Wave, want 1", n)
+				}
+				after, err := db.WaveConnection(ctx, org)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after.Status != finhealth.WavePendingBusiness || after.StatusReason != "" {
+					t.Errorf("the new connection became %s %q", after.Status, after.StatusReason)
+				}
+				if stored, err := db.WaveToken(ctx, org); err != nil || stored.AccessToken != tokB.AccessToken || stored.RefreshToken != tokB.RefreshToken {
+					t.Errorf("the new grant's token was replaced (%v)", err)
+				}
+
+				// The next request uses the new grant.
+				var listed list[businessView]
+				a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &listed)
+				if len(listed.Items) != 3 || fake.TokenUses(tokB.AccessToken) == 0 {
+					t.Errorf("after the conflict: %d businesses, new token used %d times", len(listed.Items), fake.TokenUses(tokB.AccessToken))
+				}
+			})
+		}
+		a.checkNoSecrets(t)
+	})
+}
+
+// TestWaveDisconnectWithUnreadableTokens: after SECRET_KEY changed, the stored tokens
+// no longer open; disconnecting still deletes them and says Wave could not be told.
+func TestWaveDisconnectWithUnreadableTokens(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner := a.registerDirect("Owner")
+		org := owner.OrgID
+		if _, err := db.SaveWaveConnection(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}),
+			finhealth.WaveConnection{OrganizationID: org, WaveUserID: "wave-user"},
+			finhealth.OAuthToken{AccessToken: "access", RefreshToken: "refresh"}); err != nil {
+			t.Fatal(err)
+		}
+		rekeyed, err := store.Open(context.Background(), testdb.DSN(t, db), store.WithTokenKey([]byte("another-32-byte-token-key-012345")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rekeyed.Close() })
+		if _, err := rekeyed.WaveToken(context.Background(), org); err == nil {
+			t.Fatal("the tokens open under another key")
+		}
+		b := newAPI(t, rekeyed)
+		var disc disconnected
+		b.Delete(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
+		if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 1 ||
+			!strings.Contains(disc.Warnings[0], "could not read its stored Wave credentials") {
+			t.Fatalf("disconnect with unreadable tokens: %+v", disc)
+		}
+		if _, err := db.WaveToken(context.Background(), org); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("tokens after disconnect: %v", err)
+		}
+	})
 }

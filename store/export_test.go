@@ -23,3 +23,6 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// BetweenLedgerReads makes LedgerSnapshot call fn between the tables it reads.
+func (db *DB) BetweenLedgerReads(fn func()) { db.hooks = &testHooks{betweenLedgerReads: fn} }

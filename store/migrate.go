@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 
 	"github.com/pressly/goose/v3"
 )
@@ -51,10 +52,18 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(dialect, db.sql, fsys, goose.WithDisableGlobalRegistry(true))
 }
 
-// Migrate applies every pending migration. On PostgreSQL it holds a session advisory
-// lock meanwhile so that instances starting together apply each migration once;
-// SQLite serializes writers by itself.
-func (db *DB) Migrate(ctx context.Context) error {
+// Migrate applies every pending migration, then runs each of also: the migrations of
+// other schemas that share the database, such as the job queue's. On PostgreSQL it
+// holds a session advisory lock throughout so that instances starting together apply
+// each migration once, also's included (River's migrator takes no lock of its own,
+// and two at once collide); SQLite serializes writers by itself.
+func (db *DB) Migrate(ctx context.Context, also ...func(context.Context) error) error {
+	return db.migrateUpTo(ctx, math.MaxInt64, also...)
+}
+
+// migrateUpTo applies the pending migrations up to and including version, as
+// Migrate does; restore stops at the version of the backup it loads.
+func (db *DB) migrateUpTo(ctx context.Context, version int64, also ...func(context.Context) error) error {
 	p, err := db.provider()
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
@@ -66,8 +75,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		defer unlock()
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, fn := range also {
+		if err := fn(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }

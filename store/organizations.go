@@ -360,6 +360,30 @@ func (db *DB) Invitations(ctx context.Context, orgID string) ([]*finhealth.Invit
 
 var errNoInvitation = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
 
+// invitationForUser matches an invitation token hash (first argument) to the user
+// (second) it may admit, as of the third: pending, unexpired, addressed to the
+// user's email, the user active. PendingInvitation and AcceptInvitation share it so
+// that the page asking to accept never promises what accepting then refuses.
+const invitationForUser = `FROM invitations i JOIN users u ON u.email = i.email
+		JOIN organizations o ON o.id = i.organization_id
+	WHERE i.token_hash = ? AND u.id = ? AND u.active = TRUE
+		AND i.accepted_at IS NULL AND i.expires_at > ?`
+
+// PendingInvitation returns the invitation the user could accept with the token
+// hash, with its organization's name; ENOTFOUND in every case AcceptInvitation is.
+func (db *DB) PendingInvitation(ctx context.Context, tokenHash, userID string) (*finhealth.Invitation, error) {
+	var inv finhealth.Invitation
+	err := db.h.queryRow(ctx, `SELECT i.id, i.organization_id, o.name, i.email, i.role, i.invited_by, i.token_hash,
+			i.expires_at, i.created_at
+		`+invitationForUser, tokenHash, userID, now()).
+		Scan(&inv.ID, &inv.OrganizationID, &inv.OrganizationName, &inv.Email, &inv.Role, &inv.InvitedBy,
+			&inv.TokenHash, scanTime{&inv.ExpiresAt}, scanTime{&inv.CreatedAt})
+	if err != nil {
+		return nil, mapError(err, "find invitation", "Invitation")
+	}
+	return &inv, nil
+}
+
 // AcceptInvitation makes the user a member with the invited role. Every reason the
 // token does not work for this user (unknown, expired, accepted, addressed to someone
 // else) is the same ENOTFOUND, so that tokens cannot be probed.
@@ -371,10 +395,8 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, userID string) (*
 			inv  finhealth.Invitation
 			user finhealth.User
 		)
-		err := h.queryRow(ctx, `SELECT i.id, i.organization_id, i.role, u.id, u.email
-			FROM invitations i JOIN users u ON u.email = i.email
-			WHERE i.token_hash = ? AND u.id = ? AND u.active = TRUE
-				AND i.accepted_at IS NULL AND i.expires_at > ?`, tokenHash, userID, t).
+		err := h.queryRow(ctx, `SELECT i.id, i.organization_id, i.role, u.id, u.email `+invitationForUser,
+			tokenHash, userID, t).
 			Scan(&inv.ID, &inv.OrganizationID, &inv.Role, &user.ID, &user.Email)
 		if err != nil {
 			return mapError(err, "find invitation", "Invitation")

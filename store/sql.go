@@ -315,6 +315,32 @@ func (db *DB) withTx(ctx context.Context, fn func(h handle) error) (err error) {
 	return nil
 }
 
+// readTx runs fn in a read-only transaction, so that several queries see the
+// database as of one moment while writers carry on. On PostgreSQL that is REPEATABLE
+// READ: one snapshot, taken at the first query, for the whole transaction (READ
+// COMMITTED would take one per statement). On SQLite a read-only BeginTx is a plain
+// deferred BEGIN rather than the pool's BEGIN IMMEDIATE (the driver applies _txlock
+// to read-write transactions only), so it takes no write lock and waits for no
+// writer; in WAL mode its snapshot is fixed at its first read, and a writer
+// committing meanwhile is not seen. fn must run every query on the handle it is
+// given: the transaction holds one of the pool's connections, and a query on the
+// pool besides could wait for a connection that a one-connection pool (an
+// in-memory database) never frees.
+func (db *DB) readTx(ctx context.Context, fn func(h handle) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.h.pg {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.sql.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	// Nothing was written, so ending it either way is the same; Rollback also runs
+	// when fn panics.
+	defer func() { _ = tx.Rollback() }()
+	return fn(handle{q: tx, pg: db.h.pg})
+}
+
 // newID returns a UUIDv7: time-ordered, so ordering by id is creation order and
 // keyset pagination needs no separate timestamp column.
 func newID() string {

@@ -38,6 +38,20 @@ type DB struct {
 	memory  bool         // an in-memory SQLite database, which must keep one connection
 	h       handle       // the pool itself, for reads outside a transaction
 	tokens  *tokenCipher // nil without WithTokenKey: secrets are then refused, never stored in clear
+	hooks   *testHooks   // nil outside the store's own tests
+}
+
+// testHooks let the store's tests act between the statements of a method, to prove
+// what a transaction sees of writes made meanwhile on other connections.
+type testHooks struct {
+	betweenLedgerReads func()
+}
+
+// ledgerRead runs between the tables LedgerSnapshot reads.
+func (h *testHooks) ledgerRead() {
+	if h != nil && h.betweenLedgerReads != nil {
+		h.betweenLedgerReads()
+	}
 }
 
 var _ finhealth.Store = (*DB)(nil)

@@ -152,7 +152,7 @@ func TestConcurrentMigrate(t *testing.T) {
 	testdb.SkipIfUnavailable(t, store.DialectPostgres)
 	ctx := context.Background()
 	empty := testdb.OpenEmpty(t, store.DialectPostgres)
-	dsn := databaseURL(t, empty)
+	dsn := testdb.DSN(t, empty)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -177,23 +177,6 @@ func TestConcurrentMigrate(t *testing.T) {
 	if err := empty.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// databaseURL rebuilds the URL of the PostgreSQL database db is connected to.
-func databaseURL(t *testing.T, db *store.DB) string {
-	t.Helper()
-	var name string
-	if err := db.SQL().QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	base := os.Getenv(testdb.EnvPostgresURL)
-	before, after, _ := strings.Cut(base, "?")
-	i := strings.LastIndex(before, "/")
-	u := before[:i+1] + name
-	if after != "" {
-		u += "?" + after
-	}
-	return u
 }
 
 // TestErrorMapping provokes real constraint violations on each database and checks

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -320,41 +321,85 @@ var errNoBusiness = finhealth.Errorf(finhealth.ENOTFOUND, "No Wave business is c
 
 // LedgerSnapshot reads the current books of the connected business. The invoices are
 // the open ones (anything still due) and those dated within two years of asOf; older
-// settled invoices affect no metric and would only cost memory.
+// settled invoices affect no metric and would only cost memory. Every table is read
+// in one read transaction: a sync commits page by page, and metrics computed from
+// accounts of one moment and invoices of another would match neither.
 func (db *DB) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
 	if asOf.IsZero() {
 		return nil, finhealth.InvalidFields("The snapshot date is not valid.", map[string]string{"as_of": "required"})
 	}
-	conn, err := db.WaveConnection(ctx, orgID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errNoBusiness
-	}
+	var snap *finhealth.LedgerSnapshot
+	err := db.readTx(ctx, func(h handle) error {
+		conn, err := h.chosenBusiness(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		db.hooks.ledgerRead()
+		snap = &finhealth.LedgerSnapshot{
+			AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
+			Invoices: []finhealth.Invoice{},
+		}
+		if snap.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
+			return err
+		}
+		db.hooks.ledgerRead()
+		if conn.Business != nil && conn.Business.IsClassicInvoicing {
+			for _, l := range conn.Business.Limitations() {
+				if l.Code == finhealth.LimitationClassicInvoicing {
+					snap.InvoicesUnavailable = l.Reason
+				}
+			}
+		} else if snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow)); err != nil {
+			return err
+		}
+		db.hooks.ledgerRead()
+		snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if conn.BusinessID == "" {
+	return snap, nil
+}
+
+// chosenBusiness returns the connection whose business the ledger belongs to, or
+// errNoBusiness when none is chosen (never connected, or still pending).
+func (h handle) chosenBusiness(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
+	conn, err := h.waveConnection(ctx, orgID, false)
+	switch {
+	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
+		return nil, errNoBusiness
+	case err != nil:
+		return nil, err
+	case conn.BusinessID == "":
 		return nil, errNoBusiness
 	}
-	snap := &finhealth.LedgerSnapshot{
-		AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
-		Accounts: []finhealth.LedgerAccount{}, Invoices: []finhealth.Invoice{}, Customers: []finhealth.Customer{},
-	}
-	if snap.Accounts, err = db.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
-		return nil, err
-	}
-	if conn.Business != nil && conn.Business.IsClassicInvoicing {
-		for _, l := range conn.Business.Limitations() {
-			if l.Code == finhealth.LimitationClassicInvoicing {
-				snap.InvoicesUnavailable = l.Reason
+	return conn, nil
+}
+
+// MappingAccounts reads the accounts and the overrides in one read transaction, so
+// that an override is never judged stale against accounts of another moment.
+func (db *DB) MappingAccounts(ctx context.Context, orgID string) (*finhealth.MappingAccounts, error) {
+	out := &finhealth.MappingAccounts{Accounts: []finhealth.LedgerAccount{}}
+	err := db.readTx(ctx, func(h handle) error {
+		conn, err := h.chosenBusiness(ctx, orgID)
+		switch {
+		case errors.Is(err, errNoBusiness):
+		case err != nil:
+			return err
+		default:
+			out.BusinessID = conn.BusinessID
+			if out.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
+				return err
 			}
 		}
-	} else if snap.Invoices, err = db.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow)); err != nil {
+		out.Overrides, err = h.accountOverrides(ctx, orgID)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	if snap.Customers, err = db.ledgerCustomers(ctx, orgID, conn.BusinessID); err != nil {
-		return nil, err
-	}
-	return snap, nil
+	return out, nil
 }
 
 // collect runs a query and scans every row with scan.
@@ -378,8 +423,8 @@ func collect[T any](ctx context.Context, h handle, what string, scan func(rowSca
 	return out, nil
 }
 
-func (db *DB) ledgerAccounts(ctx context.Context, orgID, businessID string) ([]finhealth.LedgerAccount, error) {
-	return collect(ctx, db.h, "ledger accounts", func(row rowScanner) (finhealth.LedgerAccount, error) {
+func (h handle) ledgerAccounts(ctx context.Context, orgID, businessID string) ([]finhealth.LedgerAccount, error) {
+	return collect(ctx, h, "ledger accounts", func(row rowScanner) (finhealth.LedgerAccount, error) {
 		var a finhealth.LedgerAccount
 		err := row.Scan(&a.WaveID, &a.BusinessWaveID, &a.Name, &a.Description, &a.DisplayID, &a.Type, &a.Subtype,
 			&a.SubtypeName, &a.NormalBalance, &a.Currency, &a.Balance.Minor, &a.Balance.Currency, &a.Balance.Exponent,
@@ -409,14 +454,14 @@ func (s scanOptTime) Scan(v any) error {
 // ledgerInvoices reads up to tens of thousands of invoices, so it is written for
 // that: the result is sized by a count first (growing a slice of large structs row by
 // row was a fifth of the time), and the scan destinations are built once.
-func (db *DB) ledgerInvoices(ctx context.Context, orgID, businessID string, since time.Time) ([]finhealth.Invoice, error) {
+func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, since time.Time) ([]finhealth.Invoice, error) {
 	const where = ` FROM invoices
 		WHERE organization_id = ? AND business_wave_id = ? AND (amount_due_minor <> 0 OR invoice_date >= ?)`
 	var n int
-	if err := db.h.queryRow(ctx, `SELECT COUNT(*)`+where, orgID, businessID, since).Scan(&n); err != nil {
+	if err := h.queryRow(ctx, `SELECT COUNT(*)`+where, orgID, businessID, since).Scan(&n); err != nil {
 		return nil, fmt.Errorf("store: count ledger invoices: %w", err)
 	}
-	rows, err := db.h.query(ctx, `SELECT wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
+	rows, err := h.query(ctx, `SELECT wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
 			status, currency, exchange_rate, money_currency, money_exponent, total_minor, amount_due_minor,
 			amount_paid_minor, tax_total_minor, invoice_date, due_date, created_at, modified_at, last_sent_at,
 			last_sent_via, last_viewed_at`+where+` ORDER BY wave_id`, orgID, businessID, since)
@@ -452,8 +497,8 @@ func (db *DB) ledgerInvoices(ctx context.Context, orgID, businessID string, sinc
 	return out, nil
 }
 
-func (db *DB) ledgerCustomers(ctx context.Context, orgID, businessID string) ([]finhealth.Customer, error) {
-	return collect(ctx, db.h, "ledger customers", func(row rowScanner) (finhealth.Customer, error) {
+func (h handle) ledgerCustomers(ctx context.Context, orgID, businessID string) ([]finhealth.Customer, error) {
+	return collect(ctx, h, "ledger customers", func(row rowScanner) (finhealth.Customer, error) {
 		var (
 			c   finhealth.Customer
 			cur string

@@ -174,7 +174,11 @@ func (db *DB) ReceivablesHistory(ctx context.Context, orgID string, from, to tim
 
 // AccountOverrides lists the organization's mapping decisions by account id.
 func (db *DB) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
-	return collect(ctx, db.h, "account overrides", func(row rowScanner) (finhealth.AccountOverride, error) {
+	return db.h.accountOverrides(ctx, orgID)
+}
+
+func (h handle) accountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
+	return collect(ctx, h, "account overrides", func(row rowScanner) (finhealth.AccountOverride, error) {
 		var o finhealth.AccountOverride
 		err := row.Scan(&o.AccountID, &o.Class, &o.SetBy, scanTime{&o.SetAt}, &o.Note)
 		return o, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,20 +18,7 @@ import (
 // key), as another instance of the application would.
 func reopen(t *testing.T, db *store.DB, opts ...store.Option) *store.DB {
 	t.Helper()
-	dsn := ""
-	if db.Dialect() == store.DialectPostgres {
-		dsn = databaseURL(t, db)
-	} else {
-		var (
-			seq        int
-			name, file string
-		)
-		if err := db.SQL().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-			t.Fatal(err)
-		}
-		dsn = file
-	}
-	other, err := store.Open(context.Background(), dsn, opts...)
+	other, err := store.Open(context.Background(), testdb.DSN(t, db), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +270,7 @@ func TestWarehouseRollback(t *testing.T) {
 		wantStoreCode(t, err, finhealth.EINTERNAL)
 		_, err = db.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{ID: "biz-2", Name: "Two"})
 		wantStoreCode(t, err, finhealth.EINTERNAL)
-		_, err = db.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, "grant_revoked")
+		_, err = db.SetWaveConnectionStatus(ctx, org.ID, tok.GrantID, finhealth.WaveNeedsReconnect, "grant_revoked")
 		wantStoreCode(t, err, finhealth.EINTERNAL)
 		wantStoreCode(t, db.DeleteWaveConnection(ctx, org.ID), finhealth.EINTERNAL)
 		_, err = db.SetAccountOverride(ctx, org.ID, finhealth.AccountOverride{AccountID: "acc", Class: finhealth.ClassCash})
@@ -307,6 +295,78 @@ func TestWarehouseRollback(t *testing.T) {
 		}
 		if n := count(t, db, "account_overrides") + count(t, db, "sync_runs") + count(t, db, "wave_tokens"); n != 1 {
 			t.Fatalf("%d rows in overrides, runs and tokens; want only the one token", n)
+		}
+	})
+}
+
+// TestLedgerSnapshotReadsOneMoment commits a sync's page to every table on other
+// connections while LedgerSnapshot is between the tables it reads: the snapshot shows
+// the books as they were when it began, whole, and the next one shows the page.
+func TestLedgerSnapshotReadsOneMoment(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, org, _ := connected(t, db, "owner@example.com")
+		if _, err := db.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{ID: "biz", Name: "B", Currency: "USD", CurrencyExponent: 2}); err != nil {
+			t.Fatal(err)
+		}
+		usd := func(minor int64) finhealth.Money { return finhealth.Money{Minor: minor, Currency: "USD", Exponent: 2} }
+		asOf := time.Now().UTC()
+		page := func(n int, balance, due int64) {
+			t.Helper()
+			var (
+				accounts  []finhealth.LedgerAccount
+				invoices  []finhealth.Invoice
+				customers []finhealth.Customer
+			)
+			for i := range n {
+				id := fmt.Sprint(i)
+				accounts = append(accounts, finhealth.LedgerAccount{WaveID: "A" + id, BusinessWaveID: "biz", Name: "Bank " + id,
+					Type: finhealth.AccountAsset, Currency: "USD", Balance: usd(balance), AccountBalance: usd(balance)})
+				invoices = append(invoices, finhealth.Invoice{WaveID: "I" + id, BusinessWaveID: "biz", Status: finhealth.InvoiceSent,
+					Currency: "USD", ExchangeRate: "1", Total: usd(1000), AmountDue: usd(due), InvoiceDate: asOf.AddDate(0, 0, -10)})
+				customers = append(customers, finhealth.Customer{WaveID: "C" + id, BusinessWaveID: "biz", Name: "C " + id,
+					Currency: "USD", Outstanding: usd(due)})
+			}
+			if _, err := db.UpsertAccounts(ctx, org.ID, accounts); err != nil {
+				t.Error(err)
+			}
+			if _, err := db.UpsertInvoices(ctx, org.ID, invoices); err != nil {
+				t.Error(err)
+			}
+			if _, err := db.UpsertCustomers(ctx, org.ID, customers); err != nil {
+				t.Error(err)
+			}
+		}
+		page(1, 100, 500)
+		before, err := db.LedgerSnapshot(ctx, org.ID, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		calls := 0
+		db.BetweenLedgerReads(func() {
+			if calls++; calls == 1 {
+				page(2, 999, 0) // one record changed, one added, in every table
+			}
+		})
+		during, err := db.LedgerSnapshot(ctx, org.ID, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 3 {
+			t.Fatalf("the hook ran %d times; the test proves nothing", calls)
+		}
+		if !reflect.DeepEqual(during, before) {
+			t.Errorf("a snapshot read while a page was committed:\n got %+v\nwant %+v", during, before)
+		}
+
+		db.BetweenLedgerReads(nil)
+		after, err := db.LedgerSnapshot(ctx, org.ID, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Accounts) != 2 || after.Accounts[0].Balance.Minor != 999 || len(after.Invoices) != 2 ||
+			after.Invoices[0].AmountDue.Minor != 0 || len(after.Customers) != 2 {
+			t.Errorf("snapshot after the page = %+v", after)
 		}
 	})
 }

@@ -348,13 +348,23 @@ func (s WaveTokenStore) Save(ctx context.Context, tok finhealth.OAuthToken) erro
 	return s.db.SaveWaveToken(ctx, s.orgID, tok)
 }
 
-// SetWaveConnectionStatus changes the status and reason, audited when either changes.
-func (db *DB) SetWaveConnectionStatus(ctx context.Context, orgID string, status finhealth.WaveConnectionStatus, reason string) (*finhealth.WaveConnection, error) {
+// SetWaveConnectionStatus changes the status and reason, audited when either
+// changes, only while grantID is the stored tokens' grant. The connection row is
+// locked before the grant is compared (SaveWaveConnection locks it too before it
+// replaces the tokens), so that a reconnection cannot slip in between the comparison
+// and the update.
+func (db *DB) SetWaveConnectionStatus(ctx context.Context, orgID, grantID string, status finhealth.WaveConnectionStatus, reason string) (*finhealth.WaveConnection, error) {
 	// Pending and disconnected are reached only through SaveWaveConnection and
 	// DeleteWaveConnection, which also change the business and the tokens.
+	fields := map[string]string{}
 	if status != finhealth.WaveActive && status != finhealth.WaveNeedsReconnect {
-		return nil, finhealth.InvalidFields("The connection status is not valid.",
-			map[string]string{"status": "active or needs_reconnect"})
+		fields["status"] = "active or needs_reconnect"
+	}
+	if grantID == "" {
+		fields["grant_id"] = "required: the grant whose use led to this status"
+	}
+	if len(fields) > 0 {
+		return nil, finhealth.InvalidFields("The connection status change is not valid.", fields)
 	}
 	var conn *finhealth.WaveConnection
 	err := db.withTx(ctx, func(h handle) error {
@@ -362,14 +372,22 @@ func (db *DB) SetWaveConnectionStatus(ctx context.Context, orgID string, status 
 		if err != nil {
 			return err
 		}
+		if c.Status == finhealth.WaveDisconnected {
+			return conflict("Wave is disconnected for this organization; connect it again.")
+		}
+		var stored string
+		err = h.queryRow(ctx, `SELECT grant_id FROM wave_tokens WHERE organization_id = ?`, orgID).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: wave token grant: %w", err)
+		}
+		if stored != grantID {
+			return finhealth.ErrWaveGrantReplaced
+		}
 		conn = c
 		if c.Status == status && c.StatusReason == reason {
 			return nil
 		}
-		switch {
-		case c.Status == finhealth.WaveDisconnected:
-			return conflict("Wave is disconnected for this organization; connect it again.")
-		case status == finhealth.WaveActive && c.BusinessID == "":
+		if status == finhealth.WaveActive && c.BusinessID == "" {
 			return conflict("Choose a Wave business before the connection can be active.")
 		}
 		from := c.Status

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/oauth2"
 )
 
@@ -86,6 +87,9 @@ type Config struct {
 	// Logger receives debug lines per request and warnings per retry, never a secret;
 	// nil discards.
 	Logger *slog.Logger
+	// Metrics receives the client's instruments (requests to Wave by operation and
+	// outcome, their durations); nil records none.
+	Metrics prometheus.Registerer
 	// Now is the clock (token expiry, Retry-After dates, rate limit); nil is time.Now.
 	Now func() time.Time
 	// Sleep waits between attempts and for the rate limiter; nil sleeps for real.
@@ -158,6 +162,8 @@ type Client struct {
 	http  *http.Client
 	log   *slog.Logger
 	oauth oauth2.Config
+	// metrics is nil when Config.Metrics is.
+	metrics *clientMetrics
 
 	mu    sync.Mutex
 	conns map[string]*connState
@@ -237,10 +243,18 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var metrics *clientMetrics
+	if cfg.Metrics != nil {
+		var err error
+		if metrics, err = newClientMetrics(cfg.Metrics); err != nil {
+			return nil, err
+		}
+	}
 	return &Client{
-		cfg:  cfg,
-		http: hc,
-		log:  log,
+		cfg:     cfg,
+		http:    hc,
+		log:     log,
+		metrics: metrics,
 		oauth: oauth2.Config{
 			ClientID:    cfg.ClientID,
 			RedirectURL: cfg.RedirectURI,

@@ -139,7 +139,8 @@ func (cn *Conn) saveLocked(ctx context.Context) error {
 func (cn *Conn) refreshLocked(ctx context.Context) error {
 	st := cn.st
 	if st.tok.RefreshToken == "" {
-		return &finhealth.WaveReconnectError{Reason: finhealth.WaveTokenRejected, Detail: "the access token expired and there is no refresh token"}
+		return &finhealth.WaveReconnectError{Reason: finhealth.WaveTokenRejected, Detail: "the access token expired and there is no refresh token",
+			GrantID: st.tok.GrantID}
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout+cn.c.cfg.RequestTimeout)
 	defer cancel()
@@ -156,6 +157,11 @@ func (cn *Conn) refreshLocked(ctx context.Context) error {
 			}
 			tok, err = cn.c.Refresh(rctx, stored.RefreshToken)
 		}
+	}
+	if errors.As(err, &re) {
+		// The refused token is the one held now (the stored one, if it was
+		// reloaded above); its grant is what the refusal is about.
+		re.GrantID = st.tok.GrantID
 	}
 	if err != nil {
 		return err

@@ -140,6 +140,7 @@ func (c *Client) withRetries(ctx context.Context, op string, g *gate, policy ret
 		err = attempt(actx)
 		cancel()
 		release()
+		c.metrics.observe(op, err, ctx.Err() != nil, c.now().Sub(start))
 		if err == nil {
 			c.log.DebugContext(ctx, "wave request", "op", op, "attempt", n+1, "duration", c.now().Sub(start))
 			return nil

@@ -3,6 +3,7 @@ package worker
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"finhealth"
@@ -49,6 +51,28 @@ type hookStore struct {
 	beforeInvoice map[int]func()
 	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
+	// afterOverrides runs once, after the next AccountOverrides, the last read of a
+	// metrics computation.
+	afterOverrides func()
+}
+
+func (h *hookStore) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
+	os, err := h.DB.AccountOverrides(ctx, orgID)
+	h.mu.Lock()
+	fn := h.afterOverrides
+	h.afterOverrides = nil
+	h.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+	return os, err
+}
+
+// onOverridesRead runs fn once, after the next read of the account overrides.
+func (h *hookStore) onOverridesRead(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.afterOverrides = fn
 }
 
 func (h *hookStore) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
@@ -333,21 +357,85 @@ func (e *env) ledger(orgID string) ledger {
 	return l
 }
 
-// waitRun polls the run until it reaches a final status; River picks jobs up within
-// its poll interval.
-func (e *env) waitRun(orgID, runID string, timeout time.Duration) *finhealth.SyncRun {
-	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		r := e.run(orgID, runID)
-		if !r.Status.Active() {
-			return r
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("run %s still %s after %s", runID, r.Status, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+// testContext ends shortly before the test binary's -timeout would. Waits for jobs
+// use it rather than deadlines of their own: under load (the race detector, a few
+// shared cores) a job may take many times longer than usual, and only one that never
+// ends should fail the test, with a message rather than the binary's panic.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if d, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(context.Background(), d.Add(-5*time.Second))
 	}
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// subscribe returns the job events of w's River client from now on: subscribe
+// before starting the worker so that none is missed.
+func subscribe(t *testing.T, w *Worker) <-chan *river.Event {
+	t.Helper()
+	sub, ok := w.client.(interface {
+		Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	})
+	if !ok {
+		t.Fatalf("the River client %T cannot subscribe", w.client)
+	}
+	events, cancel := sub.Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled,
+		river.EventKindJobFailed, river.EventKindJobSnoozed)
+	t.Cleanup(cancel)
+	return events
+}
+
+// waitJob waits for an event about a job of kind that match accepts.
+func waitJob(t *testing.T, events <-chan *river.Event, kind string, match func(*river.Event) bool) *river.Event {
+	t.Helper()
+	ctx := testContext(t)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Job.Kind == kind && match(ev) {
+				return ev
+			}
+		case <-ctx.Done():
+			t.Fatalf("no matching %s job event before the test's deadline", kind)
+		}
+	}
+}
+
+// jobDone reports whether the event ends its job for good: completed, cancelled, or
+// failed with no retry left.
+func jobDone(ev *river.Event) bool {
+	return ev.Kind == river.EventKindJobCompleted || ev.Kind == river.EventKindJobCancelled ||
+		(ev.Kind == river.EventKindJobFailed && ev.Job.State == rivertype.JobStateDiscarded)
+}
+
+// syncRunOf is the run a sync job works.
+func syncRunOf(t *testing.T, ev *river.Event) string {
+	t.Helper()
+	var a syncArgs
+	if err := json.Unmarshal(ev.Job.EncodedArgs, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.RunID
+}
+
+// waitRun waits for the job of the run to end and returns the run, which its job
+// finishes before it ends.
+func (e *env) waitRun(t *testing.T, events <-chan *river.Event, orgID, runID string) *finhealth.SyncRun {
+	t.Helper()
+	waitJob(t, events, syncArgs{}.Kind(), func(ev *river.Event) bool { return jobDone(ev) && syncRunOf(t, ev) == runID })
+	return e.run(orgID, runID)
+}
+
+// scores counts the organization's recorded health scores: one per computation.
+func (e *env) scores(orgID string) int {
+	e.t.Helper()
+	hs, _, err := e.db.HealthHistory(context.Background(), orgID, time.Time{}, time.Time{}, "", finhealth.MaxPageSize)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(hs)
 }
 
 // isCancel reports whether err tells River not to retry.

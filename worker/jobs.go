@@ -3,9 +3,11 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"finhealth"
 )
@@ -44,7 +46,19 @@ type rescoreWorker struct {
 	w *Worker
 }
 
+func (rw *rescoreWorker) Timeout(*river.Job[rescoreArgs]) time.Duration { return rescoreTimeout }
+
 func (rw *rescoreWorker) Work(ctx context.Context, job *river.Job[rescoreArgs]) error {
+	switch turn, err := rw.w.rescoreTurn(ctx, job.JobRow); {
+	case err != nil:
+		return err
+	case turn == rescoreLater:
+		// Another rescore of the organization will start later and read everything
+		// this one would have.
+		return nil
+	case turn == rescoreWait:
+		return river.JobSnooze(rescoreWaitDelay)
+	}
 	err := rw.w.rescore(ctx, job.Args.OrganizationID)
 	if errors.Is(err, errSyncActive) {
 		// The running sync computes the score when it finishes; checking back
@@ -55,6 +69,93 @@ func (rw *rescoreWorker) Work(ctx context.Context, job *river.Job[rescoreArgs]) 
 		return river.JobCancel(err) // the organization is gone
 	}
 	return err
+}
+
+// Rescores coalesce. River's unique jobs cannot do it: a running job counts as a
+// duplicate, so a change made while a rescore runs would find its own job refused
+// and the score would stay stale. Instead every change queues a job, and a job that
+// starts looks at the organization's other rescores (found by their tag):
+//
+//   - Another one that has not started yet (available, scheduled, or waiting for a
+//     retry) will read everything committed before it starts, which includes every
+//     change that queued this one, since this one was queued after its change was
+//     committed: this one ends without computing.
+//   - Another one that started earlier and still runs may write its metrics after
+//     this one and put back what it read before the latest change: this one waits
+//     for it.
+//   - Otherwise this one computes.
+//
+// Every change is therefore followed by a computation that starts after it, one
+// organization's computations never overlap, and a burst of changes costs one or
+// two computations instead of one each.
+
+type rescoreTurnKind int
+
+const (
+	rescoreNow   rescoreTurnKind = iota
+	rescoreLater                 // a rescore that has not started yet covers this one
+	rescoreWait                  // an earlier rescore is still running
+)
+
+const (
+	// rescoreTimeout bounds one rescore; it reads the stored books and writes one
+	// computation, which takes well under a second even for a large business.
+	rescoreTimeout = time.Minute
+	// rescoreWaitDelay is how long a rescore waits for an earlier one to finish
+	// before looking again.
+	rescoreWaitDelay = 500 * time.Millisecond
+	// deadRescoreAfter is how long after its start a rescore still shown running is
+	// taken for one whose process died (its timeout has long passed), so that
+	// nothing waits for it until River rescues it.
+	deadRescoreAfter = 2 * rescoreTimeout
+	// rescoreListLimit bounds the other jobs one rescore looks at. Those running
+	// are at most a few (the queue's workers), so a full page always holds one
+	// that has not started.
+	rescoreListLimit = 50
+)
+
+// rescoreTag marks an organization's rescore jobs. Tags are what River lists jobs by
+// on both databases; organization ids are UUIDs, which tags accept.
+func rescoreTag(orgID string) string { return "org-" + orgID }
+
+// rescoreTurn says whether the running rescore job should compute now, leave it to a
+// later one, or wait for an earlier one.
+func (w *Worker) rescoreTurn(ctx context.Context, job *rivertype.JobRow) (rescoreTurnKind, error) {
+	if len(job.Tags) == 0 {
+		return rescoreNow, nil // queued before rescores were tagged
+	}
+	res, err := w.client.JobList(ctx, river.NewJobListParams().
+		Kinds(rescoreArgs{}.Kind()).
+		TagsAll(job.Tags[0]).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStateRunning).
+		First(rescoreListLimit))
+	if err != nil {
+		return rescoreNow, fmt.Errorf("worker: listing the organization's rescores: %w", err)
+	}
+	// River's own timestamps, so the real clock rather than cfg.Now.
+	deadBefore := time.Now().Add(-deadRescoreAfter)
+	turn := rescoreNow
+	for _, other := range res.Jobs {
+		if other.ID == job.ID {
+			continue
+		}
+		if other.State != rivertype.JobStateRunning {
+			return rescoreLater, nil
+		}
+		if other.AttemptedAt != nil && other.AttemptedAt.After(deadBefore) && startedBefore(other, job) {
+			turn = rescoreWait
+		}
+	}
+	return turn, nil
+}
+
+// startedBefore orders running jobs by the start of their current attempt, then by
+// id, so that of two rescores that see each other running exactly one waits.
+func startedBefore(a, b *rivertype.JobRow) bool {
+	if a.AttemptedAt == nil || b.AttemptedAt == nil || a.AttemptedAt.Equal(*b.AttemptedAt) {
+		return a.ID < b.ID
+	}
+	return a.AttemptedAt.Before(*b.AttemptedAt)
 }
 
 // scheduleArgs is the periodic scheduler's job.

@@ -2,25 +2,38 @@ package worker
 
 import (
 	"context"
-	"finhealth/wave"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"finhealth"
 	"finhealth/internal/testdb"
 	"finhealth/scoring"
 	"finhealth/store"
+	"finhealth/wave"
 )
 
 // stopWorker stops w when the test ends, if it still runs.
 func stopWorker(t *testing.T, w *Worker) {
+	ctx := testContext(t)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		if err := w.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
 	})
+}
+
+// startWorker subscribes to w's job events, starts w, and stops it when the test
+// ends.
+func startWorker(t *testing.T, w *Worker) <-chan *river.Event {
+	t.Helper()
+	events := subscribe(t, w)
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopWorker(t, w)
+	return events
 }
 
 // TestRiverEndToEnd runs the worker for real on River: the scheduler syncs a newly
@@ -31,50 +44,27 @@ func TestRiverEndToEnd(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db, 50, nil)
 		org := e.connect(e.acme())
-		if err := e.w.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, e.w)
+		events := startWorker(t, e.w)
 
-		var first *finhealth.SyncRun
-		for deadline := time.Now().Add(20 * time.Second); first == nil; time.Sleep(20 * time.Millisecond) {
-			runs, _, err := db.ListSyncRuns(ctx, org, "", 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(runs) > 0 {
-				first = runs[0]
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the scheduler queued no sync")
-			}
-		}
-		first = e.waitRun(org, first.ID, 20*time.Second)
+		ev := waitJob(t, events, syncArgs{}.Kind(), jobDone)
+		first := e.run(org, syncRunOf(t, ev))
 		if first.Status != finhealth.SyncSucceeded || first.Trigger != finhealth.SyncScheduled || first.Kind != finhealth.SyncFull || first.Invoices.Seen != 120 {
 			t.Fatalf("scheduled run %+v", first)
 		}
 
 		e.clock.Advance(time.Hour)
 		run := e.enqueue(org, finhealth.SyncIncremental)
-		if r := e.waitRun(org, run.ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Kind != finhealth.SyncIncremental {
+		if r := e.waitRun(t, events, org, run.ID); r.Status != finhealth.SyncSucceeded || r.Kind != finhealth.SyncIncremental {
 			t.Fatalf("manual run %s %s %q", r.Kind, r.Status, r.Error)
 		}
 
-		scores := func() int {
-			hs, _, err := db.HealthHistory(ctx, org, time.Time{}, e.clock.Now().Add(time.Hour), "", 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(hs)
-		}
-		before := scores()
+		before := e.scores(org)
 		if err := e.w.EnqueueRescore(ctx, org); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(20 * time.Second); scores() == before; time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("the rescore did not run")
-			}
+		waitJob(t, events, rescoreArgs{}.Kind(), jobDone)
+		if after := e.scores(org); after != before+1 {
+			t.Fatalf("%d scores after the rescore, want %d", after, before+1)
 		}
 	})
 }
@@ -90,15 +80,12 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 		run := e.enqueue(org, finhealth.SyncFull) // before Start, so that the scheduler has nothing to do
 
 		stopped := make(chan error, 1)
+		within := testContext(t)
 		e.onRequest(7, func() { // before the third page of invoices
 			// Stop waits for this very job, so it runs aside; the signal is given
 			// here so that the sync cannot finish first.
 			e.w.signalStop()
-			go func() {
-				sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				defer cancel()
-				stopped <- e.w.Stop(sctx)
-			}()
+			go func() { stopped <- e.w.Stop(within) }()
 		})
 		if err := e.w.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -108,7 +95,7 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Stop: %v", err)
 			}
-		case <-time.After(30 * time.Second):
+		case <-within.Done():
 			t.Fatal("the worker did not stop")
 		}
 
@@ -123,16 +110,132 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 			t.Fatalf("follow-up run %+v %v", runs, err)
 		}
 
-		next := e.newWorker()
-		if err := next.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		stopWorker(t, next)
-		if r := e.waitRun(org, runs[0].ID, 20*time.Second); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
+		events := startWorker(t, e.newWorker())
+		if r := e.waitRun(t, events, org, runs[0].ID); r.Status != finhealth.SyncSucceeded || r.Invoices.Seen != 120 {
 			t.Fatalf("follow-up run %s %q, %d invoices", r.Status, r.Error, r.Invoices.Seen)
 		}
 		if got := e.ledger(org); got.Invoices != 120 {
 			t.Errorf("stored %+v", got)
+		}
+	})
+}
+
+// savingsOverride excludes the seeded Savings account from the metrics, as an owner
+// would, and returns its balance: the cash metric drops by it once recomputed.
+func (e *env) savingsOverride(t *testing.T, org string) int64 {
+	t.Helper()
+	for _, a := range e.srv.Accounts(e.acme()) {
+		if a.Name == "Savings" {
+			actor := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: e.owners[org]})
+			if _, err := e.db.SetAccountOverride(actor, org, finhealth.AccountOverride{AccountID: a.ID, Class: finhealth.ClassExcluded}); err != nil {
+				t.Error(err)
+			}
+			return a.BalanceInBusinessCurrency
+		}
+	}
+	t.Error("the seed has no Savings account")
+	return 0
+}
+
+// latestCash is the cash metric of the newest computation.
+func (e *env) latestCash(t *testing.T, org string) int64 {
+	t.Helper()
+	ms, err := e.db.LatestMetrics(context.Background(), org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return byName(ms, scoring.MetricCash).Money.Minor
+}
+
+// TestRescoresCoalesce: a burst of changes queues a rescore each; they all run, but
+// fewer compute, and the score that stands includes every change.
+func TestRescoresCoalesce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		org := e.connect(e.acme())
+		e.syncOnce(org, finhealth.SyncFull)
+		cash := e.latestCash(t, org)
+		before := e.scores(org)
+
+		const n = 8
+		savings := e.savingsOverride(t, org)
+		for range n {
+			if err := e.w.EnqueueRescore(ctx, org); err != nil {
+				t.Fatal(err)
+			}
+		}
+		events := startWorker(t, e.w)
+		for range n {
+			waitJob(t, events, rescoreArgs{}.Kind(), jobDone)
+		}
+
+		computed := e.scores(org) - before
+		if computed < 1 || computed >= n {
+			t.Errorf("%d rescores computed %d times, want at least once and fewer than %d", n, computed, n)
+		}
+		if got := e.latestCash(t, org); got != cash-savings {
+			t.Errorf("cash %d after the rescores, want %d (savings excluded)", got, cash-savings)
+		}
+	})
+}
+
+// TestRescoreAfterChangeDuringRescore: a mapping change lands while a rescore runs,
+// after it has read the overrides. The rescore the change queues starts while the
+// first one still runs; it waits for it rather than compute alongside (the first
+// one, writing last, would put back the metrics of before the change), and then
+// computes the change.
+func TestRescoreAfterChangeDuringRescore(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 100, nil)
+		org := e.connect(e.acme())
+		e.syncOnce(org, finhealth.SyncFull)
+		cash := e.latestCash(t, org)
+
+		seen := subscribe(t, e.w)
+		events := startWorker(t, e.w)
+		within := testContext(t)
+		var savings int64
+		e.store.onOverridesRead(func() {
+			// The first rescore has read the books and the overrides, and computes
+			// from them once this returns.
+			savings = e.savingsOverride(t, org)
+			if err := e.w.EnqueueRescore(ctx, org); err != nil {
+				t.Error(err)
+				return
+			}
+			// Hold it until the second one has started and either waited or
+			// finished.
+			for {
+				select {
+				case ev := <-seen:
+					if ev.Job.Kind == (rescoreArgs{}).Kind() && (ev.Kind == river.EventKindJobSnoozed || jobDone(ev)) {
+						return
+					}
+				case <-within.Done():
+					t.Error("the second rescore never started")
+					return
+				}
+			}
+		})
+		if err := e.w.EnqueueRescore(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+		snoozed := 0
+		for done := 0; done < 2; {
+			switch ev := waitJob(t, events, rescoreArgs{}.Kind(), func(*river.Event) bool { return true }); {
+			case ev.Kind == river.EventKindJobSnoozed:
+				snoozed++
+			case jobDone(ev):
+				done++
+			}
+		}
+		if snoozed == 0 {
+			t.Error("the second rescore never waited for the first")
+		}
+		if got := e.latestCash(t, org); got != cash-savings {
+			t.Errorf("cash %d after the rescores, want %d: the change made during the first was lost", got, cash-savings)
 		}
 	})
 }
@@ -230,18 +333,8 @@ func TestRescore(t *testing.T) {
 			t.Fatal(err)
 		}
 		cash := byName(before, scoring.MetricCash).Money.Minor
-
-		var savings string
-		var savingsBalance int64
-		for _, a := range e.srv.Accounts(acme) {
-			if a.Name == "Savings" {
-				savings, savingsBalance = a.ID, a.BalanceInBusinessCurrency
-			}
-		}
+		savingsBalance := e.savingsOverride(t, org)
 		actor := finhealth.WithActor(ctx, finhealth.Actor{UserID: e.owners[org]})
-		if _, err := db.SetAccountOverride(actor, org, finhealth.AccountOverride{AccountID: savings, Class: finhealth.ClassExcluded}); err != nil {
-			t.Fatal(err)
-		}
 		q := scoring.Current()
 		if err := db.EnsureQuestionnaire(ctx, q); err != nil {
 			t.Fatal(err)

@@ -91,10 +91,19 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 	}
 
 	var reconnect *finhealth.WaveReconnectError
-	if errors.As(err, &reconnect) && s.replaced(fctx) {
-		// Wave refused the grant this sync was using, but the owner has connected
-		// again since: the refusal says nothing of the new connection.
-		err = finhealth.ErrWaveGrantReplaced
+	if errors.As(err, &reconnect) && s.tokens != nil {
+		// Only the owner can fix this; retrying would only be refused again. The
+		// store marks the connection only while the refused grant is its grant.
+		_, serr := w.store.SetWaveConnectionStatus(fctx, run.OrganizationID, s.tokens.RefusedGrant(reconnect), finhealth.WaveNeedsReconnect, string(reconnect.Reason))
+		switch {
+		case errors.Is(serr, finhealth.ErrWaveGrantReplaced):
+			// The owner has connected again since this sync read its token: the
+			// refusal says nothing of the new connection.
+			log.InfoContext(ctx, "wave refused a grant the owner has since replaced", "reason", reconnect.Reason)
+			err = finhealth.ErrWaveGrantReplaced
+		case serr != nil:
+			log.ErrorContext(ctx, "marking the connection needs_reconnect failed", "error", serr)
+		}
 	}
 	switch {
 	case errors.Is(err, finhealth.ErrWaveGrantReplaced):
@@ -108,11 +117,7 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 		return river.JobCancel(err)
 
 	case errors.As(err, &reconnect):
-		// Only the owner can fix this; retrying would only be refused again.
 		log.WarnContext(ctx, "wave connection needs reconnecting", "reason", reconnect.Reason, "error", err)
-		if _, serr := w.store.SetWaveConnectionStatus(fctx, run.OrganizationID, finhealth.WaveNeedsReconnect, string(reconnect.Reason)); serr != nil {
-			log.ErrorContext(ctx, "marking the connection needs_reconnect failed", "error", serr)
-		}
 		// The process may hold the refused token in memory; a reconnect must start
 		// from the store.
 		w.cfg.Gateway.Forget(run.OrganizationID)
@@ -187,19 +192,9 @@ type syncer struct {
 	run      *finhealth.SyncRun
 	log      *slog.Logger
 	progress finhealth.SyncProgress
-	// connectedAt is when the connection the sync read was authorized; zero until
-	// it has been read.
-	connectedAt time.Time
-}
-
-// replaced reports whether the owner has connected Wave again since the sync read the
-// connection, so that the grant the sync used is no longer the connection's.
-func (s *syncer) replaced(ctx context.Context) bool {
-	if s.connectedAt.IsZero() {
-		return false
-	}
-	conn, err := s.w.store.WaveConnection(ctx, s.run.OrganizationID)
-	return err == nil && !conn.ConnectedAt.Equal(s.connectedAt)
+	// tokens are the connection's tokens as the sync uses them; nil until the sync
+	// has read them.
+	tokens *finhealth.StoredWaveTokens
 }
 
 // notSyncableError is returned for a connection that is not active with a business.
@@ -237,7 +232,9 @@ func (s *syncer) sync(ctx context.Context) error {
 	if conn.Status != finhealth.WaveActive || conn.BusinessID == "" {
 		return &notSyncableError{status: conn.Status}
 	}
-	s.connectedAt = conn.ConnectedAt
+	if s.tokens, err = finhealth.NewStoredWaveTokens(ctx, w.store, orgID); err != nil {
+		return err
+	}
 	businessID := conn.BusinessID
 	full := s.run.Kind == finhealth.SyncFull
 	// Wave's modifiedAt is compared with this clock: an invoice edited after this
@@ -257,7 +254,7 @@ func (s *syncer) sync(ctx context.Context) error {
 		}
 	}()
 
-	session := w.cfg.Gateway.Session(orgID, tokenStore{store: w.store, orgID: orgID})
+	session := w.cfg.Gateway.Session(orgID, s.tokens)
 	subtypes, err := session.AccountSubtypes(readCtx)
 	if err != nil {
 		return err
@@ -516,18 +513,4 @@ func (w *Worker) knownSubtypes() []finhealth.AccountSubtype {
 	w.subtypesMu.Lock()
 	defer w.subtypesMu.Unlock()
 	return w.subtypes
-}
-
-// tokenStore keeps a connection's tokens in the store for the Wave session.
-type tokenStore struct {
-	store Store
-	orgID string
-}
-
-func (t tokenStore) Load(ctx context.Context) (finhealth.OAuthToken, error) {
-	return t.store.WaveToken(ctx, t.orgID)
-}
-
-func (t tokenStore) Save(ctx context.Context, tok finhealth.OAuthToken) error {
-	return t.store.SaveWaveToken(ctx, t.orgID, tok)
 }

@@ -89,7 +89,11 @@ func TestSyncWholeFlow(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				subtypes, err := e.gw.Session(org, tokenStore{e.db, org}).AccountSubtypes(ctx)
+				tokens, err := finhealth.NewStoredWaveTokens(ctx, e.db, org)
+				if err != nil {
+					t.Fatal(err)
+				}
+				subtypes, err := e.gw.Session(org, tokens).AccountSubtypes(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -522,6 +526,55 @@ func TestReconnectMidSync(t *testing.T) {
 		}
 		if len(runs) != 2 || runs[0].Status != finhealth.SyncQueued {
 			t.Errorf("no follow-up run queued for the new connection: %d runs", len(runs))
+		}
+	})
+}
+
+// TestRefusalOfReplacedGrant: this process still holds the previous grant's token
+// when another instance saves a new grant, and Wave then refuses the previous one (a
+// lapsed subscription refuses its refresh). The sync stops as replaced; the new
+// connection is not marked needs_reconnect, and a follow-up run is queued for it.
+func TestRefusalOfReplacedGrant(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, 50, nil)
+		org := e.connect(e.acme())
+		e.syncOnce(org, finhealth.SyncFull) // caches the grant's token in this process
+		conn, err := db.WaveConnection(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newTok := finhealth.OAuthToken{AccessToken: "NEW-GRANT-ACCESS", RefreshToken: "NEW-GRANT-REFRESH",
+			TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour).UTC().Truncate(time.Second)}
+		if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org,
+			WaveUserID: conn.WaveUserID, Business: conn.Business}, newTok); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.ExpireAccessTokens()
+		e.srv.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = true })
+
+		e.clock.Advance(time.Hour)
+		e.srv.ResetStats()
+		run := e.enqueue(org, finhealth.SyncIncremental)
+		if err := e.work(run, 1, 3); !isCancel(err) || !errors.Is(err, finhealth.ErrWaveGrantReplaced) {
+			t.Fatalf("work: %v, want a cancellation for a replaced grant", err)
+		}
+		if r := e.run(org, run.ID); r.Status != finhealth.SyncFailed || r.Error != finhealth.ErrWaveGrantReplaced.Message {
+			t.Errorf("run %s %q", r.Status, r.Error)
+		}
+		if e.srv.Stats().TokenRefreshes != 1 {
+			t.Errorf("%d refreshes, want the previous grant's one", e.srv.Stats().TokenRefreshes)
+		}
+		c, err := db.WaveConnection(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != finhealth.WaveActive || c.StatusReason != "" {
+			t.Errorf("connection after the refusal of the previous grant: %s %q, want active", c.Status, c.StatusReason)
+		}
+		runs, _, err := db.ListSyncRuns(ctx, org, "", 1)
+		if err != nil || len(runs) != 1 || runs[0].ID == run.ID || runs[0].Status != finhealth.SyncQueued {
+			t.Errorf("no follow-up run queued for the new connection: %+v %v", runs, err)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -30,6 +31,10 @@ type Config struct {
 	DB Database
 	// Logger gets job outcomes and failures (never a token); nil discards.
 	Logger *slog.Logger
+	// Metrics receives the worker's instruments (sync runs by outcome and their
+	// durations, failed attempts, the job queue's depth read at scrape time); nil
+	// records none.
+	Metrics prometheus.Registerer
 	// Now is the clock; nil is time.Now. Watermarks are compared with Wave's
 	// modifiedAt, and scheduling thresholds with the store's timestamps, so in
 	// production this must be the real clock.
@@ -129,6 +134,7 @@ const (
 // mention it, so one Worker serves both databases.
 type riverClient interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
@@ -166,6 +172,13 @@ func New(cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("worker: StaleRunAfter (%s) must exceed MaxRetryBackoff (%s), or runs waiting for a retry are abandoned", cfg.StaleRunAfter, cfg.MaxRetryBackoff)
 	}
 	w := &Worker{cfg: cfg, store: cfg.Store, log: cfg.Logger, stopping: make(chan struct{})}
+	if cfg.Metrics != nil {
+		m := newSyncMetrics()
+		if err := m.register(cfg.Metrics, cfg.DB); err != nil {
+			return nil, err
+		}
+		w.store = meteredStore{Store: cfg.Store, m: m}
+	}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &syncWorker{w: w}); err != nil {
@@ -301,9 +314,12 @@ func (w *Worker) fullDue(conn *finhealth.WaveConnection) bool {
 }
 
 // EnqueueRescore asks for the organization's metrics and health score to be
-// recomputed from the stored ledger.
+// recomputed from the stored ledger. Every call queues a job; the jobs of one
+// organization coalesce when they run (rescoreTurn), so a burst of changes costs one
+// or two computations.
 func (w *Worker) EnqueueRescore(ctx context.Context, orgID string) error {
-	if _, err := w.client.Insert(ctx, rescoreArgs{OrganizationID: orgID}, &river.InsertOpts{Queue: queueDefault}); err != nil {
+	opts := &river.InsertOpts{Queue: queueDefault, Tags: []string{rescoreTag(orgID)}}
+	if _, err := w.client.Insert(ctx, rescoreArgs{OrganizationID: orgID}, opts); err != nil {
 		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The health score could not be queued for recomputation. Try again in a moment."), err)
 	}
 	return nil

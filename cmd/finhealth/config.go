@@ -40,6 +40,9 @@ type Config struct {
 	// DatabaseMaxConns sizes the store's connection pool; 0 keeps
 	// store.DefaultMaxConns.
 	DatabaseMaxConns int
+	// MetricsToken guards /metrics (Authorization: Bearer). Production serves no
+	// /metrics without one; development serves it openly.
+	MetricsToken string
 
 	// Generated lists the secrets that were generated for this process because none
 	// were configured (development only).
@@ -109,19 +112,16 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if c.WaveSecret, err = secret(getenv, "WAVE_CLIENT_SECRET"); err != nil {
 		bad("%v", err)
 	}
+	if c.MetricsToken, err = secret(getenv, "METRICS_TOKEN"); err != nil {
+		bad("%v", err)
+	}
 	c.WaveClientID = strings.TrimSpace(getenv("WAVE_CLIENT_ID"))
 	c.WaveRedirectURI = strings.TrimSpace(getenv("WAVE_REDIRECT_URI"))
 	c.WaveOAuthBase = strings.TrimRight(strings.TrimSpace(getenv("WAVE_OAUTH_BASE")), "/")
 	c.WaveGraphQLURL = strings.TrimSpace(getenv("WAVE_GRAPHQL_URL"))
 
-	c.Port = 5000
-	if p := strings.TrimSpace(getenv("PORT")); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			bad("PORT: %q is not a port number (1-65535)", p)
-		} else {
-			c.Port = n
-		}
+	if c.Port, err = port(getenv); err != nil {
+		bad("%v", err)
 	}
 	if v := strings.TrimSpace(getenv("DATABASE_MAX_CONNS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -221,16 +221,42 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		if c.SecretKey != "" && c.SecretKey == c.JWTSecretKey {
 			bad("SECRET_KEY and JWT_SECRET_KEY must differ, so that leaking one does not give away the other")
 		}
+		// The monitoring system holds the metrics token, so it must be strong on its
+		// own and must not double as a key that signs sessions.
+		if c.MetricsToken != "" {
+			if msg := weakness(c.MetricsToken); msg != "" {
+				bad("METRICS_TOKEN: %s (generate one with: openssl rand -base64 48)", msg)
+			}
+			if c.MetricsToken == c.SecretKey || c.MetricsToken == c.JWTSecretKey {
+				bad("METRICS_TOKEN must differ from SECRET_KEY and JWT_SECRET_KEY")
+			}
+		}
 	}
 	if len(problems) > 0 {
-		return nil, &configError{problems: problems}
+		return nil, &configError{problems: problems, config: c}
 	}
 	return c, nil
 }
 
+// port reads PORT, which Railway sets; it is 5000 when unset or unusable.
+func port(getenv func(string) string) (int, error) {
+	p := strings.TrimSpace(getenv("PORT"))
+	if p == "" {
+		return 5000, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 5000, fmt.Errorf("PORT: %q is not a port number (1-65535)", p)
+	}
+	return n, nil
+}
+
 // configError lists every configuration problem at once, so an operator fixes them
 // in one go rather than one restart per mistake.
-type configError struct{ problems []string }
+type configError struct {
+	problems []string
+	config   *Config // as far as it could be read, for check-config's further checks
+}
 
 func (e *configError) Error() string {
 	return "configuration is not valid:\n  - " + strings.Join(e.problems, "\n  - ")
@@ -362,6 +388,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("wave_client_id", or(c.WaveClientID, "(not set)")),
 		slog.String("wave_client_secret", mask("WAVE_CLIENT_SECRET", c.WaveSecret)),
 		slog.String("wave_redirect_uri", or(c.WaveRedirectURI, "(not set)")),
+		slog.String("metrics_token", mask("METRICS_TOKEN", c.MetricsToken)),
 		slog.Bool("simulated_wave", c.SimulatedWave),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Bool("trust_proxy", c.TrustProxy),
@@ -370,14 +397,25 @@ func (c *Config) LogValue() slog.Value {
 	)
 }
 
-// redactURL hides the password of a database URL.
+// redactURL hides the password of a database URL, whether in the user part or in
+// a password parameter (which PostgreSQL URLs also accept). A PostgreSQL URL too
+// malformed to parse is hidden whole, since where its password is cannot be known.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.User == nil {
+	if err != nil && isPostgres(s) {
+		return "(a malformed URL, not shown)"
+	}
+	if err != nil || u.Scheme == "" {
 		return s
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

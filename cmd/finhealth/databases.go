@@ -74,13 +74,17 @@ func (d *databases) schemaState(ctx context.Context) (cur, latest int64, riverPe
 }
 
 // migrate applies the application's and then the job queue's migrations; both are
-// idempotent and, on PostgreSQL, serialized between concurrent starts.
+// idempotent and, on PostgreSQL, serialized between concurrent starts by the store's
+// migration lock.
 func (d *databases) migrate(ctx context.Context, logger *slog.Logger) error {
-	if err := d.db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrating the database: %w", err)
+	queue := func(ctx context.Context) error {
+		if err := worker.Migrate(ctx, d.river, logger); err != nil {
+			return fmt.Errorf("migrating the job queue: %w", err)
+		}
+		return nil
 	}
-	if err := worker.Migrate(ctx, d.river, logger); err != nil {
-		return fmt.Errorf("migrating the job queue: %w", err)
+	if err := d.db.Migrate(ctx, queue); err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Command finhealth runs the finhealth application: the HTTP API server and the
-// operational subcommands (migrate, create-admin, version). It is the only package
-// that wires the adapters (store, http) together.
+// operational subcommands (migrate, create-admin, backup, restore, check-config,
+// healthcheck, version). It is the only package that wires the adapters (store, http)
+// together.
 package main
 
 import (
@@ -26,7 +27,11 @@ Usage:
   finhealth [serve]                 run the HTTP server (the default)
   finhealth migrate [up|status]     apply pending database migrations, or show them
   finhealth create-admin --email E --name N   create a platform admin (password from stdin)
+  finhealth backup --output FILE (--recipient KEY | --passphrase-file F)   write an encrypted backup
+  finhealth restore --input FILE (--identity F | --passphrase-file F)      restore one into an empty database
   finhealth version                 print the version
+  finhealth check-config            explain what is unsafe in the configuration (exit 1 if anything is)
+  finhealth healthcheck             exit 0 if the server on PORT answers /healthz (for Docker)
 
 Configuration comes from environment variables (and a .env file in development);
 see README.md.
@@ -62,7 +67,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "create-admin":
+	case "healthcheck":
+		return healthcheck(ctx, args, getenv, stdout, stderr)
+	case "check-config":
+		return checkConfig(getenv, stdout)
+	case "serve", "migrate", "create-admin", "backup", "restore":
 	default:
 		fmt.Fprint(stderr, usage)
 		return usageError(fmt.Sprintf("unknown command %q", cmd))
@@ -78,6 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, logger)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
+	case "backup":
+		return backup(ctx, cfg, args, getenv, stdout, stderr)
+	case "restore":
+		return restore(ctx, cfg, args, getenv, stdout)
 	default:
 		return createAdmin(ctx, cfg, args, stdin, stdout)
 	}

@@ -39,7 +39,8 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	defer d.Close()
 
-	gateway, simulated, err := newWave(cfg, logger)
+	registry, metricsHandler := newMetrics(logger)
+	gateway, simulated, err := newWave(cfg, logger, registry)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	var jobs *worker.Worker
 	if gateway != nil {
-		jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger})
+		jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry})
 		if err != nil {
 			return fmt.Errorf("configuring background jobs: %w", err)
 		}
@@ -65,8 +66,21 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		TrustProxy:  cfg.TrustProxy,
 		Logger:      logger,
 		Wave:        gateway,
+		Ready:       d.ready,
+		Metrics:     registry,
 		// The UI labels the simulated Wave as such.
 		SimulatedWave: simulated != nil,
+	}
+	switch {
+	case cfg.MetricsToken != "":
+		apiCfg.MetricsHandler, apiCfg.MetricsToken = metricsHandler, cfg.MetricsToken
+	case cfg.Development():
+		apiCfg.MetricsHandler = metricsHandler
+	default:
+		// The page holds no secret, but it does show activity (logins failing,
+		// sign-ups, syncs, the job backlog) and each scrape queries the database:
+		// not for the open internet. Prometheus sends a bearer token natively.
+		logger.Warn("metrics: /metrics is not served in production without METRICS_TOKEN")
 	}
 	if jobs != nil {
 		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,13 +141,4 @@ func ratio(t *testing.T, s string) float64 {
 		t.Fatalf("%q is not a ratio", s)
 	}
 	return v
-}
-
-// overflows reports whether the page is wider than the viewport.
-func overflows(t *testing.T, ctx context.Context) bool {
-	t.Helper()
-	var wide bool
-	act(t, ctx, "checking for horizontal overflow",
-		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &wide))
-	return wide
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"finhealth"
 	"finhealth/wave"
 	"finhealth/wave/wavetest"
@@ -20,10 +22,11 @@ const simulatedClientID = "finhealth-simulated-wave"
 // newWave builds the Wave gateway: the real Wave when WAVE_CLIENT_ID is set, the
 // simulated one (also returned as a handler to mount) in development without it, or
 // nil when Wave is not configured.
-func newWave(cfg *Config, logger *slog.Logger) (finhealth.WaveGateway, http.Handler, error) {
+func newWave(cfg *Config, logger *slog.Logger, metrics prometheus.Registerer) (finhealth.WaveGateway, http.Handler, error) {
 	wcfg := wave.DefaultConfig()
 	wcfg.RedirectURI = cfg.WaveRedirectURI
 	wcfg.Logger = logger
+	wcfg.Metrics = metrics
 	var sim http.Handler
 	switch {
 	case cfg.WaveClientID != "":

@@ -413,3 +413,51 @@ func testAcceptInvitationRejected(t *testing.T, s finhealth.Store) {
 		t.Fatalf("%d joins audited, want 0", n)
 	}
 }
+
+// testPendingInvitation: the preview finds exactly what AcceptInvitation would
+// accept, and answers ENOTFOUND for everything it would refuse.
+func testPendingInvitation(t *testing.T, s finhealth.Store) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	invitee := createUser(t, s, "invitee@example.com", finhealth.RoleUser)
+	stranger := createUser(t, s, "stranger@example.com", finhealth.RoleUser)
+	inv := invite(t, s, owner, org.ID, "Invitee@Example.com", finhealth.OrgRoleAdvisor)
+
+	got, err := s.PendingInvitation(ctx, inv.TokenHash, invitee.ID)
+	must(t, err)
+	want := *inv
+	want.OrganizationName = org.Name
+	wantEqual(t, "pending invitation", got, &want)
+
+	_, err = s.PendingInvitation(ctx, inv.TokenHash, stranger.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	_, err = s.PendingInvitation(ctx, "no-such-token", invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	_, err = s.PendingInvitation(ctx, inv.TokenHash, "0190a000-0000-7000-8000-000000000000")
+	wantCode(t, err, finhealth.ENOTFOUND)
+
+	expired, err := s.CreateInvitation(ctx, finhealth.Invitation{
+		OrganizationID: org.ID, Email: "late@example.com", Role: finhealth.OrgRoleViewer, TokenHash: unique("expired"),
+		ExpiresAt: time.Now().Add(-time.Second),
+	})
+	must(t, err)
+	late := createUser(t, s, "late@example.com", finhealth.RoleUser)
+	_, err = s.PendingInvitation(ctx, expired.TokenHash, late.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+
+	gone := createUser(t, s, "gone@example.com", finhealth.RoleUser)
+	goneInv := invite(t, s, owner, org.ID, gone.Email, finhealth.OrgRoleViewer)
+	_, err = s.DeactivateUser(ctx, gone.ID)
+	must(t, err)
+	_, err = s.PendingInvitation(ctx, goneInv.TokenHash, gone.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+
+	// Once accepted, it is no longer pending; looking did not accept it.
+	if _, err := s.Membership(ctx, org.ID, invitee.ID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+		t.Fatalf("previewing made a membership: %v", err)
+	}
+	_, err = s.AcceptInvitation(actorCtx(invitee), inv.TokenHash, invitee.ID)
+	must(t, err)
+	_, err = s.PendingInvitation(ctx, inv.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"Invitations", testInvitations},
 		{"InvitationReplaced", testInvitationReplaced},
 		{"AcceptInvitationRejected", testAcceptInvitationRejected},
+		{"PendingInvitation", testPendingInvitation},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenReuse", testRefreshTokenReuse},
 		{"RefreshTokenRejected", testRefreshTokenRejected},

@@ -28,6 +28,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"WaveConnection", testWaveConnection},
 		{"WaveConnectionRejected", testWaveConnectionRejected},
 		{"WaveReconnect", testWaveReconnect},
+		{"WaveRefusalOfReplacedGrant", testWaveRefusalOfReplacedGrant},
 		{"ActiveWaveConnections", testActiveWaveConnections},
 		{"OAuthState", testOAuthState},
 		{"OAuthStateExpired", testOAuthStateExpired},
@@ -48,6 +49,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"BalanceSnapshots", testBalanceSnapshots},
 		{"ReceivablesSnapshots", testReceivablesSnapshots},
 		{"AccountOverrides", testAccountOverrides},
+		{"MappingAccounts", testMappingAccounts},
 		{"Metrics", testMetrics},
 		{"HealthScores", testHealthScores},
 		{"Portfolio", testPortfolio},
@@ -98,6 +100,14 @@ func connect(t *testing.T, s warehouseStore, owner *finhealth.User, orgID string
 	c, err := s.ChooseWaveBusiness(ctx, orgID, business("biz-"+orgID))
 	must(t, err)
 	return c
+}
+
+// grantOf is the grant of the organization's stored tokens.
+func grantOf(t *testing.T, s warehouseStore, orgID string) string {
+	t.Helper()
+	tok, err := s.WaveToken(context.Background(), orgID)
+	must(t, err)
+	return tok.GrantID
 }
 
 func testWaveConnection(t *testing.T, s warehouseStore) {
@@ -163,13 +173,13 @@ func testWaveConnection(t *testing.T, s warehouseStore) {
 		t.Fatalf("expiry = %v, want none", got.ExpiresAt)
 	}
 
-	c, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
+	c, err = s.SetWaveConnectionStatus(ctx, org.ID, grantOf(t, s, org.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
 	must(t, err)
 	if c.Status != finhealth.WaveNeedsReconnect || c.StatusReason != string(finhealth.WaveSubscriptionLapsed) {
 		t.Fatalf("connection = %+v", c)
 	}
 	// The same status again changes and audits nothing.
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantOf(t, s, org.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
 	must(t, err)
 	_, err = s.ChooseWaveBusiness(ctx, org.ID, b)
 	wantCode(t, err, finhealth.ECONFLICT)
@@ -187,7 +197,7 @@ func testWaveConnection(t *testing.T, s warehouseStore) {
 	_, err = s.WaveToken(ctx, org.ID)
 	wantCode(t, err, finhealth.ENOTFOUND)
 	must(t, s.DeleteWaveConnection(ctx, org.ID)) // twice is fine
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveActive, "")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, rotated.GrantID, finhealth.WaveActive, "")
 	wantCode(t, err, finhealth.ECONFLICT)
 	_, err = s.ChooseWaveBusiness(ctx, org.ID, b)
 	wantCode(t, err, finhealth.ECONFLICT)
@@ -232,7 +242,7 @@ func testWaveConnectionRejected(t *testing.T, s warehouseStore) {
 
 	_, err = s.ChooseWaveBusiness(ctx, org.ID, business("b"))
 	wantCode(t, err, finhealth.ENOTFOUND)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, "x")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, "grant-x", finhealth.WaveNeedsReconnect, "x")
 	wantCode(t, err, finhealth.ENOTFOUND)
 	wantCode(t, s.DeleteWaveConnection(ctx, org.ID), finhealth.ENOTFOUND)
 	wantCode(t, s.SaveWaveToken(ctx, org.ID, waveToken("x")), finhealth.ENOTFOUND)
@@ -241,13 +251,16 @@ func testWaveConnectionRejected(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{Name: "no id"})
 	wantCode(t, err, finhealth.EINVALID)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, "sleeping", "")
+	grant := grantOf(t, s, org.ID)
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grant, "sleeping", "")
 	wantCode(t, err, finhealth.EINVALID)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveDisconnected, "")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grant, finhealth.WaveDisconnected, "")
 	wantCode(t, err, finhealth.EINVALID)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WavePendingBusiness, "")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grant, finhealth.WavePendingBusiness, "")
 	wantCode(t, err, finhealth.EINVALID)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveActive, "")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, "", finhealth.WaveNeedsReconnect, "x")
+	wantCode(t, err, finhealth.EINVALID) // no grant
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grant, finhealth.WaveActive, "")
 	wantCode(t, err, finhealth.ECONFLICT) // no business yet
 	wantCode(t, s.SaveWaveToken(ctx, org.ID, finhealth.OAuthToken{}), finhealth.EINVALID)
 	// Nothing rejected was audited.
@@ -264,7 +277,7 @@ func testWaveReconnect(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, finhealth.SyncProgress{}, "")
 	must(t, err)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantOf(t, s, org.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
 	must(t, err)
 	oldTok, err := s.WaveToken(ctx, org.ID)
 	must(t, err)
@@ -320,6 +333,50 @@ func testWaveReconnect(t *testing.T, s warehouseStore) {
 	}
 }
 
+// testWaveRefusalOfReplacedGrant: Wave refuses the grant a sync or a request was
+// using after the owner has connected again. The refusal concerns the previous grant
+// only, so the new connection stays as it is, and the caller hears that its grant
+// was replaced.
+func testWaveRefusalOfReplacedGrant(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	c := connect(t, s, owner, org.ID)
+	grantA := grantOf(t, s, org.ID)
+	b := business(c.BusinessID)
+	_, err := s.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: c.WaveUserID, Business: &b}, waveToken("B"))
+	must(t, err)
+	grantB := grantOf(t, s, org.ID)
+	audited := auditActions(t, s, org.ID)
+
+	for _, status := range []finhealth.WaveConnectionStatus{finhealth.WaveNeedsReconnect, finhealth.WaveActive} {
+		_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantA, status, string(finhealth.WaveGrantRevoked))
+		if !errors.Is(err, finhealth.ErrWaveGrantReplaced) {
+			t.Fatalf("%s for the replaced grant: %v, want ErrWaveGrantReplaced", status, err)
+		}
+	}
+	got, err := s.WaveConnection(ctx, org.ID)
+	must(t, err)
+	if got.Status != finhealth.WaveActive || got.StatusReason != "" {
+		t.Fatalf("connection after a refusal of the replaced grant: %s %q, want active", got.Status, got.StatusReason)
+	}
+	wantEqual(t, "audit after refused changes", auditActions(t, s, org.ID), audited)
+
+	// A refusal of the grant in use marks the connection, and only that grant
+	// brings it back.
+	got, err = s.SetWaveConnectionStatus(ctx, org.ID, grantB, finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
+	must(t, err)
+	if got.Status != finhealth.WaveNeedsReconnect || got.StatusReason != string(finhealth.WaveSubscriptionLapsed) {
+		t.Fatalf("connection after a refusal of its grant = %+v", got)
+	}
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantA, finhealth.WaveActive, "")
+	wantCode(t, err, finhealth.ECONFLICT)
+	got, err = s.SetWaveConnectionStatus(ctx, org.ID, grantB, finhealth.WaveActive, "")
+	must(t, err)
+	if got.Status != finhealth.WaveActive || got.StatusReason != "" {
+		t.Fatalf("connection made active again = %+v", got)
+	}
+}
+
 func testActiveWaveConnections(t *testing.T, s warehouseStore) {
 	ownerA, orgA := register(t, s, "a@example.com")
 	ownerB, orgB := register(t, s, "b@example.com")
@@ -330,7 +387,7 @@ func testActiveWaveConnections(t *testing.T, s warehouseStore) {
 	connect(t, s, ownerC, orgC.ID)
 	_, err := s.SaveWaveConnection(context.Background(), finhealth.WaveConnection{OrganizationID: orgD.ID, WaveUserID: "u"}, waveToken("d"))
 	must(t, err) // pending: not due
-	_, err = s.SetWaveConnectionStatus(context.Background(), orgC.ID, finhealth.WaveNeedsReconnect, "grant_revoked")
+	_, err = s.SetWaveConnectionStatus(context.Background(), orgC.ID, grantOf(t, s, orgC.ID), finhealth.WaveNeedsReconnect, "grant_revoked")
 	must(t, err)
 	syncNow := func(orgID string) {
 		run, err := s.CreateSyncRun(context.Background(), orgID, finhealth.SyncIncremental, finhealth.SyncScheduled)
@@ -700,14 +757,14 @@ func testSyncRunsRejected(t *testing.T, s warehouseStore) {
 	wantCode(t, err, finhealth.ECONFLICT) // no business chosen
 	_, err = s.ChooseWaveBusiness(ctx, org.ID, business("b"))
 	must(t, err)
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantOf(t, s, org.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveSubscriptionLapsed))
 	must(t, err)
 	_, err = s.CreateSyncRun(ctx, org.ID, finhealth.SyncFull, finhealth.SyncManual)
 	wantCode(t, err, finhealth.ECONFLICT)
 	if finhealth.ErrorMessage(err) != finhealth.WaveSubscriptionLapsed.Message() {
 		t.Fatalf("needs-reconnect refusal says %q", finhealth.ErrorMessage(err))
 	}
-	_, err = s.SetWaveConnectionStatus(ctx, org.ID, finhealth.WaveActive, "")
+	_, err = s.SetWaveConnectionStatus(ctx, org.ID, grantOf(t, s, org.ID), finhealth.WaveActive, "")
 	must(t, err)
 
 	_, err = s.CreateSyncRun(ctx, org.ID, "partial", finhealth.SyncManual)

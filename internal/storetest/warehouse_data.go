@@ -522,6 +522,58 @@ func testAccountOverrides(t *testing.T, s warehouseStore) {
 	}
 }
 
+// testMappingAccounts: the mapping's read gives the chosen business's accounts and
+// every override of the organization, and nothing of other businesses or
+// organizations.
+func testMappingAccounts(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	got, err := s.MappingAccounts(ctx, org.ID)
+	must(t, err)
+	if got.BusinessID != "" || len(got.Accounts) != 0 || got.Accounts == nil || len(got.Overrides) != 0 {
+		t.Fatalf("never connected = %+v", got)
+	}
+	_, err = s.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: org.ID, WaveUserID: "u"}, waveToken("x"))
+	must(t, err)
+	got, err = s.MappingAccounts(ctx, org.ID)
+	must(t, err)
+	if got.BusinessID != "" || len(got.Accounts) != 0 {
+		t.Fatalf("pending = %+v", got)
+	}
+
+	biz := connect(t, s, owner, org.ID).BusinessID
+	accounts := []finhealth.LedgerAccount{ledgerAccount(biz, 2, -500), ledgerAccount(biz, 1, 1234567)}
+	_, err = s.UpsertAccounts(ctx, org.ID, accounts)
+	must(t, err)
+	_, err = s.UpsertInvoices(ctx, org.ID, ledgerInvoices(biz, 1, 4))
+	must(t, err)
+	o, err := s.SetAccountOverride(ctx, org.ID, finhealth.AccountOverride{AccountID: "Account:0002", Class: finhealth.ClassExcluded, Note: "closed"})
+	must(t, err)
+	// Another organization with the same Wave ids and its own decision.
+	otherOwner, other := register(t, s, "other@example.com")
+	otherBiz := connect(t, s, otherOwner, other.ID).BusinessID
+	_, err = s.UpsertAccounts(ctx, other.ID, []finhealth.LedgerAccount{ledgerAccount(otherBiz, 1, 1), ledgerAccount(otherBiz, 3, 3)})
+	must(t, err)
+	_, err = s.SetAccountOverride(actorCtx(otherOwner), other.ID, finhealth.AccountOverride{AccountID: "Account:0001", Class: finhealth.ClassCash})
+	must(t, err)
+
+	got, err = s.MappingAccounts(ctx, org.ID)
+	must(t, err)
+	wantEqual(t, "mapping accounts", got, &finhealth.MappingAccounts{
+		BusinessID: biz, Accounts: snapshot(t, s, org.ID).Accounts, Overrides: []finhealth.AccountOverride{*o},
+	})
+	wantEqual(t, "accounts by id", got.Accounts, []finhealth.LedgerAccount{accounts[1], accounts[0]})
+
+	// Another business: its accounts (none yet), and the decisions kept, now stale.
+	_, err = s.ChooseWaveBusiness(ctx, org.ID, business("biz-B"))
+	must(t, err)
+	got, err = s.MappingAccounts(ctx, org.ID)
+	must(t, err)
+	if got.BusinessID != "biz-B" || len(got.Accounts) != 0 || len(got.Overrides) != 1 || got.Overrides[0].AccountID != "Account:0002" {
+		t.Fatalf("after choosing another business = %+v", got)
+	}
+}
+
 func ratio(name string, v float64, band string, points int) finhealth.MetricValue {
 	return finhealth.MetricValue{
 		Name: name, Label: strings.ToUpper(name), Unit: finhealth.UnitRatio, Value: &v, Status: finhealth.MetricOK,
@@ -703,7 +755,7 @@ func testPortfolio(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.FinishSyncRun(ctx, run.ID, finhealth.SyncFailed, finhealth.SyncProgress{}, "wave: invalid_grant")
 	must(t, err)
-	_, err = s.SetWaveConnectionStatus(ctx, own.ID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
+	_, err = s.SetWaveConnectionStatus(ctx, own.ID, grantOf(t, s, own.ID), finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked))
 	must(t, err)
 	must(t, s.InsertHealthScore(ctx, own.ID, healthScore(now.AddDate(0, 0, -40), 45)))
 

@@ -21,20 +21,35 @@ func RiverHandles(t testing.TB, db *store.DB) (*pgxpool.Pool, *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
 	if db.Dialect() == store.DialectSQLite {
-		var seq int
-		var name, file string
-		if err := db.SQL().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-			t.Fatal(err)
-		}
-		h, err := store.OpenSQLiteSingle(ctx, file)
+		h, err := store.OpenSQLiteSingle(ctx, DSN(t, db))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { h.Close() })
 		return nil, h
 	}
+	pool, err := pgxpool.New(ctx, DSN(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, nil
+}
+
+// DSN is what another process would pass as DATABASE_URL to reach db's database:
+// the SQLite file's path, or the PostgreSQL URL of the test's own database.
+func DSN(t testing.TB, db *store.DB) string {
+	t.Helper()
+	if db.Dialect() == store.DialectSQLite {
+		var seq int
+		var name, file string
+		if err := db.SQL().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
 	var name string
-	if err := db.SQL().QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+	if err := db.SQL().QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
 		t.Fatal(err)
 	}
 	u, err := url.Parse(os.Getenv(EnvPostgresURL))
@@ -42,10 +57,5 @@ func RiverHandles(t testing.TB, db *store.DB) (*pgxpool.Pool, *sql.DB) {
 		t.Fatal(err)
 	}
 	u.Path, u.RawPath = "/"+name, ""
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool, nil
+	return u.String()
 }

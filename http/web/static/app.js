@@ -62,3 +62,21 @@
     }
   });
 })();
+
+// Questionnaire progress: counts answered questions as they are answered. The
+// server counts them too whenever it shows the form, so this is only a convenience.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-questionnaire]").forEach(function (form) {
+    var count = form.querySelector("[data-answered]");
+    var bar = form.querySelector("[data-progress] progress");
+    if (!count || !bar) return;
+    form.addEventListener("change", function () {
+      var answered = {};
+      form.querySelectorAll('input[type="radio"]:checked').forEach(function (r) { answered[r.name] = true; });
+      var n = Object.keys(answered).length;
+      count.textContent = String(n);
+      bar.value = n;
+    });
+  });
+})();

@@ -1,0 +1,208 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"finhealth"
+	"finhealth/store"
+)
+
+var nextPageLink = regexp.MustCompile(`<a class="btn btn-small" href="([^"]+)" rel="next">`)
+
+// nextPage is the page's "Next page" address, "" when it is the last.
+func nextPage(body []byte) string {
+	m := nextPageLink.FindSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(string(m[1]))
+}
+
+func (a *testAPI) userRole(id string) (finhealth.Role, bool) {
+	a.t.Helper()
+	u, err := a.db.UserByID(context.Background(), id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return u.Role, u.Active
+}
+
+// TestUIAdminUsers: an admin searches and pages through the users, changes a
+// role and deactivates an account through the forms; every refusal the store makes
+// is shown on the page with a 4xx status.
+func TestUIAdminUsers(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		root := a.createUser("Root", finhealth.RoleAdmin)
+		tm := newTeam(a)
+		for i := range finhealth.DefaultPageSize {
+			a.createUser(fmt.Sprintf("Filler%02d", i), finhealth.RoleUser)
+		}
+		admin := a.uiLogin(root.Email)
+
+		t.Run("search and pages", func(t *testing.T) {
+			first := admin.get("/admin/users").Expect(t, http.StatusOK)
+			rows := tableRows(first.Body)
+			if len(rows) != finhealth.DefaultPageSize || rows[0][0] != "Root You" || rows[0][1] != root.Email ||
+				rows[0][2] != "Active" {
+				t.Fatalf("first page: %d rows, first %q", len(rows), rows[0])
+			}
+			next := nextPage(first.Body)
+			if next == "" {
+				t.Fatal("the first page links to no next page")
+			}
+			second := admin.get(next).Expect(t, http.StatusOK)
+			total := len(rows) + len(tableRows(second.Body))
+			if total != 1+4+finhealth.DefaultPageSize || nextPage(second.Body) != "" {
+				t.Errorf("%d users over two pages (next %q), want %d", total, nextPage(second.Body), 1+4+finhealth.DefaultPageSize)
+			}
+			if !strings.Contains(string(second.Body), `href="/admin/users">« First page</a>`) {
+				t.Error("the second page does not link back to the first")
+			}
+
+			found := admin.get("/admin/users?q=VERA").Expect(t, http.StatusOK)
+			if got := firstCells(tableRows(found.Body)); len(got) != 1 || got[0] != "Vera" {
+				t.Errorf("search for VERA: %v", got)
+			}
+			if !strings.Contains(string(admin.get("/admin/users?q=nobody-at-all").Body), "No user’s email or name contains") {
+				t.Error("an empty search result does not say so")
+			}
+			long := admin.get("/admin/users?q="+strings.Repeat("v", 101)).Expect(t, http.StatusUnprocessableEntity)
+			if !strings.Contains(string(long.Body), "must be at most 100 characters") {
+				t.Errorf("a too long search is not explained:\n%s", long.Body)
+			}
+			if bad := admin.get("/admin/users?cursor=garbage").Expect(t, http.StatusUnprocessableEntity); !strings.Contains(string(bad.Body), "Page link: malformed cursor.") {
+				t.Errorf("a bad cursor is not named:\n%s", bad.Body)
+			}
+		})
+
+		t.Run("role change", func(t *testing.T) {
+			res := admin.post("/admin/users/"+tm.viewer.ID+"/role", url.Values{"role": {"admin"}, "q": {"vera"}}).
+				Expect(t, http.StatusSeeOther)
+			if loc := res.Header.Get("Location"); loc != "/admin/users?q=vera" {
+				t.Errorf("after the change: location %q, want the same listing", loc)
+			}
+			if role, _ := a.userRole(tm.viewer.ID); role != finhealth.RoleAdmin {
+				t.Errorf("role %s after the change", role)
+			}
+			if page := admin.get("/admin/users?q=vera"); !strings.Contains(string(page.Body), noticeMessages["user_updated"]) {
+				t.Error("no notice after the change")
+			}
+			// The role now grants the admin pages, and taking it back takes them away.
+			vera := a.uiLogin(tm.viewer.Email)
+			vera.get("/admin/users").Expect(t, http.StatusOK)
+			admin.post("/admin/users/"+tm.viewer.ID+"/role", url.Values{"role": {"user"}}).Expect(t, http.StatusSeeOther)
+			vera.get("/admin/users").Expect(t, http.StatusForbidden)
+
+			bad := admin.post("/admin/users/"+tm.viewer.ID+"/role", url.Values{"role": {"root"}, "q": {"vera"}}).
+				Expect(t, http.StatusUnprocessableEntity)
+			if !strings.Contains(string(bad.Body), `id="role-`+tm.viewer.ID+`-err">must be one of admin, user</p>`) ||
+				!strings.Contains(string(bad.Body), `value="vera"`) {
+				t.Errorf("a bad role is not shown in its row of the same listing:\n%s", bad.Body)
+			}
+			last := admin.post("/admin/users/"+root.ID+"/role", url.Values{"role": {"user"}}).Expect(t, http.StatusConflict)
+			if !strings.Contains(string(last.Body), "The last active admin cannot be demoted.") {
+				t.Errorf("demoting the last admin is not explained:\n%s", last.Body)
+			}
+			admin.post("/admin/users/"+uiMissingID+"/role", url.Values{"role": {"user"}}).Expect(t, http.StatusNotFound)
+			admin.post("/admin/users/nope/role", url.Values{"role": {"user"}}).Expect(t, http.StatusNotFound)
+		})
+
+		t.Run("deactivate", func(t *testing.T) {
+			otto := a.uiLogin(tm.outsider.Email)
+			otto.get("/portfolio").Expect(t, http.StatusOK)
+
+			confirm := admin.get("/admin/users/"+tm.outsider.ID+"/deactivate").Expect(t, http.StatusOK)
+			for _, s := range []string{tm.outsider.Email, `action="/admin/users/` + tm.outsider.ID + `/deactivate"`, "signed out everywhere"} {
+				if !strings.Contains(string(confirm.Body), s) {
+					t.Errorf("the confirmation page lacks %s", s)
+				}
+			}
+			if _, active := a.userRole(tm.outsider.ID); !active {
+				t.Fatal("opening the confirmation page deactivated the user")
+			}
+			res := admin.post("/admin/users/"+tm.outsider.ID+"/deactivate", nil).Expect(t, http.StatusSeeOther)
+			if loc := res.Header.Get("Location"); loc != "/admin/users?q="+url.QueryEscape(tm.outsider.Email) {
+				t.Errorf("after deactivating: location %q", loc)
+			}
+			if _, active := a.userRole(tm.outsider.ID); active {
+				t.Fatal("the user is still active")
+			}
+			listed := admin.get("/admin/users?q=" + url.QueryEscape(tm.outsider.Email))
+			if rows := tableRows(listed.Body); len(rows) != 1 || rows[0][2] != "Deactivated" ||
+				!strings.Contains(string(listed.Body), noticeMessages["user_deactivated"]) {
+				t.Errorf("after deactivating: rows %q", rows)
+			}
+			// Their open session ends at once, and they cannot log in again.
+			if res := otto.get("/portfolio"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+				t.Errorf("the deactivated user's session still works: %d %s", res.Status, res.Header.Get("Location"))
+			}
+			login := a.uiAnonymous().post("/login", url.Values{"email": {tm.outsider.Email}, "password": {testPassword}})
+			if login.Status != http.StatusUnauthorized {
+				t.Errorf("a deactivated user logging in: status %d", login.Status)
+			}
+			again := admin.get("/admin/users/"+tm.outsider.ID+"/deactivate").Expect(t, http.StatusOK)
+			if !strings.Contains(string(again.Body), "is already deactivated") || strings.Contains(string(again.Body), `method="post" action="/admin/users/`) {
+				t.Error("the confirmation page of a deactivated user still offers to deactivate")
+			}
+
+			last := admin.post("/admin/users/"+root.ID+"/deactivate", nil).Expect(t, http.StatusConflict)
+			if !strings.Contains(string(last.Body), "The last active admin cannot be deactivated.") {
+				t.Errorf("deactivating the last admin is not explained:\n%s", last.Body)
+			}
+			admin.get("/admin/users/"+uiMissingID+"/deactivate").Expect(t, http.StatusNotFound)
+			admin.post("/admin/users/"+uiMissingID+"/deactivate", nil).Expect(t, http.StatusNotFound)
+		})
+	})
+}
+
+// TestUIAdminAudit: the audit log page lists the log newest first, filters it by
+// action and organization as the API does, pages through it, and names bad filters.
+func TestUIAdminAudit(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		root := a.createUser("Root", finhealth.RoleAdmin)
+		tm := newTeam(a)
+		admin := a.uiLogin(root.Email)
+		admin.post("/admin/users/"+tm.outsider.ID+"/deactivate", nil).Expect(t, http.StatusSeeOther)
+		for range finhealth.DefaultPageSize {
+			a.uiAnonymous().post("/login", url.Values{"email": {"ghost@example.com"}, "password": {"wrong password!"}})
+		}
+
+		all := admin.get("/admin/audit").Expect(t, http.StatusOK)
+		rows := tableRows(all.Body)
+		if len(rows) != finhealth.DefaultPageSize || !strings.HasPrefix(rows[0][1], finhealth.AuditLoginFailed) {
+			t.Fatalf("first page: %d rows, newest %q", len(rows), rows[0])
+		}
+		if next := nextPage(all.Body); next == "" || !strings.Contains(next, "cursor=") {
+			t.Errorf("no next page link: %q", next)
+		} else if more := tableRows(admin.get(next).Expect(t, http.StatusOK).Body); len(more) == 0 {
+			t.Error("the next page is empty")
+		}
+
+		deact := tableRows(admin.get("/admin/audit?action=user.deactivated").Expect(t, http.StatusOK).Body)
+		want := []string{finhealth.AuditUserDeactivated, root.Email, "user " + tm.outsider.ID, "–", "Revoked tokens 0", "192.0.2.1"}
+		if len(deact) != 1 || strings.Join(deact[0][1:], " | ") != strings.Join(want, " | ") {
+			t.Errorf("deactivations: %q\nwant one row %q", deact, want)
+		}
+		for _, r := range tableRows(admin.get("/admin/audit?organization_id="+tm.org).Expect(t, http.StatusOK).Body) {
+			if r[4] != tm.org {
+				t.Errorf("an entry of another organization: %q", r)
+			}
+		}
+		bad := admin.get("/admin/audit?organization_id=xyz").Expect(t, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(bad.Body), `id="f-organization_id-err">must be an organization id</p>`) ||
+			!strings.Contains(string(bad.Body), `value="xyz"`) {
+			t.Errorf("a bad organization id is not named in the form:\n%s", bad.Body)
+		}
+		admin.get("/admin/audit?cursor=garbage").Expect(t, http.StatusUnprocessableEntity)
+		a.uiLogin(tm.owner.Email).get("/admin/audit").Expect(t, http.StatusForbidden)
+	})
+}

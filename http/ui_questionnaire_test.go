@@ -1,0 +1,304 @@
+package http
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"finhealth"
+	"finhealth/scoring"
+	"finhealth/store"
+)
+
+// newMember makes a user who belongs to owner's organization with role.
+func (a *testAPI) newMember(owner account, name string, role finhealth.OrgRole) account {
+	a.t.Helper()
+	acc := a.createUser(name, finhealth.RoleUser)
+	a.addMember(owner.OrgID, owner.ID, &acc, role)
+	return acc
+}
+
+// everyRole makes an organization with an owner, a viewer and an advisor, and a
+// stranger with an organization of their own.
+func (a *testAPI) everyRole() (owner, viewer, advisor, stranger account) {
+	a.t.Helper()
+	owner = a.registerDirect("Owner")
+	viewer = a.newMember(owner, "Viewer", finhealth.OrgRoleViewer)
+	advisor = a.newMember(owner, "Advisor", finhealth.OrgRoleAdvisor)
+	return owner, viewer, advisor, a.registerDirect("Stranger")
+}
+
+// answerForm is a complete questionnaire form choosing option pick of every
+// question (as answers does for the API).
+func answerForm(pick int) url.Values {
+	f := url.Values{}
+	for _, a := range answers(pick) {
+		f.Set(a["question_id"], a["value"])
+	}
+	return f
+}
+
+var checkedRadio = regexp.MustCompile(`type="radio" name="([a-z0-9_]+)" value="([a-z0-9_]+)" checked`)
+
+// checkedAnswers reads the radios a questionnaire page has checked.
+func checkedAnswers(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range checkedRadio.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+func TestUIQuestionnaireSubmit(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner := a.registerDirect("Owner")
+		ui := a.uiLogin(owner.Email)
+		q := scoring.Current()
+		page := "/orgs/" + owner.OrgID + "/questionnaire"
+
+		res := ui.get(page).Expect(t, http.StatusOK)
+		res.has(t, `action="`+page+`"`, "0</strong> of <span data-total>18</span> answered", `type="submit"`)
+		for _, qu := range q.Questions {
+			res.has(t, `id="q-`+qu.ID+`"`)
+		}
+
+		// One question left out: 422, the others kept, the missing one named next to
+		// it and in the summary, nothing stored.
+		missing := q.Questions[5]
+		f := answerForm(1)
+		f.Del(missing.ID)
+		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.has(t, "17</strong> of", `id="q-`+missing.ID+`-err"`, msgChooseAnswer, `<a href="#q-`+missing.ID+`">Question 6: `,
+			`aria-describedby="q-`+missing.ID+`-err`)
+		kept := checkedAnswers(string(res.Body))
+		if len(kept) != 17 || kept[missing.ID] != "" {
+			t.Fatalf("kept answers = %v, want the 17 given", kept)
+		}
+		for k, v := range kept {
+			if f.Get(k) != v {
+				t.Errorf("answer to %s shown as %q, want %q", k, v, f.Get(k))
+			}
+		}
+		if _, err := db.LatestAssessment(context.Background(), owner.OrgID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("a failed submission stored an assessment: %v", err)
+		}
+
+		// A crafted value gets the API's own message next to its question, as does an
+		// oversized one (checked first, as in the API).
+		f = answerForm(1)
+		f.Set(q.Questions[0].ID, "lots")
+		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.has(t, `id="q-`+q.Questions[0].ID+`-err"`, "is not an option of", "17</strong> of")
+		f.Set(q.Questions[1].ID, strings.Repeat("x", 500))
+		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.has(t, `id="q-`+q.Questions[1].ID+`-err"`, "must be at most 100 characters", "16</strong> of")
+
+		// Complete: 303 to the result, stored exactly as the API would score it.
+		res = ui.post(page, answerForm(1)).Expect(t, http.StatusSeeOther)
+		stored, err := db.LatestAssessment(context.Background(), owner.OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "/orgs/" + owner.OrgID + "/assessments/" + stored.ID; res.Header.Get("Location") != want {
+			t.Fatalf("redirected to %q, want %q", res.Header.Get("Location"), want)
+		}
+		var in []finhealth.Answer
+		for _, m := range answers(1) {
+			in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
+		}
+		want, err := scoring.Score(q, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Score != want.Score || stored.UserID != owner.ID || len(stored.Answers) != len(q.Questions) {
+			t.Fatalf("stored %+v, want score %v by %s", stored, want.Score, owner.ID)
+		}
+		// The API's latest (served from its cache) is the new assessment at once.
+		var latest finhealth.Assessment
+		a.Get("/api/v1/organizations/"+owner.OrgID+"/assessments/latest", owner.Token).Expect(t, http.StatusOK).Decode(t, &latest)
+		if latest.ID != stored.ID {
+			t.Fatalf("API latest = %s, want %s", latest.ID, stored.ID)
+		}
+		// The result page carries the notice of the redirect, once.
+		ui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).has(t, noticeMessages["assessment_saved"])
+		ui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).hasNot(t, noticeMessages["assessment_saved"])
+	})
+}
+
+func TestUIQuestionnaireRoles(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner, viewer, advisor, stranger := a.everyRole()
+		page := "/orgs/" + owner.OrgID + "/questionnaire"
+
+		// Viewers read the questions with no form to submit, and are refused when
+		// they post anyway.
+		vui := a.uiLogin(viewer.Email)
+		res := vui.get(page).Expect(t, http.StatusOK)
+		res.has(t, `data-testid="read-only"`, `<fieldset class="card pillar" disabled>`)
+		res.hasNot(t, `action="`+page+`"`, `type="submit" class="btn btn-primary"`)
+		vui.post(page, answerForm(0)).Expect(t, http.StatusForbidden).has(t, "This is not available to your role")
+		if _, err := db.LatestAssessment(context.Background(), owner.OrgID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("the viewer's refused post stored an assessment: %v", err)
+		}
+
+		// Advisors submit, as in the API.
+		aui := a.uiLogin(advisor.Email)
+		aui.get(page).Expect(t, http.StatusOK).has(t, `action="`+page+`"`)
+		res = aui.post(page, answerForm(0)).Expect(t, http.StatusSeeOther)
+
+		// Non-members learn nothing: 404 for the page, the form and the result.
+		sui := a.uiLogin(stranger.Email)
+		sui.get(page).Expect(t, http.StatusNotFound)
+		sui.post(page, answerForm(0)).Expect(t, http.StatusNotFound)
+		sui.get(res.Header.Get("Location")).Expect(t, http.StatusNotFound)
+		// The viewer reads the result.
+		vui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).hasNot(t, "Take it again")
+
+		// A post without its CSRF token changes nothing.
+		aui.send("POST", page, answerForm(2), false).Expect(t, http.StatusForbidden)
+		n, err := countAssessments(db, owner.OrgID)
+		if err != nil || n != 1 {
+			t.Fatalf("%d assessments (%v), want 1", n, err)
+		}
+	})
+}
+
+func countAssessments(db *store.DB, orgID string) (int, error) {
+	items, _, err := db.ListAssessments(context.Background(), orgID, "", finhealth.MaxPageSize)
+	return len(items), err
+}
+
+func TestUIAssessmentResult(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner := a.registerDirect("Owner")
+		other := a.registerDirect("Other")
+		stored := a.createAssessment(owner.OrgID, owner.ID)
+		foreign := a.createAssessment(other.OrgID, other.ID)
+		ui := a.uiLogin(owner.Email)
+		base := "/orgs/" + owner.OrgID + "/assessments/"
+
+		res := ui.get(base+stored.ID).Expect(t, http.StatusOK)
+		score := stored.Score
+		res.has(t, `data-testid="assessment-score">`+formatScore(&score)+`<`, tierLabel(stored.Tier),
+			`role="img" aria-labelledby="pillar-chart-title pillar-chart-desc"`, "Answered by Owner")
+		for _, c := range stored.Categories {
+			v := c.Score
+			res.has(t, `<a href="#pillar-`+c.Category+`">`+htmlText(c.Label)+`</a></th><td class="num">`+formatScore(&v)+`</td>`)
+		}
+		for _, r := range stored.Recommendations {
+			res.has(t, "<h3>"+htmlText(r.Title)+"</h3>")
+		}
+		// Every answer with its question, the option's label and its points.
+		q := scoring.Current()
+		for _, ans := range stored.Answers {
+			for _, qu := range q.Questions {
+				if qu.ID != ans.QuestionID {
+					continue
+				}
+				for _, o := range qu.Options {
+					if o.Value == ans.Value {
+						res.has(t, htmlText(qu.Text)+"</td><td>"+htmlText(o.Label)+`</td><td class="num">`+strconv.Itoa(ans.Points)+`<span class="muted"> of 100</span>`)
+					}
+				}
+			}
+		}
+
+		// Another organization's assessment, or a malformed id, is not found here.
+		ui.get(base+foreign.ID).Expect(t, http.StatusNotFound)
+		ui.get(base+"not-an-id").Expect(t, http.StatusNotFound)
+	})
+}
+
+// htmlText is s as html/template writes it in text.
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "'", "&#39;", `"`, "&#34;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func TestNewAssessmentPage(t *testing.T) {
+	q := scoring.Current()
+	var in []finhealth.Answer
+	for i, qu := range q.Questions {
+		// Every pillar gets a mix: the option by position, cycling.
+		in = append(in, finhealth.Answer{QuestionID: qu.ID, Value: qu.Options[i%len(qu.Options)].Value})
+	}
+	scored, err := scoring.Score(q, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newAssessmentPage(scored)
+	if len(p.Pillars) != len(q.Categories) {
+		t.Fatalf("%d pillars, want %d", len(p.Pillars), len(q.Categories))
+	}
+	seen := 0
+	for i, pr := range p.Pillars {
+		cat := scored.Categories[i]
+		if pr.ID != cat.Category || pr.Tier != scoring.Tier(cat.Score) {
+			t.Errorf("pillar %d = %+v, want %s (%s)", i, pr, cat.Category, scoring.Tier(cat.Score))
+		}
+		// The pillar's score is the mean of the points listed under it.
+		sum := 0
+		for _, e := range pr.Answers {
+			seen++
+			if e.Number != seen {
+				t.Errorf("answer numbered %d, want %d in page order", e.Number, seen)
+			}
+			sum += e.Points
+			if e.MaxPoints != 100 || e.Answer == "" || strings.Contains(e.Answer, "_") {
+				t.Errorf("answer %+v: want its option's label and the question's best points", e)
+			}
+		}
+		if mean := float64(sum) / float64(len(pr.Answers)); math.Abs(mean-cat.Score) > 0.05+1e-9 { // the pillar is rounded to tenths
+			t.Errorf("%s: answers average %.2f, pillar score %.1f", pr.ID, mean, cat.Score)
+		}
+		bar := p.Chart.Bars[i]
+		if want := cat.Score / 100 * chartWidth; math.Abs(bar.Length-want) > 1e-9 || bar.Tier != pr.Tier {
+			t.Errorf("bar %d = %+v, want length %v", i, bar, want)
+		}
+	}
+	if seen != len(q.Questions) {
+		t.Fatalf("%d answers explained, want %d", seen, len(q.Questions))
+	}
+	if !strings.Contains(p.Chart.Desc, scored.Categories[0].Label) {
+		t.Errorf("chart description %q does not name the pillars", p.Chart.Desc)
+	}
+
+	// A version this build does not know still shows its scores and raw answers.
+	old := *scored
+	old.QuestionnaireVersion = 999
+	p = newAssessmentPage(&old)
+	last := p.Pillars[len(p.Pillars)-1]
+	if len(last.Answers) != len(q.Questions) || last.Answers[0].Answer != in[0].Value {
+		t.Fatalf("unknown version: %+v", last)
+	}
+}
+
+func TestQuestionErrors(t *testing.T) {
+	got := questionErrors(map[string]string{
+		"answers[0].value":       "must be at most 100 characters",
+		"answers[2].question_id": "is required",
+		"answers.debt_level":     "required",
+		"answers[9].value":       "out of range",
+		"answers[x":              "odd",
+		"answers":                "is required",
+	}, []string{"cash", "margin", "owner_pay"})
+	want := map[string]string{
+		"cash":             "must be at most 100 characters",
+		"owner_pay":        msgChooseAnswer,
+		"debt_level":       msgChooseAnswer,
+		"answers[9].value": "out of range",
+		"answers[x":        "odd",
+		"answers":          msgChooseAnswer,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("questionErrors = %v, want %v", got, want)
+	}
+}

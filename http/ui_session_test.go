@@ -1,0 +1,284 @@
+package http
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"finhealth/store"
+)
+
+// sessionCookie is the value of a session cookie in the client's jar ("" if none).
+func sessionCookie(c *uiClient, base string) string {
+	for _, ck := range c.jar.Cookies(uiOrigin) {
+		if ck.Name == base || ck.Name == "__Host-"+base {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// withCookies is a new browser holding exactly these cookies.
+func withCookies(a *testAPI, cookies []*http.Cookie) *uiClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	jar.SetCookies(uiOrigin, cookies)
+	return &uiClient{t: a.t, a: a, jar: jar}
+}
+
+func setCookies(res *response) []*http.Cookie {
+	return (&http.Response{Header: res.Header}).Cookies()
+}
+
+func TestUISessionCookies(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Cookie")
+		c := a.uiAnonymous()
+		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/app" {
+			t.Fatalf("login: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		// Outside development every session cookie is Secure, HttpOnly, SameSite=Lax
+		// and __Host- prefixed (so Path=/ and no Domain).
+		seen := map[string]bool{}
+		for _, ck := range setCookies(res) {
+			seen[ck.Name] = true
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" ||
+				!strings.HasPrefix(ck.Name, "__Host-") {
+				t.Errorf("cookie %s: secure=%v httponly=%v samesite=%v path=%q domain=%q", ck.Name, ck.Secure, ck.HttpOnly, ck.SameSite, ck.Path, ck.Domain)
+			}
+		}
+		for _, name := range []string{"__Host-fh_access", "__Host-fh_refresh", "__Host-fh_csrf"} {
+			if !seen[name] {
+				t.Errorf("login did not set %s (set: %v)", name, seen)
+			}
+		}
+	})
+}
+
+func TestUISessionCookiesInDevelopment(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db, func(c *Config) { c.Development = true })
+		acc := a.register("Dev")
+		c := a.uiAnonymous()
+		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
+		// Plain http on localhost: no Secure, so no __Host- prefix either.
+		names := map[string]bool{}
+		for _, ck := range setCookies(res) {
+			names[ck.Name] = true
+			if ck.Secure {
+				t.Errorf("development cookie %s is Secure", ck.Name)
+			}
+		}
+		if !names["fh_access"] || !names["fh_refresh"] {
+			t.Fatalf("development session cookies: %v", names)
+		}
+	})
+}
+
+// An expired access cookie is renewed from the refresh cookie; concurrent requests
+// presenting the same refresh token all succeed (the grace window), but the spent
+// token cannot be replayed after the window: that still revokes the session.
+func TestUISessionRenewal(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Renew")
+		c := a.uiLogin(acc.Email)
+		oldAccess, oldRefresh := sessionCookie(c, cookieAccess), sessionCookie(c, cookieRefresh)
+		dashboard := "/orgs/" + acc.OrgID
+
+		a.clock.Advance(16 * time.Minute) // past the 15-minute access token
+		const n = 4
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			tab := withCookies(a, c.jar.Cookies(uiOrigin))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = tab.send("GET", dashboard, nil, false).Status
+			}()
+		}
+		wg.Wait()
+		for i, st := range statuses {
+			if st != http.StatusOK {
+				t.Fatalf("concurrent renewal %d: status %d", i, st)
+			}
+		}
+		res := c.get(dashboard)
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `action="/logout"`) {
+			t.Fatalf("the renewed page is not signed in: %d", res.Status)
+		}
+		if sessionCookie(c, cookieAccess) == oldAccess || sessionCookie(c, cookieRefresh) == oldRefresh {
+			t.Fatal("the session was not renewed")
+		}
+		if res := c.get(dashboard); res.Status != http.StatusOK {
+			t.Fatalf("the renewed session stopped working: %d", res.Status)
+		}
+
+		// Replaying the spent refresh token after the grace window revokes the family.
+		a.clock.Advance(refreshGrace + time.Second)
+		thief := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: oldRefresh}})
+		if res := thief.get("/app"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("replayed refresh token: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		a.clock.Advance(16 * time.Minute)
+		if res := c.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("after reuse was detected the session still renews: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+	})
+}
+
+func TestUILogoutEndsTheSession(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Leaver")
+		c := a.uiLogin(acc.Email)
+		refresh := sessionCookie(c, cookieRefresh)
+		res := c.post("/logout", nil)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login" ||
+			sessionCookie(c, cookieAccess) != "" || sessionCookie(c, cookieRefresh) != "" {
+			t.Fatalf("logout: %d to %q, cookies left %v", res.Status, res.Header.Get("Location"), c.jar.Cookies(uiOrigin))
+		}
+		// The refresh token was revoked, not only forgotten by the browser.
+		again := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: refresh}})
+		if res := again.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("a logged-out refresh token still works: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+	})
+}
+
+func TestUICSRF(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		victim, attacker := a.register("Victim"), a.register("Attacker")
+		c := a.uiLogin(victim.Email)
+		refused := func(name string, res *response) {
+			t.Helper()
+			if res.Status != http.StatusForbidden || !strings.Contains(string(res.Body), "did not come from finhealth") {
+				t.Errorf("%s: status %d, want the 403 CSRF page", name, res.Status)
+			}
+		}
+		refused("no token", c.send("POST", "/logout", nil, false))
+
+		// A token from another session (the attacker's own) does not work here.
+		ac := a.uiLogin(attacker.Email)
+		refused("another session's token", c.send("POST", "/logout", url.Values{csrfField: {ac.csrf}}, false))
+
+		// A cross-site request is refused even with the right token.
+		r := httptest.NewRequest(http.MethodPost, uiOrigin.String()+"/logout", strings.NewReader(url.Values{csrfField: {c.csrf}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		for _, ck := range c.jar.Cookies(uiOrigin) {
+			r.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		a.srv.Handler().ServeHTTP(rec, r)
+		refused("cross-site", &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()})
+
+		// None of that logged the victim out; the real form does.
+		if res := c.get("/orgs/" + victim.OrgID); res.Status != http.StatusOK {
+			t.Fatalf("the victim was logged out: %d", res.Status)
+		}
+		if res := c.post("/logout", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("logout with the token: %d", res.Status)
+		}
+	})
+}
+
+func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		acc := a.register("Nexter")
+		for next, want := range map[string]string{
+			"/orgs/" + acc.OrgID:         "/orgs/" + acc.OrgID,
+			"//evil.example/steal":       "/app",
+			"/\\evil.example":            "/app",
+			"https://evil.example/steal": "/app",
+			"javascript:alert(1)":        "/app",
+		} {
+			c := a.uiAnonymous()
+			res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}, "next": {next}})
+			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
+				t.Errorf("next=%q: %d to %q, want %q", next, res.Status, res.Header.Get("Location"), want)
+			}
+		}
+		// Anonymous visitors are sent to log in and back.
+		res := a.uiAnonymous().get("/orgs/" + acc.OrgID)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?next="+url.QueryEscape("/orgs/"+acc.OrgID) {
+			t.Fatalf("anonymous dashboard: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+	})
+}
+
+func TestUIHeadersAndAssets(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		c := a.uiAnonymous()
+		res := c.get("/")
+		body := string(res.Body)
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("CSP %q lacks %q", csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(body, "<script>") || strings.Contains(body, "style=") {
+			t.Error("inline script or style on the landing page")
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Errorf("content type %q", ct)
+		}
+		m := regexpAsset.FindString(body)
+		if m == "" {
+			t.Fatal("the page links no versioned stylesheet")
+		}
+		css := c.get(m)
+		if cc := css.Header.Get("Cache-Control"); css.Status != http.StatusOK || !strings.Contains(cc, "immutable") {
+			t.Errorf("asset: %d, cache control %q", css.Status, cc)
+		}
+		nf := c.get("/no/such/page")
+		if nf.Status != http.StatusNotFound || !strings.Contains(string(nf.Body), "We could not find that page") ||
+			nf.Header.Get("Content-Security-Policy") != csp {
+			t.Error("the 404 page is not the UI's")
+		}
+		// API paths keep their JSON errors.
+		api := c.get("/api/v1/nope")
+		if api.Status != http.StatusNotFound || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("unknown API path: %d %s", api.Status, api.Header.Get("Content-Type"))
+		}
+	})
+}
+
+var regexpAsset = regexp.MustCompile(`/static/app\.css\?v=[0-9a-f]+`)
+
+// An invitee who signs up from the invitation page comes back to it.
+func TestUISignupReturnsToNext(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		c := a.uiAnonymous()
+		page := c.get("/signup?next=" + url.QueryEscape("/invitations/accept?token=abc"))
+		if !strings.Contains(string(page.Body), `name="next" value="/invitations/accept?token=abc"`) {
+			t.Fatal("the signup form does not carry next")
+		}
+		res := c.post("/signup", url.Values{"name": {"Ivy"}, "email": {uniqueEmail("ivy")}, "password": {testPassword},
+			"next": {"/invitations/accept?token=abc"}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/invitations/accept?token=abc" {
+			t.Fatalf("signup with next: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		res = a.uiAnonymous().post("/signup", url.Values{"name": {"Eve"}, "email": {uniqueEmail("eve")}, "password": {testPassword},
+			"next": {"//evil.example"}})
+		if res.Header.Get("Location") != "/app" {
+			t.Fatalf("signup with a foreign next went to %q", res.Header.Get("Location"))
+		}
+	})
+}
