@@ -124,7 +124,8 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 		src.Reason = "Choose which Wave business to assess."
 		return nil, nil, src, nil
 	}
-	history, err := s.st.BalanceHistory(ctx, orgID, now.Add(-ledgerHistoryWindow), now)
+	from := now.Add(-ledgerHistoryWindow)
+	history, err := s.st.BalanceSnapshotDates(ctx, orgID, from, now)
 	if err != nil {
 		return nil, nil, src, err
 	}
@@ -152,8 +153,36 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 	if err != nil {
 		return nil, nil, src, err
 	}
+	if history, err = s.withBaseBalances(ctx, orgID, history, snap, asOf, from, now); err != nil {
+		return nil, nil, src, err
+	}
 	src.Available, src.AsOf = true, &asOf
 	return scoring.ComputeMetrics(*snap, history, mapping, asOf), snap, src, nil
+}
+
+// withBaseBalances fills in the balances of the one snapshot of history (dates
+// only) that the metrics compare with: reading a year of snapshots whole was most of
+// a dashboard's time. Should that snapshot be gone by now (the business was changed
+// in between), the whole history is read instead, which is never wrong.
+func (s *Server) withBaseBalances(ctx context.Context, orgID string, history []finhealth.BalanceSnapshot,
+	snap *finhealth.LedgerSnapshot, asOf, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	booksAt := snap.AsOf
+	if booksAt.IsZero() {
+		booksAt = asOf
+	}
+	i := scoring.BaseSnapshot(history, booksAt, snap.Currency, snap.CurrencyExponent)
+	if i < 0 {
+		return history, nil
+	}
+	whole, err := s.st.BalanceHistory(ctx, orgID, history[i].AsOf, history[i].AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(whole) == 1 && whole[0].AsOf.Equal(history[i].AsOf) {
+		history[i] = whole[0]
+		return history, nil
+	}
+	return s.st.BalanceHistory(ctx, orgID, from, to)
 }
 
 // effectiveMapping is the default mapping with the organization's overrides applied.

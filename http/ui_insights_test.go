@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -256,6 +257,46 @@ func TestUIInsightPages(t *testing.T) {
 			}
 			mustContain(t, body, ">35<", ">63<", ">81<", "Vulnerable", "Healthy", "Questionnaire version 1")
 		})
+	})
+}
+
+// TestLiveHealthReadsOneSnapshotWhole: the live health reads only the dates of the
+// balance history and the one snapshot the metrics compare with, and gets exactly
+// what scoring makes of the whole history.
+func TestLiveHealthReadsOneSnapshotWhole(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, waveEnvOptions{startWorker: true})
+		owner := a.registerDirect("Owner")
+		a.connectAndSync(owner, owner.OrgID, a.wave.fake.Seed().AcmeBusinessID)
+		ctx := context.Background()
+		dates, err := db.BalanceSnapshotDates(ctx, owner.OrgID, time.Time{}, time.Time{})
+		if err != nil || len(dates) != 1 {
+			t.Fatalf("snapshots after the first sync: %d, %v", len(dates), err)
+		}
+		snap, err := db.LedgerSnapshot(ctx, owner.OrgID, dates[0].AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Earlier books: every balance four fifths of today's, so that cash, costs and
+		// sales all grew since; 91 days back is the base, the others are decoys.
+		for _, days := range []int{20, 91, 150, 500} {
+			older := snap.Balances()
+			older.AsOf = dates[0].AsOf.AddDate(0, 0, -days)
+			for i := range older.Balances {
+				older.Balances[i].Balance.Minor = older.Balances[i].Balance.Minor * 4 / 5
+			}
+			if err := db.InsertBalanceSnapshot(ctx, owner.OrgID, older); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := a.health(owner, owner.OrgID)
+		want, wantMetrics := a.expectedHealth(owner.OrgID, nil)
+		compareHealth(t, got, want, wantMetrics)
+		for _, m := range got.Metrics {
+			if m.Name == scoring.MetricCashBufferDays && (m.Status != finhealth.MetricOK || !strings.Contains(fmt.Sprint(m.Inputs), dates[0].AsOf.AddDate(0, 0, -91).Format(time.DateOnly))) {
+				t.Errorf("cash buffer days do not compare with the snapshot 91 days back: %+v", m)
+			}
+		}
 	})
 }
 

@@ -126,6 +126,18 @@ func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Ti
 		ORDER BY as_of`, orgID, from, upTo(to), orgID)
 }
 
+// BalanceSnapshotDates is BalanceHistory without the balances.
+func (db *DB) BalanceSnapshotDates(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	return collect(ctx, db.h, "balance snapshot dates", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
+		var s finhealth.BalanceSnapshot
+		err := row.Scan(scanTime{&s.AsOf}, &s.Currency, &s.CurrencyExponent)
+		return s, err
+	}, `SELECT as_of, currency, currency_exponent FROM balance_snapshots
+		WHERE organization_id = ? AND as_of >= ? AND as_of <= ?
+			AND business_wave_id IS NOT DISTINCT FROM `+businessOfOrg+`
+		ORDER BY as_of`, orgID, from, upTo(to), orgID)
+}
+
 var receivablesMoneyFields = []string{"total", "overdue", "current", "days_1_30", "days_31_60", "days_61_90", "days_over_90"}
 
 // InsertReceivablesSnapshot appends the snapshot; one already stored at the same AsOf
