@@ -184,20 +184,6 @@ func TestGaugeAndBars(t *testing.T) {
 }
 
 func TestMetricFormatting(t *testing.T) {
-	for _, c := range []struct {
-		m    finhealth.Money
-		want string
-	}{
-		{finhealth.Money{Minor: 123456789, Currency: "USD", Exponent: 2}, "1,234,567.89 USD"},
-		{finhealth.Money{Minor: -5, Currency: "USD", Exponent: 2}, "-0.05 USD"},
-		{finhealth.Money{Minor: 1200, Currency: "JPY"}, "1,200 JPY"},
-		{finhealth.Money{Minor: 999, Currency: "KWD", Exponent: 3}, "0.999 KWD"},
-		{finhealth.Money{Minor: 100000, Currency: "USD", Exponent: 2}, "1,000.00 USD"},
-	} {
-		if got := formatMoney(c.m); got != c.want {
-			t.Errorf("formatMoney(%+v) = %q, want %q", c.m, got, c.want)
-		}
-	}
 	v := 1.5
 	pts := 100
 	noLiabilities := []finhealth.MetricBand{{Name: "no_short_term_liabilities", Label: "no short-term liabilities: healthy"}}

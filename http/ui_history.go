@@ -53,54 +53,37 @@ func (s *Server) history(ctx context.Context, orgID string, withAssessments bool
 	p := historyPage{OrgID: orgID, CanAssessments: withAssessments}
 	from := s.now().UTC().Add(-historyWindow)
 	var scorePoints, answerPoints []chartPoint
-	cursor := ""
-	for {
-		scores, next, err := s.st.HealthHistory(ctx, orgID, from, time.Time{}, cursor, finhealth.MaxPageSize)
+	scores, more, err := allPages(historyMaxRows, func(cursor string) ([]finhealth.HealthScore, string, error) {
+		return s.st.HealthHistory(ctx, orgID, from, time.Time{}, cursor, finhealth.MaxPageSize)
+	})
+	if err != nil {
+		return p, err
+	}
+	p.Truncated = more
+	for _, h := range scores {
+		row := scoreRow{At: h.AsOf, Score: formatScore(h.Score), Rating: rating{Label: tierLabel(h.Tier)}, Detail: scoreSources(h)}
+		if h.Score != nil {
+			row.Rating.Class = ratingClass(*h.Score)
+			scorePoints = append(scorePoints, chartPoint{At: h.AsOf, Value: *h.Score})
+		}
+		p.Scores = append(p.Scores, row)
+	}
+	if withAssessments {
+		as, more, err := allPages(historyMaxRows, func(cursor string) ([]*finhealth.Assessment, string, error) {
+			return s.st.ListAssessments(ctx, orgID, cursor, finhealth.MaxPageSize)
+		})
 		if err != nil {
 			return p, err
 		}
-		for _, h := range scores {
-			row := scoreRow{At: h.AsOf, Score: formatScore(h.Score), Rating: rating{Label: tierLabel(h.Tier)}}
-			if h.Score != nil {
-				row.Rating.Class = ratingClass(*h.Score)
-				scorePoints = append(scorePoints, chartPoint{At: h.AsOf, Value: *h.Score})
+		p.Truncated = p.Truncated || more
+		for _, a := range as {
+			score := a.Score
+			p.Assessments = append(p.Assessments, scoreRow{At: a.CreatedAt, Score: formatScore(&score),
+				Rating: rating{Label: tierLabel(a.Tier), Class: ratingClass(a.Score)},
+				Detail: "Questionnaire version " + strconv.Itoa(a.QuestionnaireVersion)})
+			if !a.CreatedAt.Before(from) {
+				answerPoints = append(answerPoints, chartPoint{At: a.CreatedAt, Value: a.Score})
 			}
-			row.Detail = scoreSources(h)
-			p.Scores = append(p.Scores, row)
-		}
-		if next == "" {
-			break
-		}
-		if len(p.Scores) >= historyMaxRows {
-			p.Truncated = true
-			break
-		}
-		cursor = next
-	}
-	if withAssessments {
-		cursor = ""
-		for {
-			as, next, err := s.st.ListAssessments(ctx, orgID, cursor, finhealth.MaxPageSize)
-			if err != nil {
-				return p, err
-			}
-			for _, a := range as {
-				score := a.Score
-				p.Assessments = append(p.Assessments, scoreRow{At: a.CreatedAt, Score: formatScore(&score),
-					Rating: rating{Label: tierLabel(a.Tier), Class: ratingClass(a.Score)},
-					Detail: "Questionnaire version " + strconv.Itoa(a.QuestionnaireVersion)})
-				if !a.CreatedAt.Before(from) {
-					answerPoints = append(answerPoints, chartPoint{At: a.CreatedAt, Value: a.Score})
-				}
-			}
-			if next == "" {
-				break
-			}
-			if len(p.Assessments) >= historyMaxRows {
-				p.Truncated = true
-				break
-			}
-			cursor = next
 		}
 	}
 	// The store answers newest first; the chart runs left to right in time.
@@ -127,4 +110,24 @@ func scoreSources(h finhealth.HealthScore) string {
 		return "Questionnaire only"
 	}
 	return "Not enough data"
+}
+
+// allPages reads a list the store pages with a cursor, page after page, until the
+// end or until it holds max items; more says it stopped short.
+func allPages[T any](max int, page func(cursor string) ([]T, string, error)) (items []T, more bool, err error) {
+	cursor := ""
+	for {
+		batch, next, err := page(cursor)
+		if err != nil {
+			return nil, false, err
+		}
+		items = append(items, batch...)
+		if next == "" {
+			return items, false, nil
+		}
+		if len(items) >= max {
+			return items, true, nil
+		}
+		cursor = next
+	}
 }

@@ -116,18 +116,7 @@ func benchYearOfBooks(b testing.TB, db *store.DB) (orgID, userID string) {
 			b.Fatal(err)
 		}
 	}
-	var in []finhealth.Answer
-	for _, m := range answers(1) {
-		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
-	}
-	a, err := scoring.Score(scoring.Current(), in)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a.OrganizationID, a.UserID = o.ID, u.ID
-	if _, err := db.CreateAssessment(ctx, a); err != nil {
-		b.Fatal(err)
-	}
+	storeAssessment(b, db, o.ID, u.ID, 1)
 	return o.ID, u.ID
 }
 
@@ -138,6 +127,24 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// storeAssessment scores answers(pick) and stores them for the organization
+// through the store, as a benchmark's fixture.
+func storeAssessment(tb testing.TB, db *store.DB, orgID, userID string, pick int) {
+	tb.Helper()
+	var in []finhealth.Answer
+	for _, m := range answers(pick) {
+		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
+	}
+	a, err := scoring.Score(scoring.Current(), in)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a.OrganizationID, a.UserID = orgID, userID
+	if _, err := db.CreateAssessment(context.Background(), a); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // BenchmarkDashboardYear renders an organization's pages with a year of daily

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +116,7 @@ func TestUIInsightPages(t *testing.T) {
 			tile := between(body, `data-metric="current_ratio"`, `</li>`)
 			mustContain(t, tile, `<p class="tile-value">`+metricText(cr)+`</p>`, metricRating(cr.Status, cr.Points).Label)
 			cash := liveMetric(t, a, fx.org, scoring.MetricCash)
-			mustContain(t, between(body, `data-metric="cash"`, `</li>`), formatMoney(*cash.Money))
+			mustContain(t, between(body, `data-metric="cash"`, `</li>`), cash.Money.Display())
 			// One sync is one point: no trend yet, and no change to report.
 			mustContain(t, tile, "Not enough history for a trend yet")
 			mustNotContain(t, tile, "30-day change")
@@ -337,4 +338,17 @@ func between(s, start, end string) string {
 		return s[i:]
 	}
 	return s[i : i+j]
+}
+
+// TestAllPages: pages are read until the list ends, or stop once max items are held.
+func TestAllPages(t *testing.T) {
+	pages := map[string][]int{"": {1, 2}, "b": {3, 4}, "c": {5}}
+	next := map[string]string{"": "b", "b": "c", "c": ""}
+	read := func(cursor string) ([]int, string, error) { return pages[cursor], next[cursor], nil }
+	if got, more, err := allPages(10, read); err != nil || more || !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
+		t.Errorf("all pages: %v, more %v, %v", got, more, err)
+	}
+	if got, more, err := allPages(3, read); err != nil || !more || !slices.Equal(got, []int{1, 2, 3, 4}) {
+		t.Errorf("stopping at 3: %v, more %v, %v", got, more, err)
+	}
 }

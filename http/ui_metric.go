@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"html/template"
@@ -46,40 +45,9 @@ func metricRating(status finhealth.MetricStatus, points *int) rating {
 	}
 }
 
-// groupDigits puts thousands separators into a plain decimal ("-1234567.50").
-func groupDigits(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return sign + b.String()
-}
-
-// formatMoney shows an exact amount with separators and its currency, from the
-// minor units (never through a float).
-func formatMoney(m finhealth.Money) string {
-	s := groupDigits(m.Decimal())
-	if m.Currency != "" {
-		s += " " + m.Currency
-	}
-	return s
-}
-
 // formatUnit shows a metric value in its unit, rounded as the metrics round it.
 // Money here is a chart's approximate value in major units (axis labels), shown
-// compactly; exact amounts go through formatMoney.
+// compactly; exact amounts go through Money.Display.
 func formatUnit(unit finhealth.MetricUnit, v float64) string {
 	switch unit {
 	case finhealth.UnitRatio:
@@ -128,7 +96,7 @@ func metricText(m finhealth.MetricValue) string {
 	case m.Status != finhealth.MetricOK:
 		return "Not enough data"
 	case m.Money != nil:
-		return formatMoney(*m.Money)
+		return m.Money.Display()
 	case m.Value != nil:
 		return formatUnit(m.Unit, *m.Value)
 	}
@@ -226,7 +194,7 @@ func metricChange(series []finhealth.MetricPoint) string {
 		if d == 0 {
 			return "No change" + since
 		}
-		return signed(d > 0) + formatMoney(finhealth.Money{Minor: abs64(d), Currency: last.Money.Currency, Exponent: last.Money.Exponent}) + since
+		return signed(d > 0) + finhealth.Money{Minor: abs64(d), Currency: last.Money.Currency, Exponent: last.Money.Exponent}.Display() + since
 	}
 	a, _ := pointValue(last)
 	b, ok := pointValue(*base)
@@ -427,7 +395,7 @@ func (s *Server) metricPage(ctx context.Context, orgID, name string) (metricPage
 		}
 	}
 	for i, e := range p.Mapping.Accounts {
-		row := mappingRow{mappingEntry: e, Index: i, BalanceText: formatMoney(e.Balance),
+		row := mappingRow{mappingEntry: e, Index: i, BalanceText: e.Balance.Display(),
 			ClassLabel: capitalize(string(e.Class)), DefaultLabel: capitalize(string(e.DefaultClass)),
 			Action:        "/orgs/" + orgID + "/mapping/" + url.PathEscape(e.AccountID),
 			ResetAction:   "/orgs/" + orgID + "/mapping/" + url.PathEscape(e.AccountID) + "/reset",
@@ -468,14 +436,14 @@ func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap
 		v := inputView{Label: in.Label}
 		switch {
 		case in.Amount != nil:
-			v.Amount = formatMoney(*in.Amount)
+			v.Amount = in.Amount.Display()
 		case in.Value != nil:
 			v.Amount = strconv.FormatFloat(*in.Value, 'f', -1, 64)
 		}
 		for _, id := range in.Accounts {
 			ref := accountRef{Name: id}
 			if e := byID[id]; e != nil {
-				ref = accountRef{Name: e.AccountName, DisplayID: e.DisplayID, Balance: formatMoney(e.Balance)}
+				ref = accountRef{Name: e.AccountName, DisplayID: e.DisplayID, Balance: e.Balance.Display()}
 			}
 			v.Accounts = append(v.Accounts, ref)
 		}
@@ -485,7 +453,7 @@ func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap
 			}
 			ref := invoiceRef{Number: "(an invoice no longer in the books)"}
 			if inv := invoices[id]; inv != nil {
-				ref = invoiceRef{Number: inv.Number, Customer: inv.CustomerName, Due: formatMoney(inv.AmountDue), DueDate: inv.DueDate}
+				ref = invoiceRef{Number: inv.Number, Customer: inv.CustomerName, Due: inv.AmountDue.Display(), DueDate: inv.DueDate}
 			}
 			v.Invoices = append(v.Invoices, ref)
 		}

@@ -551,7 +551,7 @@ func (c *calc) receivablesMetric() finhealth.MetricValue {
 	if c.invoicesOK && !c.openDue.over && differs(sum.v, c.openDue.v, c.exp) {
 		m.Note = fmt.Sprintf("The receivable accounts (%s) and the open invoices (%s) differ: receivables recorded outside invoices, "+
 			"or payments not yet matched to invoices. Ratios use the accounts; overdue share and DSO use the invoices.",
-			formatMoney(*c.money(sum.v)), formatMoney(*c.money(c.openDue.v)))
+			c.money(sum.v).Display(), c.money(c.openDue.v).Display())
 	}
 	return m
 }
@@ -791,7 +791,7 @@ func (c *calc) debtToEquity() finhealth.MetricValue {
 	case eq.v <= 0:
 		setSpecial(&m, "negative_equity", fmt.Sprintf(
 			"Liabilities of %s are not covered by assets of %s: equity is %s, so the ratio has no meaning and the band is the lowest.",
-			formatMoney(*c.money(l.v)), formatMoney(*c.money(a.v)), formatMoney(*c.money(eq.v))))
+			c.money(l.v).Display(), c.money(a.v).Display(), c.money(eq.v).Display()))
 	case l.v <= 0:
 		setSpecial(&m, "no_liabilities", "No liabilities are recorded.")
 	default:

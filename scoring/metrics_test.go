@@ -618,18 +618,3 @@ func TestBandsCoverTheLine(t *testing.T) {
 		}
 	}
 }
-
-func TestFormatMoney(t *testing.T) {
-	for m, want := range map[finhealth.Money]string{
-		usd(0):                            "0.00 USD",
-		usd(5):                            "0.05 USD",
-		usd(-123_456_789):                 "-1,234,567.89 USD",
-		usd(100_000):                      "1,000.00 USD",
-		{Minor: 1234567, Currency: "JPY"}: "1,234,567 JPY",
-		{Minor: -1, Currency: "KWD", Exponent: 3}: "-0.001 KWD",
-	} {
-		if got := formatMoney(m); got != want {
-			t.Errorf("formatMoney(%v) = %q, want %q", m, got, want)
-		}
-	}
-}
