@@ -56,19 +56,27 @@ type errorDetail struct {
 
 var noFields = map[string]string{}
 
-// writeError writes err as the JSON error body. Anything that is not a
-// *finhealth.Error is logged with the request id and answered with a generic 500,
-// so SQL, paths and other internals never reach the client.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := finhealth.ErrorCode(err)
-	status := statusOf(code)
+// classify returns err's code and status. Anything that is not a *finhealth.Error
+// (or maps to 500) is logged with the request id and becomes EINTERNAL, so that
+// neither the API nor the UI ever shows SQL, paths or other internals.
+func (s *Server) classify(r *http.Request, err error) (code string, status int) {
+	code = finhealth.ErrorCode(err)
+	status = statusOf(code)
 	var fe *finhealth.Error
 	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", stateFrom(r.Context()).requestID),
 			slog.String("error", err.Error()))
-		code, status = finhealth.EINTERNAL, http.StatusInternalServerError
+		return finhealth.EINTERNAL, http.StatusInternalServerError
 	}
+	return code, status
+}
+
+// writeError writes err as the JSON error body. Anything that is not a
+// *finhealth.Error is logged with the request id and answered with a generic 500,
+// so SQL, paths and other internals never reach the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code, status := s.classify(r, err)
 	body := errorBody{Error: errorDetail{Code: code, Message: finhealth.ErrorMessage(err), Fields: finhealth.ErrorFields(err)}}
 	if status == http.StatusInternalServerError {
 		body.Error.Message = "An internal error occurred."

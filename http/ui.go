@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -345,15 +344,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, titl
 // renderError renders the error page for err: what happened in words a user can act
 // on, with the request id for support. Internal details go to the log only.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *uiCall, err error) {
-	code := finhealth.ErrorCode(err)
-	status := statusOf(code)
-	var fe *finhealth.Error
-	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
-			slog.String("request_id", stateFrom(r.Context()).requestID),
-			slog.String("error", err.Error()))
-		status = http.StatusInternalServerError
-	}
+	code, status := s.classify(r, err)
 	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err)}
 	switch status {
 	case http.StatusNotFound:

@@ -100,7 +100,9 @@ func chromiumPath() string {
 
 // browser starts a headless Chromium of the test's own (its own profile, so its own
 // cookies) and returns its tab; it closes when the test ends. A browser per test
-// costs well under a second and isolates tests completely.
+// costs well under a second and isolates tests completely. chromedp makes and
+// removes the profile directory itself: a t.TempDir would fail the test whenever
+// Chromium was still writing to it at cleanup.
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -112,7 +114,6 @@ func browser(t *testing.T) context.Context {
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
