@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
 	$(GO) test -run '^$$' -fuzz FuzzReadBackup -fuzztime $(FUZZTIME) ./store/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeBalances -fuzztime $(FUZZTIME) ./store/
 
 ## screenshots: rerun the browser tests, saving their screenshots into docs/screenshots (the README's images)
 screenshots:

@@ -62,6 +62,33 @@ func (m Money) String() string {
 	return m.Decimal() + " " + m.Currency
 }
 
+// Display is the amount as people read it, with thousands separators and the
+// currency code, e.g. "12,345.60 USD", exactly (from the minor units, never a float).
+func (m Money) Display() string {
+	s := m.Decimal()
+	var b strings.Builder
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		b.WriteByte('-')
+		s = rest
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	if m.Currency != "" {
+		b.WriteByte(' ')
+		b.WriteString(m.Currency)
+	}
+	return b.String()
+}
+
 // Add returns m+o. Amounts in different currencies or exponents cannot be added
 // without an exchange rate, and an int64 overflow is an error rather than a wrong total.
 func (m Money) Add(o Money) (Money, error) {

@@ -389,6 +389,10 @@ type WarehouseService interface {
 	// BalanceHistory and ReceivablesHistory return the snapshots of the connected
 	// business with AsOf in [from, to], oldest first.
 	BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]BalanceSnapshot, error)
+	// BalanceSnapshotDates is BalanceHistory without the balances (Balances nil):
+	// enough to choose which snapshot to read whole, which is far cheaper than
+	// reading a year of them.
+	BalanceSnapshotDates(ctx context.Context, orgID string, from, to time.Time) ([]BalanceSnapshot, error)
 	ReceivablesHistory(ctx context.Context, orgID string, from, to time.Time) ([]ReceivablesSnapshot, error)
 
 	// AccountOverrides lists the organization's mapping decisions by account id.

@@ -96,18 +96,7 @@ func benchAPI(b *testing.B, dialect string) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var in []finhealth.Answer
-	for _, m := range answers(1) {
-		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
-	}
-	a, err := scoring.Score(scoring.Current(), in)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a.OrganizationID, a.UserID = o.ID, u.ID
-	if _, err := db.CreateAssessment(ctx, a); err != nil {
-		b.Fatal(err)
-	}
+	storeAssessment(b, db, o.ID, u.ID, 1)
 	tok, err := srv.tokens.issue(u.ID)
 	if err != nil {
 		b.Fatal(err)

@@ -67,17 +67,24 @@ func (s *Server) healthScore(w http.ResponseWriter, r *http.Request, c *call) er
 // healthNow is the organization's combined health computed from what is stored now;
 // the API and the dashboard both show it.
 func (s *Server) healthNow(ctx context.Context, orgID string) (healthView, error) {
+	v, _, err := s.healthAndBooks(ctx, orgID)
+	return v, err
+}
+
+// healthAndBooks is healthNow with the books the metrics were computed from (nil
+// without synced books), for pages that explain a metric's inputs by name.
+func (s *Server) healthAndBooks(ctx context.Context, orgID string) (healthView, *finhealth.LedgerSnapshot, error) {
 	now := s.now().UTC()
-	metrics, src, err := s.liveLedger(ctx, orgID, now)
+	metrics, snap, src, err := s.liveLedger(ctx, orgID, now)
 	if err != nil {
-		return healthView{}, err
+		return healthView{}, nil, err
 	}
 	latest, err := s.st.LatestAssessment(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		latest, err = nil, nil
 	}
 	if err != nil {
-		return healthView{}, err
+		return healthView{}, nil, err
 	}
 	v := healthView{Status: "ok", Ledger: src, Health: scoring.CombinedHealth(metrics, latest, now)}
 	if latest != nil {
@@ -89,23 +96,23 @@ func (s *Server) healthNow(ctx context.Context, orgID string) (healthView, error
 	}
 	normalizeHealth(&v.Health)
 	v.Metrics = normalizeMetrics(metrics)
-	return v, nil
+	return v, snap, nil
 }
 
 // liveLedger computes the metrics of the stored books exactly as the worker's
 // rescore does: the books are dated by the newest balance snapshot (when the last
 // sync read them), not by now, so that windows and aging describe what was read and
-// the score can say when the books are old. Metrics are nil when there are no
-// synced books.
-func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([]finhealth.MetricValue, ledgerSource, error) {
+// the score can say when the books are old. Metrics and the snapshot are nil when
+// there are no synced books.
+func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([]finhealth.MetricValue, *finhealth.LedgerSnapshot, ledgerSource, error) {
 	src := ledgerSource{ConnectionStatus: notConnected, Limitations: []finhealth.BusinessLimitation{}}
 	conn, err := s.st.WaveConnection(ctx, orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
 		src.Reason = "Wave is not connected: connect it to add ratios computed from your books."
-		return nil, src, nil
+		return nil, nil, src, nil
 	case err != nil:
-		return nil, src, err
+		return nil, nil, src, err
 	}
 	src.ConnectionStatus, src.BusinessName = string(conn.Status), conn.BusinessName
 	if conn.Business != nil {
@@ -115,11 +122,12 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 	}
 	if conn.BusinessID == "" {
 		src.Reason = "Choose which Wave business to assess."
-		return nil, src, nil
+		return nil, nil, src, nil
 	}
-	history, err := s.st.BalanceHistory(ctx, orgID, now.Add(-ledgerHistoryWindow), now)
+	from := now.Add(-ledgerHistoryWindow)
+	history, err := s.st.BalanceSnapshotDates(ctx, orgID, from, now)
 	if err != nil {
-		return nil, src, err
+		return nil, nil, src, err
 	}
 	if len(history) == 0 {
 		switch conn.Status {
@@ -130,23 +138,51 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 		default:
 			src.Reason = "The first sync of your books has not finished yet."
 		}
-		return nil, src, nil
+		return nil, nil, src, nil
 	}
 	asOf := history[len(history)-1].AsOf
 	snap, err := s.st.LedgerSnapshot(ctx, orgID, asOf)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		src.Reason = "No Wave business is connected."
-		return nil, src, nil
+		return nil, nil, src, nil
 	}
 	if err != nil {
-		return nil, src, err
+		return nil, nil, src, err
 	}
 	mapping, err := s.effectiveMapping(ctx, orgID, snap.Accounts)
 	if err != nil {
-		return nil, src, err
+		return nil, nil, src, err
+	}
+	if history, err = s.withBaseBalances(ctx, orgID, history, snap, asOf, from, now); err != nil {
+		return nil, nil, src, err
 	}
 	src.Available, src.AsOf = true, &asOf
-	return scoring.ComputeMetrics(*snap, history, mapping, asOf), src, nil
+	return scoring.ComputeMetrics(*snap, history, mapping, asOf), snap, src, nil
+}
+
+// withBaseBalances fills in the balances of the one snapshot of history (dates
+// only) that the metrics compare with: reading a year of snapshots whole was most of
+// a dashboard's time. Should that snapshot be gone by now (the business was changed
+// in between), the whole history is read instead, which is never wrong.
+func (s *Server) withBaseBalances(ctx context.Context, orgID string, history []finhealth.BalanceSnapshot,
+	snap *finhealth.LedgerSnapshot, asOf, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	booksAt := snap.AsOf
+	if booksAt.IsZero() {
+		booksAt = asOf
+	}
+	i := scoring.BaseSnapshot(history, booksAt, snap.Currency, snap.CurrencyExponent)
+	if i < 0 {
+		return history, nil
+	}
+	whole, err := s.st.BalanceHistory(ctx, orgID, history[i].AsOf, history[i].AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(whole) == 1 && whole[0].AsOf.Equal(history[i].AsOf) {
+		history[i] = whole[0]
+		return history, nil
+	}
+	return s.st.BalanceHistory(ctx, orgID, from, to)
 }
 
 // effectiveMapping is the default mapping with the organization's overrides applied.

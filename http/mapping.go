@@ -141,12 +141,22 @@ type overrideRequest struct {
 
 var errAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
 
+// accountPathValue is the {account_id} of a mapping route, checked before it reaches
+// the store.
+func accountPathValue(r *http.Request) (string, error) {
+	id := r.PathValue("account_id")
+	if !plainPathValue(id) {
+		return "", errAccountNotFound
+	}
+	return id, nil
+}
+
 // setAccountOverride records a decision about one account and answers with the
 // account's mapping as it now stands.
 func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID := r.PathValue("account_id")
-	if !plainPathValue(accountID) {
-		return errAccountNotFound
+	accountID, err := accountPathValue(r)
+	if err != nil {
+		return err
 	}
 	if err := requireJSON(r); err != nil {
 		return err
@@ -155,14 +165,10 @@ func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if _, err := s.st.SetAccountOverride(ctx, c.orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
-		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return errAccountNotFound
-		}
+	if err := s.overrideAccount(r, c.orgID, accountID, class, note); err != nil {
 		return err
 	}
-	s.rescore(r, c.orgID)
+	ctx := r.Context()
 	v, err := s.buildMapping(ctx, c.orgID)
 	if err != nil {
 		return err
@@ -177,12 +183,30 @@ func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *c
 	return errAccountNotFound
 }
 
+// overrideAccount records a decision about one account (class and note already
+// checked by checkOverride) and queues the rescore; the API and the web UI both call it.
+func (s *Server) overrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
+	if _, err := s.st.SetAccountOverride(r.Context(), orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			return errAccountNotFound
+		}
+		return err
+	}
+	s.rescore(r, orgID)
+	return nil
+}
+
 // decodeOverrideRequest reads and checks the body of PUT .../account-mapping/{id}.
 func decodeOverrideRequest(body io.Reader) (finhealth.AccountClass, string, error) {
 	var req overrideRequest
 	if err := decodeJSON(body, &req); err != nil {
 		return "", "", err
 	}
+	return checkOverride(req)
+}
+
+// checkOverride validates a decision however it arrived (JSON or a form).
+func checkOverride(req overrideRequest) (finhealth.AccountClass, string, error) {
 	f := fieldErrors{}
 	class := finhealth.AccountClass(strings.TrimSpace(req.Class))
 	switch {
@@ -206,17 +230,26 @@ func classList() string {
 
 // deleteAccountOverride returns an account to its default class.
 func (s *Server) deleteAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID := r.PathValue("account_id")
-	if !plainPathValue(accountID) {
-		return errAccountNotFound
+	accountID, err := accountPathValue(r)
+	if err != nil {
+		return err
 	}
-	if err := s.st.DeleteAccountOverride(r.Context(), c.orgID, accountID); err != nil {
+	if err := s.resetAccount(r, c.orgID, accountID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// resetAccount deletes an account's override and queues the rescore; the API and the
+// web UI both call it.
+func (s *Server) resetAccount(r *http.Request, orgID, accountID string) error {
+	if err := s.st.DeleteAccountOverride(r.Context(), orgID, accountID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 			return finhealth.Errorf(finhealth.ENOTFOUND, "This account has no override.")
 		}
 		return err
 	}
-	s.rescore(r, c.orgID)
-	w.WriteHeader(http.StatusNoContent)
+	s.rescore(r, orgID)
 	return nil
 }

@@ -118,7 +118,7 @@ func metricAdvice(m *finhealth.MetricValue) (string, string) {
 	case MetricOverdueShare:
 		detail := fmt.Sprintf("%s of the %s customers owe you is past its due date (%s%%)", in("overdue"), in("open"), v)
 		if over90 := inputAmount(m, "over_90_days"); over90 != nil && over90.Minor > 0 {
-			detail += fmt.Sprintf(", %s of it by more than 90 days, which is often never paid", formatMoney(*over90))
+			detail += fmt.Sprintf(", %s of it by more than 90 days, which is often never paid", over90.Display())
 		}
 		detail += "."
 		if names := overdueCustomers(m); names != "" {
@@ -187,7 +187,7 @@ func inputAmount(m *finhealth.MetricValue, name string) *finhealth.Money {
 
 func inputMoney(m *finhealth.MetricValue, name string) string {
 	if a := inputAmount(m, name); a != nil {
-		return formatMoney(*a)
+		return a.Display()
 	}
 	return "an unknown amount"
 }
@@ -220,44 +220,17 @@ func bufferGap(m *finhealth.MetricValue, days int64) (string, string, bool) {
 	if err != nil || cash.Minor == math.MinInt64 || gap.Minor <= 0 {
 		return "", "", false
 	}
-	return formatMoney(target), formatMoney(gap), true
+	return target.Display(), gap.Display(), true
 }
 
 func overdueCustomers(m *finhealth.MetricValue) string {
 	var parts []string
 	for _, in := range m.Inputs {
 		if strings.HasPrefix(in.Name, "overdue_customer_") && in.Amount != nil {
-			parts = append(parts, in.Label+" ("+formatMoney(*in.Amount)+")")
+			parts = append(parts, in.Label+" ("+in.Amount.Display()+")")
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// formatMoney shows an amount with thousands separators, "12,345.60 USD", exactly.
-func formatMoney(m finhealth.Money) string {
-	s := m.Decimal()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	if m.Currency != "" {
-		b.WriteByte(' ')
-		b.WriteString(m.Currency)
-	}
-	return b.String()
 }
 
 func formatPoints(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) }

@@ -551,7 +551,7 @@ func (c *calc) receivablesMetric() finhealth.MetricValue {
 	if c.invoicesOK && !c.openDue.over && differs(sum.v, c.openDue.v, c.exp) {
 		m.Note = fmt.Sprintf("The receivable accounts (%s) and the open invoices (%s) differ: receivables recorded outside invoices, "+
 			"or payments not yet matched to invoices. Ratios use the accounts; overdue share and DSO use the invoices.",
-			formatMoney(*c.money(sum.v)), formatMoney(*c.money(c.openDue.v)))
+			c.money(sum.v).Display(), c.money(c.openDue.v).Display())
 	}
 	return m
 }
@@ -791,7 +791,7 @@ func (c *calc) debtToEquity() finhealth.MetricValue {
 	case eq.v <= 0:
 		setSpecial(&m, "negative_equity", fmt.Sprintf(
 			"Liabilities of %s are not covered by assets of %s: equity is %s, so the ratio has no meaning and the band is the lowest.",
-			formatMoney(*c.money(l.v)), formatMoney(*c.money(a.v)), formatMoney(*c.money(eq.v))))
+			c.money(l.v).Display(), c.money(a.v).Display(), c.money(eq.v).Display()))
 	case l.v <= 0:
 		setSpecial(&m, "no_liabilities", "No liabilities are recorded.")
 	default:
@@ -845,16 +845,40 @@ func (c *calc) growthMetric(w int) finhealth.MetricValue {
 
 // baseSnapshot picks the history snapshot to measure changes against.
 func (c *calc) baseSnapshot(history []finhealth.BalanceSnapshot) (*finhealth.BalanceSnapshot, string) {
-	var best *finhealth.BalanceSnapshot
+	i, otherCurrency := baseIndex(history, c.snapAsOf, c.cur, c.exp)
+	if i >= 0 {
+		return &history[i], ""
+	}
+	why := "These need two snapshots of the books at least 25 days apart (and at most 400); finhealth takes one at every sync, so they appear after about a month of syncing."
+	if otherCurrency {
+		why += " Earlier snapshots in another currency cannot be compared."
+	}
+	return nil, why
+}
+
+// BaseSnapshot is the index of the snapshot of history that ComputeMetrics compares
+// books dated snapAsOf (in currency and exponent) with, or -1 when none qualifies.
+// It reads only the snapshots' dates and currencies, and ComputeMetrics reads the
+// balances of that one snapshot alone, so a caller may pass a long history with
+// only the chosen snapshot's balances filled in and get the same metrics.
+func BaseSnapshot(history []finhealth.BalanceSnapshot, snapAsOf time.Time, currency string, exponent int) int {
+	i, _ := baseIndex(history, snapAsOf, currency, exponent)
+	return i
+}
+
+// baseIndex picks the snapshot closest to baseTarget old among those historyMin to
+// historyMax old in the same currency, the older on a tie; otherCurrency says
+// whether one was passed over for its currency.
+func baseIndex(history []finhealth.BalanceSnapshot, snapAsOf time.Time, currency string, exponent int) (best int, otherCurrency bool) {
+	best = -1
 	var bestDist time.Duration
-	var otherCurrency bool
 	for i := range history {
 		h := &history[i]
-		age := c.snapAsOf.Sub(h.AsOf)
+		age := snapAsOf.Sub(h.AsOf)
 		if age < historyMin || age > historyMax {
 			continue
 		}
-		if h.Currency != c.cur || h.CurrencyExponent != c.exp {
+		if h.Currency != currency || h.CurrencyExponent != exponent {
 			otherCurrency = true
 			continue
 		}
@@ -862,18 +886,11 @@ func (c *calc) baseSnapshot(history []finhealth.BalanceSnapshot) (*finhealth.Bal
 		if dist < 0 {
 			dist = -dist
 		}
-		if best == nil || dist < bestDist || dist == bestDist && h.AsOf.Before(best.AsOf) {
-			best, bestDist = h, dist
+		if best < 0 || dist < bestDist || dist == bestDist && h.AsOf.Before(history[best].AsOf) {
+			best, bestDist = i, dist
 		}
 	}
-	if best != nil {
-		return best, ""
-	}
-	why := "These need two snapshots of the books at least 25 days apart (and at most 400); finhealth takes one at every sync, so they appear after about a month of syncing."
-	if otherCurrency {
-		why += " Earlier snapshots in another currency cannot be compared."
-	}
-	return nil, why
+	return best, otherCurrency
 }
 
 // flows are the changes of the profit-and-loss classes and of cash between the base

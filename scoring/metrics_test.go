@@ -279,6 +279,40 @@ func TestMetricsWithoutHistory(t *testing.T) {
 	}
 }
 
+// TestBaseSnapshot: the snapshot BaseSnapshot names is the one ComputeMetrics
+// compares with, so a history whose other snapshots carry no balances (dates only,
+// as a caller that reads one snapshot whole passes it) gives the same metrics.
+func TestBaseSnapshot(t *testing.T) {
+	full := bakeryHistory()
+	i := BaseSnapshot(full, bakeryAsOf, "USD", 2)
+	if i != 2 {
+		t.Fatalf("base snapshot %d, want the one of 1 April (2)", i)
+	}
+	sparse := make([]finhealth.BalanceSnapshot, len(full))
+	for j, h := range full {
+		sparse[j] = finhealth.BalanceSnapshot{AsOf: h.AsOf, Currency: h.Currency, CurrencyExponent: h.CurrencyExponent}
+	}
+	sparse[i] = full[i]
+	want := ComputeMetrics(bakerySnapshot(), full, bakeryMapping(t), bakeryAsOf)
+	if got := ComputeMetrics(bakerySnapshot(), sparse, bakeryMapping(t), bakeryAsOf); !reflect.DeepEqual(got, want) {
+		t.Errorf("metrics from the dates and the base snapshot differ from those of the whole history")
+	}
+	for name, c := range map[string]struct {
+		history []finhealth.BalanceSnapshot
+		want    int
+	}{
+		"none":           {nil, -1},
+		"other currency": {[]finhealth.BalanceSnapshot{{AsOf: bakeryAsOf.AddDate(0, 0, -60), Currency: "CAD", CurrencyExponent: 2}}, -1},
+		"tie goes to the older": {[]finhealth.BalanceSnapshot{
+			{AsOf: bakeryAsOf.AddDate(0, 0, -80), Currency: "USD", CurrencyExponent: 2},
+			{AsOf: bakeryAsOf.AddDate(0, 0, -100), Currency: "USD", CurrencyExponent: 2}}, 1},
+	} {
+		if got := BaseSnapshot(c.history, bakeryAsOf, "USD", 2); got != c.want {
+			t.Errorf("%s: %d, want %d", name, got, c.want)
+		}
+	}
+}
+
 // An overdraft has no runway even when it shrinks.
 func TestMetricsRunwayOverdraft(t *testing.T) {
 	snap := smallBusiness(account("chk", "Checking", finhealth.AccountAsset, finhealth.SubtypeCashAndBank, finhealth.NormalDebit, usd(-50_000)))
@@ -581,21 +615,6 @@ func TestBandsCoverTheLine(t *testing.T) {
 	} {
 		if b := bandOf(defByName[tc.name].bands, tc.v); b.name != tc.band {
 			t.Errorf("%s %v in %s, want %s", tc.name, tc.v, b.name, tc.band)
-		}
-	}
-}
-
-func TestFormatMoney(t *testing.T) {
-	for m, want := range map[finhealth.Money]string{
-		usd(0):                            "0.00 USD",
-		usd(5):                            "0.05 USD",
-		usd(-123_456_789):                 "-1,234,567.89 USD",
-		usd(100_000):                      "1,000.00 USD",
-		{Minor: 1234567, Currency: "JPY"}: "1,234,567 JPY",
-		{Minor: -1, Currency: "KWD", Exponent: 3}: "-0.001 KWD",
-	} {
-		if got := formatMoney(m); got != want {
-			t.Errorf("formatMoney(%v) = %q, want %q", m, got, want)
 		}
 	}
 }

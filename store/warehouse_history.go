@@ -95,6 +95,7 @@ func mapInsertError(err error, what string) error {
 // BalanceHistory returns the balance snapshots of the business the organization
 // follows now (of none, without a connection), oldest first.
 func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	ids := map[string]string{}
 	return collect(ctx, db.h, "balance history", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
 		var (
 			s   finhealth.BalanceSnapshot
@@ -103,8 +104,8 @@ func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Ti
 		if err := row.Scan(scanTime{&s.AsOf}, &s.Currency, &s.CurrencyExponent, &enc); err != nil {
 			return s, err
 		}
-		var stored []storedBalance
-		if err := json.Unmarshal(enc, &stored); err != nil {
+		stored, err := decodeBalances(enc, ids)
+		if err != nil {
 			return s, fmt.Errorf("balance snapshot %s: %w", s.AsOf.Format(time.RFC3339), err)
 		}
 		s.Balances = make([]finhealth.AccountBalance, len(stored))
@@ -120,6 +121,18 @@ func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Ti
 		}
 		return s, nil
 	}, `SELECT as_of, currency, currency_exponent, balances FROM balance_snapshots
+		WHERE organization_id = ? AND as_of >= ? AND as_of <= ?
+			AND business_wave_id IS NOT DISTINCT FROM `+businessOfOrg+`
+		ORDER BY as_of`, orgID, from, upTo(to), orgID)
+}
+
+// BalanceSnapshotDates is BalanceHistory without the balances.
+func (db *DB) BalanceSnapshotDates(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	return collect(ctx, db.h, "balance snapshot dates", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
+		var s finhealth.BalanceSnapshot
+		err := row.Scan(scanTime{&s.AsOf}, &s.Currency, &s.CurrencyExponent)
+		return s, err
+	}, `SELECT as_of, currency, currency_exponent FROM balance_snapshots
 		WHERE organization_id = ? AND as_of >= ? AND as_of <= ?
 			AND business_wave_id IS NOT DISTINCT FROM `+businessOfOrg+`
 		ORDER BY as_of`, orgID, from, upTo(to), orgID)
@@ -329,10 +342,15 @@ func (db *DB) InsertMetrics(ctx context.Context, orgID string, asOf time.Time, m
 }
 
 // MetricSeries returns the points of the named metrics (all when names is empty) with
-// AsOf in [from, to], by name and then time.
+// AsOf in [from, to], by name and then time, from the covering index alone (SQLite
+// must be told to use it; see migration 00004).
 func (db *DB) MetricSeries(ctx context.Context, orgID string, names []string, from, to time.Time) ([]finhealth.MetricPoint, error) {
 	query := `SELECT name, as_of, unit, status, value, money_minor, money_currency, money_exponent, band, points
 		FROM metric_values WHERE organization_id = ? AND as_of >= ? AND as_of <= ?`
+	if !db.h.pg {
+		query = `SELECT name, as_of, unit, status, value, money_minor, money_currency, money_exponent, band, points
+		FROM metric_values INDEXED BY metric_values_series WHERE organization_id = ? AND as_of >= ? AND as_of <= ?`
+	}
 	args := []any{orgID, from, upTo(to)}
 	if len(names) > 0 {
 		query += ` AND name IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + `)`

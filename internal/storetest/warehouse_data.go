@@ -430,6 +430,17 @@ func testBalanceSnapshots(t *testing.T, s warehouseStore) {
 	if len(some) != 2 {
 		t.Fatalf("snapshots in [s1, s2] = %d", len(some))
 	}
+	// The dates are the history without the balances, bounds and all.
+	dates, err := s.BalanceSnapshotDates(ctx, org.ID, time.Time{}, time.Time{})
+	must(t, err)
+	headers := make([]finhealth.BalanceSnapshot, len(all))
+	for i, h := range all {
+		headers[i] = finhealth.BalanceSnapshot{AsOf: h.AsOf, Currency: h.Currency, CurrencyExponent: h.CurrencyExponent}
+	}
+	wantEqual(t, "snapshot dates", dates, headers)
+	dates, err = s.BalanceSnapshotDates(ctx, org.ID, s1.AsOf, s2.AsOf)
+	must(t, err)
+	wantEqual(t, "snapshot dates in [s1, s2]", dates, headers[:2])
 
 	wantCode(t, s.InsertBalanceSnapshot(ctx, org.ID, finhealth.BalanceSnapshot{Currency: "USD"}), finhealth.EINVALID)
 	wantCode(t, s.InsertBalanceSnapshot(ctx, org.ID, finhealth.BalanceSnapshot{AsOf: day}), finhealth.EINVALID)
