@@ -20,6 +20,7 @@ import (
 	"finhealth"
 	"finhealth/internal/testdb"
 	"finhealth/store"
+	"finhealth/wave"
 	"finhealth/wave/wavetest"
 )
 
@@ -37,9 +38,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 			e := newShutdownEnv(t, dialect)
 			_, stop := startServe(t, e.env)
 			c := apiClient{t: t, base: e.base}
-			tok, orgID := c.signUp("ada@example.com")
-			org := "/api/v1/organizations/" + orgID
-			c.connectWave(tok, org)
+			tok, _, org := c.connectedOwner()
 
 			held, _, release := e.gate.hold("ListBusinesses", 0)
 			type answer struct {
@@ -117,7 +116,6 @@ func TestShutdownInterruptsSyncSafely(t *testing.T) {
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel() // the time goes to waiting on Wave's pace, one request a second
-			ctx := context.Background()
 			e := newShutdownEnv(t, dialect)
 			cfg, err := loadConfig(envOf(e.env))
 			if err != nil {
@@ -126,17 +124,10 @@ func TestShutdownInterruptsSyncSafely(t *testing.T) {
 			business := e.fake.GenerateBusiness(11, invoices, customers, accounts)
 			_, stop := startServe(t, e.env)
 			c := apiClient{t: t, base: e.base}
-			tok, orgID := c.signUp("ada@example.com")
-			org := "/api/v1/organizations/" + orgID
-			c.connectWave(tok, org)
+			tok, orgID, org := c.connectedOwner()
 
 			held, abandoned, _ := e.gate.hold("ListInvoices", 1) // the second page
-			var chosen struct {
-				SyncRun struct {
-					ID string `json:"id"`
-				} `json:"sync_run"`
-			}
-			c.do("POST", org+"/wave/business", tok, map[string]string{"business_id": business}, 200, &chosen)
+			runID := c.chooseBusiness(tok, org, business)
 			waitFor(t, held, "the sync to ask for the second page of invoices")
 
 			began := time.Now()
@@ -146,24 +137,7 @@ func TestShutdownInterruptsSyncSafely(t *testing.T) {
 			}
 			waitFor(t, abandoned, "the sync to abandon its Wave request")
 
-			runs, _, err := e.db.ListSyncRuns(ctx, orgID, "", 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(runs) != 2 {
-				t.Fatalf("%d sync runs after the shutdown, want the interrupted one and its follow-up", len(runs))
-			}
-			stopped, next := runs[1], runs[0]
-			if stopped.ID != chosen.SyncRun.ID || stopped.Status != finhealth.SyncFailed || !strings.Contains(stopped.Error, "interrupted") ||
-				stopped.Invoices.Upserted != wavePageSize || stopped.Customers.Seen != 0 {
-				t.Errorf("interrupted run: %s %q, %+v; want failed as interrupted with the first page of invoices written", stopped.Status, stopped.Error, stopped.SyncProgress)
-			}
-			if next.Status != finhealth.SyncQueued || next.Kind != finhealth.SyncFull {
-				t.Fatalf("follow-up run: %s %s, want a queued full sync", next.Status, next.Kind)
-			}
-			if got := e.count(t, "invoices"); got != wavePageSize {
-				t.Errorf("%d invoices stored after the shutdown, want the %d of the page written", got, wavePageSize)
-			}
+			next := e.interrupted(t, orgID, runID, wavePageSize) // the first page is kept
 
 			startServe(t, e.env)
 			done := c.waitSync(tok, org, next.ID)
@@ -180,8 +154,64 @@ func TestShutdownInterruptsSyncSafely(t *testing.T) {
 	}
 }
 
+// TestShutdownDeadlineStillStopsSync: when a request outlasts the shutdown deadline,
+// serve says so, but a sync that could not reach a page boundary in time is still
+// stopped, recorded as interrupted and re-queued before the database is closed: the
+// jobs stop beside the HTTP drain, not after it. A lock on the invoices keeps the
+// sync from stopping on its own; PostgreSQL only, since SQLite has no such lock.
+func TestShutdownDeadlineStillStopsSync(t *testing.T) {
+	testdb.SkipIfUnavailable(t, store.DialectPostgres)
+	ctx := context.Background()
+	e := newShutdownEnv(t, store.DialectPostgres)
+	business := e.fake.GenerateBusiness(12, 250, 20, 6)
+	_, stop := launchServe(t, e.env, func(c *Config) { c.ShutdownTimeout = time.Second })
+	c := apiClient{t: t, base: e.base}
+	tok, orgID, org := c.connectedOwner()
+
+	held, _, release := e.gate.hold("ListInvoices", 0)
+	runID := c.chooseBusiness(tok, org, business)
+	waitFor(t, held, "the sync to ask for the first page of invoices")
+	lock, err := e.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `LOCK TABLE invoices IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := e.db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE c.relname = 'invoices' AND NOT l.granted`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sync's write of invoices never waited for the lock")
+		}
+	}
+
+	inFlight, _, _ := e.gate.hold("ListBusinesses", 0)
+	go func() {
+		req, _ := http.NewRequest("GET", e.base+org+"/wave/businesses", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor(t, inFlight, "the businesses request to reach Wave")
+
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "graceful shutdown") {
+		t.Fatalf("serve returned %v, want the graceful shutdown's deadline", err)
+	}
+	e.interrupted(t, orgID, runID, 0)
+}
+
 // wavePageSize is the page size finhealth asks Wave for.
-const wavePageSize = 100
+var wavePageSize = wave.DefaultConfig().PageSize
 
 // shutdownEnv is a production configuration of serve against a fake Wave behind a
 // gate, on a database of the dialect that the test can read too.
@@ -201,10 +231,10 @@ func newShutdownEnv(t *testing.T, dialect string) *shutdownEnv {
 	const clientID, secret = "finhealth-prod-client", "wave-client-secret-5e4d3c2b1a09"
 	fake := wavetest.New(wavetest.Options{ClientID: clientID, ClientSecret: secret, RedirectURIs: []string{base + "/api/v1/wave/callback"}})
 	gate := &waveGate{wave: fake.Handler()}
-	wave := httptest.NewServer(gate)
-	t.Cleanup(wave.Close)
-	t.Cleanup(gate.releaseAll) // before wave.Close, which waits for held requests
-	ends := wavetest.EndpointsAt(wave.URL)
+	waveSrv := httptest.NewServer(gate)
+	t.Cleanup(waveSrv.Close)
+	t.Cleanup(gate.releaseAll) // runs first: Close waits for the requests held
+	ends := wavetest.EndpointsAt(waveSrv.URL)
 	return &shutdownEnv{
 		env: map[string]string{
 			"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB,
@@ -215,6 +245,32 @@ func newShutdownEnv(t *testing.T, dialect string) *shutdownEnv {
 		},
 		base: base, fake: fake, gate: gate, db: db,
 	}
+}
+
+// interrupted checks what a shutdown leaves of the run: failed as interrupted, with
+// the invoices it wrote (and nothing more) kept, and a full sync queued to resume it,
+// which it returns.
+func (e *shutdownEnv) interrupted(t *testing.T, orgID, runID string, written int) *finhealth.SyncRun {
+	t.Helper()
+	runs, _, err := e.db.ListSyncRuns(context.Background(), orgID, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("%d sync runs after the shutdown, want the interrupted one and its follow-up", len(runs))
+	}
+	stopped, next := runs[1], runs[0]
+	if stopped.ID != runID || stopped.Status != finhealth.SyncFailed || !strings.Contains(stopped.Error, "interrupted") ||
+		stopped.Invoices.Upserted != written || stopped.Customers.Seen != 0 {
+		t.Errorf("interrupted run: %s %q, %+v; want failed as interrupted with %d invoices written", stopped.Status, stopped.Error, stopped.SyncProgress, written)
+	}
+	if got := e.count(t, "invoices"); got != written {
+		t.Errorf("%d invoices stored after the shutdown, want the %d written", got, written)
+	}
+	if next.Status != finhealth.SyncQueued || next.Kind != finhealth.SyncFull {
+		t.Fatalf("follow-up run: %s %s, want a queued full sync", next.Status, next.Kind)
+	}
+	return next
 }
 
 // count is the number of rows in table: the test's database holds one organization.
@@ -265,15 +321,13 @@ func (g *waveGate) releaseAll() {
 }
 
 func (g *waveGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body []byte
+	// The fake reads the body again; one that is not JSON is the fake's to refuse.
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req struct {
 		OperationName string `json:"operationName"`
 	}
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		_ = json.Unmarshal(body, &req)
-	}
+	_ = json.Unmarshal(body, &req)
 	g.mu.Lock()
 	var held, abandoned, release chan struct{}
 	if g.op != "" && g.op == req.OperationName {
@@ -297,10 +351,11 @@ func (g *waveGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.wave.ServeHTTP(w, r)
 }
 
-// signUp registers an owner with a new organization and logs in.
-func (c apiClient) signUp(email string) (token, orgID string) {
+// connectedOwner signs an owner up and connects Wave for the owner's organization,
+// whose API path is org.
+func (c apiClient) connectedOwner() (token, orgID, org string) {
 	c.t.Helper()
-	const password = "plum tractor velvet sunrise 42"
+	const email, password = "ada@example.com", "plum tractor velvet sunrise 42"
 	var reg struct {
 		OrganizationID string `json:"organization_id"`
 	}
@@ -309,7 +364,24 @@ func (c apiClient) signUp(email string) (token, orgID string) {
 		AccessToken string `json:"access_token"`
 	}
 	c.do("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": password}, 200, &pair)
-	return pair.AccessToken, reg.OrganizationID
+	org = "/api/v1/organizations/" + reg.OrganizationID
+	c.connectWave(pair.AccessToken, org)
+	return pair.AccessToken, reg.OrganizationID, org
+}
+
+// chooseBusiness chooses the Wave business to sync and returns the first sync's run.
+func (c apiClient) chooseBusiness(token, org, businessID string) (runID string) {
+	c.t.Helper()
+	var chosen struct {
+		SyncRun struct {
+			ID string `json:"id"`
+		} `json:"sync_run"`
+	}
+	c.do("POST", org+"/wave/business", token, map[string]string{"business_id": businessID}, 200, &chosen)
+	if chosen.SyncRun.ID == "" {
+		c.t.Fatal("choosing the business queued no sync")
+	}
+	return chosen.SyncRun.ID
 }
 
 // connectWave takes the owner through Wave's consent and finhealth's callback, and
