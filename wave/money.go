@@ -21,25 +21,35 @@ type decimalText struct {
 	set  bool
 }
 
-func (d *decimalText) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+func (d *decimalText) UnmarshalJSON(b []byte) error { return d.fromJSON(string(bytes.TrimSpace(b))) }
+
+func (d *decimalText) readJSON(dec *jsonDecoder) error {
+	raw, err := dec.raw()
+	if err != nil {
+		return err
+	}
+	return d.fromJSON(raw)
+}
+
+// fromJSON reads the JSON value b.
+func (d *decimalText) fromJSON(b string) error {
 	switch {
-	case bytes.Equal(b, []byte("null")):
+	case b == "null":
 		*d = decimalText{}
 		return nil
-	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0:
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && strings.IndexByte(b, '\\') < 0:
 		// The common case, a plain quoted number, without a second JSON decode.
-		*d = decimalText{text: strings.TrimSpace(string(b[1 : len(b)-1])), set: true}
+		*d = decimalText{text: strings.TrimSpace(b[1 : len(b)-1]), set: true}
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := json.Unmarshal([]byte(b), &s); err != nil {
 			return err
 		}
 		*d = decimalText{text: strings.TrimSpace(s), set: true}
 		return nil
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		*d = decimalText{text: string(b), set: true}
+		*d = decimalText{text: b, set: true}
 		return nil
 	}
 	return fmt.Errorf("decimal: want a string or a number, got %.20s", b)
@@ -166,6 +176,27 @@ type wireCurrency struct {
 	Exponent *int   `json:"exponent"`
 }
 
+func (w *wireCurrency) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "code":
+			return d.readString(&w.Code)
+		case "symbol":
+			return d.readString(&w.Symbol)
+		case "exponent":
+			if d.null() {
+				w.Exponent = nil
+				return nil
+			}
+			if w.Exponent == nil {
+				w.Exponent = new(int)
+			}
+			return readInt(d, w.Exponent)
+		}
+		return d.skip()
+	})
+}
+
 // currency is a resolved currency: the code and its exponent.
 type currency struct {
 	code     string
@@ -196,6 +227,20 @@ type wireMoney struct {
 	Value    decimalText   `json:"value"`
 	Raw      json.Number   `json:"raw"`
 	Currency *wireCurrency `json:"currency"`
+}
+
+func (w *wireMoney) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "value":
+			return w.Value.readJSON(d)
+		case "raw":
+			return d.readNumber(&w.Raw)
+		case "currency":
+			return readStruct(d, &w.Currency)
+		}
+		return d.skip()
+	})
 }
 
 func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
