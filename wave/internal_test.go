@@ -258,3 +258,27 @@ func TestMoneyString(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// FuzzQuickDateTime checks the hand-written date parsing against the time.Parse
+// layouts it stands in front of: wherever it accepts, it must read the same instant.
+func FuzzQuickDateTime(f *testing.F) {
+	for _, s := range []string{"2025-03-31T14:05:09.123456+00:00", "2025-03-31T14:05:09Z", "2025-03-31T16:05:09.1+02:00",
+		"2025-03-31T14:05:09", "2024-02-29T23:59:59.999999999-23:59", "2023-02-29T00:00:00Z", "2025-03-31", "0999-01-01",
+		"2025-03-31T24:00:00Z", "2025-03-31T14:05:09.1234567891Z", "2025-03-31T14:05:09.Z", "2025-13-01T00:00:00+01:60"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, ok := quickDateTime(s); ok {
+			want, err := parseDateTimeLayouts(s)
+			if err != nil || got != want {
+				t.Fatalf("%q: quick %v, layouts %v (%v)", s, got, want, err)
+			}
+		}
+		if got, ok := quickDate(s); ok {
+			want, err := time.ParseInLocation(time.DateOnly, s, time.UTC)
+			if err != nil || got != want {
+				t.Fatalf("%q: quick date %v, time.Parse %v (%v)", s, got, want, err)
+			}
+		}
+	})
+}
