@@ -497,8 +497,14 @@ func (g *generator) invoiceID(i int) string {
 	return string(base64.StdEncoding.AppendEncode(enc[:0], b))
 }
 
+func (g *generator) roll(i int) uint64 { return splitmix64(g.seed*0x100000001b3 ^ uint64(i)) }
+
+func (g *generator) customerIndex(i int) int {
+	return int((g.roll(i) >> 20) % uint64(len(g.customers)))
+}
+
 func (g *generator) at(i int) Invoice {
-	r := splitmix64(g.seed*0x100000001b3 ^ uint64(i))
+	r := g.roll(i)
 	created := g.start.Add(time.Duration(i) * g.step)
 	invDate := midnight(created)
 	due := invDate.AddDate(0, 0, 30)
@@ -506,7 +512,7 @@ func (g *generator) at(i int) Invoice {
 	inv := Invoice{
 		ID:          g.invoiceID(i),
 		Number:      string(appendDigits([]byte{'G'}, i+1, 7)),
-		CustomerID:  g.customers[int((r>>20)%uint64(len(g.customers)))].ID,
+		CustomerID:  g.customers[g.customerIndex(i)].ID,
 		Title:       "Invoice",
 		Currency:    g.currency,
 		Total:       total,

@@ -71,9 +71,15 @@ func TestAppendJSONString(t *testing.T) {
 }
 
 func TestGeneratedInvoiceIdentity(t *testing.T) {
-	g := &generator{seed: 42, n: 3_000_000, bizID: globalID("Business:" + uuidFrom(42)), customers: []Customer{{ID: "C"}}}
+	b := &bizData{customers: []Customer{{ID: "C1"}, {ID: "C2"}, {ID: "C3"}}}
+	b.custIndex = map[string]int{"C1": 0, "C2": 1, "C3": 2}
+	g := &generator{seed: 42, n: 3_000_000, bizID: globalID("Business:" + uuidFrom(42)), customers: b.customers}
 	for _, i := range []int{0, 1, 99, 1_234_567, 2_999_999} {
 		inv := g.at(i)
+		// The executor takes a generated invoice's customer by index, not by id.
+		if c, _ := b.customer(inv.CustomerID); b.customers[g.customerIndex(i)] != c {
+			t.Errorf("%d: customer by index %+v, by id %+v", i, b.customers[g.customerIndex(i)], c)
+		}
 		if want := globalID("Business:"+g.bizID, fmt.Sprintf("Invoice:%d", 2000000000+i)); inv.ID != want {
 			t.Errorf("%d: id %s, want %s", i, inv.ID, want)
 		}
