@@ -222,50 +222,50 @@ func FuzzDecodeGraphQLResponse(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		invDiff, inv, errs, err := agree[wireInvoice](body, "invoices")
-		if err == nil {
-			ge := &GraphQLErrors{Operation: "fuzz", Errors: errs}
-			_ = ge.Error()
-			_ = errors.Is(ge, ErrNotFound)
-		}
-		if b := inv.Business; b != nil && b.List != nil {
-			home := b.Currency.resolve(currency{})
-			for _, e := range b.List.Edges {
-				if e.Node != nil {
-					if i, err := e.Node.invoice("B", home); err == nil {
-						_ = i.Total.String()
-					}
+		diffs := []string{
+			fuzzPage(body, "invoices", func(w *wireInvoice, home currency) {
+				if i, err := w.invoice("B", home); err == nil {
+					_ = i.Total.String()
 				}
-			}
-		}
-		accDiff, acc, _, _ := agree[wireAccount](body, "accounts")
-		if b := acc.Business; b != nil && b.List != nil {
-			home := b.Currency.resolve(currency{})
-			for _, e := range b.List.Edges {
-				if e.Node != nil {
-					if a, err := e.Node.account("B", home); err == nil {
-						_ = a.Balance.String()
-					}
+			}),
+			fuzzPage(body, "accounts", func(w *wireAccount, home currency) {
+				if a, err := w.account("B", home); err == nil {
+					_ = a.Balance.String()
 				}
-			}
-		}
-		cusDiff, cus, _, _ := agree[wireCustomer](body, "customers")
-		if b := cus.Business; b != nil && b.List != nil {
-			home := b.Currency.resolve(currency{})
-			for _, e := range b.List.Edges {
-				if e.Node != nil {
-					if c, err := e.Node.customer("B", home); err == nil {
-						_ = c.Outstanding.String()
-					}
+			}),
+			fuzzPage(body, "customers", func(w *wireCustomer, home currency) {
+				if c, err := w.customer("B", home); err == nil {
+					_ = c.Outstanding.String()
 				}
-			}
+			}),
 		}
-		for _, d := range []string{invDiff, accDiff, cusDiff} {
+		for _, d := range diffs {
 			if d != "" && comparable(body) {
 				t.Fatalf("%s for %q", d, body)
 			}
 		}
 	})
+}
+
+// fuzzPage decodes body as a page of the list field with both decoders, converts
+// every node the reader decoded (which must not panic either), and returns how the
+// decoders differ.
+func fuzzPage[N any](body []byte, field string, convert func(w *N, home currency)) string {
+	diff, page, errs, err := agree[N](body, field)
+	if err == nil {
+		ge := &GraphQLErrors{Operation: "fuzz", Errors: errs}
+		_ = ge.Error()
+		_ = errors.Is(ge, ErrNotFound)
+	}
+	if b := page.Business; b != nil && b.List != nil {
+		home := b.Currency.resolve(currency{})
+		for _, e := range b.List.Edges {
+			if e.Node != nil {
+				convert(e.Node, home)
+			}
+		}
+	}
+	return diff
 }
 
 // TestDecodeResponseRefuses checks that bodies are refused for the reason intended,

@@ -94,29 +94,10 @@ func (d *jsonDecoder) null() bool {
 	return false
 }
 
-func (d *jsonDecoder) open() error {
-	if d.depth++; d.depth > maxJSONDepth {
-		return d.errorf("exceeded max depth")
-	}
-	d.i++
-	return nil
-}
-
 // object reads an object, calling field for each key with the decoder at the key's
 // value, which field must consume.
 func (d *jsonDecoder) object(field func(key string) error) error {
-	if d.next() != '{' {
-		return d.unexpected("object")
-	}
-	if err := d.open(); err != nil {
-		return err
-	}
-	if d.next() == '}' {
-		d.i++
-		d.depth--
-		return nil
-	}
-	for {
+	return d.container('{', '}', "object", func() error {
 		if d.next() != '"' {
 			return d.unexpected("object key")
 		}
@@ -128,49 +109,43 @@ func (d *jsonDecoder) object(field func(key string) error) error {
 			return d.unexpected("':' after object key")
 		}
 		d.i++
-		if err := field(key); err != nil {
-			return err
-		}
-		switch d.next() {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			d.depth--
-			return nil
-		default:
-			return d.unexpected("',' or '}' after object value")
-		}
-	}
+		return field(key)
+	})
 }
 
 // array reads an array, calling elem with the decoder at each element, which elem
 // must consume.
 func (d *jsonDecoder) array(elem func() error) error {
-	if d.next() != '[' {
-		return d.unexpected("array")
+	return d.container('[', ']', "array", elem)
+}
+
+// container reads an object or an array: open, items separated by commas, close.
+func (d *jsonDecoder) container(open, close byte, what string, item func() error) error {
+	if d.next() != open {
+		return d.unexpected(what)
 	}
-	if err := d.open(); err != nil {
-		return err
+	if d.depth++; d.depth > maxJSONDepth {
+		return d.errorf("exceeded max depth")
 	}
-	if d.next() == ']' {
+	d.i++
+	if d.next() == close {
 		d.i++
 		d.depth--
 		return nil
 	}
 	for {
-		if err := elem(); err != nil {
+		if err := item(); err != nil {
 			return err
 		}
 		switch d.next() {
 		case ',':
 			d.i++
-		case ']':
+		case close:
 			d.i++
 			d.depth--
 			return nil
 		default:
-			return d.unexpected("',' or ']' after array element")
+			return d.unexpected("',' or '" + string(close) + "' after an " + what + " item")
 		}
 	}
 }
