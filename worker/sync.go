@@ -186,12 +186,11 @@ type syncer struct {
 	w        *Worker
 	run      *finhealth.SyncRun
 	log      *slog.Logger
+	recorded time.Time // when progress was last recorded
 	progress finhealth.SyncProgress
 	// connectedAt is when the connection the sync read was authorized; zero until
 	// it has been read.
 	connectedAt time.Time
-	// recorded is when progress was last recorded.
-	recorded time.Time
 }
 
 // replaced reports whether the owner has connected Wave again since the sync read the
