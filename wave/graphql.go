@@ -33,9 +33,11 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decodeResponse reads a GraphQL response body into data (a pointer to the query's
 // typed result) and returns its errors[] and whether data was present and non-null,
-// which decides whether an error is partial. Wave's error shape is only partly
-// documented, so path elements and extensions are read leniently: an odd extensions
-// object loses its code rather than failing the whole response.
+// which decides whether an error is partial. A data that is a jsonReader is decoded by
+// it, straight from the body; any other by encoding/json. Wave's error shape is only
+// partly documented, so path elements and extensions are read leniently: an odd
+// extensions object loses its code rather than failing the whole response. A body
+// that is not the JSON expected is ErrBadResponse.
 func decodeResponse(r io.Reader, data any) (errs []GraphQLError, hasData bool, err error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -47,25 +49,44 @@ func decodeResponse(r io.Reader, data any) (errs []GraphQLError, hasData bool, e
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, false, err
 	}
-	body := buf.Bytes()
-	// Data is decoded straight into the caller's struct (json fills a non-nil pointer
-	// held in an interface), so the page is scanned once and decoded once.
-	env := struct {
-		Data   any         `json:"data"`
-		Errors []wireError `json:"errors"`
-	}{Data: data}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, false, err
+	var wire []wireError
+	fast, _ := data.(jsonReader)
+	err = decodeJSON(buf.String(), func(d *jsonDecoder) error {
+		return d.readObject(func(key string) error {
+			switch key {
+			case "data":
+				hasData = !d.null()
+				switch {
+				case !hasData:
+					return nil
+				case fast != nil:
+					return fast.readJSON(d)
+				}
+				raw, err := d.raw()
+				if err != nil {
+					return err
+				}
+				return json.Unmarshal([]byte(raw), data)
+			case "errors":
+				raw, err := d.raw()
+				if err != nil {
+					return err
+				}
+				return json.Unmarshal([]byte(raw), &wire)
+			}
+			return d.skip()
+		})
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
-	if len(env.Errors) == 0 {
-		return nil, env.Data != nil && bytes.Contains(body, []byte(`"data"`)), nil
-	}
-	var probe struct {
-		Data json.RawMessage `json:"data"`
-	}
-	_ = json.Unmarshal(body, &probe)
-	hasData = len(probe.Data) > 0 && string(probe.Data) != "null"
-	for _, we := range env.Errors {
+	return graphQLErrors(wire), hasData, nil
+}
+
+// graphQLErrors reads the errors[] of a response.
+func graphQLErrors(wire []wireError) []GraphQLError {
+	var errs []GraphQLError
+	for _, we := range wire {
 		ge := GraphQLError{Message: we.Message}
 		var parts []string
 		for _, p := range we.Path {
@@ -86,7 +107,7 @@ func decodeResponse(r io.Reader, data any) (errs []GraphQLError, hasData bool, e
 		}
 		errs = append(errs, ge)
 	}
-	return errs, hasData, nil
+	return errs
 }
 
 // query runs one GraphQL operation on the connection and decodes its data into out.
@@ -146,9 +167,8 @@ func (cn *Conn) post(ctx context.Context, op, token string, body []byte, out any
 	// are reported in the wild too, so the body is read whatever the status.
 	errs, hasData, derr := decodeResponse(io.LimitReader(resp.Body, maxResponseBytes), out)
 	if derr != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		if errors.As(derr, &syn) || errors.As(derr, &typ) || status != http.StatusOK || errors.Is(derr, io.EOF) {
+		// A body that broke off is a network failure, worth retrying after a 200.
+		if !errors.Is(derr, ErrBadResponse) && (status != http.StatusOK || errors.Is(derr, io.EOF)) {
 			derr = fmt.Errorf("%w: %v", ErrBadResponse, derr)
 		}
 		return &HTTPError{Op: "graphql " + op, Status: status, Err: derr}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func (s *staticStore) Save(_ context.Context, t finhealth.OAuthToken) error {
 }
 
 // connectedConn returns a Conn to a fresh fake, connected through the real OAuth flow.
-func connectedConn(t *testing.T, opts wavetest.Options) (*Conn, *wavetest.Server) {
+func connectedConn(t testing.TB, opts wavetest.Options) (*Conn, *wavetest.Server) {
 	t.Helper()
 	srv := wavetest.NewServer(opts)
 	t.Cleanup(srv.Close)
@@ -161,9 +162,12 @@ func TestDecimalToMinor(t *testing.T) {
 func TestMoneyDecoding(t *testing.T) {
 	usd := currency{"USD", 2}
 	raw := func(s string) *wireMoney {
-		var m wireMoney
-		if err := jsonUnmarshal(s, &m); err != nil {
+		var m, ref wireMoney
+		if err := decodeJSON(s, m.readJSON); err != nil {
 			t.Fatal(err)
+		}
+		if err := jsonUnmarshal(s, &ref); err != nil || !reflect.DeepEqual(m, ref) {
+			t.Fatalf("%s: encoding/json reads %+v (%v), the reader %+v", s, ref, err, m)
 		}
 		return &m
 	}
@@ -189,6 +193,9 @@ func TestMoneyDecoding(t *testing.T) {
 	var m wireMoney
 	if err := jsonUnmarshal(`{"value":true}`, &m); err == nil {
 		t.Error("a boolean Decimal was accepted")
+	}
+	if err := decodeJSON(`{"value":true}`, m.readJSON); err == nil {
+		t.Error("the reader accepted a boolean Decimal")
 	}
 }
 
@@ -250,59 +257,28 @@ func TestMoneyString(t *testing.T) {
 	}
 }
 
-// FuzzDecodeGraphQLResponse feeds arbitrary bodies to the response decoder and the
-// conversion to finhealth types, which must never panic: the body comes from the
-// network.
-func FuzzDecodeGraphQLResponse(f *testing.F) {
-	for _, seed := range []string{
-		`{"data":{"business":{"id":"B","isClassicInvoicing":false,"currency":{"code":"USD","exponent":2},"invoices":{"pageInfo":{"currentPage":1,"totalPages":1,"totalCount":1},"edges":[{"node":{"id":"I","invoiceNumber":"1","status":"PAID","invoiceDate":"2025-03-31","dueDate":"2025-04-30","createdAt":"2025-03-31T14:05:09.123456+00:00","modifiedAt":"2025-03-31T14:05:09Z","currency":{"code":"JPY","exponent":0},"exchangeRate":"0.0067","customer":{"id":"C","name":"n"},"total":{"value":"150000","raw":150000},"amountDue":{"value":"0","raw":0}}}]}}}}`,
-		`{"errors":[{"message":"m","path":["business",0],"extensions":{"code":"NOT_FOUND","id":"x"}}],"data":{"business":null}}`,
-		`{"data":{"business":{"invoices":{"edges":[{"node":{"total":{"raw":1e308},"exchangeRate":-1e-400}}]}}}}`,
-		`{"data":{"business":{"invoices":{"edges":[{"node":{"total":{"value":"99999999999999999999999"},"invoiceDate":"x"}}]}}}}`,
-		`{"errors":"nope"}`,
-		`null`,
-		`{"data":{"business":{"accounts":{"edges":[{"node":{"balance":"-1.5e2","balanceInBusinessCurrency":12.345,"currency":{"code":"KWD","exponent":-4}}}]}}}}`,
-	} {
-		f.Add([]byte(seed))
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// FuzzQuickDateTime checks the hand-written date parsing against the time.Parse
+// layouts it stands in front of: wherever it accepts, it must read the same instant.
+func FuzzQuickDateTime(f *testing.F) {
+	for _, s := range []string{"2025-03-31T14:05:09.123456+00:00", "2025-03-31T14:05:09Z", "2025-03-31T16:05:09.1+02:00",
+		"2025-03-31T14:05:09", "2024-02-29T23:59:59.999999999-23:59", "2023-02-29T00:00:00Z", "2025-03-31", "0999-01-01",
+		"2025-03-31T24:00:00Z", "2025-03-31T14:05:09.1234567891Z", "2025-03-31T14:05:09.Z", "2025-13-01T00:00:00+01:60"} {
+		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var inv struct {
-			Business *struct {
-				wireBusinessHeader
-				Invoices *wireConnection[wireInvoice] `json:"invoices"`
-				Accounts *wireConnection[wireAccount] `json:"accounts"`
-			} `json:"business"`
-		}
-		errs, _, err := decodeResponse(strings.NewReader(string(body)), &inv)
-		if err != nil {
-			return
-		}
-		ge := &GraphQLErrors{Operation: "fuzz", Errors: errs}
-		_ = ge.Error()
-		_ = errors.Is(ge, ErrNotFound)
-		if inv.Business == nil {
-			return
-		}
-		home := inv.Business.Currency.resolve(currency{})
-		if inv.Business.Invoices != nil {
-			for _, e := range inv.Business.Invoices.Edges {
-				if e.Node != nil {
-					if i, err := e.Node.invoice("B", home); err == nil {
-						_ = i.Total.String()
-					}
-				}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, ok := quickDateTime(s); ok {
+			want, err := parseDateTimeLayouts(s)
+			if err != nil || got != want {
+				t.Fatalf("%q: quick %v, layouts %v (%v)", s, got, want, err)
 			}
 		}
-		if inv.Business.Accounts != nil {
-			for _, e := range inv.Business.Accounts.Edges {
-				if e.Node != nil {
-					if a, err := e.Node.account("B", home); err == nil {
-						_ = a.Balance.String()
-					}
-				}
+		if got, ok := quickDate(s); ok {
+			want, err := time.ParseInLocation(time.DateOnly, s, time.UTC)
+			if err != nil || got != want {
+				t.Fatalf("%q: quick date %v, time.Parse %v (%v)", s, got, want, err)
 			}
 		}
 	})
 }
-
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

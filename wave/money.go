@@ -21,25 +21,35 @@ type decimalText struct {
 	set  bool
 }
 
-func (d *decimalText) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+func (d *decimalText) UnmarshalJSON(b []byte) error { return d.fromJSON(string(bytes.TrimSpace(b))) }
+
+func (d *decimalText) readJSON(dec *jsonDecoder) error {
+	raw, err := dec.raw()
+	if err != nil {
+		return err
+	}
+	return d.fromJSON(raw)
+}
+
+// fromJSON reads the JSON value b.
+func (d *decimalText) fromJSON(b string) error {
 	switch {
-	case bytes.Equal(b, []byte("null")):
+	case b == "null":
 		*d = decimalText{}
 		return nil
-	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0:
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && strings.IndexByte(b, '\\') < 0:
 		// The common case, a plain quoted number, without a second JSON decode.
-		*d = decimalText{text: strings.TrimSpace(string(b[1 : len(b)-1])), set: true}
+		*d = decimalText{text: strings.TrimSpace(b[1 : len(b)-1]), set: true}
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := json.Unmarshal([]byte(b), &s); err != nil {
 			return err
 		}
 		*d = decimalText{text: strings.TrimSpace(s), set: true}
 		return nil
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		*d = decimalText{text: string(b), set: true}
+		*d = decimalText{text: b, set: true}
 		return nil
 	}
 	return fmt.Errorf("decimal: want a string or a number, got %.20s", b)
@@ -166,6 +176,27 @@ type wireCurrency struct {
 	Exponent *int   `json:"exponent"`
 }
 
+func (w *wireCurrency) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "code":
+			return d.readString(&w.Code)
+		case "symbol":
+			return d.readString(&w.Symbol)
+		case "exponent":
+			if d.null() {
+				w.Exponent = nil
+				return nil
+			}
+			if w.Exponent == nil {
+				w.Exponent = new(int)
+			}
+			return readInt(d, w.Exponent)
+		}
+		return d.skip()
+	})
+}
+
 // currency is a resolved currency: the code and its exponent.
 type currency struct {
 	code     string
@@ -196,6 +227,20 @@ type wireMoney struct {
 	Value    decimalText   `json:"value"`
 	Raw      json.Number   `json:"raw"`
 	Currency *wireCurrency `json:"currency"`
+}
+
+func (w *wireMoney) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "value":
+			return w.Value.readJSON(d)
+		case "raw":
+			return d.readNumber(&w.Raw)
+		case "currency":
+			return readStruct(d, &w.Currency)
+		}
+		return d.skip()
+	})
 }
 
 func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
@@ -243,6 +288,13 @@ func parseDateTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	if t, ok := quickDateTime(s); ok {
+		return t, nil
+	}
+	return parseDateTimeLayouts(s)
+}
+
+func parseDateTimeLayouts(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
@@ -261,6 +313,9 @@ func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	if t, ok := quickDate(s); ok {
+		return t, nil
+	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, time.UTC); err == nil {
 		return t, nil
 	}
@@ -270,4 +325,92 @@ func parseDate(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad Date %q", s)
+}
+
+// quickDateTime reads the forms Wave is seen to send, "2006-01-02T15:04:05" with up
+// to nine fractional digits and "Z", "+hh:mm", "-hh:mm" or no zone, without
+// time.Parse, which cost more than decoding the rest of an invoice. Anything else,
+// and anything out of range, is left to parseDateTime's layouts (ok false), which
+// decide; for what it accepts, quickDateTime gives what they would.
+func quickDateTime(s string) (t time.Time, ok bool) {
+	if len(s) < 19 || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return t, false
+	}
+	day, ok := quickDate(s[:10])
+	h, ok1 := twoDigits(s[11:13])
+	m, ok2 := twoDigits(s[14:16])
+	sec, ok3 := twoDigits(s[17:19])
+	if !ok || !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 59 {
+		return t, false
+	}
+	rest, nanos := s[19:], 0
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 10 {
+			return t, false
+		}
+		for i := 1; i < 10; i++ {
+			nanos *= 10
+			if i < n {
+				nanos += int(rest[i] - '0')
+			}
+		}
+		rest = rest[n:]
+	}
+	offset := 0
+	switch {
+	case rest == "" || rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, ok1 := twoDigits(rest[1:3])
+		om, ok2 := twoDigits(rest[4:6])
+		if !ok1 || !ok2 || oh > 23 || om > 59 {
+			return t, false
+		}
+		if offset = (oh*60 + om) * 60; rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return t, false
+	}
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second +
+		time.Duration(nanos) - time.Duration(offset)*time.Second), true
+}
+
+// quickDate reads "2006-01-02" (years 1000 to 9999), or reports ok false.
+func quickDate(s string) (t time.Time, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return t, false
+	}
+	yh, ok1 := twoDigits(s[0:2])
+	yl, ok2 := twoDigits(s[2:4])
+	mo, ok3 := twoDigits(s[5:7])
+	d, ok4 := twoDigits(s[8:10])
+	y := yh*100 + yl
+	if !ok1 || !ok2 || !ok3 || !ok4 || y < 1000 || mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
+		return t, false
+	}
+	return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC), true
+}
+
+func twoDigits(s string) (int, bool) {
+	if s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+func daysIn(m time.Month, year int) int {
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }

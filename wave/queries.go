@@ -127,11 +127,113 @@ type wirePageInfo struct {
 	TotalCount  int `json:"totalCount"`
 }
 
+func (p *wirePageInfo) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "currentPage":
+			return readInt(d, &p.CurrentPage)
+		case "totalPages":
+			return readInt(d, &p.TotalPages)
+		case "totalCount":
+			return readInt(d, &p.TotalCount)
+		}
+		return d.skip()
+	})
+}
+
 type wireConnection[N any] struct {
-	PageInfo wirePageInfo `json:"pageInfo"`
-	Edges    []struct {
-		Node *N `json:"node"`
-	} `json:"edges"`
+	PageInfo wirePageInfo  `json:"pageInfo"`
+	Edges    []wireEdge[N] `json:"edges"`
+}
+
+type wireEdge[N any] struct {
+	Node *N `json:"node"`
+}
+
+// readJSON needs N to be a jsonReader; a connection of any other node type is read
+// by encoding/json instead.
+func (c *wireConnection[N]) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "pageInfo":
+			return c.PageInfo.readJSON(d)
+		case "edges":
+			return c.readEdges(d)
+		}
+		return d.skip()
+	})
+}
+
+func (c *wireConnection[N]) readEdges(d *jsonDecoder) error {
+	if d.null() {
+		c.Edges = nil
+		return nil
+	}
+	c.Edges = c.Edges[:0]
+	err := d.array(func() error {
+		c.Edges = append(c.Edges, wireEdge[N]{})
+		e := &c.Edges[len(c.Edges)-1]
+		return d.readObject(func(key string) error {
+			if key != "node" {
+				return d.skip()
+			}
+			if d.null() {
+				e.Node = nil
+				return nil
+			}
+			e.Node = new(N)
+			r, ok := any(e.Node).(jsonReader)
+			if !ok {
+				return fmt.Errorf("wave: %T has no JSON reader", e.Node)
+			}
+			return r.readJSON(d)
+		})
+	})
+	if len(c.Edges) == 0 {
+		c.Edges = []wireEdge[N]{} // [] is an empty list, not a missing one
+	}
+	return err
+}
+
+// listPage is the data of ListAccounts, ListInvoices or ListCustomers: the business's
+// header and the list named by field.
+type listPage[N any] struct {
+	field    string
+	Business *listBusiness[N]
+}
+
+type listBusiness[N any] struct {
+	wireBusinessHeader
+	List *wireConnection[N]
+}
+
+func (p *listPage[N]) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		if key != "business" {
+			return d.skip()
+		}
+		if d.null() {
+			p.Business = nil
+			return nil
+		}
+		if p.Business == nil {
+			p.Business = new(listBusiness[N])
+		}
+		b := p.Business
+		return d.readObject(func(key string) error {
+			switch key {
+			case p.field:
+				return readStruct(d, &b.List)
+			case "id":
+				return d.readString(&b.ID)
+			case "isClassicInvoicing":
+				return d.readBool(&b.IsClassicInvoicing)
+			case "currency":
+				return readStruct(d, &b.Currency)
+			}
+			return d.skip()
+		})
+	})
 }
 
 // deliverPage converts a page's nodes with conv and hands the non-empty result to fn.
@@ -159,6 +261,20 @@ type wireNameValue struct {
 	Name              string `json:"name"`
 	Value             string `json:"value"`
 	NormalBalanceType string `json:"normalBalanceType"`
+}
+
+func (w *wireNameValue) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "name":
+			return d.readString(&w.Name)
+		case "value":
+			return d.readString(&w.Value)
+		case "normalBalanceType":
+			return d.readString(&w.NormalBalanceType)
+		}
+		return d.skip()
+	})
 }
 
 // User returns the Wave user who granted the connection.
@@ -320,6 +436,38 @@ type wireAccount struct {
 	BalanceInBusinessCurrency decimalText   `json:"balanceInBusinessCurrency"`
 }
 
+func (w *wireAccount) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "id":
+			return d.readString(&w.ID)
+		case "name":
+			return d.readString(&w.Name)
+		case "description":
+			return d.readString(&w.Description)
+		case "displayId":
+			return d.readString(&w.DisplayID)
+		case "currency":
+			return readStruct(d, &w.Currency)
+		case "type":
+			return w.Type.readJSON(d)
+		case "subtype":
+			return w.Subtype.readJSON(d)
+		case "normalBalanceType":
+			return d.readString(&w.NormalBalanceType)
+		case "isArchived":
+			return d.readBool(&w.IsArchived)
+		case "sequence":
+			return readInt(d, &w.Sequence)
+		case "balance":
+			return w.Balance.readJSON(d)
+		case "balanceInBusinessCurrency":
+			return w.BalanceInBusinessCurrency.readJSON(d)
+		}
+		return d.skip()
+	})
+}
+
 type wireBusinessHeader struct {
 	ID                 string        `json:"id"`
 	IsClassicInvoicing bool          `json:"isClassicInvoicing"`
@@ -334,12 +482,7 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 		return err
 	}
 	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
-		var out struct {
-			Business *struct {
-				wireBusinessHeader
-				Accounts *wireConnection[wireAccount] `json:"accounts"`
-			} `json:"business"`
-		}
+		out := listPage[wireAccount]{field: "accounts"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size}
 		if q.ExcludeArchived {
 			// Left out rather than sent as null when archived accounts are wanted: an
@@ -352,14 +495,14 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 		if out.Business == nil {
 			return wirePageInfo{}, 0, notFound("ListAccounts", businessID)
 		}
-		if out.Business.Accounts == nil {
+		if out.Business.List == nil {
 			return wirePageInfo{}, 0, badData("ListAccounts", errors.New("accounts is null"))
 		}
 		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListAccounts", out.Business.Accounts, func(w *wireAccount) (finhealth.LedgerAccount, error) {
+		err := deliverPage("ListAccounts", out.Business.List, func(w *wireAccount) (finhealth.LedgerAccount, error) {
 			return w.account(businessID, home)
 		}, fn)
-		return out.Business.Accounts.PageInfo, len(out.Business.Accounts.Edges), err
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
 	})
 }
 
@@ -432,6 +575,58 @@ type wireInvoice struct {
 	TaxTotal   wireMoney `json:"taxTotal"`
 }
 
+func (w *wireInvoice) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "id":
+			return d.readString(&w.ID)
+		case "invoiceNumber":
+			return d.readString(&w.InvoiceNumber)
+		case "status":
+			return d.readString(&w.Status)
+		case "title":
+			return d.readString(&w.Title)
+		case "invoiceDate":
+			return d.readString(&w.InvoiceDate)
+		case "dueDate":
+			return d.readString(&w.DueDate)
+		case "createdAt":
+			return d.readString(&w.CreatedAt)
+		case "modifiedAt":
+			return d.readString(&w.ModifiedAt)
+		case "lastSentAt":
+			return d.readString(&w.LastSentAt)
+		case "lastSentVia":
+			return d.readString(&w.LastSentVia)
+		case "lastViewedAt":
+			return d.readString(&w.LastViewedAt)
+		case "currency":
+			return readStruct(d, &w.Currency)
+		case "exchangeRate":
+			return w.ExchangeRate.readJSON(d)
+		case "customer":
+			return d.readObject(func(key string) error {
+				switch key {
+				case "id":
+					return d.readString(&w.Customer.ID)
+				case "name":
+					return d.readString(&w.Customer.Name)
+				}
+				return d.skip()
+			})
+		case "total":
+			return w.Total.readJSON(d)
+		case "amountDue":
+			return w.AmountDue.readJSON(d)
+		case "amountPaid":
+			return w.AmountPaid.readJSON(d)
+		case "taxTotal":
+			return w.TaxTotal.readJSON(d)
+		}
+		return d.skip()
+	})
+}
+
 func (w *wireInvoice) invoice(businessID string, home currency) (finhealth.Invoice, error) {
 	cur := w.Currency.resolve(home)
 	inv := finhealth.Invoice{
@@ -500,12 +695,7 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		if reachedWatermark {
 			return wirePageInfo{}, 0, nil
 		}
-		var out struct {
-			Business *struct {
-				wireBusinessHeader
-				Invoices *wireConnection[wireInvoice] `json:"invoices"`
-			} `json:"business"`
-		}
+		out := listPage[wireInvoice]{field: "invoices"}
 		op, doc := "ListInvoices", queryInvoices
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size, "sort": []string{sortModifiedAsc}}
 		switch {
@@ -525,12 +715,12 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		if out.Business == nil {
 			return wirePageInfo{}, 0, notFound(op, businessID)
 		}
-		if out.Business.Invoices == nil {
+		if out.Business.List == nil {
 			return wirePageInfo{}, 0, badData(op, errors.New("invoices is null"))
 		}
 		home := out.Business.Currency.resolve(currency{})
-		invs := make([]finhealth.Invoice, 0, len(out.Business.Invoices.Edges))
-		for _, e := range out.Business.Invoices.Edges {
+		invs := make([]finhealth.Invoice, 0, len(out.Business.List.Edges))
+		for _, e := range out.Business.List.Edges {
 			if e.Node == nil {
 				continue
 			}
@@ -553,7 +743,7 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 				return wirePageInfo{}, 0, err
 			}
 		}
-		return out.Business.Invoices.PageInfo, len(out.Business.Invoices.Edges), nil
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), nil
 	})
 	if useFilter && filterUnsupported(err) {
 		cn.c.log.WarnContext(ctx, "wave rejected invoices(modifiedAtAfter:); filtering on the client from now on")
@@ -610,6 +800,32 @@ type wireCustomer struct {
 	OverdueAmount     wireMoney     `json:"overdueAmount"`
 }
 
+func (w *wireCustomer) readJSON(d *jsonDecoder) error {
+	return d.readObject(func(key string) error {
+		switch key {
+		case "id":
+			return d.readString(&w.ID)
+		case "name":
+			return d.readString(&w.Name)
+		case "email":
+			return d.readString(&w.Email)
+		case "isArchived":
+			return d.readBool(&w.IsArchived)
+		case "createdAt":
+			return d.readString(&w.CreatedAt)
+		case "modifiedAt":
+			return d.readString(&w.ModifiedAt)
+		case "currency":
+			return readStruct(d, &w.Currency)
+		case "outstandingAmount":
+			return w.OutstandingAmount.readJSON(d)
+		case "overdueAmount":
+			return w.OverdueAmount.readJSON(d)
+		}
+		return d.skip()
+	})
+}
+
 func (w *wireCustomer) customer(businessID string, home currency) (finhealth.Customer, error) {
 	cur := w.Currency.resolve(home)
 	c := finhealth.Customer{WaveID: w.ID, BusinessWaveID: businessID, Name: w.Name, Email: w.Email, IsArchived: w.IsArchived}
@@ -636,12 +852,7 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 		return err
 	}
 	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
-		var out struct {
-			Business *struct {
-				wireBusinessHeader
-				Customers *wireConnection[wireCustomer] `json:"customers"`
-			} `json:"business"`
-		}
+		out := listPage[wireCustomer]{field: "customers"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size, "sort": []string{"CREATED_AT_ASC"}}
 		if err := cn.query(ctx, "ListCustomers", queryCustomers, vars, &out); err != nil {
 			return wirePageInfo{}, 0, err
@@ -649,14 +860,14 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 		if out.Business == nil {
 			return wirePageInfo{}, 0, notFound("ListCustomers", businessID)
 		}
-		if out.Business.Customers == nil {
+		if out.Business.List == nil {
 			return wirePageInfo{}, 0, badData("ListCustomers", errors.New("customers is null"))
 		}
 		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListCustomers", out.Business.Customers, func(w *wireCustomer) (finhealth.Customer, error) {
+		err := deliverPage("ListCustomers", out.Business.List, func(w *wireCustomer) (finhealth.Customer, error) {
 			return w.customer(businessID, home)
 		}, fn)
-		return out.Business.Customers.PageInfo, len(out.Business.Customers.Edges), err
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
 	})
 }
 

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,6 +117,47 @@ func TestStopInterruptsAtPageBoundary(t *testing.T) {
 		}
 		if got := e.ledger(org); got.Invoices != 120 {
 			t.Errorf("stored %+v", got)
+		}
+	})
+}
+
+// TestCancelledStartStopsGracefully cancels the context given to Start, which is what
+// a SIGTERM does to `finhealth serve`, as a write of invoices begins: that write is
+// still made (River must not cancel the running job's context), and the run is
+// interrupted at the page boundary after it, with a follow-up queued.
+func TestCancelledStartStopsGracefully(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, 10, nil)
+		org := e.connect(e.acme())
+		run := e.enqueue(org, finhealth.SyncFull)
+		events := subscribe(t, e.w)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var before atomic.Int64 // invoices written before the cancelled write
+		before.Store(-1)
+		e.store.onInvoicePage(2, func() {
+			if r, err := db.SyncRun(context.Background(), org, run.ID); err == nil {
+				before.Store(int64(r.Invoices.Upserted))
+			}
+			cancel()
+		})
+		if err := e.w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stopWorker(t, e.w)
+
+		r := e.waitRun(t, events, org, run.ID)
+		if r.Status != finhealth.SyncFailed || r.Error != msgInterrupted || before.Load() < 0 || int64(r.Invoices.Upserted) <= before.Load() {
+			t.Fatalf("interrupted run: %s %q, %d invoices written, %d before the cancel; want interrupted after writing the page underway",
+				r.Status, r.Error, r.Invoices.Upserted, before.Load())
+		}
+		if got := e.ledger(org).Invoices; got != r.Invoices.Upserted {
+			t.Errorf("%d invoices stored, the run wrote %d", got, r.Invoices.Upserted)
+		}
+		runs, _, err := db.ListSyncRuns(context.Background(), org, "", 1)
+		if err != nil || len(runs) != 1 || runs[0].ID == run.ID || runs[0].Status != finhealth.SyncQueued {
+			t.Fatalf("follow-up run %+v %v", runs, err)
 		}
 	})
 }

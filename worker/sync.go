@@ -191,6 +191,7 @@ type syncer struct {
 	w        *Worker
 	run      *finhealth.SyncRun
 	log      *slog.Logger
+	recorded time.Time // when progress was last recorded
 	progress finhealth.SyncProgress
 	// tokens are the connection's tokens as the sync uses them; nil until the sync
 	// has read them.
@@ -487,12 +488,21 @@ func (s *syncer) seen(e finhealth.SyncEntity) int {
 	return s.progress.Customers.Seen
 }
 
+// progressEvery spaces the progress records of a fast sync: one per write was a
+// database round trip per few hundred records, on the writer's critical path. Wave's
+// rate limit spaces writes further than this anyway, and the run's final totals are
+// recorded when it finishes, however it finishes.
+const progressEvery = 250 * time.Millisecond
+
 // pagesDone records progress after pages are written (the run's heartbeat) and stops
 // the walk there when the worker is stopping.
 func (s *syncer) pagesDone(ctx context.Context, pages int) error {
 	s.progress.Pages += pages
-	if err := s.w.store.UpdateSyncProgress(ctx, s.run.ID, s.progress); err != nil {
-		return err
+	if now := time.Now(); now.Sub(s.recorded) >= progressEvery {
+		s.recorded = now
+		if err := s.w.store.UpdateSyncProgress(ctx, s.run.ID, s.progress); err != nil {
+			return err
+		}
 	}
 	if s.w.isStopping() {
 		return errInterrupted

@@ -122,6 +122,12 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// softStopTimeout is how long a stop waits for running jobs before cancelling them
+// when nothing bounds it (the start context was cancelled, or Stop's context has no
+// deadline). A stopping sync ends at its next page boundary within seconds, and a
+// rescore is bounded by rescoreTimeout; a job still running after this is stuck.
+const softStopTimeout = rescoreTimeout
+
 // River queues. Syncs get their own so that a few long syncs never delay a rescore
 // or the scheduler.
 const (
@@ -205,6 +211,10 @@ func New(cfg Config) (*Worker, error) {
 		// a job whose worker died and run it a second time alongside.
 		RescueStuckJobsAfter: cfg.SyncTimeout + time.Hour,
 		TestOnly:             cfg.riverTestOnly,
+		// Without it River takes a cancelled start context (a SIGTERM, in serve) for
+		// StopAndCancel and cancels the running jobs' contexts at once, so a page
+		// being written would be lost; with it the stop is as graceful as Stop's.
+		SoftStopTimeout: softStopTimeout,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
 			river.PeriodicInterval(cfg.ScheduleEvery),
 			func() (river.JobArgs, *river.InsertOpts) {
@@ -234,8 +244,8 @@ func (w *Worker) Start(ctx context.Context) error {
 	if err := w.client.Start(ctx); err != nil {
 		return err
 	}
-	// River treats a cancelled start context as a soft stop; the syncs must hear of
-	// it too, or a long one would hold the shutdown for minutes.
+	// River treats a cancelled start context as a soft stop (SoftStopTimeout); the
+	// syncs must hear of it too, or a long one would hold the shutdown for minutes.
 	context.AfterFunc(ctx, w.signalStop)
 	return nil
 }
@@ -245,7 +255,8 @@ func (w *Worker) signalStop() { w.stopOnce.Do(func() { close(w.stopping) }) }
 // Stop shuts down gracefully: every running sync stops at its next page boundary
 // (an in-flight Wave request is abandoned, a page being written is finished), its run
 // is failed as interrupted and a follow-up run is queued to resume it. When ctx ends
-// first, running jobs are cancelled outright and still record their runs as
+// first (or a job is still running after softStopTimeout), running jobs are
+// cancelled outright and still record their runs as
 // interrupted, unless the process exits before they can; the scheduler then fails
 // those runs as abandoned once StaleRunAfter has passed.
 func (w *Worker) Stop(ctx context.Context) error {

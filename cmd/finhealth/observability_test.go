@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,42 +125,8 @@ func TestServeObservability(t *testing.T) {
 	c.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "mallory@example.com", "password": wrongPass}, 429, nil)
 
 	org := "/api/v1/organizations/" + reg.OrganizationID
-	var started struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	c.do("POST", org+"/wave/connect", tok, nil, 200, &started)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(started.AuthorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || back.Query().Get("code") == "" {
-		t.Fatalf("authorize redirected to %q (%v)", resp.Header.Get("Location"), err)
-	}
-	c.do("GET", back.Path+"?"+back.RawQuery, tok, nil, 200, nil)
-	var chosen struct {
-		SyncRun struct {
-			ID string `json:"id"`
-		} `json:"sync_run"`
-	}
-	c.do("POST", org+"/wave/business", tok, map[string]string{"business_id": fake.Seed().AcmeBusinessID}, 200, &chosen)
-	runPath := org + "/wave/sync-runs/" + chosen.SyncRun.ID
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var run struct {
-			Status string `json:"status"`
-		}
-		c.do("GET", runPath, tok, nil, 200, &run)
-		if run.Status == "succeeded" {
-			break
-		}
-		if run.Status == "failed" || time.Now().After(deadline) {
-			t.Fatalf("sync run %s", run.Status)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	back := c.connectWave(tok, org)
+	c.waitSync(tok, org, c.chooseBusiness(tok, org, fake.Seed().AcmeBusinessID))
 
 	// /metrics answers only with the token.
 	scrape := func(auth string) (int, []byte) {
@@ -274,8 +240,23 @@ func TestServeObservability(t *testing.T) {
 // startServe runs `finhealth serve` with env until stop is called or the test ends,
 // and returns once /readyz answers 200. logs reads what it has logged so far (a file:
 // writes to one are safe from the server's goroutines); stop waits for serve to
-// return and reports an error it returned.
-func startServe(t *testing.T, env map[string]string) (logs func() string, stop func()) {
+// return and reports an error it returned. adjust, when given, changes the
+// configuration read from env (settings no variable reaches).
+func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs func() string, stop func()) {
+	t.Helper()
+	logs, stopped := launchServe(t, env, adjust...)
+	stop = sync.OnceFunc(func() {
+		if err := stopped(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	t.Cleanup(stop) // before launchServe's own, which would discard the error
+	return logs, stop
+}
+
+// launchServe is startServe for a test that expects serve to fail: stop returns
+// what serve returned.
+func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs func() string, stop func() error) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "serve.log")
 	f, err := os.Create(path)
@@ -290,28 +271,31 @@ func startServe(t *testing.T, env map[string]string) (logs func() string, stop f
 		}
 		return string(b)
 	}
+	cfg, err := loadConfig(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range adjust {
+		a(cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr error
 	exited := make(chan struct{})
 	go func() {
-		serveErr = run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), io.Discard, f)
+		// What run does for `serve`, with the configuration adjusted.
+		serveErr = serve(ctx, cfg, newLogger(cfg, f))
 		close(exited)
 	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-exited:
-				if serveErr != nil {
-					t.Errorf("serve: %v", serveErr)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("serve did not stop")
-			}
-		})
+	stop = func() error {
+		cancel()
+		select {
+		case <-exited:
+			return serveErr
+		case <-time.After(30 * time.Second):
+			return errors.New("serve did not stop within 30s")
+		}
 	}
-	t.Cleanup(stop)
+	t.Cleanup(func() { _ = stop() })
 
 	readyz := "http://127.0.0.1:" + env["PORT"] + "/readyz"
 	deadline := time.Now().Add(30 * time.Second)

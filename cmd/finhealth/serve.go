@@ -128,18 +128,28 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Stop accepting, let in-flight requests finish within the deadline.
+	// Stop accepting and let in-flight requests finish, while the jobs stop beside
+	// them under the same deadline: a request that outlasts it must not keep a
+	// running sync from recording where it stopped, nor leave it writing to a
+	// database that is about to be closed.
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
-	}
-	if jobs != nil {
+	jobsStopped := make(chan struct{})
+	go func() {
+		defer close(jobsStopped)
+		if jobs == nil {
+			return
+		}
 		// A running sync stops at a page boundary and is re-queued for the next start.
 		if err := jobs.Stop(sctx); err != nil {
 			logger.Warn("background jobs did not stop cleanly", "err", err)
 		}
+	}()
+	err = srv.Shutdown(sctx)
+	<-jobsStopped
+	if err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -462,7 +462,7 @@ func (e *executor) dateTime(t time.Time) {
 		return
 	}
 	e.buf = append(e.buf, '"')
-	e.buf = t.UTC().AppendFormat(e.buf, "2006-01-02T15:04:05.000000")
+	e.buf = appendDateTime(e.buf, t)
 	if e.opts.DateTimeZulu {
 		e.buf = append(e.buf, 'Z')
 	} else {
@@ -477,8 +477,50 @@ func (e *executor) date(t time.Time) {
 		return
 	}
 	e.buf = append(e.buf, '"')
-	e.buf = t.UTC().AppendFormat(e.buf, time.DateOnly)
+	e.buf = appendDate(e.buf, t.UTC())
 	e.buf = append(e.buf, '"')
+}
+
+// appendDateTime appends t in UTC as "2006-01-02T15:04:05.000000", written out by
+// hand because a page of 100 invoices has 600 dates and time.Format's layout
+// interpretation was a tenth of the fake's time.
+func appendDateTime(buf []byte, t time.Time) []byte {
+	t = t.UTC()
+	buf = appendDate(buf, t)
+	h, m, s := t.Clock()
+	buf = append(buf, 'T')
+	buf = appendDigits(buf, h, 2)
+	buf = append(buf, ':')
+	buf = appendDigits(buf, m, 2)
+	buf = append(buf, ':')
+	buf = appendDigits(buf, s, 2)
+	buf = append(buf, '.')
+	return appendDigits(buf, t.Nanosecond()/1000, 6)
+}
+
+// appendDate appends t's calendar date as "2006-01-02"; years outside 0-9999 are
+// left to time.Format.
+func appendDate(buf []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(buf, time.DateOnly)
+	}
+	buf = appendDigits(buf, y, 4)
+	buf = append(buf, '-')
+	buf = appendDigits(buf, int(m), 2)
+	buf = append(buf, '-')
+	return appendDigits(buf, d, 2)
+}
+
+// appendDigits appends n >= 0 zero-padded to width digits.
+func appendDigits(buf []byte, n, width int) []byte {
+	var d [20]byte
+	i := len(d)
+	for ; n > 0 || len(d)-i < width; n /= 10 {
+		i--
+		d[i] = byte('0' + n%10)
+	}
+	return append(buf, d[i:]...)
 }
 
 // decimal writes a Decimal scalar as a string ("34900.00") or, with
@@ -492,38 +534,49 @@ func (e *executor) decimal(text string) {
 }
 
 // formatMinor renders minor units with exactly exp decimals.
-func formatMinor(minor int64, exp int) string {
-	neg := minor < 0
-	digits := strconv.FormatUint(uint64(minor), 10)
-	if neg {
-		digits = strconv.FormatUint(uint64(-minor), 10)
+func formatMinor(minor int64, exp int) string { return string(appendMinor(nil, minor, exp)) }
+
+func appendMinor(buf []byte, minor int64, exp int) []byte {
+	u := uint64(minor)
+	if minor < 0 {
+		buf = append(buf, '-')
+		u = uint64(-minor) // two's complement: right for math.MinInt64 too
 	}
-	if exp > 0 {
-		if len(digits) <= exp {
-			digits = strings.Repeat("0", exp-len(digits)+1) + digits
+	var d [24]byte
+	digits := strconv.AppendUint(d[:0], u, 10)
+	if exp <= 0 {
+		return append(buf, digits...)
+	}
+	if len(digits) <= exp {
+		buf = append(buf, '0', '.')
+		for range exp - len(digits) {
+			buf = append(buf, '0')
 		}
-		digits = digits[:len(digits)-exp] + "." + digits[len(digits)-exp:]
+		return append(buf, digits...)
 	}
-	if neg {
-		return "-" + digits
-	}
-	return digits
+	buf = append(buf, digits[:len(digits)-exp]...)
+	buf = append(buf, '.')
+	return append(buf, digits[len(digits)-exp:]...)
 }
 
 func appendJSONString(buf []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
+	plain := 0 // s[plain:i] needs no escaping and is copied at once
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			buf = append(buf, '\\', c)
-		case c < 0x20:
+		if c != '"' && c != '\\' && c >= 0x20 {
+			continue
+		}
+		buf = append(buf, s[plain:i]...)
+		plain = i + 1
+		if c < 0x20 {
 			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			buf = append(buf, c)
+		} else {
+			buf = append(buf, '\\', c)
 		}
 	}
+	buf = append(buf, s[plain:]...)
 	return append(buf, '"')
 }
 
@@ -756,7 +809,9 @@ func (e *executor) money(sub ast.SelectionSet, minor int64, code string) {
 	e.object(sub, "Money", func(fg *fieldGroup) {
 		switch fg.field.Name {
 		case "value":
-			e.str(formatMinor(minor, exp))
+			e.buf = append(e.buf, '"')
+			e.buf = appendMinor(e.buf, minor, exp)
+			e.buf = append(e.buf, '"')
 		case "raw":
 			e.integer(minor)
 		case "currency":

@@ -60,17 +60,22 @@ func (e *executor) invoices(b *bizData, fg *fieldGroup) {
 	}
 	var total int
 	var at func(k int) Invoice
+	var customerOf func(k int) *Customer // nil: looked up by id
 	if b.IsClassicInvoicing {
 		at = func(int) Invoice { return Invoice{} }
 	} else if b.gen != nil && generatedFastPath(fl) {
-		total, at = e.generatedInvoices(b, fl, page, size)
+		total, at, customerOf = e.generatedInvoices(b, fl, page, size)
 	} else {
 		total, at = e.matchInvoices(b, fl, page, size)
 	}
 	_, n := pageWindow(total, page, size)
 	e.connection(fg.sub, "Invoice", total, page, size, n, func(k int, sub ast.SelectionSet) {
 		inv := at(k)
-		e.invoice(b, &inv, sub)
+		var c *Customer
+		if customerOf != nil {
+			c = customerOf(k)
+		}
+		e.invoice(b, &inv, c, sub)
 	})
 }
 
@@ -88,7 +93,10 @@ func generatedFastPath(fl invoiceFilter) bool {
 	return false
 }
 
-func (e *executor) generatedInvoices(b *bizData, fl invoiceFilter, page, size int) (int, func(int) Invoice) {
+// generatedInvoices also returns each invoice's customer, which the generator knows
+// by index (customers are only ever appended): looking 100 customers up by id per
+// page was a fifth of the fake's time.
+func (e *executor) generatedInvoices(b *bizData, fl invoiceFilter, page, size int) (int, func(int) Invoice, func(int) *Customer) {
 	g := b.gen
 	lo, hi := 0, g.n
 	if fl.hasModAfter {
@@ -100,12 +108,14 @@ func (e *executor) generatedInvoices(b *bizData, fl invoiceFilter, page, size in
 	total := max(hi-lo, 0)
 	off, _ := pageWindow(total, page, size)
 	desc := strings.HasSuffix(fl.sort[0], "_DESC")
-	return total, func(k int) Invoice {
+	index := func(k int) int {
 		if desc {
-			return g.at(hi - 1 - off - k)
+			return hi - 1 - off - k
 		}
-		return g.at(lo + off + k)
+		return lo + off + k
 	}
+	return total, func(k int) Invoice { return g.at(index(k)) },
+		func(k int) *Customer { return &b.customers[g.customerIndex(index(k))] }
 }
 
 // matchInvoices filters and sorts every invoice; fine for seeded data, and for a
@@ -163,7 +173,8 @@ func (e *executor) matchInvoices(b *bizData, fl invoiceFilter, page, size int) (
 	return len(list), func(k int) Invoice { return list[off+k] }
 }
 
-func (e *executor) invoice(b *bizData, inv *Invoice, sub ast.SelectionSet) {
+// invoice writes inv; c is its customer, or nil to look it up.
+func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.SelectionSet) {
 	e.object(sub, "Invoice", func(fg *fieldGroup) {
 		switch fg.field.Name {
 		case "id":
@@ -209,11 +220,14 @@ func (e *executor) invoice(b *bizData, inv *Invoice, sub ast.SelectionSet) {
 		case "lastViewedAt":
 			e.dateTime(inv.LastViewedAt)
 		case "customer":
-			c, ok := b.customer(inv.CustomerID)
-			if !ok {
-				c = Customer{ID: inv.CustomerID, Name: "Unknown customer"}
+			if c == nil {
+				found, ok := b.customer(inv.CustomerID)
+				if !ok {
+					found = Customer{ID: inv.CustomerID, Name: "Unknown customer"}
+				}
+				c = &found
 			}
-			e.customer(b, &c, fg.sub)
+			e.customer(b, c, fg.sub)
 		case "business":
 			e.business(b, fg.sub)
 		default: // subhead, poNumber, memo, footer: never set in the fake
