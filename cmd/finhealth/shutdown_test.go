@@ -242,6 +242,8 @@ func newShutdownEnv(t *testing.T, dialect string) *shutdownEnv {
 			"PORT": fmt.Sprint(port), "BASE_URL": base,
 			"WAVE_CLIENT_ID": clientID, "WAVE_CLIENT_SECRET": secret,
 			"WAVE_OAUTH_BASE": ends.OAuthBase, "WAVE_GRAPHQL_URL": ends.GraphQLURL,
+			// The connect flow is driven through the API, so Wave returns to its callback.
+			"WAVE_REDIRECT_URI": base + "/api/v1/wave/callback",
 		},
 		base: base, fake: fake, gate: gate, db: db,
 	}
