@@ -267,27 +267,29 @@ func connectSimulatedWave(t *testing.T, ctx context.Context, a *app) string {
 	return orgID
 }
 
-// waitSynced waits until the page's sync box reports the last sync succeeded; the
-// page reloads itself (app.js) when a running sync ends.
+// waitSynced waits until the page's sync box reports the last sync succeeded. The
+// page reloads itself (app.js) when a running sync ends, so a read can land in the
+// middle of a reload: such a read is retried, not a failure.
 func waitSynced(t *testing.T, ctx context.Context) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var state string
 		var ok bool
-		act(t, ctx, "reading the sync state",
-			chromedp.WaitReady("body", chromedp.ByQuery),
-			chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery, chromedp.AtLeast(0)))
-		switch state {
-		case "succeeded":
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := chromedp.Run(rctx, chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery))
+		cancel()
+		switch {
+		case err != nil:
+		case state == "succeeded":
 			return
-		case "failed":
+		case state == "failed":
 			shot(t, ctx, "sync-failed")
 			t.Fatalf("the sync failed: %s", text(t, ctx, "[data-sync-live]"))
 		}
 		if time.Now().After(deadline) {
 			shot(t, ctx, "sync-timeout")
-			t.Fatalf("the sync did not finish within 60s (state %q)", state)
+			t.Fatalf("the sync did not finish within 60s (state %q, last error %v)", state, err)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
