@@ -1,7 +1,7 @@
-// Command finhealth runs the finhealth application: the HTTP API server and the
-// operational subcommands (migrate, create-admin, backup, restore, check-config,
-// healthcheck, version). It is the only package that wires the adapters (store, http)
-// together.
+// Command finhealth runs the finhealth application: the server (REST API, web UI and
+// background jobs) and the operational subcommands (migrate, create-admin, backup,
+// restore, check-config, healthcheck, version). It is the only package that wires the
+// adapters (store, http, wave, worker) together.
 package main
 
 import (
