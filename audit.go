@@ -39,10 +39,15 @@ type AuditEntry struct {
 }
 
 // AuditFilter selects entries, newest first. OrganizationID restricts to one
-// organization; Action to one action.
+// organization; Action to one action; ActorID to one user's entries and ActorEmail,
+// compared case-insensitively, to one email's, which also finds failed logins that
+// have no user. From and To bound At, inclusively; a zero time leaves that end open.
 type AuditFilter struct {
 	OrganizationID string
 	Action         string
+	ActorID        string
+	ActorEmail     string
+	From, To       time.Time
 	Cursor         string
 	Limit          int
 }

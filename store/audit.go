@@ -88,6 +88,22 @@ func (db *DB) ListAudit(ctx context.Context, f finhealth.AuditFilter) ([]*finhea
 		where = append(where, "action = ?")
 		args = append(args, f.Action)
 	}
+	if f.ActorID != "" {
+		where = append(where, "actor_id = ?")
+		args = append(args, f.ActorID)
+	}
+	if f.ActorEmail != "" {
+		where = append(where, "lower(actor_email) = lower(?)")
+		args = append(args, f.ActorEmail)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, f.From)
+	}
+	if !f.To.IsZero() {
+		where = append(where, "at <= ?")
+		args = append(args, f.To)
+	}
 	if after != "" {
 		where = append(where, "id < ?")
 		args = append(args, after)

@@ -111,3 +111,58 @@ func testAuditPagination(t *testing.T, s finhealth.Store) {
 		t.Fatalf("default page has %d entries", len(page))
 	}
 }
+
+func testAuditFilters(t *testing.T, s finhealth.Store) {
+	u, _ := register(t, s, "owner@example.com")
+	v, _ := register(t, s, "other@example.com")
+	day := func(d, h int) time.Time { return time.Date(2024, 5, d, h, 0, 0, 0, time.UTC) }
+	// Entries i = 0..29 in May 2024, one a day, each a day after the previous, by u,
+	// by v, or anonymous under u's email in other case (a failed login).
+	var byU, byEmail, inRange []string // newest first
+	for i := range 30 {
+		e := finhealth.AuditEntry{Action: "test.event", TargetID: fmt.Sprint(i), At: day(i+1, 12)}
+		ctx := context.Background()
+		switch i % 3 {
+		case 0:
+			ctx = actorCtx(u)
+			byU = append([]string{e.TargetID}, byU...)
+			byEmail = append([]string{e.TargetID}, byEmail...)
+		case 1:
+			ctx = actorCtx(v)
+		case 2:
+			e.ActorEmail = "Owner@EXAMPLE.com"
+			byEmail = append([]string{e.TargetID}, byEmail...)
+		}
+		if i >= 9 && i <= 19 {
+			inRange = append([]string{e.TargetID}, inRange...)
+		}
+		must(t, s.Record(ctx, e))
+	}
+	targets := func(f finhealth.AuditFilter) []string {
+		t.Helper()
+		f.Action, f.Limit = "test.event", 4 // a small page, so that the cursor crosses filters
+		var ids []string
+		for _, e := range allAudit(t, s, f) {
+			ids = append(ids, e.TargetID)
+		}
+		return ids
+	}
+	wantEqual(t, "by actor id", targets(finhealth.AuditFilter{ActorID: u.ID}), byU)
+	wantEqual(t, "by actor email, any case", targets(finhealth.AuditFilter{ActorEmail: "OWNER@example.COM"}), byEmail)
+	wantEqual(t, "no such actor", targets(finhealth.AuditFilter{ActorEmail: "nobody@example.com"}), []string(nil))
+
+	// Both bounds are inclusive: the 10th to the 20th of May, to the last instant.
+	from, to := day(10, 12), day(20, 12)
+	wantEqual(t, "in range", targets(finhealth.AuditFilter{From: from, To: to}), inRange)
+	endOfDay := time.Date(2024, 5, 20, 23, 59, 59, 999999999, time.UTC)
+	wantEqual(t, "to the end of a day", targets(finhealth.AuditFilter{From: day(10, 0), To: endOfDay}), inRange)
+	wantEqual(t, "open end", len(targets(finhealth.AuditFilter{From: day(30, 0)})), 1)
+	wantEqual(t, "open start", len(targets(finhealth.AuditFilter{To: day(3, 0)})), 2)
+
+	// Every filter combines with the others; registration entries carry the actor too.
+	wantEqual(t, "actor and range", targets(finhealth.AuditFilter{ActorID: u.ID, From: from, To: to}), []string{"18", "15", "12", "9"})
+	registered := allAudit(t, s, finhealth.AuditFilter{ActorEmail: "owner@example.com", From: day(31, 13)})
+	if len(registered) != 1 || registered[0].Action != finhealth.AuditUserRegistered || registered[0].ActorID != u.ID {
+		t.Fatalf("owner's entries after May = %+v", registered)
+	}
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"RevokeRefreshFamily", testRevokeRefreshFamily},
 		{"Audit", testAudit},
 		{"AuditPagination", testAuditPagination},
+		{"AuditFilters", testAuditFilters},
 		{"Questionnaire", testQuestionnaire},
 		{"Assessments", testAssessments},
 		{"AssessmentTenantIsolation", testAssessmentTenantIsolation},
