@@ -143,6 +143,19 @@ func TestOrganizations(t *testing.T) {
 			if len(joined.Items) != 2 {
 				t.Errorf("member.joined entries: %+v", joined.Items)
 			}
+			var owners page[finhealth.AuditEntry]
+			a.Get(orgPath+"/audit-log?actor="+tm.owner.ID+"&from=2000-01-01", tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &owners)
+			if len(owners.Items) == 0 {
+				t.Error("no entries by the owner")
+			}
+			for _, e := range owners.Items {
+				if e.ActorID != tm.owner.ID || e.OrganizationID != tm.org {
+					t.Errorf("entry outside the filter: %+v", e)
+				}
+			}
+			if f := a.Get(orgPath+"/audit-log?to=31/12/2024", tm.owner.Token).Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["to"] == "" {
+				t.Errorf("fields %v, want to", f)
+			}
 			a.Get(orgPath+"/audit-log", tm.advisor.Token).Expect(t, http.StatusForbidden)
 			a.Get(orgPath+"/audit-log?limit=0", tm.owner.Token).Expect(t, http.StatusUnprocessableEntity)
 		})

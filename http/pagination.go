@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"finhealth"
 )
@@ -36,7 +38,9 @@ func pageValues(q url.Values) (limit int, cursor string, err error) {
 	return limit, cursor, f.err()
 }
 
-// auditFilter reads the audit-log query (?action=&organization_id=&limit=&cursor=).
+// auditFilter reads the audit-log query
+// (?action=&organization_id=&actor=&from=&to=&limit=&cursor=). The actor is a user id
+// or an email: an email also finds entries without a user, such as failed logins.
 func auditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	limit, cursor, err := pageParams(r)
 	if err != nil {
@@ -52,5 +56,21 @@ func auditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	if orgID != "" && !validID(orgID) {
 		f.add("organization_id", "must be an organization id")
 	}
-	return finhealth.AuditFilter{OrganizationID: orgID, Action: action, Cursor: cursor, Limit: limit}, f.err()
+	filter := finhealth.AuditFilter{OrganizationID: orgID, Action: action, Cursor: cursor, Limit: limit}
+	switch actor := strings.TrimSpace(q.Get("actor")); {
+	case actor == "":
+	case validID(actor):
+		filter.ActorID = actor
+	case strings.Contains(actor, "@") && textProblem(actor, false, 254) == "":
+		// Not NormalizeEmail: a failed login records whatever was typed, and that
+		// must stay findable.
+		filter.ActorEmail = actor
+	default:
+		f.add("actor", "must be a user id or an email address")
+	}
+	filter.From, filter.To, err = timeRange(r, time.Time{})
+	for field, problem := range finhealth.ErrorFields(err) {
+		f.add(field, problem)
+	}
+	return filter, f.err()
 }
