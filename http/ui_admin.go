@@ -44,6 +44,7 @@ type adminUsersPage struct {
 // adminFieldLabels name the admin lists' parameters in their problems.
 var adminFieldLabels = map[string]string{
 	"q": "Search", "action": "Action", "organization_id": "Organization id", "cursor": "Page link", "limit": "Page size",
+	"actor": "Actor", "from": "From", "to": "To",
 }
 
 var platformRoles = []finhealth.Role{finhealth.RoleUser, finhealth.RoleAdmin}
@@ -167,16 +168,25 @@ var auditActions = []string{
 	finhealth.AuditAccountOverrideSet, finhealth.AuditAccountOverrideDeleted,
 }
 
+// auditFilterParams are the query parameters that narrow the audit log.
+var auditFilterParams = []string{"action", "organization_id", "actor", "from", "to"}
+
 func (s *Server) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	q := r.URL.Query()
-	p := adminAuditPage{Form: form{Values: q}, Actions: auditActions,
-		Filtered: q.Get("action") != "" || q.Get("organization_id") != ""}
+	// The pager repeats the filter as typed, so that a date stays a date.
+	filter := url.Values{}
+	for _, k := range auditFilterParams {
+		if v := q.Get(k); v != "" {
+			filter.Set(k, v)
+		}
+	}
+	p := adminAuditPage{Form: form{Values: q}, Actions: auditActions, Filtered: len(filter) > 0}
 	status := http.StatusOK
 	f, err := auditFilter(r)
 	if err == nil {
 		var next string
 		p.Entries, next, err = s.st.ListAudit(r.Context(), f)
-		p.Pager = newPager("/admin/audit", url.Values{"action": {f.Action}, "organization_id": {f.OrganizationID}}, f.Cursor, next)
+		p.Pager = newPager("/admin/audit", filter, f.Cursor, next)
 	}
 	if err != nil {
 		if p.Form, p.Problems, err = listProblems(q, err, adminFieldLabels); err != nil {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"finhealth"
 	"finhealth/store"
@@ -164,7 +165,7 @@ func TestUIAdminUsers(t *testing.T) {
 }
 
 // TestUIAdminAudit: the audit log page lists the log newest first, filters it by
-// action and organization as the API does, pages through it, and names bad filters.
+// action, organization, actor and date as the API does, pages through it, and names bad filters.
 func TestUIAdminAudit(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
@@ -201,6 +202,40 @@ func TestUIAdminAudit(t *testing.T) {
 		if !strings.Contains(string(bad.Body), `id="f-organization_id-err">must be an organization id</p>`) ||
 			!strings.Contains(string(bad.Body), `value="xyz"`) {
 			t.Errorf("a bad organization id is not named in the form:\n%s", bad.Body)
+		}
+
+		// The actor and date filters combine and survive paging.
+		yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+		ghosts := admin.get("/admin/audit?limit=5&actor=GHOST@example.com&from="+yesterday).Expect(t, http.StatusOK)
+		next := nextPage(ghosts.Body)
+		if !strings.Contains(next, "actor=GHOST%40example.com") || !strings.Contains(next, "from="+yesterday) {
+			t.Fatalf("the next page link drops the filter: %q", next)
+		}
+		if !strings.Contains(string(ghosts.Body), `value="GHOST@example.com"`) || !strings.Contains(string(ghosts.Body), `value="`+yesterday+`"`) {
+			t.Error("the filter form does not keep its values")
+		}
+		rows = append(tableRows(ghosts.Body), tableRows(admin.get(next).Expect(t, http.StatusOK).Body)...)
+		if len(rows) != finhealth.DefaultPageSize {
+			t.Errorf("%d entries of the ghost, want %d", len(rows), finhealth.DefaultPageSize)
+		}
+		for _, r := range rows {
+			if r[2] != "ghost@example.com" {
+				t.Errorf("an entry of another actor: %q", r)
+			}
+		}
+		if rows := tableRows(admin.get("/admin/audit?actor="+root.ID).Expect(t, http.StatusOK).Body); len(rows) == 0 || rows[0][2] != root.Email {
+			t.Errorf("the root's entries: %q", rows)
+		}
+		old := admin.get("/admin/audit?actor=ghost@example.com&to="+yesterday).Expect(t, http.StatusOK)
+		if len(tableRows(old.Body)) != 0 || !strings.Contains(string(old.Body), "No entry matches this filter.") {
+			t.Errorf("entries before today:\n%s", old.Body)
+		}
+		badDate := admin.get("/admin/audit?from=2024-13-01&actor=someone").Expect(t, http.StatusUnprocessableEntity)
+		for _, want := range []string{`id="f-from-err">must be an RFC 3339 time or a YYYY-MM-DD date</p>`, `value="2024-13-01"`,
+			`id="f-actor-err">must be a user id or an email address</p>`, `value="someone"`} {
+			if !strings.Contains(string(badDate.Body), want) {
+				t.Errorf("the bad filter page lacks %s:\n%s", want, badDate.Body)
+			}
 		}
 		admin.get("/admin/audit?cursor=garbage").Expect(t, http.StatusUnprocessableEntity)
 		a.uiLogin(tm.owner.Email).get("/admin/audit").Expect(t, http.StatusForbidden)
