@@ -17,6 +17,7 @@ const (
 	AuditUserDeactivated     = "user.deactivated"
 	AuditOrganizationUpdated = "organization.updated"
 	AuditMemberInvited       = "member.invited"
+	AuditInvitationRevoked   = "member.invitation_revoked"
 	AuditMemberJoined        = "member.joined"
 	AuditMemberRoleChanged   = "member.role_changed"
 	AuditMemberRemoved       = "member.removed"

@@ -89,4 +89,7 @@ type OrganizationService interface {
 	// tokens cannot be probed); an existing member is ECONFLICT. It sets the user's
 	// default organization when they have none.
 	AcceptInvitation(ctx context.Context, tokenHash, userID string) (*Membership, error)
+	// RevokeInvitation withdraws a pending invitation so that its link no longer
+	// works. ENOTFOUND when the organization has no such unaccepted invitation.
+	RevokeInvitation(ctx context.Context, orgID, invitationID string) error
 }

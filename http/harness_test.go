@@ -346,18 +346,27 @@ func (a *testAPI) addMember(orgID, inviterID string, acc *account, role finhealt
 // invite creates an invitation through the store and returns its token.
 func (a *testAPI) invite(orgID, inviterID, email string, role finhealth.OrgRole) string {
 	a.t.Helper()
+	token, _ := a.newInvitation(orgID, inviterID, email, role)
+	return token
+}
+
+// newInvitation creates an invitation through the store and returns its token and
+// the stored invitation, whose id revoking needs.
+func (a *testAPI) newInvitation(orgID, inviterID, email string, role finhealth.OrgRole) (string, *finhealth.Invitation) {
+	a.t.Helper()
 	token, hash, err := newOpaqueToken()
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: inviterID})
-	if _, err := a.db.CreateInvitation(ctx, finhealth.Invitation{
+	inv, err := a.db.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: orgID, Email: email, Role: role, InvitedBy: inviterID, TokenHash: hash,
 		ExpiresAt: time.Now().Add(time.Hour),
-	}); err != nil {
+	})
+	if err != nil {
 		a.t.Fatalf("create invitation: %v", err)
 	}
-	return token
+	return token, inv
 }
 
 // answers returns a complete, valid set of answers to the current questionnaire,

@@ -85,6 +85,23 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withdrawInvitation revokes a pending invitation of the organization; the API and
+// the settings page both revoke through it.
+func (s *Server) withdrawInvitation(ctx context.Context, orgID, invitationID string) error {
+	if !validID(invitationID) {
+		return finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
+	}
+	return s.st.RevokeInvitation(ctx, orgID, invitationID)
+}
+
 // acceptRequest is the body of POST /invitations/accept.
 type acceptRequest struct {
 	Token string `json:"token"`

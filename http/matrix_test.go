@@ -166,6 +166,10 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 		r.Body = map[string]string{"role": "viewer"}
 	case "POST /api/v1/organizations/{id}/invitations":
 		r.Body = map[string]string{"email": uniqueEmail("invitee"), "role": "viewer"}
+	case "DELETE /api/v1/organizations/{id}/invitations/{invitation_id}":
+		// A fresh one each time: an allowed revocation spends it.
+		_, inv := a.newInvitation(fx.orgX, fx.accounts["owner"].ID, uniqueEmail("revoked"), finhealth.OrgRoleViewer)
+		r.Path = strings.Replace(r.Path, "{invitation_id}", inv.ID, 1)
 	case "POST /api/v1/invitations/accept":
 		email := uniqueEmail("nobody")
 		if acc != nil {

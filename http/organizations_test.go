@@ -215,6 +215,27 @@ func TestInvitations(t *testing.T) {
 			a.Post("/api/v1/invitations/accept", newcomer.Token, body).Expect(t, http.StatusNotFound)
 		})
 
+		t.Run("revoked", func(t *testing.T) {
+			invitee := a.register("Rita")
+			var revoked invitationCreatedBody
+			a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": invitee.Email, "role": "viewer"}).
+				Expect(t, http.StatusCreated).Decode(t, &revoked)
+			path := orgPath + "/invitations/" + revoked.ID
+			a.Delete(path, tm.advisor.Token).Expect(t, http.StatusForbidden)
+			a.Delete(path, tm.outsider.Token).Expect(t, http.StatusNotFound)
+			a.Delete("/api/v1/organizations/"+tm.outsider.OrgID+"/invitations/"+revoked.ID, tm.outsider.Token).Expect(t, http.StatusNotFound)
+			a.Delete(orgPath+"/invitations/bogus", tm.owner.Token).Expect(t, http.StatusNotFound)
+
+			a.Delete(path, tm.owner.Token).Expect(t, http.StatusNoContent)
+			if res := a.Get(orgPath+"/invitations", tm.owner.Token).Expect(t, http.StatusOK); strings.Contains(string(res.Body), invitee.Email) {
+				t.Errorf("revoked invitation still listed: %s", res.Body)
+			}
+			a.Post("/api/v1/invitations/accept", invitee.Token, map[string]string{"token": revoked.Token}).Expect(t, http.StatusNotFound)
+			a.Delete(path, tm.owner.Token).Expect(t, http.StatusNotFound)
+			// An accepted invitation (the newcomer's, above) is a membership, not revocable.
+			a.Delete(orgPath+"/invitations/"+inv.ID, tm.owner.Token).Expect(t, http.StatusNotFound)
+		})
+
 		t.Run("expired", func(t *testing.T) {
 			late := a.register("Late")
 			token, hash, err := newOpaqueToken()

@@ -357,6 +357,7 @@ func (s *Server) routeTable() []route {
 			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, none, s.removeMember},
 		{"POST", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), created, s.createInvitation},
 		{"GET", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), ok, s.listInvitations},
+		{"DELETE", "/api/v1/organizations/{id}/invitations/{invitation_id}", org(finhealth.PermMembersManage), none, s.revokeInvitation},
 		{"POST", "/api/v1/invitations/accept", user, ok, s.acceptInvitation},
 		{"GET", "/api/v1/organizations/{id}/audit-log", org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
 

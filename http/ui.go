@@ -221,6 +221,7 @@ var noticeMessages = map[string]string{
 	"mapping_saved":     "Account mapping saved; the metrics below use it now.",
 	"mapping_reset":     "Account mapping reset to Wave's default for this account.",
 	"invitation_sent":   "Invitation created. Copy the link below and send it.",
+	"invite_revoked":    "Invitation revoked. Its link no longer works.",
 	"member_updated":    "Member updated.",
 	"member_removed":    "Member removed.",
 	"user_updated":      "User updated.",

@@ -161,7 +161,7 @@ var auditActions = []string{
 	finhealth.AuditUserRegistered, finhealth.AuditUserCreated, finhealth.AuditLoginSucceeded,
 	finhealth.AuditLoginFailed, finhealth.AuditLogout, finhealth.AuditTokenFamilyRevoked,
 	finhealth.AuditUserRoleChanged, finhealth.AuditUserDeactivated, finhealth.AuditOrganizationUpdated,
-	finhealth.AuditMemberInvited, finhealth.AuditMemberJoined, finhealth.AuditMemberRoleChanged,
+	finhealth.AuditMemberInvited, finhealth.AuditInvitationRevoked, finhealth.AuditMemberJoined, finhealth.AuditMemberRoleChanged,
 	finhealth.AuditMemberRemoved, finhealth.AuditAssessmentSubmitted,
 	finhealth.AuditWaveConnected, finhealth.AuditWaveBusinessChosen, finhealth.AuditWaveStatusChanged,
 	finhealth.AuditWaveDisconnected, finhealth.AuditWaveSyncRequested,

@@ -17,6 +17,7 @@ func (s *Server) uiOrganizationRoutes() []uiRoute {
 		{"GET", "/orgs/{id}/settings", org(finhealth.PermOrgRead), s.uiSettings},
 		{"POST", "/orgs/{id}/settings", org(finhealth.PermOrgUpdate), s.uiUpdateOrganization},
 		{"POST", "/orgs/{id}/invitations", org(finhealth.PermMembersManage), s.uiInvite},
+		{"POST", "/orgs/{id}/invitations/{invitation_id}/revoke", org(finhealth.PermMembersManage), s.uiRevokeInvitation},
 		{"POST", "/orgs/{id}/members/{user_id}", org(finhealth.PermMembersManage), s.uiChangeRole},
 		{"POST", "/orgs/{id}/members/{user_id}/remove",
 			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, s.uiRemoveMember},
@@ -143,6 +144,15 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request, c *uiCall) err
 	}
 	s.cookies.set(w, cookieNewInvitation, created.Token, time.Minute)
 	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#invitations", "invitation_sent")
+}
+
+// uiRevokeInvitation answers an unknown or spent invitation with the error page's
+// 404: the settings page lists only pending ones, so only a stale page gets here.
+func (s *Server) uiRevokeInvitation(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+	if err := s.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#invitations", "invite_revoked")
 }
 
 func (s *Server) uiChangeRole(w http.ResponseWriter, r *http.Request, c *uiCall) error {

@@ -233,6 +233,44 @@ func TestUIInvitations(t *testing.T) {
 	})
 }
 
+func TestUIRevokeInvitation(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner, viewer, advisor, stranger := a.everyRole()
+		settings := "/orgs/" + owner.OrgID + "/settings"
+		email := uniqueEmail("revoked")
+		token, inv := a.newInvitation(owner.OrgID, owner.ID, email, finhealth.OrgRoleViewer)
+		revoke := "/orgs/" + owner.OrgID + "/invitations/" + inv.ID + "/revoke"
+
+		// Only owners see the button; the server refuses everyone else anyway.
+		for _, acc := range []account{viewer, advisor} {
+			ui := a.uiLogin(acc.Email)
+			ui.get(settings).Expect(t, http.StatusOK).hasNot(t, revoke, "Revoke")
+			ui.post(revoke, nil).Expect(t, http.StatusForbidden)
+		}
+		a.uiLogin(stranger.Email).post(revoke, nil).Expect(t, http.StatusNotFound)
+		if invs, _ := db.Invitations(context.Background(), owner.OrgID); len(invs) != 1 {
+			t.Fatalf("refused revocations left %d pending invitations, want 1", len(invs))
+		}
+
+		ui := a.uiLogin(owner.Email)
+		ui.get(settings).Expect(t, http.StatusOK).has(t, `action="`+revoke+`"`, "Revoke<span class=\"visually-hidden\"> the invitation for "+email)
+		res := ui.post(revoke, nil).Expect(t, http.StatusSeeOther)
+		if res.Header.Get("Location") != settings+"#invitations" {
+			t.Fatalf("revoking redirected to %q", res.Header.Get("Location"))
+		}
+		res = ui.get(res.Header.Get("Location")).Expect(t, http.StatusOK)
+		res.has(t, noticeMessages["invite_revoked"], "None: every invitation has been accepted, revoked or has expired.")
+		res.hasNot(t, email, revoke)
+
+		// The link is dead, and a stale page's second click is a 404 that says why.
+		invitee := a.createUserWithEmail("Invitee", email)
+		a.uiLogin(invitee.Email).post("/invitations/accept", url.Values{"token": {token}}).Expect(t, http.StatusNotFound)
+		ui.post(revoke, nil).Expect(t, http.StatusNotFound).has(t, "Invitation not found.")
+		ui.post("/orgs/"+owner.OrgID+"/invitations/not-an-id/revoke", nil).Expect(t, http.StatusNotFound)
+	})
+}
+
 // createUserWithEmail makes an account with a given address, as an invitee signs up.
 func (a *testAPI) createUserWithEmail(name, email string) account {
 	a.t.Helper()

@@ -376,6 +376,57 @@ func testInvitationReplaced(t *testing.T, s finhealth.Store) {
 	}
 }
 
+// testRevokeInvitation: a revoked invitation is gone for good, and only the inviting
+// organization can revoke its own pending ones.
+func testRevokeInvitation(t *testing.T, s finhealth.Store) {
+	owner, org := register(t, s, "owner@example.com")
+	other, otherOrg := register(t, s, "other@example.com")
+	ctx := actorCtx(owner)
+	invitee := createUser(t, s, "invitee@example.com", finhealth.RoleUser)
+	revoked := invite(t, s, owner, org.ID, invitee.Email, finhealth.OrgRoleAdvisor)
+	kept := invite(t, s, owner, org.ID, "kept@example.com", finhealth.OrgRoleViewer)
+	foreign := invite(t, s, other, otherOrg.ID, "foreign@example.com", finhealth.OrgRoleViewer)
+
+	// Another organization's invitation, by its own id or through this one.
+	wantCode(t, s.RevokeInvitation(ctx, org.ID, foreign.ID), finhealth.ENOTFOUND)
+	wantCode(t, s.RevokeInvitation(ctx, otherOrg.ID, revoked.ID), finhealth.ENOTFOUND)
+	wantCode(t, s.RevokeInvitation(ctx, org.ID, "0190a000-0000-7000-8000-000000000000"), finhealth.ENOTFOUND)
+
+	must(t, s.RevokeInvitation(ctx, org.ID, revoked.ID))
+	pending, err := s.Invitations(ctx, org.ID)
+	must(t, err)
+	wantEqual(t, "pending after revoking", pending, []*finhealth.Invitation{kept})
+	_, err = s.PendingInvitation(actorCtx(invitee), revoked.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	_, err = s.AcceptInvitation(actorCtx(invitee), revoked.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	_, err = s.Membership(ctx, org.ID, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	wantCode(t, s.RevokeInvitation(ctx, org.ID, revoked.ID), finhealth.ENOTFOUND)
+
+	entries := allAudit(t, s, finhealth.AuditFilter{OrganizationID: org.ID, Action: finhealth.AuditInvitationRevoked})
+	if len(entries) != 1 || entries[0].TargetID != revoked.ID || entries[0].ActorID != owner.ID ||
+		entries[0].Details["email"] != invitee.Email || entries[0].Details["role"] != string(finhealth.OrgRoleAdvisor) {
+		t.Fatalf("%s audit = %+v", finhealth.AuditInvitationRevoked, entries)
+	}
+	// The other organization's invitation was left alone.
+	pending, err = s.Invitations(ctx, otherOrg.ID)
+	must(t, err)
+	wantEqual(t, "other organization's pending", pending, []*finhealth.Invitation{foreign})
+
+	// An accepted invitation is a membership now; revoking it is not how to undo that.
+	joiner := createUser(t, s, "joiner@example.com", finhealth.RoleUser)
+	accepted := invite(t, s, owner, org.ID, joiner.Email, finhealth.OrgRoleViewer)
+	_, err = s.AcceptInvitation(actorCtx(joiner), accepted.TokenHash, joiner.ID)
+	must(t, err)
+	wantCode(t, s.RevokeInvitation(ctx, org.ID, accepted.ID), finhealth.ENOTFOUND)
+	_, err = s.Membership(ctx, org.ID, joiner.ID)
+	must(t, err)
+	if n := countAction(t, s, finhealth.AuditInvitationRevoked); n != 1 {
+		t.Fatalf("%d revocations audited, want 1", n)
+	}
+}
+
 func testAcceptInvitationRejected(t *testing.T, s finhealth.Store) {
 	owner, org := register(t, s, "owner@example.com")
 	ctx := actorCtx(owner)

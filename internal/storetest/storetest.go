@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"InvitationReplaced", testInvitationReplaced},
 		{"AcceptInvitationRejected", testAcceptInvitationRejected},
 		{"PendingInvitation", testPendingInvitation},
+		{"RevokeInvitation", testRevokeInvitation},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenReuse", testRefreshTokenReuse},
 		{"RefreshTokenRejected", testRefreshTokenRejected},
