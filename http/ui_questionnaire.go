@@ -2,7 +2,7 @@ package http
 
 import (
 	"context"
-	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -182,7 +182,7 @@ type assessmentPage struct {
 	Score           string
 	AnsweredBy      string
 	Pillars         []pillarResult
-	Chart           barChart
+	Chart           template.HTML
 	Recommendations []recommendationView
 }
 
@@ -279,7 +279,7 @@ func newAssessmentPage(a *finhealth.Assessment) assessmentPage {
 			Priority: rec.Priority, Pillar: orDefault(labels[rec.Category], capitalize(rec.Category)), Title: rec.Title, Detail: rec.Detail,
 		})
 	}
-	p.Chart = pillarChart(a.Categories)
+	p.Chart = barsSVG("pillar-chart", "Pillar scores", pillarBars(a.Categories))
 	return p
 }
 
@@ -294,46 +294,13 @@ func explainAnswer(qu *finhealth.Question, ans finhealth.Answer, number int) ans
 	return e
 }
 
-// barChart is a horizontal bar chart of 0-100 scores, laid out here so that the
-// template only draws it. Its numbers are also in a table next to it.
-type barChart struct {
-	ID        string
-	Title     string
-	Desc      string
-	Width     int
-	Height    int
-	BarHeight int
-	Bars      []chartBar
-}
-
-type chartBar struct {
-	Label  string
-	Value  string
-	Tier   string
-	TextY  int
-	BarY   int
-	Length float64
-}
-
-// Bar chart geometry, in SVG user units: a label line above each bar. The chart is
-// narrow so that at 360 px its text is drawn at about its nominal size.
-const (
-	chartWidth  = 320
-	chartRow    = 46
-	chartBarTop = 20
-	chartBarH   = 14
-)
-
-func pillarChart(cats []finhealth.CategoryScore) barChart {
-	ch := barChart{ID: "pillar-chart", Title: "Pillar scores", Width: chartWidth, Height: len(cats) * chartRow, BarHeight: chartBarH}
-	var desc []string
+// pillarBars are the result's pillar scores as bars of the shared bar chart; the
+// same numbers are in a table next to it.
+func pillarBars(cats []finhealth.CategoryScore) []scoreBar {
+	bars := make([]scoreBar, len(cats))
 	for i, cat := range cats {
 		v := min(max(cat.Score, 0), 100)
-		b := chartBar{Label: cat.Label, Value: formatScore(&v), Tier: scoring.Tier(cat.Score),
-			TextY: i*chartRow + 14, BarY: i*chartRow + chartBarTop, Length: v / 100 * chartWidth}
-		ch.Bars = append(ch.Bars, b)
-		desc = append(desc, fmt.Sprintf("%s %s of 100 (%s)", b.Label, b.Value, tierLabel(b.Tier)))
+		bars[i] = scoreBar{Label: cat.Label, Value: &v}
 	}
-	ch.Desc = strings.Join(desc, "; ") + "."
-	return ch
+	return bars
 }
