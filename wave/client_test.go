@@ -566,6 +566,13 @@ func TestRateLimitBeyondBudget(t *testing.T) {
 	if _, err := cn.User(context.Background()); !errors.Is(err, wave.ErrRateLimited) || !strings.Contains(err.Error(), "retry after 10m0s") {
 		t.Fatalf("a Retry-After beyond MaxRetryAfter must end the call: %v", err)
 	}
+	// ... and say how long to wait, so that a job can be rescheduled for that long.
+	e.srv.RateLimitNext(1, 10*time.Minute)
+	_, err = cn.User(context.Background())
+	var later *finhealth.WaveRetryLaterError
+	if !errors.As(err, &later) || later.After != 10*time.Minute || finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
+		t.Fatalf("the wait Wave asked for is lost: %v", err)
+	}
 }
 
 func TestServerErrorsRetriedThenGiveUp(t *testing.T) {

@@ -218,8 +218,10 @@ func (w *wireCurrency) resolve(fallback currency) currency {
 	return currency{w.Code, knownExponent(w.Code)}
 }
 
-// wireMoney is Wave's Money object. raw (minor units) is exact and preferred; value
-// (major units as decimal text) is the fallback when raw is missing.
+// wireMoney is Wave's Money object. value (major units as decimal text) is read
+// exactly at the currency's exponent; raw (minor units) is only a fallback for an
+// answer without value. finhealth's queries no longer select raw: it is a 32-bit
+// GraphQL Int, deprecated in Wave's schema because large amounts overflow it.
 //
 // Fields are values rather than pointers (absent and null both read as zero) because
 // a sync decodes four of these per invoice and every pointer is an allocation.
@@ -247,6 +249,13 @@ func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
 	cur := w.Currency.resolve(fallback)
 	m := finhealth.Money{Currency: cur.code, Exponent: cur.exponent}
 	switch {
+	case w.Value.set:
+		p, err := parseDecimal(w.Value.text)
+		if err != nil {
+			return m, err
+		}
+		m.Minor, err = p.minor(cur.exponent)
+		return m, err
 	case w.Raw != "":
 		p, err := parseDecimal(w.Raw.String())
 		if err != nil {
@@ -256,13 +265,6 @@ func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
 			return m, fmt.Errorf("raw amount %s is not a whole number of minor units", w.Raw.String())
 		}
 		m.Minor, err = p.minor(0)
-		return m, err
-	case w.Value.set:
-		p, err := parseDecimal(w.Value.text)
-		if err != nil {
-			return m, err
-		}
-		m.Minor, err = p.minor(cur.exponent)
 		return m, err
 	}
 	return m, nil

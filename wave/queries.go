@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,12 +59,15 @@ const (
   }
 }`
 
+	// Money is read from value, the decimal text, never raw: raw is a GraphQL Int
+	// (32 bits), deprecated in Wave's schema because it overflows, and one invoice of
+	// 21,474,836.48 or more makes Wave answer that field with an error.
 	invoiceNodeFields = `id invoiceNumber status title invoiceDate dueDate
           createdAt modifiedAt lastSentAt lastSentVia lastViewedAt
           currency { code symbol exponent } exchangeRate
           customer { id name }
-          total { value raw currency { code } }
-          amountDue { value raw } amountPaid { value raw } taxTotal { value raw }`
+          total { value currency { code } }
+          amountDue { value } amountPaid { value } taxTotal { value }`
 
 	// queryInvoices is the full read. It has no modifiedAtAfter at all, rather than
 	// passing null, because one integrator suspects an explicit null filters
@@ -97,8 +101,8 @@ const (
         node {
           id name email isArchived createdAt modifiedAt
           currency { code symbol exponent }
-          outstandingAmount { value raw currency { code exponent } }
-          overdueAmount { value raw currency { code exponent } }
+          outstandingAmount { value currency { code exponent } }
+          overdueAmount { value currency { code exponent } }
         }
       }
     }
@@ -125,6 +129,9 @@ type wirePageInfo struct {
 	CurrentPage int `json:"currentPage"`
 	TotalPages  int `json:"totalPages"`
 	TotalCount  int `json:"totalCount"`
+	// countKnown is false when Wave left totalCount out or null (the schema allows
+	// it): a walk then cannot compare what it read with the count.
+	countKnown bool
 }
 
 func (p *wirePageInfo) readJSON(d *jsonDecoder) error {
@@ -135,10 +142,31 @@ func (p *wirePageInfo) readJSON(d *jsonDecoder) error {
 		case "totalPages":
 			return readInt(d, &p.TotalPages)
 		case "totalCount":
+			if d.null() {
+				return nil
+			}
+			p.countKnown = true
 			return readInt(d, &p.TotalCount)
 		}
 		return d.skip()
 	})
+}
+
+// UnmarshalJSON is the same reading for lists decoded by encoding/json.
+func (p *wirePageInfo) UnmarshalJSON(b []byte) error {
+	var w struct {
+		CurrentPage int  `json:"currentPage"`
+		TotalPages  int  `json:"totalPages"`
+		TotalCount  *int `json:"totalCount"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = wirePageInfo{CurrentPage: w.CurrentPage, TotalPages: w.TotalPages}
+	if w.TotalCount != nil {
+		p.TotalCount, p.countKnown = *w.TotalCount, true
+	}
+	return nil
 }
 
 type wireConnection[N any] struct {
@@ -236,27 +264,6 @@ func (p *listPage[N]) readJSON(d *jsonDecoder) error {
 	})
 }
 
-// deliverPage converts a page's nodes with conv and hands the non-empty result to fn.
-// A null node (Wave nulls an entry it cannot resolve) is skipped; a node that does not
-// convert is bad data from op.
-func deliverPage[N, T any](op string, c *wireConnection[N], conv func(*N) (T, error), fn func([]T) error) error {
-	items := make([]T, 0, len(c.Edges))
-	for _, e := range c.Edges {
-		if e.Node == nil {
-			continue
-		}
-		v, err := conv(e.Node)
-		if err != nil {
-			return badData(op, err)
-		}
-		items = append(items, v)
-	}
-	if len(items) == 0 {
-		return nil
-	}
-	return fn(items)
-}
-
 type wireNameValue struct {
 	Name              string `json:"name"`
 	Value             string `json:"value"`
@@ -340,16 +347,19 @@ func (w *wireBusiness) business() (finhealth.WaveBusiness, error) {
 // included: the owner chooses, and WaveBusiness.Limitations says what each can offer.
 func (cn *Conn) Businesses(ctx context.Context) ([]finhealth.WaveBusiness, error) {
 	var all []finhealth.WaveBusiness
-	err := eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	// The owner picks from this list; a walk that is not provably whole still shows
+	// every business it found, so its completeness is not checked.
+	w := newWalk("businesses", cn.c.cfg.PageSize)
+	err := eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		var out struct {
 			Businesses *wireConnection[wireBusiness] `json:"businesses"`
 		}
 		vars := map[string]any{"page": page, "pageSize": cn.c.cfg.PageSize}
 		if err := cn.query(ctx, "ListBusinesses", queryBusinesses, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
+			return wirePageInfo{}, 0, false, err
 		}
 		if out.Businesses == nil {
-			return wirePageInfo{}, 0, badData("ListBusinesses", errors.New("businesses is null"))
+			return wirePageInfo{}, 0, false, badData("ListBusinesses", errors.New("businesses is null"))
 		}
 		for _, e := range out.Businesses.Edges {
 			if e.Node == nil {
@@ -357,11 +367,11 @@ func (cn *Conn) Businesses(ctx context.Context) ([]finhealth.WaveBusiness, error
 			}
 			b, err := e.Node.business()
 			if err != nil {
-				return wirePageInfo{}, 0, badData("ListBusinesses", err)
+				return wirePageInfo{}, 0, false, badData("ListBusinesses", err)
 			}
 			all = append(all, b)
 		}
-		return out.Businesses.PageInfo, len(out.Businesses.Edges), nil
+		return out.Businesses.PageInfo, len(out.Businesses.Edges), false, nil
 	})
 	return dedupe(all, func(b finhealth.WaveBusiness) string { return b.ID }), err
 }
@@ -481,7 +491,8 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 	if err != nil {
 		return err
 	}
-	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("accounts", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireAccount]{field: "accounts"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size}
 		if q.ExcludeArchived {
@@ -489,21 +500,43 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 			// omitted variable is an omitted argument, which means "no filter".
 			vars["isArchived"] = false
 		}
-		if err := cn.query(ctx, "ListAccounts", queryAccounts, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
-		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound("ListAccounts", businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData("ListAccounts", errors.New("accounts is null"))
+		failed, err := listQuery(ctx, cn, "ListAccounts", queryAccounts, vars, &out, businessID)
+		if err != nil {
+			return wirePageInfo{}, 0, false, err
 		}
 		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListAccounts", out.Business.List, func(w *wireAccount) (finhealth.LedgerAccount, error) {
-			return w.account(businessID, home)
-		}, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
+		err = deliverPage(w, out.Business.List, failed,
+			func(a *wireAccount) string { return a.ID },
+			func(a *wireAccount) string { return fmt.Sprintf("Account %q (%s)", a.Name, a.ID) },
+			func(a *wireAccount) (finhealth.LedgerAccount, error) { return a.account(businessID, home) },
+			nil, fn)
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
 	})
+	if err != nil {
+		return err
+	}
+	return w.result()
+}
+
+// listQuery runs one page of a list under business(id:) and checks the answer's
+// shape. Errors about single records of the list (itemErrors) do not fail the page:
+// they are returned as failed, for deliverPage to skip those records.
+func listQuery[N any](ctx context.Context, cn *Conn, op, doc string, vars map[string]any, out *listPage[N], businessID string) (failed map[int]string, err error) {
+	err = cn.query(ctx, op, doc, vars, out)
+	if f, ok := itemErrors(err, out.field); ok && out.Business != nil && out.Business.List != nil {
+		cn.c.log.WarnContext(ctx, "wave could not serve some records of a page", "op", op, "records", len(f))
+		failed, err = f, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.Business == nil {
+		return nil, notFound(op, businessID)
+	}
+	if out.Business.List == nil {
+		return nil, badData(op, fmt.Errorf("%s is null", out.field))
+	}
+	return failed, nil
 }
 
 func (w *wireAccount) account(businessID string, home currency) (finhealth.LedgerAccount, error) {
@@ -691,9 +724,10 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 	useFilter := !after.IsZero() && !cn.c.modifiedAtAfterUnsupported.Load()
 	reachedWatermark := false
 
-	err = eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("invoices", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		if reachedWatermark {
-			return wirePageInfo{}, 0, nil
+			return wirePageInfo{}, 0, true, nil
 		}
 		out := listPage[wireInvoice]{field: "invoices"}
 		op, doc := "ListInvoices", queryInvoices
@@ -705,52 +739,40 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		case !after.IsZero():
 			vars["sort"] = []string{sortModifiedDesc}
 		}
-		qerr := cn.query(ctx, op, doc, vars, &out)
+		failed, qerr := listQuery(ctx, cn, op, doc, vars, &out, businessID)
 		if out.Business != nil && out.Business.IsClassicInvoicing {
-			return wirePageInfo{}, 0, &classicInvoicingError{businessID: businessID, cause: qerr}
+			return wirePageInfo{}, 0, false, &classicInvoicingError{businessID: businessID, cause: qerr}
 		}
 		if qerr != nil {
-			return wirePageInfo{}, 0, qerr
-		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound(op, businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData(op, errors.New("invoices is null"))
+			return wirePageInfo{}, 0, false, qerr
 		}
 		home := out.Business.Currency.resolve(currency{})
-		invs := make([]finhealth.Invoice, 0, len(out.Business.List.Edges))
-		for _, e := range out.Business.List.Edges {
-			if e.Node == nil {
-				continue
-			}
-			inv, err := e.Node.invoice(businessID, home)
-			if err != nil {
-				return wirePageInfo{}, 0, badData(op, err)
-			}
-			// Filtering here too costs nothing and keeps the result right if Wave
-			// ever ignores the argument.
-			if !after.IsZero() && !inv.ModifiedAt.After(after) {
-				if !useFilter {
-					reachedWatermark = true // newest first: the rest is older still
+		err := deliverPage(w, out.Business.List, failed,
+			func(i *wireInvoice) string { return i.ID },
+			func(i *wireInvoice) string { return fmt.Sprintf("Invoice %s (%s)", i.InvoiceNumber, i.ID) },
+			func(i *wireInvoice) (finhealth.Invoice, error) { return i.invoice(businessID, home) },
+			func(inv finhealth.Invoice) bool {
+				// Filtering here too costs nothing and keeps the result right if
+				// Wave ever ignores the argument.
+				if !after.IsZero() && !inv.ModifiedAt.After(after) {
+					if !useFilter {
+						reachedWatermark = true // newest first: the rest is older still
+					}
+					return false
 				}
-				continue
-			}
-			invs = append(invs, inv)
-		}
-		if len(invs) > 0 {
-			if err := fn(invs); err != nil {
-				return wirePageInfo{}, 0, err
-			}
-		}
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), nil
+				return true
+			}, fn)
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
 	})
 	if useFilter && filterUnsupported(err) {
 		cn.c.log.WarnContext(ctx, "wave rejected invoices(modifiedAtAfter:); filtering on the client from now on")
 		cn.c.modifiedAtAfterUnsupported.Store(true)
 		return cn.EachInvoicePage(ctx, businessID, q, fn)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return w.result()
 }
 
 // filterUnsupported reports whether Wave rejected the modifiedAtAfter argument itself,
@@ -851,24 +873,26 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 	if err != nil {
 		return err
 	}
-	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("customers", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireCustomer]{field: "customers"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size, "sort": []string{"CREATED_AT_ASC"}}
-		if err := cn.query(ctx, "ListCustomers", queryCustomers, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
-		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound("ListCustomers", businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData("ListCustomers", errors.New("customers is null"))
+		failed, err := listQuery(ctx, cn, "ListCustomers", queryCustomers, vars, &out, businessID)
+		if err != nil {
+			return wirePageInfo{}, 0, false, err
 		}
 		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListCustomers", out.Business.List, func(w *wireCustomer) (finhealth.Customer, error) {
-			return w.customer(businessID, home)
-		}, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
+		err = deliverPage(w, out.Business.List, failed,
+			func(c *wireCustomer) string { return c.ID },
+			func(c *wireCustomer) string { return fmt.Sprintf("Customer %q (%s)", c.Name, c.ID) },
+			func(c *wireCustomer) (finhealth.Customer, error) { return c.customer(businessID, home) },
+			nil, fn)
+		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
 	})
+	if err != nil {
+		return err
+	}
+	return w.result()
 }
 
 // Customers collects every customer of the business.
@@ -894,22 +918,6 @@ func (cn *Conn) pageSize(override int) (int, error) {
 // maxPages stops a walk over a server that keeps announcing more pages: at 100 items
 // a page it allows ten million, far beyond any small business.
 const maxPages = 100_000
-
-// eachPage fetches pages 1, 2, ... until the last one Wave announces. Offset paging
-// drifts when data changes mid-walk, so the totals are re-read from every page, and an
-// empty page ends the walk even if Wave still announces more.
-func eachPage(ctx context.Context, fetch func(ctx context.Context, page int) (wirePageInfo, int, error)) error {
-	for page := 1; page <= maxPages; page++ {
-		info, n, err := fetch(ctx, page)
-		if err != nil {
-			return err
-		}
-		if n == 0 || page >= info.TotalPages {
-			return nil
-		}
-	}
-	return fmt.Errorf("wave: more than %d pages; giving up", maxPages)
-}
 
 // dedupe keeps the last copy of each id: offset paging can return an item twice when
 // the data shifts between pages, and the later copy is the fresher one.

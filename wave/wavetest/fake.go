@@ -76,6 +76,18 @@ type Options struct {
 
 	// NoSeed starts the fake with only the user: no seeded businesses.
 	NoSeed bool
+
+	// PageHook, when set, decides how many of the n records a list page would hold
+	// are served; pageInfo still announces them all. It stands in for a page that
+	// Wave answers short or empty before the last one. typ is the record type
+	// ("Invoice", "Customer", "Account", "Business"). It runs with the fake
+	// locked and must not call the fake's methods.
+	PageHook func(typ string, page, n int) int
+	// BeforeRequest, when set, is called with each GraphQL request's operation name
+	// and variables before it is served, outside the fake's lock: it may change the
+	// books (PutInvoice, DeleteInvoice), as someone editing them in Wave during a
+	// sync would.
+	BeforeRequest func(operation string, variables map[string]any)
 }
 
 // Fixed credentials of the fake's default application.
@@ -123,6 +135,8 @@ type Fake struct {
 	}
 	errSeq   int
 	inFlight int
+	// broken maps invoice ids to the error Wave answers them with (BreakInvoice).
+	broken map[string]string
 }
 
 // Stats counts the requests the fake has served.
@@ -155,6 +169,7 @@ func New(opts Options) *Fake {
 		access:     map[string]*accessToken{},
 		refresh:    map[string]*refreshToken{},
 		tokenUses:  map[string]int{},
+		broken:     map[string]string{},
 		failAfterN: -1,
 	}
 	f.opts = normalize(opts)
@@ -560,6 +575,35 @@ func (f *Fake) PutInvoice(businessID string, inv Invoice) error {
 		}
 		b.invoices = append(b.invoices, inv)
 		return nil
+	})
+}
+
+// BreakInvoice makes Wave answer the invoice with a field error (message) that nulls
+// it in every list, as a server does when one of its non-null fields cannot be
+// resolved; an empty message mends it.
+func (f *Fake) BreakInvoice(invoiceID, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if message == "" {
+		delete(f.broken, invoiceID)
+		return
+	}
+	f.broken[invoiceID] = message
+}
+
+// DeleteInvoice removes an invoice from a business, as deleting it in Wave would.
+func (f *Fake) DeleteInvoice(businessID, invoiceID string) error {
+	return f.mutate(businessID, func(b *bizData) error {
+		if b.gen != nil {
+			return fmt.Errorf("wavetest: generated business %s is read-only", businessID)
+		}
+		for i := range b.invoices {
+			if b.invoices[i].ID == invoiceID {
+				b.invoices = append(b.invoices[:i], b.invoices[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("wavetest: no invoice %s", invoiceID)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,8 +65,26 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	var req struct {
+		Query         string         `json:"query"`
+		Variables     map[string]any `json:"variables"`
+		OperationName string         `json:"operationName"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.UseNumber()
+	bad := dec.Decode(&req) != nil || req.Query == ""
+	if !bad && opts.BeforeRequest != nil {
+		// Outside the lock, so that the hook may change the books (PutInvoice) as
+		// a user editing them in Wave during a sync would.
+		opts.BeforeRequest(req.OperationName, req.Variables)
+	}
+
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if bad {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []respError{{Message: "POST body must be JSON with a query.", Extensions: map[string]any{"code": "BAD_REQUEST", "id": f.errorID()}}}})
+		return
+	}
 	now := f.now()
 	if status, ra := f.injectedFailure(now); status != 0 {
 		if status == http.StatusTooManyRequests {
@@ -84,18 +103,6 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, "<html><body><h1>"+http.StatusText(status)+"</h1></body></html>")
-		return
-	}
-
-	var req struct {
-		Query         string         `json:"query"`
-		Variables     map[string]any `json:"variables"`
-		OperationName string         `json:"operationName"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil || req.Query == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []respError{{Message: "POST body must be JSON with a query.", Extensions: map[string]any{"code": "BAD_REQUEST", "id": f.errorID()}}}})
 		return
 	}
 
@@ -281,6 +288,10 @@ type executor struct {
 	path       []pathElem
 	errs       []respError
 	forbidden  bool
+	// nullNode is set by a field error inside a list node whose type makes the
+	// null propagate (a non-null field such as Money.raw or Invoice.total): the
+	// node is then written as null, as a GraphQL server does (spec 6.4.4).
+	nullNode bool
 }
 
 // fieldGroup is one response key with all the fields merged into it.
@@ -412,7 +423,13 @@ func (e *executor) list(n int, item func(i int)) {
 }
 
 func (e *executor) fail(fg *fieldGroup, code, msg string) {
-	path := make([]any, len(e.path))
+	e.fieldError(fg, nil, code, msg)
+	e.null()
+}
+
+// fieldError records an error at the current path plus extra.
+func (e *executor) fieldError(fg *fieldGroup, extra []string, code, msg string) {
+	path := make([]any, len(e.path), len(e.path)+len(extra))
 	for i, p := range e.path {
 		if p.isIndex {
 			path[i] = p.index
@@ -420,12 +437,16 @@ func (e *executor) fail(fg *fieldGroup, code, msg string) {
 			path[i] = p.key
 		}
 	}
+	for _, k := range extra {
+		path = append(path, k)
+	}
 	re := respError{Message: msg, Path: path, Extensions: map[string]any{"code": code, "id": e.f.errorID()}}
-	if p := fg.field.Position; p != nil {
-		re.Locations = []respLocation{{p.Line, p.Column}}
+	if fg != nil {
+		if p := fg.field.Position; p != nil {
+			re.Locations = []respLocation{{p.Line, p.Column}}
+		}
 	}
 	e.errs = append(e.errs, re)
-	e.null()
 }
 
 // scope checks the grant for resource:read; a field outside it is null plus FORBIDDEN.
@@ -660,6 +681,9 @@ func (e *executor) pageArgs(fg *fieldGroup) (args map[string]any, page, size int
 
 // connection writes { pageInfo, edges } for items [offset, offset+n) of total.
 func (e *executor) connection(sub ast.SelectionSet, typ string, total, page, size, n int, node func(k int, sub ast.SelectionSet)) {
+	if e.opts.PageHook != nil {
+		n = max(0, min(n, e.opts.PageHook(typ, page, n)))
+	}
 	e.object(sub, typ+"Connection", func(fg *fieldGroup) {
 		switch fg.field.Name {
 		case "pageInfo":
@@ -682,7 +706,15 @@ func (e *executor) connection(sub ast.SelectionSet, typ string, total, page, siz
 		case "edges":
 			edge := typ + "Edge"
 			e.list(n, func(k int) {
-				e.object(fg.sub, edge, func(fg *fieldGroup) { node(k, fg.sub) })
+				e.object(fg.sub, edge, func(fg *fieldGroup) {
+					start := len(e.buf)
+					node(k, fg.sub)
+					if e.nullNode {
+						e.buf = e.buf[:start]
+						e.null()
+						e.nullNode = false
+					}
+				})
 			})
 		default:
 			e.null()
@@ -813,6 +845,14 @@ func (e *executor) money(sub ast.SelectionSet, minor int64, code string) {
 			e.buf = appendMinor(e.buf, minor, exp)
 			e.buf = append(e.buf, '"')
 		case "raw":
+			if minor > math.MaxInt32 || minor < math.MinInt32 {
+				// GraphQL's Int is 32 bits: a server cannot serialize this amount
+				// and answers the field with an error, nulling the record.
+				e.fieldError(fg, nil, "INTERNAL_SERVER_ERROR", fmt.Sprintf("Int cannot represent non 32-bit signed integer value: %d", minor))
+				e.null()
+				e.nullNode = true
+				return
+			}
 			e.integer(minor)
 		case "currency":
 			e.currency(fg.sub, code)

@@ -175,6 +175,13 @@ func (e *executor) matchInvoices(b *bizData, fl invoiceFilter, page, size int) (
 
 // invoice writes inv; c is its customer, or nil to look it up.
 func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.SelectionSet) {
+	if msg, broken := e.f.broken[inv.ID]; broken {
+		// Invoice.total is non-null, so its error nulls the whole invoice.
+		e.fieldError(nil, []string{"total"}, "INTERNAL_SERVER_ERROR", msg)
+		e.nullNode = true
+		e.null()
+		return
+	}
 	e.object(sub, "Invoice", func(fg *fieldGroup) {
 		switch fg.field.Name {
 		case "id":
