@@ -63,6 +63,8 @@ type syncRunView struct {
 	Progress        finhealth.SyncProgress `json:"progress"`
 	Attempt         int                    `json:"attempt"`
 	Error           *string                `json:"error"`
+	Warnings        []string               `json:"warnings"`
+	RetryAt         *time.Time             `json:"retry_at"`
 	QueuedAt        time.Time              `json:"queued_at"`
 	StartedAt       *time.Time             `json:"started_at"`
 	FinishedAt      *time.Time             `json:"finished_at"`
@@ -74,6 +76,10 @@ func newSyncRunView(r *finhealth.SyncRun) syncRunView {
 	v := syncRunView{
 		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
 		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
+		Warnings: r.Warnings, RetryAt: r.RetryAt,
+	}
+	if v.Warnings == nil {
+		v.Warnings = []string{}
 	}
 	if r.RequestedBy != "" {
 		v.RequestedBy = &r.RequestedBy
@@ -111,7 +117,10 @@ type connectionView struct {
 	UpdatedAt      *time.Time    `json:"updated_at,omitempty"`
 	LastSyncAt     *time.Time    `json:"last_sync_at,omitempty"`
 	LastFullSyncAt *time.Time    `json:"last_full_sync_at,omitempty"`
-	LastRun        *syncRunView  `json:"last_run,omitempty"`
+	// FullSyncDue says that the last run was partial, so the next sync reads
+	// everything.
+	FullSyncDue bool         `json:"full_sync_due"`
+	LastRun     *syncRunView `json:"last_run,omitempty"`
 }
 
 func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
@@ -135,7 +144,7 @@ func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.
 	}
 	connected, updated := c.ConnectedAt, c.UpdatedAt
 	v.ConnectedAt, v.UpdatedAt = &connected, &updated
-	v.LastSyncAt, v.LastFullSyncAt = c.LastSyncAt, c.LastFullSyncAt
+	v.LastSyncAt, v.LastFullSyncAt, v.FullSyncDue = c.LastSyncAt, c.LastFullSyncAt, c.FullSyncDue
 	if last != nil {
 		lr := newSyncRunView(last)
 		v.LastRun = &lr

@@ -93,7 +93,7 @@ var backupTables = []BackupTable{
 	defineTable("wave_connections", "organization_id",
 		"organization_id text, status text, status_reason text, wave_user_id text, wave_user_email text, business_id text, business_name text, "+
 			"currency text, currency_exponent int, business json, scopes text, connected_by text, connected_at time, updated_at time, "+
-			"last_sync_at time, last_full_sync_at time"),
+			"last_sync_at time, last_full_sync_at time, full_sync_due bool"),
 	// The tokens stay sealed: a backup never holds them in clear, and they open again
 	// only under the same SECRET_KEY.
 	defineTable("wave_tokens", "organization_id",
@@ -103,7 +103,7 @@ var backupTables = []BackupTable{
 	defineTable("sync_runs", "id",
 		"id text, organization_id text, kind text, triggered_by text, status text, requested_by text, accounts_seen int, accounts_upserted int, "+
 			"invoices_seen int, invoices_upserted int, customers_seen int, customers_upserted int, pages int, error text, "+
-			"queued_at time, started_at time, finished_at time, updated_at time, attempt int"),
+			"queued_at time, started_at time, finished_at time, updated_at time, attempt int, warnings json, retry_at time"),
 	defineTable("sync_watermarks", "organization_id, entity",
 		"organization_id text, entity text, business_id text, modified_at time, run_id text, updated_at time"),
 	defineTable("ledger_accounts", "organization_id, wave_id",

@@ -94,6 +94,8 @@ func TestQueryValidation(t *testing.T) {
 		"ListInvoicesModifiedAfter": {"businessId": acme, "page": 1, "pageSize": 10, "sort": []string{"MODIFIED_AT_ASC"}, "modifiedAtAfter": "2025-01-01T00:00:00Z"},
 		"ListCustomers":             {"businessId": acme, "page": 1, "pageSize": 10, "sort": []string{"NAME_ASC"}},
 	}
+	vars["ListInvoiceIDs"] = vars["ListInvoices"]
+	vars["ListInvoiceIDsModifiedAfter"] = vars["ListInvoicesModifiedAfter"]
 	for op, doc := range QueryDocuments() {
 		var any map[string]any
 		if err := cn.query(ctx, op, doc, vars[op], &any); err != nil {

@@ -92,6 +92,23 @@ const (
   }
 }`
 
+	// The invoice id queries name the invoices of a page that Wave nulled (a field
+	// error on one of their amounts), so that an owner is told which ones were not
+	// read: they select nothing that can fail.
+	queryInvoiceIDs = `query ListInvoiceIDs($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [InvoiceSort!]!) {
+  business(id: $businessId) {
+    id
+    invoices(page: $page, pageSize: $pageSize, sort: $sort) { edges { node { id invoiceNumber } } }
+  }
+}`
+
+	queryInvoiceIDsModifiedAfter = `query ListInvoiceIDsModifiedAfter($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [InvoiceSort!]!, $modifiedAtAfter: DateTime) {
+  business(id: $businessId) {
+    id
+    invoices(page: $page, pageSize: $pageSize, sort: $sort, modifiedAtAfter: $modifiedAtAfter) { edges { node { id invoiceNumber } } }
+  }
+}`
+
 	queryCustomers = `query ListCustomers($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [CustomerSort!]!) {
   business(id: $businessId) {
     id currency { code symbol exponent }
@@ -114,14 +131,16 @@ const (
 // name, so that a test can validate them against a schema.
 func QueryDocuments() map[string]string {
 	return map[string]string{
-		"CurrentUser":               queryUser,
-		"ListBusinesses":            queryBusinesses,
-		"GetBusiness":               queryBusiness,
-		"ListAccountSubtypes":       queryAccountSubtypes,
-		"ListAccounts":              queryAccounts,
-		"ListInvoices":              queryInvoices,
-		"ListInvoicesModifiedAfter": queryInvoicesModifiedAfter,
-		"ListCustomers":             queryCustomers,
+		"CurrentUser":                 queryUser,
+		"ListBusinesses":              queryBusinesses,
+		"GetBusiness":                 queryBusiness,
+		"ListAccountSubtypes":         queryAccountSubtypes,
+		"ListAccounts":                queryAccounts,
+		"ListInvoices":                queryInvoices,
+		"ListInvoicesModifiedAfter":   queryInvoicesModifiedAfter,
+		"ListInvoiceIDs":              queryInvoiceIDs,
+		"ListInvoiceIDsModifiedAfter": queryInvoiceIDsModifiedAfter,
+		"ListCustomers":               queryCustomers,
 	}
 }
 
@@ -585,6 +604,9 @@ type InvoiceQuery struct {
 }
 
 type wireInvoice struct {
+	// unread marks an invoice known only by id and number (nameNulledInvoices):
+	// Wave could not serve the rest of it.
+	unread        bool
 	ID            string        `json:"id"`
 	InvoiceNumber string        `json:"invoiceNumber"`
 	Status        string        `json:"status"`
@@ -661,6 +683,9 @@ func (w *wireInvoice) readJSON(d *jsonDecoder) error {
 }
 
 func (w *wireInvoice) invoice(businessID string, home currency) (finhealth.Invoice, error) {
+	if w.unread {
+		return finhealth.Invoice{}, errors.New("Wave returned no data for it")
+	}
 	cur := w.Currency.resolve(home)
 	inv := finhealth.Invoice{
 		WaveID: w.ID, BusinessWaveID: businessID, Number: w.InvoiceNumber, Title: w.Title,
@@ -746,6 +771,9 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		if qerr != nil {
 			return wirePageInfo{}, 0, false, qerr
 		}
+		if len(failed) > 0 {
+			cn.nameNulledInvoices(ctx, op, vars, out.Business.List)
+		}
 		home := out.Business.Currency.resolve(currency{})
 		err := deliverPage(w, out.Business.List, failed,
 			func(i *wireInvoice) string { return i.ID },
@@ -773,6 +801,29 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		return err
 	}
 	return w.result()
+}
+
+// nameNulledInvoices fills the id and number of the page's invoices that Wave
+// nulled, by reading the same page again with nothing but those two fields, so that
+// the invoices that could not be read are named. It is best effort: when the page
+// cannot be read again, or no longer lines up (the list changed in between), the
+// nodes stay null and are reported by position.
+func (cn *Conn) nameNulledInvoices(ctx context.Context, op string, vars map[string]any, list *wireConnection[wireInvoice]) {
+	idOp, idDoc := "ListInvoiceIDs", queryInvoiceIDs
+	if op == "ListInvoicesModifiedAfter" {
+		idOp, idDoc = "ListInvoiceIDsModifiedAfter", queryInvoiceIDsModifiedAfter
+	}
+	ids := listPage[wireInvoice]{field: "invoices"}
+	if err := cn.query(ctx, idOp, idDoc, vars, &ids); err != nil || ids.Business == nil || ids.Business.List == nil ||
+		len(ids.Business.List.Edges) != len(list.Edges) {
+		cn.c.log.DebugContext(ctx, "wave: could not name the invoices it nulled", "op", idOp, "error", err)
+		return
+	}
+	for i, e := range list.Edges {
+		if named := ids.Business.List.Edges[i].Node; e.Node == nil && named != nil && named.ID != "" {
+			list.Edges[i].Node = &wireInvoice{ID: named.ID, InvoiceNumber: named.InvoiceNumber, unread: true}
+		}
+	}
 }
 
 // filterUnsupported reports whether Wave rejected the modifiedAtAfter argument itself,

@@ -201,6 +201,9 @@ func deliverPage[N, T any](w *walk, c *wireConnection[N], failed map[int]string,
 		// keeps the count check from reporting it a second time.
 		w.saw(id(e.Node))
 		if why, bad := failed[i]; bad {
+			if why == "" {
+				why = "Wave returned an error for it"
+			}
 			w.skip(label(e.Node), why)
 			continue
 		}

@@ -174,7 +174,7 @@ func TestOneBrokenInvoiceDoesNotStopTheWalk(t *testing.T) {
 			t.Fatal("the broken invoice was delivered")
 		}
 	}
-	if p := strings.Join(inc.Problems, " "); !strings.Contains(p, "Something went wrong") || !strings.Contains(p, "could not be read") {
+	if p := strings.Join(inc.Problems, " "); !strings.Contains(p, "Something went wrong") || !strings.Contains(p, "Invoice "+broken.Number+" ("+broken.ID+") could not be read") || len(inc.Problems) != 1 {
 		t.Fatalf("problems %q", inc.Problems)
 	}
 }

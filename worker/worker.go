@@ -321,7 +321,7 @@ func (w *Worker) insertSync(ctx context.Context, run *finhealth.SyncRun, at time
 const msgNotQueued = "The sync could not be queued. Try again in a moment."
 
 func (w *Worker) fullDue(conn *finhealth.WaveConnection) bool {
-	return conn.LastFullSyncAt == nil || w.cfg.Now().Sub(*conn.LastFullSyncAt) >= w.cfg.FullResyncEvery
+	return conn.FullSyncDue || conn.LastFullSyncAt == nil || w.cfg.Now().Sub(*conn.LastFullSyncAt) >= w.cfg.FullResyncEvery
 }
 
 // EnqueueRescore asks for the organization's metrics and health score to be

@@ -175,7 +175,7 @@ func (e *executor) matchInvoices(b *bizData, fl invoiceFilter, page, size int) (
 
 // invoice writes inv; c is its customer, or nil to look it up.
 func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.SelectionSet) {
-	if msg, broken := e.f.broken[inv.ID]; broken {
+	if msg, broken := e.f.broken[inv.ID]; broken && e.selectsAny(sub, "Invoice", "total", "amountDue", "amountPaid", "taxTotal") {
 		// Invoice.total is non-null, so its error nulls the whole invoice.
 		e.fieldError(nil, []string{"total"}, "INTERNAL_SERVER_ERROR", msg)
 		e.nullNode = true
@@ -241,6 +241,16 @@ func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.Select
 			e.null()
 		}
 	})
+}
+
+// selectsAny reports whether the selection asks for any of the fields.
+func (e *executor) selectsAny(sub ast.SelectionSet, typ string, fields ...string) bool {
+	for _, g := range e.collect(sub, typ) {
+		if slices.Contains(fields, g.field.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *executor) customers(b *bizData, fg *fieldGroup) {
