@@ -91,6 +91,11 @@ func (w *walk) page(page int, info wirePageInfo, n int) {
 		}
 		w.lastCount = info.TotalCount
 	}
+	if page == 1 && n > 0 && n < w.size && info.countKnown && info.TotalPages > 1 && (info.TotalCount+n-1)/n == info.TotalPages {
+		// Wave serves smaller pages than asked for (its maximum page size is not
+		// published), and says so consistently: that is its page size.
+		w.size = n
+	}
 	if page < info.TotalPages && n < w.size {
 		w.problem("Page %d of %d held %d %s where %d were expected.", page, info.TotalPages, n, w.noun, w.size)
 	}

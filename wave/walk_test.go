@@ -46,6 +46,17 @@ func TestWalkCompleteHasNoProblems(t *testing.T) {
 	}
 }
 
+// A server that serves smaller pages than asked for, and counts its pages by that
+// size, is walked whole without complaint.
+func TestWalkServerPageSizeSmaller(t *testing.T) {
+	e := newEnv(t, wavetest.Options{CapPageSize: 7}, nil)
+	cn, _ := e.connect(t)
+	got, err := readInvoices(t, e, cn)
+	if err != nil || len(got) != 120 || e.srv.Stats().Operations["ListInvoices"] != 18 {
+		t.Fatalf("%d invoices in %d requests, %v", len(got), e.srv.Stats().Operations["ListInvoices"], err)
+	}
+}
+
 // A page that comes back short or empty while Wave still announces more must not pass
 // for the end of the list: the rows after it are still read, and the read says it is
 // incomplete.

@@ -73,6 +73,10 @@ type Options struct {
 	// MaxPageSize rejects larger pageSize arguments, standing in for Wave's
 	// undocumented query-cost limit; zero means 100, negative means no limit.
 	MaxPageSize int
+	// CapPageSize, when positive, serves larger pageSize arguments as this size
+	// instead of rejecting them (pageInfo counts pages of this size), as a server
+	// with a silent maximum would.
+	CapPageSize int
 
 	// NoSeed starts the fake with only the user: no seeded businesses.
 	NoSeed bool

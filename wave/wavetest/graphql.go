@@ -668,6 +668,9 @@ func argTime(args map[string]any, name string) (t time.Time, set, ok bool) {
 func (e *executor) pageArgs(fg *fieldGroup) (args map[string]any, page, size int, ok bool) {
 	args = fg.field.ArgumentMap(e.vars)
 	page, size = argInt(args, "page", 1), argInt(args, "pageSize", 10)
+	if c := e.opts.CapPageSize; c > 0 && size > c {
+		size = c
+	}
 	switch {
 	case page < 1 || size < 1:
 		e.fail(fg, "BAD_USER_INPUT", "page and pageSize must be positive.")
