@@ -49,6 +49,10 @@ type Options struct {
 	// TokenResponseIDs adds userId and businessId to token responses, which some
 	// recollections say Wave does (unverified).
 	TokenResponseIDs bool
+	// RefreshTokenNeedsOfflineAccess issues a refresh token only to a grant that
+	// includes the offline_access scope, as a standard OAuth 2.0 server does. Off by
+	// default: Wave seems to issue one always (wave-api.md section 2.6).
+	RefreshTokenNeedsOfflineAccess bool
 
 	// AuthFailureStatus is the HTTP status of an UNAUTHENTICATED response: 200 (the
 	// default) or 401; both are reported in the wild.
