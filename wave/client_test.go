@@ -31,7 +31,7 @@ func TestOAuthFlowWithPKCE(t *testing.T) {
 		q.Get("code_challenge") != challenge || q.Get("code_challenge_method") != "S256" || q.Get("approval_prompt") != "force" {
 		t.Fatalf("authorize URL %s", u)
 	}
-	if want := "user:read business:read account:read invoice:read customer:read vendor:read product:read"; q.Get("scope") != want {
+	if want := "user:read business:read account:read invoice:read customer:read offline_access"; q.Get("scope") != want {
 		t.Fatalf("scope %q, want %q", q.Get("scope"), want)
 	}
 
@@ -693,6 +693,41 @@ func TestOneRequestInFlightPerConnection(t *testing.T) {
 				t.Fatalf("max in flight %d with MaxInFlight %d", got, limit)
 			}
 		})
+	}
+}
+
+// TestOfflineAccessScope checks the scopes asked for: offline_access by default, so
+// that a standard OAuth server issues a refresh token, and left out on request.
+func TestOfflineAccessScope(t *testing.T) {
+	scopeOf := func(t *testing.T, c *wave.Client) string {
+		t.Helper()
+		u, err := url.Parse(c.AuthorizeURL("s", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Query().Get("scope")
+	}
+	e := newEnv(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true}, nil)
+	if got := scopeOf(t, e.client); !slices.Contains(strings.Fields(got), wave.OfflineAccessScope) {
+		t.Fatalf("default scopes %q lack offline_access", got)
+	}
+	_, store := e.connect(t)
+	if store.tok.RefreshToken == "" || !strings.Contains(store.tok.Scope, wave.OfflineAccessScope) {
+		t.Fatalf("token %v", store.tok)
+	}
+
+	e = newEnv(t, wavetest.Options{}, func(c *wave.Config) { c.OmitOfflineAccess = true })
+	if got := scopeOf(t, e.client); got != strings.Join(wave.ReadScopes(), " ") {
+		t.Fatalf("scopes without offline_access: %q", got)
+	}
+	// Wave issues a refresh token anyway.
+	if _, store := e.connect(t); store.tok.RefreshToken == "" {
+		t.Fatal("no refresh token")
+	}
+	// Explicit scopes win.
+	e = newEnv(t, wavetest.Options{}, func(c *wave.Config) { c.Scopes, c.OmitOfflineAccess = []string{"user:read"}, false })
+	if got := scopeOf(t, e.client); got != "user:read" {
+		t.Fatalf("explicit scopes: %q", got)
 	}
 }
 
