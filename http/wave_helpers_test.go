@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -251,4 +252,61 @@ func (r *response) ErrorMessage(t *testing.T) string {
 	var e errorBody
 	r.Decode(t, &e)
 	return e.Error.Message
+}
+
+// accessTokenWorks asks the fake's GraphQL API who the token's user is: false when
+// the fake answers UNAUTHENTICATED (revoked, expired or unknown token).
+func (env *waveEnv) accessTokenWorks(t *testing.T, access string) bool {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, env.fake.Endpoints().GraphQLURL, strings.NewReader(`{"query":"{ user { id } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+access)
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Errors []struct {
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GraphQL answer: %v", err)
+	}
+	for _, e := range body.Errors {
+		if e.Extensions.Code == "UNAUTHENTICATED" {
+			return false
+		}
+	}
+	if resp.StatusCode != http.StatusOK || len(body.Errors) > 0 {
+		t.Fatalf("GraphQL answered %d with errors %+v", resp.StatusCode, body.Errors)
+	}
+	return true
+}
+
+// refreshError tries to refresh with the token at the fake and returns the OAuth
+// error code, "" when the refresh succeeded. A success rotates the token, so call it
+// only on a token expected to be dead.
+func (env *waveEnv) refreshError(t *testing.T, refresh string) string {
+	t.Helper()
+	resp, err := noFollow.PostForm(env.fake.Endpoints().TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
+		"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode == http.StatusOK {
+		return ""
+	}
+	return body.Error
 }
