@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -274,7 +275,8 @@ func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // finishWaveConnect is the callback's work for the API and the web UI; it returns
-// the organization the authorization was for.
+// the organization the authorization was for, also with the refusal of a grant that
+// came without a refresh token (so that the web UI can offer to connect again).
 func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
 	gw, err := s.wave()
 	if err != nil {
@@ -317,6 +319,12 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 
 	ctx := r.Context()
 	tok, err := gw.Exchange(ctx, code, st.CodeVerifier)
+	if errors.Is(err, finhealth.ErrWaveNoRefreshToken) {
+		// Wave issued only an access token: nothing is stored, and what was issued is
+		// revoked rather than left to expire.
+		_ = s.waveFailure(r, "exchange", err)
+		return st.OrganizationID, callbackResult{}, errNoLongLivedAccess(s.abandonGrant(r, gw, tok) == nil)
+	}
 	if err != nil {
 		return "", callbackResult{}, s.waveFailure(r, "exchange", err)
 	}
@@ -361,14 +369,33 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 }
 
 // abandonGrant revokes a grant that nothing will hold (the connection could not be
-// saved), so that it does not stay alive at Wave. The caller's request may be ending,
-// so the revocation gets its own deadline.
-func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) {
+// saved, or Wave gave no refresh token), so that it does not stay alive at Wave, and
+// reports whether that failed (it is logged). The caller's request may be ending, so
+// the revocation gets its own deadline.
+func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
-	if err := gw.Revoke(ctx, tok); err != nil {
+	err := gw.Revoke(ctx, tok)
+	if err != nil {
 		_ = s.waveFailure(r, "revoke", err)
 	}
+	return err
+}
+
+// errNoLongLivedAccess explains a grant refused because Wave issued no refresh token
+// with it (finhealth.ErrWaveNoRefreshToken): the owner can do nothing wrong here, so
+// the message says what happened, what was undone and what to try. It is 502: Wave
+// answered, with a grant finhealth cannot use.
+func errNoLongLivedAccess(revoked bool) error {
+	undone := "Nothing was stored, and the access Wave gave was revoked."
+	if !revoked {
+		undone = "Nothing was stored. finhealth could not revoke the short-lived access Wave gave (it ends by itself within " +
+			"hours); you can also remove finhealth from the connected apps in Wave."
+	}
+	return finhealth.Errorf(finhealth.EBADGATEWAY, "Wave approved the connection but gave finhealth no long-lived access "+
+		"(no refresh token), so the connection could not be kept: it would have stopped working within hours. %s "+
+		"Connect Wave again. If the same happens, an administrator may need to set WAVE_OFFLINE_ACCESS=true, so that "+
+		"finhealth asks Wave for offline access.", undone)
 }
 
 // authorizeError words an error Wave sent back instead of a code. The code comes

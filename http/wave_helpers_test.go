@@ -38,13 +38,16 @@ type waveEnvOptions struct {
 	// startWorker runs the worker's jobs; without it syncs are queued and stay so,
 	// which is all the role matrix needs.
 	startWorker bool
+	// fake configures the fake Wave; client adjusts the Wave client's configuration.
+	fake   wavetest.Options
+	client func(*wave.Config)
 }
 
 // newWaveEnv starts a fake Wave and a worker on db. The clock is real: the store and
 // River stamp rows with it, and the fake dates its seed data from it.
 func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	t.Helper()
-	srv := wavetest.NewServer(wavetest.Options{})
+	srv := wavetest.NewServer(o.fake)
 	t.Cleanup(srv.Close)
 	logs := &syncBuffer{}
 	logger := newJSONLogger(logs)
@@ -56,6 +59,9 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	wc.RequestsPerSecond, wc.MaxRetries, wc.RequestTimeout = 0, 1, 10*time.Second
 	wc.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	wc.Logger = logger
+	if o.client != nil {
+		o.client(&wc)
+	}
 	client, err := wave.New(wc)
 	if err != nil {
 		t.Fatal(err)

@@ -729,6 +729,35 @@ func TestOfflineAccessScope(t *testing.T) {
 	if got := scopeOf(t, e.client); got != "user:read" {
 		t.Fatalf("explicit scopes: %q", got)
 	}
+
+	// A standard server without offline_access issues no refresh token: Exchange
+	// refuses the grant and hands back the access token, for the caller to revoke.
+	e = newEnv(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true}, func(c *wave.Config) { c.OmitOfflineAccess = true })
+	verifier, challenge := wave.NewPKCE()
+	code, _, err := wave.ParseCallback(e.authorize(t, "s", challenge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.client.Exchange(context.Background(), code, verifier)
+	if !errors.Is(err, finhealth.ErrWaveNoRefreshToken) || finhealth.ErrorCode(err) != finhealth.EBADGATEWAY ||
+		!strings.Contains(finhealth.ErrorMessage(err), "no refresh token") {
+		t.Fatalf("exchange without a refresh token: %v (code %s)", err, finhealth.ErrorCode(err))
+	}
+	if tok.AccessToken == "" || tok.RefreshToken != "" {
+		t.Fatalf("token handed back: %v", tok)
+	}
+	if err := wave.NewGateway(e.client).Revoke(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	cn := e.client.Conn("revoked", &memStore{tok: tok})
+	if _, err := cn.User(context.Background()); err == nil {
+		t.Error("the revoked access token still works")
+	}
+	for _, s := range []string{tok.AccessToken, wavetest.DefaultClientSecret} {
+		if strings.Contains(err.Error(), s) || strings.Contains(e.logs.String(), s) {
+			t.Error("a secret leaked into the error or the log")
+		}
+	}
 }
 
 func TestForbiddenScope(t *testing.T) {

@@ -453,6 +453,20 @@ func (f *Fake) IssuedSecrets() []string {
 	return append(append([]string(nil), f.issued...), f.opts.ClientSecret)
 }
 
+// IssuedAccessTokens returns every access token the fake has issued, oldest first,
+// so that a test can check what became of one the app never stored.
+func (f *Fake) IssuedAccessTokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, s := range f.issued {
+		if f.access[s] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // --- data access and mutation for tests ---
 
 // Business returns a business record.
