@@ -339,6 +339,10 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 		s.abandonGrant(r, gw, tok)
 		return "", callbackResult{}, s.waveFailure(r, "user", err)
 	}
+	// Saving overwrites the tokens of the grant this one replaces (a reconnect without
+	// disconnecting first), so they are read now, to be revoked once the new ones are
+	// saved.
+	replaced, hasReplaced := s.replacedGrant(r, st.OrganizationID)
 	if _, err := s.st.SaveWaveConnection(ctx, finhealth.WaveConnection{
 		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
 	}, tok); err != nil {
@@ -347,6 +351,9 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 	}
 	// Whatever the process cached for the organization belongs to the old grant.
 	gw.Forget(st.OrganizationID)
+	if hasReplaced {
+		s.revokeReplacedGrant(r, gw, st.OrganizationID, replaced, tok)
+	}
 
 	res := callbackResult{Businesses: []businessView{}}
 	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
@@ -380,6 +387,43 @@ func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok fin
 		_ = s.waveFailure(r, "revoke", err)
 	}
 	return err
+}
+
+// replacedGrant reads the tokens a new authorization of the organization is about to
+// replace; false when there are none (never connected, or disconnected) or when they
+// cannot be read (sealed under a previous SECRET_KEY), which is logged: the new
+// connection must not depend on them.
+func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
+	tok, err := s.st.WaveToken(r.Context(), orgID)
+	switch {
+	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
+		return tok, false
+	case err != nil:
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "reading the Wave grant that a reconnection replaces failed; it cannot be revoked",
+			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("organization_id", orgID),
+			slog.String("error", err.Error()))
+		return tok, false
+	}
+	return tok, true
+}
+
+// revokeReplacedGrant revokes at Wave the grant that a reconnection replaced, now that
+// the new tokens are durably saved, so that the old ones do not stay alive there
+// (not even after a later disconnect, which revokes only the new grant). A token the
+// new grant shares means that Wave handed out the same grant again, which must live
+// on. A failure is logged and not fatal: the new connection works either way. The
+// request may be ending, so the revocation gets its own deadline.
+func (s *Server) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
+	if old.AccessToken == current.AccessToken || old.RefreshToken != "" && old.RefreshToken == current.RefreshToken {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
+	defer cancel()
+	if err := gw.Revoke(ctx, old); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "revoking the Wave grant that a reconnection replaced failed",
+			slog.String("request_id", stateFrom(ctx).requestID), slog.String("organization_id", orgID),
+			slog.String("error", err.Error()))
+	}
 }
 
 // errNoLongLivedAccess explains a grant refused because Wave issued no refresh token

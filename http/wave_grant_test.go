@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"finhealth"
 	"finhealth/store"
@@ -123,4 +125,97 @@ func (a *testAPI) expectNothingStored(t *testing.T, acc account, orgID string) {
 	if v.Status != notConnected {
 		t.Errorf("connection status %q, want %q", v.Status, notConnected)
 	}
+}
+
+// TestWaveReconnectRevokesReplacedGrant connects, reads, and connects again without
+// disconnecting: the replaced grant must be dead at Wave (its access token refused by
+// GraphQL, its refresh token invalid_grant) while the new one works, and a later
+// disconnect ends the new one too. A replaced grant that cannot be revoked does not
+// fail the reconnection.
+func TestWaveReconnectRevokesReplacedGrant(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		var failRevoke atomic.Bool
+		a := newWaveAPI(t, db, waveEnvOptions{client: func(c *wave.Config) {
+			c.HTTPClient = &http.Client{Transport: revokeFailer{fail: &failRevoke}, Timeout: 10 * time.Second}
+		}})
+		ctx := context.Background()
+		owner := a.registerDirect("Owner")
+		org := owner.OrgID
+		stored := func() finhealth.OAuthToken {
+			t.Helper()
+			tok, err := db.WaveToken(ctx, org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		dead := func(tok finhealth.OAuthToken) bool {
+			t.Helper()
+			return !a.wave.accessTokenWorks(t, tok.AccessToken) && a.wave.refreshError(t, tok.RefreshToken) == "invalid_grant"
+		}
+
+		a.connectWave(owner, org)
+		a.chooseBusiness(owner, org, a.wave.fake.Seed().AcmeBusinessID)
+		first := stored()
+		// The session caches the first grant's token in the process.
+		a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+
+		cb := a.connectWave(owner, org)
+		if cb.Connection.Status != string(finhealth.WavePendingBusiness) || len(cb.Businesses) == 0 || cb.Warning != "" {
+			t.Fatalf("reconnecting: %+v", cb)
+		}
+		second := stored()
+		if second.GrantID == first.GrantID || second.AccessToken == first.AccessToken {
+			t.Fatal("the reconnection did not store a new grant")
+		}
+		if !dead(first) {
+			t.Error("the replaced grant is still alive at Wave after the reconnection")
+		}
+		if !a.wave.accessTokenWorks(t, second.AccessToken) {
+			t.Fatal("the new grant does not work")
+		}
+		a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+
+		var disc disconnected
+		a.call("DELETE", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
+		if len(disc.Warnings) != 0 {
+			t.Errorf("disconnect warnings: %v", disc.Warnings)
+		}
+		if !dead(first) || a.wave.accessTokenWorks(t, second.AccessToken) || a.wave.refreshError(t, second.RefreshToken) != "invalid_grant" {
+			t.Error("a grant survived the disconnect")
+		}
+
+		// Connecting after a disconnect replaces nothing. A reconnection whose
+		// revocation fails at Wave still succeeds, and the failure is logged.
+		revokes := a.wave.fake.Stats().Revokes
+		a.connectWave(owner, org)
+		if a.wave.fake.Stats().Revokes != revokes {
+			t.Error("connecting after a disconnect revoked something")
+		}
+		third := stored()
+		failRevoke.Store(true)
+		cb = a.connectWave(owner, org)
+		failRevoke.Store(false)
+		if cb.Connection.Status != string(finhealth.WavePendingBusiness) || cb.Warning != "" {
+			t.Fatalf("reconnecting while Wave refuses revocations: %+v", cb)
+		}
+		if !strings.Contains(a.logs.String(), "revoking the Wave grant that a reconnection replaced failed") {
+			t.Error("the failed revocation was not logged")
+		}
+		if fourth := stored(); !a.wave.accessTokenWorks(t, fourth.AccessToken) || !a.wave.accessTokenWorks(t, third.AccessToken) {
+			t.Error("want both grants alive when the revocation failed")
+		}
+		a.checkNoSecrets(t)
+	})
+}
+
+// revokeFailer answers every revocation with 503 while fail is set, and sends every
+// other request on.
+type revokeFailer struct{ fail *atomic.Bool }
+
+func (f revokeFailer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.fail.Load() && strings.HasSuffix(r.URL.Path, "/oauth2/token-revoke/") {
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
