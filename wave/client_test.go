@@ -529,6 +529,49 @@ func TestSaveFailureKeepsTokenUnused(t *testing.T) {
 	}
 }
 
+// TestRefusedSaveRevokesTheRefreshedToken: when the owner connects again (or
+// disconnects) while a refresh of the previous grant runs, the store refuses the
+// rotated token for good, and nothing would ever revoke it; the Conn revokes it.
+func TestRefusedSaveRevokesTheRefreshedToken(t *testing.T) {
+	for name, refusal := range map[string]error{
+		"reconnected":  finhealth.ErrWaveGrantReplaced,
+		"disconnected": finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected."),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, wavetest.Options{}, nil)
+			cn, store := e.connect(t)
+			var refused []finhealth.OAuthToken
+			store.onSave = func(tok finhealth.OAuthToken) error {
+				refused = append(refused, tok)
+				return refusal
+			}
+			e.clock.Advance(3 * time.Hour)
+			before := e.srv.Stats().GraphQL
+			if _, err := cn.User(context.Background()); !errors.Is(err, refusal) {
+				t.Fatalf("err %v, want the store's refusal", err)
+			}
+			if len(refused) != 1 || e.srv.Stats().GraphQL != before {
+				t.Fatalf("%d saves, %d GraphQL requests", len(refused), e.srv.Stats().GraphQL-before)
+			}
+			// The rotated pair is dead at Wave.
+			orphan := refused[0]
+			probe := e.client.Conn("probe", &memStore{tok: orphan})
+			if _, err := probe.User(context.Background()); err == nil {
+				t.Error("the refreshed token the store refused still works")
+			}
+			if _, err := e.client.Refresh(context.Background(), orphan.RefreshToken); !errors.Is(err, wave.ErrInvalidGrant) &&
+				!isGrantRevoked(err) {
+				t.Errorf("the refused refresh token still refreshes: %v", err)
+			}
+		})
+	}
+}
+
+func isGrantRevoked(err error) bool {
+	var re *finhealth.WaveReconnectError
+	return errors.As(err, &re) && re.Reason == finhealth.WaveGrantRevoked
+}
+
 func TestRateLimitStormHonoursRetryAfter(t *testing.T) {
 	for _, httpDate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("http-date=%v", httpDate), func(t *testing.T) {
