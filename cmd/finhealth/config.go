@@ -26,6 +26,9 @@ type Config struct {
 	WaveRedirectURI string
 	WaveOAuthBase   string // overrides https://api.waveapps.com (tests, proxies)
 	WaveGraphQLURL  string // overrides https://gql.waveapps.com/graphql/public
+	// WaveOfflineAccess asks Wave for the offline_access scope (WAVE_OFFLINE_ACCESS,
+	// default true), without which a standard OAuth server issues no refresh token.
+	WaveOfflineAccess bool
 	// SimulatedWave serves a labelled fake Wave from this binary so that the whole
 	// connect-and-sync flow can be tried without a Wave account (development only).
 	SimulatedWave   bool
@@ -119,6 +122,14 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	c.WaveRedirectURI = strings.TrimSpace(getenv("WAVE_REDIRECT_URI"))
 	c.WaveOAuthBase = strings.TrimRight(strings.TrimSpace(getenv("WAVE_OAUTH_BASE")), "/")
 	c.WaveGraphQLURL = strings.TrimSpace(getenv("WAVE_GRAPHQL_URL"))
+	c.WaveOfflineAccess = true
+	if v := strings.TrimSpace(getenv("WAVE_OFFLINE_ACCESS")); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			bad("WAVE_OFFLINE_ACCESS: %q is not true or false", v)
+		} else {
+			c.WaveOfflineAccess = b
+		}
+	}
 
 	if c.Port, err = port(getenv); err != nil {
 		bad("%v", err)
@@ -388,6 +399,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("wave_client_id", or(c.WaveClientID, "(not set)")),
 		slog.String("wave_client_secret", mask("WAVE_CLIENT_SECRET", c.WaveSecret)),
 		slog.String("wave_redirect_uri", or(c.WaveRedirectURI, "(not set)")),
+		slog.Bool("wave_offline_access", c.WaveOfflineAccess),
 		slog.String("metrics_token", mask("METRICS_TOKEN", c.MetricsToken)),
 		slog.Bool("simulated_wave", c.SimulatedWave),
 		slog.Any("cors_origins", c.CORSOrigins),
