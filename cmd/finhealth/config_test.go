@@ -214,3 +214,39 @@ func TestWaveOfflineAccessSetting(t *testing.T) {
 		t.Errorf("a bad WAVE_OFFLINE_ACCESS: err = %v", err)
 	}
 }
+
+// TestBindAddressSetting: BIND_ADDRESS takes an IP address (IPv6 with or without
+// brackets) or a host name, without a port; empty means every interface, and the
+// start-up log says which.
+func TestBindAddressSetting(t *testing.T) {
+	chdirTemp(t)
+	for in, want := range map[string]string{
+		"": "", "127.0.0.1": "127.0.0.1", " ::1 ": "::1", "[::1]": "::1", "0.0.0.0": "0.0.0.0",
+		"fd00::2": "fd00::2", "LocalHost": "localhost", "app.internal": "app.internal",
+	} {
+		c, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": in}))
+		if err != nil || c.BindAddress != want {
+			t.Errorf("BIND_ADDRESS=%q: %q, %v; want %q", in, c.BindAddress, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"127.0.0.1:5000": "has a port", "[::1]:5000": "has a port", "localhost:80": "has a port",
+		"http://127.0.0.1": "not an IP address", "not an address": "not an IP address", "-bad-.example": "not an IP address",
+	} {
+		if _, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": in})); err == nil || !strings.Contains(err.Error(), "BIND_ADDRESS") ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("BIND_ADDRESS=%q: err = %v, want %q", in, err, want)
+		}
+	}
+	for env, want := range map[string]string{"": `"bind_address":"(all interfaces)"`, "::1": `"bind_address":"::1"`} {
+		c, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", c)
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("config log lacks %s: %s", want, buf.String())
+		}
+	}
+}
