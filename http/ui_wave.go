@@ -202,9 +202,14 @@ func (s *Server) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *uiCall
 
 // uiWaveCallback is where Wave sends the browser back. Refusals (declined, expired,
 // replayed or someone else's state) render the error page with the reason and a way
-// to start again.
+// to start again; a grant refused for want of a refresh token links back to the
+// organization's Wave page, to connect again from there.
 func (s *Server) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	orgID, res, err := s.finishWaveConnect(r, c.user.ID)
+	if err != nil && orgID != "" {
+		s.renderErrorWithAction(w, r, c, err, "/orgs/"+url.PathEscape(orgID)+"/wave", "Back to the Wave connection")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,11 @@ func ParseCallback(q url.Values) (code, state string, err error) {
 
 // Exchange trades an authorization code (and the PKCE verifier made with it) for a
 // token. Wave requires the client secret in the form body even with PKCE.
+//
+// A token without a refresh token would stop working with its access token, so it
+// is refused with an *OAuthError whose code is no_refresh_token (errors.Is
+// finhealth.ErrWaveNoRefreshToken, and an EBADGATEWAY *finhealth.Error); the token
+// is returned with that error, so that the caller can revoke what Wave issued.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
@@ -94,7 +99,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (finhealth
 		return finhealth.OAuthToken{}, err
 	}
 	if tok.RefreshToken == "" {
-		return finhealth.OAuthToken{}, &OAuthError{Op: "exchange", Status: http.StatusOK, Code: "no_refresh_token",
+		return tok, &OAuthError{Op: "exchange", Status: http.StatusOK, Code: codeNoRefreshToken,
 			Description: "Wave issued no refresh token, so the connection would die with the access token"}
 	}
 	return tok, nil

@@ -96,7 +96,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 
 	srv := &http.Server{
-		Addr:    net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Addr:    net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.Port)),
 		Handler: handler,
 		// Every timeout is set so that slow or stalled clients cannot hold
 		// connections (and goroutines) forever.
@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
-		return fmt.Errorf("listening on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listening on %s: %w", srv.Addr, err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
 

@@ -49,6 +49,10 @@ type Options struct {
 	// TokenResponseIDs adds userId and businessId to token responses, which some
 	// recollections say Wave does (unverified).
 	TokenResponseIDs bool
+	// RefreshTokenNeedsOfflineAccess issues a refresh token only to a grant that
+	// includes the offline_access scope, as a standard OAuth 2.0 server does. Off by
+	// default: Wave seems to issue one always (wave-api.md section 2.6).
+	RefreshTokenNeedsOfflineAccess bool
 
 	// AuthFailureStatus is the HTTP status of an UNAUTHENTICATED response: 200 (the
 	// default) or 401; both are reported in the wild.
@@ -466,6 +470,20 @@ func (f *Fake) IssuedSecrets() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append(append([]string(nil), f.issued...), f.opts.ClientSecret)
+}
+
+// IssuedAccessTokens returns every access token the fake has issued, oldest first,
+// so that a test can check what became of one the app never stored.
+func (f *Fake) IssuedAccessTokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, s := range f.issued {
+		if f.access[s] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // --- data access and mutation for tests ---

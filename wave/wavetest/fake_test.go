@@ -322,6 +322,61 @@ func TestOAuthEndpoints(t *testing.T) {
 	}
 }
 
+// TestOfflineAccess checks that offline_access is a known scope, and the two ways a
+// server may tie the refresh token to it: always issued (Wave, the default) or only
+// with offline_access (a standard OAuth 2.0 server).
+func TestOfflineAccess(t *testing.T) {
+	refresh := func(t *testing.T, base string, token any) int {
+		t.Helper()
+		rt, _ := token.(string)
+		status, _ := form(t, base+"/oauth2/token/", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt},
+			"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}})
+		return status
+	}
+	t.Run("wave_always_issues_one", func(t *testing.T) {
+		srv, _ := newServer(t, wavetest.Options{})
+		for _, scope := range []string{allScopes, allScopes + " offline_access"} {
+			tok := login(t, srv.URL, scope)
+			if _, ok := tok["refresh_token"].(string); !ok {
+				t.Fatalf("scope %q: no refresh token in %v", scope, tok)
+			}
+			if status := refresh(t, srv.URL, tok["refresh_token"]); status != 200 {
+				t.Errorf("scope %q: refresh %d", scope, status)
+			}
+		}
+		if got := login(t, srv.URL, allScopes+" offline_access")["scope"]; !strings.Contains(got.(string), "offline_access") {
+			t.Errorf("granted scope %q lacks offline_access", got)
+		}
+	})
+	t.Run("standard_server_needs_offline_access", func(t *testing.T) {
+		srv, _ := newServer(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true})
+		tok := login(t, srv.URL, allScopes)
+		if _, ok := tok["refresh_token"]; ok {
+			t.Fatalf("a refresh token without offline_access: %v", tok)
+		}
+		// The access token alone works, until it is revoked.
+		access := tok["access_token"].(string)
+		if code, body, raw := gql(t, srv.URL, access, `{ user { id } }`, nil); code != 200 || firstErrorCode(body) != "" {
+			t.Fatalf("the access token does not work: %d %s", code, raw)
+		}
+		if status, _ := form(t, srv.URL+"/oauth2/token-revoke/", url.Values{"token": {access},
+			"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}}); status != 200 {
+			t.Fatalf("revoke: %d", status)
+		}
+		if _, body, _ := gql(t, srv.URL, access, `{ user { id } }`, nil); firstErrorCode(body) != "UNAUTHENTICATED" {
+			t.Error("the revoked access token still works")
+		}
+
+		tok = login(t, srv.URL, allScopes+" offline_access")
+		if _, ok := tok["refresh_token"].(string); !ok {
+			t.Fatalf("no refresh token with offline_access: %v", tok)
+		}
+		if status := refresh(t, srv.URL, tok["refresh_token"]); status != 200 {
+			t.Errorf("refresh %d", status)
+		}
+	})
+}
+
 func TestConsentPageAndMount(t *testing.T) {
 	f := wavetest.New(wavetest.Options{ConsentPage: true})
 	mux := http.NewServeMux()
