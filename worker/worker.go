@@ -197,7 +197,7 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	rc := &river.Config{
-		Logger: cfg.Logger,
+		Logger: routineLogger(cfg.Logger),
 		Queues: map[string]river.QueueConfig{
 			queueSync:    {MaxWorkers: cfg.Concurrency},
 			queueDefault: {MaxWorkers: 2},

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -112,4 +114,63 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestEveryCommandAnswersHelp: `finhealth COMMAND --help` (and -h) prints that
+// command's usage and runs nothing: serve --help must not start a server, which it
+// would do here on an unwritable database path.
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "/nonexistent/dir/fh.db", "APP_ENV": "production"}
+	for cmd := range commandHelp {
+		for _, flag := range []string{"--help", "-h"} {
+			out, err := runCmd(t, context.Background(), env, "", cmd, flag)
+			if err != nil || !strings.HasPrefix(out, "Usage: finhealth ") || !strings.Contains(out, cmd) && cmd != "serve" {
+				t.Errorf("%s %s: %q %v", cmd, flag, out, err)
+			}
+		}
+	}
+	for _, cmd := range []string{"serve", "migrate", "create-admin", "backup", "restore", "check-config", "healthcheck", "version"} {
+		if commandHelp[cmd] == "" {
+			t.Errorf("%s has no help", cmd)
+		}
+	}
+}
+
+// TestDevelopmentStartsQuietly: in development with text logs, start-up says one
+// plain thing, where to go, and leaves the configuration, the migrations and River's
+// bookkeeping at debug level.
+func TestDevelopmentStartsQuietly(t *testing.T) {
+	dir := chdirTemp(t)
+	port := freePort(t)
+	env := map[string]string{"APP_ENV": "development", "DATABASE_URL": filepath.Join(dir, "fh.db"), "PORT": fmt.Sprint(port)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), pw, pw)
+		pw.Close()
+		done <- err
+	}()
+	var out strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "finhealth is ready") {
+			cancel() // seen: stop the server, and read what it says until it returns
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	want := fmt.Sprintf("finhealth is ready: open http://localhost:%d and sign up; a simulated Wave is available", port)
+	if !strings.HasPrefix(lines[0], want) {
+		t.Fatalf("start-up does not begin with where to go:\n%s", out.String())
+	}
+	for _, noise := range []string{"rivermigrate", "starting finhealth", "migrating the database", "River client started", "SIMULATED"} {
+		if strings.Contains(out.String(), noise) {
+			t.Errorf("start-up still says %q:\n%s", noise, out.String())
+		}
+	}
 }

@@ -285,7 +285,7 @@ func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (
 	exited := make(chan struct{})
 	go func() {
 		// What run does for `serve`, with the configuration adjusted.
-		serveErr = serve(ctx, cfg, newLogger(cfg, f))
+		serveErr = serve(ctx, cfg, newLogger(cfg, f), f)
 		close(exited)
 	}()
 	stop = func() error {
