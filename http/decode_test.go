@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"finhealth"
+	"finhealth/identity"
 	"finhealth/scoring"
 	"finhealth/store"
 )
@@ -110,10 +111,10 @@ func FuzzDecodeRegisterRequest(f *testing.F) {
 			checkDecodeError(t, err)
 			return
 		}
-		if req.Email == "" || req.Name == "" || req.OrganizationName == "" || ValidatePassword(req.Password, req.Email) != nil {
+		if req.Email == "" || req.Name == "" || req.OrganizationName == "" || identity.ValidatePassword(req.Password, req.Email) != nil {
 			t.Fatalf("accepted an invalid registration: %+v", req)
 		}
-		if norm, err := NormalizeEmail(req.Email); err != nil || norm != req.Email {
+		if norm, err := identity.NormalizeEmail(req.Email); err != nil || norm != req.Email {
 			t.Fatalf("accepted email %q is not normalized (%q, %v)", req.Email, norm, err)
 		}
 	})

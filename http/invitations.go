@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 // invitationRequest is the body of POST /organizations/{id}/invitations.
@@ -41,7 +42,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *cal
 // and the settings page both invite through it.
 func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
 	f := fieldErrors{}
-	email, err := NormalizeEmail(req.Email)
+	email, err := identity.NormalizeEmail(req.Email)
 	if err != nil {
 		f.add("email", err.Error())
 	}

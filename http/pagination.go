@@ -62,7 +62,7 @@ func auditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	case validID(actor):
 		filter.ActorID = actor
 	case strings.Contains(actor, "@") && textProblem(actor, false, 254) == "":
-		// Not NormalizeEmail: a failed login records whatever was typed, and that
+		// Not identity.NormalizeEmail: a failed login records whatever was typed, and that
 		// must stay findable.
 		filter.ActorEmail = actor
 	default:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 // registerRequest is the body of POST /auth/register.
@@ -32,7 +33,7 @@ func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
 // normalize validates a registration wherever it came from (JSON or a form).
 func (req *registerRequest) normalize() error {
 	f := fieldErrors{}
-	email, err := NormalizeEmail(req.Email)
+	email, err := identity.NormalizeEmail(req.Email)
 	if err != nil {
 		f.add("email", err.Error())
 	}
@@ -41,7 +42,7 @@ func (req *registerRequest) normalize() error {
 	req.OrganizationName = cleanText(f, "organization_name", req.OrganizationName, false, 200)
 	req.Industry = cleanText(f, "industry", req.Industry, false, 100)
 	req.CompanySize = cleanText(f, "company_size", req.CompanySize, false, 50)
-	if perr := ValidatePassword(req.Password, email); perr != nil {
+	if perr := identity.ValidatePassword(req.Password, email); perr != nil {
 		for k, v := range finhealth.ErrorFields(perr) {
 			f.add(k, v)
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"finhealth"
-	fhttp "finhealth/http"
+	"finhealth/identity"
 )
 
 // createAdmin creates the first platform admin from the command line. The password is
@@ -24,7 +24,7 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError("usage: finhealth create-admin --email E --name N  (password on standard input)")
 	}
-	normalized, err := fhttp.NormalizeEmail(*email)
+	normalized, err := identity.NormalizeEmail(*email)
 	if err != nil {
 		return fmt.Errorf("--email: %w", err)
 	}
@@ -36,14 +36,14 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 		return fmt.Errorf("reading the password from standard input: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := fhttp.ValidatePassword(password, normalized); err != nil {
+	if err := identity.ValidatePassword(password, normalized); err != nil {
 		msg := finhealth.ErrorFields(err)["password"]
 		if msg == "" {
 			msg = finhealth.ErrorMessage(err)
 		}
 		return fmt.Errorf("password: %s", msg)
 	}
-	hash, err := fhttp.HashPassword(password)
+	hash, err := identity.HashPassword(password, identity.DefaultArgon2Params)
 	if err != nil {
 		return err
 	}

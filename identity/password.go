@@ -1,4 +1,8 @@
-package http
+// Package identity is how a person proves who they are to finhealth: the password
+// policy, argon2id password hashing, and the one form of an email address. It
+// imports only the standard library, the root package and the modules it needs, so
+// that every adapter and cmd/finhealth may use it.
+package identity
 
 import (
 	"bufio"
@@ -37,13 +41,12 @@ const (
 	maxArgon2Time   = 16
 )
 
-// HashPassword hashes pw with argon2id at DefaultArgon2Params and returns the PHC
-// string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
-func HashPassword(pw string) (string, error) {
-	return hashPassword(pw, DefaultArgon2Params)
-}
-
-func hashPassword(pw string, p Argon2Params) (string, error) {
+// HashPassword hashes pw with argon2id at the cost p (the zero Argon2Params means
+// DefaultArgon2Params) and returns the PHC string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
+func HashPassword(pw string, p Argon2Params) (string, error) {
+	if p == (Argon2Params{}) {
+		p = DefaultArgon2Params
+	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
@@ -54,34 +57,36 @@ func hashPassword(pw string, p Argon2Params) (string, error) {
 		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-var errMalformedHash = errors.New("malformed argon2id hash")
+// ErrMalformedHash is VerifyPassword's error for a stored hash it cannot read.
+var ErrMalformedHash = errors.New("malformed argon2id hash")
 
-// verifyPassword reports whether pw matches the PHC-encoded hash. The parameters
-// come from the hash, so raising the defaults does not lock out existing accounts.
-func verifyPassword(encoded, pw string) (bool, error) {
+// VerifyPassword reports whether pw matches the PHC-encoded hash, in constant time.
+// The parameters come from the hash, so raising the defaults does not lock out
+// existing accounts.
+func VerifyPassword(encoded, pw string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	var version int
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	var p Argon2Params
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Iterations, &p.Parallelism); err != nil {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	if p.Memory == 0 || p.Memory > maxArgon2Memory || p.Iterations == 0 || p.Iterations > maxArgon2Time || p.Parallelism == 0 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil || len(salt) < 8 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil || len(want) < 16 || len(want) > 128 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
