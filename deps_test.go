@@ -22,9 +22,9 @@ var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/"}
 // library its non-test code may import. Each dependency earns its place in the
 // package that needs it (DESIGN.md); add one here with the reason in the commit.
 var thirdParty = map[string][]string{
-	"identity": {"golang.org/x/crypto/argon2"},
+	"identity": {"golang.org/x/crypto/argon2", "golang.org/x/text/unicode/norm"},
 	"store":    {"github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/stdlib", "github.com/pressly/goose/v3", "modernc.org/sqlite", "github.com/google/uuid"},
-	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus", "golang.org/x/text/"},
+	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus"},
 	"wave":     {"github.com/prometheus/client_golang/prometheus", "golang.org/x/oauth2", "golang.org/x/time/rate", "github.com/vektah/gqlparser/v2"},
 	"worker":   {"github.com/riverqueue/river", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
 	"cmd":      {"filippo.io/age", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
@@ -34,10 +34,10 @@ var thirdParty = map[string][]string{
 var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worker": true}
 
 // ruleLayers are the layers between the domain and the adapters: scoring (pure
-// scoring functions) and identity (the password policy and hashing, which need a
-// module the domain may not import). Each imports only the
-// standard library, the domain, its own sub-packages and the modules thirdParty
-// lists for it; adapters and cmd/finhealth import them.
+// scoring functions) and identity (normalized emails and names, the password policy
+// and hashing, which need modules the domain may not import). Each imports only
+// the standard library, the domain, its own sub-packages and the modules
+// thirdParty lists for it; adapters and cmd/finhealth import them.
 var ruleLayers = map[string]bool{"scoring": true, "identity": true}
 
 // topOf names a package's top-level directory: "finhealth/wave/wavetest" -> "wave",
@@ -176,11 +176,13 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth", "github.com/google/uuid"},
 		{"finhealth/scoring", "finhealth/store"},
 		{"finhealth/scoring", "golang.org/x/crypto/argon2"},
+		{"finhealth/scoring", "golang.org/x/text/unicode/norm"},
 		{"finhealth/identity", "finhealth/http"},
 		{"finhealth/identity", "finhealth/store"},
 		{"finhealth/identity", "finhealth/scoring"},
 		{"finhealth/identity", "github.com/google/uuid"},
 		{"finhealth/http", "golang.org/x/crypto/argon2"},
+		{"finhealth/http", "golang.org/x/text/unicode/norm"},
 		{"finhealth/wave", "finhealth/wave/wavetest"},
 		{"finhealth/wave", "finhealth/store"},
 		{"finhealth/http", "finhealth/worker"},
@@ -210,6 +212,7 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth/cmd/finhealth", "finhealth/identity"},
 		{"finhealth/identity", "finhealth"},
 		{"finhealth/identity", "golang.org/x/crypto/argon2"},
+		{"finhealth/identity", "golang.org/x/text/unicode/norm"},
 		{"finhealth/scoring", "finhealth/scoring/questionnaires"},
 		{"finhealth/wave/wavetest", "github.com/vektah/gqlparser/v2/ast"},
 		{"finhealth/cmd/finhealth", "finhealth/wave/wavetest"},
