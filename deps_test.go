@@ -22,8 +22,9 @@ var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/"}
 // library its non-test code may import. Each dependency earns its place in the
 // package that needs it (DESIGN.md); add one here with the reason in the commit.
 var thirdParty = map[string][]string{
+	"identity": {"golang.org/x/crypto/argon2", "golang.org/x/text/unicode/norm"},
 	"store":    {"github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/stdlib", "github.com/pressly/goose/v3", "modernc.org/sqlite", "github.com/google/uuid"},
-	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus", "golang.org/x/crypto/", "golang.org/x/text/"},
+	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus"},
 	"wave":     {"github.com/prometheus/client_golang/prometheus", "golang.org/x/oauth2", "golang.org/x/time/rate", "github.com/vektah/gqlparser/v2"},
 	"worker":   {"github.com/riverqueue/river", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
 	"cmd":      {"filippo.io/age", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
@@ -31,6 +32,13 @@ var thirdParty = map[string][]string{
 }
 
 var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worker": true}
+
+// ruleLayers are the layers between the domain and the adapters: scoring (pure
+// scoring functions) and identity (normalized emails and names, the password policy
+// and hashing, which need modules the domain may not import). Each imports only
+// the standard library, the domain, its own sub-packages and the modules
+// thirdParty lists for it; adapters and cmd/finhealth import them.
+var ruleLayers = map[string]bool{"scoring": true, "identity": true}
 
 // topOf names a package's top-level directory: "finhealth/wave/wavetest" -> "wave",
 // "finhealth" -> "".
@@ -55,10 +63,10 @@ func hasPrefixIn(path string, prefixes []string) bool {
 }
 
 // checkImport says why the non-test code of package pkg may not import imp (nil when
-// it may): DESIGN.md's layering. The domain imports only the standard library,
-// scoring only the domain; adapters import the domain, scoring and their own
-// sub-packages, never each other, a test-support package or a module another layer
-// owns; the store behaviour suite knows only the domain; only cmd/finhealth wires
+// it may): DESIGN.md's layering. The domain imports only the standard library;
+// scoring and identity only the domain and their own modules; adapters import the
+// domain, scoring, identity and their own sub-packages, never each other, a
+// test-support package or a module another layer owns; the store behaviour suite knows only the domain; only cmd/finhealth wires
 // adapters together.
 func checkImport(pkg, imp string) error {
 	if isStd(imp) {
@@ -69,11 +77,11 @@ func checkImport(pkg, imp string) error {
 	switch {
 	case top == "":
 		return fmt.Errorf("the domain package may import only the standard library")
-	case top == "scoring":
-		if imp == module || strings.HasPrefix(imp, module+"/scoring") {
+	case ruleLayers[top]:
+		if imp == module || (internal && topOf(imp) == top) || (!internal && hasPrefixIn(imp, thirdParty[top])) {
 			return nil
 		}
-		return fmt.Errorf("scoring may import only the standard library and the domain")
+		return fmt.Errorf("%s may import only the standard library, the domain and the modules deps_test.go lists for it", top)
 	case !internal:
 		if top == "wave" && !strings.HasPrefix(pkg, module+"/wave/wavetest") && strings.HasPrefix(imp, "github.com/vektah/gqlparser") {
 			return fmt.Errorf("only the fake Wave parses GraphQL")
@@ -99,10 +107,10 @@ func checkImport(pkg, imp string) error {
 		return fmt.Errorf("test support may import the domain, the store and other test support only")
 	case adapters[top]:
 		other := topOf(imp)
-		if other == "" || other == "scoring" || (other == top && !hasPrefixIn(imp, testSupport)) {
+		if other == "" || ruleLayers[other] || (other == top && !hasPrefixIn(imp, testSupport)) {
 			return nil
 		}
-		return fmt.Errorf("adapters import the domain and scoring, never each other or test support")
+		return fmt.Errorf("adapters import the domain, scoring and identity, never each other or test support")
 	case top == "cmd":
 		return nil
 	}
@@ -154,7 +162,7 @@ func TestDependencyRules(t *testing.T) {
 			}
 		}
 	}
-	for _, top := range []string{"", "scoring", "store", "http", "wave", "worker", "cmd", "internal"} {
+	for _, top := range []string{"", "scoring", "identity", "store", "http", "wave", "worker", "cmd", "internal"} {
 		if !seen[top] {
 			t.Errorf("no package found in %q: is the test running from the module root, or did the layout change?", top)
 		}
@@ -167,6 +175,14 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth", "finhealth/scoring"},
 		{"finhealth", "github.com/google/uuid"},
 		{"finhealth/scoring", "finhealth/store"},
+		{"finhealth/scoring", "golang.org/x/crypto/argon2"},
+		{"finhealth/scoring", "golang.org/x/text/unicode/norm"},
+		{"finhealth/identity", "finhealth/http"},
+		{"finhealth/identity", "finhealth/store"},
+		{"finhealth/identity", "finhealth/scoring"},
+		{"finhealth/identity", "github.com/google/uuid"},
+		{"finhealth/http", "golang.org/x/crypto/argon2"},
+		{"finhealth/http", "golang.org/x/text/unicode/norm"},
 		{"finhealth/wave", "finhealth/wave/wavetest"},
 		{"finhealth/wave", "finhealth/store"},
 		{"finhealth/http", "finhealth/worker"},
@@ -191,6 +207,13 @@ func TestDependencyRulesRefuse(t *testing.T) {
 	}
 	for _, c := range []struct{ pkg, imp string }{
 		{"finhealth/http", "finhealth/scoring"},
+		{"finhealth/http", "finhealth/identity"},
+		{"finhealth/store", "finhealth/identity"},
+		{"finhealth/cmd/finhealth", "finhealth/identity"},
+		{"finhealth/identity", "finhealth"},
+		{"finhealth/identity", "golang.org/x/crypto/argon2"},
+		{"finhealth/identity", "golang.org/x/text/unicode/norm"},
+		{"finhealth/scoring", "finhealth/scoring/questionnaires"},
 		{"finhealth/wave/wavetest", "github.com/vektah/gqlparser/v2/ast"},
 		{"finhealth/cmd/finhealth", "finhealth/wave/wavetest"},
 		{"finhealth/cmd/finhealth", "finhealth/worker"},

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"finhealth"
+	"finhealth/store"
 )
 
 func runCmd(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (string, error) {
@@ -51,6 +54,36 @@ func TestCreateAdmin(t *testing.T) {
 	_, err = runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "root@example.com", "--name", "Root")
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("duplicate admin: err = %v", err)
+	}
+
+	// The rules of a signup: each refusal names its flag, or the password.
+	for _, tc := range []struct {
+		stdin, email, name, want string
+	}{
+		{"a long admin passphrase\n", "ro\u200bot@example.com", "Root", "--email: must not contain invisible"},
+		{"a long admin passphrase\n", "\ufeffroot@example.com", "Root", "--email: must not contain invisible"},
+		{"a long admin passphrase\n", "root2@example.com", "\u202etooR", "--name: must not contain invisible"},
+		{"a long admin passphrase\n", "root2@example.com", "  ", "--name: is required"},
+		{"a long admin passphrase\n", "nope", "R\u200bt", "--email: must be a single valid email address; --name: must not contain invisible"},
+		{"            \n", "root2@example.com", "Root", "password: must not be only spaces"},
+	} {
+		if _, err := runCmd(t, ctx, env, tc.stdin, "create-admin", "--email", tc.email, "--name", tc.name); err == nil ||
+			!strings.Contains(err.Error(), tc.want) {
+			t.Errorf("create-admin --email %q --name %q: err = %v, want %q", tc.email, tc.name, err, tc.want)
+		}
+	}
+	// Stored in NFC: "e" and a combining acute accent are the "é" a signup would store.
+	out, err = runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "JOSE\u0301@example.com", "--name", " Jose\u0301 ")
+	if err != nil || !strings.Contains(out, "created admin jos\u00e9@example.com") {
+		t.Fatalf("create-admin in NFD: %q %v", out, err)
+	}
+	db, err := store.Open(ctx, env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if u, err := db.UserByEmail(ctx, "jos\u00e9@example.com"); err != nil || u.Name != "Jos\u00e9" || u.Role != finhealth.RoleAdmin {
+		t.Fatalf("stored admin %+v, %v", u, err)
 	}
 }
 
