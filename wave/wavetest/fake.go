@@ -109,7 +109,6 @@ type Fake struct {
 	schemaNo  *ast.Schema // without invoices(modifiedAtAfter:)
 	docs      map[string]*parsedDoc
 	collected map[collectKey][]fieldGroup
-	out       []byte
 	seedIDs   Seed
 
 	users    map[string]*User
