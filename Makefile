@@ -43,7 +43,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeOverrideRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzWarehouseQuery -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
+	$(GO) test -run '^$$' -fuzz FuzzDecimalMinor -fuzztime $(FUZZTIME) ./wave/
+	$(GO) test -run '^$$' -fuzz FuzzQuickDateTime -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
 	$(GO) test -run '^$$' -fuzz FuzzReadBackup -fuzztime $(FUZZTIME) ./store/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBalances -fuzztime $(FUZZTIME) ./store/

@@ -153,25 +153,7 @@ type wirePageInfo struct {
 	countKnown bool
 }
 
-func (p *wirePageInfo) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "currentPage":
-			return readInt(d, &p.CurrentPage)
-		case "totalPages":
-			return readInt(d, &p.TotalPages)
-		case "totalCount":
-			if d.null() {
-				return nil
-			}
-			p.countKnown = true
-			return readInt(d, &p.TotalCount)
-		}
-		return d.skip()
-	})
-}
-
-// UnmarshalJSON is the same reading for lists decoded by encoding/json.
+// UnmarshalJSON sets countKnown when totalCount is present and not null.
 func (p *wirePageInfo) UnmarshalJSON(b []byte) error {
 	var w struct {
 		CurrentPage int  `json:"currentPage"`
@@ -197,110 +179,43 @@ type wireEdge[N any] struct {
 	Node *N `json:"node"`
 }
 
-// readJSON needs N to be a jsonReader; a connection of any other node type is read
-// by encoding/json instead.
-func (c *wireConnection[N]) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "pageInfo":
-			return c.PageInfo.readJSON(d)
-		case "edges":
-			return c.readEdges(d)
-		}
-		return d.skip()
-	})
-}
-
-func (c *wireConnection[N]) readEdges(d *jsonDecoder) error {
-	if d.null() {
-		c.Edges = nil
-		return nil
-	}
-	c.Edges = c.Edges[:0]
-	err := d.array(func() error {
-		c.Edges = append(c.Edges, wireEdge[N]{})
-		e := &c.Edges[len(c.Edges)-1]
-		return d.readObject(func(key string) error {
-			if key != "node" {
-				return d.skip()
-			}
-			if d.null() {
-				e.Node = nil
-				return nil
-			}
-			e.Node = new(N)
-			r, ok := any(e.Node).(jsonReader)
-			if !ok {
-				return fmt.Errorf("wave: %T has no JSON reader", e.Node)
-			}
-			return r.readJSON(d)
-		})
-	})
-	if len(c.Edges) == 0 {
-		c.Edges = []wireEdge[N]{} // [] is an empty list, not a missing one
-	}
-	return err
-}
-
 // listPage is the data of ListAccounts, ListInvoices or ListCustomers: the business's
 // header and the list named by field.
 type listPage[N any] struct {
 	field    string
-	Business *listBusiness[N]
+	Business *listBusiness[N] `json:"business"`
 }
 
+// listBusiness has a key for each of the three lists; an answer to one of the queries
+// holds only the list it asked for, which list returns.
 type listBusiness[N any] struct {
 	wireBusinessHeader
-	List *wireConnection[N]
+	Accounts  *wireConnection[N] `json:"accounts"`
+	Invoices  *wireConnection[N] `json:"invoices"`
+	Customers *wireConnection[N] `json:"customers"`
 }
 
-func (p *listPage[N]) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		if key != "business" {
-			return d.skip()
-		}
-		if d.null() {
-			p.Business = nil
-			return nil
-		}
-		if p.Business == nil {
-			p.Business = new(listBusiness[N])
-		}
-		b := p.Business
-		return d.readObject(func(key string) error {
-			switch key {
-			case p.field:
-				return readStruct(d, &b.List)
-			case "id":
-				return d.readString(&b.ID)
-			case "isClassicInvoicing":
-				return d.readBool(&b.IsClassicInvoicing)
-			case "currency":
-				return readStruct(d, &b.Currency)
-			}
-			return d.skip()
-		})
-	})
+// list is the connection named by field; nil when the business or the list is null
+// or missing.
+func (p *listPage[N]) list() *wireConnection[N] {
+	if p.Business == nil {
+		return nil
+	}
+	switch p.field {
+	case "accounts":
+		return p.Business.Accounts
+	case "invoices":
+		return p.Business.Invoices
+	case "customers":
+		return p.Business.Customers
+	}
+	return nil
 }
 
 type wireNameValue struct {
 	Name              string `json:"name"`
 	Value             string `json:"value"`
 	NormalBalanceType string `json:"normalBalanceType"`
-}
-
-func (w *wireNameValue) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "name":
-			return d.readString(&w.Name)
-		case "value":
-			return d.readString(&w.Value)
-		case "normalBalanceType":
-			return d.readString(&w.NormalBalanceType)
-		}
-		return d.skip()
-	})
 }
 
 // User returns the Wave user who granted the connection.
@@ -465,38 +380,6 @@ type wireAccount struct {
 	BalanceInBusinessCurrency decimalText   `json:"balanceInBusinessCurrency"`
 }
 
-func (w *wireAccount) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "name":
-			return d.readString(&w.Name)
-		case "description":
-			return d.readString(&w.Description)
-		case "displayId":
-			return d.readString(&w.DisplayID)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "type":
-			return w.Type.readJSON(d)
-		case "subtype":
-			return w.Subtype.readJSON(d)
-		case "normalBalanceType":
-			return d.readString(&w.NormalBalanceType)
-		case "isArchived":
-			return d.readBool(&w.IsArchived)
-		case "sequence":
-			return readInt(d, &w.Sequence)
-		case "balance":
-			return w.Balance.readJSON(d)
-		case "balanceInBusinessCurrency":
-			return w.BalanceInBusinessCurrency.readJSON(d)
-		}
-		return d.skip()
-	})
-}
-
 type wireBusinessHeader struct {
 	ID                 string        `json:"id"`
 	IsClassicInvoicing bool          `json:"isClassicInvoicing"`
@@ -523,13 +406,13 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 		if err != nil {
 			return wirePageInfo{}, 0, false, err
 		}
-		home := out.Business.Currency.resolve(currency{})
-		err = deliverPage(w, out.Business.List, failed,
+		home, list := out.Business.Currency.resolve(currency{}), out.list()
+		err = deliverPage(w, list, failed,
 			func(a *wireAccount) string { return a.ID },
 			func(a *wireAccount) string { return fmt.Sprintf("Account %q (%s)", a.Name, a.ID) },
 			func(a *wireAccount) (finhealth.LedgerAccount, error) { return a.account(businessID, home) },
 			nil, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
+		return list.PageInfo, len(list.Edges), false, err
 	})
 	if err != nil {
 		return err
@@ -542,7 +425,7 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 // they are returned as failed, for deliverPage to skip those records.
 func listQuery[N any](ctx context.Context, cn *Conn, op, doc string, vars map[string]any, out *listPage[N], businessID string) (failed map[int]string, err error) {
 	err = cn.query(ctx, op, doc, vars, out)
-	if f, ok := itemErrors(err, out.field); ok && out.Business != nil && out.Business.List != nil {
+	if f, ok := itemErrors(err, out.field); ok && out.list() != nil {
 		cn.c.log.WarnContext(ctx, "wave could not serve some records of a page", "op", op, "records", len(f))
 		failed, err = f, nil
 	}
@@ -552,7 +435,7 @@ func listQuery[N any](ctx context.Context, cn *Conn, op, doc string, vars map[st
 	if out.Business == nil {
 		return nil, notFound(op, businessID)
 	}
-	if out.Business.List == nil {
+	if out.list() == nil {
 		return nil, badData(op, fmt.Errorf("%s is null", out.field))
 	}
 	return failed, nil
@@ -628,58 +511,6 @@ type wireInvoice struct {
 	AmountDue  wireMoney `json:"amountDue"`
 	AmountPaid wireMoney `json:"amountPaid"`
 	TaxTotal   wireMoney `json:"taxTotal"`
-}
-
-func (w *wireInvoice) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "invoiceNumber":
-			return d.readString(&w.InvoiceNumber)
-		case "status":
-			return d.readString(&w.Status)
-		case "title":
-			return d.readString(&w.Title)
-		case "invoiceDate":
-			return d.readString(&w.InvoiceDate)
-		case "dueDate":
-			return d.readString(&w.DueDate)
-		case "createdAt":
-			return d.readString(&w.CreatedAt)
-		case "modifiedAt":
-			return d.readString(&w.ModifiedAt)
-		case "lastSentAt":
-			return d.readString(&w.LastSentAt)
-		case "lastSentVia":
-			return d.readString(&w.LastSentVia)
-		case "lastViewedAt":
-			return d.readString(&w.LastViewedAt)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "exchangeRate":
-			return w.ExchangeRate.readJSON(d)
-		case "customer":
-			return d.readObject(func(key string) error {
-				switch key {
-				case "id":
-					return d.readString(&w.Customer.ID)
-				case "name":
-					return d.readString(&w.Customer.Name)
-				}
-				return d.skip()
-			})
-		case "total":
-			return w.Total.readJSON(d)
-		case "amountDue":
-			return w.AmountDue.readJSON(d)
-		case "amountPaid":
-			return w.AmountPaid.readJSON(d)
-		case "taxTotal":
-			return w.TaxTotal.readJSON(d)
-		}
-		return d.skip()
-	})
 }
 
 func (w *wireInvoice) invoice(businessID string, home currency) (finhealth.Invoice, error) {
@@ -771,11 +602,12 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		if qerr != nil {
 			return wirePageInfo{}, 0, false, qerr
 		}
+		list := out.list()
 		if len(failed) > 0 {
-			cn.nameNulledInvoices(ctx, op, vars, out.Business.List)
+			cn.nameNulledInvoices(ctx, op, vars, list)
 		}
 		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage(w, out.Business.List, failed,
+		err := deliverPage(w, list, failed,
 			func(i *wireInvoice) string { return i.ID },
 			func(i *wireInvoice) string { return fmt.Sprintf("Invoice %s (%s)", i.InvoiceNumber, i.ID) },
 			func(i *wireInvoice) (finhealth.Invoice, error) { return i.invoice(businessID, home) },
@@ -790,7 +622,7 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 				}
 				return true
 			}, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
+		return list.PageInfo, len(list.Edges), false, err
 	})
 	if useFilter && filterUnsupported(err) {
 		cn.c.log.WarnContext(ctx, "wave rejected invoices(modifiedAtAfter:); filtering on the client from now on")
@@ -814,13 +646,12 @@ func (cn *Conn) nameNulledInvoices(ctx context.Context, op string, vars map[stri
 		idOp, idDoc = "ListInvoiceIDsModifiedAfter", queryInvoiceIDsModifiedAfter
 	}
 	ids := listPage[wireInvoice]{field: "invoices"}
-	if err := cn.query(ctx, idOp, idDoc, vars, &ids); err != nil || ids.Business == nil || ids.Business.List == nil ||
-		len(ids.Business.List.Edges) != len(list.Edges) {
+	if err := cn.query(ctx, idOp, idDoc, vars, &ids); err != nil || ids.list() == nil || len(ids.list().Edges) != len(list.Edges) {
 		cn.c.log.DebugContext(ctx, "wave: could not name the invoices it nulled", "op", idOp, "error", err)
 		return
 	}
 	for i, e := range list.Edges {
-		if named := ids.Business.List.Edges[i].Node; e.Node == nil && named != nil && named.ID != "" {
+		if named := ids.list().Edges[i].Node; e.Node == nil && named != nil && named.ID != "" {
 			list.Edges[i].Node = &wireInvoice{ID: named.ID, InvoiceNumber: named.InvoiceNumber, unread: true}
 		}
 	}
@@ -873,32 +704,6 @@ type wireCustomer struct {
 	OverdueAmount     wireMoney     `json:"overdueAmount"`
 }
 
-func (w *wireCustomer) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "name":
-			return d.readString(&w.Name)
-		case "email":
-			return d.readString(&w.Email)
-		case "isArchived":
-			return d.readBool(&w.IsArchived)
-		case "createdAt":
-			return d.readString(&w.CreatedAt)
-		case "modifiedAt":
-			return d.readString(&w.ModifiedAt)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "outstandingAmount":
-			return w.OutstandingAmount.readJSON(d)
-		case "overdueAmount":
-			return w.OverdueAmount.readJSON(d)
-		}
-		return d.skip()
-	})
-}
-
 func (w *wireCustomer) customer(businessID string, home currency) (finhealth.Customer, error) {
 	cur := w.Currency.resolve(home)
 	c := finhealth.Customer{WaveID: w.ID, BusinessWaveID: businessID, Name: w.Name, Email: w.Email, IsArchived: w.IsArchived}
@@ -932,13 +737,13 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 		if err != nil {
 			return wirePageInfo{}, 0, false, err
 		}
-		home := out.Business.Currency.resolve(currency{})
-		err = deliverPage(w, out.Business.List, failed,
+		home, list := out.Business.Currency.resolve(currency{}), out.list()
+		err = deliverPage(w, list, failed,
 			func(c *wireCustomer) string { return c.ID },
 			func(c *wireCustomer) string { return fmt.Sprintf("Customer %q (%s)", c.Name, c.ID) },
 			func(c *wireCustomer) (finhealth.Customer, error) { return c.customer(businessID, home) },
 			nil, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), false, err
+		return list.PageInfo, len(list.Edges), false, err
 	})
 	if err != nil {
 		return err

@@ -113,7 +113,6 @@ type Fake struct {
 	schemaNo  *ast.Schema // without invoices(modifiedAtAfter:)
 	docs      map[string]*parsedDoc
 	collected map[collectKey][]fieldGroup
-	out       []byte
 	seedIDs   Seed
 
 	users    map[string]*User
