@@ -333,28 +333,6 @@ func (db *DB) SaveWaveToken(ctx context.Context, orgID string, tok finhealth.OAu
 	return finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected.")
 }
 
-// WaveTokenStore returns the organization's token store in the shape the Wave client
-// asks for (Load and Save), so that wiring needs no adapter of its own.
-func (db *DB) WaveTokenStore(orgID string) WaveTokenStore {
-	return WaveTokenStore{db: db, orgID: orgID}
-}
-
-// WaveTokenStore loads and saves one organization's Wave token.
-type WaveTokenStore struct {
-	db    *DB
-	orgID string
-}
-
-// Load returns the decrypted token.
-func (s WaveTokenStore) Load(ctx context.Context) (finhealth.OAuthToken, error) {
-	return s.db.WaveToken(ctx, s.orgID)
-}
-
-// Save stores a refreshed token durably.
-func (s WaveTokenStore) Save(ctx context.Context, tok finhealth.OAuthToken) error {
-	return s.db.SaveWaveToken(ctx, s.orgID, tok)
-}
-
 // SetWaveConnectionStatus changes the status and reason, audited when either
 // changes, only while grantID is the stored tokens' grant. The connection row is
 // locked before the grant is compared (SaveWaveConnection locks it too before it

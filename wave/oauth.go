@@ -28,12 +28,6 @@ func NewPKCE() (verifier, challenge string) {
 // AuthorizeOption adjusts the authorize URL.
 type AuthorizeOption func(url.Values)
 
-// WithBusinessID pre-selects a business for a business-restricted grant; Wave needs it
-// to re-approve such a grant without prompting.
-func WithBusinessID(id string) AuthorizeOption {
-	return func(v url.Values) { v.Set("businessId", id) }
-}
-
 // WithForcePrompt makes Wave show its consent screen even when a valid grant for the
 // same scopes exists, so that a user can pick another business.
 func WithForcePrompt() AuthorizeOption {

@@ -515,7 +515,7 @@ type wireInvoice struct {
 
 func (w *wireInvoice) invoice(businessID string, home currency) (finhealth.Invoice, error) {
 	if w.unread {
-		return finhealth.Invoice{}, errors.New("Wave returned no data for it")
+		return finhealth.Invoice{}, errors.New("no data was returned for it")
 	}
 	cur := w.Currency.resolve(home)
 	inv := finhealth.Invoice{

@@ -240,13 +240,6 @@ func (f *Fake) Update(change func(*Options)) {
 	f.opts = normalize(f.opts)
 }
 
-// Options returns the current options.
-func (f *Fake) Options() Options {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.opts
-}
-
 // now reads the clock; callers hold f.mu or run before f is shared.
 func (f *Fake) now() time.Time {
 	if f.opts.Now != nil {
