@@ -153,8 +153,9 @@ func (e SyncEntity) Valid() bool {
 	return e == EntityAccounts || e == EntityInvoices || e == EntityCustomers
 }
 
-// SyncCounts counts one entity in a run: records read from Wave, and records written
-// to the warehouse (fewer when a page repeated a record).
+// SyncCounts counts one entity in a run: records read from Wave, and records new to
+// the warehouse or different from the row it held (0 when a sync finds the books
+// unchanged).
 type SyncCounts struct {
 	Seen     int `json:"seen"`
 	Upserted int `json:"upserted"`
@@ -382,7 +383,9 @@ type WarehouseService interface {
 
 	// UpsertAccounts, UpsertInvoices and UpsertCustomers write current state keyed by
 	// (organization, Wave id), in one transaction per call: re-running any of them
-	// never duplicates. They return how many distinct records were written.
+	// never duplicates. A record repeated in one call is written once, with its last
+	// occurrence. They return how many distinct records were new or differed from the
+	// stored row; every record written counts as seen for PruneUnseen, changed or not.
 	UpsertAccounts(ctx context.Context, orgID string, accounts []LedgerAccount) (int, error)
 	UpsertInvoices(ctx context.Context, orgID string, invoices []Invoice) (int, error)
 	UpsertCustomers(ctx context.Context, orgID string, customers []Customer) (int, error)

@@ -109,15 +109,15 @@ var backupTables = []BackupTable{
 	defineTable("ledger_accounts", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, name text, description text, display_id text, type text, subtype text, "+
 			"subtype_name text, normal_balance text, currency text, balance_minor int, balance_currency text, balance_exponent int, "+
-			"account_balance_minor int, account_balance_currency text, account_balance_exponent int, is_archived bool, sequence int, seen_at time"),
+			"account_balance_minor int, account_balance_currency text, account_balance_exponent int, is_archived bool, sequence int, seen_at time, changed_at time"),
 	defineTable("invoices", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, number text, title text, customer_wave_id text, customer_name text, "+
 			"status text, currency text, exchange_rate text, money_currency text, money_exponent int, total_minor int, amount_due_minor int, "+
 			"amount_paid_minor int, tax_total_minor int, invoice_date time, due_date time, created_at time, modified_at time, "+
-			"last_sent_at time, last_sent_via text, last_viewed_at time, seen_at time"),
+			"last_sent_at time, last_sent_via text, last_viewed_at time, seen_at time, changed_at time"),
 	defineTable("customers", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, name text, email text, currency text, money_currency text, "+
-			"money_exponent int, outstanding_minor int, overdue_minor int, is_archived bool, created_at time, modified_at time, seen_at time"),
+			"money_exponent int, outstanding_minor int, overdue_minor int, is_archived bool, created_at time, modified_at time, seen_at time, changed_at time"),
 	defineTable("balance_snapshots", "organization_id, as_of",
 		"organization_id text, as_of time, business_wave_id text, currency text, currency_exponent int, balances json, created_at time"),
 	defineTable("receivables_snapshots", "organization_id, as_of",

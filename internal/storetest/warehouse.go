@@ -44,6 +44,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"SyncWatermarks", testSyncWatermarks},
 		{"UpsertLedger", testUpsertLedger},
 		{"UpsertIdempotent", testUpsertIdempotent},
+		{"UpsertCountsChanges", testUpsertCountsChanges},
 		{"UpsertResumedAfterCrash", testUpsertResumedAfterCrash},
 		{"UpsertRejected", testUpsertRejected},
 		{"PruneUnseen", testPruneUnseen},
