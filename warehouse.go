@@ -332,6 +332,13 @@ type WarehouseService interface {
 	// the warehouse (current state and history) is kept. ENOTFOUND without one.
 	DeleteWaveConnection(ctx context.Context, orgID string) error
 
+	// SaveAccountSubtypes replaces the stored copy of Wave's account-subtype list
+	// (an empty list changes nothing: Wave answering none is no reason to forget it).
+	SaveAccountSubtypes(ctx context.Context, subtypes []AccountSubtype) error
+	// AccountSubtypes returns the stored list, ordered by value; empty before any
+	// sync has read it.
+	AccountSubtypes(ctx context.Context) ([]AccountSubtype, error)
+
 	// CreateOAuthState stores a pending authorization (the code verifier encrypted).
 	CreateOAuthState(ctx context.Context, st OAuthState) error
 	// ConsumeOAuthState spends the state whose hash is stateHash, once. A state that is
