@@ -137,8 +137,10 @@ type calc struct {
 	issuedYear  int // invoices issued in the last 365 days
 	custOverdue map[string]int64
 	custName    map[string]string
-	counts      invoiceCounts
-	invoiceNote []string
+	// custNameFrom is the invoice each customer's name was taken from.
+	custNameFrom map[string]string
+	counts       invoiceCounts
+	invoiceNote  []string
 
 	customersOutstanding amount
 	customersOverdue     amount
@@ -406,15 +408,24 @@ func (c *calc) scanInvoices() {
 	c.invoicesOK = true
 	c.custOverdue = make(map[string]int64)
 	c.custName = make(map[string]string)
-	today := dayNumber(c.asOf)
-	for i := range c.snap.Invoices {
-		inv := &c.snap.Invoices[i]
-		if !inv.Status.IsKnown() {
-			c.counts.unknown++
-			continue
+	c.custNameFrom = make(map[string]string)
+	if s := c.snap.InvoiceSummary; s != nil {
+		if err := c.addSummary(s); err != nil {
+			c.invoicesOK = false
+			c.invoiceWhy = "The invoices could not be read consistently (" + err.Error() + "); they are left out until the next read."
+			return
 		}
-		c.addOwed(inv)
-		c.addIssued(inv, today)
+	} else {
+		today := dayNumber(c.asOf)
+		for i := range c.snap.Invoices {
+			inv := &c.snap.Invoices[i]
+			if !inv.Status.IsKnown() {
+				c.counts.unknown++
+				continue
+			}
+			c.addOwed(inv)
+			c.addIssued(inv, today)
+		}
 	}
 	if n := c.counts.unknown; n > 0 {
 		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
@@ -474,6 +485,9 @@ func (c *calc) addOwed(inv *finhealth.Invoice) {
 	}
 	if _, ok := c.custName[cust]; !ok || c.custName[cust] == "" {
 		c.custName[cust] = inv.CustomerName
+		if inv.CustomerName != "" {
+			c.custNameFrom[cust] = inv.WaveID
+		}
 	}
 }
 
@@ -515,19 +529,24 @@ func (c *calc) addIssued(inv *finhealth.Invoice, today int64) {
 
 func (c *calc) scanCustomers() {
 	var other int
-	for i := range c.snap.Customers {
-		cu := &c.snap.Customers[i]
-		if cu.Outstanding.IsZero() && cu.Overdue.IsZero() {
-			continue
+	if t := c.snap.CustomerTotals; t != nil {
+		c.customersOutstanding, c.customersOverdue = amount{v: t.Outstanding}, amount{v: t.Overdue}
+		c.customersCounted, other = t.Counted, t.Other
+	} else {
+		for i := range c.snap.Customers {
+			cu := &c.snap.Customers[i]
+			if cu.Outstanding.IsZero() && cu.Overdue.IsZero() {
+				continue
+			}
+			if cu.Outstanding.Currency != c.cur || cu.Outstanding.Exponent != c.exp ||
+				(!cu.Overdue.IsZero() && (cu.Overdue.Currency != c.cur || cu.Overdue.Exponent != c.exp)) {
+				other++
+				continue
+			}
+			c.customersOutstanding = c.customersOutstanding.plus(amount{v: cu.Outstanding.Minor})
+			c.customersOverdue = c.customersOverdue.plus(amount{v: cu.Overdue.Minor})
+			c.customersCounted++
 		}
-		if cu.Outstanding.Currency != c.cur || cu.Outstanding.Exponent != c.exp ||
-			(!cu.Overdue.IsZero() && (cu.Overdue.Currency != c.cur || cu.Overdue.Exponent != c.exp)) {
-			other++
-			continue
-		}
-		c.customersOutstanding = c.customersOutstanding.plus(amount{v: cu.Outstanding.Minor})
-		c.customersOverdue = c.customersOverdue.plus(amount{v: cu.Overdue.Minor})
-		c.customersCounted++
 	}
 	if other > 0 {
 		c.customerNote = append(c.customerNote, fmt.Sprintf(
@@ -584,7 +603,8 @@ func differs(a, b int64, exp int) bool {
 
 // openInput sums the open invoices of one bucket (-1: all, -2: all past due) and
 // lists the largest. The sums and counts are the buckets' (the same invoices as
-// c.open, so that c.open need hold only the largest of each bucket).
+// c.open, which may hold only the largest of each bucket when the invoices were
+// summed by the database).
 func (c *calc) openInput(name, label string, bucket int) finhealth.MetricInput {
 	in := func(b int) bool { return bucket == -1 || bucket == -2 && b != bucketCurrent || b == bucket }
 	var sum amount
