@@ -205,8 +205,10 @@ type InvoiceSum struct {
 	Exponent int    `json:"exponent"`
 	Amount   int64  `json:"amount"`
 	Count    int    `json:"count"`
-	// MaxAbs is the largest magnitude among the amounts summed: with Count, a bound on
-	// every partial sum, which says whether a sum in another order could overflow.
+	// MaxAbs is at least the largest magnitude among the amounts summed: with Count, a
+	// bound on every partial sum, which says whether a sum in another order could
+	// overflow. Open groups may leave it zero: amounts due are positive, so their
+	// total bounds their partial sums.
 	MaxAbs uint64 `json:"max_abs"`
 }
 
