@@ -48,8 +48,9 @@ func InvoiceSummaryBounds(asOf time.Time) SummaryBounds {
 	return b
 }
 
-// agingBucket is the bucket the bounds put a due date in, as a store's query does.
-func (b SummaryBounds) agingBucket(due time.Time) int {
+// AgingBucket is the aging bucket (0 for not yet due, 1 to 4 for 1-30 to over 90 days
+// past due) the bounds put a due date in, as a store's query does.
+func (b SummaryBounds) AgingBucket(due time.Time) int {
 	switch {
 	case due.IsZero() || !due.Before(b.Aging[0]):
 		return bucketCurrent
@@ -145,7 +146,7 @@ func (c *calc) addSummary(s *finhealth.InvoiceSummary) error {
 			continue
 		}
 		b := bucketOf(daysPastDue(c.asOf, g.Date))
-		if cuts.agingBucket(g.Date) != b {
+		if cuts.AgingBucket(g.Date) != b {
 			return fmt.Errorf("due date %s is cut into the wrong aging bucket", g.Date.Format(time.RFC3339))
 		}
 		c.buckets[b] = c.buckets[b].plus(amount{v: g.Amount})

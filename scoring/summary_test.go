@@ -85,7 +85,7 @@ func summarize(invoices []finhealth.Invoice, cur string, exp int, asOf time.Time
 			continue
 		}
 		openTotal.Add(&openTotal, big.NewInt(inv.AmountDue.Minor))
-		b := cuts.agingBucket(inv.DueDate)
+		b := cuts.AgingBucket(inv.DueDate)
 		candidates[b] = append(candidates[b], inv)
 		if !inv.DueDate.IsZero() && inv.DueDate.Before(cuts.Aging[0]) {
 			id := inv.CustomerWaveID
@@ -307,7 +307,7 @@ func TestSummaryBoundsAgreeWithDays(t *testing.T) {
 		for d := -800; d <= 5; d++ {
 			for _, at := range []time.Duration{0, time.Microsecond, 11 * time.Hour, 24*time.Hour - time.Microsecond} {
 				date := cuts.Day.AddDate(0, 0, d).Add(at)
-				if got, want := cuts.agingBucket(date), bucketOf(daysPastDue(asOf, date)); got != want {
+				if got, want := cuts.AgingBucket(date), bucketOf(daysPastDue(asOf, date)); got != want {
 					t.Fatalf("as of %s, due %s: bucket %d by the cuts, %d by days", asOf, date, got, want)
 				}
 				if got, want := !date.Before(cuts.IssuedFrom), today-dayNumber(date) < 2*365; got != want {
@@ -315,7 +315,7 @@ func TestSummaryBoundsAgreeWithDays(t *testing.T) {
 				}
 			}
 		}
-		if cuts.agingBucket(time.Time{}) != bucketCurrent {
+		if cuts.AgingBucket(time.Time{}) != bucketCurrent {
 			t.Fatal("an invoice without a due date is not current")
 		}
 	}

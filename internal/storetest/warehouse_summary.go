@@ -396,13 +396,41 @@ func testLedgerSummaryTooLarge(t *testing.T, s warehouseStore) {
 	for _, asOf := range summaryAsOfs {
 		wantSameMetrics(t, s, org.ID, asOf, customersSummed)
 	}
-	// Amounts due in euros converted to more than an int64 holds beside dollars.
-	upsert(invoice("I:1", finhealth.InvoiceSent, usd(1), usd(math.MaxInt64/2), 5), invoice("I:2", finhealth.InvoiceOverdue, eur(1), eur(math.MaxInt64/2), 50))
+	// Amounts due in euros converted to more than an int64 holds beside dollars: the
+	// euros are within what the database sums, the conversion is not.
+	upsert(invoice("I:1", finhealth.InvoiceSent, usd(1), usd(1<<39), 5), invoice("I:2", finhealth.InvoiceOverdue, eur(1), eur(1<<39), 50),
+		invoice("I:3", finhealth.InvoiceOverdue, eur(1), eur(1<<39), 50))
+	overflowing := []finhealth.Invoice{}
+	for _, id := range []string{"I:2", "I:3"} {
+		inv := invoice(id, finhealth.InvoiceOverdue, eur(1), eur(1<<39), 50)
+		inv.ExchangeRate = "9000000" // 2^39 euro cents are 4.9 x 10^18 dollar cents; two overflow
+		overflowing = append(overflowing, inv)
+	}
+	upsert(overflowing...)
+	for _, asOf := range summaryAsOfs {
+		wantSameMetrics(t, s, org.ID, asOf, customersSummed)
+	}
+	// Sales in euros likewise.
+	for i := range overflowing {
+		overflowing[i].Total, overflowing[i].AmountDue = eur(1<<39), eur(0)
+	}
+	upsert(append(overflowing, invoice("I:1", finhealth.InvoicePaid, usd(1<<39), usd(0), 5))...)
+	for _, asOf := range summaryAsOfs {
+		wantSameMetrics(t, s, org.ID, asOf, customersSummed)
+	}
+	// Sales in dollars within what the database sums, beside euros converted to
+	// almost the most an int64 holds, and a credit: in id order the euros overflow,
+	// in the order of the sums they do not.
+	rebate := sold("I:3", -1<<40, 20)
+	converted := invoice("I:2", finhealth.InvoicePaid, eur(1<<39), eur(0), 0)
+	converted.ExchangeRate = "16777215" // 2^39 x (2^24 - 1) = 2^63 - 2^39
+	upsert(sold("I:1", 1<<40, 10), converted, rebate)
 	for _, asOf := range summaryAsOfs {
 		wantSameMetrics(t, s, org.ID, asOf, customersSummed)
 	}
 	// And back to amounts that fit: summed again.
-	upsert(invoice("I:1", finhealth.InvoiceSent, usd(1), usd(10), 5), invoice("I:2", finhealth.InvoiceOverdue, eur(1), eur(20), 50))
+	upsert(invoice("I:1", finhealth.InvoiceSent, usd(1), usd(10), 5), invoice("I:2", finhealth.InvoiceOverdue, eur(1), eur(20), 50),
+		invoice("I:3", finhealth.InvoiceOverdue, eur(1), eur(30), 50))
 	for _, asOf := range summaryAsOfs {
 		wantSameMetrics(t, s, org.ID, asOf, bothSummed)
 	}
