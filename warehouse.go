@@ -407,6 +407,13 @@ type WarehouseService interface {
 	// before that moment, never one table before a write and another after it.
 	// ENOTFOUND when no business is chosen.
 	LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
+	// LedgerSummary is LedgerSnapshot for the metrics, read the same way in one
+	// transaction, with the invoices and the customers summed by the database
+	// (InvoiceSummary, CustomerTotals) rather than listed, so that its cost does not
+	// grow with every invoice. The metrics computed from it are exactly those of
+	// LedgerSnapshot. Where amounts are too large to be summed in any order without
+	// overflowing, they are listed as LedgerSnapshot lists them instead.
+	LedgerSummary(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
 	// MappingAccounts reads what the account mapping is built from, and only that:
 	// the connected business's accounts and the organization's overrides, as of one
 	// moment. Without a chosen business, BusinessID is empty and Accounts empty,

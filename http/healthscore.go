@@ -141,7 +141,7 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 		return nil, nil, src, nil
 	}
 	asOf := history[len(history)-1].AsOf
-	snap, err := s.st.LedgerSnapshot(ctx, orgID, asOf)
+	snap, err := s.st.LedgerSummary(ctx, orgID, asOf)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		src.Reason = "No Wave business is connected."
 		return nil, nil, src, nil

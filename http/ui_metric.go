@@ -427,8 +427,15 @@ func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap
 	}
 	invoices := map[string]*finhealth.Invoice{}
 	if snap != nil {
-		for i := range snap.Invoices {
-			invoices[snap.Invoices[i].WaveID] = &snap.Invoices[i]
+		// The books list every invoice, or (summed by the store) those an input names.
+		lists := [][]finhealth.Invoice{snap.Invoices}
+		if s := snap.InvoiceSummary; s != nil {
+			lists = append(lists, s.Largest, s.Others)
+		}
+		for _, list := range lists {
+			for i := range list {
+				invoices[list[i].WaveID] = &list[i]
+			}
 		}
 	}
 	out := make([]inputView, 0, len(inputs))

@@ -425,6 +425,13 @@ var errNoBusiness = finhealth.Errorf(finhealth.ENOTFOUND, "No Wave business is c
 // in one read transaction: a sync commits page by page, and metrics computed from
 // accounts of one moment and invoices of another would match neither.
 func (db *DB) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
+	return db.ledger(ctx, orgID, asOf, false)
+}
+
+// ledger reads the books for LedgerSnapshot, or for LedgerSummary when summarize is
+// set: the invoices and customers then summed rather than listed, in the same
+// transaction.
+func (db *DB) ledger(ctx context.Context, orgID string, asOf time.Time, summarize bool) (*finhealth.LedgerSnapshot, error) {
 	if asOf.IsZero() {
 		return nil, finhealth.InvalidFields("The snapshot date is not valid.", map[string]string{"as_of": "required"})
 	}
@@ -449,10 +456,25 @@ func (db *DB) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) 
 					snap.InvoicesUnavailable = l.Reason
 				}
 			}
-		} else if snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow)); err != nil {
+		} else if summarize {
+			if snap.InvoiceSummary, err = h.invoiceSummary(ctx, orgID, conn, asOf); err != nil {
+				return err
+			}
+			if snap.InvoiceSummary == nil { // too large to sum exactly
+				snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+			}
+		} else {
+			snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+		}
+		if err != nil {
 			return err
 		}
 		db.hooks.ledgerRead()
+		if summarize {
+			if snap.CustomerTotals, err = h.customerTotals(ctx, orgID, conn); err != nil || snap.CustomerTotals != nil {
+				return err
+			}
+		}
 		snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
 		return err
 	})
@@ -561,12 +583,20 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 	if err := h.queryRow(ctx, `SELECT COUNT(*)`+where, orgID, businessID, since).Scan(&n); err != nil {
 		return nil, fmt.Errorf("store: count ledger invoices: %w", err)
 	}
-	rows, err := h.query(ctx, `SELECT wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
+	return h.invoices(ctx, "ledger invoices", n, `SELECT `+invoiceColumns+where+` ORDER BY wave_id`, orgID, businessID, since)
+}
+
+// invoiceColumns are what invoices scans, unqualified.
+const invoiceColumns = `wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
 			status, currency, exchange_rate, money_currency, money_exponent, total_minor, amount_due_minor,
 			amount_paid_minor, tax_total_minor, invoice_date, due_date, created_at, modified_at, last_sent_at,
-			last_sent_via, last_viewed_at`+where+` ORDER BY wave_id`, orgID, businessID, since)
+			last_sent_via, last_viewed_at`
+
+// invoices runs a query of invoiceColumns and scans every invoice, with room for n.
+func (h handle) invoices(ctx context.Context, what string, n int, query string, args ...any) ([]finhealth.Invoice, error) {
+	rows, err := h.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: ledger invoices: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var (
@@ -583,7 +613,7 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 	for rows.Next() {
 		inv = finhealth.Invoice{}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: ledger invoices: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		inv.Total.Currency, inv.Total.Exponent = cur, exp
 		inv.AmountDue.Currency, inv.AmountDue.Exponent = cur, exp
@@ -592,7 +622,7 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 		out = append(out, inv)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: ledger invoices: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
 }

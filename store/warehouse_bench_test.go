@@ -85,7 +85,7 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 				}
 				b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "invoices/s")
 			})
-			b.Run("ledger_snapshot", func(b *testing.B) {
+			connected := func() string {
 				orgID := newOrg()
 				if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: orgID, WaveUserID: "w",
 					Business: &finhealth.WaveBusiness{ID: "QnVzaW5lc3M6YmVuY2g=", Currency: "USD", CurrencyExponent: 2}},
@@ -93,12 +93,29 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 					b.Fatal(err)
 				}
 				store(orgID)
+				return orgID
+			}
+			b.Run("ledger_snapshot", func(b *testing.B) {
+				orgID := connected()
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					snap, err := db.LedgerSnapshot(ctx, orgID, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
 					if err != nil || len(snap.Invoices) != total {
 						b.Fatalf("snapshot: %d invoices, %v", len(snap.Invoices), err)
+					}
+				}
+			})
+			// The same books summed by the database: every one of these invoices is open,
+			// which is the summary's worst case.
+			b.Run("ledger_summary", func(b *testing.B) {
+				orgID := connected()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					snap, err := db.LedgerSummary(ctx, orgID, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
+					if err != nil || snap.InvoiceSummary == nil || len(snap.InvoiceSummary.Largest) != 5*100 {
+						b.Fatalf("summary: %+v, %v", snap, err)
 					}
 				}
 			})

@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"finhealth"
 	"finhealth/internal/testdb"
+	"finhealth/scoring"
 )
 
 // BenchmarkSync50k syncs a generated business of 50,000 invoices, 5,000 customers and
@@ -16,7 +19,10 @@ import (
 // the whole sync (accounts, customers, snapshots and score included) and over the
 // invoice pages alone, the peak heap in use and process memory obtained from the OS
 // (sampled; the fake Wave runs in the same process and counts too), and how long the
-// snapshots, metrics and score took after the last page.
+// snapshots, metrics and score took after the last page. After the sync it reads the
+// business's health as the API does (the books summed, the one balance snapshot
+// compared with, metrics and score), within the memory sampled, and reports how long
+// that took.
 //
 //	go test ./worker -run '^$' -bench Sync50k -benchtime 1x
 func BenchmarkSync50k(b *testing.B) {
@@ -27,7 +33,7 @@ func BenchmarkSync50k(b *testing.B) {
 			db := testdb.Open(b, dialect)
 			e := newEnv(b, db, 100, nil)
 			biz := e.srv.GenerateBusiness(42, invoices, customers, accounts)
-			var elapsed, invoicing, scoring time.Duration
+			var elapsed, invoicing, scoring, health time.Duration
 			var peakHeap, peakSys uint64
 			b.ResetTimer()
 			for range b.N {
@@ -44,6 +50,11 @@ func BenchmarkSync50k(b *testing.B) {
 				elapsed += time.Since(start)
 
 				b.StopTimer()
+				if err == nil {
+					start = time.Now()
+					err = readHealth(e, org)
+					health += time.Since(start)
+				}
 				heap, sys := stop()
 				peakHeap, peakSys = max(peakHeap, heap), max(peakSys, sys)
 				if err != nil {
@@ -62,8 +73,36 @@ func BenchmarkSync50k(b *testing.B) {
 			b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 			b.ReportMetric(float64(peakSys)/(1<<20), "peak-sys-MB")
 			b.ReportMetric(float64(scoring.Milliseconds())/float64(b.N), "score-ms")
+			b.ReportMetric(float64(health.Microseconds())/1000/float64(b.N), "health-ms")
 		})
 	}
+}
+
+// readHealth reads the organization's health as GET .../health does: the books
+// dated by the newest snapshot, summed, compared with one earlier snapshot, and
+// scored with the latest assessment.
+func readHealth(e *env, orgID string) error {
+	ctx := context.Background()
+	now := e.clock.Now()
+	dates, err := e.store.BalanceSnapshotDates(ctx, orgID, now.Add(-historyWindow), now)
+	if err != nil || len(dates) == 0 {
+		return fmt.Errorf("balance snapshots: %d, %v", len(dates), err)
+	}
+	_, metrics, err := e.w.ledgerMetrics(ctx, orgID, dates[len(dates)-1].AsOf, now.Add(-historyWindow), now, e.w.knownSubtypes(), "")
+	if err != nil {
+		return err
+	}
+	latest, err := e.store.LatestAssessment(ctx, orgID)
+	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+		latest, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	if h := scoring.CombinedHealth(metrics, latest, now); h.Score == nil {
+		return fmt.Errorf("no health score: %+v", h)
+	}
+	return nil
 }
 
 // sampleMemory samples the heap in use and the memory obtained from the OS every few

@@ -49,11 +49,21 @@ type hookStore struct {
 	mu            sync.Mutex
 	invoicePages  int
 	beforeInvoice map[int]func()
-	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
+	scoring       [2]time.Time // the first LedgerSummary and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
 	// afterOverrides runs once, after the next AccountOverrides, the last read of a
 	// metrics computation.
 	afterOverrides func()
+	// balancesRead counts the balance snapshots read whole.
+	balancesRead int
+}
+
+func (h *hookStore) BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	hist, err := h.DB.BalanceHistory(ctx, orgID, from, to)
+	h.mu.Lock()
+	h.balancesRead += len(hist)
+	h.mu.Unlock()
+	return hist, err
 }
 
 func (h *hookStore) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
@@ -75,13 +85,13 @@ func (h *hookStore) onOverridesRead(fn func()) {
 	h.afterOverrides = fn
 }
 
-func (h *hookStore) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
+func (h *hookStore) LedgerSummary(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
 	h.mu.Lock()
 	if h.scoring[0].IsZero() {
 		h.scoring[0] = time.Now()
 	}
 	h.mu.Unlock()
-	return h.DB.LedgerSnapshot(ctx, orgID, asOf)
+	return h.DB.LedgerSummary(ctx, orgID, asOf)
 }
 
 func (h *hookStore) InsertHealthScore(ctx context.Context, orgID string, s finhealth.HealthScore) error {

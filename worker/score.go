@@ -20,11 +20,7 @@ var errSyncActive = errors.New("worker: a sync is running")
 // snapshots, the metrics and the combined health score, all as of now.
 func (w *Worker) scoreSync(ctx context.Context, orgID string, subtypes []finhealth.AccountSubtype, invoicesUnavailable string) error {
 	asOf := w.cfg.Now()
-	history, err := w.store.BalanceHistory(ctx, orgID, asOf.Add(-historyWindow), asOf)
-	if err != nil {
-		return err
-	}
-	snap, metrics, err := w.ledgerMetrics(ctx, orgID, asOf, history, subtypes, invoicesUnavailable)
+	snap, metrics, err := w.ledgerMetrics(ctx, orgID, asOf, asOf.Add(-historyWindow), asOf, subtypes, invoicesUnavailable)
 	if err != nil {
 		return err
 	}
@@ -55,16 +51,17 @@ func (w *Worker) rescore(ctx context.Context, orgID string) error {
 		return errSyncActive
 	}
 	now := w.cfg.Now()
-	history, err := w.store.BalanceHistory(ctx, orgID, now.Add(-historyWindow), now)
+	from := now.Add(-historyWindow)
+	dates, err := w.store.BalanceSnapshotDates(ctx, orgID, from, now)
 	if err != nil {
 		return err
 	}
 	var metrics []finhealth.MetricValue
-	if len(history) > 0 {
+	if len(dates) > 0 {
 		// The current-state tables hold what the last sync read, which is what its
 		// snapshot is dated.
-		asOf := history[len(history)-1].AsOf
-		_, m, err := w.ledgerMetrics(ctx, orgID, asOf, history, w.knownSubtypes(), "")
+		asOf := dates[len(dates)-1].AsOf
+		_, m, err := w.ledgerMetrics(ctx, orgID, asOf, from, now, w.knownSubtypes(), "")
 		switch {
 		case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
 			// Disconnected without a business: nothing to compute the ledger from.
@@ -80,17 +77,23 @@ func (w *Worker) rescore(ctx context.Context, orgID string) error {
 	return w.recordHealth(ctx, orgID, metrics, now)
 }
 
-// ledgerMetrics computes the metrics of the stored books as of asOf, with the
-// owners' account-mapping decisions applied.
-func (w *Worker) ledgerMetrics(ctx context.Context, orgID string, asOf time.Time, history []finhealth.BalanceSnapshot,
+// ledgerMetrics computes the metrics of the stored books as of asOf, compared with
+// the balance history of [from, to], with the owners' account-mapping decisions
+// applied. The invoices are summed by the store (LedgerSummary), as for the API and
+// the dashboard.
+func (w *Worker) ledgerMetrics(ctx context.Context, orgID string, asOf, from, to time.Time,
 	subtypes []finhealth.AccountSubtype, invoicesUnavailable string) (*finhealth.LedgerSnapshot, []finhealth.MetricValue, error) {
-	snap, err := w.store.LedgerSnapshot(ctx, orgID, asOf)
+	snap, err := w.store.LedgerSummary(ctx, orgID, asOf)
 	if err != nil {
 		return nil, nil, err
 	}
 	if invoicesUnavailable != "" && snap.InvoicesUnavailable == "" {
 		snap.InvoicesUnavailable = invoicesUnavailable
-		snap.Invoices = nil
+		snap.Invoices, snap.InvoiceSummary = nil, nil
+	}
+	history, err := w.baseHistory(ctx, orgID, snap, from, to)
+	if err != nil {
+		return nil, nil, err
 	}
 	overrides, err := w.store.AccountOverrides(ctx, orgID)
 	if err != nil {
@@ -105,6 +108,32 @@ func (w *Worker) ledgerMetrics(ctx context.Context, orgID string, asOf time.Time
 		mapping = m
 	}
 	return snap, scoring.ComputeMetrics(*snap, history, mapping, asOf), nil
+}
+
+// baseHistory is the balance history of [from, to] as the metrics of snap need it:
+// every snapshot's date, and the balances of the one snapshot they compare the books
+// with (scoring.BaseSnapshot), the others left empty; reading years of snapshots
+// whole to use one was most of what a rescore read. Should that snapshot be gone by
+// the time it is read (another business was chosen meanwhile), the whole history is
+// read instead, which is never wrong.
+func (w *Worker) baseHistory(ctx context.Context, orgID string, snap *finhealth.LedgerSnapshot, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	history, err := w.store.BalanceSnapshotDates(ctx, orgID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	i := scoring.BaseSnapshot(history, snap.AsOf, snap.Currency, snap.CurrencyExponent)
+	if i < 0 {
+		return history, nil
+	}
+	whole, err := w.store.BalanceHistory(ctx, orgID, history[i].AsOf, history[i].AsOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(whole) == 1 && whole[0].AsOf.Equal(history[i].AsOf) {
+		history[i] = whole[0]
+		return history, nil
+	}
+	return w.store.BalanceHistory(ctx, orgID, from, to)
 }
 
 // recordHealth appends the combined score of the metrics and the latest assessment.
