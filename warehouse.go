@@ -284,6 +284,9 @@ type MappingAccounts struct {
 	BusinessID string
 	Accounts   []LedgerAccount
 	Overrides  []AccountOverride
+	// Subtypes is Wave's subtype list as last synced, which the default mapping
+	// follows (as HealthService does).
+	Subtypes []AccountSubtype
 }
 
 // WarehouseService persists Wave connections and the financial data warehouse. Every

@@ -30,14 +30,15 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		history, err := db.BalanceHistory(ctx, orgID, now.Add(-ledgerHistoryWindow), now)
+		history, err := db.BalanceHistory(ctx, orgID, now.Add(-401*24*time.Hour), now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mapping, err := srv.effectiveMapping(ctx, orgID, listed.Accounts)
+		src, err := db.MappingAccounts(ctx, orgID)
 		if err != nil {
 			t.Fatal(err)
 		}
+		mapping := srv.applyOverrides(ctx, orgID, src)
 		want := scoring.ComputeMetrics(*listed, history, mapping, asOf)
 		latest, err := db.LatestAssessment(ctx, orgID)
 		if err != nil {

@@ -96,7 +96,7 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 		}
 		return v, nil
 	}
-	mapping := s.applyOverrides(ctx, orgID, src.Accounts, src.Overrides)
+	mapping := s.applyOverrides(ctx, orgID, src)
 	v.Available = true
 	if len(src.Accounts) == 0 {
 		v.Reason = "No accounts are synced yet; they appear after the first sync."

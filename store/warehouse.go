@@ -441,47 +441,55 @@ func (db *DB) ledger(ctx context.Context, orgID string, asOf time.Time, summariz
 		if err != nil {
 			return err
 		}
-		db.hooks.ledgerRead()
-		snap = &finhealth.LedgerSnapshot{
-			AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
-			Invoices: []finhealth.Invoice{},
-		}
-		if snap.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
-			return err
-		}
-		db.hooks.ledgerRead()
-		if conn.Business != nil && conn.Business.IsClassicInvoicing {
-			for _, l := range conn.Business.Limitations() {
-				if l.Code == finhealth.LimitationClassicInvoicing {
-					snap.InvoicesUnavailable = l.Reason
-				}
-			}
-		} else if summarize {
-			if snap.InvoiceSummary, err = h.invoiceSummary(ctx, orgID, conn, asOf); err != nil {
-				return err
-			}
-			if snap.InvoiceSummary == nil { // too large to sum exactly
-				snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
-			}
-		} else {
-			snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
-		}
-		if err != nil {
-			return err
-		}
-		db.hooks.ledgerRead()
-		if summarize {
-			if snap.CustomerTotals, err = h.customerTotals(ctx, orgID, conn); err != nil || snap.CustomerTotals != nil {
-				return err
-			}
-		}
-		snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
+		snap, err = db.readLedger(ctx, h, orgID, conn, asOf, summarize)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return snap, nil
+}
+
+// readLedger reads the books of conn's business on h (inside the caller's read
+// transaction): the invoices summed by the database when summarize, else listed.
+func (db *DB) readLedger(ctx context.Context, h handle, orgID string, conn *finhealth.WaveConnection, asOf time.Time, summarize bool) (*finhealth.LedgerSnapshot, error) {
+	var err error
+	db.hooks.ledgerRead()
+	snap := &finhealth.LedgerSnapshot{
+		AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
+		Invoices: []finhealth.Invoice{},
+	}
+	if snap.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
+		return nil, err
+	}
+	db.hooks.ledgerRead()
+	if conn.Business != nil && conn.Business.IsClassicInvoicing {
+		for _, l := range conn.Business.Limitations() {
+			if l.Code == finhealth.LimitationClassicInvoicing {
+				snap.InvoicesUnavailable = l.Reason
+			}
+		}
+	} else if summarize {
+		if snap.InvoiceSummary, err = h.invoiceSummary(ctx, orgID, conn, asOf); err != nil {
+			return nil, err
+		}
+		if snap.InvoiceSummary == nil { // too large to sum exactly
+			snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+		}
+	} else {
+		snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.hooks.ledgerRead()
+	if summarize {
+		if snap.CustomerTotals, err = h.customerTotals(ctx, orgID, conn); err != nil || snap.CustomerTotals != nil {
+			return snap, err
+		}
+	}
+	snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
+	return snap, err
 }
 
 // chosenBusiness returns the connection whose business the ledger belongs to, or
@@ -514,6 +522,9 @@ func (db *DB) MappingAccounts(ctx context.Context, orgID string) (*finhealth.Map
 			if out.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
 				return err
 			}
+		}
+		if out.Subtypes, err = h.accountSubtypes(ctx); err != nil {
+			return err
 		}
 		out.Overrides, err = h.accountOverrides(ctx, orgID)
 		return err

@@ -10,7 +10,6 @@ import (
 
 	"finhealth"
 	"finhealth/internal/testdb"
-	"finhealth/scoring"
 )
 
 // BenchmarkSync50k syncs a generated business of 50,000 invoices, 5,000 customers and
@@ -78,31 +77,14 @@ func BenchmarkSync50k(b *testing.B) {
 	}
 }
 
-// readHealth reads the organization's health as GET .../health does: the books
-// dated by the newest snapshot, summed, compared with one earlier snapshot, and
-// scored with the latest assessment.
+// readHealth reads the organization's health as GET .../health does: through the
+// store's HealthService.
 func readHealth(e *env, orgID string) error {
-	ctx := context.Background()
-	now := e.clock.Now()
-	dates, err := e.store.BalanceSnapshotDates(ctx, orgID, now.Add(-historyWindow), now)
-	if err != nil || len(dates) == 0 {
-		return fmt.Errorf("balance snapshots: %d, %v", len(dates), err)
+	r, err := e.store.Health(context.Background(), orgID, e.clock.Now())
+	if err == nil && r.Books == nil {
+		err = fmt.Errorf("no books: %s", r.Ledger.Reason)
 	}
-	_, metrics, err := e.w.ledgerMetrics(ctx, orgID, dates[len(dates)-1].AsOf, now.Add(-historyWindow), now, e.w.knownSubtypes(), "")
-	if err != nil {
-		return err
-	}
-	latest, err := e.store.LatestAssessment(ctx, orgID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		latest, err = nil, nil
-	}
-	if err != nil {
-		return err
-	}
-	if h := scoring.CombinedHealth(metrics, latest, now); h.Score == nil {
-		return fmt.Errorf("no health score: %+v", h)
-	}
-	return nil
+	return err
 }
 
 // sampleMemory samples the heap in use and the memory obtained from the OS every few

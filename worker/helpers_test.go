@@ -51,38 +51,28 @@ type hookStore struct {
 	beforeInvoice map[int]func()
 	scoring       [2]time.Time // the first LedgerSummary and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
-	// afterOverrides runs once, after the next AccountOverrides, the last read of a
-	// metrics computation.
-	afterOverrides func()
-	// balancesRead counts the balance snapshots read whole.
-	balancesRead int
+	// afterHealth runs once, after the next Health: every input of a score has been
+	// read, and the score is stored once it returns.
+	afterHealth func()
 }
 
-func (h *hookStore) BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
-	hist, err := h.DB.BalanceHistory(ctx, orgID, from, to)
+func (h *hookStore) Health(ctx context.Context, orgID string, now time.Time) (*finhealth.HealthReport, error) {
+	r, err := h.DB.Health(ctx, orgID, now)
 	h.mu.Lock()
-	h.balancesRead += len(hist)
-	h.mu.Unlock()
-	return hist, err
-}
-
-func (h *hookStore) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
-	os, err := h.DB.AccountOverrides(ctx, orgID)
-	h.mu.Lock()
-	fn := h.afterOverrides
-	h.afterOverrides = nil
+	fn := h.afterHealth
+	h.afterHealth = nil
 	h.mu.Unlock()
 	if fn != nil {
 		fn()
 	}
-	return os, err
+	return r, err
 }
 
-// onOverridesRead runs fn once, after the next read of the account overrides.
-func (h *hookStore) onOverridesRead(fn func()) {
+// onHealthRead runs fn once, after the next health computation has read its inputs.
+func (h *hookStore) onHealthRead(fn func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.afterOverrides = fn
+	h.afterHealth = fn
 }
 
 func (h *hookStore) LedgerSummary(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {

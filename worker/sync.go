@@ -323,7 +323,10 @@ func (s *syncer) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.rememberSubtypes(subtypes)
+	// Kept, so that every reader maps accounts from the same list (HealthService).
+	if err := w.store.SaveAccountSubtypes(ctx, subtypes); err != nil {
+		return err
+	}
 
 	if err := pipelined(cancel, func(fn func([]finhealth.LedgerAccount) error) error {
 		return session.EachAccountPage(readCtx, businessID, fn)
@@ -400,7 +403,7 @@ func (s *syncer) sync(ctx context.Context) error {
 	if !invoicesRead {
 		unavailable = "Wave does not let finhealth read this business's invoices."
 	}
-	return w.scoreSync(ctx, orgID, subtypes, unavailable)
+	return w.scoreSync(ctx, orgID, unavailable)
 }
 
 // errWriteFailed stops a read whose pages can no longer be written; the write's own
@@ -576,19 +579,4 @@ func (s *syncer) pagesDone(ctx context.Context, pages int) error {
 		return errInterrupted
 	}
 	return nil
-}
-
-func (w *Worker) rememberSubtypes(st []finhealth.AccountSubtype) {
-	if len(st) == 0 {
-		return
-	}
-	w.subtypesMu.Lock()
-	defer w.subtypesMu.Unlock()
-	w.subtypes = st
-}
-
-func (w *Worker) knownSubtypes() []finhealth.AccountSubtype {
-	w.subtypesMu.Lock()
-	defer w.subtypesMu.Unlock()
-	return w.subtypes
 }
