@@ -43,7 +43,7 @@ ENV APP_ENV=production \
 # it is not root without reading /etc/passwd.
 USER 65532:65532
 EXPOSE 5000
-# No shell or curl here: the binary probes itself (127.0.0.1:$PORT/healthz).
+# No shell or curl here: the binary probes itself (/healthz on $PORT, at BIND_ADDRESS when set, else 127.0.0.1).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/finhealth", "healthcheck"]
 # CMD rather than ENTRYPOINT, so that `docker run IMAGE finhealth migrate`, Compose's

@@ -5,6 +5,7 @@ COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN       ?= bin/finhealth
 STATICCHECK_VERSION ?= v0.8.2
+DEADCODE_VERSION ?= v0.53.0
 
 .PHONY: run test build lint bench bench-go bench-load fuzz screenshots clean
 
@@ -20,12 +21,14 @@ test:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/finhealth
 
-## lint: formatting, go vet and staticcheck
+## lint: formatting, go vet, staticcheck and no unreachable code (deadcode, tests as roots)
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@dead=$$($(GO) run golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION) -test ./...); \
+	  if [ -n "$$dead" ]; then echo "unreachable code:"; echo "$$dead"; exit 1; fi
 
 ## bench: Go benchmarks, then the HTTP load script against a running server on PostgreSQL
 bench: bench-go bench-load
@@ -43,7 +46,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeOverrideRequest -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzWarehouseQuery -fuzztime $(FUZZTIME) ./http/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
+	$(GO) test -run '^$$' -fuzz FuzzDecimalMinor -fuzztime $(FUZZTIME) ./wave/
+	$(GO) test -run '^$$' -fuzz FuzzQuickDateTime -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzLedgerHealth -fuzztime $(FUZZTIME) ./scoring/
 	$(GO) test -run '^$$' -fuzz FuzzReadBackup -fuzztime $(FUZZTIME) ./store/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBalances -fuzztime $(FUZZTIME) ./store/

@@ -1,6 +1,7 @@
 package finhealth_test
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -10,20 +11,114 @@ import (
 	"testing"
 )
 
-// TestDependencyRules enforces DESIGN.md's layering on non-test files: the domain
-// imports only the standard library, scoring only the domain, and the adapters never
-// import each other, so that only cmd/finhealth wires them together.
-func TestDependencyRules(t *testing.T) {
-	const module = "finhealth"
-	adapters := map[string]bool{"store": true, "http": true, "wave": true, "worker": true}
-	topOf := func(pkgPath string) string { // "finhealth/wave/wavetest" -> "wave"
-		rest := strings.TrimPrefix(pkgPath, module+"/")
-		return strings.Split(rest, "/")[0]
-	}
-	isStd := func(path string) bool {
-		return !strings.Contains(strings.Split(path, "/")[0], ".") && path != module && !strings.HasPrefix(path, module+"/")
-	}
+const module = "finhealth"
 
+// testSupport are the packages that exist for tests: no production package may
+// import them, except that cmd/finhealth serves the fake Wave as the development-only
+// simulated Wave.
+var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/"}
+
+// thirdParty lists, for each top-level directory, the modules outside the standard
+// library its non-test code may import. Each dependency earns its place in the
+// package that needs it (DESIGN.md); add one here with the reason in the commit.
+var thirdParty = map[string][]string{
+	"identity": {"golang.org/x/crypto/argon2", "golang.org/x/text/unicode/norm"},
+	"store":    {"github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/stdlib", "github.com/pressly/goose/v3", "modernc.org/sqlite", "github.com/google/uuid"},
+	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus"},
+	"wave":     {"github.com/prometheus/client_golang/prometheus", "golang.org/x/oauth2", "golang.org/x/time/rate", "github.com/vektah/gqlparser/v2"},
+	"worker":   {"github.com/riverqueue/river", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
+	"cmd":      {"filippo.io/age", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
+	"internal": {"github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/stdlib", "github.com/prometheus/"},
+}
+
+var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worker": true}
+
+// ruleLayers are the layers between the domain and the adapters: scoring (pure
+// scoring functions) and identity (normalized emails and names, the password policy
+// and hashing, which need modules the domain may not import). Each imports only
+// the standard library, the domain, its own sub-packages and the modules
+// thirdParty lists for it; adapters and cmd/finhealth import them.
+var ruleLayers = map[string]bool{"scoring": true, "identity": true}
+
+// topOf names a package's top-level directory: "finhealth/wave/wavetest" -> "wave",
+// "finhealth" -> "".
+func topOf(pkgPath string) string {
+	if pkgPath == module {
+		return ""
+	}
+	return strings.Split(strings.TrimPrefix(pkgPath, module+"/"), "/")[0]
+}
+
+func isStd(path string) bool {
+	return !strings.Contains(strings.Split(path, "/")[0], ".") && path != module && !strings.HasPrefix(path, module+"/")
+}
+
+func hasPrefixIn(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkImport says why the non-test code of package pkg may not import imp (nil when
+// it may): DESIGN.md's layering. The domain imports only the standard library;
+// scoring and identity only the domain and their own modules; adapters import the
+// domain, scoring, identity and their own sub-packages, never each other, a
+// test-support package or a module another layer owns; the store behaviour suite knows only the domain; only cmd/finhealth wires
+// adapters together.
+func checkImport(pkg, imp string) error {
+	if isStd(imp) {
+		return nil
+	}
+	top := topOf(pkg)
+	internal := strings.HasPrefix(imp, module+"/") || imp == module
+	switch {
+	case top == "":
+		return fmt.Errorf("the domain package may import only the standard library")
+	case ruleLayers[top]:
+		if imp == module || (internal && topOf(imp) == top) || (!internal && hasPrefixIn(imp, thirdParty[top])) {
+			return nil
+		}
+		return fmt.Errorf("%s may import only the standard library, the domain and the modules deps_test.go lists for it", top)
+	case !internal:
+		if top == "wave" && !strings.HasPrefix(pkg, module+"/wave/wavetest") && strings.HasPrefix(imp, "github.com/vektah/gqlparser") {
+			return fmt.Errorf("only the fake Wave parses GraphQL")
+		}
+		if hasPrefixIn(imp, thirdParty[top]) {
+			return nil
+		}
+		return fmt.Errorf("%s/ may not import %s: a module outside the standard library belongs to the layer that needs it (deps_test.go lists them)", top, imp)
+	case hasPrefixIn(imp, testSupport) && !strings.HasPrefix(pkg, module+"/internal/") && !strings.HasPrefix(pkg, module+"/wave/wavetest"):
+		if pkg == module+"/cmd/finhealth" && imp == module+"/wave/wavetest" {
+			return nil // the development-only simulated Wave
+		}
+		return fmt.Errorf("production code may not import the test-support package %s", imp)
+	case pkg == module+"/internal/storetest":
+		if imp == module {
+			return nil
+		}
+		return fmt.Errorf("the store behaviour suite tests any store through the domain's interfaces only")
+	case top == "internal":
+		if imp == module || imp == module+"/store" || strings.HasPrefix(imp, module+"/internal/") {
+			return nil
+		}
+		return fmt.Errorf("test support may import the domain, the store and other test support only")
+	case adapters[top]:
+		other := topOf(imp)
+		if other == "" || ruleLayers[other] || (other == top && !hasPrefixIn(imp, testSupport)) {
+			return nil
+		}
+		return fmt.Errorf("adapters import the domain, scoring and identity, never each other or test support")
+	case top == "cmd":
+		return nil
+	}
+	return fmt.Errorf("%s is in no layer of DESIGN.md", pkg)
+}
+
+// TestDependencyRules enforces the layering on the non-test files of every package.
+func TestDependencyRules(t *testing.T) {
 	imports := map[string]map[string]bool{} // package dir -> imports
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -51,35 +146,82 @@ func TestDependencyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imports) < 2 {
-		t.Fatalf("found only %d packages; is the test running from the module root?", len(imports))
+	if _, err := os.Stat("go.mod"); err != nil {
+		t.Fatalf("not at the module root: %v", err)
 	}
+	seen := map[string]bool{}
 	for dir, imps := range imports {
 		pkg := module
 		if dir != "." {
 			pkg = module + "/" + dir
 		}
+		seen[topOf(pkg)] = true
 		for imp := range imps {
-			switch top := topOf(pkg); {
-			case dir == ".":
-				if !isStd(imp) {
-					t.Errorf("%s imports %s: the domain package may import only the standard library", pkg, imp)
-				}
-			case top == "scoring":
-				if !isStd(imp) && imp != module && !strings.HasPrefix(imp, module+"/scoring") {
-					t.Errorf("%s imports %s: scoring may import only the standard library and the domain", pkg, imp)
-				}
-			case adapters[top]:
-				if strings.HasPrefix(imp, module+"/") {
-					other := topOf(imp)
-					if other != top && other != "scoring" {
-						t.Errorf("%s imports %s: adapters import the domain and scoring, never each other or internal test support", pkg, imp)
-					}
-				}
+			if err := checkImport(pkg, imp); err != nil {
+				t.Errorf("%s imports %s: %v", pkg, imp, err)
 			}
 		}
 	}
-	if _, err := os.Stat("go.mod"); err != nil {
-		t.Fatalf("not at the module root: %v", err)
+	for _, top := range []string{"", "scoring", "identity", "store", "http", "wave", "worker", "cmd", "internal"} {
+		if !seen[top] {
+			t.Errorf("no package found in %q: is the test running from the module root, or did the layout change?", top)
+		}
+	}
+}
+
+// TestDependencyRulesRefuse shows that the rules catch the imports they exist for.
+func TestDependencyRulesRefuse(t *testing.T) {
+	for _, c := range []struct{ pkg, imp string }{
+		{"finhealth", "finhealth/scoring"},
+		{"finhealth", "github.com/google/uuid"},
+		{"finhealth/scoring", "finhealth/store"},
+		{"finhealth/scoring", "golang.org/x/crypto/argon2"},
+		{"finhealth/scoring", "golang.org/x/text/unicode/norm"},
+		{"finhealth/identity", "finhealth/http"},
+		{"finhealth/identity", "finhealth/store"},
+		{"finhealth/identity", "finhealth/scoring"},
+		{"finhealth/identity", "github.com/google/uuid"},
+		{"finhealth/http", "golang.org/x/crypto/argon2"},
+		{"finhealth/http", "golang.org/x/text/unicode/norm"},
+		{"finhealth/wave", "finhealth/wave/wavetest"},
+		{"finhealth/wave", "finhealth/store"},
+		{"finhealth/http", "finhealth/worker"},
+		{"finhealth/http", "github.com/jackc/pgx/v5"},
+		{"finhealth/http", "github.com/jackc/pgx/v5/stdlib"},
+		{"finhealth/http", "finhealth/internal/testdb"},
+		{"finhealth/worker", "finhealth/wave"},
+		{"finhealth/worker", "modernc.org/sqlite"},
+		{"finhealth/store", "github.com/riverqueue/river"},
+		{"finhealth/internal/storetest", "finhealth/store"},
+		{"finhealth/internal/storetest", "finhealth/http"},
+		{"finhealth/internal/testdb", "finhealth/http"},
+		{"finhealth/cmd/finhealth", "finhealth/internal/testdb"},
+		{"finhealth/cmd/finhealth", "finhealth/internal/storetest"},
+		{"finhealth/cmd/finhealth", "github.com/vektah/gqlparser/v2"},
+		{"finhealth/wave", "github.com/vektah/gqlparser/v2"},
+		{"finhealth/tools", "finhealth/store"},
+	} {
+		if checkImport(c.pkg, c.imp) == nil {
+			t.Errorf("%s may import %s, but the layering forbids it", c.pkg, c.imp)
+		}
+	}
+	for _, c := range []struct{ pkg, imp string }{
+		{"finhealth/http", "finhealth/scoring"},
+		{"finhealth/http", "finhealth/identity"},
+		{"finhealth/store", "finhealth/identity"},
+		{"finhealth/cmd/finhealth", "finhealth/identity"},
+		{"finhealth/identity", "finhealth"},
+		{"finhealth/identity", "golang.org/x/crypto/argon2"},
+		{"finhealth/identity", "golang.org/x/text/unicode/norm"},
+		{"finhealth/scoring", "finhealth/scoring/questionnaires"},
+		{"finhealth/wave/wavetest", "github.com/vektah/gqlparser/v2/ast"},
+		{"finhealth/cmd/finhealth", "finhealth/wave/wavetest"},
+		{"finhealth/cmd/finhealth", "finhealth/worker"},
+		{"finhealth/internal/testdb", "finhealth/store"},
+		{"finhealth/http/ui", "finhealth/http"},
+	} {
+		if err := checkImport(c.pkg, c.imp); err != nil {
+			t.Errorf("%s may import %s, but the rules refuse it: %v", c.pkg, c.imp, err)
+		}
 	}
 }

@@ -17,6 +17,7 @@ const (
 	ERATELIMITED  = "rate_limited" // 429
 	EINTERNAL     = "internal"     // 500: details are logged, never returned
 	EUNAVAILABLE  = "unavailable"  // 503: a dependency is down
+	EBADGATEWAY   = "bad_gateway"  // 502: a dependency answered, with something unusable
 	ETOOLARGE     = "too_large"    // 413: request body over the limit
 	EUNSUPPORTED  = "unsupported"  // 415: wrong content type
 )

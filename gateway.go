@@ -2,6 +2,7 @@ package finhealth
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -83,15 +84,24 @@ func (t *StoredWaveTokens) RefusedGrant(refusal *WaveReconnectError) string {
 	return t.grant
 }
 
+// ErrWaveNoRefreshToken matches Exchange's refusal of a grant that came without a
+// refresh token: finhealth could read with it only until its access token expires
+// (about two hours), so it does not keep such a grant. A standard OAuth 2.0 server
+// issues a refresh token only when the offline_access scope is asked for.
+var ErrWaveNoRefreshToken = errors.New("wave: the grant has no refresh token")
+
 // WaveGateway is the OAuth side of Wave plus a factory for per-connection sessions.
 type WaveGateway interface {
 	// NewPKCE returns a fresh PKCE verifier and its S256 challenge.
 	NewPKCE() (verifier, challenge string, err error)
 	// AuthorizeURL is where the owner's browser is sent to grant access.
 	AuthorizeURL(state, challenge string) string
-	// Exchange trades an authorization code for tokens.
+	// Exchange trades an authorization code for tokens. A grant without a refresh
+	// token is refused with an error matching ErrWaveNoRefreshToken, returned with
+	// the token that was issued so that the caller can revoke it.
 	Exchange(ctx context.Context, code, verifier string) (OAuthToken, error)
-	// Revoke revokes the grant at Wave (disconnect).
+	// Revoke revokes the grant at Wave (disconnect, or a grant nothing keeps): its
+	// refresh token, which ends the grant, and its access token.
 	Revoke(ctx context.Context, tok OAuthToken) error
 	// Session returns the API session of one connection, identified by its
 	// organization id, whose tokens live in tokens. Sessions with the same key share a

@@ -517,3 +517,38 @@ func (e *WaveReconnectError) Error() string {
 func (e *WaveReconnectError) Unwrap() error {
 	return &Error{Code: ECONFLICT, Message: e.Reason.Message()}
 }
+
+// IncompleteReadError ends a read of a list from Wave that delivered every record it
+// could, but cannot prove it saw every record Wave has: a page came back short before
+// the last one, the total count changed during the walk or disagrees with what was
+// read, or Wave could not serve some records. What was read is good and is kept;
+// what was not is unknown, so a sync must not remove records on the evidence of such
+// a read, nor move its watermark past it.
+type IncompleteReadError struct {
+	// Problems say what was wrong, in sentences an owner can read.
+	Problems []string
+	// Skipped counts the records Wave could not serve (nulled or with field errors).
+	Skipped int
+}
+
+func (e *IncompleteReadError) Error() string {
+	return fmt.Sprintf("wave: incomplete read (%d skipped): %s", e.Skipped, strings.Join(e.Problems, " "))
+}
+
+// WaveRetryLaterError means Wave asked finhealth to wait longer before its next
+// request than a client waits in-process (a long Retry-After): the work should be
+// rescheduled for at least After, not retried sooner. It unwraps to EUNAVAILABLE.
+type WaveRetryLaterError struct {
+	After time.Duration
+	// Detail is the provider's own error text (never a secret), for logs.
+	Detail string
+}
+
+func (e *WaveRetryLaterError) Error() string {
+	return fmt.Sprintf("wave: asked to retry after %s: %s", e.After, e.Detail)
+}
+
+// Unwrap lets ErrorCode and ErrorMessage see the caller-safe form.
+func (e *WaveRetryLaterError) Unwrap() error {
+	return &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf("Wave asked finhealth to wait %s before reading again.", e.After.Round(time.Second))}
+}

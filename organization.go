@@ -22,11 +22,39 @@ type NewOrganization struct {
 	CompanySize string
 }
 
+// Validate checks a new organization: a name of at most MaxOrganizationNameLen
+// characters without control or format characters, and an optional industry and
+// company size of plain text. Its EINVALID error names the fields "name",
+// "industry" and "company_size".
+func (o NewOrganization) Validate() error {
+	f := fieldProblems{}
+	f.check("name", nameProblem(o.Name, true, MaxOrganizationNameLen))
+	f.check("industry", textProblem(o.Industry, false, MaxIndustryLen))
+	f.check("company_size", textProblem(o.CompanySize, false, MaxCompanySizeLen))
+	return f.err()
+}
+
 // OrganizationUpdate changes only the fields that are non-nil.
 type OrganizationUpdate struct {
 	Name        *string
 	Industry    *string
 	CompanySize *string
+}
+
+// Validate checks the fields an update sets by NewOrganization's rules: a name,
+// when given, may not be empty.
+func (u OrganizationUpdate) Validate() error {
+	f := fieldProblems{}
+	if u.Name != nil {
+		f.check("name", nameProblem(*u.Name, true, MaxOrganizationNameLen))
+	}
+	if u.Industry != nil {
+		f.check("industry", textProblem(*u.Industry, false, MaxIndustryLen))
+	}
+	if u.CompanySize != nil {
+		f.check("company_size", textProblem(*u.CompanySize, false, MaxCompanySizeLen))
+	}
+	return f.err()
 }
 
 // Membership links a user to an organization with a role. UserEmail, UserName and
@@ -56,6 +84,18 @@ type Invitation struct {
 	ExpiresAt        time.Time  `json:"expires_at"`
 	AcceptedAt       *time.Time `json:"accepted_at,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
+}
+
+// Validate checks what the inviter chose: the invitee's normalized email address and
+// a known organization role. Its EINVALID error names the fields "email" and
+// "role"; the rest of an invitation is made by the server, not typed.
+func (inv Invitation) Validate() error {
+	f := fieldProblems{}
+	f.check("email", emailProblem(inv.Email))
+	if !inv.Role.Valid() {
+		f.check("role", "must be one of owner, advisor, viewer")
+	}
+	return f.err()
 }
 
 // OrganizationService persists organizations, memberships and invitations. Every

@@ -21,12 +21,28 @@ type User struct {
 }
 
 // NewUser is what registration or create-admin hands to the store. The caller has
-// already normalized the email and hashed the password.
+// already normalized the email and the name and hashed the password (package
+// identity does both).
 type NewUser struct {
 	Email        string
 	Name         string
 	PasswordHash string
 	Role         Role
+}
+
+// Validate checks what a person chose for a new account: an email address that is
+// one bare address, a name of at most MaxUserNameLen characters without control or
+// format characters, and a known platform role. Its EINVALID error names the
+// fields "email", "name" and "role". The password is checked before it is hashed
+// (identity.ValidatePassword), so PasswordHash is not looked at.
+func (u NewUser) Validate() error {
+	f := fieldProblems{}
+	f.check("email", emailProblem(u.Email))
+	f.check("name", nameProblem(u.Name, true, MaxUserNameLen))
+	if !u.Role.Valid() {
+		f.check("role", "must be admin or user")
+	}
+	return f.err()
 }
 
 // UserFilter selects users for the admin listing. Query matches email or name,

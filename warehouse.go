@@ -81,6 +81,9 @@ type WaveConnection struct {
 	// last successful full one did (a periodic full resync is due after it).
 	LastSyncAt     *time.Time `json:"last_sync_at,omitempty"`
 	LastFullSyncAt *time.Time `json:"last_full_sync_at,omitempty"`
+	// FullSyncDue asks the next sync to read everything: a partial run could not
+	// prove it read every record, so only a complete full read may remove any.
+	FullSyncDue bool `json:"full_sync_due"`
 }
 
 // OAuthState is one pending authorization request to Wave. Only a hash of the random
@@ -116,7 +119,8 @@ const (
 	SyncScheduled SyncTrigger = "scheduled"
 )
 
-// SyncStatus is a run's state: queued, then running, then succeeded or failed.
+// SyncStatus is a run's state: queued, then running, then succeeded, partial or
+// failed.
 type SyncStatus string
 
 // Sync statuses.
@@ -124,7 +128,11 @@ const (
 	SyncQueued    SyncStatus = "queued"
 	SyncRunning   SyncStatus = "running"
 	SyncSucceeded SyncStatus = "succeeded"
-	SyncFailed    SyncStatus = "failed"
+	// SyncPartial: the run kept everything it read, but could not prove it read every
+	// record Wave has (Warnings say why), so it removed nothing and moved no
+	// watermark past what it could not prove; the connection's next sync is full.
+	SyncPartial SyncStatus = "partial"
+	SyncFailed  SyncStatus = "failed"
 )
 
 // Active reports whether a run with this status still blocks another run.
@@ -145,8 +153,9 @@ func (e SyncEntity) Valid() bool {
 	return e == EntityAccounts || e == EntityInvoices || e == EntityCustomers
 }
 
-// SyncCounts counts one entity in a run: records read from Wave, and records written
-// to the warehouse (fewer when a page repeated a record).
+// SyncCounts counts one entity in a run: records read from Wave, and records new to
+// the warehouse or different from the row it held (0 when a sync finds the books
+// unchanged).
 type SyncCounts struct {
 	Seen     int `json:"seen"`
 	Upserted int `json:"upserted"`
@@ -174,8 +183,14 @@ type SyncRun struct {
 	// Attempt is the attempt that last failed and is being retried (0 when none has
 	// failed); Error says why while the run is running, why the run failed once it
 	// has, and is empty after a success.
-	Attempt    int        `json:"attempt"`
-	Error      string     `json:"error,omitempty"`
+	Attempt int    `json:"attempt"`
+	Error   string `json:"error,omitempty"`
+	// Warnings say what a partial run could not prove it read, in sentences an
+	// owner can read.
+	Warnings []string `json:"warnings,omitempty"`
+	// RetryAt is when a running run that Wave asked to wait tries again; until then
+	// it is alive, not abandoned.
+	RetryAt    *time.Time `json:"retry_at,omitempty"`
 	QueuedAt   time.Time  `json:"queued_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
@@ -285,8 +300,8 @@ type WarehouseService interface {
 	// connected.
 	WaveConnection(ctx context.Context, orgID string) (*WaveConnection, error)
 	// ActiveWaveConnections lists active connections whose last successful sync is
-	// older than syncedBefore (or that never synced), least recently synced first:
-	// what a scheduler should sync next.
+	// older than syncedBefore (or that never synced), or whose last run was partial
+	// (FullSyncDue), least recently synced first: what a scheduler should sync next.
 	ActiveWaveConnections(ctx context.Context, syncedBefore time.Time, limit int) ([]*WaveConnection, error)
 	// WaveToken returns the decrypted token, with the GrantID of the authorization it
 	// belongs to; ENOTFOUND when there is none (disconnected, or never connected).
@@ -338,12 +353,19 @@ type WarehouseService interface {
 	// will be retried, so that the run shows it while it waits (also a sign of life).
 	// A run that is not running is ECONFLICT; an unknown one ENOTFOUND.
 	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error
-	// FinishSyncRun ends a queued or running run as succeeded or failed with its final
-	// totals; a success clears the error an earlier attempt left and updates the
-	// connection's LastSyncAt (and LastFullSyncAt). The attempt number is kept.
-	FinishSyncRun(ctx context.Context, runID string, status SyncStatus, progress SyncProgress, errMsg string) (*SyncRun, error)
+	// WaitSyncRun records on a running run that it waits until retryAt (Wave asked
+	// it to), with msg saying so: the run is alive until then (AbandonSyncRuns).
+	WaitSyncRun(ctx context.Context, runID string, retryAt time.Time, msg string) error
+	// FinishSyncRun ends a queued or running run as succeeded, partial or failed with
+	// its final totals. A success clears the error an earlier attempt left and
+	// updates the connection's LastSyncAt (and, for a full run, LastFullSyncAt,
+	// clearing FullSyncDue). A partial run keeps warnings and sets the connection's
+	// FullSyncDue, leaving its sync times alone so that the scheduler syncs it again
+	// soon. The attempt number is kept.
+	FinishSyncRun(ctx context.Context, runID string, status SyncStatus, progress SyncProgress, errMsg string, warnings ...string) (*SyncRun, error)
 	// AbandonSyncRuns fails the active runs with no sign of life since before, so that
-	// a run whose worker died does not block its organization forever.
+	// a run whose worker died does not block its organization forever. A run waiting
+	// for a retry at a time after before is alive.
 	AbandonSyncRuns(ctx context.Context, before time.Time) (int, error)
 	// SyncRun returns one run of the organization; ENOTFOUND otherwise.
 	SyncRun(ctx context.Context, orgID, runID string) (*SyncRun, error)
@@ -361,7 +383,9 @@ type WarehouseService interface {
 
 	// UpsertAccounts, UpsertInvoices and UpsertCustomers write current state keyed by
 	// (organization, Wave id), in one transaction per call: re-running any of them
-	// never duplicates. They return how many distinct records were written.
+	// never duplicates. A record repeated in one call is written once, with its last
+	// occurrence. They return how many distinct records were new or differed from the
+	// stored row; every record written counts as seen for PruneUnseen, changed or not.
 	UpsertAccounts(ctx context.Context, orgID string, accounts []LedgerAccount) (int, error)
 	UpsertInvoices(ctx context.Context, orgID string, invoices []Invoice) (int, error)
 	UpsertCustomers(ctx context.Context, orgID string, customers []Customer) (int, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 // registered is the body of a successful registration.
@@ -44,7 +45,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error
 // signUp creates the account and its default organization from a validated request;
 // the API and the web form share it.
 func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.User, *finhealth.Organization, error) {
-	hash, err := hashPassword(req.Password, s.cfg.Argon2)
+	hash, err := identity.HashPassword(req.Password, s.cfg.Argon2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -101,7 +102,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest)
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	match, err := verifyPassword(hash, req.Password)
+	match, err := identity.VerifyPassword(hash, req.Password)
 	if err != nil && u != nil {
 		// The account cannot log in until an admin resets it; say so in the log only.
 		s.log.LogAttrs(ctx, slog.LevelError, "stored password hash is malformed",

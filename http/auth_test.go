@@ -50,6 +50,44 @@ func TestRegister(t *testing.T) {
 			}
 		})
 
+		t.Run("emails and names are stored in Unicode NFC", func(t *testing.T) {
+			// "e" followed by a combining acute accent is "é": one account, one name.
+			local := strings.TrimSuffix(uniqueEmail("jose"), "@example.com")
+			nfd, nfc := local+"-jose\u0301@example.com", local+"-jos\u00e9@example.com"
+			res := a.Post("/api/v1/auth/register", "", map[string]string{
+				"email": strings.ToUpper(nfd), "password": testPassword, "name": " Jose\u0301 ", "organization_name": "Cafe\u0301 Jose\u0301",
+			}).Expect(t, http.StatusCreated)
+			var reg registered
+			res.Decode(t, &reg)
+			if reg.Email != nfc || reg.Name != "Jos\u00e9" {
+				t.Fatalf("registered %q %q, want %q %q", reg.Email, reg.Name, nfc, "Jos\u00e9")
+			}
+			o, err := db.Organization(context.Background(), reg.OrganizationID)
+			if err != nil || o.Name != "Caf\u00e9 Jos\u00e9" {
+				t.Errorf("organization %+v, %v", o, err)
+			}
+			// Either form logs in, and neither makes a second account.
+			a.login(nfd, testPassword)
+			a.login(nfc, testPassword)
+			a.Post("/api/v1/auth/register", "", map[string]string{"email": nfc, "password": testPassword, "name": "J"}).
+				Expect(t, http.StatusConflict)
+		})
+
+		t.Run("an invisible character is named with its field", func(t *testing.T) {
+			res := a.Post("/api/v1/auth/register", "", map[string]string{
+				"email": "n\u200b@example.com", "password": "      \t     ", "name": "\u202eN", "organization_name": "\ufeffCo",
+			}).Expect(t, http.StatusUnprocessableEntity)
+			f := res.ErrorFields(t)
+			for _, field := range []string{"email", "name", "organization_name"} {
+				if !strings.Contains(f[field], "invisible formatting characters") {
+					t.Errorf("%s: %q", field, f[field])
+				}
+			}
+			if f["password"] != "must not be only spaces" {
+				t.Errorf("password: %q", f["password"])
+			}
+		})
+
 		t.Run("duplicate email is 409, whatever its case", func(t *testing.T) {
 			email := uniqueEmail("dup")
 			body := map[string]string{"email": email, "password": testPassword, "name": "D"}
@@ -89,6 +127,20 @@ func TestRegister(t *testing.T) {
 			{"name too long", map[string]any{"email": "n@example.com", "password": testPassword, "name": strings.Repeat("n", 101)}, "name"},
 			{"control characters", map[string]any{"email": "n@example.com", "password": testPassword, "name": "a\x00b"}, "name"},
 			{"wrong type", map[string]any{"email": "n@example.com", "password": testPassword, "name": 7}, "name"},
+			{"zero-width space in the email", map[string]any{"email": "n\u200b@example.com", "password": testPassword, "name": "N"}, "email"},
+			{"right-to-left override in the email", map[string]any{"email": "n@exa\u202emple.com", "password": testPassword, "name": "N"}, "email"},
+			{"byte order mark in the email", map[string]any{"email": "\ufeffn@example.com", "password": testPassword, "name": "N"}, "email"},
+			{"zero-width space in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N\u200bN"}, "name"},
+			{"right-to-left override in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "\u202eN"}, "name"},
+			{"byte order mark in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "\ufeffN"}, "name"},
+			{"zero-width joiner in the organization's name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+				"organization_name": "N\u200d Co"}, "organization_name"},
+			{"right-to-left override in the organization's name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+				"organization_name": "\u202eoC N"}, "organization_name"},
+			{"organization's name too long", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+				"organization_name": strings.Repeat("o", 201)}, "organization_name"},
+			{"password of spaces", map[string]any{"email": "n@example.com", "password": "   ", "name": "N"}, "password"},
+			{"long password of spaces", map[string]any{"email": "n@example.com", "password": strings.Repeat(" ", 16), "name": "N"}, "password"},
 		} {
 			t.Run("422 "+tc.name, func(t *testing.T) {
 				res := a.Post("/api/v1/auth/register", "", tc.body).Expect(t, http.StatusUnprocessableEntity)

@@ -157,6 +157,13 @@ func (f fieldErrors) add(field, problem string) {
 	}
 }
 
+// addAll adds the fields of err, an EINVALID error from a Validate method.
+func (f fieldErrors) addAll(err error) {
+	for field, problem := range finhealth.ErrorFields(err) {
+		f.add(field, problem)
+	}
+}
+
 func (f fieldErrors) err() error {
 	if len(f) == 0 {
 		return nil

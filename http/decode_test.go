@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"finhealth"
+	"finhealth/identity"
 	"finhealth/scoring"
 	"finhealth/store"
 )
@@ -101,6 +102,8 @@ func FuzzDecodeRegisterRequest(f *testing.F) {
 		`{"email":"A@EXAMPLE.COM ","password":"correct horse battery staple","name":"A","organization_name":"X","industry":"y","company_size":"z"}`,
 		`{"email":"a","password":"","name":""}`, `{"role":"admin"}`, `{"email":7}`, `{}`, `""`,
 		`{"email":"\"a b\"@example.com","password":"aaaaaaaaaaaa","name":"\u0007"}`,
+		`{"email":"JOSE\u0301@example.com","password":"correct horse battery staple","name":"Jose\u0301","organization_name":"Caf\u00e9"}`,
+		`{"email":"a\u200b@example.com","password":"            ","name":"\u202eX","organization_name":"\ufeffY"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -110,11 +113,21 @@ func FuzzDecodeRegisterRequest(f *testing.F) {
 			checkDecodeError(t, err)
 			return
 		}
-		if req.Email == "" || req.Name == "" || req.OrganizationName == "" || ValidatePassword(req.Password, req.Email) != nil {
+		if req.Email == "" || req.Name == "" || req.OrganizationName == "" || identity.ValidatePassword(req.Password, req.Email) != nil {
 			t.Fatalf("accepted an invalid registration: %+v", req)
 		}
-		if norm, err := NormalizeEmail(req.Email); err != nil || norm != req.Email {
-			t.Fatalf("accepted email %q is not normalized (%q, %v)", req.Email, norm, err)
+		if norm := identity.NormalizeEmail(req.Email); norm != req.Email {
+			t.Fatalf("accepted email %q is not normalized (%q)", req.Email, norm)
+		}
+		if norm := identity.NormalizeName(req.Name); norm != req.Name {
+			t.Fatalf("accepted name %q is not normalized (%q)", req.Name, norm)
+		}
+		if err := (finhealth.NewUser{Email: req.Email, Name: req.Name, Role: finhealth.RoleUser}).Validate(); err != nil {
+			t.Fatalf("accepted a user the domain refuses: %v", err)
+		}
+		org := finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize}
+		if err := org.Validate(); err != nil {
+			t.Fatalf("accepted an organization the domain refuses: %v", err)
 		}
 	})
 }

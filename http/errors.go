@@ -35,6 +35,8 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case finhealth.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case finhealth.EBADGATEWAY:
+		return http.StatusBadGateway
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
 	default:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"finhealth"
+	"finhealth/identity"
 	"finhealth/internal/testdb"
 	"finhealth/scoring"
 	"finhealth/store"
@@ -26,7 +27,7 @@ var testSecret = []byte("test-secret-0123456789abcdefghijklmnopqrstuvwxyz")
 
 // testArgon2 keeps hashing in tests to well under a millisecond; production uses the
 // OWASP defaults, which the password tests also exercise.
-var testArgon2 = Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
+var testArgon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
 
 // testPassword satisfies the policy and is used for every fixture account.
 const testPassword = "correct horse battery staple"
@@ -288,7 +289,7 @@ func (a *testAPI) loginPair(email, password string) tokenPair {
 }
 
 var fixtureHash = func() string {
-	h, err := hashPassword(testPassword, testArgon2)
+	h, err := identity.HashPassword(testPassword, testArgon2)
 	if err != nil {
 		panic(err)
 	}

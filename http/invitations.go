@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 // invitationRequest is the body of POST /organizations/{id}/invitations.
@@ -40,16 +41,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *cal
 // invite creates an invitation to the caller's organization and its link; the API
 // and the settings page both invite through it.
 func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
-	f := fieldErrors{}
-	email, err := NormalizeEmail(req.Email)
-	if err != nil {
-		f.add("email", err.Error())
-	}
-	role := finhealth.OrgRole(req.Role)
-	if !role.Valid() {
-		f.add("role", "must be one of owner, advisor, viewer")
-	}
-	if err := f.err(); err != nil {
+	email, role := identity.NormalizeEmail(req.Email), finhealth.OrgRole(req.Role)
+	if err := (finhealth.Invitation{Email: email, Role: role}).Validate(); err != nil {
 		return invitationCreated{}, err
 	}
 	token, hash, err := newOpaqueToken()

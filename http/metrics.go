@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +25,6 @@ type apiMetrics struct {
 	loginFailures *prometheus.CounterVec
 	badLogin      prometheus.Counter
 	limitedLogin  prometheus.Counter
-
-	routes sync.Map // route pattern -> *routeMetrics
 }
 
 // Login failure reasons. Unknown email, wrong password and deactivated account are
@@ -74,67 +70,30 @@ func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
 	return m
 }
 
-// knownStatuses are the codes this API answers with. Each route keeps its counters
-// for them in an array, so that counting a request is an atomic load and an add,
-// with no map lookup, lock or allocation; any other code takes the general path.
-var knownStatuses = [...]int{
-	200, 201, 202, 204, 301, 302, 303, 304, 307, 308,
-	400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429,
-	500, 502, 503, 504,
-}
-
-// statusSlot maps a status code to its index in knownStatuses, or -1.
-var statusSlot = func() (slots [600]int8) {
-	for i := range slots {
-		slots[i] = -1
-	}
-	for i, code := range knownStatuses {
-		slots[code] = int8(i)
-	}
-	return slots
-}()
-
-// routeMetrics are one route's instruments, resolved once rather than per request.
+// routeMetrics are a route's instruments, resolved when the route is wired so that
+// its latency series exists before its first request.
 type routeMetrics struct {
 	route    string
 	duration prometheus.Observer
-	byStatus [len(knownStatuses)]atomic.Pointer[prometheus.Counter]
 }
 
-// forRoute returns the route's instruments, creating them on first use; nil when
-// metrics are off. Routes are patterns, a fixed set, so the map stays small.
+// forRoute returns the route's instruments; nil when metrics are off.
 func (m *apiMetrics) forRoute(route string) *routeMetrics {
 	if m == nil {
 		return nil
 	}
-	if rm, ok := m.routes.Load(route); ok {
-		return rm.(*routeMetrics)
-	}
-	rm, _ := m.routes.LoadOrStore(route, &routeMetrics{route: route, duration: m.duration.WithLabelValues(route)})
-	return rm.(*routeMetrics)
+	return &routeMetrics{route: route, duration: m.duration.WithLabelValues(route)}
 }
 
-// observe counts one answered request. st.metrics is set by the route's handler;
-// a handler that names its route without resolving its instruments is looked up by
-// name.
+// observe counts one answered request under st.route. A route's handler sets it, with
+// the route's instruments in st.metrics; a handler may name a route without them.
 func (m *apiMetrics) observe(st *requestState, status int, elapsed time.Duration) {
-	rm := st.metrics
-	if rm == nil || rm.route != st.route {
-		rm = m.forRoute(st.route)
-	}
-	rm.duration.Observe(elapsed.Seconds())
-	if status < 0 || status >= len(statusSlot) || statusSlot[status] < 0 {
-		m.requests.WithLabelValues(rm.route, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(st.route, strconv.Itoa(status)).Inc()
+	if rm := st.metrics; rm != nil && rm.route == st.route {
+		rm.duration.Observe(elapsed.Seconds())
 		return
 	}
-	slot := &rm.byStatus[statusSlot[status]]
-	c := slot.Load()
-	if c == nil {
-		counter := m.requests.WithLabelValues(rm.route, strconv.Itoa(status))
-		slot.CompareAndSwap(nil, &counter)
-		c = slot.Load()
-	}
-	(*c).Inc()
+	m.duration.WithLabelValues(st.route).Observe(elapsed.Seconds())
 }
 
 // loginFailed counts a failed login; nil metrics count nothing.

@@ -3,8 +3,10 @@ package http
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -48,21 +50,20 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, c *c
 // patchOrganization validates and applies a patch; the API and the settings page
 // both update through it.
 func (s *Server) patchOrganization(ctx context.Context, orgID string, req organizationPatch) (*finhealth.Organization, error) {
-	f := fieldErrors{}
 	var upd finhealth.OrganizationUpdate
 	if req.Name != nil {
-		v := cleanText(f, "name", *req.Name, true, 200)
+		v := identity.NormalizeName(*req.Name)
 		upd.Name = &v
 	}
 	if req.Industry != nil {
-		v := cleanText(f, "industry", *req.Industry, false, 100)
+		v := strings.TrimSpace(*req.Industry)
 		upd.Industry = &v
 	}
 	if req.CompanySize != nil {
-		v := cleanText(f, "company_size", *req.CompanySize, false, 50)
+		v := strings.TrimSpace(*req.CompanySize)
 		upd.CompanySize = &v
 	}
-	if err := f.err(); err != nil {
+	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
 	return s.st.UpdateOrganization(ctx, orgID, upd)

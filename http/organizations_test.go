@@ -76,6 +76,21 @@ func TestOrganizations(t *testing.T) {
 			}
 			a.Patch(orgPath, tm.advisor.Token, map[string]string{"name": "X"}).Expect(t, http.StatusForbidden)
 			a.Patch(orgPath, tm.outsider.Token, map[string]string{"name": "X"}).Expect(t, http.StatusNotFound)
+
+			// The name is stored in NFC; an invisible character in it is a 422 naming it.
+			a.Patch(orgPath, tm.owner.Token, map[string]string{"name": "Cafe\u0301 Olga"}).Expect(t, http.StatusOK).Decode(t, &o)
+			if o.Name != "Caf\u00e9 Olga" {
+				t.Errorf("name %q is not in NFC", o.Name)
+			}
+			for _, name := range []string{"Olga\u200b & Co", "\u202eoC & aglO", "\ufeffOlga & Co"} {
+				res := a.Patch(orgPath, tm.owner.Token, map[string]string{"name": name}).Expect(t, http.StatusUnprocessableEntity)
+				if f := res.ErrorFields(t); !strings.Contains(f["name"], "invisible formatting characters") || len(f) != 1 {
+					t.Errorf("%q: fields %v", name, f)
+				}
+			}
+			if stored, err := db.Organization(context.Background(), tm.owner.OrgID); err != nil || stored.Name != "Caf\u00e9 Olga" {
+				t.Errorf("a refused name changed the organization: %+v %v", stored, err)
+			}
 		})
 
 		t.Run("members", func(t *testing.T) {
@@ -190,6 +205,13 @@ func TestInvitations(t *testing.T) {
 				Expect(t, http.StatusUnprocessableEntity)
 			if f := res.ErrorFields(t); f["email"] == "" || f["role"] == "" {
 				t.Errorf("fields %v", f)
+			}
+			for _, email := range []string{"in\u200bvitee@example.com", "invitee@exa\u202emple.com", "\ufeffinvitee@example.com"} {
+				res := a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": email, "role": "viewer"}).
+					Expect(t, http.StatusUnprocessableEntity)
+				if f := res.ErrorFields(t); !strings.Contains(f["email"], "invisible formatting characters") || len(f) != 1 {
+					t.Errorf("%q: fields %v", email, f)
+				}
 			}
 			a.Post(orgPath+"/invitations", tm.owner.Token, map[string]string{"email": tm.viewer.Email, "role": "viewer"}).
 				Expect(t, http.StatusConflict)

@@ -62,8 +62,8 @@ func auditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	case validID(actor):
 		filter.ActorID = actor
 	case strings.Contains(actor, "@") && textProblem(actor, false, 254) == "":
-		// Not NormalizeEmail: a failed login records whatever was typed, and that
-		// must stay findable.
+		// Not checked as an address: a failed login records whatever was typed, and
+		// that must stay findable.
 		filter.ActorEmail = actor
 	default:
 		f.add("actor", "must be a user id or an email address")

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"finhealth"
+	"finhealth/identity"
 )
 
 // registerRequest is the body of POST /auth/register.
@@ -29,26 +30,31 @@ func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
 	return req, req.normalize()
 }
 
-// normalize validates a registration wherever it came from (JSON or a form).
+// normalize validates a registration wherever it came from (JSON or a form): the
+// email and the names in their one stored form (package identity), then the
+// domain's rules for a new user and organization and the password policy.
 func (req *registerRequest) normalize() error {
 	f := fieldErrors{}
-	email, err := NormalizeEmail(req.Email)
-	if err != nil {
-		f.add("email", err.Error())
+	req.Email = identity.NormalizeEmail(req.Email)
+	req.Name = identity.NormalizeName(req.Name)
+	req.OrganizationName = identity.NormalizeName(req.OrganizationName)
+	req.Industry = strings.TrimSpace(req.Industry)
+	req.CompanySize = strings.TrimSpace(req.CompanySize)
+	f.addAll(finhealth.NewUser{Email: req.Email, Name: req.Name, Role: finhealth.RoleUser}.Validate())
+	if req.OrganizationName == "" && req.Name != "" && f["name"] == "" {
+		req.OrganizationName = truncate(req.Name+"'s business", finhealth.MaxOrganizationNameLen)
 	}
-	req.Email = email
-	req.Name = cleanText(f, "name", req.Name, true, 100)
-	req.OrganizationName = cleanText(f, "organization_name", req.OrganizationName, false, 200)
-	req.Industry = cleanText(f, "industry", req.Industry, false, 100)
-	req.CompanySize = cleanText(f, "company_size", req.CompanySize, false, 50)
-	if perr := ValidatePassword(req.Password, email); perr != nil {
-		for k, v := range finhealth.ErrorFields(perr) {
-			f.add(k, v)
+	org := finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize}
+	for field, problem := range finhealth.ErrorFields(org.Validate()) {
+		if field == "name" {
+			if req.OrganizationName == "" {
+				continue // it would have followed the user's name, refused above
+			}
+			field = "organization_name"
 		}
+		f.add(field, problem)
 	}
-	if req.OrganizationName == "" && req.Name != "" {
-		req.OrganizationName = truncate(req.Name+"'s business", 200)
-	}
+	f.addAll(identity.ValidatePassword(req.Password, req.Email))
 	return f.err()
 }
 
@@ -70,7 +76,10 @@ func decodeLoginRequest(body io.Reader) (loginRequest, error) {
 
 func (req *loginRequest) normalize() error {
 	f := fieldErrors{}
-	req.Email = strings.ToLower(strings.TrimSpace(req.Email))
+	// Normalized as registration stores it, so that a differently composed "é"
+	// finds the account; not validated, so that a malformed address is just an
+	// unknown one (bytes that are not UTF-8, which a form can carry, included).
+	req.Email = identity.NormalizeEmail(strings.ToValidUTF8(req.Email, "\uFFFD"))
 	if req.Email == "" {
 		f.add("email", "is required")
 	} else if len(req.Email) > 254 {

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"finhealth"
+	"finhealth/identity"
 	"finhealth/scoring"
 )
 
@@ -63,8 +64,8 @@ type Config struct {
 	AssessmentCacheSize int
 
 	// Argon2 sets the password hashing cost for new hashes; default
-	// DefaultArgon2Params (OWASP). Tests lower Memory to stay fast.
-	Argon2 Argon2Params
+	// identity.DefaultArgon2Params (OWASP). Tests lower Memory to stay fast.
+	Argon2 identity.Argon2Params
 
 	// Wave connects organizations to their books; nil makes the routes that talk to
 	// Wave answer 503. Sync queues syncs and rescores; nil makes POST .../wave/sync
@@ -154,7 +155,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 
 	// Unknown emails are checked against this hash so that a login for a missing
 	// account costs the same argon2 time as one with a wrong password.
-	dummy, err := hashPassword("not a real password, only burns time", cfg.Argon2)
+	dummy, err := identity.HashPassword("not a real password, only burns time", cfg.Argon2)
 	if err != nil {
 		panic("http: cannot hash the dummy password: " + err.Error())
 	}
@@ -233,8 +234,8 @@ func withDefaults(cfg Config, st finhealth.Store) Config {
 	if cfg.AssessmentCacheSize == 0 {
 		cfg.AssessmentCacheSize = 4096
 	}
-	if cfg.Argon2 == (Argon2Params{}) {
-		cfg.Argon2 = DefaultArgon2Params
+	if cfg.Argon2 == (identity.Argon2Params{}) {
+		cfg.Argon2 = identity.DefaultArgon2Params
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -345,8 +345,14 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, titl
 // renderError renders the error page for err: what happened in words a user can act
 // on, with the request id for support. Internal details go to the log only.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *uiCall, err error) {
+	s.renderErrorWithAction(w, r, c, err, "", "")
+}
+
+// renderErrorWithAction is renderError with a button to the local page action, where
+// the user can try again.
+func (s *Server) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c *uiCall, err error, action, actionLabel string) {
 	code, status := s.classify(r, err)
-	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err)}
+	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err), Action: action, ActionLabel: actionLabel}
 	switch status {
 	case http.StatusNotFound:
 		v.Heading = "We could not find that page"
@@ -359,6 +365,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *uiCall, 
 		v.Heading = "Please wait a moment"
 	case http.StatusServiceUnavailable:
 		v.Heading = "This is not available right now"
+	case http.StatusBadGateway:
+		v.Heading = "Wave's answer could not be used"
 	case http.StatusInternalServerError:
 		v.Heading = "Something went wrong on our side"
 		v.Message = "The problem has been logged. Please try again in a minute; if it keeps happening, " +
@@ -381,6 +389,9 @@ type errorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// Action is a local page to try again from, shown as the main button with
+	// ActionLabel; empty for none.
+	Action, ActionLabel string
 }
 
 // parseTemplates builds one template set per page: the layout and partials, plus

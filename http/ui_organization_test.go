@@ -47,6 +47,16 @@ func TestUISettingsUpdate(t *testing.T) {
 			t.Fatalf("organization = %+v (%v)", o, err)
 		}
 		ui.get(page).Expect(t, http.StatusOK).has(t, noticeMessages["saved"], `value="Olive&#39;s Bakery"`)
+
+		// An invisible character: 422 naming the name, nothing changed; NFC is stored.
+		for _, name := range []string{"Olive\u200b's Bakery", "\u202eyrekaB", "\ufeffOlive's Bakery"} {
+			ui.post(page, url.Values{"name": {name}, "industry": {"Bakery"}}).Expect(t, http.StatusUnprocessableEntity).
+				has(t, `id="f-name-err">must not contain invisible formatting characters`)
+		}
+		ui.post(page, url.Values{"name": {"Olive's Cafe\u0301"}, "industry": {"Bakery"}}).Expect(t, http.StatusSeeOther)
+		if o, err = db.Organization(context.Background(), owner.OrgID); err != nil || o.Name != "Olive's Caf\u00e9" {
+			t.Fatalf("organization = %+v (%v)", o, err)
+		}
 	})
 }
 
@@ -166,6 +176,10 @@ func TestUIInvitations(t *testing.T) {
 			Expect(t, http.StatusUnprocessableEntity).has(t, `id="f-role-err">must be one of owner, advisor, viewer<`)
 		ui.post(invitations, url.Values{"email": {existing.Email}, "role": {"viewer"}}).
 			Expect(t, http.StatusConflict).has(t, "is already a member.")
+		for _, email := range []string{"in\u200bvitee@example.com", "invitee@exa\u202emple.com", "\ufeffinvitee@example.com"} {
+			ui.post(invitations, url.Values{"email": {email}, "role": {"viewer"}}).Expect(t, http.StatusUnprocessableEntity).
+				has(t, `id="f-email-err">must not contain invisible formatting characters`)
+		}
 
 		invitee := uniqueEmail("invitee")
 		res = ui.post(invitations, url.Values{"email": {invitee}, "role": {"advisor"}}).Expect(t, http.StatusSeeOther)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"finhealth"
 	"finhealth/store"
 )
 
@@ -280,5 +282,57 @@ func TestUISignupReturnsToNext(t *testing.T) {
 		if res.Header.Get("Location") != "/app" {
 			t.Fatalf("signup with a foreign next went to %q", res.Header.Get("Location"))
 		}
+	})
+}
+
+// The signup form applies the API's rules: names and emails in NFC, an invisible
+// character is a 422 naming its field, a password of spaces is refused; what was
+// typed (never the password) is kept.
+func TestUISignupNormalizesAndRefusesInvisibleCharacters(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		for _, tc := range []struct {
+			form  url.Values
+			field string
+			want  string
+		}{
+			{url.Values{"name": {"I\u200bvy"}, "email": {"ivy@example.com"}, "password": {testPassword}}, "name", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"\u202eyvI"}, "email": {"ivy@example.com"}, "password": {testPassword}}, "name", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"Ivy"}, "email": {"\ufeffivy@example.com"}, "password": {testPassword}}, "email", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"Ivy"}, "email": {"ivy@example.com"}, "password": {testPassword}, "organization_name": {"Ivy\u200d Co"}},
+				"organization_name", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"Ivy"}, "email": {"ivy@example.com"}, "password": {"            "}}, "password", "must not be only spaces"},
+		} {
+			res := a.uiAnonymous().post("/signup", tc.form).Expect(t, http.StatusUnprocessableEntity)
+			res.has(t, `id="f-`+tc.field+`-err">`+tc.want)
+			res.hasNot(t, testPassword)
+		}
+		if _, err := db.UserByEmail(context.Background(), "ivy@example.com"); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+			t.Fatalf("a refused signup made an account: %v", err)
+		}
+
+		email := strings.TrimSuffix(uniqueEmail("jose"), "@example.com") + "-jose\u0301@example.com"
+		res := a.uiAnonymous().post("/signup", url.Values{"name": {"Jose\u0301"}, "email": {email}, "password": {testPassword},
+			"organization_name": {"Cafe\u0301"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("signup in NFD: %d\n%s", res.Status, res.Body)
+		}
+		u, err := db.UserByEmail(context.Background(), strings.Replace(email, "e\u0301", "\u00e9", 1))
+		if err != nil || u.Name != "Jos\u00e9" {
+			t.Fatalf("stored user %+v, %v", u, err)
+		}
+		ms, err := db.MembershipsForUser(context.Background(), u.ID)
+		if err != nil || len(ms) != 1 || ms[0].OrganizationName != "Caf\u00e9" {
+			t.Fatalf("memberships %+v, %v", ms, err)
+		}
+		// Either form logs in; bytes that are not UTF-8 are refused by signup and are
+		// an unknown account to login, never a database error.
+		if res := a.uiAnonymous().post("/login", url.Values{"email": {email}, "password": {testPassword}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("login in NFD: %d", res.Status)
+		}
+		a.uiAnonymous().post("/signup", url.Values{"name": {"I\xffvy"}, "email": {"iv\xffy@example.com"}, "password": {testPassword}}).
+			Expect(t, http.StatusUnprocessableEntity).has(t, `id="f-name-err">must be valid UTF-8`, `id="f-email-err">must be valid UTF-8`)
+		a.uiAnonymous().post("/login", url.Values{"email": {"iv\xffy@example.com"}, "password": {testPassword}}).
+			Expect(t, http.StatusUnauthorized)
 	})
 }

@@ -101,6 +101,9 @@ func connectionLabel(status string) (label, badge string) {
 	return "Not connected", ""
 }
 
+// partialExplained tells an owner what a partial run means for their numbers.
+const partialExplained = "Everything read was kept and scored, but finhealth could not prove it read every record, so nothing was removed; the next sync reads everything again."
+
 // syncProgress is what the live progress poll receives.
 type syncProgress struct {
 	Status  finhealth.SyncStatus `json:"status"`
@@ -116,11 +119,17 @@ func syncProgressOf(run *finhealth.SyncRun) syncProgress {
 		p.Message = "Sync queued: it starts in a moment."
 	case finhealth.SyncRunning:
 		p.Message = "Syncing: " + counts + " so far."
-		if run.Error != "" {
+		switch {
+		case run.RetryAt != nil && run.Error != "":
+			p.Message += " " + run.Error
+		case run.Error != "":
 			p.Message += fmt.Sprintf(" Attempt %d failed (%s); retrying.", run.Attempt, run.Error)
 		}
 	case finhealth.SyncSucceeded:
 		p.Message = "Last sync succeeded: " + counts + "."
+	case finhealth.SyncPartial:
+		p.Message = "Last sync was partial: " + counts + ". " + partialExplained
+
 	case finhealth.SyncFailed:
 		p.Message = "Last sync failed: " + orDefault(run.Error, "unknown error") + "."
 	default:
@@ -193,9 +202,14 @@ func (s *Server) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *uiCall
 
 // uiWaveCallback is where Wave sends the browser back. Refusals (declined, expired,
 // replayed or someone else's state) render the error page with the reason and a way
-// to start again.
+// to start again; a grant refused for want of a refresh token links back to the
+// organization's Wave page, to connect again from there.
 func (s *Server) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *uiCall) error {
 	orgID, res, err := s.finishWaveConnect(r, c.user.ID)
+	if err != nil && orgID != "" {
+		s.renderErrorWithAction(w, r, c, err, "/orgs/"+url.PathEscape(orgID)+"/wave", "Back to the Wave connection")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -63,6 +64,8 @@ type syncRunView struct {
 	Progress        finhealth.SyncProgress `json:"progress"`
 	Attempt         int                    `json:"attempt"`
 	Error           *string                `json:"error"`
+	Warnings        []string               `json:"warnings"`
+	RetryAt         *time.Time             `json:"retry_at"`
 	QueuedAt        time.Time              `json:"queued_at"`
 	StartedAt       *time.Time             `json:"started_at"`
 	FinishedAt      *time.Time             `json:"finished_at"`
@@ -74,6 +77,10 @@ func newSyncRunView(r *finhealth.SyncRun) syncRunView {
 	v := syncRunView{
 		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
 		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
+		Warnings: r.Warnings, RetryAt: r.RetryAt,
+	}
+	if v.Warnings == nil {
+		v.Warnings = []string{}
 	}
 	if r.RequestedBy != "" {
 		v.RequestedBy = &r.RequestedBy
@@ -111,7 +118,10 @@ type connectionView struct {
 	UpdatedAt      *time.Time    `json:"updated_at,omitempty"`
 	LastSyncAt     *time.Time    `json:"last_sync_at,omitempty"`
 	LastFullSyncAt *time.Time    `json:"last_full_sync_at,omitempty"`
-	LastRun        *syncRunView  `json:"last_run,omitempty"`
+	// FullSyncDue says that the last run was partial, so the next sync reads
+	// everything.
+	FullSyncDue bool         `json:"full_sync_due"`
+	LastRun     *syncRunView `json:"last_run,omitempty"`
 }
 
 func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
@@ -135,7 +145,7 @@ func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.
 	}
 	connected, updated := c.ConnectedAt, c.UpdatedAt
 	v.ConnectedAt, v.UpdatedAt = &connected, &updated
-	v.LastSyncAt, v.LastFullSyncAt = c.LastSyncAt, c.LastFullSyncAt
+	v.LastSyncAt, v.LastFullSyncAt, v.FullSyncDue = c.LastSyncAt, c.LastFullSyncAt, c.FullSyncDue
 	if last != nil {
 		lr := newSyncRunView(last)
 		v.LastRun = &lr
@@ -274,7 +284,8 @@ func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // finishWaveConnect is the callback's work for the API and the web UI; it returns
-// the organization the authorization was for.
+// the organization the authorization was for, also with the refusal of a grant that
+// came without a refresh token (so that the web UI can offer to connect again).
 func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
 	gw, err := s.wave()
 	if err != nil {
@@ -317,6 +328,12 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 
 	ctx := r.Context()
 	tok, err := gw.Exchange(ctx, code, st.CodeVerifier)
+	if errors.Is(err, finhealth.ErrWaveNoRefreshToken) {
+		// Wave issued only an access token: nothing is stored, and what was issued is
+		// revoked rather than left to expire.
+		_ = s.waveFailure(r, "exchange", err)
+		return st.OrganizationID, callbackResult{}, errNoLongLivedAccess(s.abandonGrant(r, gw, tok) == nil)
+	}
 	if err != nil {
 		return "", callbackResult{}, s.waveFailure(r, "exchange", err)
 	}
@@ -331,6 +348,10 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 		s.abandonGrant(r, gw, tok)
 		return "", callbackResult{}, s.waveFailure(r, "user", err)
 	}
+	// Saving overwrites the tokens of the grant this one replaces (a reconnect without
+	// disconnecting first), so they are read now, to be revoked once the new ones are
+	// saved.
+	replaced, hasReplaced := s.replacedGrant(r, st.OrganizationID)
 	if _, err := s.st.SaveWaveConnection(ctx, finhealth.WaveConnection{
 		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
 	}, tok); err != nil {
@@ -339,6 +360,9 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 	}
 	// Whatever the process cached for the organization belongs to the old grant.
 	gw.Forget(st.OrganizationID)
+	if hasReplaced {
+		s.revokeReplacedGrant(r, gw, st.OrganizationID, replaced, tok)
+	}
 
 	res := callbackResult{Businesses: []businessView{}}
 	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
@@ -361,14 +385,70 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 }
 
 // abandonGrant revokes a grant that nothing will hold (the connection could not be
-// saved), so that it does not stay alive at Wave. The caller's request may be ending,
-// so the revocation gets its own deadline.
-func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) {
+// saved, or Wave gave no refresh token), so that it does not stay alive at Wave, and
+// reports whether that failed (it is logged). The caller's request may be ending, so
+// the revocation gets its own deadline.
+func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
-	if err := gw.Revoke(ctx, tok); err != nil {
+	err := gw.Revoke(ctx, tok)
+	if err != nil {
 		_ = s.waveFailure(r, "revoke", err)
 	}
+	return err
+}
+
+// replacedGrant reads the tokens a new authorization of the organization is about to
+// replace; false when there are none (never connected, or disconnected) or when they
+// cannot be read (sealed under a previous SECRET_KEY), which is logged: the new
+// connection must not depend on them.
+func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
+	tok, err := s.st.WaveToken(r.Context(), orgID)
+	switch {
+	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
+		return tok, false
+	case err != nil:
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "reading the Wave grant that a reconnection replaces failed; it cannot be revoked",
+			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("organization_id", orgID),
+			slog.String("error", err.Error()))
+		return tok, false
+	}
+	return tok, true
+}
+
+// revokeReplacedGrant revokes at Wave the grant that a reconnection replaced, now that
+// the new tokens are durably saved, so that the old ones do not stay alive there
+// (not even after a later disconnect, which revokes only the new grant). A token the
+// new grant shares means that Wave handed out the same grant again, which must live
+// on. A failure is logged and not fatal: the new connection works either way. The
+// request may be ending, so the revocation gets its own deadline.
+func (s *Server) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
+	if old.AccessToken == current.AccessToken || old.RefreshToken != "" && old.RefreshToken == current.RefreshToken {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
+	defer cancel()
+	if err := gw.Revoke(ctx, old); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "revoking the Wave grant that a reconnection replaced failed",
+			slog.String("request_id", stateFrom(ctx).requestID), slog.String("organization_id", orgID),
+			slog.String("error", err.Error()))
+	}
+}
+
+// errNoLongLivedAccess explains a grant refused because Wave issued no refresh token
+// with it (finhealth.ErrWaveNoRefreshToken): the owner can do nothing wrong here, so
+// the message says what happened, what was undone and what to try. It is 502: Wave
+// answered, with a grant finhealth cannot use.
+func errNoLongLivedAccess(revoked bool) error {
+	undone := "Nothing was stored, and the access Wave gave was revoked."
+	if !revoked {
+		undone = "Nothing was stored. finhealth could not revoke the short-lived access Wave gave (it ends by itself within " +
+			"hours); you can also remove finhealth from the connected apps in Wave."
+	}
+	return finhealth.Errorf(finhealth.EBADGATEWAY, "Wave approved the connection but gave finhealth no long-lived access "+
+		"(no refresh token), so the connection could not be kept: it would have stopped working within hours. %s "+
+		"Connect Wave again. If the same happens, an administrator may need to set WAVE_OFFLINE_ACCESS=true, so that "+
+		"finhealth asks Wave for offline access.", undone)
 }
 
 // authorizeError words an error Wave sent back instead of a code. The code comes

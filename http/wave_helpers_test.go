@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,13 +38,16 @@ type waveEnvOptions struct {
 	// startWorker runs the worker's jobs; without it syncs are queued and stay so,
 	// which is all the role matrix needs.
 	startWorker bool
+	// fake configures the fake Wave; client adjusts the Wave client's configuration.
+	fake   wavetest.Options
+	client func(*wave.Config)
 }
 
 // newWaveEnv starts a fake Wave and a worker on db. The clock is real: the store and
 // River stamp rows with it, and the fake dates its seed data from it.
 func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	t.Helper()
-	srv := wavetest.NewServer(wavetest.Options{})
+	srv := wavetest.NewServer(o.fake)
 	t.Cleanup(srv.Close)
 	logs := &syncBuffer{}
 	logger := newJSONLogger(logs)
@@ -55,6 +59,9 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	wc.RequestsPerSecond, wc.MaxRetries, wc.RequestTimeout = 0, 1, 10*time.Second
 	wc.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	wc.Logger = logger
+	if o.client != nil {
+		o.client(&wc)
+	}
 	client, err := wave.New(wc)
 	if err != nil {
 		t.Fatal(err)
@@ -251,4 +258,61 @@ func (r *response) ErrorMessage(t *testing.T) string {
 	var e errorBody
 	r.Decode(t, &e)
 	return e.Error.Message
+}
+
+// accessTokenWorks asks the fake's GraphQL API who the token's user is: false when
+// the fake answers UNAUTHENTICATED (revoked, expired or unknown token).
+func (env *waveEnv) accessTokenWorks(t *testing.T, access string) bool {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, env.fake.Endpoints().GraphQLURL, strings.NewReader(`{"query":"{ user { id } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+access)
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Errors []struct {
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GraphQL answer: %v", err)
+	}
+	for _, e := range body.Errors {
+		if e.Extensions.Code == "UNAUTHENTICATED" {
+			return false
+		}
+	}
+	if resp.StatusCode != http.StatusOK || len(body.Errors) > 0 {
+		t.Fatalf("GraphQL answered %d with errors %+v", resp.StatusCode, body.Errors)
+	}
+	return true
+}
+
+// refreshError tries to refresh with the token at the fake and returns the OAuth
+// error code, "" when the refresh succeeded. A success rotates the token, so call it
+// only on a token expected to be dead.
+func (env *waveEnv) refreshError(t *testing.T, refresh string) string {
+	t.Helper()
+	resp, err := noFollow.PostForm(env.fake.Endpoints().TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
+		"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode == http.StatusOK {
+		return ""
+	}
+	return body.Error
 }

@@ -93,7 +93,7 @@ var backupTables = []BackupTable{
 	defineTable("wave_connections", "organization_id",
 		"organization_id text, status text, status_reason text, wave_user_id text, wave_user_email text, business_id text, business_name text, "+
 			"currency text, currency_exponent int, business json, scopes text, connected_by text, connected_at time, updated_at time, "+
-			"last_sync_at time, last_full_sync_at time"),
+			"last_sync_at time, last_full_sync_at time, full_sync_due bool"),
 	// The tokens stay sealed: a backup never holds them in clear, and they open again
 	// only under the same SECRET_KEY.
 	defineTable("wave_tokens", "organization_id",
@@ -103,21 +103,21 @@ var backupTables = []BackupTable{
 	defineTable("sync_runs", "id",
 		"id text, organization_id text, kind text, triggered_by text, status text, requested_by text, accounts_seen int, accounts_upserted int, "+
 			"invoices_seen int, invoices_upserted int, customers_seen int, customers_upserted int, pages int, error text, "+
-			"queued_at time, started_at time, finished_at time, updated_at time, attempt int"),
+			"queued_at time, started_at time, finished_at time, updated_at time, attempt int, warnings json, retry_at time"),
 	defineTable("sync_watermarks", "organization_id, entity",
 		"organization_id text, entity text, business_id text, modified_at time, run_id text, updated_at time"),
 	defineTable("ledger_accounts", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, name text, description text, display_id text, type text, subtype text, "+
 			"subtype_name text, normal_balance text, currency text, balance_minor int, balance_currency text, balance_exponent int, "+
-			"account_balance_minor int, account_balance_currency text, account_balance_exponent int, is_archived bool, sequence int, seen_at time"),
+			"account_balance_minor int, account_balance_currency text, account_balance_exponent int, is_archived bool, sequence int, seen_at time, changed_at time"),
 	defineTable("invoices", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, number text, title text, customer_wave_id text, customer_name text, "+
 			"status text, currency text, exchange_rate text, money_currency text, money_exponent int, total_minor int, amount_due_minor int, "+
 			"amount_paid_minor int, tax_total_minor int, invoice_date time, due_date time, created_at time, modified_at time, "+
-			"last_sent_at time, last_sent_via text, last_viewed_at time, seen_at time"),
+			"last_sent_at time, last_sent_via text, last_viewed_at time, seen_at time, changed_at time"),
 	defineTable("customers", "organization_id, wave_id",
 		"organization_id text, wave_id text, business_wave_id text, name text, email text, currency text, money_currency text, "+
-			"money_exponent int, outstanding_minor int, overdue_minor int, is_archived bool, created_at time, modified_at time, seen_at time"),
+			"money_exponent int, outstanding_minor int, overdue_minor int, is_archived bool, created_at time, modified_at time, seen_at time, changed_at time"),
 	defineTable("balance_snapshots", "organization_id, as_of",
 		"organization_id text, as_of time, business_wave_id text, currency text, currency_exponent int, balances json, created_at time"),
 	defineTable("receivables_snapshots", "organization_id, as_of",

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"finhealth"
@@ -16,6 +17,14 @@ import (
 // multi-row INSERT ... ON CONFLICT (organization_id, wave_id) DO UPDATE: a page of
 // Wave records is one statement, and writing it again (a retried job, a resumed run,
 // a record that moved between pages) overwrites rather than duplicates.
+//
+// They are also change-tracked: every write bumps seen_at, which PruneUnseen relies on,
+// but changed_at moves only when the incoming record differs from the stored row in
+// some column (or the row is new), and RETURNING changed_at = seen_at tells, row by
+// row, which records those were. The Upsert methods count them, so that a re-sync of
+// unchanged books counts 0. The columns are compared in SQL rather than through a
+// stored hash: no hash to keep in step with the columns, no collisions, and rows
+// written before change tracking compare as exactly as any other.
 
 // Bind-parameter ceilings: PostgreSQL's protocol counts parameters in 16 bits;
 // SQLite's SQLITE_MAX_VARIABLE_NUMBER defaults to 32766 since 3.32.
@@ -33,28 +42,59 @@ const (
 type bulkUpsert struct {
 	columns []string
 	prefix  string // INSERT INTO t (...) VALUES
-	suffix  string // ON CONFLICT ... DO UPDATE SET ...
+	suffix  string // ON CONFLICT ... DO UPDATE SET ... [RETURNING ...]
 	row     string // (?, ?, ...)
+	// tracked: the last two columns are seen_at and changed_at, and the statement
+	// returns one boolean per row, true when the row was new or changed.
+	tracked bool
 	queries sync.Map
 }
 
 func newBulkUpsert(table string, key []string, columns ...string) *bulkUpsert {
+	return buildBulkUpsert(table, key, columns, false)
+}
+
+// newTrackedUpsert is newBulkUpsert for a current-state table: it appends seen_at and
+// changed_at to the columns (a row's fill gives both the time of the write), keeps
+// the stored changed_at when every other column is the same, and returns whether
+// each row was new or changed.
+func newTrackedUpsert(table string, key []string, columns ...string) *bulkUpsert {
+	return buildBulkUpsert(table, key, append(columns[:len(columns):len(columns)], "seen_at", "changed_at"), true)
+}
+
+func buildBulkUpsert(table string, key, columns []string, tracked bool) *bulkUpsert {
 	isKey := map[string]bool{}
 	for _, k := range key {
 		isKey[k] = true
 	}
-	var set []string
+	var set, same []string
 	for _, c := range columns {
-		if !isKey[c] {
+		switch {
+		case isKey[c]:
+		case tracked && c == "changed_at":
+		default:
 			set = append(set, c+" = excluded."+c)
+			if tracked && c != "seen_at" {
+				same = append(same, table+"."+c+" IS NOT DISTINCT FROM excluded."+c)
+			}
 		}
+	}
+	if tracked {
+		// On both databases the table's columns in SET expressions are the row's
+		// values before the update.
+		set = append(set, "changed_at = CASE WHEN "+strings.Join(same, " AND ")+
+			" THEN "+table+".changed_at ELSE excluded.changed_at END")
+	}
+	suffix := " ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+	if tracked {
+		suffix += " RETURNING changed_at = seen_at"
 	}
 	return &bulkUpsert{
 		columns: columns,
 		prefix:  "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ",
-		suffix: " ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET " +
-			strings.Join(set, ", "),
-		row: "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")",
+		suffix:  suffix,
+		row:     "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")",
+		tracked: tracked,
 	}
 }
 
@@ -87,28 +127,67 @@ func (b *bulkUpsert) query(rows int) string {
 
 // write runs the upsert for n rows, whose arguments fill appends, chunked under the
 // parameter ceiling. One chunk is one statement and so its own transaction; more run
-// in one transaction, so that a call is written whole or not at all.
-func (h handle) write(ctx context.Context, b *bulkUpsert, n int, fill func(h handle, i int, args []any) []any) error {
+// in one transaction, so that a call is written whole or not at all. For a tracked
+// upsert it returns how many rows were new or changed, otherwise 0.
+func (h handle) write(ctx context.Context, b *bulkUpsert, n int, fill func(h handle, i int, args []any) []any) (int, error) {
 	per := b.rowsPerStatement(h.pg)
 	args := make([]any, 0, min(n, per)*len(b.columns))
+	changed := 0
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)
 		args = args[:0]
 		for i := start; i < end; i++ {
 			args = fill(h, i, args)
 		}
-		if _, err := h.exec(ctx, b.query(end-start), args...); err != nil {
-			return err
+		if !b.tracked {
+			if _, err := h.exec(ctx, b.query(end-start), args...); err != nil {
+				return 0, err
+			}
+			continue
 		}
+		c, err := h.countChanged(ctx, b.query(end-start), args)
+		if err != nil {
+			return 0, err
+		}
+		changed += c
 	}
-	return nil
+	return changed, nil
 }
 
-func (db *DB) bulkWrite(ctx context.Context, b *bulkUpsert, n int, fill func(h handle, i int, args []any) []any) error {
+// countChanged runs a tracked upsert and counts the rows it returns as changed. The
+// statement's own errors (a constraint) may surface while its rows are read.
+func (h handle) countChanged(ctx context.Context, query string, args []any) (int, error) {
+	rows, err := h.query(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	var changed bool
+	for rows.Next() {
+		if err := rows.Scan(&changed); err != nil {
+			return 0, err
+		}
+		if changed {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return n, rows.Close()
+}
+
+func (db *DB) bulkWrite(ctx context.Context, b *bulkUpsert, n int, fill func(h handle, i int, args []any) []any) (int, error) {
 	if n <= b.rowsPerStatement(db.h.pg) {
 		return db.h.write(ctx, b, n, fill)
 	}
-	return db.withTx(ctx, func(h handle) error { return h.write(ctx, b, n, fill) })
+	changed := 0
+	err := db.withTx(ctx, func(h handle) (err error) {
+		changed, err = h.write(ctx, b, n, fill)
+		return err
+	})
+	return changed, err
 }
 
 // lastOfEach returns the positions to write so that each id is written once, with its
@@ -141,8 +220,26 @@ func (h handle) timeOrNull(t time.Time) any {
 	return h.timeArg(t)
 }
 
+// lastSeen is the UnixMicro of the last time seenNow handed out.
+var lastSeen atomic.Int64
+
+// seenNow is now(), made later than any earlier seenNow of this process. A row counts
+// as changed when its changed_at is the seen_at of the write, so two writes must never
+// share a time: a clock that ticks coarser than a microsecond, two calls within one
+// tick.
+func seenNow() time.Time {
+	for {
+		last := lastSeen.Load()
+		us := max(now().UnixMicro(), last+1)
+		if lastSeen.CompareAndSwap(last, us) {
+			return time.UnixMicro(us).UTC()
+		}
+	}
+}
+
 // upsertRows validates and writes records of one kind, returning how many distinct
-// records were written.
+// records were new or changed. fill appends a record's values with seen twice at the
+// end (seen_at, and changed_at should the row be new or changed).
 func upsertRows[T any](ctx context.Context, db *DB, orgID, what string, b *bulkUpsert, recs []T,
 	check func(T) map[string]string, id func(T) string, fill func(h handle, r *T, seen any, args []any) []any) (int, error) {
 	if orgID == "" {
@@ -165,8 +262,8 @@ func upsertRows[T any](ctx context.Context, db *DB, orgID, what string, b *bulkU
 	if n == 0 {
 		return 0, nil
 	}
-	seen := now()
-	err := db.bulkWrite(ctx, b, n, func(h handle, i int, args []any) []any {
+	seen := seenNow()
+	changed, err := db.bulkWrite(ctx, b, n, func(h handle, i int, args []any) []any {
 		if keep != nil {
 			i = keep[i]
 		}
@@ -178,7 +275,7 @@ func upsertRows[T any](ctx context.Context, db *DB, orgID, what string, b *bulkU
 	if err != nil {
 		return 0, fmt.Errorf("store: upsert %s: %w", what, err)
 	}
-	return n, nil
+	return changed, nil
 }
 
 func requireIDs(waveID, businessID string) map[string]string {
@@ -219,12 +316,13 @@ func sharedMoney(fields map[string]string, names []string, amounts ...finhealth.
 	return fields, ref.Currency, ref.Exponent
 }
 
-var accountUpsert = newBulkUpsert("ledger_accounts", []string{"organization_id", "wave_id"},
+var accountUpsert = newTrackedUpsert("ledger_accounts", []string{"organization_id", "wave_id"},
 	"organization_id", "wave_id", "business_wave_id", "name", "description", "display_id", "type", "subtype",
 	"subtype_name", "normal_balance", "currency", "balance_minor", "balance_currency", "balance_exponent",
-	"account_balance_minor", "account_balance_currency", "account_balance_exponent", "is_archived", "sequence", "seen_at")
+	"account_balance_minor", "account_balance_currency", "account_balance_exponent", "is_archived", "sequence")
 
-// UpsertAccounts writes the organization's accounts by Wave id.
+// UpsertAccounts writes the organization's accounts by Wave id and returns how many
+// were new or changed.
 func (db *DB) UpsertAccounts(ctx context.Context, orgID string, accounts []finhealth.LedgerAccount) (int, error) {
 	return upsertRows(ctx, db, orgID, "accounts", accountUpsert, accounts,
 		func(a finhealth.LedgerAccount) map[string]string { return requireIDs(a.WaveID, a.BusinessWaveID) },
@@ -234,20 +332,21 @@ func (db *DB) UpsertAccounts(ctx context.Context, orgID string, accounts []finhe
 				string(a.Subtype), a.SubtypeName, string(a.NormalBalance), a.Currency,
 				a.Balance.Minor, a.Balance.Currency, a.Balance.Exponent,
 				a.AccountBalance.Minor, a.AccountBalance.Currency, a.AccountBalance.Exponent,
-				a.IsArchived, a.Sequence, seen)
+				a.IsArchived, a.Sequence, seen, seen)
 		})
 }
 
 var invoiceMoneyFields = []string{"total", "amount_due", "amount_paid", "tax_total"}
 
-var invoiceUpsert = newBulkUpsert("invoices", []string{"organization_id", "wave_id"},
+var invoiceUpsert = newTrackedUpsert("invoices", []string{"organization_id", "wave_id"},
 	"organization_id", "wave_id", "business_wave_id", "number", "title", "customer_wave_id", "customer_name",
 	"status", "currency", "exchange_rate", "money_currency", "money_exponent", "total_minor", "amount_due_minor",
 	"amount_paid_minor", "tax_total_minor", "invoice_date", "due_date", "created_at", "modified_at",
-	"last_sent_at", "last_sent_via", "last_viewed_at", "seen_at")
+	"last_sent_at", "last_sent_via", "last_viewed_at")
 
-// UpsertInvoices writes the organization's invoices by Wave id. An invoice's four
-// amounts must share one currency (they are the invoice's), which is stored once.
+// UpsertInvoices writes the organization's invoices by Wave id and returns how many
+// were new or changed. An invoice's four amounts must share one currency (they are
+// the invoice's), which is stored once.
 func (db *DB) UpsertInvoices(ctx context.Context, orgID string, invoices []finhealth.Invoice) (int, error) {
 	return upsertRows(ctx, db, orgID, "invoices", invoiceUpsert, invoices,
 		func(inv finhealth.Invoice) map[string]string {
@@ -263,17 +362,18 @@ func (db *DB) UpsertInvoices(ctx context.Context, orgID string, invoices []finhe
 				inv.Total.Minor, inv.AmountDue.Minor, inv.AmountPaid.Minor, inv.TaxTotal.Minor,
 				h.timeOrNull(inv.InvoiceDate), h.timeOrNull(inv.DueDate), h.timeOrNull(inv.CreatedAt),
 				h.timeOrNull(inv.ModifiedAt), h.timeOrNull(inv.LastSentAt), inv.LastSentVia,
-				h.timeOrNull(inv.LastViewedAt), seen)
+				h.timeOrNull(inv.LastViewedAt), seen, seen)
 		})
 }
 
 var customerMoneyFields = []string{"outstanding", "overdue"}
 
-var customerUpsert = newBulkUpsert("customers", []string{"organization_id", "wave_id"},
+var customerUpsert = newTrackedUpsert("customers", []string{"organization_id", "wave_id"},
 	"organization_id", "wave_id", "business_wave_id", "name", "email", "currency", "money_currency",
-	"money_exponent", "outstanding_minor", "overdue_minor", "is_archived", "created_at", "modified_at", "seen_at")
+	"money_exponent", "outstanding_minor", "overdue_minor", "is_archived", "created_at", "modified_at")
 
-// UpsertCustomers writes the organization's customers by Wave id.
+// UpsertCustomers writes the organization's customers by Wave id and returns how
+// many were new or changed.
 func (db *DB) UpsertCustomers(ctx context.Context, orgID string, customers []finhealth.Customer) (int, error) {
 	return upsertRows(ctx, db, orgID, "customers", customerUpsert, customers,
 		func(c finhealth.Customer) map[string]string {
@@ -284,7 +384,7 @@ func (db *DB) UpsertCustomers(ctx context.Context, orgID string, customers []fin
 		func(h handle, c *finhealth.Customer, seen any, args []any) []any {
 			_, cur, exp := sharedMoney(nil, customerMoneyFields, c.Outstanding, c.Overdue)
 			return append(args, orgID, c.WaveID, c.BusinessWaveID, c.Name, c.Email, c.Currency, cur, exp,
-				c.Outstanding.Minor, c.Overdue.Minor, c.IsArchived, h.timeOrNull(c.CreatedAt), h.timeOrNull(c.ModifiedAt), seen)
+				c.Outstanding.Minor, c.Overdue.Minor, c.IsArchived, h.timeOrNull(c.CreatedAt), h.timeOrNull(c.ModifiedAt), seen, seen)
 		})
 }
 

@@ -317,7 +317,7 @@ func (db *DB) InsertMetrics(ctx context.Context, orgID string, asOf time.Time, m
 			return nil
 		}
 		at := h.timeArg(asOf)
-		return h.write(ctx, metricUpsert, n, func(h handle, i int, args []any) []any {
+		_, err := h.write(ctx, metricUpsert, n, func(h handle, i int, args []any) []any {
 			if keep != nil {
 				i = keep[i]
 			}
@@ -337,6 +337,7 @@ func (db *DB) InsertMetrics(ctx context.Context, orgID string, asOf time.Time, m
 			return append(args, orgID, m.Name, at, string(m.Unit), string(m.Status), value, minor, cur, exp,
 				m.Band, points, i, details[i])
 		})
+		return err
 	})
 	return mapInsertError(err, "metrics")
 }

@@ -15,9 +15,14 @@ import (
 
 var _ finhealth.WarehouseService = (*DB)(nil)
 
+// waveConnectionColumns are what SaveWaveConnection writes; a reconnection keeps the
+// rest (full_sync_due) as it was.
 const waveConnectionColumns = `organization_id, status, status_reason, wave_user_id, wave_user_email,
 	business_id, business_name, currency, currency_exponent, business, scopes, connected_by,
 	connected_at, updated_at, last_sync_at, last_full_sync_at`
+
+// waveConnectionRead is what scanWaveConnection reads.
+const waveConnectionRead = waveConnectionColumns + `, full_sync_due`
 
 func scanWaveConnection(row rowScanner) (*finhealth.WaveConnection, error) {
 	var (
@@ -28,7 +33,7 @@ func scanWaveConnection(row rowScanner) (*finhealth.WaveConnection, error) {
 	)
 	if err := row.Scan(&c.OrganizationID, &c.Status, &c.StatusReason, &c.WaveUserID, &c.WaveUserEmail,
 		&businessID, &c.BusinessName, &c.Currency, &c.CurrencyExponent, &business, &scopes, &connectedBy,
-		scanTime{&c.ConnectedAt}, scanTime{&c.UpdatedAt}, scanNullTime{&c.LastSyncAt}, scanNullTime{&c.LastFullSyncAt}); err != nil {
+		scanTime{&c.ConnectedAt}, scanTime{&c.UpdatedAt}, scanNullTime{&c.LastSyncAt}, scanNullTime{&c.LastFullSyncAt}, &c.FullSyncDue); err != nil {
 		return nil, err
 	}
 	c.BusinessID, c.ConnectedBy = string(businessID), string(connectedBy)
@@ -52,7 +57,7 @@ func (db *DB) WaveConnection(ctx context.Context, orgID string) (*finhealth.Wave
 }
 
 func (h handle) waveConnection(ctx context.Context, orgID string, lock bool) (*finhealth.WaveConnection, error) {
-	query := `SELECT ` + waveConnectionColumns + ` FROM wave_connections WHERE organization_id = ?`
+	query := `SELECT ` + waveConnectionRead + ` FROM wave_connections WHERE organization_id = ?`
 	if lock {
 		query = h.forUpdate(query)
 	}
@@ -64,15 +69,17 @@ func (h handle) waveConnection(ctx context.Context, orgID string, lock bool) (*f
 }
 
 // ActiveWaveConnections lists active connections not synced successfully since
-// syncedBefore, never-synced ones first, then least recently synced.
+// syncedBefore, or whose last sync was partial (FullSyncDue: a full read is
+// scheduled at once rather than after the interval), never-synced ones first, then
+// least recently synced.
 func (db *DB) ActiveWaveConnections(ctx context.Context, syncedBefore time.Time, limit int) ([]*finhealth.WaveConnection, error) {
 	if limit <= 0 {
 		limit = finhealth.MaxPageSize
 	}
 	// "last_sync_at IS NULL" sorts first on both databases only when said explicitly:
 	// PostgreSQL puts NULLs last in ascending order, SQLite first.
-	rows, err := db.h.query(ctx, `SELECT `+waveConnectionColumns+` FROM wave_connections
-		WHERE status = 'active' AND (last_sync_at IS NULL OR last_sync_at < ?)
+	rows, err := db.h.query(ctx, `SELECT `+waveConnectionRead+` FROM wave_connections
+		WHERE status = 'active' AND (last_sync_at IS NULL OR last_sync_at < ? OR full_sync_due)
 		ORDER BY last_sync_at IS NOT NULL, last_sync_at, organization_id LIMIT ?`, syncedBefore, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: active wave connections: %w", err)
@@ -324,28 +331,6 @@ func (db *DB) SaveWaveToken(ctx context.Context, orgID string, tok finhealth.OAu
 		return finhealth.ErrWaveGrantReplaced
 	}
 	return finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected.")
-}
-
-// WaveTokenStore returns the organization's token store in the shape the Wave client
-// asks for (Load and Save), so that wiring needs no adapter of its own.
-func (db *DB) WaveTokenStore(orgID string) WaveTokenStore {
-	return WaveTokenStore{db: db, orgID: orgID}
-}
-
-// WaveTokenStore loads and saves one organization's Wave token.
-type WaveTokenStore struct {
-	db    *DB
-	orgID string
-}
-
-// Load returns the decrypted token.
-func (s WaveTokenStore) Load(ctx context.Context) (finhealth.OAuthToken, error) {
-	return s.db.WaveToken(ctx, s.orgID)
-}
-
-// Save stores a refreshed token durably.
-func (s WaveTokenStore) Save(ctx context.Context, tok finhealth.OAuthToken) error {
-	return s.db.SaveWaveToken(ctx, s.orgID, tok)
 }
 
 // SetWaveConnectionStatus changes the status and reason, audited when either

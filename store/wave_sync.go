@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,21 +14,31 @@ import (
 
 const syncRunColumns = `id, organization_id, kind, triggered_by, status, requested_by,
 	accounts_seen, accounts_upserted, invoices_seen, invoices_upserted, customers_seen, customers_upserted,
-	pages, attempt, error, queued_at, started_at, finished_at, updated_at`
+	pages, attempt, error, queued_at, started_at, finished_at, updated_at, warnings, retry_at`
 
 func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 	var (
 		r           finhealth.SyncRun
 		requestedBy nullableString
+		warnings    []byte
 	)
 	p := &r.SyncProgress
 	if err := row.Scan(&r.ID, &r.OrganizationID, &r.Kind, &r.Trigger, &r.Status, &requestedBy,
 		&p.Accounts.Seen, &p.Accounts.Upserted, &p.Invoices.Seen, &p.Invoices.Upserted,
 		&p.Customers.Seen, &p.Customers.Upserted, &p.Pages, &r.Attempt, &r.Error,
-		scanTime{&r.QueuedAt}, scanNullTime{&r.StartedAt}, scanNullTime{&r.FinishedAt}, scanTime{&r.UpdatedAt}); err != nil {
+		scanTime{&r.QueuedAt}, scanNullTime{&r.StartedAt}, scanNullTime{&r.FinishedAt}, scanTime{&r.UpdatedAt},
+		&warnings, scanNullTime{&r.RetryAt}); err != nil {
 		return nil, err
 	}
 	r.RequestedBy = string(requestedBy)
+	if len(warnings) > 0 {
+		if err := json.Unmarshal(warnings, &r.Warnings); err != nil {
+			return nil, fmt.Errorf("sync run %s warnings: %w", r.ID, err)
+		}
+		if len(r.Warnings) == 0 {
+			r.Warnings = nil
+		}
+	}
 	return &r, nil
 }
 
@@ -167,6 +178,26 @@ func (db *DB) RecordSyncAttempt(ctx context.Context, runID string, attempt int, 
 	return nil
 }
 
+// WaitSyncRun records that a running run waits until retryAt because Wave asked it
+// to; msg says so on the run.
+func (db *DB) WaitSyncRun(ctx context.Context, runID string, retryAt time.Time, msg string) error {
+	if retryAt.IsZero() {
+		return finhealth.InvalidFields("The sync wait is not valid.", map[string]string{"retry_at": "required"})
+	}
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET retry_at = ?, error = ?, updated_at = ?
+		WHERE id = ? AND status = 'running'`, retryAt.UTC(), truncate(msg, maxSyncError), now(), runID)
+	if err != nil {
+		return fmt.Errorf("store: record sync wait: %w", err)
+	}
+	if !ok {
+		return db.syncRunRefusal(ctx, runID, "running")
+	}
+	return nil
+}
+
+// maxSyncWarnings bounds the warnings kept on a run.
+const maxSyncWarnings = 50
+
 // maxSyncError bounds a stored error message; the full text belongs in the log.
 const maxSyncError = 2000
 
@@ -184,21 +215,29 @@ func truncate(s string, n int) string {
 // FinishSyncRun ends a queued or running run. A success is also recorded on the
 // connection in the same transaction, so that "last synced" never disagrees with the
 // runs.
-func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, p finhealth.SyncProgress, errMsg string) (*finhealth.SyncRun, error) {
-	if status != finhealth.SyncSucceeded && status != finhealth.SyncFailed {
-		return nil, finhealth.InvalidFields("The sync result is not valid.", map[string]string{"status": "succeeded or failed"})
+func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, p finhealth.SyncProgress, errMsg string, warnings ...string) (*finhealth.SyncRun, error) {
+	if status != finhealth.SyncSucceeded && status != finhealth.SyncPartial && status != finhealth.SyncFailed {
+		return nil, finhealth.InvalidFields("The sync result is not valid.", map[string]string{"status": "succeeded, partial or failed"})
+	}
+	kept := make([]string, 0, min(len(warnings), maxSyncWarnings))
+	for _, w := range warnings[:min(len(warnings), maxSyncWarnings)] {
+		kept = append(kept, truncate(w, maxSyncError))
+	}
+	enc, err := json.Marshal(kept)
+	if err != nil {
+		return nil, err
 	}
 	var run *finhealth.SyncRun
-	err := db.withTx(ctx, func(h handle) error {
+	err = db.withTx(ctx, func(h handle) error {
 		t := now()
-		if status == finhealth.SyncSucceeded {
+		if status != finhealth.SyncFailed {
 			// What an earlier attempt left is no longer why anything failed.
 			errMsg = ""
 		}
 		args := append([]any{status}, progressArgs(p)...)
-		args = append(args, truncate(errMsg, maxSyncError), t, t, runID)
+		args = append(args, truncate(errMsg, maxSyncError), string(enc), t, t, runID)
 		r, err := scanSyncRun(h.queryRow(ctx, `UPDATE sync_runs SET status = ?, `+setProgress+`,
-				error = ?, finished_at = ?, updated_at = ?
+				error = ?, warnings = ?, retry_at = NULL, finished_at = ?, updated_at = ?
 			WHERE id = ? AND status IN ('queued', 'running')
 			RETURNING `+syncRunColumns, args...))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -208,14 +247,19 @@ func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.
 			return fmt.Errorf("store: finish sync run: %w", err)
 		}
 		run = r
-		if status != finhealth.SyncSucceeded {
+		var query string
+		switch {
+		case status == finhealth.SyncPartial:
+			// The sync times stay as they were, so that the scheduler finds the
+			// connection due again at its next round, and that sync reads everything.
+			query, args = `UPDATE wave_connections SET full_sync_due = ? WHERE organization_id = ?`, []any{true, r.OrganizationID}
+		case status != finhealth.SyncSucceeded:
 			return nil
-		}
-		query := `UPDATE wave_connections SET last_sync_at = ? WHERE organization_id = ?`
-		args = []any{t, r.OrganizationID}
-		if r.Kind == finhealth.SyncFull {
-			query = `UPDATE wave_connections SET last_sync_at = ?, last_full_sync_at = ? WHERE organization_id = ?`
-			args = []any{t, t, r.OrganizationID}
+		case r.Kind == finhealth.SyncFull:
+			query = `UPDATE wave_connections SET last_sync_at = ?, last_full_sync_at = ?, full_sync_due = ? WHERE organization_id = ?`
+			args = []any{t, t, false, r.OrganizationID}
+		default:
+			query, args = `UPDATE wave_connections SET last_sync_at = ? WHERE organization_id = ?`, []any{t, r.OrganizationID}
 		}
 		if _, err := h.exec(ctx, query, args...); err != nil {
 			return fmt.Errorf("store: record last sync: %w", err)
@@ -239,8 +283,8 @@ var errNoActiveRun = errors.New("no active run")
 func (db *DB) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error) {
 	t := now()
 	res, err := db.h.exec(ctx, `UPDATE sync_runs SET status = 'failed', finished_at = ?, updated_at = ?,
-			error = 'The sync stopped responding and was abandoned.'
-		WHERE status IN ('queued', 'running') AND updated_at < ?`, t, t, before)
+			error = 'The sync stopped responding and was abandoned.', retry_at = NULL
+		WHERE status IN ('queued', 'running') AND updated_at < ? AND (retry_at IS NULL OR retry_at < ?)`, t, t, before, before)
 	if err != nil {
 		return 0, fmt.Errorf("store: abandon sync runs: %w", err)
 	}

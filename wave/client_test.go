@@ -31,7 +31,7 @@ func TestOAuthFlowWithPKCE(t *testing.T) {
 		q.Get("code_challenge") != challenge || q.Get("code_challenge_method") != "S256" || q.Get("approval_prompt") != "force" {
 		t.Fatalf("authorize URL %s", u)
 	}
-	if want := "user:read business:read account:read invoice:read customer:read vendor:read product:read"; q.Get("scope") != want {
+	if want := "user:read business:read account:read invoice:read customer:read offline_access"; q.Get("scope") != want {
 		t.Fatalf("scope %q, want %q", q.Get("scope"), want)
 	}
 
@@ -529,6 +529,49 @@ func TestSaveFailureKeepsTokenUnused(t *testing.T) {
 	}
 }
 
+// TestRefusedSaveRevokesTheRefreshedToken: when the owner connects again (or
+// disconnects) while a refresh of the previous grant runs, the store refuses the
+// rotated token for good, and nothing would ever revoke it; the Conn revokes it.
+func TestRefusedSaveRevokesTheRefreshedToken(t *testing.T) {
+	for name, refusal := range map[string]error{
+		"reconnected":  finhealth.ErrWaveGrantReplaced,
+		"disconnected": finhealth.Errorf(finhealth.ENOTFOUND, "The Wave connection was not found or has been disconnected."),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, wavetest.Options{}, nil)
+			cn, store := e.connect(t)
+			var refused []finhealth.OAuthToken
+			store.onSave = func(tok finhealth.OAuthToken) error {
+				refused = append(refused, tok)
+				return refusal
+			}
+			e.clock.Advance(3 * time.Hour)
+			before := e.srv.Stats().GraphQL
+			if _, err := cn.User(context.Background()); !errors.Is(err, refusal) {
+				t.Fatalf("err %v, want the store's refusal", err)
+			}
+			if len(refused) != 1 || e.srv.Stats().GraphQL != before {
+				t.Fatalf("%d saves, %d GraphQL requests", len(refused), e.srv.Stats().GraphQL-before)
+			}
+			// The rotated pair is dead at Wave.
+			orphan := refused[0]
+			probe := e.client.Conn("probe", &memStore{tok: orphan})
+			if _, err := probe.User(context.Background()); err == nil {
+				t.Error("the refreshed token the store refused still works")
+			}
+			if _, err := e.client.Refresh(context.Background(), orphan.RefreshToken); !errors.Is(err, wave.ErrInvalidGrant) &&
+				!isGrantRevoked(err) {
+				t.Errorf("the refused refresh token still refreshes: %v", err)
+			}
+		})
+	}
+}
+
+func isGrantRevoked(err error) bool {
+	var re *finhealth.WaveReconnectError
+	return errors.As(err, &re) && re.Reason == finhealth.WaveGrantRevoked
+}
+
 func TestRateLimitStormHonoursRetryAfter(t *testing.T) {
 	for _, httpDate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("http-date=%v", httpDate), func(t *testing.T) {
@@ -565,6 +608,13 @@ func TestRateLimitBeyondBudget(t *testing.T) {
 	e.srv.RateLimitNext(1, 10*time.Minute)
 	if _, err := cn.User(context.Background()); !errors.Is(err, wave.ErrRateLimited) || !strings.Contains(err.Error(), "retry after 10m0s") {
 		t.Fatalf("a Retry-After beyond MaxRetryAfter must end the call: %v", err)
+	}
+	// ... and say how long to wait, so that a job can be rescheduled for that long.
+	e.srv.RateLimitNext(1, 10*time.Minute)
+	_, err = cn.User(context.Background())
+	var later *finhealth.WaveRetryLaterError
+	if !errors.As(err, &later) || later.After != 10*time.Minute || finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
+		t.Fatalf("the wait Wave asked for is lost: %v", err)
 	}
 }
 
@@ -693,6 +743,70 @@ func TestOneRequestInFlightPerConnection(t *testing.T) {
 				t.Fatalf("max in flight %d with MaxInFlight %d", got, limit)
 			}
 		})
+	}
+}
+
+// TestOfflineAccessScope checks the scopes asked for: offline_access by default, so
+// that a standard OAuth server issues a refresh token, and left out on request.
+func TestOfflineAccessScope(t *testing.T) {
+	scopeOf := func(t *testing.T, c *wave.Client) string {
+		t.Helper()
+		u, err := url.Parse(c.AuthorizeURL("s", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Query().Get("scope")
+	}
+	e := newEnv(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true}, nil)
+	if got := scopeOf(t, e.client); !slices.Contains(strings.Fields(got), wave.OfflineAccessScope) {
+		t.Fatalf("default scopes %q lack offline_access", got)
+	}
+	_, store := e.connect(t)
+	if store.tok.RefreshToken == "" || !strings.Contains(store.tok.Scope, wave.OfflineAccessScope) {
+		t.Fatalf("token %v", store.tok)
+	}
+
+	e = newEnv(t, wavetest.Options{}, func(c *wave.Config) { c.OmitOfflineAccess = true })
+	if got := scopeOf(t, e.client); got != strings.Join(wave.ReadScopes(), " ") {
+		t.Fatalf("scopes without offline_access: %q", got)
+	}
+	// Wave issues a refresh token anyway.
+	if _, store := e.connect(t); store.tok.RefreshToken == "" {
+		t.Fatal("no refresh token")
+	}
+	// Explicit scopes win.
+	e = newEnv(t, wavetest.Options{}, func(c *wave.Config) { c.Scopes, c.OmitOfflineAccess = []string{"user:read"}, false })
+	if got := scopeOf(t, e.client); got != "user:read" {
+		t.Fatalf("explicit scopes: %q", got)
+	}
+
+	// A standard server without offline_access issues no refresh token: Exchange
+	// refuses the grant and hands back the access token, for the caller to revoke.
+	e = newEnv(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true}, func(c *wave.Config) { c.OmitOfflineAccess = true })
+	verifier, challenge := wave.NewPKCE()
+	code, _, err := wave.ParseCallback(e.authorize(t, "s", challenge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.client.Exchange(context.Background(), code, verifier)
+	if !errors.Is(err, finhealth.ErrWaveNoRefreshToken) || finhealth.ErrorCode(err) != finhealth.EBADGATEWAY ||
+		!strings.Contains(finhealth.ErrorMessage(err), "no refresh token") {
+		t.Fatalf("exchange without a refresh token: %v (code %s)", err, finhealth.ErrorCode(err))
+	}
+	if tok.AccessToken == "" || tok.RefreshToken != "" {
+		t.Fatalf("token handed back: %v", tok)
+	}
+	if err := wave.NewGateway(e.client).Revoke(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	cn := e.client.Conn("revoked", &memStore{tok: tok})
+	if _, err := cn.User(context.Background()); err == nil {
+		t.Error("the revoked access token still works")
+	}
+	for _, s := range []string{tok.AccessToken, wavetest.DefaultClientSecret} {
+		if strings.Contains(err.Error(), s) || strings.Contains(e.logs.String(), s) {
+			t.Error("a secret leaked into the error or the log")
+		}
 	}
 }
 

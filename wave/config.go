@@ -34,10 +34,26 @@ const (
 // 100 is what working clients use.
 const MaxPageSize = 100
 
-// Scopes returns the read-only scopes finhealth asks for. Wave grants each operation
-// separately, so write scopes would not help reading and are never requested.
+// OfflineAccessScope asks the OAuth server for a refresh token. It is not on Wave's
+// official scope list, but integrators request it in production (so Wave tolerates
+// it), and a standard OAuth 2.0 server issues no refresh token without it
+// (wave-api.md sections 2.6 and 2.8). Without a refresh token a connection dies with
+// its first access token, so Exchange refuses such a grant.
+const OfflineAccessScope = "offline_access"
+
+// ReadScopes returns the read-only scopes of what finhealth reads: the Wave user, their
+// businesses, the chart of accounts, invoices and customers. Wave grants each
+// operation separately, so write scopes would not help reading and are never
+// requested; vendors and products are never read, so vendor:read and product:read
+// are not asked for either.
+func ReadScopes() []string {
+	return []string{"user:read", "business:read", "account:read", "invoice:read", "customer:read"}
+}
+
+// Scopes returns the scopes finhealth asks for by default: ReadScopes plus
+// offline_access.
 func Scopes() []string {
-	return []string{"user:read", "business:read", "account:read", "invoice:read", "customer:read", "vendor:read", "product:read"}
+	return append(ReadScopes(), OfflineAccessScope)
 }
 
 // Config is finhealth's registration with Wave and the client's behaviour. Start from
@@ -52,8 +68,13 @@ type Config struct {
 	// URLs at once, e.g. to the simulated Wave.
 	AuthURL, TokenURL, RevokeURL, GraphQLURL string
 
-	// Scopes to request; nil means Scopes().
+	// Scopes to request; nil means Scopes(), or ReadScopes() with OmitOfflineAccess.
 	Scopes []string
+	// OmitOfflineAccess leaves offline_access out of the default scopes
+	// (WAVE_OFFLINE_ACCESS=false), for an OAuth server that refuses the scope. A
+	// server that then issues no refresh token makes every connection fail at the
+	// code exchange.
+	OmitOfflineAccess bool
 
 	// HTTPClient sends every request; nil means a client with sane timeouts that does
 	// not follow redirects (a redirected POST silently becomes a GET).
@@ -124,13 +145,24 @@ func (c *Config) SetOAuthBase(base string) {
 	c.RevokeURL = base + "/oauth2/token-revoke/"
 }
 
+// scopes are the scopes the configuration asks for.
+func (c Config) scopes() []string {
+	switch {
+	case c.Scopes != nil:
+		return c.Scopes
+	case c.OmitOfflineAccess:
+		return ReadScopes()
+	}
+	return Scopes()
+}
+
 func (c Config) masked() string {
 	secret := "none"
 	if c.ClientSecret != "" {
 		secret = "redacted"
 	}
-	return fmt.Sprintf("wave.Config{ClientID:%q ClientSecret:%s RedirectURI:%q GraphQLURL:%q TokenURL:%q RequestsPerSecond:%g MaxRetries:%d PageSize:%d}",
-		c.ClientID, secret, c.RedirectURI, c.GraphQLURL, c.TokenURL, c.RequestsPerSecond, c.MaxRetries, c.PageSize)
+	return fmt.Sprintf("wave.Config{ClientID:%q ClientSecret:%s RedirectURI:%q Scopes:%q GraphQLURL:%q TokenURL:%q RequestsPerSecond:%g MaxRetries:%d PageSize:%d}",
+		c.ClientID, secret, c.RedirectURI, strings.Join(c.scopes(), " "), c.GraphQLURL, c.TokenURL, c.RequestsPerSecond, c.MaxRetries, c.PageSize)
 }
 
 // String masks the client secret.
@@ -148,6 +180,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("client_id", c.ClientID),
 		slog.Bool("client_secret_set", c.ClientSecret != ""),
 		slog.String("redirect_uri", c.RedirectURI),
+		slog.String("scopes", strings.Join(c.scopes(), " ")),
 		slog.String("graphql_url", c.GraphQLURL),
 		slog.String("token_url", c.TokenURL),
 		slog.Float64("requests_per_second", c.RequestsPerSecond),
@@ -218,9 +251,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	if cfg.Scopes == nil {
-		cfg.Scopes = Scopes()
-	}
+	cfg.Scopes = cfg.scopes()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

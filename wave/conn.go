@@ -126,11 +126,34 @@ func (cn *Conn) saveLocked(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	if err := cn.store.Save(sctx, cn.st.tok); err != nil {
+		if errors.Is(err, finhealth.ErrWaveGrantReplaced) || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
+			cn.revokeOrphanLocked(sctx)
+			return fmt.Errorf("wave: saving the refreshed token: %w", err)
+		}
 		cn.st.unsaved = true
 		return fmt.Errorf("wave: saving the refreshed token: %w", err)
 	}
 	cn.st.unsaved = false
 	return nil
+}
+
+// revokeOrphanLocked revokes a refreshed token that the store refused for good: the
+// owner connected again (ErrWaveGrantReplaced) or disconnected (ENOTFOUND) while the
+// refresh ran. Wave rotated the refresh token, so what the reconnection or the
+// disconnect revoked was the one before it; without this, the rotated one would stay
+// alive at Wave with nothing to hold it. Best effort: a failure is logged. The
+// process then forgets the token and reads the store again.
+func (cn *Conn) revokeOrphanLocked(ctx context.Context) {
+	tok := cn.st.tok
+	cn.st.tok, cn.st.loaded, cn.st.unsaved = finhealth.OAuthToken{}, false, false
+	for _, t := range []string{tok.RefreshToken, tok.AccessToken} {
+		if t == "" {
+			continue
+		}
+		if err := cn.c.Revoke(ctx, t); err != nil {
+			cn.c.log.WarnContext(ctx, "wave: revoking a refreshed token the store refused failed", "error", err.Error())
+		}
+	}
 }
 
 // refreshLocked trades the refresh token for a new pair and saves it before anything

@@ -7,13 +7,17 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"finhealth"
 	"finhealth/wave/wavetest"
 )
 
-// referenceDecode is decodeResponse done by encoding/json alone, as it was before the
-// list pages got their own reader: the oracle that decoding must agree with.
+// referenceDecode is decodeResponse done another way, with the data decoded in the same
+// call as the envelope and a second call to tell a null data from a missing one: the
+// oracle that decodeResponse must agree with.
 func referenceDecode(body []byte, data any) (errs []GraphQLError, hasData bool, err error) {
 	env := struct {
 		Data   any         `json:"data"`
@@ -29,146 +33,8 @@ func referenceDecode(body []byte, data any) (errs []GraphQLError, hasData bool, 
 	return graphQLErrors(env.Errors), len(probe.Data) > 0 && string(probe.Data) != "null", nil
 }
 
-// referencePage decodes body as a page of the list field with encoding/json alone.
-// It reads the business twice, for its header and for the list, which is what one
-// decoding would give for any body without repeated keys.
-func referencePage[N any](body []byte, field string) (page *listPage[N], errs []GraphQLError, hasData bool, err error) {
-	var data struct {
-		Business json.RawMessage `json:"business"`
-	}
-	page = &listPage[N]{field: field}
-	if errs, hasData, err = referenceDecode(body, &data); err != nil || len(data.Business) == 0 || string(data.Business) == "null" {
-		return page, errs, hasData, err
-	}
-	page.Business = new(listBusiness[N])
-	if err := json.Unmarshal(data.Business, &page.Business.wireBusinessHeader); err != nil {
-		return page, errs, hasData, err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data.Business, &fields); err != nil {
-		return page, errs, hasData, err
-	}
-	if raw, ok := fields[field]; ok {
-		err = json.Unmarshal(raw, &page.Business.List)
-	}
-	return page, errs, hasData, err
-}
-
-// agree decodes body as a page of the list field with both decoders and reports how
-// they differ ("" when they agree), and what the reader decoded.
-func agree[N any](body []byte, field string) (diff string, page *listPage[N], errs []GraphQLError, err error) {
-	page = &listPage[N]{field: field}
-	errs, hasData, err := decodeResponse(bytes.NewReader(body), page)
-	ref, refErrs, refHasData, refErr := referencePage[N](body, field)
-	switch {
-	case (err == nil) != (refErr == nil):
-		diff = "reader error " + errString(err) + ", encoding/json error " + errString(refErr)
-	case err != nil:
-		if !errors.Is(err, ErrBadResponse) {
-			diff = "error is not ErrBadResponse: " + err.Error()
-		}
-	case hasData != refHasData || !reflect.DeepEqual(errs, refErrs):
-		diff = "errors or hasData differ"
-	case !reflect.DeepEqual(page.Business, ref.Business):
-		diff = "business differs"
-	}
-	return diff, page, errs, err
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "<nil>"
-	}
-	return err.Error()
-}
-
-// comparable reports whether the two decoders are meant to agree on body: not when an
-// object repeats a key (encoding/json merges repeats in ways not worth copying), nor
-// when a key matches a wire field only ignoring case (encoding/json accepts it;
-// GraphQL keys are exact, and so is the reader).
-func comparable(body []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	type frame struct {
-		object, wantKey bool
-		keys            map[string]bool
-	}
-	var stack []*frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].wantKey = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return true // the end, or invalid JSON, which both decoders must refuse
-		}
-		if n := len(stack); n > 0 && stack[n-1].wantKey {
-			if k, ok := tok.(string); ok {
-				top := stack[n-1]
-				if top.keys[k] || foldsToWireKey(k) {
-					return false
-				}
-				top.keys[k], top.wantKey = true, false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, wantKey: true, keys: map[string]bool{}})
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			valueDone()
-		default:
-			valueDone()
-		}
-	}
-}
-
-var wireKeys = func() map[string]bool {
-	keys := map[string]bool{"data": true, "errors": true}
-	var walk func(t reflect.Type)
-	seen := map[reflect.Type]bool{}
-	walk = func(t reflect.Type) {
-		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct || seen[t] {
-			return
-		}
-		seen[t] = true
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" {
-				keys[name] = true
-			}
-			walk(f.Type)
-		}
-	}
-	for _, t := range []reflect.Type{reflect.TypeFor[listBusiness[wireInvoice]](), reflect.TypeFor[listBusiness[wireAccount]](), reflect.TypeFor[listBusiness[wireCustomer]]()} {
-		walk(t)
-	}
-	for _, k := range []string{"business", "accounts", "invoices", "customers"} {
-		keys[k] = true
-	}
-	return keys
-}()
-
-func foldsToWireKey(k string) bool {
-	if wireKeys[k] {
-		return false
-	}
-	for w := range wireKeys {
-		if strings.EqualFold(k, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// decodeSeeds are bodies the decoders must agree on, or both refuse.
+// decodeSeeds are bodies, good and bad, that decodeResponse and referenceDecode must
+// read alike or both refuse.
 var decodeSeeds = []string{
 	`{"data":{"business":{"id":"B","isClassicInvoicing":false,"currency":{"code":"USD","exponent":2},"invoices":{"pageInfo":{"currentPage":1,"totalPages":1,"totalCount":1},"edges":[{"node":{"id":"I","invoiceNumber":"1","status":"PAID","invoiceDate":"2025-03-31","dueDate":"2025-04-30","createdAt":"2025-03-31T14:05:09.123456+00:00","modifiedAt":"2025-03-31T14:05:09Z","currency":{"code":"JPY","exponent":0},"exchangeRate":"0.0067","customer":{"id":"C","name":"n"},"total":{"value":"150000","raw":150000},"amountDue":{"value":"0","raw":0}}}]}}}}`,
 	`{"errors":[{"message":"m","path":["business",0],"extensions":{"code":"NOT_FOUND","id":"x"}}],"data":{"business":null}}`,
@@ -214,58 +80,98 @@ var decodeSeeds = []string{
 	`{"data":{"x":` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998) + `}}`,
 }
 
-// FuzzDecodeGraphQLResponse feeds arbitrary bodies to the response decoder, which
-// must agree with encoding/json (referenceDecode) and never panic, nor may the
-// conversion to finhealth types: the body comes from the network.
+// FuzzDecodeGraphQLResponse feeds arbitrary bodies to the response decoder as each of
+// the three list pages, then converts every node it decoded to finhealth types: the body
+// comes from the network, so nothing may panic. A refused body must be ErrBadResponse,
+// an accepted one valid JSON read as referenceDecode reads it, and every amount read
+// from a Decimal exact at its currency's exponent (checkMoney).
 func FuzzDecodeGraphQLResponse(f *testing.F) {
 	for _, seed := range decodeSeeds {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		diffs := []string{
-			fuzzPage(body, "invoices", func(w *wireInvoice, home currency) {
-				if i, err := w.invoice("B", home); err == nil {
-					_ = i.Total.String()
-				}
-			}),
-			fuzzPage(body, "accounts", func(w *wireAccount, home currency) {
-				if a, err := w.account("B", home); err == nil {
-					_ = a.Balance.String()
-				}
-			}),
-			fuzzPage(body, "customers", func(w *wireCustomer, home currency) {
-				if c, err := w.customer("B", home); err == nil {
-					_ = c.Outstanding.String()
-				}
-			}),
+	f.Fuzz(func(t *testing.T, body []byte) { checkBody(t, body) })
+}
+
+// checkBody is the fuzz target's check of one body.
+func checkBody(t *testing.T, body []byte) {
+	t.Helper()
+	checkPage(t, body, "invoices", func(w *wireInvoice, home currency) {
+		if i, err := w.invoice("B", home); err == nil {
+			_ = i.Total.String()
+			checkMoney(t, w.Total, i.Total)
+			checkMoney(t, w.AmountDue, i.AmountDue)
+			checkMoney(t, w.AmountPaid, i.AmountPaid)
+			checkMoney(t, w.TaxTotal, i.TaxTotal)
 		}
-		for _, d := range diffs {
-			if d != "" && comparable(body) {
-				t.Fatalf("%s for %q", d, body)
+	})
+	checkPage(t, body, "accounts", func(w *wireAccount, home currency) {
+		if a, err := w.account("B", home); err == nil {
+			_ = a.Balance.String()
+			checkMoney(t, wireMoney{Value: w.Balance}, a.AccountBalance)
+			if w.BalanceInBusinessCurrency.set {
+				checkMoney(t, wireMoney{Value: w.BalanceInBusinessCurrency}, a.Balance)
 			}
+		}
+	})
+	checkPage(t, body, "customers", func(w *wireCustomer, home currency) {
+		if c, err := w.customer("B", home); err == nil {
+			_ = c.Outstanding.String()
+			checkMoney(t, w.OutstandingAmount, c.Outstanding)
+			checkMoney(t, w.OverdueAmount, c.Overdue)
 		}
 	})
 }
 
-// fuzzPage decodes body as a page of the list field with both decoders, converts
-// every node the reader decoded (which must not panic either), and returns how the
-// decoders differ.
-func fuzzPage[N any](body []byte, field string, convert func(w *N, home currency)) string {
-	diff, page, errs, err := agree[N](body, field)
-	if err == nil {
-		ge := &GraphQLErrors{Operation: "fuzz", Errors: errs}
-		_ = ge.Error()
-		_ = errors.Is(ge, ErrNotFound)
+// checkPage decodes body as a page of the list field with decodeResponse and with
+// referenceDecode, fails the test where they differ, and converts every node decoded.
+func checkPage[N any](t *testing.T, body []byte, field string, convert func(w *N, home currency)) {
+	t.Helper()
+	page, ref := &listPage[N]{field: field}, &listPage[N]{field: field}
+	errs, hasData, err := decodeResponse(bytes.NewReader(body), page)
+	refErrs, refHasData, refErr := referenceDecode(body, ref)
+	switch {
+	case (err == nil) != (refErr == nil):
+		t.Fatalf("%s: decodeResponse error %v, encoding/json error %v for %q", field, err, refErr, body)
+	case err != nil:
+		if !errors.Is(err, ErrBadResponse) {
+			t.Fatalf("%s: error is not ErrBadResponse: %v", field, err)
+		}
+		return
+	case !json.Valid(body):
+		t.Fatalf("%s: accepted invalid JSON %q", field, body)
+	case hasData != refHasData || !reflect.DeepEqual(errs, refErrs):
+		t.Fatalf("%s: errors or hasData differ for %q", field, body)
+	case !reflect.DeepEqual(page, ref):
+		t.Fatalf("%s: the page differs for %q", field, body)
 	}
-	if b := page.Business; b != nil && b.List != nil {
-		home := b.Currency.resolve(currency{})
-		for _, e := range b.List.Edges {
+	ge := &GraphQLErrors{Operation: "fuzz", Errors: errs}
+	_ = ge.Error()
+	_ = errors.Is(ge, ErrNotFound)
+	if list := page.list(); list != nil {
+		home := page.Business.Currency.resolve(currency{})
+		for _, e := range list.Edges {
 			if e.Node != nil {
 				convert(e.Node, home)
 			}
 		}
 	}
-	return diff
+}
+
+// checkMoney fails the test unless m, converted from w, holds exactly w's amount: the
+// Decimal value rounded half away from zero at m's exponent, or else the whole raw.
+func checkMoney(t *testing.T, w wireMoney, m finhealth.Money) {
+	t.Helper()
+	var want int64
+	var err error
+	switch {
+	case w.Value.set:
+		want, err = exactMinor(w.Value.text, m.Exponent)
+	case w.Raw != "":
+		want, err = exactMinor(w.Raw.String(), 0)
+	}
+	if err != nil || want != m.Minor {
+		t.Fatalf("%+v converted to %d minor units at exponent %d; exactly: %d (%v)", w, m.Minor, m.Exponent, want, err)
+	}
 }
 
 // TestDecodeResponseRefuses checks that bodies are refused for the reason intended,
@@ -274,11 +180,11 @@ func TestDecodeResponseRefuses(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{`{"data":{"business":{"id":"B"}}} trailing`, "after top-level value"},
 		{`{"data":{"x":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}}`, "exceeded max depth"},
-		{`{"data":{"business":{"customers":{"pageInfo":{"totalPages":1.5}}}}}`, "does not fit an integer"},
+		{`{"data":{"business":{"customers":{"pageInfo":{"totalPages":1.5}}}}}`, "cannot unmarshal number 1.5"},
 		{`{"data":{"business":{"customers":{"edges":[{"node":{"outstandingAmount":{"raw":"x"}}}]}}}}`, "invalid number literal"},
 		{`{"data":{"business":{"customers":{"edges":[{"node":{"name":"abc`, "unexpected end"},
-		{`{"data":{"business":{"customers":{"edges":[{"node":{"isArchived":"yes"}}]}}}}`, "as bool"},
-		{`{"data":{"business":{"customers":{"edges":[{"node":{"name":"\x"}}]}}}}`, "invalid escape"},
+		{`{"data":{"business":{"customers":{"edges":[{"node":{"isArchived":"yes"}}]}}}}`, "of type bool"},
+		{`{"data":{"business":{"customers":{"edges":[{"node":{"name":"\x"}}]}}}}`, "in string escape code"},
 	} {
 		_, _, err := decodeResponse(strings.NewReader(c.body), &listPage[wireCustomer]{field: "customers"})
 		if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), c.want) {
@@ -287,18 +193,25 @@ func TestDecodeResponseRefuses(t *testing.T) {
 	}
 }
 
-// TestDecodeResponseAgrees runs the seeds as a plain test, so that a change to either
-// decoder is checked without fuzzing.
+// TestDecodeResponseAgrees runs the fuzz target's checks on the seeds as a plain test.
 func TestDecodeResponseAgrees(t *testing.T) {
 	for _, body := range decodeSeeds {
-		diffs := make([]string, 3)
-		diffs[0], _, _, _ = agree[wireInvoice]([]byte(body), "invoices")
-		diffs[1], _, _, _ = agree[wireAccount]([]byte(body), "accounts")
-		diffs[2], _, _, _ = agree[wireCustomer]([]byte(body), "customers")
-		for _, d := range diffs {
-			if d != "" {
-				t.Errorf("%s for %.80q", d, body)
-			}
+		checkBody(t, []byte(body))
+	}
+}
+
+// TestListPageField checks that a page's list is the one its query names.
+func TestListPageField(t *testing.T) {
+	body := `{"data":{"business":{"id":"B","customers":{"pageInfo":{"totalPages":1,"totalCount":1},"edges":[{"node":{"id":"C"}}]}}}}`
+	for field, want := range map[string]bool{"customers": true, "accounts": false, "invoices": false} {
+		page := &listPage[wireCustomer]{field: field}
+		if _, _, err := decodeResponse(strings.NewReader(body), page); err != nil {
+			t.Fatal(err)
+		}
+		if got := page.list() != nil; got != want {
+			t.Errorf("%s: list present %v, want %v", field, got, want)
+		} else if got && (page.list().Edges[0].Node.ID != "C" || !page.list().PageInfo.countKnown) {
+			t.Errorf("%s: %+v", field, page.list())
 		}
 	}
 }
@@ -317,33 +230,48 @@ func invoicePageBody(tb testing.TB) []byte {
 	return append(append([]byte(`{"data":`), data...), '}')
 }
 
-// BenchmarkDecodeInvoicePage decodes one page of 100 invoices with the reader and, for
-// comparison, with encoding/json.
+// BenchmarkDecodeInvoicePage decodes one page of 100 invoices (decode), and decodes it
+// and converts every invoice to finhealth.Invoice (decode-convert): the client's whole
+// share of a page, against the second that the rate limit gives each request. Besides
+// the wall time it reports the process's CPU time per page, the steadier figure on a
+// shared machine.
 func BenchmarkDecodeInvoicePage(b *testing.B) {
 	body := invoicePageBody(b)
-	b.Run("reader", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			page := listPage[wireInvoice]{field: "invoices"}
-			if _, _, err := decodeResponse(bytes.NewReader(body), &page); err != nil || len(page.Business.List.Edges) != 100 {
+	decode := func(b *testing.B) *listPage[wireInvoice] {
+		page := &listPage[wireInvoice]{field: "invoices"}
+		if _, _, err := decodeResponse(bytes.NewReader(body), page); err != nil || len(page.list().Edges) != 100 {
+			b.Fatal(err)
+		}
+		return page
+	}
+	run := func(name string, op func(b *testing.B)) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			cpu := processCPU()
+			for b.Loop() {
+				op(b)
+			}
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-us/op")
+		})
+	}
+	run("decode", func(b *testing.B) { decode(b) })
+	run("decode-convert", func(b *testing.B) {
+		page := decode(b)
+		home := page.Business.Currency.resolve(currency{})
+		for _, e := range page.list().Edges {
+			if _, err := e.Node.invoice("B", home); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var page struct {
-				Business *struct {
-					wireBusinessHeader
-					Invoices *wireConnection[wireInvoice] `json:"invoices"`
-				} `json:"business"`
-			}
-			if _, _, err := referenceDecode(body, &page); err != nil || len(page.Business.Invoices.Edges) != 100 {
-				b.Fatal(err)
-			}
-		}
-	})
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

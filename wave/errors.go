@@ -239,12 +239,26 @@ func (e *OAuthError) sentinel() error {
 	return ErrBadResponse
 }
 
-// Is maps the OAuth error code onto this package's sentinels.
-func (e *OAuthError) Is(target error) bool { return target == e.sentinel() }
+// codeNoRefreshToken is Exchange's own OAuthError code for a token response without
+// a refresh token.
+const codeNoRefreshToken = "no_refresh_token"
+
+// Is maps the OAuth error code onto this package's sentinels, and a grant without a
+// refresh token onto finhealth.ErrWaveNoRefreshToken.
+func (e *OAuthError) Is(target error) bool {
+	if e.Code == codeNoRefreshToken && target == finhealth.ErrWaveNoRefreshToken {
+		return true
+	}
+	return target == e.sentinel()
+}
 
 // Unwrap gives ErrorCode and ErrorMessage a caller-safe *finhealth.Error whose message
 // tells the owner what to do.
 func (e *OAuthError) Unwrap() error {
+	if e.Code == codeNoRefreshToken {
+		return &finhealth.Error{Code: finhealth.EBADGATEWAY, Message: "Wave gave no long-lived access (no refresh token), " +
+			"so the connection could not be kept. Connect Wave again."}
+	}
 	switch e.sentinel() {
 	case ErrAccessDenied:
 		return &finhealth.Error{Code: finhealth.EFORBIDDEN, Message: "Access to Wave was declined, so nothing was connected. Connect again and approve the request to link your books."}

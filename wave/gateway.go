@@ -32,17 +32,30 @@ func (g Gateway) Exchange(ctx context.Context, code, verifier string) (finhealth
 	return g.client.Exchange(ctx, code, verifier)
 }
 
-// Revoke revokes the refresh token, which ends the whole grant at Wave; the access
-// token alone would leave the grant able to mint new ones.
+// Revoke ends the grant at Wave. The refresh token goes first: revoking it ends the
+// whole grant, whereas the access token alone would leave the grant able to mint new
+// ones. The access token follows, because RFC 7009 only says that a server SHOULD
+// revoke a grant's access tokens with it, and one left alive would work until it
+// expires (about two hours). The answer is the refresh token's revocation: once it
+// is revoked the grant is over, so a failure to revoke the access token as well is
+// only logged. Without a refresh token (a grant Exchange refused), the answer is the
+// access token's.
 func (g Gateway) Revoke(ctx context.Context, tok finhealth.OAuthToken) error {
-	t := tok.RefreshToken
-	if t == "" {
-		t = tok.AccessToken
+	if tok.RefreshToken == "" {
+		if tok.AccessToken == "" {
+			return nil
+		}
+		return g.client.Revoke(ctx, tok.AccessToken)
 	}
-	if t == "" {
-		return nil
+	err := g.client.Revoke(ctx, tok.RefreshToken)
+	if tok.AccessToken != "" {
+		// Tried even when the refresh token could not be revoked: the grant may then
+		// live on, but not with this access token.
+		if aerr := g.client.Revoke(ctx, tok.AccessToken); aerr != nil && err == nil {
+			g.client.log.WarnContext(ctx, "wave: the grant is revoked, but revoking its access token failed", "error", aerr.Error())
+		}
 	}
-	return g.client.Revoke(ctx, t)
+	return err
 }
 
 // Session keys the client's per-connection state (token lock, rate limit) by the

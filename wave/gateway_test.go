@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -143,3 +145,106 @@ func TestWaveGatewayAgainstFake(t *testing.T) {
 		t.Fatalf("after revoke: %v, want a grant_revoked reconnect error", err)
 	}
 }
+
+// TestGatewayRevokeBothTokens checks that Revoke sends the refresh token first (it
+// ends the grant) and then the access token (which a server need not revoke with its
+// grant), that the access token is revoked even when the refresh token could not be,
+// and that a grant without a refresh token gets its access token revoked.
+func TestGatewayRevokeBothTokens(t *testing.T) {
+	ctx := context.Background()
+	fake := wavetest.New(wavetest.Options{})
+	var (
+		mu      sync.Mutex
+		sent    []string
+		failFor string // a token whose revocation answers 503
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth2/token-revoke/" {
+			_ = r.ParseForm()
+			mu.Lock()
+			tok, fail := r.PostForm.Get("token"), failFor
+			sent = append(sent, tok)
+			mu.Unlock()
+			if tok == fail {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fake.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := wave.DefaultConfig()
+	cfg.ClientID, cfg.ClientSecret, cfg.RedirectURI = wavetest.DefaultClientID, wavetest.DefaultClientSecret, wavetest.DefaultRedirectURI
+	cfg.SetOAuthBase(srv.URL)
+	cfg.GraphQLURL = srv.URL + "/graphql/public"
+	cfg.RequestsPerSecond, cfg.MaxRetries = 0, 0
+	client, err := wave.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := wave.NewGateway(client)
+	grant := func() finhealth.OAuthToken {
+		t.Helper()
+		resp, err := noFollowClient.Get(g.AuthorizeURL("s", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		tok, err := g.Exchange(ctx, loc.Query().Get("code"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	works := func(tok finhealth.OAuthToken) bool {
+		_, err := g.Session("", &memTokens{tok: tok}).User(ctx)
+		return err == nil
+	}
+	reset := func(fail string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent, failFor = nil, fail
+	}
+	sentNow := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), sent...)
+	}
+
+	tok := grant()
+	reset("")
+	if err := g.Revoke(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := sentNow(); !slices.Equal(got, []string{tok.RefreshToken, tok.AccessToken}) {
+		t.Errorf("revoked %d tokens, want the refresh token then the access token", len(got))
+	}
+	if works(tok) {
+		t.Error("the grant survived Revoke")
+	}
+
+	tok = grant()
+	reset(tok.RefreshToken)
+	if err := g.Revoke(ctx, tok); !errors.Is(err, wave.ErrUnavailable) {
+		t.Errorf("refresh token not revoked: %v, want ErrUnavailable", err)
+	}
+	if got := sentNow(); len(got) != 2 || got[1] != tok.AccessToken {
+		t.Errorf("the access token was not revoked after the refresh token failed (%d sent)", len(got))
+	}
+
+	tok = grant()
+	tok.RefreshToken = ""
+	reset("")
+	if err := g.Revoke(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := sentNow(); !slices.Equal(got, []string{tok.AccessToken}) || works(tok) {
+		t.Errorf("access token alone: sent %d, still works %v", len(got), works(tok))
+	}
+	if err := g.Revoke(ctx, finhealth.OAuthToken{}); err != nil || len(sentNow()) != 1 {
+		t.Errorf("an empty token: %v", err)
+	}
+}
+
+var noFollowClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // maxResponseBytes bounds a response body. A page of 100 invoices is about 100 KB; the
@@ -28,59 +27,31 @@ type wireError struct {
 	Extensions json.RawMessage   `json:"extensions"`
 }
 
-// bodyPool recycles response buffers: a sync reads hundreds of ~100 KB pages.
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // decodeResponse reads a GraphQL response body into data (a pointer to the query's
 // typed result) and returns its errors[] and whether data was present and non-null,
-// which decides whether an error is partial. A data that is a jsonReader is decoded by
-// it, straight from the body; any other by encoding/json. Wave's error shape is only
-// partly documented, so path elements and extensions are read leniently: an odd
-// extensions object loses its code rather than failing the whole response. A body
-// that is not the JSON expected is ErrBadResponse.
+// which decides whether an error is partial. Wave's error shape is only partly
+// documented, so path elements and extensions are read leniently: an odd extensions
+// object loses its code rather than failing the whole response. A body that is not
+// the JSON expected is ErrBadResponse; a body that could not be read is the read's
+// error.
 func decodeResponse(r io.Reader, data any) (errs []GraphQLError, hasData bool, err error) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 4<<20 {
-			bodyPool.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(r); err != nil {
+	body, err := io.ReadAll(r)
+	if err != nil {
 		return nil, false, err
 	}
-	var wire []wireError
-	fast, _ := data.(jsonReader)
-	err = decodeJSON(buf.String(), func(d *jsonDecoder) error {
-		return d.readObject(func(key string) error {
-			switch key {
-			case "data":
-				hasData = !d.null()
-				switch {
-				case !hasData:
-					return nil
-				case fast != nil:
-					return fast.readJSON(d)
-				}
-				raw, err := d.raw()
-				if err != nil {
-					return err
-				}
-				return json.Unmarshal([]byte(raw), data)
-			case "errors":
-				raw, err := d.raw()
-				if err != nil {
-					return err
-				}
-				return json.Unmarshal([]byte(raw), &wire)
-			}
-			return d.skip()
-		})
-	})
-	if err != nil {
+	var env struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []wireError     `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, false, fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
-	return graphQLErrors(wire), hasData, nil
+	if hasData = len(env.Data) > 0 && string(env.Data) != "null"; hasData {
+		if err := json.Unmarshal(env.Data, data); err != nil {
+			return nil, false, fmt.Errorf("%w: %v", ErrBadResponse, err)
+		}
+	}
+	return graphQLErrors(env.Errors), hasData, nil
 }
 
 // graphQLErrors reads the errors[] of a response.

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"math/big"
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,8 @@ func TestQueryValidation(t *testing.T) {
 		"ListInvoicesModifiedAfter": {"businessId": acme, "page": 1, "pageSize": 10, "sort": []string{"MODIFIED_AT_ASC"}, "modifiedAtAfter": "2025-01-01T00:00:00Z"},
 		"ListCustomers":             {"businessId": acme, "page": 1, "pageSize": 10, "sort": []string{"NAME_ASC"}},
 	}
+	vars["ListInvoiceIDs"] = vars["ListInvoices"]
+	vars["ListInvoiceIDsModifiedAfter"] = vars["ListInvoicesModifiedAfter"]
 	for op, doc := range QueryDocuments() {
 		var any map[string]any
 		if err := cn.query(ctx, op, doc, vars[op], &any); err != nil {
@@ -159,15 +162,58 @@ func TestDecimalToMinor(t *testing.T) {
 	}
 }
 
+// exactMinor is the oracle for parseDecimal and minor, in big.Rat arithmetic: the
+// decimal text s as a count of 10^-exponent units, rounded half away from zero.
+func exactMinor(s string, exponent int) (int64, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, fmt.Errorf("big.Rat cannot read %q", s)
+	}
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exponent)), nil)))
+	q, rem := new(big.Int).QuoRem(new(big.Int).Abs(r.Num()), r.Denom(), new(big.Int))
+	if rem.Lsh(rem, 1).Cmp(r.Denom()) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if r.Sign() < 0 {
+		q.Neg(q)
+	}
+	if !q.IsInt64() {
+		return 0, errors.New("out of range")
+	}
+	return q.Int64(), nil
+}
+
+// FuzzDecimalMinor checks parseDecimal and minor, which turn Wave's Decimal text into
+// minor units, against exact arithmetic: wherever they accept a text, big.Rat must read
+// the same number, and the units must be exact, or refused exactly when out of range.
+func FuzzDecimalMinor(f *testing.F) {
+	for _, s := range []string{"34900.00", "-0.005", "1e2", "-1.5E-2", ".5", "5.", "+7", "0.0051", "92233720368547758.07",
+		"-92233720368547758.08", "92233720368547758.08", "9999999999999999999.5", "1e400", "00012.3400", "-0"} {
+		f.Add(s, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, s string, exponent uint8) {
+		exp := int(exponent % 19)
+		p, err := parseDecimal(s)
+		if err != nil {
+			return
+		}
+		got, err := p.minor(exp)
+		want, werr := exactMinor(s, exp)
+		if werr != nil && strings.HasPrefix(werr.Error(), "big.Rat") {
+			t.Fatalf("parseDecimal accepted %q: %v", s, werr)
+		}
+		if (err == nil) != (werr == nil) || got != want {
+			t.Fatalf("%q at exponent %d: %d (%v), exactly %d (%v)", s, exp, got, err, want, werr)
+		}
+	})
+}
+
 func TestMoneyDecoding(t *testing.T) {
 	usd := currency{"USD", 2}
 	raw := func(s string) *wireMoney {
-		var m, ref wireMoney
-		if err := decodeJSON(s, m.readJSON); err != nil {
-			t.Fatal(err)
-		}
-		if err := jsonUnmarshal(s, &ref); err != nil || !reflect.DeepEqual(m, ref) {
-			t.Fatalf("%s: encoding/json reads %+v (%v), the reader %+v", s, ref, err, m)
+		var m wireMoney
+		if err := jsonUnmarshal(s, &m); err != nil {
+			t.Fatalf("%s: %v", s, err)
 		}
 		return &m
 	}
@@ -193,9 +239,6 @@ func TestMoneyDecoding(t *testing.T) {
 	var m wireMoney
 	if err := jsonUnmarshal(`{"value":true}`, &m); err == nil {
 		t.Error("a boolean Decimal was accepted")
-	}
-	if err := decodeJSON(`{"value":true}`, m.readJSON); err == nil {
-		t.Error("the reader accepted a boolean Decimal")
 	}
 }
 

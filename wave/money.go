@@ -21,38 +21,24 @@ type decimalText struct {
 	set  bool
 }
 
-func (d *decimalText) UnmarshalJSON(b []byte) error { return d.fromJSON(string(bytes.TrimSpace(b))) }
-
-func (d *decimalText) readJSON(dec *jsonDecoder) error {
-	raw, err := dec.raw()
-	if err != nil {
-		return err
-	}
-	return d.fromJSON(raw)
-}
-
-// fromJSON reads the JSON value b.
-func (d *decimalText) fromJSON(b string) error {
+// UnmarshalJSON keeps the text of a JSON string or number; null unsets it.
+func (d *decimalText) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
 	switch {
-	case b == "null":
+	case string(b) == "null":
 		*d = decimalText{}
-		return nil
-	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && strings.IndexByte(b, '\\') < 0:
-		// The common case, a plain quoted number, without a second JSON decode.
-		*d = decimalText{text: strings.TrimSpace(b[1 : len(b)-1]), set: true}
-		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
-		if err := json.Unmarshal([]byte(b), &s); err != nil {
+		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		*d = decimalText{text: strings.TrimSpace(s), set: true}
-		return nil
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		*d = decimalText{text: b, set: true}
-		return nil
+		*d = decimalText{text: string(b), set: true}
+	default:
+		return fmt.Errorf("decimal: want a string or a number, got %.20s", b)
 	}
-	return fmt.Errorf("decimal: want a string or a number, got %.20s", b)
+	return nil
 }
 
 // parsedDecimal is digits × 10^-scale, with the sign apart so that "-0.00" stays 0.
@@ -176,27 +162,6 @@ type wireCurrency struct {
 	Exponent *int   `json:"exponent"`
 }
 
-func (w *wireCurrency) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "code":
-			return d.readString(&w.Code)
-		case "symbol":
-			return d.readString(&w.Symbol)
-		case "exponent":
-			if d.null() {
-				w.Exponent = nil
-				return nil
-			}
-			if w.Exponent == nil {
-				w.Exponent = new(int)
-			}
-			return readInt(d, w.Exponent)
-		}
-		return d.skip()
-	})
-}
-
 // currency is a resolved currency: the code and its exponent.
 type currency struct {
 	code     string
@@ -218,35 +183,29 @@ func (w *wireCurrency) resolve(fallback currency) currency {
 	return currency{w.Code, knownExponent(w.Code)}
 }
 
-// wireMoney is Wave's Money object. raw (minor units) is exact and preferred; value
-// (major units as decimal text) is the fallback when raw is missing.
+// wireMoney is Wave's Money object. value (major units as decimal text) is read
+// exactly at the currency's exponent; raw (minor units) is only a fallback for an
+// answer without value. finhealth's queries no longer select raw: it is a 32-bit
+// GraphQL Int, deprecated in Wave's schema because large amounts overflow it.
 //
-// Fields are values rather than pointers (absent and null both read as zero) because
-// a sync decodes four of these per invoice and every pointer is an allocation.
+// Value and Raw are values rather than pointers: absent and null both read as unset.
 type wireMoney struct {
 	Value    decimalText   `json:"value"`
 	Raw      json.Number   `json:"raw"`
 	Currency *wireCurrency `json:"currency"`
 }
 
-func (w *wireMoney) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "value":
-			return w.Value.readJSON(d)
-		case "raw":
-			return d.readNumber(&w.Raw)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		}
-		return d.skip()
-	})
-}
-
 func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
 	cur := w.Currency.resolve(fallback)
 	m := finhealth.Money{Currency: cur.code, Exponent: cur.exponent}
 	switch {
+	case w.Value.set:
+		p, err := parseDecimal(w.Value.text)
+		if err != nil {
+			return m, err
+		}
+		m.Minor, err = p.minor(cur.exponent)
+		return m, err
 	case w.Raw != "":
 		p, err := parseDecimal(w.Raw.String())
 		if err != nil {
@@ -256,13 +215,6 @@ func (w *wireMoney) money(fallback currency) (finhealth.Money, error) {
 			return m, fmt.Errorf("raw amount %s is not a whole number of minor units", w.Raw.String())
 		}
 		m.Minor, err = p.minor(0)
-		return m, err
-	case w.Value.set:
-		p, err := parseDecimal(w.Value.text)
-		if err != nil {
-			return m, err
-		}
-		m.Minor, err = p.minor(cur.exponent)
 		return m, err
 	}
 	return m, nil

@@ -28,12 +28,6 @@ func NewPKCE() (verifier, challenge string) {
 // AuthorizeOption adjusts the authorize URL.
 type AuthorizeOption func(url.Values)
 
-// WithBusinessID pre-selects a business for a business-restricted grant; Wave needs it
-// to re-approve such a grant without prompting.
-func WithBusinessID(id string) AuthorizeOption {
-	return func(v url.Values) { v.Set("businessId", id) }
-}
-
 // WithForcePrompt makes Wave show its consent screen even when a valid grant for the
 // same scopes exists, so that a user can pick another business.
 func WithForcePrompt() AuthorizeOption {
@@ -76,6 +70,11 @@ func ParseCallback(q url.Values) (code, state string, err error) {
 
 // Exchange trades an authorization code (and the PKCE verifier made with it) for a
 // token. Wave requires the client secret in the form body even with PKCE.
+//
+// A token without a refresh token would stop working with its access token, so it
+// is refused with an *OAuthError whose code is no_refresh_token (errors.Is
+// finhealth.ErrWaveNoRefreshToken, and an EBADGATEWAY *finhealth.Error); the token
+// is returned with that error, so that the caller can revoke what Wave issued.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (finhealth.OAuthToken, error) {
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
@@ -94,7 +93,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (finhealth
 		return finhealth.OAuthToken{}, err
 	}
 	if tok.RefreshToken == "" {
-		return finhealth.OAuthToken{}, &OAuthError{Op: "exchange", Status: http.StatusOK, Code: "no_refresh_token",
+		return tok, &OAuthError{Op: "exchange", Status: http.StatusOK, Code: codeNoRefreshToken,
 			Description: "Wave issued no refresh token, so the connection would die with the access token"}
 	}
 	return tok, nil

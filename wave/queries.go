@@ -2,6 +2,7 @@ package wave
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,12 +59,15 @@ const (
   }
 }`
 
+	// Money is read from value, the decimal text, never raw: raw is a GraphQL Int
+	// (32 bits), deprecated in Wave's schema because it overflows, and one invoice of
+	// 21,474,836.48 or more makes Wave answer that field with an error.
 	invoiceNodeFields = `id invoiceNumber status title invoiceDate dueDate
           createdAt modifiedAt lastSentAt lastSentVia lastViewedAt
           currency { code symbol exponent } exchangeRate
           customer { id name }
-          total { value raw currency { code } }
-          amountDue { value raw } amountPaid { value raw } taxTotal { value raw }`
+          total { value currency { code } }
+          amountDue { value } amountPaid { value } taxTotal { value }`
 
 	// queryInvoices is the full read. It has no modifiedAtAfter at all, rather than
 	// passing null, because one integrator suspects an explicit null filters
@@ -88,6 +92,23 @@ const (
   }
 }`
 
+	// The invoice id queries name the invoices of a page that Wave nulled (a field
+	// error on one of their amounts), so that an owner is told which ones were not
+	// read: they select nothing that can fail.
+	queryInvoiceIDs = `query ListInvoiceIDs($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [InvoiceSort!]!) {
+  business(id: $businessId) {
+    id
+    invoices(page: $page, pageSize: $pageSize, sort: $sort) { edges { node { id invoiceNumber } } }
+  }
+}`
+
+	queryInvoiceIDsModifiedAfter = `query ListInvoiceIDsModifiedAfter($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [InvoiceSort!]!, $modifiedAtAfter: DateTime) {
+  business(id: $businessId) {
+    id
+    invoices(page: $page, pageSize: $pageSize, sort: $sort, modifiedAtAfter: $modifiedAtAfter) { edges { node { id invoiceNumber } } }
+  }
+}`
+
 	queryCustomers = `query ListCustomers($businessId: ID!, $page: Int!, $pageSize: Int!, $sort: [CustomerSort!]!) {
   business(id: $businessId) {
     id currency { code symbol exponent }
@@ -97,8 +118,8 @@ const (
         node {
           id name email isArchived createdAt modifiedAt
           currency { code symbol exponent }
-          outstandingAmount { value raw currency { code exponent } }
-          overdueAmount { value raw currency { code exponent } }
+          outstandingAmount { value currency { code exponent } }
+          overdueAmount { value currency { code exponent } }
         }
       }
     }
@@ -110,14 +131,16 @@ const (
 // name, so that a test can validate them against a schema.
 func QueryDocuments() map[string]string {
 	return map[string]string{
-		"CurrentUser":               queryUser,
-		"ListBusinesses":            queryBusinesses,
-		"GetBusiness":               queryBusiness,
-		"ListAccountSubtypes":       queryAccountSubtypes,
-		"ListAccounts":              queryAccounts,
-		"ListInvoices":              queryInvoices,
-		"ListInvoicesModifiedAfter": queryInvoicesModifiedAfter,
-		"ListCustomers":             queryCustomers,
+		"CurrentUser":                 queryUser,
+		"ListBusinesses":              queryBusinesses,
+		"GetBusiness":                 queryBusiness,
+		"ListAccountSubtypes":         queryAccountSubtypes,
+		"ListAccounts":                queryAccounts,
+		"ListInvoices":                queryInvoices,
+		"ListInvoicesModifiedAfter":   queryInvoicesModifiedAfter,
+		"ListInvoiceIDs":              queryInvoiceIDs,
+		"ListInvoiceIDsModifiedAfter": queryInvoiceIDsModifiedAfter,
+		"ListCustomers":               queryCustomers,
 	}
 }
 
@@ -125,20 +148,26 @@ type wirePageInfo struct {
 	CurrentPage int `json:"currentPage"`
 	TotalPages  int `json:"totalPages"`
 	TotalCount  int `json:"totalCount"`
+	// countKnown is false when Wave left totalCount out or null (the schema allows
+	// it): a walk then cannot compare what it read with the count.
+	countKnown bool
 }
 
-func (p *wirePageInfo) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "currentPage":
-			return readInt(d, &p.CurrentPage)
-		case "totalPages":
-			return readInt(d, &p.TotalPages)
-		case "totalCount":
-			return readInt(d, &p.TotalCount)
-		}
-		return d.skip()
-	})
+// UnmarshalJSON sets countKnown when totalCount is present and not null.
+func (p *wirePageInfo) UnmarshalJSON(b []byte) error {
+	var w struct {
+		CurrentPage int  `json:"currentPage"`
+		TotalPages  int  `json:"totalPages"`
+		TotalCount  *int `json:"totalCount"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = wirePageInfo{CurrentPage: w.CurrentPage, TotalPages: w.TotalPages}
+	if w.TotalCount != nil {
+		p.TotalCount, p.countKnown = *w.TotalCount, true
+	}
+	return nil
 }
 
 type wireConnection[N any] struct {
@@ -150,131 +179,43 @@ type wireEdge[N any] struct {
 	Node *N `json:"node"`
 }
 
-// readJSON needs N to be a jsonReader; a connection of any other node type is read
-// by encoding/json instead.
-func (c *wireConnection[N]) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "pageInfo":
-			return c.PageInfo.readJSON(d)
-		case "edges":
-			return c.readEdges(d)
-		}
-		return d.skip()
-	})
-}
-
-func (c *wireConnection[N]) readEdges(d *jsonDecoder) error {
-	if d.null() {
-		c.Edges = nil
-		return nil
-	}
-	c.Edges = c.Edges[:0]
-	err := d.array(func() error {
-		c.Edges = append(c.Edges, wireEdge[N]{})
-		e := &c.Edges[len(c.Edges)-1]
-		return d.readObject(func(key string) error {
-			if key != "node" {
-				return d.skip()
-			}
-			if d.null() {
-				e.Node = nil
-				return nil
-			}
-			e.Node = new(N)
-			r, ok := any(e.Node).(jsonReader)
-			if !ok {
-				return fmt.Errorf("wave: %T has no JSON reader", e.Node)
-			}
-			return r.readJSON(d)
-		})
-	})
-	if len(c.Edges) == 0 {
-		c.Edges = []wireEdge[N]{} // [] is an empty list, not a missing one
-	}
-	return err
-}
-
 // listPage is the data of ListAccounts, ListInvoices or ListCustomers: the business's
 // header and the list named by field.
 type listPage[N any] struct {
 	field    string
-	Business *listBusiness[N]
+	Business *listBusiness[N] `json:"business"`
 }
 
+// listBusiness has a key for each of the three lists; an answer to one of the queries
+// holds only the list it asked for, which list returns.
 type listBusiness[N any] struct {
 	wireBusinessHeader
-	List *wireConnection[N]
+	Accounts  *wireConnection[N] `json:"accounts"`
+	Invoices  *wireConnection[N] `json:"invoices"`
+	Customers *wireConnection[N] `json:"customers"`
 }
 
-func (p *listPage[N]) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		if key != "business" {
-			return d.skip()
-		}
-		if d.null() {
-			p.Business = nil
-			return nil
-		}
-		if p.Business == nil {
-			p.Business = new(listBusiness[N])
-		}
-		b := p.Business
-		return d.readObject(func(key string) error {
-			switch key {
-			case p.field:
-				return readStruct(d, &b.List)
-			case "id":
-				return d.readString(&b.ID)
-			case "isClassicInvoicing":
-				return d.readBool(&b.IsClassicInvoicing)
-			case "currency":
-				return readStruct(d, &b.Currency)
-			}
-			return d.skip()
-		})
-	})
-}
-
-// deliverPage converts a page's nodes with conv and hands the non-empty result to fn.
-// A null node (Wave nulls an entry it cannot resolve) is skipped; a node that does not
-// convert is bad data from op.
-func deliverPage[N, T any](op string, c *wireConnection[N], conv func(*N) (T, error), fn func([]T) error) error {
-	items := make([]T, 0, len(c.Edges))
-	for _, e := range c.Edges {
-		if e.Node == nil {
-			continue
-		}
-		v, err := conv(e.Node)
-		if err != nil {
-			return badData(op, err)
-		}
-		items = append(items, v)
-	}
-	if len(items) == 0 {
+// list is the connection named by field; nil when the business or the list is null
+// or missing.
+func (p *listPage[N]) list() *wireConnection[N] {
+	if p.Business == nil {
 		return nil
 	}
-	return fn(items)
+	switch p.field {
+	case "accounts":
+		return p.Business.Accounts
+	case "invoices":
+		return p.Business.Invoices
+	case "customers":
+		return p.Business.Customers
+	}
+	return nil
 }
 
 type wireNameValue struct {
 	Name              string `json:"name"`
 	Value             string `json:"value"`
 	NormalBalanceType string `json:"normalBalanceType"`
-}
-
-func (w *wireNameValue) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "name":
-			return d.readString(&w.Name)
-		case "value":
-			return d.readString(&w.Value)
-		case "normalBalanceType":
-			return d.readString(&w.NormalBalanceType)
-		}
-		return d.skip()
-	})
 }
 
 // User returns the Wave user who granted the connection.
@@ -340,16 +281,19 @@ func (w *wireBusiness) business() (finhealth.WaveBusiness, error) {
 // included: the owner chooses, and WaveBusiness.Limitations says what each can offer.
 func (cn *Conn) Businesses(ctx context.Context) ([]finhealth.WaveBusiness, error) {
 	var all []finhealth.WaveBusiness
-	err := eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	// The owner picks from this list; a walk that is not provably whole still shows
+	// every business it found, so its completeness is not checked.
+	w := newWalk("businesses", cn.c.cfg.PageSize)
+	err := eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		var out struct {
 			Businesses *wireConnection[wireBusiness] `json:"businesses"`
 		}
 		vars := map[string]any{"page": page, "pageSize": cn.c.cfg.PageSize}
 		if err := cn.query(ctx, "ListBusinesses", queryBusinesses, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
+			return wirePageInfo{}, 0, false, err
 		}
 		if out.Businesses == nil {
-			return wirePageInfo{}, 0, badData("ListBusinesses", errors.New("businesses is null"))
+			return wirePageInfo{}, 0, false, badData("ListBusinesses", errors.New("businesses is null"))
 		}
 		for _, e := range out.Businesses.Edges {
 			if e.Node == nil {
@@ -357,11 +301,11 @@ func (cn *Conn) Businesses(ctx context.Context) ([]finhealth.WaveBusiness, error
 			}
 			b, err := e.Node.business()
 			if err != nil {
-				return wirePageInfo{}, 0, badData("ListBusinesses", err)
+				return wirePageInfo{}, 0, false, badData("ListBusinesses", err)
 			}
 			all = append(all, b)
 		}
-		return out.Businesses.PageInfo, len(out.Businesses.Edges), nil
+		return out.Businesses.PageInfo, len(out.Businesses.Edges), false, nil
 	})
 	return dedupe(all, func(b finhealth.WaveBusiness) string { return b.ID }), err
 }
@@ -436,38 +380,6 @@ type wireAccount struct {
 	BalanceInBusinessCurrency decimalText   `json:"balanceInBusinessCurrency"`
 }
 
-func (w *wireAccount) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "name":
-			return d.readString(&w.Name)
-		case "description":
-			return d.readString(&w.Description)
-		case "displayId":
-			return d.readString(&w.DisplayID)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "type":
-			return w.Type.readJSON(d)
-		case "subtype":
-			return w.Subtype.readJSON(d)
-		case "normalBalanceType":
-			return d.readString(&w.NormalBalanceType)
-		case "isArchived":
-			return d.readBool(&w.IsArchived)
-		case "sequence":
-			return readInt(d, &w.Sequence)
-		case "balance":
-			return w.Balance.readJSON(d)
-		case "balanceInBusinessCurrency":
-			return w.BalanceInBusinessCurrency.readJSON(d)
-		}
-		return d.skip()
-	})
-}
-
 type wireBusinessHeader struct {
 	ID                 string        `json:"id"`
 	IsClassicInvoicing bool          `json:"isClassicInvoicing"`
@@ -481,7 +393,8 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 	if err != nil {
 		return err
 	}
-	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("accounts", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireAccount]{field: "accounts"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size}
 		if q.ExcludeArchived {
@@ -489,21 +402,43 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 			// omitted variable is an omitted argument, which means "no filter".
 			vars["isArchived"] = false
 		}
-		if err := cn.query(ctx, "ListAccounts", queryAccounts, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
+		failed, err := listQuery(ctx, cn, "ListAccounts", queryAccounts, vars, &out, businessID)
+		if err != nil {
+			return wirePageInfo{}, 0, false, err
 		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound("ListAccounts", businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData("ListAccounts", errors.New("accounts is null"))
-		}
-		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListAccounts", out.Business.List, func(w *wireAccount) (finhealth.LedgerAccount, error) {
-			return w.account(businessID, home)
-		}, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
+		home, list := out.Business.Currency.resolve(currency{}), out.list()
+		err = deliverPage(w, list, failed,
+			func(a *wireAccount) string { return a.ID },
+			func(a *wireAccount) string { return fmt.Sprintf("Account %q (%s)", a.Name, a.ID) },
+			func(a *wireAccount) (finhealth.LedgerAccount, error) { return a.account(businessID, home) },
+			nil, fn)
+		return list.PageInfo, len(list.Edges), false, err
 	})
+	if err != nil {
+		return err
+	}
+	return w.result()
+}
+
+// listQuery runs one page of a list under business(id:) and checks the answer's
+// shape. Errors about single records of the list (itemErrors) do not fail the page:
+// they are returned as failed, for deliverPage to skip those records.
+func listQuery[N any](ctx context.Context, cn *Conn, op, doc string, vars map[string]any, out *listPage[N], businessID string) (failed map[int]string, err error) {
+	err = cn.query(ctx, op, doc, vars, out)
+	if f, ok := itemErrors(err, out.field); ok && out.list() != nil {
+		cn.c.log.WarnContext(ctx, "wave could not serve some records of a page", "op", op, "records", len(f))
+		failed, err = f, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.Business == nil {
+		return nil, notFound(op, businessID)
+	}
+	if out.list() == nil {
+		return nil, badData(op, fmt.Errorf("%s is null", out.field))
+	}
+	return failed, nil
 }
 
 func (w *wireAccount) account(businessID string, home currency) (finhealth.LedgerAccount, error) {
@@ -552,6 +487,9 @@ type InvoiceQuery struct {
 }
 
 type wireInvoice struct {
+	// unread marks an invoice known only by id and number (nameNulledInvoices):
+	// Wave could not serve the rest of it.
+	unread        bool
 	ID            string        `json:"id"`
 	InvoiceNumber string        `json:"invoiceNumber"`
 	Status        string        `json:"status"`
@@ -575,59 +513,10 @@ type wireInvoice struct {
 	TaxTotal   wireMoney `json:"taxTotal"`
 }
 
-func (w *wireInvoice) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "invoiceNumber":
-			return d.readString(&w.InvoiceNumber)
-		case "status":
-			return d.readString(&w.Status)
-		case "title":
-			return d.readString(&w.Title)
-		case "invoiceDate":
-			return d.readString(&w.InvoiceDate)
-		case "dueDate":
-			return d.readString(&w.DueDate)
-		case "createdAt":
-			return d.readString(&w.CreatedAt)
-		case "modifiedAt":
-			return d.readString(&w.ModifiedAt)
-		case "lastSentAt":
-			return d.readString(&w.LastSentAt)
-		case "lastSentVia":
-			return d.readString(&w.LastSentVia)
-		case "lastViewedAt":
-			return d.readString(&w.LastViewedAt)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "exchangeRate":
-			return w.ExchangeRate.readJSON(d)
-		case "customer":
-			return d.readObject(func(key string) error {
-				switch key {
-				case "id":
-					return d.readString(&w.Customer.ID)
-				case "name":
-					return d.readString(&w.Customer.Name)
-				}
-				return d.skip()
-			})
-		case "total":
-			return w.Total.readJSON(d)
-		case "amountDue":
-			return w.AmountDue.readJSON(d)
-		case "amountPaid":
-			return w.AmountPaid.readJSON(d)
-		case "taxTotal":
-			return w.TaxTotal.readJSON(d)
-		}
-		return d.skip()
-	})
-}
-
 func (w *wireInvoice) invoice(businessID string, home currency) (finhealth.Invoice, error) {
+	if w.unread {
+		return finhealth.Invoice{}, errors.New("no data was returned for it")
+	}
 	cur := w.Currency.resolve(home)
 	inv := finhealth.Invoice{
 		WaveID: w.ID, BusinessWaveID: businessID, Number: w.InvoiceNumber, Title: w.Title,
@@ -691,9 +580,10 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 	useFilter := !after.IsZero() && !cn.c.modifiedAtAfterUnsupported.Load()
 	reachedWatermark := false
 
-	err = eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("invoices", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		if reachedWatermark {
-			return wirePageInfo{}, 0, nil
+			return wirePageInfo{}, 0, true, nil
 		}
 		out := listPage[wireInvoice]{field: "invoices"}
 		op, doc := "ListInvoices", queryInvoices
@@ -705,52 +595,66 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 		case !after.IsZero():
 			vars["sort"] = []string{sortModifiedDesc}
 		}
-		qerr := cn.query(ctx, op, doc, vars, &out)
+		failed, qerr := listQuery(ctx, cn, op, doc, vars, &out, businessID)
 		if out.Business != nil && out.Business.IsClassicInvoicing {
-			return wirePageInfo{}, 0, &classicInvoicingError{businessID: businessID, cause: qerr}
+			return wirePageInfo{}, 0, false, &classicInvoicingError{businessID: businessID, cause: qerr}
 		}
 		if qerr != nil {
-			return wirePageInfo{}, 0, qerr
+			return wirePageInfo{}, 0, false, qerr
 		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound(op, businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData(op, errors.New("invoices is null"))
+		list := out.list()
+		if len(failed) > 0 {
+			cn.nameNulledInvoices(ctx, op, vars, list)
 		}
 		home := out.Business.Currency.resolve(currency{})
-		invs := make([]finhealth.Invoice, 0, len(out.Business.List.Edges))
-		for _, e := range out.Business.List.Edges {
-			if e.Node == nil {
-				continue
-			}
-			inv, err := e.Node.invoice(businessID, home)
-			if err != nil {
-				return wirePageInfo{}, 0, badData(op, err)
-			}
-			// Filtering here too costs nothing and keeps the result right if Wave
-			// ever ignores the argument.
-			if !after.IsZero() && !inv.ModifiedAt.After(after) {
-				if !useFilter {
-					reachedWatermark = true // newest first: the rest is older still
+		err := deliverPage(w, list, failed,
+			func(i *wireInvoice) string { return i.ID },
+			func(i *wireInvoice) string { return fmt.Sprintf("Invoice %s (%s)", i.InvoiceNumber, i.ID) },
+			func(i *wireInvoice) (finhealth.Invoice, error) { return i.invoice(businessID, home) },
+			func(inv finhealth.Invoice) bool {
+				// Filtering here too costs nothing and keeps the result right if
+				// Wave ever ignores the argument.
+				if !after.IsZero() && !inv.ModifiedAt.After(after) {
+					if !useFilter {
+						reachedWatermark = true // newest first: the rest is older still
+					}
+					return false
 				}
-				continue
-			}
-			invs = append(invs, inv)
-		}
-		if len(invs) > 0 {
-			if err := fn(invs); err != nil {
-				return wirePageInfo{}, 0, err
-			}
-		}
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), nil
+				return true
+			}, fn)
+		return list.PageInfo, len(list.Edges), false, err
 	})
 	if useFilter && filterUnsupported(err) {
 		cn.c.log.WarnContext(ctx, "wave rejected invoices(modifiedAtAfter:); filtering on the client from now on")
 		cn.c.modifiedAtAfterUnsupported.Store(true)
 		return cn.EachInvoicePage(ctx, businessID, q, fn)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return w.result()
+}
+
+// nameNulledInvoices fills the id and number of the page's invoices that Wave
+// nulled, by reading the same page again with nothing but those two fields, so that
+// the invoices that could not be read are named. It is best effort: when the page
+// cannot be read again, or no longer lines up (the list changed in between), the
+// nodes stay null and are reported by position.
+func (cn *Conn) nameNulledInvoices(ctx context.Context, op string, vars map[string]any, list *wireConnection[wireInvoice]) {
+	idOp, idDoc := "ListInvoiceIDs", queryInvoiceIDs
+	if op == "ListInvoicesModifiedAfter" {
+		idOp, idDoc = "ListInvoiceIDsModifiedAfter", queryInvoiceIDsModifiedAfter
+	}
+	ids := listPage[wireInvoice]{field: "invoices"}
+	if err := cn.query(ctx, idOp, idDoc, vars, &ids); err != nil || ids.list() == nil || len(ids.list().Edges) != len(list.Edges) {
+		cn.c.log.DebugContext(ctx, "wave: could not name the invoices it nulled", "op", idOp, "error", err)
+		return
+	}
+	for i, e := range list.Edges {
+		if named := ids.list().Edges[i].Node; e.Node == nil && named != nil && named.ID != "" {
+			list.Edges[i].Node = &wireInvoice{ID: named.ID, InvoiceNumber: named.InvoiceNumber, unread: true}
+		}
+	}
 }
 
 // filterUnsupported reports whether Wave rejected the modifiedAtAfter argument itself,
@@ -800,32 +704,6 @@ type wireCustomer struct {
 	OverdueAmount     wireMoney     `json:"overdueAmount"`
 }
 
-func (w *wireCustomer) readJSON(d *jsonDecoder) error {
-	return d.readObject(func(key string) error {
-		switch key {
-		case "id":
-			return d.readString(&w.ID)
-		case "name":
-			return d.readString(&w.Name)
-		case "email":
-			return d.readString(&w.Email)
-		case "isArchived":
-			return d.readBool(&w.IsArchived)
-		case "createdAt":
-			return d.readString(&w.CreatedAt)
-		case "modifiedAt":
-			return d.readString(&w.ModifiedAt)
-		case "currency":
-			return readStruct(d, &w.Currency)
-		case "outstandingAmount":
-			return w.OutstandingAmount.readJSON(d)
-		case "overdueAmount":
-			return w.OverdueAmount.readJSON(d)
-		}
-		return d.skip()
-	})
-}
-
 func (w *wireCustomer) customer(businessID string, home currency) (finhealth.Customer, error) {
 	cur := w.Currency.resolve(home)
 	c := finhealth.Customer{WaveID: w.ID, BusinessWaveID: businessID, Name: w.Name, Email: w.Email, IsArchived: w.IsArchived}
@@ -851,24 +729,26 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 	if err != nil {
 		return err
 	}
-	return eachPage(ctx, func(ctx context.Context, page int) (wirePageInfo, int, error) {
+	w := newWalk("customers", size)
+	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireCustomer]{field: "customers"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size, "sort": []string{"CREATED_AT_ASC"}}
-		if err := cn.query(ctx, "ListCustomers", queryCustomers, vars, &out); err != nil {
-			return wirePageInfo{}, 0, err
+		failed, err := listQuery(ctx, cn, "ListCustomers", queryCustomers, vars, &out, businessID)
+		if err != nil {
+			return wirePageInfo{}, 0, false, err
 		}
-		if out.Business == nil {
-			return wirePageInfo{}, 0, notFound("ListCustomers", businessID)
-		}
-		if out.Business.List == nil {
-			return wirePageInfo{}, 0, badData("ListCustomers", errors.New("customers is null"))
-		}
-		home := out.Business.Currency.resolve(currency{})
-		err := deliverPage("ListCustomers", out.Business.List, func(w *wireCustomer) (finhealth.Customer, error) {
-			return w.customer(businessID, home)
-		}, fn)
-		return out.Business.List.PageInfo, len(out.Business.List.Edges), err
+		home, list := out.Business.Currency.resolve(currency{}), out.list()
+		err = deliverPage(w, list, failed,
+			func(c *wireCustomer) string { return c.ID },
+			func(c *wireCustomer) string { return fmt.Sprintf("Customer %q (%s)", c.Name, c.ID) },
+			func(c *wireCustomer) (finhealth.Customer, error) { return c.customer(businessID, home) },
+			nil, fn)
+		return list.PageInfo, len(list.Edges), false, err
 	})
+	if err != nil {
+		return err
+	}
+	return w.result()
 }
 
 // Customers collects every customer of the business.
@@ -894,22 +774,6 @@ func (cn *Conn) pageSize(override int) (int, error) {
 // maxPages stops a walk over a server that keeps announcing more pages: at 100 items
 // a page it allows ten million, far beyond any small business.
 const maxPages = 100_000
-
-// eachPage fetches pages 1, 2, ... until the last one Wave announces. Offset paging
-// drifts when data changes mid-walk, so the totals are re-read from every page, and an
-// empty page ends the walk even if Wave still announces more.
-func eachPage(ctx context.Context, fetch func(ctx context.Context, page int) (wirePageInfo, int, error)) error {
-	for page := 1; page <= maxPages; page++ {
-		info, n, err := fetch(ctx, page)
-		if err != nil {
-			return err
-		}
-		if n == 0 || page >= info.TotalPages {
-			return nil
-		}
-	}
-	return fmt.Errorf("wave: more than %d pages; giving up", maxPages)
-}
 
 // dedupe keeps the last copy of each id: offset paging can return an item twice when
 // the data shifts between pages, and the later copy is the fresher one.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"finhealth"
 )
 
 // retryPolicy says which failures an operation may repeat. Reads are idempotent and
@@ -161,7 +163,10 @@ func (c *Client) withRetries(ctx context.Context, op string, g *gate, policy ret
 		if after > 0 {
 			if after > c.cfg.MaxRetryAfter {
 				c.log.WarnContext(ctx, "wave asked to wait longer than this client waits", "op", op, "retry_after", after)
-				return fmt.Errorf("wave: %s: asked to retry after %s: %w", op, after, err)
+				// The caller reschedules for at least this long (a job snoozes);
+				// retrying sooner would only be throttled again.
+				later := &finhealth.WaveRetryLaterError{After: after, Detail: err.Error()}
+				return fmt.Errorf("wave: %s: asked to retry after %s: %w", op, after, errors.Join(err, later))
 			}
 			delay = after
 		}

@@ -74,7 +74,7 @@ func Migrate(ctx context.Context, d Database, logger *slog.Logger) error {
 }
 
 func migrateUp[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], logger *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: routineLogger(logger)})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 // otherwise look like a burst of failed syncs.
 const (
 	outcomeSucceeded   = "succeeded"
+	outcomePartial     = "partial"
 	outcomeFailed      = "failed"
 	outcomeInterrupted = "interrupted"
 	outcomeAbandoned   = "abandoned"
@@ -65,8 +66,8 @@ type meteredStore struct {
 	m *syncMetrics
 }
 
-func (s meteredStore) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, progress finhealth.SyncProgress, errMsg string) (*finhealth.SyncRun, error) {
-	run, err := s.Store.FinishSyncRun(ctx, runID, status, progress, errMsg)
+func (s meteredStore) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, progress finhealth.SyncProgress, errMsg string, warnings ...string) (*finhealth.SyncRun, error) {
+	run, err := s.Store.FinishSyncRun(ctx, runID, status, progress, errMsg, warnings...)
 	if err != nil {
 		return run, err
 	}
@@ -74,6 +75,8 @@ func (s meteredStore) FinishSyncRun(ctx context.Context, runID string, status fi
 	switch {
 	case status == finhealth.SyncSucceeded:
 		outcome = outcomeSucceeded
+	case status == finhealth.SyncPartial:
+		outcome = outcomePartial
 	case errMsg == msgInterrupted:
 		outcome = outcomeInterrupted
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -61,7 +62,14 @@ func (w *Worker) runSync(ctx context.Context, a syncArgs, attempt, maxAttempts i
 	s := &syncer{w: w, run: run, log: log}
 	err = s.sync(ctx)
 	if err == nil {
-		done, ferr := w.store.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, s.progress, "")
+		status := finhealth.SyncSucceeded
+		if len(s.warnings) > 0 {
+			// Everything read is kept and scored; only removals and watermarks
+			// waited for proof, and the next sync reads everything.
+			status = finhealth.SyncPartial
+			log.WarnContext(ctx, "sync could not prove it read every record; nothing was removed", "warnings", len(s.warnings))
+		}
+		done, ferr := w.store.FinishSyncRun(ctx, run.ID, status, s.progress, "", s.warnings...)
 		if finhealth.ErrorCode(ferr) == finhealth.ECONFLICT {
 			log.WarnContext(ctx, "sync finished after its run was abandoned", "error", ferr)
 			return nil
@@ -69,7 +77,7 @@ func (w *Worker) runSync(ctx context.Context, a syncArgs, attempt, maxAttempts i
 		if ferr != nil {
 			return ferr
 		}
-		log.InfoContext(ctx, "sync succeeded", "kind", run.Kind, "accounts", s.progress.Accounts.Seen,
+		log.InfoContext(ctx, "sync finished", "status", status, "kind", run.Kind, "accounts", s.progress.Accounts.Seen,
 			"invoices", s.progress.Invoices.Seen, "customers", s.progress.Customers.Seen,
 			"pages", s.progress.Pages, "duration", done.Duration())
 		return nil
@@ -88,6 +96,11 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 			finhealth.ErrorCode(ferr) != finhealth.ECONFLICT {
 			log.ErrorContext(ctx, "recording the failed sync failed", "error", ferr)
 		}
+	}
+
+	var later *finhealth.WaveRetryLaterError
+	if errors.As(err, &later) && !w.isStopping() {
+		return w.syncWaits(ctx, fctx, log, s, later, finish)
 	}
 
 	var reconnect *finhealth.WaveReconnectError
@@ -151,6 +164,34 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 	return err
 }
 
+// maxSyncWait bounds how long a run may keep waiting for Wave to let it read again,
+// counted from when it was queued.
+const maxSyncWait = 24 * time.Hour
+
+// syncWaits reschedules a run that Wave asked to wait longer than the client waits
+// in-process (a long Retry-After): the job snoozes for at least that long, which
+// spends none of its attempts, and the run records when it tries again, which keeps
+// it alive for the scheduler meanwhile.
+func (w *Worker) syncWaits(ctx, fctx context.Context, log *slog.Logger, s *syncer, later *finhealth.WaveRetryLaterError, finish func(string)) error {
+	now := w.cfg.Now()
+	retryAt := now.Add(later.After)
+	if retryAt.Sub(s.run.QueuedAt) > maxSyncWait {
+		log.WarnContext(ctx, "wave kept asking the sync to wait; giving up", "retry_after", later.After)
+		finish(fmt.Sprintf("Wave kept asking finhealth to wait (the last time for %s), so this sync stopped; the next scheduled sync tries again.", later.After.Round(time.Second)))
+		return river.JobCancel(later)
+	}
+	log.WarnContext(ctx, "wave asked the sync to wait; rescheduling it", "retry_after", later.After, "retry_at", retryAt)
+	msg := fmt.Sprintf("Wave asked finhealth to wait %s before reading again; the sync continues at %s UTC.",
+		later.After.Round(time.Second), retryAt.UTC().Format("15:04 on Jan 2"))
+	if err := w.store.WaitSyncRun(fctx, s.run.ID, retryAt, msg); err != nil {
+		log.ErrorContext(ctx, "recording the wait failed", "error", err)
+	}
+	if err := w.store.UpdateSyncProgress(fctx, s.run.ID, s.progress); err != nil && finhealth.ErrorCode(err) != finhealth.ECONFLICT {
+		log.ErrorContext(ctx, "recording the progress before the wait failed", "error", err)
+	}
+	return river.JobSnooze(later.After)
+}
+
 // resumeLater queues a follow-up of an interrupted run, which the next worker to start
 // picks up at once.
 func (w *Worker) resumeLater(ctx context.Context, log *slog.Logger, run *finhealth.SyncRun) {
@@ -196,6 +237,28 @@ type syncer struct {
 	// tokens are the connection's tokens as the sync uses them; nil until the sync
 	// has read them.
 	tokens *finhealth.StoredWaveTokens
+	// warnings say what the sync could not prove it read (a partial run).
+	warnings []string
+	// incomplete holds the entities whose read was not provably whole: neither
+	// pruned nor their watermark moved.
+	incomplete map[finhealth.SyncEntity]bool
+}
+
+// readDone ends the read of entity: an incomplete read (finhealth.IncompleteReadError)
+// is recorded and is not a failure, since every record it delivered was written.
+func (s *syncer) readDone(ctx context.Context, entity finhealth.SyncEntity, err error) error {
+	var inc *finhealth.IncompleteReadError
+	if !errors.As(err, &inc) {
+		return err
+	}
+	s.log.WarnContext(ctx, "the read of an entity was not provably complete", "entity", entity,
+		"skipped", inc.Skipped, "problems", strings.Join(inc.Problems, " "))
+	if s.incomplete == nil {
+		s.incomplete = map[finhealth.SyncEntity]bool{}
+	}
+	s.incomplete[entity] = true
+	s.warnings = append(s.warnings, inc.Problems...)
+	return nil
 }
 
 // notSyncableError is returned for a connection that is not active with a business.
@@ -272,7 +335,7 @@ func (s *syncer) sync(ctx context.Context) error {
 		s.progress.Accounts.Seen += len(page)
 		s.progress.Accounts.Upserted += n
 		return s.pagesDone(ctx, pages)
-	}); err != nil {
+	}); s.readDone(ctx, finhealth.EntityAccounts, err) != nil {
 		return err
 	}
 
@@ -303,6 +366,7 @@ func (s *syncer) sync(ctx context.Context) error {
 			return s.pagesDone(ctx, pages)
 		})
 		invoices.end = w.cfg.Now()
+		err = s.readDone(ctx, finhealth.EntityInvoices, err)
 		var werr *writeError
 		switch {
 		case finhealth.ErrorCode(err) == finhealth.EINVALID && !errors.As(err, &werr) && !w.isStopping():
@@ -325,11 +389,11 @@ func (s *syncer) sync(ctx context.Context) error {
 		s.progress.Customers.Seen += len(page)
 		s.progress.Customers.Upserted += n
 		return s.pagesDone(ctx, pages)
-	}); err != nil {
+	}); s.readDone(ctx, finhealth.EntityCustomers, err) != nil {
 		return err
 	}
 
-	if err := s.finishEntities(ctx, started, full, invoicesRead && !invoices.moved()); err != nil {
+	if err := s.finishEntities(ctx, started, full, invoicesRead && !invoices.moved() && !s.incomplete[finhealth.EntityInvoices]); err != nil {
 		return err
 	}
 	var unavailable string
@@ -455,6 +519,10 @@ func (s *syncer) finishEntities(ctx context.Context, started time.Time, full, in
 	for _, e := range []finhealth.SyncEntity{finhealth.EntityAccounts, finhealth.EntityInvoices, finhealth.EntityCustomers} {
 		if e == finhealth.EntityInvoices && !invoicesComplete {
 			s.log.InfoContext(ctx, "invoices changed during the read or could not be read; the next sync reads them again")
+			continue
+		}
+		if s.incomplete[e] {
+			// Rows are only ever removed after a complete, consistent walk.
 			continue
 		}
 		if err := w.store.SetSyncWatermark(ctx, orgID, s.run.ID, e, mark); err != nil {

@@ -422,6 +422,73 @@ func TestIncrementalReadsOnlyModified(t *testing.T) {
 	})
 }
 
+// TestResyncCountsOnlyChanges: a sync counts as upserted the records it found new or
+// changed. Syncing unchanged books again reads every record and counts none, and
+// prunes none either (every row read is still marked seen); one invoice changed in
+// Wave counts once, whether an incremental or a full sync reads it. The fake's clock
+// stands still, so that no customer's overdue amount moves with it.
+func TestResyncCountsOnlyChanges(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, 50, nil)
+		acme := e.acme()
+		org := e.connect(acme)
+		first := e.syncOnce(org, finhealth.SyncFull)
+		before := e.ledger(org)
+		if c := first.SyncProgress; c.Accounts.Upserted != c.Accounts.Seen || c.Invoices.Upserted != 120 ||
+			c.Customers.Upserted != c.Customers.Seen || c.Accounts.Seen == 0 || c.Customers.Seen == 0 {
+			t.Fatalf("first sync %+v, want every record new", c)
+		}
+
+		again := e.syncOnce(org, finhealth.SyncFull)
+		want := first.SyncProgress
+		want.Accounts.Upserted, want.Invoices.Upserted, want.Customers.Upserted = 0, 0, 0
+		if again.SyncProgress != want {
+			t.Errorf("sync of unchanged books %+v, want %+v", again.SyncProgress, want)
+		}
+		if got := e.ledger(org); got != before {
+			t.Errorf("after the sync of unchanged books %+v, want %+v", got, before)
+		}
+
+		// A customer views an invoice: nothing owed changes, the invoice does.
+		edit := func(change func(inv *wavetest.Invoice)) string {
+			t.Helper()
+			inv := e.srv.Invoices(acme)[17]
+			change(&inv)
+			inv.ModifiedAt = e.clock.Now()
+			if err := e.srv.PutInvoice(acme, inv); err != nil {
+				t.Fatal(err)
+			}
+			return inv.ID
+		}
+		viewed := edit(func(inv *wavetest.Invoice) { inv.LastViewedAt = e.clock.Now() })
+		inc := e.syncOnce(org, finhealth.SyncIncremental)
+		if inc.Kind != finhealth.SyncIncremental || inc.Invoices.Seen == 0 || inc.Invoices.Upserted != 1 ||
+			inc.Accounts.Upserted != 0 || inc.Customers.Upserted != 0 {
+			t.Errorf("incremental sync after one invoice changed: %s %+v, want 1 invoice upserted and nothing else", inc.Kind, inc.SyncProgress)
+		}
+		snap, err := db.LedgerSnapshot(context.Background(), org, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range snap.Invoices {
+			if inv.WaveID == viewed && !inv.LastViewedAt.Equal(e.clock.Now()) {
+				t.Errorf("viewed invoice stored with last viewed %v", inv.LastViewedAt)
+			}
+		}
+
+		edit(func(inv *wavetest.Invoice) { inv.Title = "Retitled" })
+		full := e.syncOnce(org, finhealth.SyncFull)
+		want = first.SyncProgress
+		want.Accounts.Upserted, want.Invoices.Upserted, want.Customers.Upserted = 0, 1, 0
+		if full.SyncProgress != want {
+			t.Errorf("full sync after one invoice changed %+v, want %+v", full.SyncProgress, want)
+		}
+		if got := e.ledger(org); got != before {
+			t.Errorf("after the syncs %+v, want %+v", got, before)
+		}
+	})
+}
+
 // TestFullSyncPrunesDeleted: records deleted in Wave disappear at the next full sync,
 // and an incremental one leaves invoices alone.
 func TestFullSyncPrunesDeleted(t *testing.T) {

@@ -197,7 +197,7 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	rc := &river.Config{
-		Logger: cfg.Logger,
+		Logger: routineLogger(cfg.Logger),
 		Queues: map[string]river.QueueConfig{
 			queueSync:    {MaxWorkers: cfg.Concurrency},
 			queueDefault: {MaxWorkers: 2},
@@ -321,7 +321,7 @@ func (w *Worker) insertSync(ctx context.Context, run *finhealth.SyncRun, at time
 const msgNotQueued = "The sync could not be queued. Try again in a moment."
 
 func (w *Worker) fullDue(conn *finhealth.WaveConnection) bool {
-	return conn.LastFullSyncAt == nil || w.cfg.Now().Sub(*conn.LastFullSyncAt) >= w.cfg.FullResyncEvery
+	return conn.FullSyncDue || conn.LastFullSyncAt == nil || w.cfg.Now().Sub(*conn.LastFullSyncAt) >= w.cfg.FullResyncEvery
 }
 
 // EnqueueRescore asks for the organization's metrics and health score to be

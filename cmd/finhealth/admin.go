@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"finhealth"
-	fhttp "finhealth/http"
+	"finhealth/identity"
 )
 
 // createAdmin creates the first platform admin from the command line. The password is
@@ -24,27 +24,25 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError("usage: finhealth create-admin --email E --name N  (password on standard input)")
 	}
-	normalized, err := fhttp.NormalizeEmail(*email)
-	if err != nil {
-		return fmt.Errorf("--email: %w", err)
-	}
-	if strings.TrimSpace(*name) == "" {
-		return errors.New("--name: required")
+	// The same forms and rules as a signup: the email and the name normalized, then
+	// the domain's rules for a new user and the password policy.
+	nu := finhealth.NewUser{Email: identity.NormalizeEmail(*email), Name: identity.NormalizeName(*name), Role: finhealth.RoleAdmin}
+	if err := nu.Validate(); err != nil {
+		return flagError(err, "--email", "--name")
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("reading the password from standard input: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := fhttp.ValidatePassword(password, normalized); err != nil {
+	if err := identity.ValidatePassword(password, nu.Email); err != nil {
 		msg := finhealth.ErrorFields(err)["password"]
 		if msg == "" {
 			msg = finhealth.ErrorMessage(err)
 		}
 		return fmt.Errorf("password: %s", msg)
 	}
-	hash, err := fhttp.HashPassword(password)
-	if err != nil {
+	if nu.PasswordHash, err = identity.HashPassword(password, identity.DefaultArgon2Params); err != nil {
 		return err
 	}
 
@@ -53,13 +51,29 @@ func createAdmin(ctx context.Context, cfg *Config, args []string, stdin io.Reade
 		return err
 	}
 	defer d.Close()
-	u, err := d.db.CreateUser(ctx, finhealth.NewUser{Email: normalized, Name: strings.TrimSpace(*name), PasswordHash: hash, Role: finhealth.RoleAdmin})
+	u, err := d.db.CreateUser(ctx, nu)
 	if err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
-			return fmt.Errorf("a user with email %s already exists", normalized)
+			return fmt.Errorf("a user with email %s already exists", nu.Email)
 		}
 		return err
 	}
 	fmt.Fprintf(stdout, "created admin %s (%s)\n", u.Email, u.ID)
 	return nil
+}
+
+// flagError names the flag of each field a Validate error names ("--email: must be
+// a single valid email address"), in the order of flags.
+func flagError(err error, flags ...string) error {
+	fields := finhealth.ErrorFields(err)
+	var msgs []string
+	for _, flag := range flags {
+		if problem := fields[strings.TrimPrefix(flag, "--")]; problem != "" {
+			msgs = append(msgs, flag+": "+problem)
+		}
+	}
+	if len(msgs) == 0 {
+		return err
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }

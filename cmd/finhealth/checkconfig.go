@@ -136,6 +136,10 @@ func productionFindings(c *Config, getenv func(string) string) []finding {
 		add(true, "WAVE_REDIRECT_URI", redactURL(c.WaveRedirectURI)+" is not https: Wave sends the authorization code for a business's books to it in clear",
 			"use https://<your host>/wave/callback, registered identically with Wave")
 	}
+	if c.WaveClientID != "" && !c.WaveOfflineAccess {
+		add(false, "WAVE_OFFLINE_ACCESS", "false: finhealth does not ask Wave for offline_access, and an OAuth server that follows the standard then issues no refresh token, so every connection is refused at the callback (finhealth cannot keep a grant that dies within hours)",
+			"unset it (the default is true) unless Wave rejects the offline_access scope")
+	}
 	for _, o := range []struct{ name, v string }{{"WAVE_OAUTH_BASE", c.WaveOAuthBase}, {"WAVE_GRAPHQL_URL", c.WaveGraphQLURL}} {
 		if o.v == "" {
 			continue

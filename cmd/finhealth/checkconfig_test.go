@@ -66,6 +66,10 @@ func TestCheckConfigFindings(t *testing.T) {
 		{"sslmode=disable over a unix socket is fine", with(safeProduction, map[string]string{"DATABASE_URL": "postgres://app@/fin?host=/run/postgresql&sslmode=disable"}),
 			nil, nil},
 		{"no metrics token", with(safeProduction, map[string]string{"METRICS_TOKEN": ""}), nil, []string{"METRICS_TOKEN"}},
+		{"Wave without offline_access", with(safeProduction, map[string]string{"WAVE_OFFLINE_ACCESS": "false"}), nil, []string{"WAVE_OFFLINE_ACCESS"}},
+		{"offline_access set without Wave", with(safeProduction, map[string]string{"WAVE_OFFLINE_ACCESS": "false", "WAVE_CLIENT_ID": "", "WAVE_CLIENT_SECRET": ""}),
+			nil, []string{"WAVE_CLIENT_ID"}},
+		{"offline_access not a boolean", with(safeProduction, map[string]string{"WAVE_OFFLINE_ACCESS": "sometimes"}), []string{"WAVE_OFFLINE_ACCESS"}, nil},
 		{"development on a public address", map[string]string{"BASE_URL": "https://finhealth.example.com", "SECRET_KEY": "dev", "JWT_SECRET_KEY": "dev"},
 			[]string{"APP_ENV"}, []string{"SECRET_KEY", "JWT_SECRET_KEY", "JWT_SECRET_KEY"}},
 	}

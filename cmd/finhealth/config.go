@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,11 +28,18 @@ type Config struct {
 	WaveRedirectURI string
 	WaveOAuthBase   string // overrides https://api.waveapps.com (tests, proxies)
 	WaveGraphQLURL  string // overrides https://gql.waveapps.com/graphql/public
+	// WaveOfflineAccess asks Wave for the offline_access scope (WAVE_OFFLINE_ACCESS,
+	// default true), without which a standard OAuth server issues no refresh token.
+	WaveOfflineAccess bool
 	// SimulatedWave serves a labelled fake Wave from this binary so that the whole
 	// connect-and-sync flow can be tried without a Wave account (development only).
-	SimulatedWave   bool
-	CORSOrigins     []string
-	Port            int
+	SimulatedWave bool
+	CORSOrigins   []string
+	Port          int
+	// BindAddress is the IP address or host name serve listens on (BIND_ADDRESS),
+	// e.g. 127.0.0.1 behind a reverse proxy on the same host; empty listens on every
+	// interface, which containers and Railway need.
+	BindAddress     string
 	BaseURL         string
 	TrustProxy      bool
 	AutoMigrate     bool
@@ -119,8 +128,19 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	c.WaveRedirectURI = strings.TrimSpace(getenv("WAVE_REDIRECT_URI"))
 	c.WaveOAuthBase = strings.TrimRight(strings.TrimSpace(getenv("WAVE_OAUTH_BASE")), "/")
 	c.WaveGraphQLURL = strings.TrimSpace(getenv("WAVE_GRAPHQL_URL"))
+	c.WaveOfflineAccess = true
+	if v := strings.TrimSpace(getenv("WAVE_OFFLINE_ACCESS")); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			bad("WAVE_OFFLINE_ACCESS: %q is not true or false", v)
+		} else {
+			c.WaveOfflineAccess = b
+		}
+	}
 
 	if c.Port, err = port(getenv); err != nil {
+		bad("%v", err)
+	}
+	if c.BindAddress, err = bindAddress(getenv); err != nil {
 		bad("%v", err)
 	}
 	if v := strings.TrimSpace(getenv("DATABASE_MAX_CONNS")); v != "" {
@@ -249,6 +269,52 @@ func port(getenv func(string) string) (int, error) {
 		return 5000, fmt.Errorf("PORT: %q is not a port number (1-65535)", p)
 	}
 	return n, nil
+}
+
+// bindAddress reads BIND_ADDRESS: an IP address (IPv6 with or without brackets) or
+// a host name to listen on, without a port (that is PORT). Empty means every
+// interface.
+func bindAddress(getenv func(string) string) (string, error) {
+	v := strings.TrimSpace(getenv("BIND_ADDRESS"))
+	if v == "" {
+		return "", nil
+	}
+	host := v
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.String(), nil
+	}
+	if isHostName(host) {
+		return strings.ToLower(host), nil
+	}
+	if h, p, err := net.SplitHostPort(v); err == nil {
+		_, ipErr := netip.ParseAddr(h)
+		if _, perr := strconv.ParseUint(p, 10, 16); perr == nil && (ipErr == nil || isHostName(h)) {
+			return "", fmt.Errorf("BIND_ADDRESS: %q has a port; give only the address (the port is PORT)", v)
+		}
+	}
+	return "", fmt.Errorf("BIND_ADDRESS: %q is not an IP address or a host name, e.g. 127.0.0.1 or ::1 (empty listens on every interface)", v)
+}
+
+// isHostName reports whether s is a DNS host name: dot-separated labels of letters,
+// digits and inner hyphens.
+func isHostName(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // configError lists every configuration problem at once, so an operator fixes them
@@ -382,12 +448,14 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("database", redactURL(c.DatabaseURL)),
 		slog.Int("database_max_conns", c.DatabaseMaxConns),
 		slog.Int("port", c.Port),
+		slog.String("bind_address", or(c.BindAddress, "(all interfaces)")),
 		slog.String("base_url", c.BaseURL),
 		slog.String("secret_key", mask("SECRET_KEY", c.SecretKey)),
 		slog.String("jwt_secret_key", mask("JWT_SECRET_KEY", c.JWTSecretKey)),
 		slog.String("wave_client_id", or(c.WaveClientID, "(not set)")),
 		slog.String("wave_client_secret", mask("WAVE_CLIENT_SECRET", c.WaveSecret)),
 		slog.String("wave_redirect_uri", or(c.WaveRedirectURI, "(not set)")),
+		slog.Bool("wave_offline_access", c.WaveOfflineAccess),
 		slog.String("metrics_token", mask("METRICS_TOKEN", c.MetricsToken)),
 		slog.Bool("simulated_wave", c.SimulatedWave),
 		slog.Any("cors_origins", c.CORSOrigins),

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -165,4 +168,85 @@ func chdirTemp(t *testing.T) string {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	return dir
+}
+
+// TestWaveOfflineAccessSetting: WAVE_OFFLINE_ACCESS (default true) decides whether the
+// Wave client asks for offline_access, for the real Wave and the simulated one, and
+// the start-up log says which.
+func TestWaveOfflineAccessSetting(t *testing.T) {
+	chdirTemp(t)
+	scopes := func(t *testing.T, env map[string]string) []string {
+		t.Helper()
+		c, err := loadConfig(envOf(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", c)
+		if want := fmt.Sprintf(`"wave_offline_access":%t`, c.WaveOfflineAccess); !strings.Contains(buf.String(), want) {
+			t.Errorf("config log lacks %s: %s", want, buf.String())
+		}
+		gw, _, err := newWave(c, slog.New(slog.DiscardHandler), nil)
+		if err != nil || gw == nil {
+			t.Fatalf("newWave: %v", err)
+		}
+		u, err := url.Parse(gw.AuthorizeURL("state", "challenge"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(u.Query().Get("scope"))
+	}
+	real := map[string]string{"WAVE_CLIENT_ID": "client", "WAVE_CLIENT_SECRET": "wave-secret-value-123"}
+	for name, env := range map[string]map[string]string{"real Wave": real, "simulated Wave": {}} {
+		t.Run(name, func(t *testing.T) {
+			if got := scopes(t, env); !slices.Contains(got, "offline_access") || slices.Contains(got, "vendor:read") || slices.Contains(got, "product:read") {
+				t.Errorf("default scopes %v", got)
+			}
+			if got := scopes(t, with(env, map[string]string{"WAVE_OFFLINE_ACCESS": "false"})); slices.Contains(got, "offline_access") || !slices.Contains(got, "invoice:read") {
+				t.Errorf("scopes with WAVE_OFFLINE_ACCESS=false: %v", got)
+			}
+			if got := scopes(t, with(env, map[string]string{"WAVE_OFFLINE_ACCESS": "true"})); !slices.Contains(got, "offline_access") {
+				t.Errorf("scopes with WAVE_OFFLINE_ACCESS=true: %v", got)
+			}
+		})
+	}
+	if _, err := loadConfig(envOf(map[string]string{"WAVE_OFFLINE_ACCESS": "maybe"})); err == nil || !strings.Contains(err.Error(), "WAVE_OFFLINE_ACCESS") {
+		t.Errorf("a bad WAVE_OFFLINE_ACCESS: err = %v", err)
+	}
+}
+
+// TestBindAddressSetting: BIND_ADDRESS takes an IP address (IPv6 with or without
+// brackets) or a host name, without a port; empty means every interface, and the
+// start-up log says which.
+func TestBindAddressSetting(t *testing.T) {
+	chdirTemp(t)
+	for in, want := range map[string]string{
+		"": "", "127.0.0.1": "127.0.0.1", " ::1 ": "::1", "[::1]": "::1", "0.0.0.0": "0.0.0.0",
+		"fd00::2": "fd00::2", "LocalHost": "localhost", "app.internal": "app.internal",
+	} {
+		c, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": in}))
+		if err != nil || c.BindAddress != want {
+			t.Errorf("BIND_ADDRESS=%q: %q, %v; want %q", in, c.BindAddress, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"127.0.0.1:5000": "has a port", "[::1]:5000": "has a port", "localhost:80": "has a port",
+		"http://127.0.0.1": "not an IP address", "not an address": "not an IP address", "-bad-.example": "not an IP address",
+	} {
+		if _, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": in})); err == nil || !strings.Contains(err.Error(), "BIND_ADDRESS") ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("BIND_ADDRESS=%q: err = %v, want %q", in, err, want)
+		}
+	}
+	for env, want := range map[string]string{"": `"bind_address":"(all interfaces)"`, "::1": `"bind_address":"::1"`} {
+		c, err := loadConfig(envOf(map[string]string{"BIND_ADDRESS": env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", c)
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("config log lacks %s: %s", want, buf.String())
+		}
+	}
 }

@@ -93,6 +93,12 @@ func (d *databases) migrate(ctx context.Context, logger *slog.Logger) error {
 // schema that is behind and may not be migrated automatically is refused: serving
 // new code against an old schema corrupts data quietly.
 func openDatabases(ctx context.Context, cfg *Config, logger *slog.Logger) (*databases, error) {
+	return openDatabasesAt(ctx, cfg, logger, slog.LevelInfo)
+}
+
+// openDatabasesAt is openDatabases logging a migration at level (serve lowers it in
+// development, where the terminal is for a person).
+func openDatabasesAt(ctx context.Context, cfg *Config, logger *slog.Logger, level slog.Level) (*databases, error) {
 	d, err := openDatabasesRaw(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -107,7 +113,7 @@ func openDatabases(ctx context.Context, cfg *Config, logger *slog.Logger) (*data
 			return fail(fmt.Errorf("the database schema is at version %d but this build needs %d (job queue migrations pending: %t); run `finhealth migrate` (or set AUTO_MIGRATE=true)",
 				cur, latest, riverPending))
 		}
-		logger.Info("migrating the database", "from", cur, "to", latest, "job_queue", riverPending)
+		logger.Log(ctx, level, "migrating the database", "from", cur, "to", latest, "job_queue", riverPending)
 		if err := d.migrate(ctx, logger); err != nil {
 			return fail(err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,5 +59,33 @@ func TestHealthcheck(t *testing.T) {
 		t.Error("an extra argument was accepted")
 	} else if _, ok := err.(usageError); !ok {
 		t.Errorf("extra argument: err = %v, want a usage error", err)
+	}
+}
+
+// TestHealthcheckBindAddress: the probe goes where serve listens, BIND_ADDRESS, or
+// the loopback address when serve listens on every interface.
+func TestHealthcheckBindAddress(t *testing.T) {
+	ctx := context.Background()
+	healthy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	for _, c := range []struct{ listen, bind string }{
+		{"127.0.0.1", ""}, {"127.0.0.1", "0.0.0.0"}, {"127.0.0.1", "127.0.0.1"}, {"::1", "::1"}, {"::1", "[::1]"},
+	} {
+		ln, err := net.Listen("tcp", net.JoinHostPort(c.listen, "0"))
+		if err != nil {
+			t.Logf("cannot listen on %s: %v", c.listen, err)
+			continue
+		}
+		srv := httptest.NewUnstartedServer(healthy)
+		srv.Listener = ln
+		srv.Start()
+		env := map[string]string{"PORT": fmt.Sprint(ln.Addr().(*net.TCPAddr).Port), "BIND_ADDRESS": c.bind}
+		if out, err := runCmd(t, ctx, env, "", "healthcheck"); err != nil || !strings.Contains(out, "healthy") {
+			t.Errorf("server on %s, BIND_ADDRESS=%q: %q %v", c.listen, c.bind, out, err)
+		}
+		srv.Close()
+	}
+	if _, err := runCmd(t, ctx, map[string]string{"BIND_ADDRESS": "127.0.0.1:5000"}, "", "healthcheck"); err == nil ||
+		!strings.Contains(err.Error(), "BIND_ADDRESS") {
+		t.Errorf("bad BIND_ADDRESS: err = %v", err)
 	}
 }

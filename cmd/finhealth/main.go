@@ -37,6 +37,78 @@ Configuration comes from environment variables (and a .env file in development);
 see README.md.
 `
 
+// commandHelp is what `finhealth COMMAND --help` (or -h) prints, instead of running
+// the command.
+var commandHelp = map[string]string{
+	"serve": `Usage: finhealth [serve]
+
+Runs the HTTP server (REST API under /api/v1, the web UI, /healthz, /readyz,
+/metrics) and the background jobs (Wave syncs, rescoring). In development it
+migrates the database itself and serves a simulated Wave; in production it refuses
+to start on a database that is behind (run "finhealth migrate") or with weak
+secrets. Configuration comes from environment variables; see README.md.
+`,
+	"migrate": `Usage: finhealth migrate [up|status]
+
+Applies pending database migrations (the application's and the job queue's) under
+an advisory lock, so that several instances may run it at once; "status" lists them
+without applying anything.
+`,
+	"create-admin": `Usage: finhealth create-admin --email E --name N
+
+Creates a platform admin. The password is read from standard input (never a flag,
+so that it stays out of shell history and the process list):
+
+  echo 'a long passphrase' | finhealth create-admin --email admin@example.com --name Admin
+`,
+	"backup": `Usage: finhealth backup --output FILE|- (--recipient KEY... | --recipients-file F | --passphrase-file F | $` + envBackupPassphrase + `)
+
+Writes an encrypted (age) backup of every table, read in one transaction, with a
+manifest of row counts and checksums; "-" writes to standard output.
+
+  --output FILE           the file to write, or - for standard output
+  --recipient KEY         an age public key to encrypt to (repeatable)
+  --recipients-file F     a file of age public keys, one a line
+  --passphrase-file F     a file holding a passphrase (or set $` + envBackupPassphrase + `)
+`,
+	"restore": `Usage: finhealth restore --input FILE (--identity F... | --passphrase-file F | $` + envBackupPassphrase + `)
+
+Restores a backup into the empty database of DATABASE_URL (either kind), verifying
+the whole file before writing anything and the rows after, in one transaction.
+
+  --input FILE            the backup to restore
+  --identity F            a file of age identities (private keys) (repeatable)
+  --passphrase-file F     a file holding the passphrase (or set $` + envBackupPassphrase + `)
+`,
+	"check-config": `Usage: finhealth check-config
+
+Explains every unsafe or questionable setting of the configuration (never printing
+a secret) and exits 1 when something is unsafe.
+`,
+	"healthcheck": `Usage: finhealth healthcheck [--timeout 3s]
+
+Exits 0 when the server on PORT (at BIND_ADDRESS when set) answers /healthz: the
+container's health check, which needs no shell or curl.
+`,
+	"version": `Usage: finhealth version
+
+Prints the version and commit the binary was built from.
+`,
+}
+
+// wantsHelp reports whether args ask for help rather than for the command to run.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "--help", "-help", "help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -59,6 +131,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
+	}
+	if _, known := commandHelp[cmd]; known && wantsHelp(args) {
+		fmt.Fprint(stdout, commandHelp[cmd])
+		return nil
 	}
 	switch cmd {
 	case "version", "--version", "-v":
@@ -84,7 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	logger := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, logger)
+		return serve(ctx, cfg, logger, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
 	case "backup":

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"finhealth"
+	"finhealth/store"
 )
 
 func runCmd(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (string, error) {
@@ -49,6 +54,36 @@ func TestCreateAdmin(t *testing.T) {
 	_, err = runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "root@example.com", "--name", "Root")
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("duplicate admin: err = %v", err)
+	}
+
+	// The rules of a signup: each refusal names its flag, or the password.
+	for _, tc := range []struct {
+		stdin, email, name, want string
+	}{
+		{"a long admin passphrase\n", "ro\u200bot@example.com", "Root", "--email: must not contain invisible"},
+		{"a long admin passphrase\n", "\ufeffroot@example.com", "Root", "--email: must not contain invisible"},
+		{"a long admin passphrase\n", "root2@example.com", "\u202etooR", "--name: must not contain invisible"},
+		{"a long admin passphrase\n", "root2@example.com", "  ", "--name: is required"},
+		{"a long admin passphrase\n", "nope", "R\u200bt", "--email: must be a single valid email address; --name: must not contain invisible"},
+		{"            \n", "root2@example.com", "Root", "password: must not be only spaces"},
+	} {
+		if _, err := runCmd(t, ctx, env, tc.stdin, "create-admin", "--email", tc.email, "--name", tc.name); err == nil ||
+			!strings.Contains(err.Error(), tc.want) {
+			t.Errorf("create-admin --email %q --name %q: err = %v, want %q", tc.email, tc.name, err, tc.want)
+		}
+	}
+	// Stored in NFC: "e" and a combining acute accent are the "é" a signup would store.
+	out, err = runCmd(t, ctx, env, "a long admin passphrase\n", "create-admin", "--email", "JOSE\u0301@example.com", "--name", " Jose\u0301 ")
+	if err != nil || !strings.Contains(out, "created admin jos\u00e9@example.com") {
+		t.Fatalf("create-admin in NFD: %q %v", out, err)
+	}
+	db, err := store.Open(ctx, env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if u, err := db.UserByEmail(ctx, "jos\u00e9@example.com"); err != nil || u.Name != "Jos\u00e9" || u.Role != finhealth.RoleAdmin {
+		t.Fatalf("stored admin %+v, %v", u, err)
 	}
 }
 
@@ -112,4 +147,63 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestEveryCommandAnswersHelp: `finhealth COMMAND --help` (and -h) prints that
+// command's usage and runs nothing: serve --help must not start a server, which it
+// would do here on an unwritable database path.
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "/nonexistent/dir/fh.db", "APP_ENV": "production"}
+	for cmd := range commandHelp {
+		for _, flag := range []string{"--help", "-h"} {
+			out, err := runCmd(t, context.Background(), env, "", cmd, flag)
+			if err != nil || !strings.HasPrefix(out, "Usage: finhealth ") || !strings.Contains(out, cmd) && cmd != "serve" {
+				t.Errorf("%s %s: %q %v", cmd, flag, out, err)
+			}
+		}
+	}
+	for _, cmd := range []string{"serve", "migrate", "create-admin", "backup", "restore", "check-config", "healthcheck", "version"} {
+		if commandHelp[cmd] == "" {
+			t.Errorf("%s has no help", cmd)
+		}
+	}
+}
+
+// TestDevelopmentStartsQuietly: in development with text logs, start-up says one
+// plain thing, where to go, and leaves the configuration, the migrations and River's
+// bookkeeping at debug level.
+func TestDevelopmentStartsQuietly(t *testing.T) {
+	dir := chdirTemp(t)
+	port := freePort(t)
+	env := map[string]string{"APP_ENV": "development", "DATABASE_URL": filepath.Join(dir, "fh.db"), "PORT": fmt.Sprint(port)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), pw, pw)
+		pw.Close()
+		done <- err
+	}()
+	var out strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "finhealth is ready") {
+			cancel() // seen: stop the server, and read what it says until it returns
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	want := fmt.Sprintf("finhealth is ready: open http://localhost:%d and sign up; a simulated Wave is available", port)
+	if !strings.HasPrefix(lines[0], want) {
+		t.Fatalf("start-up does not begin with where to go:\n%s", out.String())
+	}
+	for _, noise := range []string{"rivermigrate", "starting finhealth", "migrating the database", "River client started", "SIMULATED"} {
+		if strings.Contains(out.String(), noise) {
+			t.Errorf("start-up still says %q:\n%s", noise, out.String())
+		}
+	}
 }

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,7 +285,7 @@ func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (
 	exited := make(chan struct{})
 	go func() {
 		// What run does for `serve`, with the configuration adjusted.
-		serveErr = serve(ctx, cfg, newLogger(cfg, f))
+		serveErr = serve(ctx, cfg, newLogger(cfg, f), f)
 		close(exited)
 	}()
 	stop = func() error {
@@ -346,6 +348,61 @@ func TestMetricsWithoutToken(t *testing.T) {
 			if warned := strings.Contains(logs(), "without METRICS_TOKEN"); warned != (c.want == http.StatusNotFound) {
 				t.Errorf("start-up warning about METRICS_TOKEN: %v", warned)
 			}
+		})
+	}
+}
+
+// TestServeBindAddress: with BIND_ADDRESS serve listens on that address only, so the
+// machine's other addresses refuse connections; without it, on every interface.
+func TestServeBindAddress(t *testing.T) {
+	// Another address of this machine than 127.0.0.1, to connect through.
+	var others []string
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.Equal(net.IPv4(127, 0, 0, 1)) && !n.IP.IsLinkLocalUnicast() {
+				others = append(others, n.IP.String())
+			}
+		}
+	}
+	if len(others) == 0 {
+		t.Log("this machine has no address besides 127.0.0.1; only the listening address is checked")
+	}
+	dial := func(host string, port int) error {
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, fmt.Sprint(port)), 2*time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}
+	for _, bind := range []string{"127.0.0.1", ""} {
+		t.Run("bind="+bind, func(t *testing.T) {
+			dir := chdirTemp(t)
+			port := freePort(t)
+			env := map[string]string{
+				"APP_ENV": "development", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB, "SIMULATED_WAVE": "false",
+				"DATABASE_URL": filepath.Join(dir, "fh.db"), "PORT": fmt.Sprint(port), "LOG_FORMAT": "json",
+			}
+			if bind != "" {
+				env["BIND_ADDRESS"] = bind
+			}
+			logs, stop := startServe(t, env)
+			want := net.JoinHostPort(bind, fmt.Sprint(port))
+			if bind == "" {
+				want = fmt.Sprintf("[::]:%d", port)
+			}
+			if !strings.Contains(logs(), `"msg":"listening","addr":"`+want+`"`) {
+				t.Errorf("not listening on %s:\n%s", want, logs())
+			}
+			for _, host := range others {
+				err := dial(host, port)
+				if bind != "" && !errors.Is(err, syscall.ECONNREFUSED) {
+					t.Errorf("bound to %s, but %s answered: %v", bind, host, err)
+				}
+				if bind == "" && err != nil {
+					t.Errorf("bound to every interface, but %s did not answer: %v", host, err)
+				}
+			}
+			stop()
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,13 +28,35 @@ func tokenKey(secret string) ([]byte, error) {
 	return key, nil
 }
 
-func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
-	logger.Info("starting finhealth", "version", version, "commit", commit, "config", cfg)
+// readyLine is the one line a newcomer needs once the server is up.
+func readyLine(cfg *Config, simulatedWave bool) string {
+	line := "finhealth is ready: open " + cfg.BaseURL + " and sign up"
+	if simulatedWave {
+		line += "; a simulated Wave is available (Wave tab, Connect Wave)"
+	}
 	if len(cfg.Generated) > 0 {
-		logger.Warn("development mode: generated throwaway secrets; sessions end when the process restarts. Set them in .env to keep them",
+		line += "; throwaway secrets, so sessions end when it stops (set SECRET_KEY and JWT_SECRET_KEY in .env to keep them)"
+	}
+	return line
+}
+
+// serve runs the server until ctx ends. In development with text logs, the line
+// saying where to go is written plainly to out (the terminal) once it is up.
+func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer) error {
+	// A newcomer running `go run ./cmd/finhealth` reads the terminal: start-up ends
+	// with one plain line saying where to go, and the detail is at debug level.
+	// Production (and JSON logs, which machines read) keep every line at info.
+	plain := cfg.Development() && cfg.LogFormat == "text"
+	detail, notice := slog.LevelInfo, slog.LevelWarn
+	if plain {
+		detail, notice = slog.LevelDebug, slog.LevelDebug
+	}
+	logger.Log(ctx, detail, "starting finhealth", "version", version, "commit", commit, "config", cfg)
+	if len(cfg.Generated) > 0 {
+		logger.Log(ctx, notice, "development mode: generated throwaway secrets; sessions end when the process restarts. Set them in .env to keep them",
 			"generated", cfg.Generated)
 	}
-	d, err := openDatabases(ctx, cfg, logger)
+	d, err := openDatabasesAt(ctx, cfg, logger, detail)
 	if err != nil {
 		return err
 	}
@@ -46,7 +69,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	switch {
 	case simulated != nil:
-		logger.Warn("Wave: using the SIMULATED Wave served at " + cfg.BaseURL + simulatedWavePrefix + " (development; set WAVE_CLIENT_ID to use the real Wave)")
+		logger.Log(ctx, notice, "Wave: using the SIMULATED Wave served at "+cfg.BaseURL+simulatedWavePrefix+" (development; set WAVE_CLIENT_ID to use the real Wave)")
 	case gateway == nil:
 		logger.Warn("Wave: not configured (WAVE_CLIENT_ID is empty); connecting Wave is disabled")
 	}
@@ -96,7 +119,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 
 	srv := &http.Server{
-		Addr:    net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Addr:    net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.Port)),
 		Handler: handler,
 		// Every timeout is set so that slow or stalled clients cannot hold
 		// connections (and goroutines) forever.
@@ -109,9 +132,9 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
-		return fmt.Errorf("listening on port %d: %w", cfg.Port, err)
+		return fmt.Errorf("listening on %s: %w", srv.Addr, err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
+	logger.Log(ctx, detail, "listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -122,6 +145,9 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 			_ = srv.Close()
 			return fmt.Errorf("starting background jobs: %w", err)
 		}
+	}
+	if plain {
+		fmt.Fprintln(out, readyLine(cfg, simulated != nil))
 	}
 	select {
 	case err := <-errc:

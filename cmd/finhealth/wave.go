@@ -25,6 +25,7 @@ const simulatedClientID = "finhealth-simulated-wave"
 func newWave(cfg *Config, logger *slog.Logger, metrics prometheus.Registerer) (finhealth.WaveGateway, http.Handler, error) {
 	wcfg := wave.DefaultConfig()
 	wcfg.RedirectURI = cfg.WaveRedirectURI
+	wcfg.OmitOfflineAccess = !cfg.WaveOfflineAccess
 	wcfg.Logger = logger
 	wcfg.Metrics = metrics
 	var sim http.Handler

@@ -12,6 +12,12 @@ import (
 type Dataset struct {
 	// WaveTokens are the tokens saved for each connected organization, by id.
 	WaveTokens map[string]finhealth.OAuthToken
+	// Books are the current-state records upserted for the organization BooksOrgID,
+	// which writing again to a copy must find unchanged.
+	BooksOrgID string
+	Accounts   []finhealth.LedgerAccount
+	Invoices   []finhealth.Invoice
+	Customers  []finhealth.Customer
 }
 
 // Populate fills s through its own methods with some of everything the schema holds:
@@ -93,6 +99,7 @@ func Populate(t *testing.T, s finhealth.Store) Dataset {
 	customers[1].IsArchived, customers[1].CreatedAt = true, time.Time{}
 	_, err = ws.UpsertCustomers(bg, org.ID, customers)
 	must(t, err)
+	data.BooksOrgID, data.Accounts, data.Invoices, data.Customers = org.ID, accounts, invoices, customers
 	must(t, ws.SetSyncWatermark(bg, org.ID, run.ID, finhealth.EntityInvoices, invoices[10].ModifiedAt))
 	progress := finhealth.SyncProgress{Accounts: finhealth.SyncCounts{Seen: 2, Upserted: 2}, Invoices: finhealth.SyncCounts{Seen: 11, Upserted: 11}, Pages: 3}
 	_, err = ws.FinishSyncRun(bg, run.ID, finhealth.SyncSucceeded, progress, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,12 +36,15 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"OAuthStateConcurrentConsume", testOAuthStateConcurrentConsume},
 		{"SyncRuns", testSyncRuns},
 		{"SyncRunAttempts", testSyncRunAttempts},
+		{"SyncRunPartial", testSyncRunPartial},
+		{"SyncRunWait", testSyncRunWait},
 		{"SyncRunOnePerOrganization", testSyncRunOnePerOrganization},
 		{"SyncRunsRejected", testSyncRunsRejected},
 		{"SyncRunPagination", testSyncRunPagination},
 		{"SyncWatermarks", testSyncWatermarks},
 		{"UpsertLedger", testUpsertLedger},
 		{"UpsertIdempotent", testUpsertIdempotent},
+		{"UpsertCountsChanges", testUpsertCountsChanges},
 		{"UpsertResumedAfterCrash", testUpsertResumedAfterCrash},
 		{"UpsertRejected", testUpsertRejected},
 		{"PruneUnseen", testPruneUnseen},
@@ -671,6 +675,111 @@ func testSyncRunAttempts(t *testing.T, s warehouseStore) {
 	got, err = s.SyncRun(ctx, org.ID, run2.ID)
 	must(t, err)
 	wantEqual(t, "stored failed run", got, failed)
+}
+
+// A partial run keeps its warnings, leaves the connection's sync times alone (so the
+// scheduler finds it due at once) and asks for a full read, which a successful full
+// run then clears.
+func testSyncRunPartial(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	connect(t, s, owner, org.ID)
+	finish := func(kind finhealth.SyncKind, status finhealth.SyncStatus, warnings ...string) *finhealth.SyncRun {
+		t.Helper()
+		run, err := s.CreateSyncRun(ctx, org.ID, kind, finhealth.SyncScheduled)
+		must(t, err)
+		_, err = s.StartSyncRun(ctx, run.ID)
+		must(t, err)
+		done, err := s.FinishSyncRun(ctx, run.ID, status, finhealth.SyncProgress{Pages: 3}, "left by an attempt", warnings...)
+		must(t, err)
+		return done
+	}
+	full := finish(finhealth.SyncFull, finhealth.SyncSucceeded)
+	if full.Warnings != nil {
+		t.Fatalf("a succeeded run has warnings %q", full.Warnings)
+	}
+	before, err := s.WaveConnection(ctx, org.ID)
+	must(t, err)
+	if before.FullSyncDue || before.LastFullSyncAt == nil {
+		t.Fatalf("after a full sync: %+v", before)
+	}
+	due, err := s.ActiveWaveConnections(ctx, time.Now().Add(-time.Hour), 10)
+	must(t, err)
+	if len(due) != 0 {
+		t.Fatalf("a connection synced now is due: %+v", due)
+	}
+
+	warnings := []string{"Page 3 of 12 held 0 invoices where 100 were expected.", "Invoice INV-7 could not be read."}
+	partial := finish(finhealth.SyncIncremental, finhealth.SyncPartial, warnings...)
+	if partial.Status != finhealth.SyncPartial || partial.Error != "" || !slices.Equal(partial.Warnings, warnings) || partial.Status.Active() {
+		t.Fatalf("partial run = %+v", partial)
+	}
+	got, err := s.SyncRun(ctx, org.ID, partial.ID)
+	must(t, err)
+	wantEqual(t, "stored partial run", got, partial)
+	after, err := s.WaveConnection(ctx, org.ID)
+	must(t, err)
+	if !after.FullSyncDue || !after.LastSyncAt.Equal(*before.LastSyncAt) || !after.LastFullSyncAt.Equal(*before.LastFullSyncAt) {
+		t.Fatalf("after a partial sync: %+v (before %+v)", after, before)
+	}
+	due, err = s.ActiveWaveConnections(ctx, time.Now().Add(-time.Hour), 10)
+	must(t, err)
+	if len(due) != 1 || due[0].OrganizationID != org.ID || !due[0].FullSyncDue {
+		t.Fatalf("a connection whose last run was partial is not due at once: %+v", due)
+	}
+	// A reconnection keeps the request for a full read.
+	connect(t, s, owner, org.ID)
+	if c, err := s.WaveConnection(ctx, org.ID); err != nil || !c.FullSyncDue {
+		t.Fatalf("after reconnecting: %+v, %v", c, err)
+	}
+	// An incremental success does not answer it; a full one does.
+	finish(finhealth.SyncIncremental, finhealth.SyncSucceeded)
+	if c, err := s.WaveConnection(ctx, org.ID); err != nil || !c.FullSyncDue {
+		t.Fatalf("after an incremental sync: %+v, %v", c, err)
+	}
+	finish(finhealth.SyncFull, finhealth.SyncSucceeded)
+	if c, err := s.WaveConnection(ctx, org.ID); err != nil || c.FullSyncDue {
+		t.Fatalf("after a full sync: %+v, %v", c, err)
+	}
+	// A failure changes none of it.
+	finish(finhealth.SyncFull, finhealth.SyncFailed)
+	if c, err := s.WaveConnection(ctx, org.ID); err != nil || c.FullSyncDue {
+		t.Fatalf("after a failed sync: %+v, %v", c, err)
+	}
+}
+
+// A run waiting for Wave to let it read again is alive until its retry time: the
+// scheduler's sweep of abandoned runs passes it by, and fails it only once that time
+// is past too.
+func testSyncRunWait(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	connect(t, s, owner, org.ID)
+	run, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncFull, finhealth.SyncManual)
+	must(t, err)
+	wantCode(t, s.WaitSyncRun(ctx, run.ID, time.Now().Add(time.Hour), "x"), finhealth.ECONFLICT)
+	_, err = s.StartSyncRun(ctx, run.ID)
+	must(t, err)
+	wantCode(t, s.WaitSyncRun(ctx, run.ID, time.Time{}, "x"), finhealth.EINVALID)
+	retryAt := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+	must(t, s.WaitSyncRun(ctx, run.ID, retryAt, "Wave asked finhealth to wait 3h0m0s."))
+	got, err := s.SyncRun(ctx, org.ID, run.ID)
+	must(t, err)
+	if got.Status != finhealth.SyncRunning || got.RetryAt == nil || !got.RetryAt.Equal(retryAt) || got.Error != "Wave asked finhealth to wait 3h0m0s." {
+		t.Fatalf("waiting run = %+v", got)
+	}
+	// Silent for longer than the grace, but waiting: alive.
+	n, err := s.AbandonSyncRuns(ctx, time.Now().Add(time.Hour))
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("abandoned %d runs waiting for their retry", n)
+	}
+	// Past its retry time as well: abandoned.
+	n, err = s.AbandonSyncRuns(ctx, retryAt.Add(time.Minute))
+	must(t, err)
+	if got, _ := s.SyncRun(ctx, org.ID, run.ID); n != 1 || got.Status != finhealth.SyncFailed || got.RetryAt != nil {
+		t.Fatalf("abandoned %d; run = %+v", n, got)
+	}
 }
 
 func testSyncRunOnePerOrganization(t *testing.T, s warehouseStore) {

@@ -150,21 +150,21 @@ func testUpsertIdempotent(t *testing.T, s warehouseStore) {
 	if n := upsertPages(t, invoices, 100, upsertInv); n != 250 {
 		t.Fatalf("wrote %d invoices, want 250", n)
 	}
-	// The same data again, paged differently: the same 250 rows.
-	if n := upsertPages(t, invoices, 50, upsertInv); n != 250 {
-		t.Fatalf("re-run wrote %d invoices, want 250", n)
+	// The same data again, paged differently: the same 250 rows, none of them changed.
+	if n := upsertPages(t, invoices, 50, upsertInv); n != 0 {
+		t.Fatalf("re-run counted %d invoices new or changed, want 0", n)
 	}
 	snap := snapshot(t, s, org.ID)
 	wantEqual(t, "invoices after a re-run", snap.Invoices, invoices)
 
 	// A page that repeats a record (data moved under the walk) writes it once, with
-	// its last reading.
+	// its last reading: invoice 7 changed, invoice 8 did not.
 	fresh := ledgerInvoice(biz, 7)
 	fresh.Status, fresh.AmountDue, fresh.AmountPaid = finhealth.InvoicePaid, usd(0), fresh.Total
 	n, err := s.UpsertInvoices(ctx, org.ID, []finhealth.Invoice{ledgerInvoice(biz, 7), ledgerInvoice(biz, 8), fresh})
 	must(t, err)
-	if n != 2 {
-		t.Fatalf("page with a repeated record wrote %d, want 2", n)
+	if n != 1 {
+		t.Fatalf("page with a repeated record counted %d changed, want 1", n)
 	}
 	snap = snapshot(t, s, org.ID)
 	if len(snap.Invoices) != 250 || snap.Invoices[7].Status != finhealth.InvoicePaid {
@@ -181,8 +181,8 @@ func testUpsertIdempotent(t *testing.T, s warehouseStore) {
 	n, err = s.UpsertInvoices(ctx, org.ID, big)
 	must(t, err)
 	snap = snapshot(t, s, org.ID)
-	if n != len(big) || len(snap.Invoices) != 250+len(big) {
-		t.Fatalf("after two big calls: %d invoices", len(snap.Invoices))
+	if n != 0 || len(snap.Invoices) != 250+len(big) {
+		t.Fatalf("after two big calls: %d invoices, the second counted %d changed", len(snap.Invoices), n)
 	}
 
 	// Accounts and customers too.
@@ -200,6 +200,130 @@ func testUpsertIdempotent(t *testing.T, s warehouseStore) {
 	snap = snapshot(t, s, org.ID)
 	wantEqual(t, "accounts", snap.Accounts, accounts)
 	wantEqual(t, "customers", snap.Customers, customers)
+}
+
+// testUpsertCountsChanges checks what the Upsert methods count: records new to the
+// warehouse or different from the stored row, never a record written again
+// unchanged, which must still count as seen for PruneUnseen.
+func testUpsertCountsChanges(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	biz := connect(t, s, owner, org.ID).BusinessID
+	ctx := context.Background()
+	upsertInv := func(p []finhealth.Invoice) (int, error) { return s.UpsertInvoices(ctx, org.ID, p) }
+
+	// The clock of a prune is later than every earlier write.
+	later := func() time.Time {
+		time.Sleep(2 * time.Millisecond)
+		at := time.Now()
+		time.Sleep(2 * time.Millisecond)
+		return at
+	}
+
+	invoices := ledgerInvoices(biz, 0, 120)
+	accounts := []finhealth.LedgerAccount{ledgerAccount(biz, 1, 10), ledgerAccount(biz, 2, 20), ledgerAccount(biz, 3, 30)}
+	customers := []finhealth.Customer{ledgerCustomer(biz, 1), ledgerCustomer(biz, 2)}
+	writeAll := func() (inv, acc, cus int) {
+		t.Helper()
+		inv = upsertPages(t, invoices, 50, upsertInv)
+		acc, err := s.UpsertAccounts(ctx, org.ID, accounts)
+		must(t, err)
+		cus, err = s.UpsertCustomers(ctx, org.ID, customers)
+		must(t, err)
+		return inv, acc, cus
+	}
+	if inv, acc, cus := writeAll(); inv != 120 || acc != 3 || cus != 2 {
+		t.Fatalf("first write counted %d invoices, %d accounts, %d customers; want all new", inv, acc, cus)
+	}
+
+	// The same books again: nothing new or changed, yet every row was seen, so a
+	// prune as of this second read deletes none of them.
+	second := later()
+	if inv, acc, cus := writeAll(); inv != 0 || acc != 0 || cus != 0 {
+		t.Fatalf("unchanged write counted %d invoices, %d accounts, %d customers; want 0", inv, acc, cus)
+	}
+	for _, e := range []finhealth.SyncEntity{finhealth.EntityInvoices, finhealth.EntityAccounts, finhealth.EntityCustomers} {
+		pruned, err := s.PruneUnseen(ctx, org.ID, e, second)
+		must(t, err)
+		if pruned != 0 {
+			t.Fatalf("pruned %d %s that the unchanged write read", pruned, e)
+		}
+	}
+	snap := snapshot(t, s, org.ID)
+	wantEqual(t, "invoices", snap.Invoices, invoices)
+	wantEqual(t, "accounts", snap.Accounts, accounts)
+	wantEqual(t, "customers", snap.Customers, customers)
+
+	// One field of one record: that record, and its new value is stored.
+	changes := []struct {
+		name   string
+		change func(inv *finhealth.Invoice)
+	}{
+		{"title", func(inv *finhealth.Invoice) { inv.Title = "Services, March" }},
+		{"amount paid", func(inv *finhealth.Invoice) { inv.AmountDue, inv.AmountPaid = usd(1), usd(inv.Total.Minor-1) }},
+		{"a timestamp set", func(inv *finhealth.Invoice) { inv.LastViewedAt = day.Add(time.Hour) }},
+		{"a timestamp by a microsecond", func(inv *finhealth.Invoice) { inv.LastViewedAt = inv.LastViewedAt.Add(time.Microsecond) }},
+		{"a timestamp cleared", func(inv *finhealth.Invoice) { inv.LastViewedAt = time.Time{} }},
+		{"text moved between fields", func(inv *finhealth.Invoice) {
+			both, k := inv.Number+inv.Title, len(inv.Number)+1
+			inv.Number, inv.Title = both[:k], both[k:]
+		}},
+	}
+	for _, c := range changes {
+		c.change(&invoices[40])
+		if n := upsertPages(t, invoices, 50, upsertInv); n != 1 {
+			t.Fatalf("after changing the %s of one invoice, counted %d changed, want 1", c.name, n)
+		}
+		if n := upsertPages(t, invoices, 50, upsertInv); n != 0 {
+			t.Fatalf("writing the changed %s again counted %d, want 0", c.name, n)
+		}
+	}
+	wantEqual(t, "invoices after the changes", snapshot(t, s, org.ID).Invoices, invoices)
+
+	accounts[1].Balance, accounts[1].AccountBalance = usd(21), usd(21)
+	n, err := s.UpsertAccounts(ctx, org.ID, accounts)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("after one account's balance changed, counted %d, want 1", n)
+	}
+	customers[0].IsArchived = true
+	n, err = s.UpsertCustomers(ctx, org.ID, customers)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("after one customer was archived, counted %d, want 1", n)
+	}
+
+	// A record repeated within one call is written once, with its last reading, and
+	// counted once: a new record, and a stored one whose last reading differs.
+	fresh := invoices[7]
+	fresh.Status, fresh.AmountDue, fresh.AmountPaid = finhealth.InvoicePaid, usd(0), fresh.Total
+	brandNew := ledgerInvoice(biz, 500)
+	n, err = s.UpsertInvoices(ctx, org.ID, []finhealth.Invoice{brandNew, invoices[7], invoices[8], fresh, brandNew})
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("a call repeating records counted %d, want 2 (the new invoice and the changed one)", n)
+	}
+	// A record repeated with an unchanged last reading is not a change.
+	n, err = s.UpsertInvoices(ctx, org.ID, []finhealth.Invoice{invoices[7], fresh})
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("a repeated record whose last reading is stored counted %d, want 0", n)
+	}
+	invoices[7] = fresh
+	wantEqual(t, "invoices after the repeats", snapshot(t, s, org.ID).Invoices, append(slices.Clone(invoices), brandNew))
+
+	// One call larger than a statement holds counts across its statements.
+	big := ledgerInvoices(biz, 1000, 2200)
+	n, err = s.UpsertInvoices(ctx, org.ID, big)
+	must(t, err)
+	if n != len(big) {
+		t.Fatalf("big call counted %d, want %d", n, len(big))
+	}
+	big[3].Title, big[1100].Title = "changed", "changed"
+	n, err = s.UpsertInvoices(ctx, org.ID, big)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("big call with two changes counted %d, want 2", n)
+	}
 }
 
 // testUpsertResumedAfterCrash is a full sync that dies after two of five pages, while

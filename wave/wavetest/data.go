@@ -511,7 +511,7 @@ func (g *generator) at(i int) Invoice {
 	total := int64(2000 + r%500000) // $20.00 to $5,020.00
 	inv := Invoice{
 		ID:          g.invoiceID(i),
-		Number:      string(appendDigits([]byte{'G'}, i+1, 7)),
+		Number:      fmt.Sprintf("G%07d", i+1),
 		CustomerID:  g.customers[g.customerIndex(i)].ID,
 		Title:       "Invoice",
 		Currency:    g.currency,

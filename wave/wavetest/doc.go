@@ -10,7 +10,9 @@
 //     configurable user, deny with error=access_denied, or a consent page), token
 //     (authorization_code with PKCE S256 verification, single-use codes with a
 //     10-minute life, refresh_token with rotation, invalid_grant for revoked, used or
-//     expired grants, 403 for a lapsed subscription) and RFC 7009 revoke.
+//     expired grants, 403 for a lapsed subscription) and RFC 7009 revoke. A refresh
+//     token comes with every grant, as from Wave, or only with one that includes
+//     offline_access, as from a standard server (RefreshTokenNeedsOfflineAccess).
 //   - GraphQL at /graphql/public, where every query is parsed and validated against
 //     schema.graphql, the SDL of the subset finhealth uses, with
 //     github.com/vektah/gqlparser/v2; an invalid one gets GRAPHQL_VALIDATION_FAILED

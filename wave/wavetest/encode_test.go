@@ -1,39 +1,15 @@
 package wavetest
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
-	"time"
 )
 
-// The fake writes its answers by hand for speed; these check the hand-written parts
-// against the library code they replace, so that the answers stay byte for byte the
-// same.
-
-func TestAppendDateTime(t *testing.T) {
-	for _, tm := range []time.Time{
-		time.Date(2025, 3, 31, 14, 5, 9, 123456789, time.UTC),
-		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
-		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
-		time.Date(2024, 2, 29, 1, 2, 3, 0, time.FixedZone("x", -5*3600)),
-		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Unix(1750000000, 5000).In(time.FixedZone("y", 3600)),
-	} {
-		if got, want := string(appendDateTime(nil, tm)), tm.UTC().Format("2006-01-02T15:04:05.000000"); got != want {
-			t.Errorf("%v: %s, want %s", tm, got, want)
-		}
-		if got, want := string(appendDate(nil, tm.UTC())), tm.UTC().Format(time.DateOnly); got != want {
-			t.Errorf("%v: date %s, want %s", tm, got, want)
-		}
-	}
-}
-
+// TestFormatMinor checks the Decimal text of amounts against string arithmetic.
 func TestFormatMinor(t *testing.T) {
-	// The implementation this replaced, by string arithmetic.
+	// The same by fmt and string arithmetic.
 	reference := func(minor int64, exp int) string {
 		neg := minor < 0
 		digits := fmt.Sprint(uint64(minor))
@@ -56,16 +32,6 @@ func TestFormatMinor(t *testing.T) {
 			if got, want := formatMinor(m, exp), reference(m, exp); got != want {
 				t.Errorf("%d exp %d: %s, want %s", m, exp, got, want)
 			}
-		}
-	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `a"b\c`, "tab\there\x00\x1f", "caf\u00e9 \xff", `"`, `\`} {
-		got := string(appendJSONString(nil, s))
-		var back string
-		if err := json.Unmarshal([]byte(got), &back); err != nil || back != strings.ToValidUTF8(s, "\ufffd") {
-			t.Errorf("%q: wrote %s, which reads back as %q (%v)", s, got, back, err)
 		}
 	}
 }

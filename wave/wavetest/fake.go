@@ -49,6 +49,10 @@ type Options struct {
 	// TokenResponseIDs adds userId and businessId to token responses, which some
 	// recollections say Wave does (unverified).
 	TokenResponseIDs bool
+	// RefreshTokenNeedsOfflineAccess issues a refresh token only to a grant that
+	// includes the offline_access scope, as a standard OAuth 2.0 server does. Off by
+	// default: Wave seems to issue one always (wave-api.md section 2.6).
+	RefreshTokenNeedsOfflineAccess bool
 
 	// AuthFailureStatus is the HTTP status of an UNAUTHENTICATED response: 200 (the
 	// default) or 401; both are reported in the wild.
@@ -73,9 +77,25 @@ type Options struct {
 	// MaxPageSize rejects larger pageSize arguments, standing in for Wave's
 	// undocumented query-cost limit; zero means 100, negative means no limit.
 	MaxPageSize int
+	// CapPageSize, when positive, serves larger pageSize arguments as this size
+	// instead of rejecting them (pageInfo counts pages of this size), as a server
+	// with a silent maximum would.
+	CapPageSize int
 
 	// NoSeed starts the fake with only the user: no seeded businesses.
 	NoSeed bool
+
+	// PageHook, when set, decides how many of the n records a list page would hold
+	// are served; pageInfo still announces them all. It stands in for a page that
+	// Wave answers short or empty before the last one. typ is the record type
+	// ("Invoice", "Customer", "Account", "Business"). It runs with the fake
+	// locked and must not call the fake's methods.
+	PageHook func(typ string, page, n int) int
+	// BeforeRequest, when set, is called with each GraphQL request's operation name
+	// and variables before it is served, outside the fake's lock: it may change the
+	// books (PutInvoice, DeleteInvoice), as someone editing them in Wave during a
+	// sync would.
+	BeforeRequest func(operation string, variables map[string]any)
 }
 
 // Fixed credentials of the fake's default application.
@@ -93,7 +113,6 @@ type Fake struct {
 	schemaNo  *ast.Schema // without invoices(modifiedAtAfter:)
 	docs      map[string]*parsedDoc
 	collected map[collectKey][]fieldGroup
-	out       []byte
 	seedIDs   Seed
 
 	users    map[string]*User
@@ -123,6 +142,8 @@ type Fake struct {
 	}
 	errSeq   int
 	inFlight int
+	// broken maps invoice ids to the error Wave answers them with (BreakInvoice).
+	broken map[string]string
 }
 
 // Stats counts the requests the fake has served.
@@ -155,6 +176,7 @@ func New(opts Options) *Fake {
 		access:     map[string]*accessToken{},
 		refresh:    map[string]*refreshToken{},
 		tokenUses:  map[string]int{},
+		broken:     map[string]string{},
 		failAfterN: -1,
 	}
 	f.opts = normalize(opts)
@@ -216,13 +238,6 @@ func (f *Fake) Update(change func(*Options)) {
 	defer f.mu.Unlock()
 	change(&f.opts)
 	f.opts = normalize(f.opts)
-}
-
-// Options returns the current options.
-func (f *Fake) Options() Options {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.opts
 }
 
 // now reads the clock; callers hold f.mu or run before f is shared.
@@ -449,6 +464,20 @@ func (f *Fake) IssuedSecrets() []string {
 	return append(append([]string(nil), f.issued...), f.opts.ClientSecret)
 }
 
+// IssuedAccessTokens returns every access token the fake has issued, oldest first,
+// so that a test can check what became of one the app never stored.
+func (f *Fake) IssuedAccessTokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, s := range f.issued {
+		if f.access[s] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // --- data access and mutation for tests ---
 
 // Business returns a business record.
@@ -560,6 +589,35 @@ func (f *Fake) PutInvoice(businessID string, inv Invoice) error {
 		}
 		b.invoices = append(b.invoices, inv)
 		return nil
+	})
+}
+
+// BreakInvoice makes Wave answer the invoice with a field error (message) that nulls
+// it in every list, as a server does when one of its non-null fields cannot be
+// resolved; an empty message mends it.
+func (f *Fake) BreakInvoice(invoiceID, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if message == "" {
+		delete(f.broken, invoiceID)
+		return
+	}
+	f.broken[invoiceID] = message
+}
+
+// DeleteInvoice removes an invoice from a business, as deleting it in Wave would.
+func (f *Fake) DeleteInvoice(businessID, invoiceID string) error {
+	return f.mutate(businessID, func(b *bizData) error {
+		if b.gen != nil {
+			return fmt.Errorf("wavetest: generated business %s is read-only", businessID)
+		}
+		for i := range b.invoices {
+			if b.invoices[i].ID == invoiceID {
+				b.invoices = append(b.invoices[:i], b.invoices[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("wavetest: no invoice %s", invoiceID)
 	})
 }
 

@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"finhealth/wave"
 	"finhealth/wave/wavetest"
 )
 
@@ -28,7 +31,7 @@ func newServer(t *testing.T, opts wavetest.Options) (*wavetest.Server, *wavetest
 var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // login runs the authorization-code flow by hand and returns the token response.
-func login(t *testing.T, base string, scope string) map[string]any {
+func login(t testing.TB, base string, scope string) map[string]any {
 	t.Helper()
 	q := url.Values{"client_id": {wavetest.DefaultClientID}, "response_type": {"code"}, "scope": {scope}, "state": {"s"}}
 	resp, err := noFollow.Get(base + "/oauth2/authorize/?" + q.Encode())
@@ -48,7 +51,7 @@ func login(t *testing.T, base string, scope string) map[string]any {
 	return body
 }
 
-func form(t *testing.T, u string, v url.Values) (int, map[string]any) {
+func form(t testing.TB, u string, v url.Values) (int, map[string]any) {
 	t.Helper()
 	resp, err := http.PostForm(u, v)
 	if err != nil {
@@ -236,6 +239,47 @@ func TestAliasesFragmentsDirectives(t *testing.T) {
 	}
 }
 
+// TestAnswerFollowsQuery checks what the answer's encoding must keep: its keys in the
+// query's order under their aliases, DateTime and Date as Wave writes them, and
+// strings escaped as JSON.
+func TestAnswerFollowsQuery(t *testing.T) {
+	for _, zulu := range []bool{false, true} {
+		srv, _ := newServer(t, wavetest.Options{DateTimeZulu: zulu})
+		tok := login(t, srv.URL, allScopes)["access_token"].(string)
+		q := `query Q($id: ID!) { business(id: $id) { name id created: createdAt cur: currency { exponent code } isArchived
+		  invoices(pageSize: 1) { pageInfo { totalCount currentPage } edges { node { dueDate invoiceNumber } } } } }`
+		_, body, raw := gql(t, srv.URL, tok, q, map[string]any{"id": srv.Seed().AcmeBusinessID})
+		zone := `\+00:00`
+		if zulu {
+			zone = "Z"
+		}
+		want := regexp.MustCompile(`^\{"data":\{"business":\{"name":"Acme Bakery","id":"[^"]+","created":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}` + zone +
+			`","cur":\{"exponent":2,"code":"USD"\},"isArchived":false,"invoices":\{"pageInfo":\{"totalCount":\d+,"currentPage":1\},` +
+			`"edges":\[\{"node":\{"dueDate":"\d{4}-\d\d-\d\d","invoiceNumber":"[^"]+"\}\}\]\}\}\}\}\n$`)
+		if !want.MatchString(raw) || dig(body, "errors") != nil {
+			t.Errorf("zulu %v: %s", zulu, raw)
+		}
+	}
+	srv, _ := newServer(t, wavetest.Options{})
+	tok := login(t, srv.URL, allScopes)["access_token"].(string)
+	name := "a\"b\\c\x01\t<&> caf\u00e9"
+	if err := srv.AddCustomer(srv.Seed().AcmeBusinessID, wavetest.Customer{ID: "C-escape", Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	_, body, raw := gql(t, srv.URL, tok, `query Q($id: ID!) { business(id: $id) { customers(pageSize: 100) { edges { node { id name } } } } }`,
+		map[string]any{"id": srv.Seed().AcmeBusinessID})
+	edges, _ := dig(body, "data", "business", "customers", "edges").([]any)
+	found := false
+	for i := range edges {
+		if dig(edges[i], "node", "id") == "C-escape" {
+			found = dig(edges[i], "node", "name") == name
+		}
+	}
+	if !found {
+		t.Errorf("the name %q did not read back: %s", name, raw)
+	}
+}
+
 func TestOAuthEndpoints(t *testing.T) {
 	srv, clock := newServer(t, wavetest.Options{TokenResponseIDs: true})
 	tok := login(t, srv.URL, allScopes)
@@ -320,6 +364,61 @@ func TestOAuthEndpoints(t *testing.T) {
 	if resp, _ := noFollow.Get(srv.URL + "/oauth2/authorize/?" + q.Encode()); resp.StatusCode != 400 {
 		t.Fatalf("unregistered redirect_uri: %d", resp.StatusCode)
 	}
+}
+
+// TestOfflineAccess checks that offline_access is a known scope, and the two ways a
+// server may tie the refresh token to it: always issued (Wave, the default) or only
+// with offline_access (a standard OAuth 2.0 server).
+func TestOfflineAccess(t *testing.T) {
+	refresh := func(t *testing.T, base string, token any) int {
+		t.Helper()
+		rt, _ := token.(string)
+		status, _ := form(t, base+"/oauth2/token/", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt},
+			"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}})
+		return status
+	}
+	t.Run("wave_always_issues_one", func(t *testing.T) {
+		srv, _ := newServer(t, wavetest.Options{})
+		for _, scope := range []string{allScopes, allScopes + " offline_access"} {
+			tok := login(t, srv.URL, scope)
+			if _, ok := tok["refresh_token"].(string); !ok {
+				t.Fatalf("scope %q: no refresh token in %v", scope, tok)
+			}
+			if status := refresh(t, srv.URL, tok["refresh_token"]); status != 200 {
+				t.Errorf("scope %q: refresh %d", scope, status)
+			}
+		}
+		if got := login(t, srv.URL, allScopes+" offline_access")["scope"]; !strings.Contains(got.(string), "offline_access") {
+			t.Errorf("granted scope %q lacks offline_access", got)
+		}
+	})
+	t.Run("standard_server_needs_offline_access", func(t *testing.T) {
+		srv, _ := newServer(t, wavetest.Options{RefreshTokenNeedsOfflineAccess: true})
+		tok := login(t, srv.URL, allScopes)
+		if _, ok := tok["refresh_token"]; ok {
+			t.Fatalf("a refresh token without offline_access: %v", tok)
+		}
+		// The access token alone works, until it is revoked.
+		access := tok["access_token"].(string)
+		if code, body, raw := gql(t, srv.URL, access, `{ user { id } }`, nil); code != 200 || firstErrorCode(body) != "" {
+			t.Fatalf("the access token does not work: %d %s", code, raw)
+		}
+		if status, _ := form(t, srv.URL+"/oauth2/token-revoke/", url.Values{"token": {access},
+			"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}}); status != 200 {
+			t.Fatalf("revoke: %d", status)
+		}
+		if _, body, _ := gql(t, srv.URL, access, `{ user { id } }`, nil); firstErrorCode(body) != "UNAUTHENTICATED" {
+			t.Error("the revoked access token still works")
+		}
+
+		tok = login(t, srv.URL, allScopes+" offline_access")
+		if _, ok := tok["refresh_token"].(string); !ok {
+			t.Fatalf("no refresh token with offline_access: %v", tok)
+		}
+		if status := refresh(t, srv.URL, tok["refresh_token"]); status != 200 {
+			t.Errorf("refresh %d", status)
+		}
+	})
 }
 
 func TestConsentPageAndMount(t *testing.T) {
@@ -500,4 +599,38 @@ func TestGenerateBusinessIsDeterministicAndLazy(t *testing.T) {
 	if dig(body, "data", "business", "invoices", "pageInfo", "totalCount") != 9999.0 {
 		t.Fatalf("modifiedAtAfter on a generated business: %v", dig(body, "data", "business", "invoices", "pageInfo"))
 	}
+}
+
+// BenchmarkServeInvoicePage answers one page of 100 generated invoices, as a sync asks
+// for it, through the fake's handler without a network: the fake's share of a page.
+func BenchmarkServeInvoicePage(b *testing.B) {
+	srv := wavetest.NewServer(wavetest.Options{})
+	b.Cleanup(srv.Close)
+	biz := srv.GenerateBusiness(42, 50_000, 5_000, 300)
+	tok := login(b, srv.URL, allScopes)["access_token"].(string)
+	q, _ := json.Marshal(map[string]any{"query": wave.QueryDocuments()["ListInvoices"], "operationName": "ListInvoices",
+		"variables": map[string]any{"businessId": biz, "page": 7, "pageSize": 100, "sort": []string{"MODIFIED_AT_ASC"}}})
+	h := srv.Handler()
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql/public", bytes.NewReader(q))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Body.Len() < 50_000 {
+			b.Fatalf("%d %.300s", rec.Code, rec.Body)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-us/op")
+}
+
+// processCPU is the CPU time (user and system) the process has used: on a shared
+// machine a steadier figure than the wall time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

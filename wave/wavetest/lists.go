@@ -21,19 +21,18 @@ type invoiceFilter struct {
 	hasModAfter, hasModBef bool
 }
 
-func (e *executor) invoices(b *bizData, fg *fieldGroup) {
+func (e *executor) invoices(b *bizData, fg *fieldGroup) any {
 	if !e.scope("invoice", fg) {
-		return
+		return nil
 	}
 	if b.IsClassicInvoicing {
 		if !e.opts.ClassicInvoicingEmpty {
-			e.fail(fg, "BAD_REQUEST", "Invoices are not available for businesses using classic invoicing.")
-			return
+			return e.fail(fg, "BAD_REQUEST", "Invoices are not available for businesses using classic invoicing.")
 		}
 	}
 	args, page, size, ok := e.pageArgs(fg)
 	if !ok {
-		return
+		return nil
 	}
 	fl := invoiceFilter{
 		sort: argStrings(args, "sort"), status: argString(args, "status"), customerID: argString(args, "customerId"),
@@ -47,8 +46,7 @@ func (e *executor) invoices(b *bizData, fg *fieldGroup) {
 		{"modifiedAtAfter", &fl.modAfter, &fl.hasModAfter}, {"modifiedAtBefore", &fl.modBefore, &fl.hasModBef}} {
 		v, set, ok := argTime(args, t.name)
 		if !ok {
-			e.fail(fg, "BAD_USER_INPUT", fmt.Sprintf("%s is not a valid date or time.", t.name))
-			return
+			return e.fail(fg, "BAD_USER_INPUT", fmt.Sprintf("%s is not a valid date or time.", t.name))
 		}
 		*t.dst = v
 		if t.set != nil {
@@ -69,13 +67,13 @@ func (e *executor) invoices(b *bizData, fg *fieldGroup) {
 		total, at = e.matchInvoices(b, fl, page, size)
 	}
 	_, n := pageWindow(total, page, size)
-	e.connection(fg.sub, "Invoice", total, page, size, n, func(k int, sub ast.SelectionSet) {
+	return e.connection(fg.sub, "Invoice", total, page, size, n, func(k int, sub ast.SelectionSet) any {
 		inv := at(k)
 		var c *Customer
 		if customerOf != nil {
 			c = customerOf(k)
 		}
-		e.invoice(b, &inv, c, sub)
+		return e.invoice(b, &inv, c, sub)
 	})
 }
 
@@ -173,52 +171,58 @@ func (e *executor) matchInvoices(b *bizData, fl invoiceFilter, page, size int) (
 	return len(list), func(k int) Invoice { return list[off+k] }
 }
 
-// invoice writes inv; c is its customer, or nil to look it up.
-func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.SelectionSet) {
-	e.object(sub, "Invoice", func(fg *fieldGroup) {
+// invoice resolves inv; c is its customer, or nil to look it up.
+func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.SelectionSet) any {
+	if msg, broken := e.f.broken[inv.ID]; broken && e.selectsAny(sub, "Invoice", "total", "amountDue", "amountPaid", "taxTotal") {
+		// Invoice.total is non-null, so its error nulls the whole invoice.
+		e.fieldError(nil, []string{"total"}, "INTERNAL_SERVER_ERROR", msg)
+		e.nullNode = true
+		return nil
+	}
+	return e.object(sub, "Invoice", func(fg *fieldGroup) any {
 		switch fg.field.Name {
 		case "id":
-			e.str(inv.ID)
+			return inv.ID
 		case "createdAt":
-			e.dateTime(inv.CreatedAt)
+			return e.dateTime(inv.CreatedAt)
 		case "modifiedAt":
-			e.dateTime(inv.ModifiedAt)
+			return e.dateTime(inv.ModifiedAt)
 		case "pdfUrl":
-			e.str("https://api.waveapps.example/invoices/" + inv.Number + "/pdf")
+			return "https://api.waveapps.example/invoices/" + inv.Number + "/pdf"
 		case "viewUrl":
-			e.str("https://next.waveapps.example/invoices/" + inv.Number)
+			return "https://next.waveapps.example/invoices/" + inv.Number
 		case "status":
-			e.str(inv.Status)
+			return inv.Status
 		case "title":
-			e.optStr(inv.Title)
+			return optStr(inv.Title)
 		case "invoiceNumber":
-			e.str(inv.Number)
+			return inv.Number
 		case "invoiceDate":
-			e.date(inv.InvoiceDate)
+			return date(inv.InvoiceDate)
 		case "dueDate":
-			e.date(inv.DueDate)
+			return date(inv.DueDate)
 		case "currency":
-			e.currency(fg.sub, inv.Currency)
+			return e.currency(fg.sub, inv.Currency)
 		case "exchangeRate":
 			rate := inv.ExchangeRate
 			if rate == "" {
 				rate = "1.0"
 			}
-			e.decimal(rate)
+			return e.decimal(rate)
 		case "amountDue":
-			e.money(fg.sub, inv.AmountDue(), inv.Currency)
+			return e.money(fg.sub, inv.AmountDue(), inv.Currency)
 		case "amountPaid":
-			e.money(fg.sub, inv.AmountPaid, inv.Currency)
+			return e.money(fg.sub, inv.AmountPaid, inv.Currency)
 		case "taxTotal":
-			e.money(fg.sub, inv.TaxTotal, inv.Currency)
+			return e.money(fg.sub, inv.TaxTotal, inv.Currency)
 		case "total":
-			e.money(fg.sub, inv.Total, inv.Currency)
+			return e.money(fg.sub, inv.Total, inv.Currency)
 		case "lastSentAt":
-			e.dateTime(inv.LastSentAt)
+			return e.dateTime(inv.LastSentAt)
 		case "lastSentVia":
-			e.optStr(inv.LastSentVia)
+			return optStr(inv.LastSentVia)
 		case "lastViewedAt":
-			e.dateTime(inv.LastViewedAt)
+			return e.dateTime(inv.LastViewedAt)
 		case "customer":
 			if c == nil {
 				found, ok := b.customer(inv.CustomerID)
@@ -227,29 +231,37 @@ func (e *executor) invoice(b *bizData, inv *Invoice, c *Customer, sub ast.Select
 				}
 				c = &found
 			}
-			e.customer(b, c, fg.sub)
+			return e.customer(b, c, fg.sub)
 		case "business":
-			e.business(b, fg.sub)
-		default: // subhead, poNumber, memo, footer: never set in the fake
-			e.null()
+			return e.business(b, fg.sub)
 		}
+		return nil // subhead, poNumber, memo, footer: never set in the fake
 	})
 }
 
-func (e *executor) customers(b *bizData, fg *fieldGroup) {
+// selectsAny reports whether the selection asks for any of the fields.
+func (e *executor) selectsAny(sub ast.SelectionSet, typ string, fields ...string) bool {
+	for _, g := range e.collect(sub, typ) {
+		if slices.Contains(fields, g.field.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *executor) customers(b *bizData, fg *fieldGroup) any {
 	if !e.scope("customer", fg) {
-		return
+		return nil
 	}
 	args, page, size, ok := e.pageArgs(fg)
 	if !ok {
-		return
+		return nil
 	}
 	email := argString(args, "email")
 	after, hasAfter, ok1 := argTime(args, "modifiedAtAfter")
 	before, hasBefore, ok2 := argTime(args, "modifiedAtBefore")
 	if !ok1 || !ok2 {
-		e.fail(fg, "BAD_USER_INPUT", "modifiedAtAfter and modifiedAtBefore must be DateTimes.")
-		return
+		return e.fail(fg, "BAD_USER_INPUT", "modifiedAtAfter and modifiedAtBefore must be DateTimes.")
 	}
 	var list []*Customer
 	for i := range b.customers {
@@ -284,40 +296,39 @@ func (e *executor) customers(b *bizData, fg *fieldGroup) {
 		return 0
 	})
 	off, n := pageWindow(len(list), page, size)
-	e.connection(fg.sub, "Customer", len(list), page, size, n, func(k int, sub ast.SelectionSet) {
-		e.customer(b, list[off+k], sub)
+	return e.connection(fg.sub, "Customer", len(list), page, size, n, func(k int, sub ast.SelectionSet) any {
+		return e.customer(b, list[off+k], sub)
 	})
 }
 
-func (e *executor) customer(b *bizData, c *Customer, sub ast.SelectionSet) {
+func (e *executor) customer(b *bizData, c *Customer, sub ast.SelectionSet) any {
 	cur := c.Currency
 	if cur == "" {
 		cur = b.Currency
 	}
-	e.object(sub, "Customer", func(fg *fieldGroup) {
+	return e.object(sub, "Customer", func(fg *fieldGroup) any {
 		switch fg.field.Name {
 		case "id":
-			e.str(c.ID)
+			return c.ID
 		case "name":
-			e.str(c.Name)
+			return c.Name
 		case "firstName":
-			e.optStr(c.FirstName)
+			return optStr(c.FirstName)
 		case "lastName":
-			e.optStr(c.LastName)
+			return optStr(c.LastName)
 		case "email":
-			e.optStr(c.Email)
+			return optStr(c.Email)
 		case "currency":
 			if c.Currency == "" {
-				e.null()
-				return
+				return nil
 			}
-			e.currency(fg.sub, c.Currency)
+			return e.currency(fg.sub, c.Currency)
 		case "isArchived":
-			e.boolean(c.IsArchived)
+			return c.IsArchived
 		case "createdAt":
-			e.dateTime(c.CreatedAt)
+			return e.dateTime(c.CreatedAt)
 		case "modifiedAt":
-			e.dateTime(c.ModifiedAt)
+			return e.dateTime(c.ModifiedAt)
 		case "outstandingAmount", "overdueAmount":
 			var amount int64
 			if r := b.receivables(e.today)[c.ID]; r != nil {
@@ -326,11 +337,10 @@ func (e *executor) customer(b *bizData, c *Customer, sub ast.SelectionSet) {
 					amount = r.Overdue
 				}
 			}
-			e.money(fg.sub, amount, cur)
+			return e.money(fg.sub, amount, cur)
 		case "business":
-			e.business(b, fg.sub)
-		default: // displayId: never set in the fake
-			e.null()
+			return e.business(b, fg.sub)
 		}
+		return nil // displayId: never set in the fake
 	})
 }

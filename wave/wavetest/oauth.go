@@ -14,17 +14,23 @@ import (
 	"time"
 )
 
-// knownScopes are the scopes of Wave's official list (wave-api.md section 2.8).
-// Anything else, including the REST-era "user.read" and the unofficial
-// "transaction:read", is invalid_scope, which keeps the app honest.
+// knownScopes are the scopes of Wave's official list (wave-api.md section 2.8), plus
+// offline_access, which Wave is not documented to know but tolerates (integrators
+// request it in production, section 2.6). Anything else, including the REST-era
+// "user.read" and the unofficial "transaction:read", is invalid_scope, which keeps
+// the app honest.
 var knownScopes = func() map[string]bool {
 	m := map[string]bool{}
 	for _, r := range []string{"account", "business", "customer", "invoice", "product", "sales_tax", "vendor"} {
 		m[r+":read"], m[r+":write"], m[r+":*"] = true, true, true
 	}
 	m["invoice:send"], m["transaction:write"], m["transaction:*"], m["user:read"], m["user:*"] = true, true, true, true, true
+	m[offlineAccess] = true
 	return m
 }()
+
+// offlineAccess is the scope that asks a standard OAuth 2.0 server for a refresh token.
+const offlineAccess = "offline_access"
 
 type grant struct {
 	userID     string
@@ -259,7 +265,10 @@ func (f *Fake) token(r *http.Request) (map[string]any, *oauthErr) {
 		}
 		c.used = true
 		resp, access, refresh := f.issue(c.grant, now)
-		c.tokens = append(c.tokens, access, refresh)
+		c.tokens = append(c.tokens, access)
+		if refresh != "" {
+			c.tokens = append(c.tokens, refresh)
+		}
 		return resp, nil
 	case "refresh_token":
 		f.stats.TokenRefreshes++
@@ -282,17 +291,23 @@ func (f *Fake) token(r *http.Request) (map[string]any, *oauthErr) {
 	return nil, &oauthErr{http.StatusBadRequest, "unsupported_grant_type", "unsupported grant_type"}
 }
 
+// issue mints an access token for the grant and, unless the options withhold it, a
+// refresh token (refresh is "" when none was issued).
 func (f *Fake) issue(g *grant, now time.Time) (resp map[string]any, access, refresh string) {
-	access, refresh = randomToken(), randomToken()
-	f.issued = append(f.issued, access, refresh)
+	access = randomToken()
+	f.issued = append(f.issued, access)
 	f.access[access] = &accessToken{grant: g, expires: now.Add(f.opts.AccessTokenTTL)}
-	f.refresh[refresh] = &refreshToken{grant: g, access: access}
 	resp = map[string]any{
-		"access_token":  access,
-		"token_type":    "Bearer",
-		"expires_in":    int(f.opts.AccessTokenTTL / time.Second),
-		"refresh_token": refresh,
-		"scope":         g.scope,
+		"access_token": access,
+		"token_type":   "Bearer",
+		"expires_in":   int(f.opts.AccessTokenTTL / time.Second),
+		"scope":        g.scope,
+	}
+	if !f.opts.RefreshTokenNeedsOfflineAccess || g.scopes[offlineAccess] {
+		refresh = randomToken()
+		f.issued = append(f.issued, refresh)
+		f.refresh[refresh] = &refreshToken{grant: g, access: access}
+		resp["refresh_token"] = refresh
 	}
 	if f.opts.TokenResponseIDs {
 		resp["userId"] = g.userID

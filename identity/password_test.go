@@ -1,4 +1,4 @@
-package http
+package identity
 
 import (
 	"strings"
@@ -7,21 +7,26 @@ import (
 	"finhealth"
 )
 
+const testPassword = "correct horse battery staple"
+
+// testArgon2 keeps hashing in tests well under a millisecond.
+var testArgon2 = Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
+
 func TestHashPasswordDefaults(t *testing.T) {
-	h, err := HashPassword(testPassword)
+	h, err := HashPassword(testPassword, Argon2Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") || len(strings.Split(h, "$")) != 6 {
 		t.Fatalf("hash %q is not OWASP argon2id in PHC form", h)
 	}
-	if ok, err := verifyPassword(h, testPassword); !ok || err != nil {
+	if ok, err := VerifyPassword(h, testPassword); !ok || err != nil {
 		t.Errorf("verify own hash: %v %v", ok, err)
 	}
-	if ok, _ := verifyPassword(h, testPassword+"x"); ok {
+	if ok, _ := VerifyPassword(h, testPassword+"x"); ok {
 		t.Error("wrong password verified")
 	}
-	again, _ := HashPassword(testPassword)
+	again, _ := HashPassword(testPassword, DefaultArgon2Params)
 	if again == h {
 		t.Error("two hashes of one password are equal: no salt?")
 	}
@@ -29,17 +34,17 @@ func TestHashPasswordDefaults(t *testing.T) {
 
 func TestVerifyPasswordUsesTheHashParameters(t *testing.T) {
 	// A hash made at other parameters (say, before a cost increase) still verifies.
-	h, err := hashPassword("pw-at-old-cost", Argon2Params{Memory: 32, Iterations: 3, Parallelism: 2})
+	h, err := HashPassword("pw-at-old-cost", Argon2Params{Memory: 32, Iterations: 3, Parallelism: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := verifyPassword(h, "pw-at-old-cost"); !ok || err != nil {
+	if ok, err := VerifyPassword(h, "pw-at-old-cost"); !ok || err != nil {
 		t.Errorf("verify: %v %v", ok, err)
 	}
 }
 
 func TestVerifyPasswordMalformed(t *testing.T) {
-	good, _ := hashPassword("x", testArgon2)
+	good, _ := HashPassword("x", testArgon2)
 	parts := strings.Split(good, "$")
 	for name, h := range map[string]string{
 		"empty":        "",
@@ -52,7 +57,7 @@ func TestVerifyPasswordMalformed(t *testing.T) {
 		"short key":    strings.Join(append(append([]string{}, parts[:5]...), "AAAA"), "$"),
 		"extra fields": good + "$x",
 	} {
-		if ok, err := verifyPassword(h, "x"); ok || err == nil {
+		if ok, err := VerifyPassword(h, "x"); ok || err == nil {
 			t.Errorf("%s: verified=%v err=%v", name, ok, err)
 		}
 	}
@@ -77,6 +82,13 @@ func TestValidatePassword(t *testing.T) {
 		{"bob@example.com", "bob@example.com", false},
 		{"valid password", "", true},
 		{"bad\xffutf8-password", "a@example.com", false},
+		{"", "a@example.com", false},
+		{"   ", "a@example.com", false},                           // only spaces
+		{strings.Repeat(" ", 12), "a@example.com", false},         // long enough, still only spaces
+		{"\t \u00a0\u3000\n  \u2003  \t", "a@example.com", false}, // any Unicode space
+		{"  spaced out pass  ", "a@example.com", true},            // spaces around words are fine
+		{"Jose\u0301-and-more", "jos\u00e9@example.com", false},   // the local part, in another form
+		{"josé-and-more", "jose\u0301@example.com", false},
 	} {
 		err := ValidatePassword(tc.pw, tc.email)
 		if (err == nil) != tc.ok {
@@ -86,26 +98,12 @@ func TestValidatePassword(t *testing.T) {
 			t.Errorf("error %v does not name the password field", err)
 		}
 	}
+	for _, pw := range []string{"   ", strings.Repeat(" ", 12), "\t\u00a0\u3000\u2003\u2003\u2003\u2003\u2003\u2003\u2003"} {
+		if got := finhealth.ErrorFields(ValidatePassword(pw, "a@example.com"))["password"]; got != "must not be only spaces" {
+			t.Errorf("ValidatePassword(%q) says %q, want that it is only spaces", pw, got)
+		}
+	}
 	if len(commonPasswords) < 300 {
 		t.Errorf("only %d common passwords", len(commonPasswords))
-	}
-}
-
-func TestNormalizeEmail(t *testing.T) {
-	for in, want := range map[string]string{
-		"  Ada@Example.COM ":      "ada@example.com",
-		"a.b+tag@sub.example.org": "a.b+tag@sub.example.org",
-	} {
-		if got, err := NormalizeEmail(in); err != nil || got != want {
-			t.Errorf("NormalizeEmail(%q) = %q, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{
-		"", "plain", "@example.com", "a@", "a@localhost", "a@.example.com", "a@example.com.", "a@exa..mple.com",
-		"Ada <ada@example.com>", "a@example.com, b@example.com", "a b@example.com", strings.Repeat("a", 250) + "@example.com",
-	} {
-		if got, err := NormalizeEmail(bad); err == nil {
-			t.Errorf("NormalizeEmail(%q) = %q, want an error", bad, got)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package http
+package identity
 
 import (
 	"bufio"
@@ -8,11 +8,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 
 	"finhealth"
 )
@@ -37,13 +37,14 @@ const (
 	maxArgon2Time   = 16
 )
 
-// HashPassword hashes pw with argon2id at DefaultArgon2Params and returns the PHC
-// string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
-func HashPassword(pw string) (string, error) {
-	return hashPassword(pw, DefaultArgon2Params)
-}
-
-func hashPassword(pw string, p Argon2Params) (string, error) {
+// HashPassword hashes pw with argon2id at the cost p (the zero Argon2Params means
+// DefaultArgon2Params) and returns the PHC string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
+// The password is hashed as typed: changing its bytes here would lock out accounts
+// whose hash was made from other bytes.
+func HashPassword(pw string, p Argon2Params) (string, error) {
+	if p == (Argon2Params{}) {
+		p = DefaultArgon2Params
+	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
@@ -54,34 +55,36 @@ func hashPassword(pw string, p Argon2Params) (string, error) {
 		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-var errMalformedHash = errors.New("malformed argon2id hash")
+// ErrMalformedHash is VerifyPassword's error for a stored hash it cannot read.
+var ErrMalformedHash = errors.New("malformed argon2id hash")
 
-// verifyPassword reports whether pw matches the PHC-encoded hash. The parameters
-// come from the hash, so raising the defaults does not lock out existing accounts.
-func verifyPassword(encoded, pw string) (bool, error) {
+// VerifyPassword reports whether pw matches the PHC-encoded hash, in constant time.
+// The parameters come from the hash, so raising the defaults does not lock out
+// existing accounts.
+func VerifyPassword(encoded, pw string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	var version int
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	var p Argon2Params
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Iterations, &p.Parallelism); err != nil {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	if p.Memory == 0 || p.Memory > maxArgon2Memory || p.Iterations == 0 || p.Iterations > maxArgon2Time || p.Parallelism == 0 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil || len(salt) < 8 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil || len(want) < 16 || len(want) > 128 {
-		return false, errMalformedHash
+		return false, ErrMalformedHash
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
@@ -110,8 +113,9 @@ var commonPasswords = func() map[string]bool {
 }()
 
 // ValidatePassword checks pw against the password policy for the account email: 10
-// to 128 characters, not built from the email's local part, not a common password.
-// It returns an EINVALID *finhealth.Error naming the "password" field.
+// to 128 characters, not only whitespace, not built from the email's local part, not
+// a common password. It returns an EINVALID *finhealth.Error naming the "password"
+// field.
 func ValidatePassword(pw, email string) error {
 	problem := passwordProblem(pw, email)
 	if problem == "" {
@@ -123,15 +127,21 @@ func ValidatePassword(pw, email string) error {
 func passwordProblem(pw, email string) string {
 	n := utf8.RuneCountInString(pw)
 	switch {
+	case pw == "":
+		return "is required"
 	case !utf8.ValidString(pw):
 		return "must be valid UTF-8"
+	case strings.TrimSpace(pw) == "":
+		return "must not be only spaces"
 	case n < minPasswordLen:
 		return fmt.Sprintf("must be at least %d characters", minPasswordLen)
 	case n > maxPasswordLen:
 		return fmt.Sprintf("must be at most %d characters", maxPasswordLen)
 	}
-	lower := strings.ToLower(pw)
-	email = strings.ToLower(strings.TrimSpace(email))
+	// Compared in one form, so that an "é" typed as "e" and a combining accent is
+	// still the "é" of the address or of the list.
+	lower := norm.NFC.String(strings.ToLower(pw))
+	email = NormalizeEmail(email)
 	if local, _, ok := strings.Cut(email, "@"); ok {
 		// A one- or two-letter local part would forbid half the alphabet; only a local
 		// part long enough to be guessable from the address is refused.
@@ -143,28 +153,4 @@ func passwordProblem(pw, email string) string {
 		return "is too common; choose a less predictable password"
 	}
 	return ""
-}
-
-// NormalizeEmail trims and lower-cases an address and checks that it is one bare
-// address (no display name) whose domain has a dot. Registration, login and
-// create-admin all store and look up emails in this form.
-func NormalizeEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	switch {
-	case s == "":
-		return "", errors.New("is required")
-	case len(s) > 254:
-		return "", errors.New("must be at most 254 characters")
-	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
-		return "", errors.New("must be a single valid email address")
-	}
-	at := strings.LastIndexByte(s, '@')
-	local, domain := s[:at], s[at+1:]
-	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
-		strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "", errors.New("must be a single valid email address")
-	}
-	return s, nil
 }
