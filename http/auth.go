@@ -17,34 +17,9 @@ import (
 	"finhealth/identity"
 )
 
-// registered is the body of a successful registration.
-type registered struct {
-	ID             string         `json:"id"`
-	Email          string         `json:"email"`
-	Name           string         `json:"name"`
-	Role           finhealth.Role `json:"role"`
-	OrganizationID string         `json:"organization_id"`
-}
-
-func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeRegisterRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	u, o, err := s.signUp(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
-	return nil
-}
-
 // signUp creates the account and its default organization from a validated request;
 // the API and the web form share it.
-func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.User, *finhealth.Organization, error) {
+func (s Accounts) signUp(ctx context.Context, req registerRequest) (*finhealth.User, *finhealth.Organization, error) {
 	hash, err := identity.HashPassword(req.Password, s.cfg.Argon2)
 	if err != nil {
 		return nil, nil, err
@@ -56,28 +31,12 @@ func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.Us
 		finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize})
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeLoginRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	pair, _, err := s.logIn(w, r, req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, pair)
-	return nil
-}
-
 // logIn checks credentials and opens a session (a new refresh token family). It
 // answers every credential failure (unknown email, wrong password, deactivated
 // account) with the same error after the same argon2 work, so that neither the
 // response nor its timing tells which accounts exist. A rate-limited attempt sets
 // Retry-After on w.
-func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest) (tokenPair, *finhealth.User, error) {
+func (s Accounts) logIn(w http.ResponseWriter, r *http.Request, req loginRequest) (tokenPair, *finhealth.User, error) {
 	ctx := r.Context()
 	now := s.now()
 	ip := stateFrom(ctx).ip
@@ -163,25 +122,9 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 	return finhealth.Errorf(finhealth.ERATELIMITED, "Too many login attempts; try again later.")
 }
 
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	pair, _, err := s.rotateSession(r.Context(), req.RefreshToken)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, pair)
-	return nil
-}
-
 // rotateSession spends a refresh token for a new pair. The store detects reuse of
 // a spent token and revokes the whole family.
-func (s *Server) rotateSession(ctx context.Context, refresh string) (tokenPair, *finhealth.User, error) {
+func (s Accounts) rotateSession(ctx context.Context, refresh string) (tokenPair, *finhealth.User, error) {
 	if !plausibleOpaqueToken(refresh) {
 		return tokenPair{}, nil, errBadRefresh
 	}
@@ -218,49 +161,13 @@ func (s *Server) rotateSession(ctx context.Context, refresh string) (tokenPair, 
 	return pair, u, nil
 }
 
-// logout revokes the refresh token's family. It needs no access token: the refresh
-// token is the credential being given up, and an expired access token must not
-// stop anyone from logging out.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	if err := s.endSession(r.Context(), req.RefreshToken); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // endSession revokes the family of a refresh token; a malformed one has nothing to
 // revoke.
-func (s *Server) endSession(ctx context.Context, refresh string) error {
+func (s Accounts) endSession(ctx context.Context, refresh string) error {
 	if !plausibleOpaqueToken(refresh) {
 		return nil
 	}
 	return s.st.RevokeRefreshFamily(ctx, hashToken(refresh))
-}
-
-// me is the caller's account and memberships.
-type me struct {
-	*finhealth.User
-	Memberships []*finhealth.Membership `json:"memberships"`
-}
-
-func (s *Server) me(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
-	if err != nil {
-		return err
-	}
-	if ms == nil {
-		ms = []*finhealth.Membership{}
-	}
-	s.writeJSON(w, r, http.StatusOK, me{User: c.user, Memberships: ms})
-	return nil
 }
 
 // opaqueTokenLen is the base64url length of 32 random bytes.

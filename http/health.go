@@ -11,6 +11,15 @@ import (
 
 var statusOK = []byte(`{"status":"ok"}` + "\n")
 
+// probeRoutes are the routes that say whether the process is alive and ready, which
+// every instance serves whatever is mounted on it.
+func (s *Server) probeRoutes() []route {
+	return []route{
+		{"GET", "/healthz", public, http.StatusOK, s.healthz},
+		{"GET", "/readyz", public, http.StatusOK, s.readyz},
+	}
+}
+
 // healthz says the process is alive; it touches nothing so that a slow database
 // does not get a healthy process restarted.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *call) error {

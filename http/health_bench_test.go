@@ -184,11 +184,12 @@ func BenchmarkHealth50k(b *testing.B) {
 				}
 			}
 			srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
-			tok, err := srv.tokens.issue(userID)
+			mountAll(srv)
+			tok, err := Accounts{srv}.AccessToken(userID)
 			if err != nil {
 				b.Fatal(err)
 			}
-			seed := newCSRFSeed()
+			seed, _, _ := newOpaqueToken()
 			for _, page := range []struct{ name, path, want string }{
 				{"api", "/api/v1/organizations/" + orgID + "/health", `"overdue_share"`},
 				{"dashboard", "/orgs/" + orgID, `data-metric="overdue_share"`},
@@ -202,8 +203,8 @@ func BenchmarkHealth50k(b *testing.B) {
 						if strings.HasPrefix(page.path, "/api/") {
 							r.Header.Set("Authorization", "Bearer "+tok)
 						} else {
-							r.AddCookie(&http.Cookie{Name: srv.cookies.name(cookieAccess), Value: tok})
-							r.AddCookie(&http.Cookie{Name: srv.cookies.name(cookieCSRF), Value: seed})
+							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieAccess), Value: tok})
+							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieCSRF), Value: seed})
 						}
 						w := httptest.NewRecorder()
 						srv.Handler().ServeHTTP(w, r)

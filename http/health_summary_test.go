@@ -19,8 +19,9 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		orgID, _ := benchLargeBusiness(t, db, businessSize{invoices: 3_000, customers: 150, accounts: 40, days: 500})
 		srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
+		ui := mountUI(srv)
 		ctx := context.Background()
-		now := srv.now().UTC()
+		now := srv.Config().Now().UTC()
 		dates, err := db.BalanceSnapshotDates(ctx, orgID, time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +35,11 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mapping, err := srv.effectiveMapping(ctx, orgID, listed.Accounts)
+		overrides, err := db.AccountOverrides(ctx, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mapping, err := scoring.ApplyOverrides(scoring.DefaultAccountMapping(listed.Accounts, nil), overrides)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +65,7 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 
 		named := 0
 		for _, m := range want {
-			p, err := srv.metricPage(ctx, orgID, m.Name)
+			p, err := insightPages{ui}.metricPage(ctx, orgID, m.Name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -25,22 +24,9 @@ type invitationCreated struct {
 	AcceptURL string `json:"accept_url"`
 }
 
-func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req invitationRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	created, err := s.invite(r.Context(), c, req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, created)
-	return nil
-}
-
 // invite creates an invitation to the caller's organization and its link; the API
 // and the settings page both invite through it.
-func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
+func (s Organizations) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
 	email, role := identity.NormalizeEmail(req.Email), finhealth.OrgRole(req.Role)
 	if err := (finhealth.Invitation{Email: email, Role: role}).Validate(); err != nil {
 		return invitationCreated{}, err
@@ -65,61 +51,24 @@ func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (in
 }
 
 // acceptURL is the link an invitee opens: the web UI's invitation page.
-func (s *Server) acceptURL(token string) string {
+func (s Organizations) acceptURL(token string) string {
 	return s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token)
-}
-
-func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
-	invs, err := s.st.Invitations(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(invs))
-	return nil
-}
-
-func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // withdrawInvitation revokes a pending invitation of the organization; the API and
 // the settings page both revoke through it.
-func (s *Server) withdrawInvitation(ctx context.Context, orgID, invitationID string) error {
+func (s Organizations) withdrawInvitation(ctx context.Context, orgID, invitationID string) error {
 	if !validID(invitationID) {
 		return finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
 	}
 	return s.st.RevokeInvitation(ctx, orgID, invitationID)
 }
 
-// acceptRequest is the body of POST /invitations/accept.
-type acceptRequest struct {
-	Token string `json:"token"`
-}
-
 var errInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
-
-// acceptInvitation joins the caller to the inviting organization. Every failure to
-// match (unknown, expired, other email) is the same 404 so tokens cannot be probed.
-func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req acceptRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	m, err := s.joinOrganization(r.Context(), req.Token, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, m)
-	return nil
-}
 
 // joinOrganization accepts the invitation token for the user; the API and the
 // invitation page both accept through it.
-func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
+func (s Organizations) joinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
 	if token == "" {
 		return nil, finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
 	}
@@ -130,7 +79,7 @@ func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*f
 
 // pendingInvitation is what the token would let the user join, refused exactly as
 // joinOrganization refuses it; the invitation page shows it before accepting.
-func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
+func (s Organizations) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
 	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
 		return s.st.PendingInvitation(ctx, hash, userID)
 	})

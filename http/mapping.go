@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -58,7 +57,7 @@ type overrideView struct {
 // memberNames looks up who set overrides; a person who has left is shown by id.
 type memberNames map[string]*finhealth.Membership
 
-func (s *Server) memberNames(ctx context.Context, orgID string) (memberNames, error) {
+func (s Insights) memberNames(ctx context.Context, orgID string) (memberNames, error) {
 	ms, err := s.st.Members(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -79,7 +78,7 @@ func (n memberNames) override(o finhealth.AccountOverride) *overrideView {
 }
 
 // buildMapping reads the accounts and overrides and applies them.
-func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, error) {
+func (s Insights) buildMapping(ctx context.Context, orgID string) (mappingView, error) {
 	v := mappingView{Accounts: []mappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
 	names, err := s.memberNames(ctx, orgID)
 	if err != nil {
@@ -125,15 +124,6 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 	return v, nil
 }
 
-func (s *Server) accountMapping(w http.ResponseWriter, r *http.Request, c *call) error {
-	v, err := s.buildMapping(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
-}
-
 type overrideRequest struct {
 	Class string `json:"class"`
 	Note  string `json:"note"`
@@ -151,41 +141,9 @@ func accountPathValue(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// setAccountOverride records a decision about one account and answers with the
-// account's mapping as it now stands.
-func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
-	if err != nil {
-		return err
-	}
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	class, note, err := decodeOverrideRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	if err := s.overrideAccount(r, c.orgID, accountID, class, note); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	v, err := s.buildMapping(ctx, c.orgID)
-	if err != nil {
-		return err
-	}
-	for _, e := range v.Accounts {
-		if e.AccountID == accountID {
-			s.writeJSON(w, r, http.StatusOK, e)
-			return nil
-		}
-	}
-	// The account was pruned between the two reads (a sync found it deleted).
-	return errAccountNotFound
-}
-
 // overrideAccount records a decision about one account (class and note already
 // checked by checkOverride) and queues the rescore; the API and the web UI both call it.
-func (s *Server) overrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
+func (s Insights) overrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
 	if _, err := s.st.SetAccountOverride(r.Context(), orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 			return errAccountNotFound
@@ -194,15 +152,6 @@ func (s *Server) overrideAccount(r *http.Request, orgID, accountID string, class
 	}
 	s.rescore(r, orgID)
 	return nil
-}
-
-// decodeOverrideRequest reads and checks the body of PUT .../account-mapping/{id}.
-func decodeOverrideRequest(body io.Reader) (finhealth.AccountClass, string, error) {
-	var req overrideRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return "", "", err
-	}
-	return checkOverride(req)
 }
 
 // checkOverride validates a decision however it arrived (JSON or a form).
@@ -228,22 +177,9 @@ func classList() string {
 	return strings.Join(parts, ", ")
 }
 
-// deleteAccountOverride returns an account to its default class.
-func (s *Server) deleteAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
-	if err != nil {
-		return err
-	}
-	if err := s.resetAccount(r, c.orgID, accountID); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // resetAccount deletes an account's override and queues the rescore; the API and the
 // web UI both call it.
-func (s *Server) resetAccount(r *http.Request, orgID, accountID string) error {
+func (s Insights) resetAccount(r *http.Request, orgID, accountID string) error {
 	if err := s.st.DeleteAccountOverride(r.Context(), orgID, accountID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 			return finhealth.Errorf(finhealth.ENOTFOUND, "This account has no override.")

@@ -36,6 +36,17 @@ func stateFrom(ctx context.Context) *requestState {
 	return &requestState{}
 }
 
+// RequestID is the id of the request that ctx belongs to, as logged and answered in
+// X-Request-Id ("" outside a request).
+func RequestID(ctx context.Context) string { return stateFrom(ctx).requestID }
+
+// RoutePattern is the route the request of ctx is logged and counted under.
+func RoutePattern(ctx context.Context) string { return stateFrom(ctx).route }
+
+// SetRoutePattern names the route that r is logged and counted under, for handlers
+// outside the route table (the web UI's pages and assets).
+func SetRoutePattern(r *http.Request, pattern string) { stateFrom(r.Context()).route = pattern }
+
 // statusWriter records the status for the request log and whether a response has
 // started, so that recovering from a panic does not write a second header.
 type statusWriter struct {
@@ -281,7 +292,7 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+		if pattern := s.Pattern(probe); pattern != "" && pattern != "/api/" {
 			allow = append(allow, m)
 		}
 	}

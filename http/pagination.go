@@ -74,3 +74,20 @@ func auditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	}
 	return filter, f.err()
 }
+
+// timeRange reads ?from= and ?to=; a zero to is no upper bound.
+func timeRange(r *http.Request, defaultFrom time.Time) (from, to time.Time, err error) {
+	f := fieldErrors{}
+	from = parseTimeParam(r, f, "from", false)
+	to = parseTimeParam(r, f, "to", true)
+	if err := f.err(); err != nil {
+		return from, to, err
+	}
+	if from.IsZero() {
+		from = defaultFrom
+	}
+	if !to.IsZero() && from.After(to) {
+		f.add("from", "must not be after to")
+	}
+	return from, to, f.err()
+}

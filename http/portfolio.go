@@ -3,7 +3,6 @@ package http
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -134,21 +133,6 @@ func compareTimePtr(a, b *time.Time) (int, bool) {
 	return a.Compare(*b), true
 }
 
-// portfolio lists every organization the caller owns or advises.
-func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, c *call) error {
-	q := r.URL.Query()
-	key, desc, err := portfolioOrder(q.Get("sort"), q.Get("order"), "order")
-	if err != nil {
-		return err
-	}
-	items, err := s.portfolioItems(r.Context(), c.user.ID, key, desc)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items))
-	return nil
-}
-
 // portfolioOrder validates a sort key (default "name") and direction; dirField
 // names the direction's parameter, which the API calls "order" and the page "dir".
 func portfolioOrder(key, dir, dirField string) (string, bool, error) {
@@ -171,7 +155,7 @@ func portfolioOrder(key, dir, dirField string) (string, bool, error) {
 // portfolioItems lists every organization the user owns or advises in the order of
 // key (validated by portfolioOrder), ties broken by name and then id so that the
 // order is stable across requests.
-func (s *Server) portfolioItems(ctx context.Context, userID, key string, desc bool) ([]portfolioItem, error) {
+func (s Insights) portfolioItems(ctx context.Context, userID, key string, desc bool) ([]portfolioItem, error) {
 	entries, err := s.st.Portfolio(ctx, userID)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ package http
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,7 +20,6 @@ import (
 
 	"finhealth"
 	"finhealth/identity"
-	"finhealth/scoring"
 )
 
 // Config is everything the API needs from the outside. Zero fields take the defaults
@@ -101,7 +99,10 @@ type RateLimit struct {
 	Disabled bool
 }
 
-// Server is the HTTP API. Create it with NewServer.
+// Server is the HTTP layer that the JSON API and the web UI share: the router and
+// its route table, the middleware, authentication and authorization, and the state
+// of sessions and rate limits. Create it with NewServer, then mount the API
+// (http/api) and the UI (http/ui) on it.
 type Server struct {
 	cfg     Config
 	st      finhealth.Store
@@ -111,29 +112,27 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
-	tokens        *tokenIssuer
-	dummyHash     string
-	loginIP       *limiter
-	loginAccount  *limiter
-	questionnaire encodedQuestionnaire
-	assessments   assessmentCache
-	openapi       []byte
-	corsOrigins   map[string]bool
-	metrics       *apiMetrics // nil without Config.Metrics
+	tokens       *tokenIssuer
+	dummyHash    string
+	loginIP      *limiter
+	loginAccount *limiter
+	assessments  assessmentCache
+	corsOrigins  map[string]bool
+	metrics      *apiMetrics // nil without Config.Metrics
 
-	// The web UI's session cookies, CSRF key, page templates and the renewals that
-	// keep concurrent page loads from spending one refresh token twice.
+	// Browser sessions: their cookies, the CSRF key, and the renewals that keep
+	// concurrent page loads from spending one refresh token twice.
 	cookies     sessionCookies
 	csrfKey     []byte
 	crossOrigin *http.CrossOriginProtection
-	templates   map[string]*template.Template
 	renewals    renewals
-	uiCSP       []string
 }
 
-// NewServer builds the API and the web UI. It panics when JWTSecret is shorter than
-// 32 bytes, or the questionnaire or the templates cannot be prepared: all are start-up configuration errors that
-// cmd/finhealth validates first, and no request could be served correctly anyway.
+// NewServer builds the shared layer: the probes (/healthz, /readyz), /metrics, and
+// the JSON answer to /api paths that no route claims. The API and the UI add their
+// routes to it. It panics when JWTSecret is shorter than 32 bytes: a start-up
+// configuration error that cmd/finhealth validates first, and no request could be
+// served correctly anyway.
 func NewServer(cfg Config, st finhealth.Store) *Server {
 	cfg = withDefaults(cfg, st)
 	if len(cfg.JWTSecret) < 32 {
@@ -160,44 +159,57 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		panic("http: cannot hash the dummy password: " + err.Error())
 	}
 	s.dummyHash = dummy
-
-	q, err := encodeQuestionnaire(scoring.Current())
-	if err != nil {
-		panic("http: cannot encode the questionnaire: " + err.Error())
-	}
-	s.questionnaire = q
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
-	s.openapi = openapiDocument
 
 	s.metrics = newAPIMetrics(cfg.Metrics)
 	s.cookies = newSessionCookies(cfg)
 	s.csrfKey = newCSRFKey(cfg.JWTSecret)
 	s.crossOrigin = http.NewCrossOriginProtection()
-	tmpl, err := parseTemplates(s.uiFuncs())
-	if err != nil {
-		panic("http: cannot parse the UI templates: " + err.Error())
-	}
-	s.templates = tmpl
-	s.uiCSP = uiCSP(cfg.Wave)
 
-	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()
-	for _, rt := range s.routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
-	}
+	s.HandleRoutes(s.probeRoutes())
 	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
 	if cfg.MetricsHandler != nil {
 		// Beside the route table: it is Prometheus text for operators, not part of
 		// the JSON API or its OpenAPI document.
 		s.mux.Handle(metricsRoute, s.serveMetrics(cfg.MetricsHandler))
 	}
-	s.mountUI()
 	s.handler = s.base(s.headers(s.mux))
 	return s
 }
 
-// Handler returns the API's handler with all middleware applied.
+// Handler returns the handler of every mounted route, with all middleware applied.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HandleRoutes adds rows to the route table and serves each under its pattern: its
+// access rule first (authorize), then its handler, whose error becomes the JSON
+// error body.
+func (s *Server) HandleRoutes(routes []route) {
+	for _, rt := range routes {
+		s.mux.Handle(rt.pattern(), s.wrap(rt))
+	}
+	s.routes = append(s.routes, routes...)
+}
+
+// Routes is the route table: every route that HandleRoutes added, with its access
+// rule and success status.
+func (s *Server) Routes() []route { return s.routes }
+
+// Handle serves h under a ServeMux pattern outside the route table: the web UI's
+// pages, which authorize themselves (AuthorizeSession), and its assets.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Pattern is the pattern of the route that would serve r, "" when none would.
+func (s *Server) Pattern(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return pattern
+}
+
+// Store is the store the server was built with.
+func (s *Server) Store() finhealth.Store { return s.st }
+
+// Config is the server's configuration, with the defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
 
 func withDefaults(cfg Config, st finhealth.Store) Config {
 	if cfg.Issuer == "" {
@@ -328,52 +340,8 @@ type call struct {
 
 	preloaded bool   // the route's preload was read
 	latestID  string // preloadLatestAssessment: "" when there is no assessment
-}
 
-// routeTable is the single list of routes and the permission each needs.
-func (s *Server) routeTable() []route {
-	const (
-		ok      = http.StatusOK
-		created = http.StatusCreated
-		none    = http.StatusNoContent
-	)
-	return []route{
-		{"GET", "/healthz", public, ok, s.healthz},
-		{"GET", "/readyz", public, ok, s.readyz},
-		{"GET", "/api/v1/openapi.json", public, ok, s.openAPI},
-		{"GET", "/api/v1/questionnaire", public, ok, s.getQuestionnaire},
-
-		{"POST", "/api/v1/auth/register", public, created, s.register},
-		{"POST", "/api/v1/auth/login", public, ok, s.login},
-		{"POST", "/api/v1/auth/refresh", public, ok, s.refresh},
-		{"POST", "/api/v1/auth/logout", public, none, s.logout},
-		{"GET", "/api/v1/me", user, ok, s.me},
-
-		{"GET", "/api/v1/organizations", user, ok, s.listOrganizations},
-		{"GET", "/api/v1/organizations/{id}", org(finhealth.PermOrgRead), ok, s.getOrganization},
-		{"PATCH", "/api/v1/organizations/{id}", org(finhealth.PermOrgUpdate), ok, s.updateOrganization},
-		{"GET", "/api/v1/organizations/{id}/members", org(finhealth.PermMembersRead), ok, s.listMembers},
-		{"PATCH", "/api/v1/organizations/{id}/members/{user_id}", org(finhealth.PermMembersManage), ok, s.changeMemberRole},
-		{"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
-			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, none, s.removeMember},
-		{"POST", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), created, s.createInvitation},
-		{"GET", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), ok, s.listInvitations},
-		{"DELETE", "/api/v1/organizations/{id}/invitations/{invitation_id}", org(finhealth.PermMembersManage), none, s.revokeInvitation},
-		{"POST", "/api/v1/invitations/accept", user, ok, s.acceptInvitation},
-		{"GET", "/api/v1/organizations/{id}/audit-log", org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
-
-		{"POST", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/organizations/{id}/assessments/latest", withLatestAssessment(org(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
-		{"POST", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/assessments/latest", withLatestAssessment(defaultOrg(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/assessments/{assessment_id}", defaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
-
-		{"GET", "/api/v1/admin/users", platform(finhealth.PermUsersManage), ok, s.adminListUsers},
-		{"PATCH", "/api/v1/admin/users/{id}", platform(finhealth.PermUsersManage), ok, s.adminSetRole},
-		{"POST", "/api/v1/admin/users/{id}/deactivate", platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
-		{"GET", "/api/v1/admin/audit-log", platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
-	}
+	// csrf is the token that the forms of a web UI page must carry
+	// (Accounts.AuthorizeSession); API calls have none.
+	csrf string
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -43,114 +44,99 @@ func uiCSP(wave finhealth.WaveGateway) []string {
 		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"}
 }
 
+// uiHandler serves the web UI: its pages and forms, one area of the product per
+// type (accountPages, insightPages, ...), and the static assets.
+type uiHandler struct {
+	srv      *Server
+	st       finhealth.Store
+	cfg      Config
+	now      func() time.Time
+	log      *slog.Logger
+	cookies  sessionCookies
+	accounts Accounts
+	orgs     Organizations
+	insights Insights
+	wave     Wave
+
+	templates map[string]*template.Template
+	csp       []string
+}
+
 // uiRoute is one page or form of the web UI.
 type uiRoute struct {
 	method string
 	path   string
 	access access
-	handle uiHandler
-}
-
-// uiHandler renders a page or handles a form. Returning an error renders the error
-// page for it (or, for an expired session, redirects to the login page).
-type uiHandler func(w http.ResponseWriter, r *http.Request, c *uiCall) error
-
-// uiCall is what authorization established, plus the CSRF token the page's forms
-// must carry.
-type uiCall struct {
-	call
-	csrf string
+	handle handlerFunc
 }
 
 // uiRoutes is the web UI's route table, one slice per area of the product (each in
 // its own file); every row is checked against every role by the UI matrix test.
-func (s *Server) uiRoutes() []uiRoute {
+func (s *uiHandler) uiRoutes() []uiRoute {
 	return slices.Concat(
-		s.uiAccountRoutes(),
-		s.uiInsightRoutes(),
-		s.uiQuestionnaireRoutes(),
-		s.uiOrganizationRoutes(),
-		s.uiWaveRoutes(),
-		s.uiPortfolioRoutes(),
-		s.uiAdminRoutes(),
+		accountPages{s}.uiAccountRoutes(),
+		insightPages{s}.uiInsightRoutes(),
+		questionnairePages{s}.uiQuestionnaireRoutes(),
+		organizationPages{s}.uiOrganizationRoutes(),
+		wavePages{s}.uiWaveRoutes(),
+		portfolioPages{s}.uiPortfolioRoutes(),
+		adminPages{s}.uiAdminRoutes(),
 	)
 }
 
-// mountUI registers the UI routes, the static assets and the HTML 404 for every
-// path outside /api that nothing else claims.
-func (s *Server) mountUI() {
+// mountUI adds the UI routes, the static assets and the HTML 404 for every path
+// outside /api that nothing else claims to srv. It panics when the templates cannot
+// be parsed: a start-up error, and no page could be rendered anyway.
+func mountUI(srv *Server) *uiHandler {
+	cfg := srv.Config()
+	s := &uiHandler{
+		srv: srv, st: srv.Store(), cfg: cfg, now: cfg.Now, log: cfg.Logger,
+		accounts: Accounts{srv}, orgs: Organizations{srv}, insights: Insights{srv}, wave: Wave{srv},
+		csp: uiCSP(cfg.Wave),
+	}
+	s.cookies = s.accounts.Cookies()
+	tmpl, err := parseTemplates(s.uiFuncs())
+	if err != nil {
+		panic("ui: cannot parse the templates: " + err.Error())
+	}
+	s.templates = tmpl
 	for _, rt := range s.uiRoutes() {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrapUI(rt))
+		srv.Handle(rt.method+" "+rt.path, s.wrapUI(rt))
 	}
 	static, _ := fs.Sub(staticFS, "web/static")
 	files := http.FileServerFS(static)
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		stateFrom(r.Context()).route = "GET /static/"
+	srv.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetRoutePattern(r, "GET /static/")
 		// Asset URLs carry a content hash (assetURL), so they may be cached for good.
 		w.Header()["Cache-Control"] = []string{"public, max-age=31536000, immutable"}
 		files.ServeHTTP(w, r)
 	})))
-	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		stateFrom(r.Context()).route = "unmatched"
-		w.Header()["Content-Security-Policy"] = s.uiCSP
+	srv.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetRoutePattern(r, "unmatched")
+		w.Header()["Content-Security-Policy"] = s.csp
 		s.renderError(w, r, nil, errPageNotFound)
 	}))
+	return s
 }
 
 var errPageNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "There is no page at this address.")
 
-func (s *Server) wrapUI(rt uiRoute) http.Handler {
+// wrapUI applies a page's access rule to the browser's session (AuthorizeSession)
+// before its handler, and renders the error page for whatever fails.
+func (s *uiHandler) wrapUI(rt uiRoute) http.Handler {
 	pattern := rt.method + " " + rt.path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := stateFrom(r.Context())
-		st.route = pattern
-		w.Header()["Content-Security-Policy"] = s.uiCSP
-		c := &uiCall{}
-		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
-		if unsafe {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
-
-		userID, err := s.sessionSubject(w, r)
-		switch {
-		case err == nil:
-		case finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED:
-			userID = ""
-		default:
-			s.renderError(w, r, c, err)
+		SetRoutePattern(r, pattern)
+		w.Header()["Content-Security-Policy"] = s.csp
+		c := &call{}
+		r, err := s.accounts.authorizeSession(w, r, rt.access, c)
+		if errors.Is(err, errLoginRequired) {
+			s.toLogin(w, r)
 			return
 		}
-		c.csrf = s.csrfToken(w, r, userID)
-		if unsafe {
-			if err := s.checkCSRF(r, userID); err != nil {
-				s.renderError(w, r, c, err)
-				return
-			}
-		}
-		if rt.access.kind != accessPublic {
-			if userID == "" {
-				s.toLogin(w, r)
-				return
-			}
-			if err := s.authorizeUser(r, rt.access, st, &c.call, userID); err != nil {
-				if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
-					s.cookies.clearSession(w)
-					s.toLogin(w, r)
-					return
-				}
-				s.renderError(w, r, c, err)
-				return
-			}
-			r = r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
-				UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
-			}))
-		} else if userID != "" {
-			// Public pages still know who is signed in (the landing page offers the
-			// dashboard), without failing when the account is gone.
-			if u, err := s.st.UserByID(r.Context(), userID); err == nil && u.Active {
-				c.user = u
-				st.userID = u.ID
-			}
+		if err != nil {
+			s.renderError(w, r, c, err)
+			return
 		}
 		if err := rt.handle(w, r, c); err != nil {
 			s.renderError(w, r, c, err)
@@ -161,7 +147,7 @@ func (s *Server) wrapUI(rt uiRoute) http.Handler {
 // toLogin sends an anonymous visitor to the login page, to come back afterwards. A
 // form post cannot be replayed after logging in, so it comes back to the page the
 // form was on instead.
-func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+func (s *uiHandler) toLogin(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		next = localPath(refererPath(r))
@@ -197,7 +183,7 @@ func localPath(p string) string {
 
 // redirect answers a form post with 303, so that reloading the resulting page does
 // not post again. notice is a key of noticeMessages shown once on that page.
-func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, notice string) error {
+func (s *uiHandler) redirect(w http.ResponseWriter, r *http.Request, to, notice string) error {
 	if notice != "" {
 		s.cookies.set(w, cookieNotice, notice, time.Minute)
 	}
@@ -231,7 +217,7 @@ var noticeMessages = map[string]string{
 }
 
 // takeNotice reads and clears the notice of a redirect.
-func (s *Server) takeNotice(w http.ResponseWriter, r *http.Request) string {
+func (s *uiHandler) takeNotice(w http.ResponseWriter, r *http.Request) string {
 	key := s.cookies.value(r, cookieNotice)
 	if key == "" {
 		return ""
@@ -291,7 +277,7 @@ func navFor(pattern string) string {
 
 // render writes a page with status. Templates execute into a buffer first so that a
 // template error becomes the error page rather than half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, c *uiCall, status int, name, title string, data any) error {
+func (s *uiHandler) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) error {
 	p, err := s.newPage(w, r, c, title, data)
 	if err != nil {
 		return err
@@ -299,7 +285,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *uiCall, statu
 	return s.renderPage(w, r, status, name, p)
 }
 
-func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p uiPage) error {
+func (s *uiHandler) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p uiPage) error {
 	t, ok := s.templates[name]
 	if !ok {
 		return fmt.Errorf("ui: no template %q", name)
@@ -315,9 +301,8 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	return nil
 }
 
-func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, title string, data any) (uiPage, error) {
-	st := stateFrom(r.Context())
-	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: st.requestID, Nav: navFor(st.route)}
+func (s *uiHandler) newPage(w http.ResponseWriter, r *http.Request, c *call, title string, data any) (uiPage, error) {
+	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: RequestID(r.Context()), Nav: navFor(RoutePattern(r.Context()))}
 	if c == nil {
 		return p, nil
 	}
@@ -344,14 +329,14 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, c *uiCall, titl
 
 // renderError renders the error page for err: what happened in words a user can act
 // on, with the request id for support. Internal details go to the log only.
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *uiCall, err error) {
+func (s *uiHandler) renderError(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	s.renderErrorWithAction(w, r, c, err, "", "")
 }
 
 // renderErrorWithAction is renderError with a button to the local page action, where
 // the user can try again.
-func (s *Server) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c *uiCall, err error, action, actionLabel string) {
-	code, status := s.classify(r, err)
+func (s *uiHandler) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c *call, err error, action, actionLabel string) {
+	code, status := s.srv.classify(r, err)
 	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err), Action: action, ActionLabel: actionLabel}
 	switch status {
 	case http.StatusNotFound:
@@ -376,7 +361,7 @@ func (s *Server) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c
 	}
 	p, perr := s.newPage(w, r, c, v.Heading, v)
 	if perr != nil {
-		p = uiPage{Title: v.Heading, Data: v, RequestID: stateFrom(r.Context()).requestID}
+		p = uiPage{Title: v.Heading, Data: v, RequestID: RequestID(r.Context())}
 	}
 	if rerr := s.renderPage(w, r, status, "error.html", p); rerr != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "rendering the error page failed",

@@ -7,9 +7,12 @@ import (
 	"finhealth"
 )
 
+// adminPages are the admin pages: users and the audit log.
+type adminPages struct{ *uiHandler }
+
 // uiAdminRoutes are the admin pages: users and the audit log. They need the same
 // platform permissions as the API's /api/v1/admin routes.
-func (s *Server) uiAdminRoutes() []uiRoute {
+func (s adminPages) uiAdminRoutes() []uiRoute {
 	users, audit := platform(finhealth.PermUsersManage), platform(finhealth.PermPlatformAuditRead)
 	return []uiRoute{
 		{"GET", "/admin", users, s.uiAdminHome},
@@ -21,7 +24,7 @@ func (s *Server) uiAdminRoutes() []uiRoute {
 	}
 }
 
-func (s *Server) uiAdminHome(w http.ResponseWriter, r *http.Request, _ *uiCall) error {
+func (s adminPages) uiAdminHome(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return s.redirect(w, r, "/admin/users", "")
 }
 
@@ -49,13 +52,13 @@ var adminFieldLabels = map[string]string{
 
 var platformRoles = []finhealth.Role{finhealth.RoleUser, finhealth.RoleAdmin}
 
-func (s *Server) uiAdminUsers(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s adminPages) uiAdminUsers(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderAdminUsers(w, r, c, r.URL.Query(), http.StatusOK, form{}, "")
 }
 
 // renderAdminUsers shows the listing selected by query (q, cursor), with a failed
 // form when status is not 200.
-func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *uiCall, query url.Values, status int, f form, failedID string) error {
+func (s adminPages) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *call, query url.Values, status int, f form, failedID string) error {
 	p := adminUsersPage{Query: query.Get("q"), Cursor: query.Get("cursor"), Form: f, FailedID: failedID, Roles: platformRoles}
 	if p.Form.Values == nil {
 		p.Form.Values = url.Values{"q": {p.Query}}
@@ -80,10 +83,10 @@ func adminUsersReturn(r *http.Request) url.Values {
 	return url.Values{"q": {r.PostFormValue("q")}, "cursor": {r.PostFormValue("cursor")}}
 }
 
-func (s *Server) uiAdminSetRole(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s adminPages) uiAdminSetRole(w http.ResponseWriter, r *http.Request, c *call) error {
 	back := adminUsersReturn(r)
 	id := r.PathValue("id")
-	_, err := s.setUserRole(r.Context(), id, r.PostFormValue("role"))
+	_, err := s.accounts.setUserRole(r.Context(), id, r.PostFormValue("role"))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return err
 	}
@@ -103,7 +106,7 @@ type adminDeactivatePage struct {
 	Form   form
 }
 
-func (s *Server) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s adminPages) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request, c *call) error {
 	u, err := s.adminTarget(r)
 	if err != nil {
 		return err
@@ -111,8 +114,8 @@ func (s *Server) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request, c
 	return s.render(w, r, c, http.StatusOK, "admin_deactivate.html", "Deactivate "+u.Email, adminDeactivatePage{Target: u})
 }
 
-func (s *Server) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	u, err := s.deactivateUser(r.Context(), r.PathValue("id"))
+func (s adminPages) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c *call) error {
+	u, err := s.accounts.deactivateUser(r.Context(), r.PathValue("id"))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return err
 	}
@@ -132,7 +135,7 @@ func (s *Server) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c *ui
 }
 
 // adminTarget is the user named by the path.
-func (s *Server) adminTarget(r *http.Request) (*finhealth.User, error) {
+func (s adminPages) adminTarget(r *http.Request) (*finhealth.User, error) {
 	id := r.PathValue("id")
 	if !validID(id) {
 		return nil, errUserNotFound
@@ -171,7 +174,7 @@ var auditActions = []string{
 // auditFilterParams are the query parameters that narrow the audit log.
 var auditFilterParams = []string{"action", "organization_id", "actor", "from", "to"}
 
-func (s *Server) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s adminPages) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	// The pager repeats the filter as typed, so that a date stays a date.
 	filter := url.Values{}

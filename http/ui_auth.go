@@ -54,8 +54,12 @@ func formError(values url.Values, err error, hidden ...string) (form, error) {
 	return f, nil
 }
 
+// accountPages are the public pages (landing, login, sign-up) and the session's own:
+// logging out, opening the app, switching organizations.
+type accountPages struct{ *uiHandler }
+
 // uiAccountRoutes are the public pages and the session's own routes.
-func (s *Server) uiAccountRoutes() []uiRoute {
+func (s accountPages) uiAccountRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/{$}", public, s.uiLanding},
 		{"GET", "/login", public, s.uiLoginPage},
@@ -68,7 +72,7 @@ func (s *Server) uiAccountRoutes() []uiRoute {
 	}
 }
 
-func (s *Server) uiLanding(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiLanding(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.render(w, r, c, http.StatusOK, "landing.html", "Know how healthy your business is", nil)
 }
 
@@ -77,7 +81,7 @@ type loginPage struct {
 	Next string
 }
 
-func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiLoginPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := localPath(r.URL.Query().Get("next"))
 	if c.user != nil {
 		return s.redirect(w, r, orDefault(next, "/app"), "")
@@ -85,13 +89,13 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request, c *uiCall) 
 	return s.render(w, r, c, http.StatusOK, "login.html", "Log in", loginPage{Next: next})
 }
 
-func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiLogin(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := localPath(r.PostFormValue("next"))
 	req := loginRequest{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
 	err := req.normalize()
 	var pair tokenPair
 	if err == nil {
-		pair, _, err = s.logIn(w, r, req)
+		pair, _, err = s.accounts.logIn(w, r, req)
 	}
 	if err != nil {
 		f, ferr := formError(r.PostForm, err, "password")
@@ -100,15 +104,8 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request, c *uiCall) erro
 		}
 		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "login.html", "Log in", loginPage{Form: f, Next: next})
 	}
-	s.startBrowserSession(w, pair)
+	s.accounts.startBrowserSession(w, pair)
 	return s.redirect(w, r, orDefault(next, "/app"), "")
-}
-
-// startBrowserSession stores the pair and replaces the CSRF cookie, so that no
-// token issued before the login (possibly planted) survives into the session.
-func (s *Server) startBrowserSession(w http.ResponseWriter, pair tokenPair) {
-	s.cookies.setSession(w, pair)
-	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
 }
 
 type signupPage struct {
@@ -116,7 +113,7 @@ type signupPage struct {
 	Next string
 }
 
-func (s *Server) uiSignupPage(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiSignupPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := localPath(r.URL.Query().Get("next"))
 	if c.user != nil {
 		return s.redirect(w, r, orDefault(next, "/app"), "")
@@ -124,7 +121,7 @@ func (s *Server) uiSignupPage(w http.ResponseWriter, r *http.Request, c *uiCall)
 	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{Next: next})
 }
 
-func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiSignup(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := localPath(r.PostFormValue("next"))
 	req := registerRequest{
 		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Name: r.PostFormValue("name"),
@@ -133,11 +130,11 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) err
 	}
 	err := req.normalize()
 	if err == nil {
-		_, _, err = s.signUp(r.Context(), req)
+		_, _, err = s.accounts.signUp(r.Context(), req)
 	}
 	var pair tokenPair
 	if err == nil {
-		pair, _, err = s.logIn(w, r, loginRequest{Email: req.Email, Password: req.Password})
+		pair, _, err = s.accounts.logIn(w, r, loginRequest{Email: req.Email, Password: req.Password})
 	}
 	if err != nil {
 		f, ferr := formError(r.PostForm, err, "password")
@@ -146,22 +143,20 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request, c *uiCall) err
 		}
 		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f, Next: next})
 	}
-	s.startBrowserSession(w, pair)
+	s.accounts.startBrowserSession(w, pair)
 	// An invitee who signed up from the invitation page goes back to it.
 	return s.redirect(w, r, orDefault(next, "/app"), "welcome")
 }
 
-func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	if err := s.endSession(r.Context(), s.cookies.value(r, cookieRefresh)); err != nil {
+func (s accountPages) uiLogout(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.accounts.endBrowserSession(w, r); err != nil {
 		return err
 	}
-	s.cookies.clearSession(w)
-	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
 	return s.redirect(w, r, "/login", "logged_out")
 }
 
 // uiHome opens the caller's default organization, or the first they belong to.
-func (s *Server) uiHome(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiHome(w http.ResponseWriter, r *http.Request, c *call) error {
 	acc, err := s.st.Access(r.Context(), c.user.ID, "")
 	if err != nil {
 		return err
@@ -181,7 +176,7 @@ func (s *Server) uiHome(w http.ResponseWriter, r *http.Request, c *uiCall) error
 
 // uiSwitchOrg is the organization switcher's target, so that it works without
 // JavaScript: a GET form naming the organization.
-func (s *Server) uiSwitchOrg(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s accountPages) uiSwitchOrg(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.URL.Query().Get("org")
 	if !validID(id) {
 		return errOrgNotFound

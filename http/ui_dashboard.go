@@ -10,10 +10,14 @@ import (
 	"finhealth/scoring"
 )
 
+// insightPages are the dashboard, the metric detail pages (with the account mapping
+// editor) and the history.
+type insightPages struct{ *uiHandler }
+
 // uiInsightRoutes are the dashboard, metric detail (with the account mapping
 // editor) and history pages. Each mirrors the permission of the API route whose
 // data it shows.
-func (s *Server) uiInsightRoutes() []uiRoute {
+func (s insightPages) uiInsightRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/orgs/{id}", org(finhealth.PermHealthRead), s.uiDashboard},
 		{"GET", "/orgs/{id}/metrics/{name}", org(finhealth.PermHealthRead), s.uiMetric},
@@ -91,7 +95,7 @@ type metricTile struct {
 	HasValue bool
 }
 
-func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s insightPages) uiDashboard(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, err := s.dashboard(r.Context(), c)
 	if err != nil {
 		return err
@@ -101,9 +105,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, c *uiCall) 
 
 // dashboard builds the page from healthNow (what the API's GET .../health answers),
 // the Wave pages' sync box and one query for the series of every tile.
-func (s *Server) dashboard(ctx context.Context, c *uiCall) (dashboardPage, error) {
+func (s insightPages) dashboard(ctx context.Context, c *call) (dashboardPage, error) {
 	orgID := c.orgID
-	h, err := s.healthNow(ctx, orgID)
+	h, err := s.srv.healthNow(ctx, orgID)
 	if err != nil {
 		return dashboardPage{}, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // uiFuncs are the template functions. Pages compute their display values in Go
 // (where they are tested); these only format.
-func (s *Server) uiFuncs() template.FuncMap {
+func (s *uiHandler) uiFuncs() template.FuncMap {
 	versions := assetVersions()
 	return template.FuncMap{
 		// asset is a static file's URL with its content hash.

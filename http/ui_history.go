@@ -39,7 +39,7 @@ const (
 	historyMaxRows = 1000
 )
 
-func (s *Server) uiHistory(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s insightPages) uiHistory(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, err := s.history(r.Context(), c.orgID, c.role.Can(finhealth.PermAssessmentsRead))
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (s *Server) uiHistory(w http.ResponseWriter, r *http.Request, c *uiCall) er
 
 // history reads the stored scores and assessments through the same store calls as
 // GET .../health/history and GET .../assessments, page by page.
-func (s *Server) history(ctx context.Context, orgID string, withAssessments bool) (historyPage, error) {
+func (s insightPages) history(ctx context.Context, orgID string, withAssessments bool) (historyPage, error) {
 	p := historyPage{OrgID: orgID, CanAssessments: withAssessments}
 	from := s.now().UTC().Add(-historyWindow)
 	var scorePoints, answerPoints []chartPoint

@@ -129,24 +129,6 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// storeAssessment scores answers(pick) and stores them for the organization
-// through the store, as a benchmark's fixture.
-func storeAssessment(tb testing.TB, db *store.DB, orgID, userID string, pick int) {
-	tb.Helper()
-	var in []finhealth.Answer
-	for _, m := range answers(pick) {
-		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
-	}
-	a, err := scoring.Score(scoring.Current(), in)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a.OrganizationID, a.UserID = orgID, userID
-	if _, err := db.CreateAssessment(context.Background(), a); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // BenchmarkDashboardYear renders an organization's pages with a year of daily
 // snapshots through the whole handler (session cookie, authorization, queries,
 // template). Issue 4's target for the dashboard is under 20 ms per render.
@@ -157,11 +139,12 @@ func BenchmarkDashboardYear(b *testing.B) {
 			db := testdb.Open(b, dialect)
 			orgID, userID := benchYearOfBooks(b, db)
 			srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
-			tok, err := srv.tokens.issue(userID)
+			mountAll(srv)
+			tok, err := Accounts{srv}.AccessToken(userID)
 			if err != nil {
 				b.Fatal(err)
 			}
-			seed := newCSRFSeed()
+			seed, _, _ := newOpaqueToken()
 			for _, page := range []struct{ name, path, want string }{
 				{"dashboard", "/orgs/" + orgID, `data-metric="current_ratio"`},
 				{"metric", "/orgs/" + orgID + "/metrics/current_ratio", `id="metric-chart-title"`},
@@ -172,8 +155,8 @@ func BenchmarkDashboardYear(b *testing.B) {
 					cpu := processCPU()
 					for b.Loop() {
 						r := httptest.NewRequest("GET", page.path, nil)
-						r.AddCookie(&http.Cookie{Name: srv.cookies.name(cookieAccess), Value: tok})
-						r.AddCookie(&http.Cookie{Name: srv.cookies.name(cookieCSRF), Value: seed})
+						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieAccess), Value: tok})
+						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieCSRF), Value: seed})
 						w := httptest.NewRecorder()
 						srv.Handler().ServeHTTP(w, r)
 						if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), page.want) {

@@ -55,7 +55,7 @@ func liveMetric(t *testing.T, a *testAPI, orgID, name string) finhealth.MetricVa
 // accountNamed finds a synced account of the organization by name.
 func accountNamed(t *testing.T, a *testAPI, orgID, name string) mappingEntry {
 	t.Helper()
-	v, err := a.srv.buildMapping(context.Background(), orgID)
+	v, err := Insights{a.srv}.buildMapping(context.Background(), orgID)
 	if err != nil {
 		t.Fatal(err)
 	}

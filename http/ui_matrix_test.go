@@ -149,7 +149,7 @@ func TestUIRoleMatrix(t *testing.T) {
 		})
 		seen := map[uiOutcome]bool{}
 		csrfChecked := 0
-		for _, rt := range a.srv.uiRoutes() {
+		for _, rt := range (&uiHandler{}).uiRoutes() {
 			fx := newMatrixFixture(a)
 			browsers := map[string]*uiClient{"anonymous": a.uiAnonymous()}
 			for actor, acc := range fx.accounts {

@@ -319,7 +319,7 @@ type mappingRow struct {
 // invoicesShown bounds the invoices listed per input; the count says how many more.
 const invoicesShown = 10
 
-func (s *Server) uiMetric(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s insightPages) uiMetric(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := r.PathValue("name")
 	if !slices.Contains(scoring.MetricNames(), name) {
 		return errMetricNotFound
@@ -335,8 +335,8 @@ var errMetricNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "There is no such 
 
 // metricPage assembles the page from the live health (the metric as the current
 // mapping computes it), the stored series and the mapping.
-func (s *Server) metricPage(ctx context.Context, orgID, name string) (metricPage, error) {
-	h, snap, err := s.healthAndBooks(ctx, orgID)
+func (s insightPages) metricPage(ctx context.Context, orgID, name string) (metricPage, error) {
+	h, snap, err := s.srv.healthAndBooks(ctx, orgID)
 	if err != nil {
 		return metricPage{}, err
 	}
@@ -346,7 +346,7 @@ func (s *Server) metricPage(ctx context.Context, orgID, name string) (metricPage
 			p.Metric = &h.Metrics[i]
 		}
 	}
-	p.Mapping, err = s.buildMapping(ctx, orgID)
+	p.Mapping, err = s.insights.buildMapping(ctx, orgID)
 	if err != nil {
 		return p, err
 	}
@@ -473,7 +473,7 @@ func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap
 
 // uiSetMapping saves one account's class from the editor on a metric page, with the
 // API's checks and rescore; a bad class shows the page again with the row's error.
-func (s *Server) uiSetMapping(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s insightPages) uiSetMapping(w http.ResponseWriter, r *http.Request, c *call) error {
 	accountID, err := accountPathValue(r)
 	if err != nil {
 		return err
@@ -481,7 +481,7 @@ func (s *Server) uiSetMapping(w http.ResponseWriter, r *http.Request, c *uiCall)
 	metric := mappingReturnMetric(r)
 	class, note, err := checkOverride(overrideRequest{Class: r.PostFormValue("class"), Note: r.PostFormValue("note")})
 	if err == nil {
-		err = s.overrideAccount(r, c.orgID, accountID, class, note)
+		err = s.insights.overrideAccount(r, c.orgID, accountID, class, note)
 	}
 	if finhealth.ErrorCode(err) == finhealth.EINVALID {
 		return s.mappingFormFailed(w, r, c, metric, accountID, err)
@@ -493,12 +493,12 @@ func (s *Server) uiSetMapping(w http.ResponseWriter, r *http.Request, c *uiCall)
 }
 
 // uiResetMapping returns an account to its default class.
-func (s *Server) uiResetMapping(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s insightPages) uiResetMapping(w http.ResponseWriter, r *http.Request, c *call) error {
 	accountID, err := accountPathValue(r)
 	if err != nil {
 		return err
 	}
-	if err := s.resetAccount(r, c.orgID, accountID); err != nil {
+	if err := s.insights.resetAccount(r, c.orgID, accountID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, mappingReturnPath(c.orgID, mappingReturnMetric(r)), "mapping_reset")
@@ -523,7 +523,7 @@ func mappingReturnPath(orgID, metric string) string {
 
 // mappingFormFailed shows the metric page again with the failed row's values and
 // errors, answering 422.
-func (s *Server) mappingFormFailed(w http.ResponseWriter, r *http.Request, c *uiCall, metric, accountID string, cause error) error {
+func (s insightPages) mappingFormFailed(w http.ResponseWriter, r *http.Request, c *call, metric, accountID string, cause error) error {
 	p, err := s.metricPage(r.Context(), c.orgID, orDefault(metric, scoring.MetricCurrentRatio))
 	if err != nil {
 		return err

@@ -9,10 +9,14 @@ import (
 	"finhealth"
 )
 
+// organizationPages are an organization's settings, members and invitations, and
+// the invitation page an invitee opens.
+type organizationPages struct{ *uiHandler }
+
 // uiOrganizationRoutes are organization settings, members and invitations. Each
 // form needs exactly the permission of its API twin; leaving (removing oneself)
 // needs none, as in the API.
-func (s *Server) uiOrganizationRoutes() []uiRoute {
+func (s organizationPages) uiOrganizationRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/orgs/{id}/settings", org(finhealth.PermOrgRead), s.uiSettings},
 		{"POST", "/orgs/{id}/settings", org(finhealth.PermOrgUpdate), s.uiUpdateOrganization},
@@ -59,7 +63,7 @@ var orgRoles = []finhealth.OrgRole{finhealth.OrgRoleOwner, finhealth.OrgRoleAdvi
 // after the invitation form, for a minute and one page view.
 const cookieNewInvitation = "fh_invitation"
 
-func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiSettings(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, err := s.settingsPage(r.Context(), c, settingsPage{})
 	if err != nil {
 		return err
@@ -70,7 +74,7 @@ func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request, c *uiCall) e
 		// planted cookie cannot put a link of someone else's on the page.
 		for _, inv := range p.Invitations {
 			if plausibleOpaqueToken(token) && inv.TokenHash == hashToken(token) {
-				p.NewInvitation = &invitationCreated{Invitation: inv, Token: token, AcceptURL: s.acceptURL(token)}
+				p.NewInvitation = &invitationCreated{Invitation: inv, Token: token, AcceptURL: s.orgs.acceptURL(token)}
 			}
 		}
 	}
@@ -79,7 +83,7 @@ func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request, c *uiCall) e
 
 // settingsPage fills p's organization, members and (for those who manage members)
 // invitations; forms p does not carry show the stored values.
-func (s *Server) settingsPage(ctx context.Context, c *uiCall, p settingsPage) (settingsPage, error) {
+func (s organizationPages) settingsPage(ctx context.Context, c *call, p settingsPage) (settingsPage, error) {
 	o, err := s.st.Organization(ctx, c.orgID)
 	if err != nil {
 		return p, err
@@ -112,7 +116,7 @@ func (s *Server) settingsPage(ctx context.Context, c *uiCall, p settingsPage) (s
 
 // renderSettings shows the settings page again after a failed form, with the status
 // of its error.
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *uiCall, err error, p settingsPage) error {
+func (s organizationPages) renderSettings(w http.ResponseWriter, r *http.Request, c *call, err error, p settingsPage) error {
 	p, perr := s.settingsPage(r.Context(), c, p)
 	if perr != nil {
 		return perr
@@ -120,9 +124,9 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *uiCal
 	return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "settings.html", "Settings", p)
 }
 
-func (s *Server) uiUpdateOrganization(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiUpdateOrganization(w http.ResponseWriter, r *http.Request, c *call) error {
 	name, industry, size := r.PostFormValue("name"), r.PostFormValue("industry"), r.PostFormValue("company_size")
-	_, err := s.patchOrganization(r.Context(), c.orgID, organizationPatch{Name: &name, Industry: &industry, CompanySize: &size})
+	_, err := s.orgs.patchOrganization(r.Context(), c.orgID, organizationPatch{Name: &name, Industry: &industry, CompanySize: &size})
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -133,8 +137,8 @@ func (s *Server) uiUpdateOrganization(w http.ResponseWriter, r *http.Request, c 
 	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings", "saved")
 }
 
-func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	created, err := s.invite(r.Context(), &c.call, invitationRequest{Email: r.PostFormValue("email"), Role: r.PostFormValue("role")})
+func (s organizationPages) uiInvite(w http.ResponseWriter, r *http.Request, c *call) error {
+	created, err := s.orgs.invite(r.Context(), c, invitationRequest{Email: r.PostFormValue("email"), Role: r.PostFormValue("role")})
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -148,18 +152,18 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request, c *uiCall) err
 
 // uiRevokeInvitation answers an unknown or spent invitation with the error page's
 // 404: the settings page lists only pending ones, so only a stale page gets here.
-func (s *Server) uiRevokeInvitation(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	if err := s.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
+func (s organizationPages) uiRevokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.orgs.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#invitations", "invite_revoked")
 }
 
-func (s *Server) uiChangeRole(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiChangeRole(w http.ResponseWriter, r *http.Request, c *call) error {
 	userID := r.PathValue("user_id")
 	role, err := parseOrgRole(r.PostFormValue("role"))
 	if err == nil {
-		_, err = s.setMemberRole(r.Context(), c.orgID, userID, role)
+		_, err = s.orgs.setMemberRole(r.Context(), c.orgID, userID, role)
 	}
 	if err != nil {
 		return s.memberFormFailed(w, r, c, userID, err)
@@ -167,9 +171,9 @@ func (s *Server) uiChangeRole(w http.ResponseWriter, r *http.Request, c *uiCall)
 	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#members", "member_updated")
 }
 
-func (s *Server) uiRemoveMember(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiRemoveMember(w http.ResponseWriter, r *http.Request, c *call) error {
 	userID := r.PathValue("user_id")
-	if err := s.dropMember(r.Context(), c.orgID, userID); err != nil {
+	if err := s.orgs.dropMember(r.Context(), c.orgID, userID); err != nil {
 		return s.memberFormFailed(w, r, c, userID, err)
 	}
 	if userID == c.user.ID {
@@ -180,7 +184,7 @@ func (s *Server) uiRemoveMember(w http.ResponseWriter, r *http.Request, c *uiCal
 
 // memberFormFailed shows the members list again with why a role change or removal
 // was refused (the last owner, say) next to that member.
-func (s *Server) memberFormFailed(w http.ResponseWriter, r *http.Request, c *uiCall, userID string, err error) error {
+func (s organizationPages) memberFormFailed(w http.ResponseWriter, r *http.Request, c *call, userID string, err error) error {
 	f, ferr := formError(r.PostForm, err)
 	if ferr != nil {
 		return ferr
@@ -202,7 +206,7 @@ type invitationPage struct {
 	SignupURL string
 }
 
-func (s *Server) uiInvitation(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
 	token := r.URL.Query().Get("token")
 	p := invitationPage{Token: token}
 	if c.user == nil {
@@ -210,7 +214,7 @@ func (s *Server) uiInvitation(w http.ResponseWriter, r *http.Request, c *uiCall)
 		p.LoginURL, p.SignupURL = "/login?next="+next, "/signup?next="+next
 		return s.render(w, r, c, http.StatusOK, "invitation.html", "Invitation", p)
 	}
-	inv, err := s.pendingInvitation(r.Context(), token, c.user.ID)
+	inv, err := s.orgs.pendingInvitation(r.Context(), token, c.user.ID)
 	if err != nil {
 		return s.invitationFailed(w, r, c, p, err)
 	}
@@ -218,9 +222,9 @@ func (s *Server) uiInvitation(w http.ResponseWriter, r *http.Request, c *uiCall)
 	return s.render(w, r, c, http.StatusOK, "invitation.html", "Invitation to "+inv.OrganizationName, p)
 }
 
-func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s organizationPages) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
 	token := r.PostFormValue("token")
-	m, err := s.joinOrganization(r.Context(), token, c.user.ID)
+	m, err := s.orgs.joinOrganization(r.Context(), token, c.user.ID)
 	if err != nil {
 		return s.invitationFailed(w, r, c, invitationPage{Token: token}, err)
 	}
@@ -229,7 +233,7 @@ func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *u
 
 // invitationFailed shows the invitation page with why it cannot be accepted; the
 // page suggests the usual cause, another email address.
-func (s *Server) invitationFailed(w http.ResponseWriter, r *http.Request, c *uiCall, p invitationPage, err error) error {
+func (s organizationPages) invitationFailed(w http.ResponseWriter, r *http.Request, c *call, p invitationPage, err error) error {
 	status := statusOf(finhealth.ErrorCode(err))
 	if status >= http.StatusInternalServerError {
 		return err

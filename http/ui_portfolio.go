@@ -11,8 +11,11 @@ import (
 	"finhealth"
 )
 
+// portfolioPages are the advisor portfolio.
+type portfolioPages struct{ *uiHandler }
+
 // uiPortfolioRoutes are the advisor portfolio.
-func (s *Server) uiPortfolioRoutes() []uiRoute {
+func (s portfolioPages) uiPortfolioRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/portfolio", user, s.uiPortfolio},
 	}
@@ -89,7 +92,7 @@ var (
 	}
 )
 
-func (s *Server) uiPortfolio(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s portfolioPages) uiPortfolio(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	p := portfolioPage{Tiers: portfolioTiers, Flags: portfolioFlags, Form: form{Values: q}}
 	status := http.StatusOK
@@ -117,7 +120,7 @@ func (s *Server) uiPortfolio(w http.ResponseWriter, r *http.Request, c *uiCall) 
 	}
 	p.ClearHref = "/portfolio?" + url.Values{"sort": {p.Sort}, "dir": {p.Dir}}.Encode()
 
-	items, err := s.portfolioItems(r.Context(), c.user.ID, key, desc)
+	items, err := s.insights.portfolioItems(r.Context(), c.user.ID, key, desc)
 	if err != nil {
 		return err
 	}

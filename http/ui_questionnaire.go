@@ -11,11 +11,14 @@ import (
 	"finhealth/scoring"
 )
 
+// questionnairePages are the questionnaire and its results.
+type questionnairePages struct{ *uiHandler }
+
 // uiQuestionnaireRoutes are the questionnaire and its result pages. Reading the
 // questionnaire needs only what reading assessments does, so that viewers see what
 // their organization is asked; submitting needs what the API's POST .../assessments
 // needs.
-func (s *Server) uiQuestionnaireRoutes() []uiRoute {
+func (s questionnairePages) uiQuestionnaireRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/orgs/{id}/questionnaire", org(finhealth.PermAssessmentsRead), s.uiQuestionnaire},
 		{"POST", "/orgs/{id}/questionnaire", org(finhealth.PermAssessmentsSubmit), s.uiSubmitQuestionnaire},
@@ -54,7 +57,7 @@ type questionView struct {
 	Error   string
 }
 
-func (s *Server) uiQuestionnaire(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s questionnairePages) uiQuestionnaire(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, err := s.questionnairePage(r.Context(), c.orgID, form{})
 	if err != nil {
 		return err
@@ -66,7 +69,7 @@ func (s *Server) uiQuestionnaire(w http.ResponseWriter, r *http.Request, c *uiCa
 // (cleanAnswers, then submitAssessment, which scores, stores, caches and queues the
 // rescore). A failure shows the form again with every answer kept and the API's
 // message next to each question it is about.
-func (s *Server) uiSubmitQuestionnaire(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s questionnairePages) uiSubmitQuestionnaire(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := scoring.Current()
 	// The answers go in page order; ids[i] is the question of answers[i], to file the
 	// API's answers[i] errors under their question.
@@ -83,7 +86,7 @@ func (s *Server) uiSubmitQuestionnaire(w http.ResponseWriter, r *http.Request, c
 	err := f.err()
 	var a *finhealth.Assessment
 	if err == nil {
-		a, _, err = s.submitAssessment(r, &c.call, answers)
+		a, _, err = s.insights.submitAssessment(r, c, answers)
 	}
 	if err != nil {
 		fm, ferr := formError(r.PostForm, err)
@@ -132,7 +135,7 @@ func questionErrors(fields map[string]string, ids []string) map[string]string {
 	return out
 }
 
-func (s *Server) questionnairePage(ctx context.Context, orgID string, f form) (questionnairePage, error) {
+func (s questionnairePages) questionnairePage(ctx context.Context, orgID string, f form) (questionnairePage, error) {
 	latest, err := s.st.LatestAssessment(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		latest, err = nil, nil
@@ -211,8 +214,8 @@ type recommendationView struct {
 	Detail   string
 }
 
-func (s *Server) uiAssessment(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	a, err := s.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
+func (s questionnairePages) uiAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
+	a, err := s.insights.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,14 @@ import (
 	"finhealth"
 )
 
+// wavePages are the Wave connection pages.
+type wavePages struct{ *uiHandler }
+
 // uiWaveRoutes are the Wave connection pages: connect (the real Wave, or the
 // simulated one in development), the OAuth callback, choosing a business, status,
 // sync runs with live progress, and disconnecting. They call the same methods as the
 // API's Wave routes.
-func (s *Server) uiWaveRoutes() []uiRoute {
+func (s wavePages) uiWaveRoutes() []uiRoute {
 	return []uiRoute{
 		{"GET", "/orgs/{id}/wave", org(finhealth.PermWaveRead), s.uiWave},
 		{"POST", "/orgs/{id}/wave/connect", org(finhealth.PermWaveManage), s.uiWaveConnect},
@@ -54,15 +57,15 @@ type syncCard struct {
 
 // uiSyncCard builds the sync box for the organization, as seen by the caller;
 // back is the page "Sync now" returns to.
-func (s *Server) uiSyncCard(ctx context.Context, c *uiCall, back string) (syncCard, error) {
-	conn, last, err := s.connection(ctx, c.orgID)
+func (s *uiHandler) uiSyncCard(ctx context.Context, c *call, back string) (syncCard, error) {
+	conn, last, err := s.wave.connection(ctx, c.orgID)
 	if err != nil {
 		return syncCard{}, err
 	}
 	return s.newSyncCard(c, conn, last, back), nil
 }
 
-func (s *Server) newSyncCard(c *uiCall, conn *finhealth.WaveConnection, last *finhealth.SyncRun, back string) syncCard {
+func (s *uiHandler) newSyncCard(c *call, conn *finhealth.WaveConnection, last *finhealth.SyncRun, back string) syncCard {
 	card := syncCard{
 		OrgID: c.orgID, Status: notConnected, Back: back, LastRun: last,
 		Configured: s.cfg.Wave != nil,
@@ -152,7 +155,7 @@ type wavePage struct {
 	Form          form
 }
 
-func (s *Server) uiWave(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s wavePages) uiWave(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, err := s.wavePage(r, c)
 	if err != nil {
 		return err
@@ -160,19 +163,19 @@ func (s *Server) uiWave(w http.ResponseWriter, r *http.Request, c *uiCall) error
 	return s.render(w, r, c, http.StatusOK, "wave.html", "Wave connection", p)
 }
 
-func (s *Server) wavePage(r *http.Request, c *uiCall) (wavePage, error) {
+func (s wavePages) wavePage(r *http.Request, c *call) (wavePage, error) {
 	ctx := r.Context()
-	conn, last, err := s.connection(ctx, c.orgID)
+	conn, last, err := s.wave.connection(ctx, c.orgID)
 	if err != nil {
 		return wavePage{}, err
 	}
 	p := wavePage{
 		Card:       s.newSyncCard(c, conn, last, "/orgs/"+c.orgID+"/wave"),
-		Connection: s.newConnectionView(conn, last),
+		Connection: s.wave.newConnectionView(conn, last),
 		Simulated:  s.cfg.SimulatedWave,
 	}
 	if conn != nil && conn.Status == finhealth.WavePendingBusiness && c.role.Can(finhealth.PermWaveManage) {
-		bs, err := s.listWaveBusinesses(r, c.orgID)
+		bs, err := s.wave.listWaveBusinesses(r, c.orgID)
 		if err != nil && statusOf(finhealth.ErrorCode(err)) >= 500 && finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
 			return wavePage{}, err
 		}
@@ -191,8 +194,8 @@ func (s *Server) wavePage(r *http.Request, c *uiCall) (wavePage, error) {
 
 // uiWaveConnect starts an authorization and sends the browser to Wave's consent
 // page (the simulated one in development).
-func (s *Server) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	started, err := s.startWaveConnect(r.Context(), c.orgID, c.user.ID)
+func (s wavePages) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
+	started, err := s.wave.startWaveConnect(r.Context(), c.orgID, c.user.ID)
 	if err != nil {
 		return err
 	}
@@ -204,8 +207,8 @@ func (s *Server) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *uiCall
 // replayed or someone else's state) render the error page with the reason and a way
 // to start again; a grant refused for want of a refresh token links back to the
 // organization's Wave page, to connect again from there.
-func (s *Server) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	orgID, res, err := s.finishWaveConnect(r, c.user.ID)
+func (s wavePages) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
+	orgID, res, err := s.wave.finishWaveConnect(r, c.user.ID)
 	if err != nil && orgID != "" {
 		s.renderErrorWithAction(w, r, c, err, "/orgs/"+url.PathEscape(orgID)+"/wave", "Back to the Wave connection")
 		return nil
@@ -220,8 +223,8 @@ func (s *Server) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *uiCal
 	return s.redirect(w, r, "/orgs/"+orgID+"/wave", notice)
 }
 
-func (s *Server) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c *uiCall) error {
-	_, err := s.chooseWaveBusiness(r, c.orgID, r.PostFormValue("business_id"))
+func (s wavePages) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
+	_, err := s.wave.chooseWaveBusiness(r, c.orgID, r.PostFormValue("business_id"))
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -239,7 +242,7 @@ func (s *Server) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c 
 
 // uiWaveSync queues a sync and returns to the page the button was on, where the
 // live progress shows.
-func (s *Server) uiWaveSync(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s wavePages) uiWaveSync(w http.ResponseWriter, r *http.Request, c *call) error {
 	back := localPath(r.PostFormValue("back"))
 	if back == "" {
 		back = "/orgs/" + c.orgID + "/wave"
@@ -248,7 +251,7 @@ func (s *Server) uiWaveSync(w http.ResponseWriter, r *http.Request, c *uiCall) e
 	if r.PostFormValue("kind") == string(finhealth.SyncFull) {
 		kind = finhealth.SyncFull
 	}
-	_, err := s.syncNow(r.Context(), c.orgID, kind)
+	_, err := s.wave.syncNow(r.Context(), c.orgID, kind)
 	switch finhealth.ErrorCode(err) {
 	case "":
 		return s.redirect(w, r, back, "sync_queued")
@@ -258,7 +261,7 @@ func (s *Server) uiWaveSync(w http.ResponseWriter, r *http.Request, c *uiCall) e
 	return err
 }
 
-func (s *Server) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s wavePages) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
 	if r.PostFormValue("confirm") != "yes" {
 		p, err := s.wavePage(r, c)
 		if err != nil {
@@ -268,7 +271,7 @@ func (s *Server) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *uiC
 			Message: "Disconnecting needs your confirmation."}
 		return s.render(w, r, c, http.StatusUnprocessableEntity, "wave.html", "Wave connection", p)
 	}
-	res, err := s.disconnectWave(r, c.orgID)
+	res, err := s.wave.disconnectWave(r, c.orgID)
 	if err != nil {
 		return err
 	}
@@ -290,7 +293,7 @@ type syncRunPage struct {
 	URL      string
 }
 
-func (s *Server) syncRunOf(r *http.Request, c *uiCall) (*finhealth.SyncRun, error) {
+func (s wavePages) syncRunOf(r *http.Request, c *call) (*finhealth.SyncRun, error) {
 	id := r.PathValue("run_id")
 	if !validID(id) {
 		return nil, errSyncRunNotFound
@@ -302,7 +305,7 @@ func (s *Server) syncRunOf(r *http.Request, c *uiCall) (*finhealth.SyncRun, erro
 	return run, err
 }
 
-func (s *Server) uiSyncRun(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s wavePages) uiSyncRun(w http.ResponseWriter, r *http.Request, c *call) error {
 	run, err := s.syncRunOf(r, c)
 	if err != nil {
 		return err
@@ -315,11 +318,11 @@ func (s *Server) uiSyncRun(w http.ResponseWriter, r *http.Request, c *uiCall) er
 
 // uiSyncProgress is the JSON app.js polls for live progress; the page itself works
 // without it (reloading shows the same).
-func (s *Server) uiSyncProgress(w http.ResponseWriter, r *http.Request, c *uiCall) error {
+func (s wavePages) uiSyncProgress(w http.ResponseWriter, r *http.Request, c *call) error {
 	run, err := s.syncRunOf(r, c)
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, syncProgressOf(run))
+	s.srv.writeJSON(w, r, http.StatusOK, syncProgressOf(run))
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -124,7 +123,7 @@ type connectionView struct {
 	LastRun     *syncRunView `json:"last_run,omitempty"`
 }
 
-func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
+func (s Wave) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
 	v := connectionView{Status: notConnected, Configured: s.cfg.Wave != nil}
 	if c == nil {
 		return v
@@ -155,7 +154,7 @@ func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.
 
 // connection reads the organization's connection and its newest run; a nil
 // connection means it never connected.
-func (s *Server) connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
+func (s Wave) connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
 	c, err := s.st.WaveConnection(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return nil, nil, nil
@@ -177,7 +176,7 @@ var errWaveNotConnected = finhealth.Errorf(finhealth.ECONFLICT, "Wave is not con
 
 // usableConnection returns a connection whose tokens may be used: connected and not
 // refused by Wave.
-func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
+func (s Wave) usableConnection(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
 	c, err := s.st.WaveConnection(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return nil, errWaveNotConnected
@@ -196,7 +195,7 @@ func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth
 
 // usableTokens returns the tokens of a usable connection (usableConnection), for a
 // request's Wave session.
-func (s *Server) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
+func (s Wave) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
 	if _, err := s.usableConnection(ctx, orgID); err != nil {
 		return nil, err
 	}
@@ -214,18 +213,7 @@ type connectStarted struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// waveConnect starts an authorization: a random state bound to the caller and the
-// organization (only its hash is stored) and a PKCE verifier kept server-side.
-func (s *Server) waveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	started, err := s.startWaveConnect(r.Context(), c.orgID, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, started)
-	return nil
-}
-
-func (s *Server) startWaveConnect(ctx context.Context, orgID, userID string) (connectStarted, error) {
+func (s Wave) startWaveConnect(ctx context.Context, orgID, userID string) (connectStarted, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return connectStarted{}, err
@@ -271,22 +259,10 @@ type callbackResult struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// waveCallback finishes an authorization. The state is spent before anything else,
-// even when Wave reports an error, so that it can never be used twice; and it must
-// belong to the caller, who must still be allowed to connect the organization.
-func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
-	_, res, err := s.finishWaveConnect(r, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
 // finishWaveConnect is the callback's work for the API and the web UI; it returns
 // the organization the authorization was for, also with the refusal of a grant that
 // came without a refresh token (so that the web UI can offer to connect again).
-func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
+func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return "", callbackResult{}, err
@@ -388,7 +364,7 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 // saved, or Wave gave no refresh token), so that it does not stay alive at Wave, and
 // reports whether that failed (it is logged). The caller's request may be ending, so
 // the revocation gets its own deadline.
-func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
+func (s Wave) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
 	err := gw.Revoke(ctx, tok)
@@ -402,7 +378,7 @@ func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok fin
 // replace; false when there are none (never connected, or disconnected) or when they
 // cannot be read (sealed under a previous SECRET_KEY), which is logged: the new
 // connection must not depend on them.
-func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
+func (s Wave) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
 	tok, err := s.st.WaveToken(r.Context(), orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
@@ -422,7 +398,7 @@ func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthTo
 // new grant shares means that Wave handed out the same grant again, which must live
 // on. A failure is logged and not fatal: the new connection works either way. The
 // request may be ending, so the revocation gets its own deadline.
-func (s *Server) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
+func (s Wave) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
 	if old.AccessToken == current.AccessToken || old.RefreshToken != "" && old.RefreshToken == current.RefreshToken {
 		return
 	}
@@ -480,27 +456,7 @@ func plainCode(s string) string {
 	return s
 }
 
-func (s *Server) waveStatus(w http.ResponseWriter, r *http.Request, c *call) error {
-	conn, last, err := s.connection(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, s.newConnectionView(conn, last))
-	return nil
-}
-
-// waveBusinesses lists the connected Wave user's businesses again, to choose another
-// one later.
-func (s *Server) waveBusinesses(w http.ResponseWriter, r *http.Request, c *call) error {
-	bs, err := s.listWaveBusinesses(r, c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(bs))
-	return nil
-}
-
-func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessView, error) {
+func (s Wave) listWaveBusinesses(r *http.Request, orgID string) ([]businessView, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return nil, err
@@ -516,10 +472,6 @@ func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessVi
 	return newBusinessViews(bs), nil
 }
 
-type chooseBusinessRequest struct {
-	BusinessID string `json:"business_id"`
-}
-
 // businessChosen is the answer to POST .../wave/business: the active connection and
 // the first sync it queued.
 type businessChosen struct {
@@ -529,24 +481,7 @@ type businessChosen struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// waveChooseBusiness sets the business to sync, read afresh from Wave so that what is
-// stored is what Wave says now, and queues its first full sync. Personal and
-// classic-invoicing businesses may be chosen (the response says what cannot be
-// assessed); an archived one may not, since its books no longer change.
-func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req chooseBusinessRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	res, err := s.chooseWaveBusiness(r, c.orgID, req.BusinessID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
-func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (businessChosen, error) {
+func (s Wave) chooseWaveBusiness(r *http.Request, orgID, businessID string) (businessChosen, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return businessChosen{}, err
@@ -611,7 +546,7 @@ func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (
 
 // activeRun returns the organization's queued or running run, or cause when there is
 // none (the conflict was about the connection, not another run).
-func (s *Server) activeRun(ctx context.Context, orgID string, cause error) (*finhealth.SyncRun, error) {
+func (s Wave) activeRun(ctx context.Context, orgID string, cause error) (*finhealth.SyncRun, error) {
 	runs, _, err := s.st.ListSyncRuns(ctx, orgID, "", 1)
 	if err != nil {
 		return nil, err
@@ -629,20 +564,7 @@ type disconnected struct {
 	Warnings []string `json:"warnings"`
 }
 
-// waveDisconnect revokes the grant at Wave and deletes the tokens. The deletion does
-// not depend on Wave: an owner who wants finhealth to stop reading must be able to
-// make it so even when Wave is down, or no longer configured on this instance, so a
-// revocation that cannot be made is only reported.
-func (s *Server) waveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	res, err := s.disconnectWave(r, c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
-func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, error) {
+func (s Wave) disconnectWave(r *http.Request, orgID string) (disconnected, error) {
 	gw := s.cfg.Wave
 	ctx := r.Context()
 	if _, err := s.st.WaveConnection(ctx, orgID); err != nil {
@@ -691,47 +613,8 @@ func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, er
 	return res, nil
 }
 
-type syncRequest struct {
-	Kind string `json:"kind"`
-}
-
-// syncQueued is the answer to POST .../wave/sync.
-type syncQueued struct {
-	Run syncRunView `json:"run"`
-}
-
-// waveSync queues a sync on demand. The body is optional: {"kind": "full"} reads
-// everything again, the default reads what changed (the worker makes it full when a
-// full resync is due anyway).
-func (s *Server) waveSync(w http.ResponseWriter, r *http.Request, c *call) error {
-	if s.cfg.Sync == nil {
-		return errSyncNotConfigured
-	}
-	kind := finhealth.SyncIncremental
-	if r.ContentLength != 0 {
-		var req syncRequest
-		if err := s.decode(w, r, &req); err != nil {
-			return err
-		}
-		switch req.Kind {
-		case "", string(finhealth.SyncIncremental):
-		case string(finhealth.SyncFull):
-			kind = finhealth.SyncFull
-		default:
-			return finhealth.InvalidFields("The sync kind is not valid.", map[string]string{"kind": "must be full or incremental"})
-		}
-	}
-	run, err := s.syncNow(r.Context(), c.orgID, kind)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", syncRunPath(c.orgID, run.ID))
-	s.writeJSON(w, r, http.StatusAccepted, syncQueued{Run: newSyncRunView(run)})
-	return nil
-}
-
 // syncNow queues a sync requested by a member.
-func (s *Server) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
+func (s Wave) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
 	if s.cfg.Sync == nil {
 		return nil, errSyncNotConfigured
 	}
@@ -745,41 +628,4 @@ func (s *Server) syncNow(ctx context.Context, orgID string, kind finhealth.SyncK
 	return run, err
 }
 
-func syncRunPath(orgID, runID string) string {
-	return "/api/v1/organizations/" + url.PathEscape(orgID) + "/wave/sync-runs/" + url.PathEscape(runID)
-}
-
-func (s *Server) listSyncRuns(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, cursor, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	runs, next, err := s.st.ListSyncRuns(r.Context(), c.orgID, cursor, limit)
-	if err != nil {
-		return err
-	}
-	views := make([]syncRunView, len(runs))
-	for i, run := range runs {
-		views[i] = newSyncRunView(run)
-	}
-	s.writeJSON(w, r, http.StatusOK, newPage(views, next))
-	return nil
-}
-
 var errSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")
-
-func (s *Server) getSyncRun(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("run_id")
-	if !validID(id) {
-		return errSyncRunNotFound
-	}
-	run, err := s.st.SyncRun(r.Context(), c.orgID, id)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errSyncRunNotFound
-	}
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newSyncRunView(run))
-	return nil
-}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,23 +31,9 @@ func BenchmarkQuestionnaireWithMetrics(b *testing.B) {
 	benchQuestionnaire(b, Config{JWTSecret: testSecret, Argon2: testArgon2, Metrics: prometheus.NewRegistry()})
 }
 
-// BenchmarkRequestMetrics is the instrumentation alone: what the request middleware
-// adds per request with metrics on, measurable where a whole request is lost in the
-// noise of a shared machine.
-func BenchmarkRequestMetrics(b *testing.B) {
-	m := newAPIMetrics(prometheus.NewRegistry())
-	st := &requestState{route: "GET /api/v1/questionnaire"}
-	st.metrics = m.forRoute(st.route)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			m.observe(st, http.StatusOK, 250*time.Microsecond)
-		}
-	})
-}
-
 func benchQuestionnaire(b *testing.B, cfg Config) {
 	srv := NewServer(cfg, nil)
+	mountAPI(srv)
 	h := srv.Handler()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -65,11 +50,12 @@ func benchQuestionnaire(b *testing.B, cfg Config) {
 
 func BenchmarkQuestionnaireNotModified(b *testing.B) {
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, nil)
+	api := mountAPI(srv)
 	h := srv.Handler()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		r := httptest.NewRequest("GET", "/api/v1/questionnaire", nil)
-		r.Header.Set("If-None-Match", srv.questionnaire.etag)
+		r.Header.Set("If-None-Match", api.questionnaire.etag)
 		for pb.Next() {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -91,13 +77,14 @@ func benchAPI(b *testing.B, dialect string) (http.Handler, string) {
 		}
 	}
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
+	mountAPI(srv)
 	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "bench@example.com", Name: "Bench", PasswordHash: fixtureHash, Role: finhealth.RoleUser},
 		finhealth.NewOrganization{Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	storeAssessment(b, db, o.ID, u.ID, 1)
-	tok, err := srv.tokens.issue(u.ID)
+	tok, err := Accounts{srv}.AccessToken(u.ID)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func encodeQuestionnaire(q *finhealth.Questionnaire) (encodedQuestionnaire, erro
 
 var hdrPublicCache = []string{"public, max-age=3600"}
 
-func (s *Server) getQuestionnaire(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *apiHandler) getQuestionnaire(w http.ResponseWriter, r *http.Request, _ *call) error {
 	q := &s.questionnaire
 	h := w.Header()
 	h["Etag"] = q.etagHeader

@@ -14,7 +14,7 @@ var openapiDocument []byte
 
 var hdrOpenAPICache = []string{"public, max-age=300"}
 
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *apiHandler) openAPI(w http.ResponseWriter, r *http.Request, _ *call) error {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Cache-Control"] = hdrOpenAPICache

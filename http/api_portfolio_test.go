@@ -1,13 +1,10 @@
 package http
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"finhealth"
-	"finhealth/scoring"
 	"finhealth/store"
 )
 
@@ -86,72 +83,6 @@ func TestPortfolio(t *testing.T) {
 		}
 		a.Get("/api/v1/portfolio", "").Expect(t, http.StatusUnauthorized)
 	})
-}
-
-// portfolioFixture is a user ("me") who owns "Me's business" (82 now, 70 forty days
-// ago; overdue share and cash buffer exactly at their flag thresholds), advises
-// "Bravo's business" (40, synced once, then Wave refused the grant), views
-// "Charlie's business" (99) and co-owns the unscored "Echo's business" (metrics
-// just on the safe side of the thresholds); "Delta's business" is not theirs.
-type portfolioFixture struct {
-	me, advised, viewed, unscored account
-}
-
-func newPortfolioFixture(t *testing.T, a *testAPI) portfolioFixture {
-	t.Helper()
-	db := a.db
-	ctx := context.Background()
-	me := a.registerDirect("Me")
-	advised := a.registerDirect("Bravo")
-	viewed := a.registerDirect("Charlie")
-	a.registerDirect("Delta")
-	unscored := a.registerDirect("Echo")
-	a.addMember(advised.OrgID, advised.ID, &me, finhealth.OrgRoleAdvisor)
-	a.addMember(viewed.OrgID, viewed.ID, &me, finhealth.OrgRoleViewer)
-	a.addMember(unscored.OrgID, unscored.ID, &me, finhealth.OrgRoleOwner)
-
-	now := time.Now().UTC().Truncate(time.Second)
-	score := func(orgID string, v float64, at time.Time) {
-		if err := db.InsertHealthScore(ctx, orgID, finhealth.HealthScore{Status: finhealth.MetricOK, Score: &v,
-			Tier: scoring.Tier(v), MethodVersion: scoring.HealthMethodVersion, AsOf: at}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	metrics := func(orgID string, overdue, buffer float64) {
-		if err := db.InsertMetrics(ctx, orgID, now, []finhealth.MetricValue{
-			{Name: scoring.MetricOverdueShare, Unit: finhealth.UnitPercent, Status: finhealth.MetricOK, Value: &overdue},
-			{Name: scoring.MetricCashBufferDays, Unit: finhealth.UnitDays, Status: finhealth.MetricOK, Value: &buffer},
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	score(me.OrgID, 70, now.Add(-40*24*time.Hour))
-	score(me.OrgID, 82, now)
-	metrics(me.OrgID, 15, 14.9)
-	score(advised.OrgID, 40, now)
-	actx := finhealth.WithActor(ctx, finhealth.Actor{UserID: advised.ID})
-	if _, err := db.SaveWaveConnection(actx, finhealth.WaveConnection{OrganizationID: advised.OrgID, WaveUserID: "wave-user",
-		Business: &finhealth.WaveBusiness{ID: "biz", Name: "Bravo Books", Currency: "USD", CurrencyExponent: 2}},
-		finhealth.OAuthToken{AccessToken: "a", RefreshToken: "r", Scope: "business:read"}); err != nil {
-		t.Fatal(err)
-	}
-	run, err := db.CreateSyncRun(actx, advised.OrgID, finhealth.SyncFull, finhealth.SyncOnConnect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, finhealth.SyncProgress{}, ""); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := db.WaveToken(ctx, advised.OrgID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SetWaveConnectionStatus(actx, advised.OrgID, tok.GrantID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked)); err != nil {
-		t.Fatal(err)
-	}
-	metrics(unscored.OrgID, 14.9, 15)
-	score(viewed.OrgID, 99, now)
-	return portfolioFixture{me: me, advised: advised, viewed: viewed, unscored: unscored}
 }
 
 func equalStrings(a, b []string) bool {

@@ -76,6 +76,10 @@ func (c sessionCookies) clear(w http.ResponseWriter, base string) {
 	})
 }
 
+// Cookies are the server's cookies, named and flagged as its session cookies are;
+// the web UI keeps its one-time notices in them.
+func (s Accounts) Cookies() sessionCookies { return s.cookies }
+
 // setSession stores a token pair. Both cookies live as long as the refresh token, so
 // that an expired access token is still presented and replaced transparently.
 func (c sessionCookies) setSession(w http.ResponseWriter, pair tokenPair) {
@@ -91,7 +95,7 @@ func (c sessionCookies) clearSession(w http.ResponseWriter) {
 // sessionSubject is the user id of the browser's session: from the access cookie
 // while it is valid, otherwise by rotating the refresh cookie (and setting the new
 // pair on w). A session that cannot be renewed is cleared and answered errAuthRequired.
-func (s *Server) sessionSubject(w http.ResponseWriter, r *http.Request) (string, error) {
+func (s Accounts) sessionSubject(w http.ResponseWriter, r *http.Request) (string, error) {
 	if tok := s.cookies.value(r, cookieAccess); tok != "" {
 		if id, err := s.tokens.verify(tok); err == nil && validID(id) {
 			return id, nil
@@ -111,6 +115,75 @@ func (s *Server) sessionSubject(w http.ResponseWriter, r *http.Request) (string,
 	}
 	s.cookies.setSession(w, pair)
 	return userID, nil
+}
+
+// errLoginRequired answers a request for a page that needs a signed-in user when
+// there is none: the web UI sends the visitor to the login page instead.
+var errLoginRequired = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Please log in to continue.")
+
+// authorizeSession is authorize for a browser: the caller comes from the session
+// cookies (renewed when the access token has expired), an unsafe request must carry
+// the CSRF token, and the route's access rule is applied exactly as for the API
+// (authorizeUser). It fills c, with the CSRF token the page's forms must carry, as
+// far as it got, so that an error page can still show who is signed in. It answers
+// errLoginRequired when the route needs a signed-in user and there is none (a
+// session that ended is cleared). The request it returns carries the actor.
+func (s Accounts) authorizeSession(w http.ResponseWriter, r *http.Request, a access, c *call) (*http.Request, error) {
+	st := stateFrom(r.Context())
+	unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
+	if unsafe {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	}
+
+	userID, err := s.sessionSubject(w, r)
+	switch {
+	case err == nil:
+	case finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED:
+		userID = ""
+	default:
+		return r, err
+	}
+	c.csrf = s.csrfToken(w, r, userID)
+	if unsafe {
+		if err := s.checkCSRF(r, userID); err != nil {
+			return r, err
+		}
+	}
+	if a.kind != accessPublic {
+		if userID == "" {
+			return r, errLoginRequired
+		}
+		if err := s.authorizeUser(r, a, st, c, userID); err != nil {
+			if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
+				s.cookies.clearSession(w)
+				return r, errLoginRequired
+			}
+			return r, err
+		}
+		return r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
+			UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+		})), nil
+	}
+	if userID != "" {
+		// Public pages still know who is signed in (the landing page offers the
+		// dashboard), without failing when the account is gone.
+		if u, err := s.st.UserByID(r.Context(), userID); err == nil && u.Active {
+			c.user = u
+			st.userID = u.ID
+		}
+	}
+	return r, nil
+}
+
+// endBrowserSession logs the browser out: it revokes the refresh token family of its
+// session, clears the session cookies and replaces the CSRF cookie.
+func (s Accounts) endBrowserSession(w http.ResponseWriter, r *http.Request) error {
+	if err := s.endSession(r.Context(), s.cookies.value(r, cookieRefresh)); err != nil {
+		return err
+	}
+	s.cookies.clearSession(w)
+	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
+	return nil
 }
 
 // renewals remembers recent refresh-token rotations for refreshGrace (see there).
@@ -155,7 +228,7 @@ func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
 // browser's CSRF cookie when it has none. The token is an HMAC of that random cookie
 // and the signed-in user, so a token obtained in one session (an attacker's own) is
 // worthless in another, and nothing is stored on the server.
-func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request, userID string) string {
+func (s Accounts) csrfToken(w http.ResponseWriter, r *http.Request, userID string) string {
 	seed := s.cookies.value(r, cookieCSRF)
 	if len(seed) != opaqueTokenLen {
 		seed = newCSRFSeed()
@@ -166,7 +239,7 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request, userID string
 	return s.csrfFor(seed, userID)
 }
 
-func (s *Server) csrfFor(seed, userID string) string {
+func (s Accounts) csrfFor(seed, userID string) string {
 	m := hmac.New(sha256.New, s.csrfKey)
 	m.Write([]byte(seed))
 	m.Write([]byte{0})
@@ -177,7 +250,7 @@ func (s *Server) csrfFor(seed, userID string) string {
 // checkCSRF verifies an unsafe request: it must come from this site (Fetch
 // metadata or Origin, by the standard library's cross-origin protection) and carry
 // the token of the browser's CSRF cookie and user, as a form field or header.
-func (s *Server) checkCSRF(r *http.Request, userID string) error {
+func (s Accounts) checkCSRF(r *http.Request, userID string) error {
 	if err := s.crossOrigin.Check(r); err != nil {
 		return errCSRF
 	}
@@ -210,4 +283,11 @@ func newCSRFKey(jwtSecret []byte) []byte {
 	m := hmac.New(sha256.New, jwtSecret)
 	m.Write([]byte("finhealth csrf v1"))
 	return m.Sum(nil)
+}
+
+// startBrowserSession stores the pair and replaces the CSRF cookie, so that no
+// token issued before the login (possibly planted) survives into the session.
+func (s Accounts) startBrowserSession(w http.ResponseWriter, pair tokenPair) {
+	s.cookies.setSession(w, pair)
+	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
 }

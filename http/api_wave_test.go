@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -615,74 +614,6 @@ func TestMetricQueryValidation(t *testing.T) {
 		a.Get(orgPath(org, "/wave/sync-runs/not-a-uuid"), owner.Token).Expect(t, http.StatusNotFound)
 		a.Get(orgPath(org, "/wave/sync-runs/01a21f8b-1d52-7155-82dc-2c2f5ee01c43"), owner.Token).Expect(t, http.StatusNotFound)
 	})
-}
-
-// health reads the live health score.
-func (a *testAPI) health(acc account, orgID string) healthView {
-	a.t.Helper()
-	var h healthView
-	a.call("GET", orgPath(orgID, "/health"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &h)
-	return h
-}
-
-// expectedHealth is what scoring's own functions make of the stored data, computed
-// the way the worker's rescore does.
-func (a *testAPI) expectedHealth(orgID string, latest *finhealth.Assessment) (finhealth.HealthScore, []finhealth.MetricValue) {
-	a.t.Helper()
-	ctx := context.Background()
-	now := time.Now()
-	history, err := a.db.BalanceHistory(ctx, orgID, now.Add(-401*24*time.Hour), now.Add(time.Hour))
-	if err != nil || len(history) == 0 {
-		a.t.Fatalf("balance history: %d, %v", len(history), err)
-	}
-	asOf := history[len(history)-1].AsOf
-	snap, err := a.db.LedgerSnapshot(ctx, orgID, asOf)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	overrides, err := a.db.AccountOverrides(ctx, orgID)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	mapping, err := scoring.ApplyOverrides(scoring.DefaultAccountMapping(snap.Accounts, nil), overrides)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	metrics := scoring.ComputeMetrics(*snap, history, mapping, asOf)
-	return scoring.CombinedHealth(metrics, latest, now), metrics
-}
-
-// compareHealth compares everything but the moment the score describes.
-func compareHealth(t *testing.T, got healthView, want finhealth.HealthScore, wantMetrics []finhealth.MetricValue) {
-	t.Helper()
-	g := got.Health
-	g.AsOf, want.AsOf = time.Time{}, time.Time{}
-	normalizeHealth(&want)
-	if !sameJSON(t, g, want) {
-		gb, _ := json.Marshal(g)
-		wb, _ := json.Marshal(want)
-		t.Errorf("health differs from scoring.CombinedHealth on the stored data:\n got %s\nwant %s", gb, wb)
-	}
-	if !sameJSON(t, got.Metrics, normalizeMetrics(wantMetrics)) {
-		t.Error("metrics differ from scoring.ComputeMetrics on the stored data")
-	}
-}
-
-// sameJSON compares two values as their API encodings.
-func sameJSON(t *testing.T, a, b any) bool {
-	t.Helper()
-	ja, err := json.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jb, err := json.Marshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var va, vb any
-	_ = json.Unmarshal(ja, &va)
-	_ = json.Unmarshal(jb, &vb)
-	return reflect.DeepEqual(va, vb)
 }
 
 func metricNamed(ms []finhealth.MetricValue, name string) *finhealth.MetricValue {

@@ -114,7 +114,9 @@ func newAPI(t *testing.T, db *store.DB, tune ...func(*Config)) *testAPI {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	return &testAPI{t: t, db: db, srv: NewServer(cfg, db), clock: clock, logs: logs}
+	srv := NewServer(cfg, db)
+	mountAll(srv)
+	return &testAPI{t: t, db: db, srv: srv, clock: clock, logs: logs}
 }
 
 // response is a recorded response.
@@ -323,7 +325,7 @@ func (a *testAPI) registerDirect(name string) account {
 
 func (a *testAPI) token(userID string) string {
 	a.t.Helper()
-	tok, err := a.srv.tokens.issue(userID)
+	tok, err := Accounts{a.srv}.AccessToken(userID)
 	if err != nil {
 		a.t.Fatalf("issue token: %v", err)
 	}

@@ -12,21 +12,6 @@ import (
 	"finhealth/store"
 )
 
-// team is an organization with one member of each role and an outsider.
-type team struct {
-	owner, advisor, viewer, outsider account
-	org                              string
-}
-
-func newTeam(a *testAPI) team {
-	tm := team{owner: a.registerDirect("Olga"), advisor: a.createUser("Adam", finhealth.RoleUser),
-		viewer: a.createUser("Vera", finhealth.RoleUser), outsider: a.registerDirect("Otto")}
-	tm.org = tm.owner.OrgID
-	a.addMember(tm.org, tm.owner.ID, &tm.advisor, finhealth.OrgRoleAdvisor)
-	a.addMember(tm.org, tm.owner.ID, &tm.viewer, finhealth.OrgRoleViewer)
-	return tm
-}
-
 func TestOrganizations(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)

@@ -1,0 +1,100 @@
+package http
+
+import (
+	"net/http"
+
+	"finhealth"
+)
+
+// registered is the body of a successful registration.
+type registered struct {
+	ID             string         `json:"id"`
+	Email          string         `json:"email"`
+	Name           string         `json:"name"`
+	Role           finhealth.Role `json:"role"`
+	OrganizationID string         `json:"organization_id"`
+}
+
+func (s *apiHandler) register(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeRegisterRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	u, o, err := s.accounts.signUp(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	s.srv.writeJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
+	return nil
+}
+
+func (s *apiHandler) login(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeLoginRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	pair, _, err := s.accounts.logIn(w, r, req)
+	if err != nil {
+		return err
+	}
+	s.srv.writeJSON(w, r, http.StatusOK, pair)
+	return nil
+}
+
+func (s *apiHandler) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	pair, _, err := s.accounts.rotateSession(r.Context(), req.RefreshToken)
+	if err != nil {
+		return err
+	}
+	s.srv.writeJSON(w, r, http.StatusOK, pair)
+	return nil
+}
+
+// logout revokes the refresh token's family. It needs no access token: the refresh
+// token is the credential being given up, and an expired access token must not
+// stop anyone from logging out.
+func (s *apiHandler) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.endSession(r.Context(), req.RefreshToken); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// me is the caller's account and memberships.
+type me struct {
+	*finhealth.User
+	Memberships []*finhealth.Membership `json:"memberships"`
+}
+
+func (s *apiHandler) me(w http.ResponseWriter, r *http.Request, c *call) error {
+	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []*finhealth.Membership{}
+	}
+	s.srv.writeJSON(w, r, http.StatusOK, me{User: c.user, Memberships: ms})
+	return nil
+}

@@ -1,0 +1,180 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"finhealth"
+	"finhealth/scoring"
+	"finhealth/store"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// team is an organization with one member of each role and an outsider.
+type team struct {
+	owner, advisor, viewer, outsider account
+	org                              string
+}
+
+func newTeam(a *testAPI) team {
+	tm := team{owner: a.registerDirect("Olga"), advisor: a.createUser("Adam", finhealth.RoleUser),
+		viewer: a.createUser("Vera", finhealth.RoleUser), outsider: a.registerDirect("Otto")}
+	tm.org = tm.owner.OrgID
+	a.addMember(tm.org, tm.owner.ID, &tm.advisor, finhealth.OrgRoleAdvisor)
+	a.addMember(tm.org, tm.owner.ID, &tm.viewer, finhealth.OrgRoleViewer)
+	return tm
+}
+
+// portfolioFixture is a user ("me") who owns "Me's business" (82 now, 70 forty days
+// ago; overdue share and cash buffer exactly at their flag thresholds), advises
+// "Bravo's business" (40, synced once, then Wave refused the grant), views
+// "Charlie's business" (99) and co-owns the unscored "Echo's business" (metrics
+// just on the safe side of the thresholds); "Delta's business" is not theirs.
+type portfolioFixture struct {
+	me, advised, viewed, unscored account
+}
+
+func newPortfolioFixture(t *testing.T, a *testAPI) portfolioFixture {
+	t.Helper()
+	db := a.db
+	ctx := context.Background()
+	me := a.registerDirect("Me")
+	advised := a.registerDirect("Bravo")
+	viewed := a.registerDirect("Charlie")
+	a.registerDirect("Delta")
+	unscored := a.registerDirect("Echo")
+	a.addMember(advised.OrgID, advised.ID, &me, finhealth.OrgRoleAdvisor)
+	a.addMember(viewed.OrgID, viewed.ID, &me, finhealth.OrgRoleViewer)
+	a.addMember(unscored.OrgID, unscored.ID, &me, finhealth.OrgRoleOwner)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	score := func(orgID string, v float64, at time.Time) {
+		if err := db.InsertHealthScore(ctx, orgID, finhealth.HealthScore{Status: finhealth.MetricOK, Score: &v,
+			Tier: scoring.Tier(v), MethodVersion: scoring.HealthMethodVersion, AsOf: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	metrics := func(orgID string, overdue, buffer float64) {
+		if err := db.InsertMetrics(ctx, orgID, now, []finhealth.MetricValue{
+			{Name: scoring.MetricOverdueShare, Unit: finhealth.UnitPercent, Status: finhealth.MetricOK, Value: &overdue},
+			{Name: scoring.MetricCashBufferDays, Unit: finhealth.UnitDays, Status: finhealth.MetricOK, Value: &buffer},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	score(me.OrgID, 70, now.Add(-40*24*time.Hour))
+	score(me.OrgID, 82, now)
+	metrics(me.OrgID, 15, 14.9)
+	score(advised.OrgID, 40, now)
+	actx := finhealth.WithActor(ctx, finhealth.Actor{UserID: advised.ID})
+	if _, err := db.SaveWaveConnection(actx, finhealth.WaveConnection{OrganizationID: advised.OrgID, WaveUserID: "wave-user",
+		Business: &finhealth.WaveBusiness{ID: "biz", Name: "Bravo Books", Currency: "USD", CurrencyExponent: 2}},
+		finhealth.OAuthToken{AccessToken: "a", RefreshToken: "r", Scope: "business:read"}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.CreateSyncRun(actx, advised.OrgID, finhealth.SyncFull, finhealth.SyncOnConnect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FinishSyncRun(ctx, run.ID, finhealth.SyncSucceeded, finhealth.SyncProgress{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.WaveToken(ctx, advised.OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetWaveConnectionStatus(actx, advised.OrgID, tok.GrantID, finhealth.WaveNeedsReconnect, string(finhealth.WaveGrantRevoked)); err != nil {
+		t.Fatal(err)
+	}
+	metrics(unscored.OrgID, 14.9, 15)
+	score(viewed.OrgID, 99, now)
+	return portfolioFixture{me: me, advised: advised, viewed: viewed, unscored: unscored}
+}
+
+// health reads the live health score.
+func (a *testAPI) health(acc account, orgID string) healthView {
+	a.t.Helper()
+	var h healthView
+	a.call("GET", orgPath(orgID, "/health"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &h)
+	return h
+}
+
+// expectedHealth is what scoring's own functions make of the stored data, computed
+// the way the worker's rescore does.
+func (a *testAPI) expectedHealth(orgID string, latest *finhealth.Assessment) (finhealth.HealthScore, []finhealth.MetricValue) {
+	a.t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	history, err := a.db.BalanceHistory(ctx, orgID, now.Add(-401*24*time.Hour), now.Add(time.Hour))
+	if err != nil || len(history) == 0 {
+		a.t.Fatalf("balance history: %d, %v", len(history), err)
+	}
+	asOf := history[len(history)-1].AsOf
+	snap, err := a.db.LedgerSnapshot(ctx, orgID, asOf)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	overrides, err := a.db.AccountOverrides(ctx, orgID)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	mapping, err := scoring.ApplyOverrides(scoring.DefaultAccountMapping(snap.Accounts, nil), overrides)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	metrics := scoring.ComputeMetrics(*snap, history, mapping, asOf)
+	return scoring.CombinedHealth(metrics, latest, now), metrics
+}
+
+// compareHealth compares everything but the moment the score describes.
+func compareHealth(t *testing.T, got healthView, want finhealth.HealthScore, wantMetrics []finhealth.MetricValue) {
+	t.Helper()
+	g := got.Health
+	g.AsOf, want.AsOf = time.Time{}, time.Time{}
+	normalizeHealth(&want)
+	if !sameJSON(t, g, want) {
+		gb, _ := json.Marshal(g)
+		wb, _ := json.Marshal(want)
+		t.Errorf("health differs from scoring.CombinedHealth on the stored data:\n got %s\nwant %s", gb, wb)
+	}
+	if !sameJSON(t, got.Metrics, normalizeMetrics(wantMetrics)) {
+		t.Error("metrics differ from scoring.ComputeMetrics on the stored data")
+	}
+}
+
+// sameJSON compares two values as their API encodings.
+func sameJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	ja, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var va, vb any
+	_ = json.Unmarshal(ja, &va)
+	_ = json.Unmarshal(jb, &vb)
+	return reflect.DeepEqual(va, vb)
+}
+
+// storeAssessment scores answers(pick) and stores them for the organization
+// through the store, as a benchmark's fixture.
+func storeAssessment(tb testing.TB, db *store.DB, orgID, userID string, pick int) {
+	tb.Helper()
+	var in []finhealth.Answer
+	for _, m := range answers(pick) {
+		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
+	}
+	a, err := scoring.Score(scoring.Current(), in)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a.OrganizationID, a.UserID = orgID, userID
+	if _, err := db.CreateAssessment(context.Background(), a); err != nil {
+		tb.Fatal(err)
+	}
+}
