@@ -7,10 +7,10 @@ import (
 	"finhealth"
 )
 
-var errUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
+var ErrUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
 
-// userFilter reads the admin user listing's query (?q=&limit=&cursor=).
-func userFilter(query url.Values) (finhealth.UserFilter, error) {
+// UserFilter reads the admin user listing's query (?q=&limit=&cursor=).
+func UserFilter(query url.Values) (finhealth.UserFilter, error) {
 	limit, cursor, err := pageValues(query)
 	if err != nil {
 		return finhealth.UserFilter{}, err
@@ -22,22 +22,22 @@ func userFilter(query url.Values) (finhealth.UserFilter, error) {
 	return finhealth.UserFilter{Query: q, Cursor: cursor, Limit: limit}, nil
 }
 
-// setUserRole changes a user's platform role; the API and the admin page share it.
-func (s Accounts) setUserRole(ctx context.Context, id, role string) (*finhealth.User, error) {
+// SetUserRole changes a user's platform role; the API and the admin page share it.
+func (s Accounts) SetUserRole(ctx context.Context, id, role string) (*finhealth.User, error) {
 	if !finhealth.Role(role).Valid() {
 		return nil, finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of admin, user"})
 	}
-	if !validID(id) {
-		return nil, errUserNotFound
+	if !ValidID(id) {
+		return nil, ErrUserNotFound
 	}
 	return s.st.SetUserRole(ctx, id, finhealth.Role(role))
 }
 
-// deactivateUser deactivates an account and revokes its sessions; the API and the
+// DeactivateUser deactivates an account and revokes its sessions; the API and the
 // admin page share it.
-func (s Accounts) deactivateUser(ctx context.Context, id string) (*finhealth.User, error) {
-	if !validID(id) {
-		return nil, errUserNotFound
+func (s Accounts) DeactivateUser(ctx context.Context, id string) (*finhealth.User, error) {
+	if !ValidID(id) {
+		return nil, ErrUserNotFound
 	}
 	return s.st.DeactivateUser(ctx, id)
 }

@@ -4,8 +4,8 @@ import (
 	"net/http"
 )
 
-func (s *apiHandler) adminListUsers(w http.ResponseWriter, r *http.Request, _ *call) error {
-	f, err := userFilter(r.URL.Query())
+func (s *apiHandler) adminListUsers(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	f, err := UserFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -13,34 +13,34 @@ func (s *apiHandler) adminListUsers(w http.ResponseWriter, r *http.Request, _ *c
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newPage(users, next))
+	s.srv.WriteJSON(w, r, http.StatusOK, newPage(users, next))
 	return nil
 }
 
-func (s *apiHandler) adminSetRole(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *apiHandler) adminSetRole(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	var req roleRequest
-	if err := s.srv.decode(w, r, &req); err != nil {
+	if err := s.srv.Decode(w, r, &req); err != nil {
 		return err
 	}
-	u, err := s.accounts.setUserRole(r.Context(), r.PathValue("id"), req.Role)
+	u, err := s.accounts.SetUserRole(r.Context(), r.PathValue("id"), req.Role)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, u)
+	s.srv.WriteJSON(w, r, http.StatusOK, u)
 	return nil
 }
 
-func (s *apiHandler) adminDeactivate(w http.ResponseWriter, r *http.Request, _ *call) error {
-	u, err := s.accounts.deactivateUser(r.Context(), r.PathValue("id"))
+func (s *apiHandler) adminDeactivate(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	u, err := s.accounts.DeactivateUser(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, u)
+	s.srv.WriteJSON(w, r, http.StatusOK, u)
 	return nil
 }
 
-func (s *apiHandler) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *call) error {
-	f, err := auditFilter(r)
+func (s *apiHandler) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	f, err := AuditFilter(r)
 	if err != nil {
 		return err
 	}
@@ -48,6 +48,6 @@ func (s *apiHandler) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *ca
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newPage(entries, next))
+	s.srv.WriteJSON(w, r, http.StatusOK, newPage(entries, next))
 	return nil
 }

@@ -13,10 +13,10 @@ import (
 )
 
 func TestAdmin(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		admin := a.createUser("Root", finhealth.RoleAdmin)
-		tm := newTeam(a)
+		admin := a.CreateUser("Root", finhealth.RoleAdmin)
+		tm := NewTeam(a)
 
 		t.Run("users are listed and searched", func(t *testing.T) {
 			var p page[finhealth.User]
@@ -31,25 +31,25 @@ func TestAdmin(t *testing.T) {
 			}
 			var found page[finhealth.User]
 			a.Get("/api/v1/admin/users?q=VERA", admin.Token).Expect(t, http.StatusOK).Decode(t, &found)
-			if len(found.Items) != 1 || found.Items[0].ID != tm.viewer.ID {
+			if len(found.Items) != 1 || found.Items[0].ID != tm.Viewer.ID {
 				t.Errorf("search %+v", found)
 			}
 			a.Get("/api/v1/admin/users?limit=500", admin.Token).Expect(t, http.StatusUnprocessableEntity)
-			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+			a.Get("/api/v1/admin/users", tm.Owner.Token).Expect(t, http.StatusForbidden)
 			a.Get("/api/v1/admin/users", "").Expect(t, http.StatusUnauthorized)
 		})
 
 		t.Run("role changes take effect on the next request", func(t *testing.T) {
 			var u finhealth.User
-			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "admin"}).Expect(t, http.StatusOK).Decode(t, &u)
+			a.Patch("/api/v1/admin/users/"+tm.Owner.ID, admin.Token, map[string]string{"role": "admin"}).Expect(t, http.StatusOK).Decode(t, &u)
 			if u.Role != finhealth.RoleAdmin {
 				t.Errorf("user %+v", u)
 			}
-			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusOK)
-			a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusOK)
-			a.Get("/api/v1/admin/users", tm.owner.Token).Expect(t, http.StatusForbidden)
+			a.Get("/api/v1/admin/users", tm.Owner.Token).Expect(t, http.StatusOK)
+			a.Patch("/api/v1/admin/users/"+tm.Owner.ID, admin.Token, map[string]string{"role": "user"}).Expect(t, http.StatusOK)
+			a.Get("/api/v1/admin/users", tm.Owner.Token).Expect(t, http.StatusForbidden)
 
-			if f := a.Patch("/api/v1/admin/users/"+tm.owner.ID, admin.Token, map[string]string{"role": "root"}).
+			if f := a.Patch("/api/v1/admin/users/"+tm.Owner.ID, admin.Token, map[string]string{"role": "root"}).
 				Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["role"] == "" {
 				t.Errorf("fields %v", f)
 			}
@@ -61,12 +61,12 @@ func TestAdmin(t *testing.T) {
 
 		t.Run("deactivate", func(t *testing.T) {
 			var u finhealth.User
-			a.Post("/api/v1/admin/users/"+tm.outsider.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK).Decode(t, &u)
+			a.Post("/api/v1/admin/users/"+tm.Outsider.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK).Decode(t, &u)
 			if u.Active {
 				t.Errorf("still active: %+v", u)
 			}
-			a.Get("/api/v1/me", tm.outsider.Token).Expect(t, http.StatusUnauthorized)
-			a.Post("/api/v1/admin/users/"+tm.viewer.ID+"/deactivate", tm.owner.Token, nil).Expect(t, http.StatusForbidden)
+			a.Get("/api/v1/me", tm.Outsider.Token).Expect(t, http.StatusUnauthorized)
+			a.Post("/api/v1/admin/users/"+tm.Viewer.ID+"/deactivate", tm.Owner.Token, nil).Expect(t, http.StatusForbidden)
 			a.Post("/api/v1/admin/users/01900000-0000-7000-8000-000000000000/deactivate", admin.Token, nil).Expect(t, http.StatusNotFound)
 			a.Post("/api/v1/admin/users/"+admin.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusConflict)
 		})
@@ -79,13 +79,13 @@ func TestAdmin(t *testing.T) {
 			}
 			var deact page[finhealth.AuditEntry]
 			a.Get("/api/v1/admin/audit-log?action=user.deactivated", admin.Token).Expect(t, http.StatusOK).Decode(t, &deact)
-			if len(deact.Items) != 1 || deact.Items[0].TargetID != tm.outsider.ID || deact.Items[0].ActorID != admin.ID {
+			if len(deact.Items) != 1 || deact.Items[0].TargetID != tm.Outsider.ID || deact.Items[0].ActorID != admin.ID {
 				t.Errorf("deactivations %+v", deact.Items)
 			}
 			var org page[finhealth.AuditEntry]
-			a.Get("/api/v1/admin/audit-log?organization_id="+tm.org, admin.Token).Expect(t, http.StatusOK).Decode(t, &org)
+			a.Get("/api/v1/admin/audit-log?organization_id="+tm.Org, admin.Token).Expect(t, http.StatusOK).Decode(t, &org)
 			for _, e := range org.Items {
-				if e.OrganizationID != tm.org {
+				if e.OrganizationID != tm.Org {
 					t.Errorf("entry of another organization %+v", e)
 				}
 			}
@@ -95,7 +95,7 @@ func TestAdmin(t *testing.T) {
 			if f := a.Get("/api/v1/admin/audit-log?organization_id=xyz", admin.Token).Expect(t, http.StatusUnprocessableEntity).ErrorFields(t); f["organization_id"] == "" {
 				t.Errorf("fields %v", f)
 			}
-			a.Get("/api/v1/admin/audit-log", tm.owner.Token).Expect(t, http.StatusForbidden)
+			a.Get("/api/v1/admin/audit-log", tm.Owner.Token).Expect(t, http.StatusForbidden)
 		})
 
 		t.Run("audit log by actor and time", func(t *testing.T) {
@@ -165,8 +165,8 @@ func TestAdmin(t *testing.T) {
 		})
 
 		t.Run("admins see no business data", func(t *testing.T) {
-			a.Get("/api/v1/organizations/"+tm.org, admin.Token).Expect(t, http.StatusNotFound)
-			a.Get("/api/v1/organizations/"+tm.org+"/assessments", admin.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/organizations/"+tm.Org, admin.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/organizations/"+tm.Org+"/assessments", admin.Token).Expect(t, http.StatusNotFound)
 		})
 	})
 }

@@ -13,20 +13,20 @@ import (
 )
 
 func TestAssessments(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		tm := newTeam(a)
-		scoped := "/api/v1/organizations/" + tm.org + "/assessments"
+		tm := NewTeam(a)
+		scoped := "/api/v1/organizations/" + tm.Org + "/assessments"
 		q := scoring.Current()
 
 		t.Run("latest is 404 before any", func(t *testing.T) {
-			res := a.Get("/api/v1/assessments/latest", tm.owner.Token).Expect(t, http.StatusNotFound)
+			res := a.Get("/api/v1/assessments/latest", tm.Owner.Token).Expect(t, http.StatusNotFound)
 			if !strings.Contains(string(res.Body), "No assessment yet") {
 				t.Errorf("body %s", res.Body)
 			}
-			a.Get(scoped+"/latest", tm.viewer.Token).Expect(t, http.StatusNotFound)
+			a.Get(scoped+"/latest", tm.Viewer.Token).Expect(t, http.StatusNotFound)
 			var p page[finhealth.Assessment]
-			a.Get("/api/v1/assessments", tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &p)
+			a.Get("/api/v1/assessments", tm.Owner.Token).Expect(t, http.StatusOK).Decode(t, &p)
 			if len(p.Items) != 0 || p.NextCursor != nil {
 				t.Errorf("page %+v", p)
 			}
@@ -34,9 +34,9 @@ func TestAssessments(t *testing.T) {
 
 		var first finhealth.Assessment
 		t.Run("submit on the default organization", func(t *testing.T) {
-			res := a.Post("/api/v1/assessments", tm.owner.Token, map[string]any{"answers": answers(0)}).Expect(t, http.StatusCreated)
+			res := a.Post("/api/v1/assessments", tm.Owner.Token, map[string]any{"answers": Answers(0)}).Expect(t, http.StatusCreated)
 			res.Decode(t, &first)
-			if first.ID == "" || first.OrganizationID != tm.org || first.UserID != tm.owner.ID ||
+			if first.ID == "" || first.OrganizationID != tm.Org || first.UserID != tm.Owner.ID ||
 				first.QuestionnaireID != q.ID || first.QuestionnaireVersion != q.Version || first.AlgorithmVersion != scoring.AlgorithmVersion ||
 				len(first.Categories) != len(q.Categories) || len(first.Answers) != len(q.Questions) || first.CreatedAt.IsZero() {
 				t.Fatalf("assessment %+v", first)
@@ -55,35 +55,35 @@ func TestAssessments(t *testing.T) {
 		})
 
 		t.Run("submit on a named organization as advisor", func(t *testing.T) {
-			a.Post(scoped, tm.advisor.Token, map[string]any{"answers": answers(2)}).Expect(t, http.StatusCreated)
-			a.Post(scoped, tm.viewer.Token, map[string]any{"answers": answers(2)}).Expect(t, http.StatusForbidden)
-			a.Post(scoped, tm.outsider.Token, map[string]any{"answers": answers(2)}).Expect(t, http.StatusNotFound)
+			a.Post(scoped, tm.Advisor.Token, map[string]any{"answers": Answers(2)}).Expect(t, http.StatusCreated)
+			a.Post(scoped, tm.Viewer.Token, map[string]any{"answers": Answers(2)}).Expect(t, http.StatusForbidden)
+			a.Post(scoped, tm.Outsider.Token, map[string]any{"answers": Answers(2)}).Expect(t, http.StatusNotFound)
 			// The viewer's default organization is this one, where they may not submit.
-			a.Post("/api/v1/assessments", tm.viewer.Token, map[string]any{"answers": answers(2)}).Expect(t, http.StatusForbidden)
+			a.Post("/api/v1/assessments", tm.Viewer.Token, map[string]any{"answers": Answers(2)}).Expect(t, http.StatusForbidden)
 		})
 
 		var latest finhealth.Assessment
-		a.Get("/api/v1/assessments/latest", tm.viewer.Token).Expect(t, http.StatusOK).Decode(t, &latest)
-		if latest.ID == first.ID || latest.UserID != tm.advisor.ID {
+		a.Get("/api/v1/assessments/latest", tm.Viewer.Token).Expect(t, http.StatusOK).Decode(t, &latest)
+		if latest.ID == first.ID || latest.UserID != tm.Advisor.ID {
 			t.Errorf("latest %+v is not the advisor's newer one", latest.ID)
 		}
 
 		t.Run("get one", func(t *testing.T) {
 			var got finhealth.Assessment
-			a.Get(scoped+"/"+first.ID, tm.viewer.Token).Expect(t, http.StatusOK).Decode(t, &got)
+			a.Get(scoped+"/"+first.ID, tm.Viewer.Token).Expect(t, http.StatusOK).Decode(t, &got)
 			if got.ID != first.ID || got.Score != first.Score {
 				t.Errorf("got %+v", got)
 			}
-			a.Get("/api/v1/assessments/"+first.ID, tm.owner.Token).Expect(t, http.StatusOK)
+			a.Get("/api/v1/assessments/"+first.ID, tm.Owner.Token).Expect(t, http.StatusOK)
 			// Another organization's assessment does not exist for this one.
-			other := a.createAssessment(tm.outsider.OrgID, tm.outsider.ID)
-			a.Get(scoped+"/"+other.ID, tm.owner.Token).Expect(t, http.StatusNotFound)
-			a.Get("/api/v1/assessments/"+other.ID, tm.owner.Token).Expect(t, http.StatusNotFound)
-			a.Get("/api/v1/assessments/not-an-id", tm.owner.Token).Expect(t, http.StatusNotFound)
+			other := a.CreateAssessment(tm.Outsider.OrgID, tm.Outsider.ID)
+			a.Get(scoped+"/"+other.ID, tm.Owner.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/assessments/"+other.ID, tm.Owner.Token).Expect(t, http.StatusNotFound)
+			a.Get("/api/v1/assessments/not-an-id", tm.Owner.Token).Expect(t, http.StatusNotFound)
 		})
 
 		t.Run("invalid answers name each problem", func(t *testing.T) {
-			all := answers(0)
+			all := Answers(0)
 			bad := append([]map[string]string{}, all[1:]...) // the first question is unanswered
 			bad = append(bad,
 				map[string]string{"question_id": "no_such_question", "value": "x"},
@@ -93,13 +93,13 @@ func TestAssessments(t *testing.T) {
 			)
 			n := len(all) - 1
 			// The empty answer is a shape error, caught before scoring.
-			res := a.Post("/api/v1/assessments", tm.owner.Token, map[string]any{"answers": bad}).Expect(t, http.StatusUnprocessableEntity)
+			res := a.Post("/api/v1/assessments", tm.Owner.Token, map[string]any{"answers": bad}).Expect(t, http.StatusUnprocessableEntity)
 			f := res.ErrorFields(t)
 			if f["answers["+strconv.Itoa(n+3)+"].question_id"] == "" || f["answers["+strconv.Itoa(n+3)+"].value"] == "" {
 				t.Errorf("fields %v do not name the empty answer", f)
 			}
 			// Without the shape error, scoring names each problem.
-			res = a.Post("/api/v1/assessments", tm.owner.Token, map[string]any{"answers": bad[:len(bad)-1]}).Expect(t, http.StatusUnprocessableEntity)
+			res = a.Post("/api/v1/assessments", tm.Owner.Token, map[string]any{"answers": bad[:len(bad)-1]}).Expect(t, http.StatusUnprocessableEntity)
 			f = res.ErrorFields(t)
 			for _, field := range []string{
 				"answers." + q.Questions[0].ID,
@@ -111,11 +111,11 @@ func TestAssessments(t *testing.T) {
 					t.Errorf("fields %v do not name %s", f, field)
 				}
 			}
-			a.Post("/api/v1/assessments", tm.owner.Token, map[string]any{}).Expect(t, http.StatusUnprocessableEntity)
+			a.Post("/api/v1/assessments", tm.Owner.Token, map[string]any{}).Expect(t, http.StatusUnprocessableEntity)
 		})
 
 		t.Run("list pages newest first", func(t *testing.T) {
-			a.Post(scoped, tm.owner.Token, map[string]any{"answers": answers(3)}).Expect(t, http.StatusCreated)
+			a.Post(scoped, tm.Owner.Token, map[string]any{"answers": Answers(3)}).Expect(t, http.StatusCreated)
 			seen := map[string]bool{}
 			var ids []string
 			path := scoped + "?limit=2"
@@ -124,7 +124,7 @@ func TestAssessments(t *testing.T) {
 					t.Fatal("pagination does not end")
 				}
 				var p page[finhealth.Assessment]
-				a.Get(path, tm.viewer.Token).Expect(t, http.StatusOK).Decode(t, &p)
+				a.Get(path, tm.Viewer.Token).Expect(t, http.StatusOK).Decode(t, &p)
 				for _, it := range p.Items {
 					if seen[it.ID] {
 						t.Fatalf("%s listed twice", it.ID)
@@ -146,7 +146,7 @@ func TestAssessments(t *testing.T) {
 				}
 			}
 			var all page[finhealth.Assessment]
-			a.Get("/api/v1/assessments", tm.owner.Token).Expect(t, http.StatusOK).Decode(t, &all)
+			a.Get("/api/v1/assessments", tm.Owner.Token).Expect(t, http.StatusOK).Decode(t, &all)
 			if len(all.Items) != 3 || all.NextCursor != nil {
 				t.Errorf("default page %d items, next %v", len(all.Items), all.NextCursor)
 			}
@@ -154,26 +154,26 @@ func TestAssessments(t *testing.T) {
 
 		t.Run("bad limit is 422 naming limit", func(t *testing.T) {
 			for _, l := range []string{"abc", "0", "-1", "101", "1.5", ""} {
-				res := a.Get(scoped+"?limit="+l, tm.owner.Token).Expect(t, http.StatusUnprocessableEntity)
+				res := a.Get(scoped+"?limit="+l, tm.Owner.Token).Expect(t, http.StatusUnprocessableEntity)
 				if res.ErrorFields(t)["limit"] == "" {
 					t.Errorf("limit=%s: fields %v", l, res.ErrorFields(t))
 				}
 			}
-			a.Get(scoped+"?limit=100", tm.owner.Token).Expect(t, http.StatusOK)
-			a.Get(scoped+"?limit=1", tm.owner.Token).Expect(t, http.StatusOK)
+			a.Get(scoped+"?limit=100", tm.Owner.Token).Expect(t, http.StatusOK)
+			a.Get(scoped+"?limit=1", tm.Owner.Token).Expect(t, http.StatusOK)
 		})
 
 		t.Run("bad cursor", func(t *testing.T) {
-			res := a.Get(scoped+"?cursor=%25%25garbage", tm.owner.Token)
+			res := a.Get(scoped+"?cursor=%25%25garbage", tm.Owner.Token)
 			if res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
 				t.Errorf("status %d: %s", res.Status, res.Body)
 			}
 		})
 
 		t.Run("no default organization", func(t *testing.T) {
-			lone := a.createUser("Lone", finhealth.RoleUser)
-			for _, r := range []req{
-				{Method: "POST", Path: "/api/v1/assessments", Body: map[string]any{"answers": answers(0)}},
+			lone := a.CreateUser("Lone", finhealth.RoleUser)
+			for _, r := range []Request{
+				{Method: "POST", Path: "/api/v1/assessments", Body: map[string]any{"answers": Answers(0)}},
 				{Method: "GET", Path: "/api/v1/assessments"},
 				{Method: "GET", Path: "/api/v1/assessments/latest"},
 				{Method: "GET", Path: "/api/v1/assessments/" + first.ID},
@@ -187,7 +187,7 @@ func TestAssessments(t *testing.T) {
 		})
 
 		t.Run("anonymous", func(t *testing.T) {
-			a.Post("/api/v1/assessments", "", map[string]any{"answers": answers(0)}).Expect(t, http.StatusUnauthorized)
+			a.Post("/api/v1/assessments", "", map[string]any{"answers": Answers(0)}).Expect(t, http.StatusUnauthorized)
 			a.Get("/api/v1/assessments/latest", "").Expect(t, http.StatusUnauthorized)
 		})
 	})

@@ -15,66 +15,66 @@ type registered struct {
 	OrganizationID string         `json:"organization_id"`
 }
 
-func (s *apiHandler) register(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
+func (s *apiHandler) register(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
 	req, err := decodeRegisterRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err
 	}
-	u, o, err := s.accounts.signUp(r.Context(), req)
+	u, o, err := s.accounts.SignUp(r.Context(), req)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
+	s.srv.WriteJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
 	return nil
 }
 
-func (s *apiHandler) login(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
+func (s *apiHandler) login(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
 	req, err := decodeLoginRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err
 	}
-	pair, _, err := s.accounts.logIn(w, r, req)
+	pair, _, err := s.accounts.LogIn(w, r, req)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, pair)
+	s.srv.WriteJSON(w, r, http.StatusOK, pair)
 	return nil
 }
 
-func (s *apiHandler) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
+func (s *apiHandler) refresh(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
 	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err
 	}
-	pair, _, err := s.accounts.rotateSession(r.Context(), req.RefreshToken)
+	pair, _, err := s.accounts.RotateSession(r.Context(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, pair)
+	s.srv.WriteJSON(w, r, http.StatusOK, pair)
 	return nil
 }
 
 // logout revokes the refresh token's family. It needs no access token: the refresh
 // token is the credential being given up, and an expired access token must not
 // stop anyone from logging out.
-func (s *apiHandler) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
+func (s *apiHandler) logout(w http.ResponseWriter, r *http.Request, _ *Call) error {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
 	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err
 	}
-	if err := s.accounts.endSession(r.Context(), req.RefreshToken); err != nil {
+	if err := s.accounts.EndSession(r.Context(), req.RefreshToken); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -87,14 +87,14 @@ type me struct {
 	Memberships []*finhealth.Membership `json:"memberships"`
 }
 
-func (s *apiHandler) me(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+func (s *apiHandler) me(w http.ResponseWriter, r *http.Request, c *Call) error {
+	ms, err := s.st.MembershipsForUser(r.Context(), c.User.ID)
 	if err != nil {
 		return err
 	}
 	if ms == nil {
 		ms = []*finhealth.Membership{}
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, me{User: c.user, Memberships: ms})
+	s.srv.WriteJSON(w, r, http.StatusOK, me{User: c.User, Memberships: ms})
 	return nil
 }

@@ -12,20 +12,20 @@ import (
 )
 
 func TestRegister(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 
 		t.Run("created as a plain user with an owned organization", func(t *testing.T) {
-			email := uniqueEmail("reg")
+			email := UniqueEmail("reg")
 			res := a.Post("/api/v1/auth/register", "", map[string]string{
-				"email": "  " + strings.ToUpper(email) + " ", "password": testPassword, "name": " Ada ",
+				"email": "  " + strings.ToUpper(email) + " ", "password": Password, "name": " Ada ",
 			}).Expect(t, http.StatusCreated)
 			var reg registered
 			res.Decode(t, &reg)
 			if reg.Email != email || reg.Name != "Ada" || reg.Role != finhealth.RoleUser || reg.OrganizationID == "" {
 				t.Fatalf("registered = %+v", reg)
 			}
-			tok := a.login(email, testPassword)
+			tok := a.Login(email, Password)
 			var o finhealth.Organization
 			a.Get("/api/v1/organizations/"+reg.OrganizationID, tok).Expect(t, http.StatusOK).Decode(t, &o)
 			if o.Name != "Ada's business" {
@@ -39,7 +39,7 @@ func TestRegister(t *testing.T) {
 
 		t.Run("optional organization fields", func(t *testing.T) {
 			res := a.Post("/api/v1/auth/register", "", map[string]string{
-				"email": uniqueEmail("org"), "password": testPassword, "name": "Bo",
+				"email": UniqueEmail("org"), "password": Password, "name": "Bo",
 				"organization_name": "Bo's Bakery", "industry": "food", "company_size": "1-10",
 			}).Expect(t, http.StatusCreated)
 			var reg registered
@@ -52,10 +52,10 @@ func TestRegister(t *testing.T) {
 
 		t.Run("emails and names are stored in Unicode NFC", func(t *testing.T) {
 			// "e" followed by a combining acute accent is "é": one account, one name.
-			local := strings.TrimSuffix(uniqueEmail("jose"), "@example.com")
+			local := strings.TrimSuffix(UniqueEmail("jose"), "@example.com")
 			nfd, nfc := local+"-jose\u0301@example.com", local+"-jos\u00e9@example.com"
 			res := a.Post("/api/v1/auth/register", "", map[string]string{
-				"email": strings.ToUpper(nfd), "password": testPassword, "name": " Jose\u0301 ", "organization_name": "Cafe\u0301 Jose\u0301",
+				"email": strings.ToUpper(nfd), "password": Password, "name": " Jose\u0301 ", "organization_name": "Cafe\u0301 Jose\u0301",
 			}).Expect(t, http.StatusCreated)
 			var reg registered
 			res.Decode(t, &reg)
@@ -67,9 +67,9 @@ func TestRegister(t *testing.T) {
 				t.Errorf("organization %+v, %v", o, err)
 			}
 			// Either form logs in, and neither makes a second account.
-			a.login(nfd, testPassword)
-			a.login(nfc, testPassword)
-			a.Post("/api/v1/auth/register", "", map[string]string{"email": nfc, "password": testPassword, "name": "J"}).
+			a.Login(nfd, Password)
+			a.Login(nfc, Password)
+			a.Post("/api/v1/auth/register", "", map[string]string{"email": nfc, "password": Password, "name": "J"}).
 				Expect(t, http.StatusConflict)
 		})
 
@@ -89,8 +89,8 @@ func TestRegister(t *testing.T) {
 		})
 
 		t.Run("duplicate email is 409, whatever its case", func(t *testing.T) {
-			email := uniqueEmail("dup")
-			body := map[string]string{"email": email, "password": testPassword, "name": "D"}
+			email := UniqueEmail("dup")
+			body := map[string]string{"email": email, "password": Password, "name": "D"}
 			a.Post("/api/v1/auth/register", "", body).Expect(t, http.StatusCreated)
 			body["email"] = strings.ToUpper(email)
 			if code := a.Post("/api/v1/auth/register", "", body).Expect(t, http.StatusConflict).ErrorCode(t); code != "conflict" {
@@ -100,7 +100,7 @@ func TestRegister(t *testing.T) {
 
 		t.Run("a role in the body is refused, not obeyed", func(t *testing.T) {
 			res := a.Post("/api/v1/auth/register", "", map[string]string{
-				"email": uniqueEmail("role"), "password": testPassword, "name": "R", "role": "admin",
+				"email": UniqueEmail("role"), "password": Password, "name": "R", "role": "admin",
 			}).Expect(t, http.StatusBadRequest)
 			if res.ErrorFields(t)["role"] != "unknown field" {
 				t.Errorf("fields %v", res.ErrorFields(t))
@@ -112,32 +112,32 @@ func TestRegister(t *testing.T) {
 			body  map[string]any
 			field string
 		}{
-			{"missing email", map[string]any{"password": testPassword, "name": "N"}, "email"},
-			{"not an email", map[string]any{"email": "nobody", "password": testPassword, "name": "N"}, "email"},
-			{"display name", map[string]any{"email": "Bob <bob@example.com>", "password": testPassword, "name": "N"}, "email"},
-			{"two addresses", map[string]any{"email": "a@example.com, b@example.com", "password": testPassword, "name": "N"}, "email"},
-			{"no dot in domain", map[string]any{"email": "a@localhost", "password": testPassword, "name": "N"}, "email"},
+			{"missing email", map[string]any{"password": Password, "name": "N"}, "email"},
+			{"not an email", map[string]any{"email": "nobody", "password": Password, "name": "N"}, "email"},
+			{"display name", map[string]any{"email": "Bob <bob@example.com>", "password": Password, "name": "N"}, "email"},
+			{"two addresses", map[string]any{"email": "a@example.com, b@example.com", "password": Password, "name": "N"}, "email"},
+			{"no dot in domain", map[string]any{"email": "a@localhost", "password": Password, "name": "N"}, "email"},
 			{"short password", map[string]any{"email": "s@example.com", "password": "short", "name": "N"}, "password"},
 			{"long password", map[string]any{"email": "l@example.com", "password": strings.Repeat("x", 129), "name": "N"}, "password"},
 			{"common password", map[string]any{"email": "c@example.com", "password": "Password123", "name": "N"}, "password"},
 			{"password is the email", map[string]any{"email": "jane.doe@example.com", "password": "jane.doe@example.com", "name": "N"}, "password"},
 			{"password holds the local part", map[string]any{"email": "jane.doe@example.com", "password": "my-jane.doe-secret", "name": "N"}, "password"},
-			{"missing name", map[string]any{"email": "n@example.com", "password": testPassword}, "name"},
-			{"blank name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "   "}, "name"},
-			{"name too long", map[string]any{"email": "n@example.com", "password": testPassword, "name": strings.Repeat("n", 101)}, "name"},
-			{"control characters", map[string]any{"email": "n@example.com", "password": testPassword, "name": "a\x00b"}, "name"},
-			{"wrong type", map[string]any{"email": "n@example.com", "password": testPassword, "name": 7}, "name"},
-			{"zero-width space in the email", map[string]any{"email": "n\u200b@example.com", "password": testPassword, "name": "N"}, "email"},
-			{"right-to-left override in the email", map[string]any{"email": "n@exa\u202emple.com", "password": testPassword, "name": "N"}, "email"},
-			{"byte order mark in the email", map[string]any{"email": "\ufeffn@example.com", "password": testPassword, "name": "N"}, "email"},
-			{"zero-width space in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N\u200bN"}, "name"},
-			{"right-to-left override in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "\u202eN"}, "name"},
-			{"byte order mark in the name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "\ufeffN"}, "name"},
-			{"zero-width joiner in the organization's name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+			{"missing name", map[string]any{"email": "n@example.com", "password": Password}, "name"},
+			{"blank name", map[string]any{"email": "n@example.com", "password": Password, "name": "   "}, "name"},
+			{"name too long", map[string]any{"email": "n@example.com", "password": Password, "name": strings.Repeat("n", 101)}, "name"},
+			{"control characters", map[string]any{"email": "n@example.com", "password": Password, "name": "a\x00b"}, "name"},
+			{"wrong type", map[string]any{"email": "n@example.com", "password": Password, "name": 7}, "name"},
+			{"zero-width space in the email", map[string]any{"email": "n\u200b@example.com", "password": Password, "name": "N"}, "email"},
+			{"right-to-left override in the email", map[string]any{"email": "n@exa\u202emple.com", "password": Password, "name": "N"}, "email"},
+			{"byte order mark in the email", map[string]any{"email": "\ufeffn@example.com", "password": Password, "name": "N"}, "email"},
+			{"zero-width space in the name", map[string]any{"email": "n@example.com", "password": Password, "name": "N\u200bN"}, "name"},
+			{"right-to-left override in the name", map[string]any{"email": "n@example.com", "password": Password, "name": "\u202eN"}, "name"},
+			{"byte order mark in the name", map[string]any{"email": "n@example.com", "password": Password, "name": "\ufeffN"}, "name"},
+			{"zero-width joiner in the organization's name", map[string]any{"email": "n@example.com", "password": Password, "name": "N",
 				"organization_name": "N\u200d Co"}, "organization_name"},
-			{"right-to-left override in the organization's name", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+			{"right-to-left override in the organization's name", map[string]any{"email": "n@example.com", "password": Password, "name": "N",
 				"organization_name": "\u202eoC N"}, "organization_name"},
-			{"organization's name too long", map[string]any{"email": "n@example.com", "password": testPassword, "name": "N",
+			{"organization's name too long", map[string]any{"email": "n@example.com", "password": Password, "name": "N",
 				"organization_name": strings.Repeat("o", 201)}, "organization_name"},
 			{"password of spaces", map[string]any{"email": "n@example.com", "password": "   ", "name": "N"}, "password"},
 			{"long password of spaces", map[string]any{"email": "n@example.com", "password": strings.Repeat(" ", 16), "name": "N"}, "password"},
@@ -153,31 +153,31 @@ func TestRegister(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Lena")
+		acc := a.Register("Lena")
 
 		t.Run("success", func(t *testing.T) {
-			res := a.Post("/api/v1/auth/login", "", map[string]string{"email": "  " + strings.ToUpper(acc.Email), "password": testPassword}).
+			res := a.Post("/api/v1/auth/login", "", map[string]string{"email": "  " + strings.ToUpper(acc.Email), "password": Password}).
 				Expect(t, http.StatusOK)
-			var p tokenPair
+			var p TokenPair
 			res.Decode(t, &p)
-			if p.TokenType != "Bearer" || p.ExpiresIn != 900 || p.AccessToken == "" || len(p.RefreshToken) != opaqueTokenLen {
+			if p.TokenType != "Bearer" || p.ExpiresIn != 900 || p.AccessToken == "" || len(p.RefreshToken) != OpaqueTokenLen {
 				t.Fatalf("pair %+v", p)
 			}
 			a.Get("/api/v1/me", p.AccessToken).Expect(t, http.StatusOK)
 		})
 
-		deactivated := a.register("Gone")
-		admin := a.createUser("Root", finhealth.RoleAdmin)
+		deactivated := a.Register("Gone")
+		admin := a.CreateUser("Root", finhealth.RoleAdmin)
 		a.Post("/api/v1/admin/users/"+deactivated.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
 
 		t.Run("every credential failure looks the same", func(t *testing.T) {
 			var bodies [][]byte
 			for _, creds := range []map[string]string{
 				{"email": acc.Email, "password": "wrong password!!"},
-				{"email": "nobody-" + acc.Email, "password": testPassword},
-				{"email": deactivated.Email, "password": testPassword},
+				{"email": "nobody-" + acc.Email, "password": Password},
+				{"email": deactivated.Email, "password": Password},
 			} {
 				res := a.Post("/api/v1/auth/login", "", creds).Expect(t, http.StatusUnauthorized)
 				if res.Header.Get("WWW-Authenticate") == "" {
@@ -239,12 +239,12 @@ func auditHas(entries []*finhealth.AuditEntry, match func(*finhealth.AuditEntry)
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Rita")
-		first := a.loginPair(acc.Email, testPassword)
+		acc := a.Register("Rita")
+		first := a.LoginPair(acc.Email, Password)
 
-		var second tokenPair
+		var second TokenPair
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.RefreshToken}).
 			Expect(t, http.StatusOK).Decode(t, &second)
 		if second.RefreshToken == first.RefreshToken || second.AccessToken == "" {
@@ -252,7 +252,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 		a.Get("/api/v1/me", second.AccessToken).Expect(t, http.StatusOK)
 
-		var third tokenPair
+		var third TokenPair
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": second.RefreshToken}).
 			Expect(t, http.StatusOK).Decode(t, &third)
 
@@ -262,7 +262,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": third.RefreshToken}).Expect(t, http.StatusUnauthorized)
 
 		// Another login's family is unaffected.
-		other := a.loginPair(acc.Email, testPassword)
+		other := a.LoginPair(acc.Email, Password)
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": other.RefreshToken}).Expect(t, http.StatusOK)
 
 		revoked, _, err := db.ListAudit(context.Background(), finhealth.AuditFilter{Action: finhealth.AuditTokenFamilyRevoked, Limit: 10})
@@ -271,7 +271,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 
 		for name, tok := range map[string]string{
-			"garbage": "not-a-token", "unknown": strings.Repeat("A", opaqueTokenLen), "empty": "",
+			"garbage": "not-a-token", "unknown": strings.Repeat("A", OpaqueTokenLen), "empty": "",
 		} {
 			t.Run(name, func(t *testing.T) {
 				want := http.StatusUnauthorized
@@ -285,11 +285,11 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 func TestRefreshDeactivatedUser(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Dora")
-		pair := a.loginPair(acc.Email, testPassword)
-		admin := a.createUser("Root", finhealth.RoleAdmin)
+		acc := a.Register("Dora")
+		pair := a.LoginPair(acc.Email, Password)
+		admin := a.CreateUser("Root", finhealth.RoleAdmin)
 		a.Post("/api/v1/admin/users/"+acc.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusUnauthorized)
 		a.Get("/api/v1/me", pair.AccessToken).Expect(t, http.StatusUnauthorized)
@@ -297,11 +297,11 @@ func TestRefreshDeactivatedUser(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Leo")
-		pair := a.loginPair(acc.Email, testPassword)
-		var next tokenPair
+		acc := a.Register("Leo")
+		pair := a.LoginPair(acc.Email, Password)
+		var next TokenPair
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusOK).Decode(t, &next)
 
 		// Logging out with any token of the family ends the whole family.
@@ -320,9 +320,9 @@ func TestLogout(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Mia")
+		acc := a.Register("Mia")
 		res := a.Get("/api/v1/me", acc.Token).Expect(t, http.StatusOK)
 		m := res.JSON(t)
 		if m["id"] != acc.ID || m["email"] != acc.Email || m["default_organization_id"] != acc.OrgID {
@@ -336,7 +336,7 @@ func TestMe(t *testing.T) {
 			t.Errorf("me leaks the password hash: %s", res.Body)
 		}
 		// A user with no organization has an empty list, not null.
-		lone := a.createUser("Lone", finhealth.RoleUser)
+		lone := a.CreateUser("Lone", finhealth.RoleUser)
 		if ms := a.Get("/api/v1/me", lone.Token).Expect(t, http.StatusOK).JSON(t)["memberships"]; ms == nil {
 			t.Error("memberships is null")
 		}

@@ -78,12 +78,12 @@ func benchAPI(b *testing.B, dialect string) (http.Handler, string) {
 	}
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
 	mountAPI(srv)
-	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "bench@example.com", Name: "Bench", PasswordHash: fixtureHash, Role: finhealth.RoleUser},
+	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "bench@example.com", Name: "Bench", PasswordHash: FixtureHash, Role: finhealth.RoleUser},
 		finhealth.NewOrganization{Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	storeAssessment(b, db, o.ID, u.ID, 1)
+	StoreAssessment(b, db, o.ID, u.ID, 1)
 	tok, err := Accounts{srv}.AccessToken(u.ID)
 	if err != nil {
 		b.Fatal(err)
@@ -124,7 +124,7 @@ func BenchmarkLatestAssessment(b *testing.B) {
 func BenchmarkCreateAssessment(b *testing.B) {
 	eachBenchDB(b, func(b *testing.B, dialect string) {
 		h, tok := benchAPI(b, dialect)
-		body, _ := json.Marshal(map[string]any{"answers": answers(2)})
+		body, _ := json.Marshal(map[string]any{"answers": Answers(2)})
 		b.ReportAllocs()
 		b.SetParallelism(benchParallelism)
 		b.ResetTimer()
@@ -146,7 +146,7 @@ func BenchmarkCreateAssessment(b *testing.B) {
 // BenchmarkDecodeAssessmentRequest measures the strict decoding of a complete
 // submission, the largest piece of POST /assessments' own work.
 func BenchmarkDecodeAssessmentRequest(b *testing.B) {
-	body, _ := json.Marshal(map[string]any{"answers": answers(2)})
+	body, _ := json.Marshal(map[string]any{"answers": Answers(2)})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := decodeAssessmentRequest(bytes.NewReader(body)); err != nil {

@@ -14,11 +14,11 @@ import (
 )
 
 func TestStrictDecoding(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db, func(c *Config) { c.MaxBodyBytes = 4096 })
-		acc := a.register("Sam")
-		post := func(body, contentType string) *response {
-			return a.Do(req{Method: "POST", Path: "/api/v1/assessments", Token: acc.Token, Body: body,
+		acc := a.Register("Sam")
+		post := func(body, contentType string) *Response {
+			return a.Do(Request{Method: "POST", Path: "/api/v1/assessments", Token: acc.Token, Body: body,
 				Header: map[string]string{"Content-Type": contentType}})
 		}
 		const ct = "application/json"
@@ -68,7 +68,7 @@ func checkDecodeError(t *testing.T, err error) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("error %v (%T) is not a *finhealth.Error", err, err)
 	}
-	if st := statusOf(fe.Code); st < 400 || st > 499 {
+	if st := StatusOf(fe.Code); st < 400 || st > 499 {
 		t.Fatalf("error %v maps to %d", err, st)
 	}
 }

@@ -10,33 +10,33 @@ import (
 	"finhealth/scoring"
 )
 
-func (s warehouse) healthScore(w http.ResponseWriter, r *http.Request, c *call) error {
-	v, err := s.srv.healthNow(r.Context(), c.orgID)
+func (s warehouse) healthScore(w http.ResponseWriter, r *http.Request, c *Call) error {
+	v, err := s.srv.HealthNow(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, v)
+	s.srv.WriteJSON(w, r, http.StatusOK, v)
 	return nil
 }
 
 // healthHistory serves the stored scores, newest first.
-func (s warehouse) healthHistory(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, cursor, err := pageParams(r)
+func (s warehouse) healthHistory(w http.ResponseWriter, r *http.Request, c *Call) error {
+	limit, cursor, err := PageParams(r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(r, time.Time{})
+	from, to, err := TimeRange(r, time.Time{})
 	if err != nil {
 		return err
 	}
-	scores, next, err := s.st.HealthHistory(r.Context(), c.orgID, from, to, cursor, limit)
+	scores, next, err := s.st.HealthHistory(r.Context(), c.OrgID, from, to, cursor, limit)
 	if err != nil {
 		return err
 	}
 	for i := range scores {
-		normalizeHealth(&scores[i])
+		NormalizeHealth(&scores[i])
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newPage(scores, next))
+	s.srv.WriteJSON(w, r, http.StatusOK, newPage(scores, next))
 	return nil
 }
 
@@ -65,17 +65,17 @@ type metricPoint struct {
 // maxSeriesNames bounds ?names=; there are fewer metrics than this.
 const maxSeriesNames = 50
 
-func (s warehouse) metricSeries(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s warehouse) metricSeries(w http.ResponseWriter, r *http.Request, c *Call) error {
 	known := scoring.MetricNames()
 	names, err := metricNames(r, known)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(r, s.now().UTC().Add(-defaultSeriesWindow))
+	from, to, err := TimeRange(r, s.now().UTC().Add(-DefaultSeriesWindow))
 	if err != nil {
 		return err
 	}
-	points, err := s.st.MetricSeries(r.Context(), c.orgID, names, from, to)
+	points, err := s.st.MetricSeries(r.Context(), c.OrgID, names, from, to)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s warehouse) metricSeries(w http.ResponseWriter, r *http.Request, c *call)
 		ser.Unit = p.Unit
 		ser.Points = append(ser.Points, metricPoint{AsOf: p.AsOf, Status: p.Status, Value: p.Value, Money: p.Money, Band: p.Band, Points: p.Points})
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, v)
+	s.srv.WriteJSON(w, r, http.StatusOK, v)
 	return nil
 }
 
@@ -121,7 +121,7 @@ func metricNames(r *http.Request, known []string) ([]string, error) {
 		case slices.Contains(known, n):
 			names = append(names, n)
 		default:
-			unknown = append(unknown, truncate(n, 40))
+			unknown = append(unknown, Truncate(n, 40))
 		}
 	}
 	if len(unknown) > 0 {
@@ -138,18 +138,18 @@ type latestMetricsView struct {
 	Items []finhealth.MetricValue `json:"items"`
 }
 
-func (s warehouse) latestMetrics(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.LatestMetrics(r.Context(), c.orgID)
+func (s warehouse) latestMetrics(w http.ResponseWriter, r *http.Request, c *Call) error {
+	ms, err := s.st.LatestMetrics(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
-	v := latestMetricsView{Items: normalizeMetrics(ms)}
+	v := latestMetricsView{Items: NormalizeMetrics(ms)}
 	for _, m := range ms {
 		if v.AsOf == nil || m.AsOf.After(*v.AsOf) {
 			asOf := m.AsOf
 			v.AsOf = &asOf
 		}
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, v)
+	s.srv.WriteJSON(w, r, http.StatusOK, v)
 	return nil
 }

@@ -18,7 +18,7 @@ func TestHSTS(t *testing.T) {
 	const hsts = "max-age=63072000; includeSubDomains"
 	cases := []struct {
 		name  string
-		api   *testAPI
+		api   *API
 		path  string // an https:// URL arrives over TLS
 		proto string // X-Forwarded-Proto
 		want  string
@@ -37,7 +37,7 @@ func TestHSTS(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := tc.api.Do(req{Method: "GET", Path: tc.path, Header: map[string]string{"X-Forwarded-Proto": tc.proto}})
+			res := tc.api.Do(Request{Method: "GET", Path: tc.path, Header: map[string]string{"X-Forwarded-Proto": tc.proto}})
 			if got := res.Header.Get("Strict-Transport-Security"); got != tc.want {
 				t.Errorf("Strict-Transport-Security = %q, want %q", got, tc.want)
 			}

@@ -4,30 +4,30 @@ import (
 	"net/http"
 )
 
-func (s *apiHandler) createInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req invitationRequest
-	if err := s.srv.decode(w, r, &req); err != nil {
+func (s *apiHandler) createInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
+	var req InvitationRequest
+	if err := s.srv.Decode(w, r, &req); err != nil {
 		return err
 	}
-	created, err := s.orgs.invite(r.Context(), c, req)
+	created, err := s.orgs.Invite(r.Context(), c, req)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusCreated, created)
+	s.srv.WriteJSON(w, r, http.StatusCreated, created)
 	return nil
 }
 
-func (s *apiHandler) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
-	invs, err := s.st.Invitations(r.Context(), c.orgID)
+func (s *apiHandler) listInvitations(w http.ResponseWriter, r *http.Request, c *Call) error {
+	invs, err := s.st.Invitations(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newList(invs))
+	s.srv.WriteJSON(w, r, http.StatusOK, newList(invs))
 	return nil
 }
 
-func (s *apiHandler) revokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.orgs.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
+func (s *apiHandler) revokeInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
+	if err := s.orgs.WithdrawInvitation(r.Context(), c.OrgID, r.PathValue("invitation_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -41,15 +41,15 @@ type acceptRequest struct {
 
 // acceptInvitation joins the caller to the inviting organization. Every failure to
 // match (unknown, expired, other email) is the same 404 so tokens cannot be probed.
-func (s *apiHandler) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *apiHandler) acceptInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
 	var req acceptRequest
-	if err := s.srv.decode(w, r, &req); err != nil {
+	if err := s.srv.Decode(w, r, &req); err != nil {
 		return err
 	}
-	m, err := s.orgs.joinOrganization(r.Context(), req.Token, c.user.ID)
+	m, err := s.orgs.JoinOrganization(r.Context(), req.Token, c.User.ID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, m)
+	s.srv.WriteJSON(w, r, http.StatusOK, m)
 	return nil
 }

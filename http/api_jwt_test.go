@@ -25,11 +25,11 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) s
 }
 
 func TestAccessTokens(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Jay")
-		victim := a.register("Vic")
-		now := a.clock.Now()
+		acc := a.Register("Jay")
+		victim := a.Register("Vic")
+		now := a.Clock.Now()
 		valid := func() jwt.RegisteredClaims {
 			return jwt.RegisteredClaims{
 				Issuer: "finhealth", Audience: jwt.ClaimStrings{"finhealth-api"}, Subject: acc.ID,
@@ -68,7 +68,7 @@ func TestAccessTokens(t *testing.T) {
 			"unknown subject": forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Subject = "01900000-0000-7000-8000-000000000000" })),
 			"tampered claims": tampered,
 			"garbage":         "not.a.jwt",
-			"oversized":       strings.Repeat("a", maxTokenLen+1),
+			"oversized":       strings.Repeat("a", MaxTokenLen+1),
 		}
 		for name, tok := range cases {
 			t.Run(name, func(t *testing.T) {
@@ -83,27 +83,27 @@ func TestAccessTokens(t *testing.T) {
 		}
 
 		t.Run("expiry follows the clock", func(t *testing.T) {
-			tok := a.token(acc.ID)
+			tok := a.Token(acc.ID)
 			a.Get("/api/v1/me", tok).Expect(t, http.StatusOK)
-			a.clock.Advance(16 * time.Minute)
-			defer a.clock.Advance(-16 * time.Minute)
+			a.Clock.Advance(16 * time.Minute)
+			defer a.Clock.Advance(-16 * time.Minute)
 			a.Get("/api/v1/me", tok).Expect(t, http.StatusUnauthorized)
 		})
 
 		t.Run("deactivation is immediate", func(t *testing.T) {
-			u := a.register("Short")
+			u := a.Register("Short")
 			a.Get("/api/v1/me", u.Token).Expect(t, http.StatusOK)
-			admin := a.createUser("Root", finhealth.RoleAdmin)
+			admin := a.CreateUser("Root", finhealth.RoleAdmin)
 			a.Post("/api/v1/admin/users/"+u.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
 			a.Get("/api/v1/me", u.Token).Expect(t, http.StatusUnauthorized)
 		})
 
 		t.Run("header forms", func(t *testing.T) {
 			for _, h := range []string{"", "Bearer", "Bearer ", "Basic " + good, good, "Token " + good} {
-				res := a.Do(req{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": h}})
+				res := a.Do(Request{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": h}})
 				res.Expect(t, http.StatusUnauthorized)
 			}
-			a.Do(req{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": "bearer " + good}}).Expect(t, http.StatusOK)
+			a.Do(Request{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": "bearer " + good}}).Expect(t, http.StatusOK)
 		})
 	})
 }

@@ -12,42 +12,42 @@ import (
 
 // matrixRequest builds the request an actor sends to a route: a request that
 // succeeds when the actor is allowed, so that the status shows authorization alone.
-func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (req, bool) {
-	a := fx.api
-	acc := fx.accounts[actor]
-	r := req{Method: rt.method}
+func matrixRequest(fx *MatrixFixture, t *testing.T, rt Route, actor string) (Request, bool) {
+	a := fx.API
+	acc := fx.Accounts[actor]
+	r := Request{Method: rt.Method}
 	if acc != nil {
 		r.Token = acc.Token
 	}
-	defaultAssessment := fx.assessments[fx.orgX]
-	if acc != nil && acc.OrgID != "" && fx.assessments[acc.OrgID] != "" {
-		defaultAssessment = fx.assessments[acc.OrgID]
+	defaultAssessment := fx.Assessments[fx.OrgX]
+	if acc != nil && acc.OrgID != "" && fx.Assessments[acc.OrgID] != "" {
+		defaultAssessment = fx.Assessments[acc.OrgID]
 	}
 	// {id} is a user on admin routes and organization X elsewhere; an assessment is
 	// X's on organization routes and the default organization's on the others.
-	idValue, assessment := fx.orgX, fx.assessments[fx.orgX]
-	if strings.HasPrefix(rt.path, "/api/v1/admin/") {
-		idValue = fx.target.ID
+	idValue, assessment := fx.OrgX, fx.Assessments[fx.OrgX]
+	if strings.HasPrefix(rt.Path, "/api/v1/admin/") {
+		idValue = fx.Target.ID
 	}
-	if strings.HasPrefix(rt.path, "/api/v1/assessments/") {
+	if strings.HasPrefix(rt.Path, "/api/v1/assessments/") {
 		assessment = defaultAssessment
 	}
-	r.Path = strings.NewReplacer("{id}", idValue, "{user_id}", fx.target.ID, "{assessment_id}", assessment).Replace(rt.path)
+	r.Path = strings.NewReplacer("{id}", idValue, "{user_id}", fx.Target.ID, "{assessment_id}", assessment).Replace(rt.Path)
 
 	refreshToken := func() string {
-		tok, hash, err := newOpaqueToken()
+		tok, hash, err := NewOpaqueToken()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.db.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
-			UserID: fx.accounts["owner"].ID, TokenHash: hash, ExpiresAt: time.Now().Add(time.Hour),
+		if err := a.DB.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
+			UserID: fx.Accounts["owner"].ID, TokenHash: hash, ExpiresAt: time.Now().Add(time.Hour),
 		}); err != nil {
 			t.Fatalf("create refresh token: %v", err)
 		}
 		return tok
 	}
 
-	switch rt.method + " " + rt.path {
+	switch rt.Method + " " + rt.Path {
 	case "GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /api/v1/questionnaire", "GET /api/v1/me",
 		"GET /api/v1/organizations", "GET /api/v1/organizations/{id}", "GET /api/v1/organizations/{id}/members",
 		"GET /api/v1/organizations/{id}/invitations", "GET /api/v1/organizations/{id}/audit-log",
@@ -57,9 +57,9 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 		"DELETE /api/v1/organizations/{id}/members/{user_id}", "GET /api/v1/admin/users",
 		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log":
 	case "POST /api/v1/auth/register":
-		r.Body = map[string]string{"email": uniqueEmail("matrix"), "password": testPassword, "name": "Matrix"}
+		r.Body = map[string]string{"email": UniqueEmail("matrix"), "password": Password, "name": "Matrix"}
 	case "POST /api/v1/auth/login":
-		r.Body = map[string]string{"email": fx.accounts["owner"].Email, "password": testPassword}
+		r.Body = map[string]string{"email": fx.Accounts["owner"].Email, "password": Password}
 	case "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout":
 		r.Body = map[string]string{"refresh_token": refreshToken()}
 	case "PATCH /api/v1/organizations/{id}":
@@ -67,23 +67,23 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 	case "PATCH /api/v1/organizations/{id}/members/{user_id}":
 		r.Body = map[string]string{"role": "viewer"}
 	case "POST /api/v1/organizations/{id}/invitations":
-		r.Body = map[string]string{"email": uniqueEmail("invitee"), "role": "viewer"}
+		r.Body = map[string]string{"email": UniqueEmail("invitee"), "role": "viewer"}
 	case "DELETE /api/v1/organizations/{id}/invitations/{invitation_id}":
 		// A fresh one each time: an allowed revocation spends it.
-		_, inv := a.newInvitation(fx.orgX, fx.accounts["owner"].ID, uniqueEmail("revoked"), finhealth.OrgRoleViewer)
+		_, inv := a.NewInvitation(fx.OrgX, fx.Accounts["owner"].ID, UniqueEmail("revoked"), finhealth.OrgRoleViewer)
 		r.Path = strings.Replace(r.Path, "{invitation_id}", inv.ID, 1)
 	case "POST /api/v1/invitations/accept":
-		email := uniqueEmail("nobody")
+		email := UniqueEmail("nobody")
 		if acc != nil {
 			email = acc.Email
 		}
-		r.Body = map[string]string{"token": a.invite(fx.otherOwner.OrgID, fx.otherOwner.ID, email, finhealth.OrgRoleViewer)}
+		r.Body = map[string]string{"token": a.Invite(fx.OtherOwner.OrgID, fx.OtherOwner.ID, email, finhealth.OrgRoleViewer)}
 	case "POST /api/v1/organizations/{id}/assessments", "POST /api/v1/assessments":
-		r.Body = map[string]any{"answers": answers(1)}
+		r.Body = map[string]any{"answers": Answers(1)}
 	case "PATCH /api/v1/admin/users/{id}":
 		r.Body = map[string]string{"role": "user"}
 	default:
-		return r, fx.warehouseMatrixRequest(t, rt, actor, &r)
+		return r, warehouseMatrixRequest(fx, t, rt, actor, &r)
 	}
 	return r, true
 }
@@ -91,23 +91,23 @@ func (fx *matrixFixture) matrixRequest(t *testing.T, rt route, actor string) (re
 // TestRoleMatrix sends every route in the table as every kind of caller and checks
 // the status against what the permission table implies.
 func TestRoleMatrix(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{}, func(c *Config) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{}, func(c *Config) {
 			c.LoginIPLimit.Disabled = true
 			c.LoginAccountLimit.Disabled = true
 		})
 		seen := map[int]bool{}
-		for _, rt := range a.srv.Routes() {
-			fx := newMatrixFixture(a)
-			for _, actor := range matrixActors {
-				r, ok := fx.matrixRequest(t, rt, actor)
+		for _, rt := range a.Server.Routes() {
+			fx := NewMatrixFixture(a)
+			for _, actor := range MatrixActors {
+				r, ok := matrixRequest(fx, t, rt, actor)
 				if !ok {
-					t.Fatalf("route %s has no matrix request: add one", rt.pattern())
+					t.Fatalf("route %s has no matrix request: add one", rt.Pattern())
 				}
-				want := fx.expectedStatus(rt, actor)
+				want := fx.ExpectedStatus(rt, actor)
 				seen[want] = true
 				if res := a.Do(r); res.Status != want {
-					t.Errorf("%-55s as %-9s: status %d, want %d; body: %s", rt.pattern(), actor, res.Status, want, res.Body)
+					t.Errorf("%-55s as %-9s: status %d, want %d; body: %s", rt.Pattern(), actor, res.Status, want, res.Body)
 				}
 			}
 		}

@@ -28,14 +28,14 @@ func withMetrics(reg *prometheus.Registry, token string) func(*Config) {
 
 // scrape reads /metrics through the full handler, as Prometheus would. It bypasses
 // Do, whose OpenAPI check does not apply: /metrics is not part of the JSON API.
-func (a *testAPI) scrape(token string) *httptest.ResponseRecorder {
-	a.t.Helper()
+func scrape(a *API, token string) *httptest.ResponseRecorder {
+	a.T.Helper()
 	r := httptest.NewRequest("GET", "/metrics", nil)
 	if token != "" {
 		r.Header.Set("Authorization", token)
 	}
 	rec := httptest.NewRecorder()
-	a.srv.Handler().ServeHTTP(rec, r)
+	a.Server.Handler().ServeHTTP(rec, r)
 	return rec
 }
 
@@ -43,12 +43,12 @@ func (a *testAPI) scrape(token string) *httptest.ResponseRecorder {
 // logins and unrouted paths, then scrapes /metrics and checks the counters by route
 // pattern and status, the latency histograms and the login failures.
 func TestMetricsCountRequestsAndLoginFailures(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		reg := prometheus.NewRegistry()
 		a := newAPI(t, db, withMetrics(reg, ""), func(c *Config) {
 			c.LoginAccountLimit = RateLimit{Count: 2, Per: time.Hour}
 		})
-		owner := a.register("Owner")
+		owner := a.Register("Owner")
 		a.Get("/api/v1/organizations/"+owner.OrgID, owner.Token).Expect(t, http.StatusOK)
 		a.Get("/api/v1/organizations/"+owner.OrgID, "").Expect(t, http.StatusUnauthorized)
 		a.Get("/api/v1/no-such-route", "").Expect(t, http.StatusNotFound)
@@ -57,7 +57,7 @@ func TestMetricsCountRequestsAndLoginFailures(t *testing.T) {
 		a.Post("/api/v1/auth/login", "", bad).Expect(t, http.StatusUnauthorized)
 		a.Post("/api/v1/auth/login", "", bad).Expect(t, http.StatusTooManyRequests)
 
-		res := a.scrape("")
+		res := scrape(a, "")
 		if res.Code != http.StatusOK || !strings.HasPrefix(res.Header().Get("Content-Type"), "text/plain") {
 			t.Fatalf("/metrics: %d %s", res.Code, res.Header().Get("Content-Type"))
 		}
@@ -98,8 +98,8 @@ func TestMetricsCountRequestsAndLoginFailures(t *testing.T) {
 		}
 
 		// The scrape itself is counted, under its own route.
-		page = metricstest.Parse(t, a.scrape("").Body)
-		if got := metricstest.Value(t, page, "finhealth_http_requests_total", "route", metricsRoute, "status", "200"); got != 1 {
+		page = metricstest.Parse(t, scrape(a, "").Body)
+		if got := metricstest.Value(t, page, "finhealth_http_requests_total", "route", MetricsRoute, "status", "200"); got != 1 {
 			t.Errorf("/metrics scrapes counted = %v, want 1", got)
 		}
 	})
@@ -108,23 +108,23 @@ func TestMetricsCountRequestsAndLoginFailures(t *testing.T) {
 // TestMetricsToken: with a token configured, /metrics answers 401 (as JSON, with a
 // challenge) to every caller without exactly that bearer token.
 func TestMetricsToken(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		const token = "metrics-token-0123456789-abcdefghijklmnop"
 		a := newAPI(t, db, withMetrics(prometheus.NewRegistry(), token))
 		for _, h := range []string{"", "Bearer", "Bearer wrong", "Bearer " + token + "x", "Basic " + token, token} {
-			res := a.scrape(h)
+			res := scrape(a, h)
 			if res.Code != http.StatusUnauthorized || res.Header().Get("WWW-Authenticate") == "" ||
 				!strings.Contains(res.Body.String(), finhealth.EUNAUTHORIZED) {
 				t.Errorf("Authorization %q: %d %s", h, res.Code, res.Body)
 			}
 		}
 		for _, h := range []string{"Bearer " + token, "bearer  " + token} {
-			if res := a.scrape(h); res.Code != http.StatusOK || !strings.Contains(res.Body.String(), "finhealth_http_requests_total") {
+			if res := scrape(a, h); res.Code != http.StatusOK || !strings.Contains(res.Body.String(), "finhealth_http_requests_total") {
 				t.Errorf("Authorization %q: %d", h, res.Code)
 			}
 		}
-		page := metricstest.Parse(t, a.scrape("Bearer "+token).Body)
-		if got := metricstest.Value(t, page, "finhealth_http_requests_total", "route", metricsRoute, "status", "401"); got != 6 {
+		page := metricstest.Parse(t, scrape(a, "Bearer "+token).Body)
+		if got := metricstest.Value(t, page, "finhealth_http_requests_total", "route", MetricsRoute, "status", "401"); got != 6 {
 			t.Errorf("refused scrapes counted = %v, want 6", got)
 		}
 	})
@@ -133,11 +133,11 @@ func TestMetricsToken(t *testing.T) {
 // TestMetricsOff: without a handler /metrics is not routed, and without a registry
 // nothing is recorded, while the API works as before.
 func TestMetricsOff(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		if res := a.scrape(""); res.Code != http.StatusNotFound {
+		if res := scrape(a, ""); res.Code != http.StatusNotFound {
 			t.Errorf("/metrics without a handler: %d", res.Code)
 		}
-		a.register("Owner")
+		a.Register("Owner")
 	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func TestHealth(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		if m := a.Get("/healthz", "").Expect(t, http.StatusOK).JSON(t); m["status"] != "ok" {
 			t.Errorf("healthz %v", m)
@@ -27,7 +27,7 @@ func TestHealth(t *testing.T) {
 		if res.ErrorCode(t) != finhealth.EUNAVAILABLE || strings.Contains(string(res.Body), "secret-host") {
 			t.Errorf("readyz body %s", res.Body)
 		}
-		if !strings.Contains(down.logs.String(), "secret-host") {
+		if !strings.Contains(down.Logs.String(), "secret-host") {
 			t.Error("the cause of unreadiness is not logged")
 		}
 		down.Get("/healthz", "").Expect(t, http.StatusOK)
@@ -40,7 +40,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestQuestionnaire(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		res := a.Get("/api/v1/questionnaire", "").Expect(t, http.StatusOK)
 		var q struct {
@@ -68,14 +68,14 @@ func TestQuestionnaire(t *testing.T) {
 			t.Errorf("ETag %q, Cache-Control %q", etag, res.Header.Get("Cache-Control"))
 		}
 		for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
-			r := a.Do(req{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": inm}}).
+			r := a.Do(Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": inm}}).
 				Expect(t, http.StatusNotModified)
 			if len(r.Body) != 0 || r.Header.Get("ETag") != etag {
 				t.Errorf("304 for %q: body %q, ETag %q", inm, r.Body, r.Header.Get("ETag"))
 			}
 		}
-		a.Do(req{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": `"stale"`}}).Expect(t, http.StatusOK)
-		head := a.Do(req{Method: "HEAD", Path: "/api/v1/questionnaire"}).Expect(t, http.StatusOK)
+		a.Do(Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": `"stale"`}}).Expect(t, http.StatusOK)
+		head := a.Do(Request{Method: "HEAD", Path: "/api/v1/questionnaire"}).Expect(t, http.StatusOK)
 		if len(head.Body) != 0 {
 			t.Error("HEAD has a body")
 		}
@@ -86,10 +86,10 @@ func TestQuestionnaire(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.registerDirect("Hal")
-		for _, res := range []*response{
+		acc := a.RegisterDirect("Hal")
+		for _, res := range []*Response{
 			a.Get("/api/v1/me", acc.Token), a.Get("/api/v1/me", ""), a.Get("/api/v1/questionnaire", ""), a.Get("/api/v1/nope", ""),
 		} {
 			for h, want := range map[string]string{
@@ -114,20 +114,20 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		res := a.Do(req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "abc-123.x_y"}})
+		res := a.Do(Request{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": "abc-123.x_y"}})
 		if got := res.Header.Get("X-Request-ID"); got != "abc-123.x_y" {
 			t.Errorf("kept id %q", got)
 		}
 		for _, bad := range []string{"has space", strings.Repeat("a", 65), "new\nline", "é"} {
-			res := a.Do(req{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": bad}})
+			res := a.Do(Request{Method: "GET", Path: "/healthz", Header: map[string]string{"X-Request-ID": bad}})
 			if got := res.Header.Get("X-Request-ID"); got == bad || len(got) != 24 {
 				t.Errorf("%q became %q", bad, got)
 			}
 		}
 		// Audit entries carry the request's address.
-		acc := a.registerDirect("Rid")
+		acc := a.RegisterDirect("Rid")
 		a.Patch("/api/v1/organizations/"+acc.OrgID, acc.Token, map[string]string{"name": "New"}).Expect(t, http.StatusOK)
 		entries, _, err := db.ListAudit(context.Background(), finhealth.AuditFilter{Action: finhealth.AuditOrganizationUpdated, Limit: 1})
 		if err != nil || len(entries) != 1 || entries[0].ActorID != acc.ID || entries[0].IP != "192.0.2.10" {
@@ -137,27 +137,27 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		const allowed, other = "https://app.finhealth.test", "https://evil.example"
 
-		res := a.Do(req{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"Origin": allowed}})
+		res := a.Do(Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"Origin": allowed}})
 		if res.Header.Get("Access-Control-Allow-Origin") != allowed || !strings.Contains(res.Header.Get("Vary"), "Origin") {
 			t.Errorf("allowed origin: ACAO %q, Vary %q", res.Header.Get("Access-Control-Allow-Origin"), res.Header.Get("Vary"))
 		}
-		res = a.Do(req{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"Origin": other}})
+		res = a.Do(Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"Origin": other}})
 		if res.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("disallowed origin got ACAO %q", res.Header.Get("Access-Control-Allow-Origin"))
 		}
 
-		pre := a.Do(req{Method: "OPTIONS", Path: "/api/v1/assessments", Header: map[string]string{
+		pre := a.Do(Request{Method: "OPTIONS", Path: "/api/v1/assessments", Header: map[string]string{
 			"Origin": allowed, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
 		}}).Expect(t, http.StatusNoContent)
 		if pre.Header.Get("Access-Control-Allow-Origin") != allowed || !strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") ||
 			!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 			t.Errorf("preflight headers %v", pre.Header)
 		}
-		bad := a.Do(req{Method: "OPTIONS", Path: "/api/v1/assessments", Header: map[string]string{
+		bad := a.Do(Request{Method: "OPTIONS", Path: "/api/v1/assessments", Header: map[string]string{
 			"Origin": other, "Access-Control-Request-Method": "POST",
 		}}).Expect(t, http.StatusForbidden)
 		if bad.Header.Get("Access-Control-Allow-Origin") != "" {
@@ -165,7 +165,7 @@ func TestCORS(t *testing.T) {
 		}
 		// No wildcard, ever, and a prefix of an allowed origin is not allowed.
 		for _, o := range []string{"*", "null", allowed + ".evil.example", "http://app.finhealth.test"} {
-			res := a.Do(req{Method: "GET", Path: "/healthz", Header: map[string]string{"Origin": o}})
+			res := a.Do(Request{Method: "GET", Path: "/healthz", Header: map[string]string{"Origin": o}})
 			if res.Header.Get("Access-Control-Allow-Origin") != "" {
 				t.Errorf("origin %q got ACAO", o)
 			}
@@ -174,7 +174,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestUnknownRoutesAndMethods(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		res := a.Get("/api/v1/nothing-here", "").Expect(t, http.StatusNotFound)
 		if res.ErrorCode(t) != finhealth.ENOTFOUND {
@@ -182,29 +182,29 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		}
 		a.Get("/api/v2/questionnaire", "").Expect(t, http.StatusNotFound)
 
-		res = a.Do(req{Method: "DELETE", Path: "/api/v1/questionnaire"}).Expect(t, http.StatusMethodNotAllowed)
+		res = a.Do(Request{Method: "DELETE", Path: "/api/v1/questionnaire"}).Expect(t, http.StatusMethodNotAllowed)
 		if res.Header.Get("Allow") != "GET" || res.ErrorCode(t) != "method_not_allowed" {
 			t.Errorf("Allow %q, body %s", res.Header.Get("Allow"), res.Body)
 		}
-		res = a.Do(req{Method: "PUT", Path: "/api/v1/organizations/01900000-0000-7000-8000-000000000000"}).Expect(t, http.StatusMethodNotAllowed)
+		res = a.Do(Request{Method: "PUT", Path: "/api/v1/organizations/01900000-0000-7000-8000-000000000000"}).Expect(t, http.StatusMethodNotAllowed)
 		if res.Header.Get("Allow") != "GET, PATCH" {
 			t.Errorf("Allow %q", res.Header.Get("Allow"))
 		}
-		a.Do(req{Method: "GET", Path: "/api/v1/auth/login"}).Expect(t, http.StatusMethodNotAllowed)
+		a.Do(Request{Method: "GET", Path: "/api/v1/auth/login"}).Expect(t, http.StatusMethodNotAllowed)
 	})
 }
 
 func TestInternalErrorsAreNotReturned(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.registerDirect("Ian")
+		acc := a.RegisterDirect("Ian")
 		_ = db.Close() // every query now fails with a driver error
 		res := a.Get("/api/v1/me", acc.Token).Expect(t, http.StatusInternalServerError)
 		if res.ErrorCode(t) != finhealth.EINTERNAL || strings.Contains(strings.ToLower(string(res.Body)), "sql") {
 			t.Errorf("body %s", res.Body)
 		}
 		id := res.Header.Get("X-Request-ID")
-		if !strings.Contains(a.logs.String(), id) || !strings.Contains(a.logs.String(), "internal error") {
+		if !strings.Contains(a.Logs.String(), id) || !strings.Contains(a.Logs.String(), "internal error") {
 			t.Errorf("internal error not logged with request id %s", id)
 		}
 	})
@@ -213,11 +213,11 @@ func TestInternalErrorsAreNotReturned(t *testing.T) {
 // TestLogsCarryNoSecrets runs the credential flows and searches the log for every
 // secret that passed through them.
 func TestLogsCarryNoSecrets(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Sly")
-		pair := a.loginPair(acc.Email, testPassword)
-		var next tokenPair
+		acc := a.Register("Sly")
+		pair := a.LoginPair(acc.Email, Password)
+		var next TokenPair
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusOK).Decode(t, &next)
 		a.Post("/api/v1/auth/login", "", map[string]string{"email": acc.Email, "password": "wrong password!!"}).Expect(t, http.StatusUnauthorized)
 		var inv invitationCreatedBody
@@ -225,9 +225,9 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 			Expect(t, http.StatusCreated).Decode(t, &inv)
 		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": next.RefreshToken}).Expect(t, http.StatusNoContent)
 
-		logs := a.logs.String()
+		logs := a.Logs.String()
 		for name, secret := range map[string]string{
-			"password": testPassword, "wrong password": "wrong password!!", "access token": pair.AccessToken,
+			"password": Password, "wrong password": "wrong password!!", "access token": pair.AccessToken,
 			"refresh token": pair.RefreshToken, "rotated refresh token": next.RefreshToken, "invitation token": inv.Token,
 		} {
 			if strings.Contains(logs, secret) {

@@ -14,9 +14,9 @@ var openapiDocument []byte
 
 var hdrOpenAPICache = []string{"public, max-age=300"}
 
-func (s *apiHandler) openAPI(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *apiHandler) openAPI(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = JSONContentType
 	h["Cache-Control"] = hdrOpenAPICache
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

@@ -114,7 +114,7 @@ func (s *apiSpec) responsePointer(t testing.TB, method, path string, status int)
 // checkAgainstSpec validates a real response against the document: the status must
 // be documented for the route's operation and the body must match its schema.
 // Requests no route claims must carry the Error schema.
-func checkAgainstSpec(t testing.TB, srv *Server, r *http.Request, res *response) {
+func checkAgainstSpec(t testing.TB, srv *Server, r *http.Request, res *Response) {
 	t.Helper()
 	s := loadSpec(t)
 	method, path := "", ""
@@ -171,18 +171,18 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 	mountAPI(srv)
 	inTable := map[string]bool{}
 	for _, rt := range srv.Routes() {
-		key := rt.method + " " + rt.path
+		key := rt.Method + " " + rt.Path
 		inTable[key] = true
-		op, ok := s.operation(rt.method, rt.path)
+		op, ok := s.operation(rt.Method, rt.Path)
 		if !ok {
 			t.Errorf("route %s is not in openapi.json", key)
 			continue
 		}
 		responses, _ := op["responses"].(map[string]any)
-		if _, ok := responses[strconv.Itoa(rt.status)]; !ok {
-			t.Errorf("%s: success status %d is not documented", key, rt.status)
+		if _, ok := responses[strconv.Itoa(rt.Status)]; !ok {
+			t.Errorf("%s: success status %d is not documented", key, rt.Status)
 		}
-		if rt.access.kind != accessPublic {
+		if rt.Access.Kind != AccessPublic {
 			if _, ok := responses["401"]; !ok {
 				t.Errorf("%s: authenticated route does not document 401", key)
 			}
@@ -190,7 +190,7 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 				t.Errorf("%s: authenticated route has no security requirement", key)
 			}
 		}
-		if rt.access.kind == accessOrg || rt.access.kind == accessDefaultOrg || rt.access.kind == accessPlatform {
+		if rt.Access.Kind == AccessOrg || rt.Access.Kind == AccessDefaultOrg || rt.Access.Kind == AccessPlatform {
 			if _, ok := responses["403"]; !ok {
 				t.Errorf("%s: route with a permission does not document 403", key)
 			}
@@ -202,7 +202,7 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 				t.Errorf("%s: response %q is not a status code", key, code)
 				continue
 			}
-			if p, _ := s.responsePointer(t, rt.method, rt.path, n); p != "" {
+			if p, _ := s.responsePointer(t, rt.Method, rt.Path, n); p != "" {
 				s.schema(t, p)
 			}
 		}
@@ -227,7 +227,7 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 func TestOpenAPIRequestSchemasAcceptExamples(t *testing.T) {
 	s := loadSpec(t)
 	examples := map[string]any{
-		"RegisterRequest":         map[string]any{"email": "a@example.com", "password": testPassword, "name": "A", "organization_name": "A Ltd", "industry": "retail", "company_size": "1-10"},
+		"RegisterRequest":         map[string]any{"email": "a@example.com", "password": Password, "name": "A", "organization_name": "A Ltd", "industry": "retail", "company_size": "1-10"},
 		"LoginRequest":            map[string]any{"email": "a@example.com", "password": "x"},
 		"TokenRequest":            map[string]any{"refresh_token": "x"},
 		"OrganizationPatch":       map[string]any{"name": "B"},
@@ -235,7 +235,7 @@ func TestOpenAPIRequestSchemasAcceptExamples(t *testing.T) {
 		"PlatformRoleRequest":     map[string]any{"role": "admin"},
 		"InvitationRequest":       map[string]any{"email": "b@example.com", "role": "advisor"},
 		"AcceptInvitationRequest": map[string]any{"token": "x"},
-		"AssessmentRequest":       map[string]any{"answers": answers(0)},
+		"AssessmentRequest":       map[string]any{"answers": Answers(0)},
 	}
 	for name, ex := range examples {
 		b, _ := json.Marshal(ex)

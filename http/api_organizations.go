@@ -6,43 +6,43 @@ import (
 	"finhealth"
 )
 
-func (s *apiHandler) listOrganizations(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+func (s *apiHandler) listOrganizations(w http.ResponseWriter, r *http.Request, c *Call) error {
+	ms, err := s.st.MembershipsForUser(r.Context(), c.User.ID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newList(ms))
+	s.srv.WriteJSON(w, r, http.StatusOK, newList(ms))
 	return nil
 }
 
-func (s *apiHandler) getOrganization(w http.ResponseWriter, r *http.Request, c *call) error {
-	o, err := s.st.Organization(r.Context(), c.orgID)
+func (s *apiHandler) getOrganization(w http.ResponseWriter, r *http.Request, c *Call) error {
+	o, err := s.st.Organization(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, o)
+	s.srv.WriteJSON(w, r, http.StatusOK, o)
 	return nil
 }
 
-func (s *apiHandler) updateOrganization(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req organizationPatch
-	if err := s.srv.decode(w, r, &req); err != nil {
+func (s *apiHandler) updateOrganization(w http.ResponseWriter, r *http.Request, c *Call) error {
+	var req OrganizationPatch
+	if err := s.srv.Decode(w, r, &req); err != nil {
 		return err
 	}
-	o, err := s.orgs.patchOrganization(r.Context(), c.orgID, req)
+	o, err := s.orgs.PatchOrganization(r.Context(), c.OrgID, req)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, o)
+	s.srv.WriteJSON(w, r, http.StatusOK, o)
 	return nil
 }
 
-func (s *apiHandler) listMembers(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.Members(r.Context(), c.orgID)
+func (s *apiHandler) listMembers(w http.ResponseWriter, r *http.Request, c *Call) error {
+	ms, err := s.st.Members(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newList(ms))
+	s.srv.WriteJSON(w, r, http.StatusOK, newList(ms))
 	return nil
 }
 
@@ -53,43 +53,43 @@ type roleRequest struct {
 
 func decodeOrgRole(s *apiHandler, w http.ResponseWriter, r *http.Request) (finhealth.OrgRole, error) {
 	var req roleRequest
-	if err := s.srv.decode(w, r, &req); err != nil {
+	if err := s.srv.Decode(w, r, &req); err != nil {
 		return "", err
 	}
-	return parseOrgRole(req.Role)
+	return ParseOrgRole(req.Role)
 }
 
-func (s *apiHandler) changeMemberRole(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *apiHandler) changeMemberRole(w http.ResponseWriter, r *http.Request, c *Call) error {
 	role, err := decodeOrgRole(s, w, r)
 	if err != nil {
 		return err
 	}
-	m, err := s.orgs.setMemberRole(r.Context(), c.orgID, r.PathValue("user_id"), role)
+	m, err := s.orgs.SetMemberRole(r.Context(), c.OrgID, r.PathValue("user_id"), role)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, m)
+	s.srv.WriteJSON(w, r, http.StatusOK, m)
 	return nil
 }
 
-func (s *apiHandler) removeMember(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.orgs.dropMember(r.Context(), c.orgID, r.PathValue("user_id")); err != nil {
+func (s *apiHandler) removeMember(w http.ResponseWriter, r *http.Request, c *Call) error {
+	if err := s.orgs.DropMember(r.Context(), c.OrgID, r.PathValue("user_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *apiHandler) orgAuditLog(w http.ResponseWriter, r *http.Request, c *call) error {
-	f, err := auditFilter(r)
+func (s *apiHandler) orgAuditLog(w http.ResponseWriter, r *http.Request, c *Call) error {
+	f, err := AuditFilter(r)
 	if err != nil {
 		return err
 	}
-	f.OrganizationID = c.orgID
+	f.OrganizationID = c.OrgID
 	entries, next, err := s.st.ListAudit(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, newPage(entries, next))
+	s.srv.WriteJSON(w, r, http.StatusOK, newPage(entries, next))
 	return nil
 }

@@ -12,25 +12,25 @@ import (
 // caller owns or advises, with their scores, change, last sync, connection and
 // flags, in every order it offers.
 func TestPortfolio(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		fx := newPortfolioFixture(t, a)
-		me, viewed := fx.me, fx.viewed
+		fx := NewPortfolioFixture(t, a)
+		me, viewed := fx.Me, fx.Viewed
 
-		get := func(query string) []portfolioItem {
+		get := func(query string) []PortfolioItem {
 			t.Helper()
-			var l list[portfolioItem]
+			var l list[PortfolioItem]
 			a.Get("/api/v1/portfolio"+query, me.Token).Expect(t, http.StatusOK).Decode(t, &l)
 			return l.Items
 		}
-		names := func(items []portfolioItem) []string {
+		names := func(items []PortfolioItem) []string {
 			out := make([]string, len(items))
 			for i, it := range items {
 				out[i] = it.Name
 			}
 			return out
 		}
-		byName := map[string]portfolioItem{}
+		byName := map[string]PortfolioItem{}
 		for _, it := range get("") {
 			byName[it.Name] = it
 		}
@@ -42,13 +42,13 @@ func TestPortfolio(t *testing.T) {
 			mine.Change30d == nil || *mine.Change30d != 12 || *mine.PreviousScore != 70 {
 			t.Errorf("mine: %+v", mine)
 		}
-		if !equalStrings(mine.Flags, []string{flagOverdueShareHigh, flagCashBufferLow}) || mine.Connection.Status != notConnected {
+		if !equalStrings(mine.Flags, []string{FlagOverdueShareHigh, FlagCashBufferLow}) || mine.Connection.Status != NotConnected {
 			t.Errorf("mine: flags %v, connection %+v", mine.Flags, mine.Connection)
 		}
 		if adv.Role != finhealth.OrgRoleAdvisor || *adv.Score != 40 || adv.Change30d != nil ||
-			!equalStrings(adv.Flags, []string{flagNeedsReconnect}) || adv.Connection.Reason != string(finhealth.WaveGrantRevoked) ||
+			!equalStrings(adv.Flags, []string{FlagNeedsReconnect}) || adv.Connection.Reason != string(finhealth.WaveGrantRevoked) ||
 			adv.Connection.ReasonMessage == "" || adv.Connection.BusinessName != "Bravo Books" ||
-			adv.LastSync.At == nil || deref(adv.LastSync.Status) != string(finhealth.SyncSucceeded) {
+			adv.LastSync.At == nil || Deref(adv.LastSync.Status) != string(finhealth.SyncSucceeded) {
 			t.Errorf("advised: %+v", adv)
 		}
 		if un.Score != nil || un.Tier != nil || len(un.Flags) != 0 {
@@ -74,9 +74,9 @@ func TestPortfolio(t *testing.T) {
 			}
 		}
 		// A user with only a viewer's membership has an empty portfolio.
-		onlyViewer := a.createUser("Viewer", finhealth.RoleUser)
-		a.addMember(viewed.OrgID, viewed.ID, &onlyViewer, finhealth.OrgRoleViewer)
-		var l list[portfolioItem]
+		onlyViewer := a.CreateUser("Viewer", finhealth.RoleUser)
+		a.AddMember(viewed.OrgID, viewed.ID, &onlyViewer, finhealth.OrgRoleViewer)
+		var l list[PortfolioItem]
 		a.Get("/api/v1/portfolio", onlyViewer.Token).Expect(t, http.StatusOK).Decode(t, &l)
 		if len(l.Items) != 0 {
 			t.Errorf("viewer's portfolio: %v", names(l.Items))

@@ -39,7 +39,7 @@ func encodeQuestionnaire(q *finhealth.Questionnaire) (encodedQuestionnaire, erro
 
 var hdrPublicCache = []string{"public, max-age=3600"}
 
-func (s *apiHandler) getQuestionnaire(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *apiHandler) getQuestionnaire(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	q := &s.questionnaire
 	h := w.Header()
 	h["Etag"] = q.etagHeader
@@ -48,7 +48,7 @@ func (s *apiHandler) getQuestionnaire(w http.ResponseWriter, r *http.Request, _ 
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = JSONContentType
 	h["Content-Length"] = q.contentLength
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

@@ -10,21 +10,21 @@ import (
 )
 
 func TestLoginRateLimitPerIP(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db, func(c *Config) {
 			c.LoginIPLimit = RateLimit{Count: 3, Per: time.Minute}
 		})
-		acc := a.register("Ivy")
-		login := func(remote, password string) *response {
-			return a.Do(req{Method: "POST", Path: "/api/v1/auth/login", Remote: remote,
+		acc := a.Register("Ivy")
+		login := func(remote, password string) *Response {
+			return a.Do(Request{Method: "POST", Path: "/api/v1/auth/login", Remote: remote,
 				Body: map[string]string{"email": acc.Email, "password": password}})
 		}
 		// register logged in once from the default address; use fresh ones here.
 		const ip = "198.51.100.7:5000"
-		login(ip, testPassword).Expect(t, http.StatusOK)
+		login(ip, Password).Expect(t, http.StatusOK)
 		login(ip, "wrong password!!").Expect(t, http.StatusUnauthorized)
-		login(ip, testPassword).Expect(t, http.StatusOK)
-		res := login(ip, testPassword).Expect(t, http.StatusTooManyRequests)
+		login(ip, Password).Expect(t, http.StatusOK)
+		res := login(ip, Password).Expect(t, http.StatusTooManyRequests)
 		if res.ErrorCode(t) != "rate_limited" {
 			t.Errorf("code %q", res.ErrorCode(t))
 		}
@@ -33,62 +33,62 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 			t.Errorf("Retry-After %q", res.Header.Get("Retry-After"))
 		}
 		// Another address is not affected.
-		login("198.51.100.8:5000", testPassword).Expect(t, http.StatusOK)
+		login("198.51.100.8:5000", Password).Expect(t, http.StatusOK)
 		// After Retry-After the address may try again.
-		a.clock.Advance(time.Duration(secs) * time.Second)
-		login(ip, testPassword).Expect(t, http.StatusOK)
+		a.Clock.Advance(time.Duration(secs) * time.Second)
+		login(ip, Password).Expect(t, http.StatusOK)
 	})
 }
 
 func TestLoginRateLimitPerAccount(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db, func(c *Config) {
 			c.LoginAccountLimit = RateLimit{Count: 2, Per: 15 * time.Minute}
 		})
-		acc := a.register("Ann")
-		other := a.register("Ned")
-		login := func(remote, email, password string) *response {
-			return a.Do(req{Method: "POST", Path: "/api/v1/auth/login", Remote: remote,
+		acc := a.Register("Ann")
+		other := a.Register("Ned")
+		login := func(remote, email, password string) *Response {
+			return a.Do(Request{Method: "POST", Path: "/api/v1/auth/login", Remote: remote,
 				Body: map[string]string{"email": email, "password": password}})
 		}
 		// Failures from different addresses still count against the account.
 		login("203.0.113.1:1", acc.Email, "wrong password!!").Expect(t, http.StatusUnauthorized)
 		login("203.0.113.2:1", acc.Email, "wrong password!!").Expect(t, http.StatusUnauthorized)
 		// Locked: even the right password is refused, so guessing cannot continue.
-		res := login("203.0.113.3:1", acc.Email, testPassword).Expect(t, http.StatusTooManyRequests)
+		res := login("203.0.113.3:1", acc.Email, Password).Expect(t, http.StatusTooManyRequests)
 		secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
 		if err != nil || secs < 1 || secs > 15*60 {
 			t.Errorf("Retry-After %q", res.Header.Get("Retry-After"))
 		}
 		// Other accounts are unaffected.
-		login("203.0.113.3:1", other.Email, testPassword).Expect(t, http.StatusOK)
+		login("203.0.113.3:1", other.Email, Password).Expect(t, http.StatusOK)
 		// Unknown emails are throttled the same way, so lockout does not reveal accounts.
 		ghost := "ghost-" + acc.Email
 		login("203.0.113.4:1", ghost, "wrong password!!").Expect(t, http.StatusUnauthorized)
 		login("203.0.113.4:1", ghost, "wrong password!!").Expect(t, http.StatusUnauthorized)
 		login("203.0.113.4:1", ghost, "wrong password!!").Expect(t, http.StatusTooManyRequests)
 
-		a.clock.Advance(time.Duration(secs) * time.Second)
-		login("203.0.113.3:1", acc.Email, testPassword).Expect(t, http.StatusOK)
+		a.Clock.Advance(time.Duration(secs) * time.Second)
+		login("203.0.113.3:1", acc.Email, Password).Expect(t, http.StatusOK)
 		// Success resets the count: two more failures are allowed again.
 		login("203.0.113.3:1", acc.Email, "wrong password!!").Expect(t, http.StatusUnauthorized)
 		login("203.0.113.3:1", acc.Email, "wrong password!!").Expect(t, http.StatusUnauthorized)
-		login("203.0.113.3:1", acc.Email, testPassword).Expect(t, http.StatusTooManyRequests)
+		login("203.0.113.3:1", acc.Email, Password).Expect(t, http.StatusTooManyRequests)
 	})
 }
 
 func TestTrustProxy(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		for _, trust := range []bool{false, true} {
 			a := newAPI(t, db, func(c *Config) {
 				c.TrustProxy = trust
 				c.LoginIPLimit = RateLimit{Count: 1, Per: time.Minute}
 			})
-			acc := a.registerDirect("Pia")
-			login := func(xff string) *response {
-				return a.Do(req{Method: "POST", Path: "/api/v1/auth/login", Remote: "10.0.0.1:1",
+			acc := a.RegisterDirect("Pia")
+			login := func(xff string) *Response {
+				return a.Do(Request{Method: "POST", Path: "/api/v1/auth/login", Remote: "10.0.0.1:1",
 					Header: map[string]string{"X-Forwarded-For": xff},
-					Body:   map[string]string{"email": acc.Email, "password": testPassword}})
+					Body:   map[string]string{"email": acc.Email, "password": Password}})
 			}
 			login("192.0.2.1").Expect(t, http.StatusOK)
 			// Behind a trusted proxy the right-most entry is the client, whatever the

@@ -9,22 +9,22 @@ import (
 
 // decodeRegisterRequest decodes and validates a registration, normalizing the email
 // and filling the default organization name.
-func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
-	var req registerRequest
-	if err := decodeJSON(body, &req); err != nil {
+func decodeRegisterRequest(body io.Reader) (RegisterRequest, error) {
+	var req RegisterRequest
+	if err := DecodeJSON(body, &req); err != nil {
 		return req, err
 	}
-	return req, req.normalize()
+	return req, req.Normalize()
 }
 
 // decodeLoginRequest checks only presence: whether the credentials are right is the
 // login's business, and answering "malformed email" would be a needless oracle.
-func decodeLoginRequest(body io.Reader) (loginRequest, error) {
-	var req loginRequest
-	if err := decodeJSON(body, &req); err != nil {
+func decodeLoginRequest(body io.Reader) (LoginRequest, error) {
+	var req LoginRequest
+	if err := DecodeJSON(body, &req); err != nil {
 		return req, err
 	}
-	return req, req.normalize()
+	return req, req.Normalize()
 }
 
 // tokenRequest is the body of refresh and logout.
@@ -34,7 +34,7 @@ type tokenRequest struct {
 
 func decodeTokenRequest(body io.Reader) (tokenRequest, error) {
 	var req tokenRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := DecodeJSON(body, &req); err != nil {
 		return req, err
 	}
 	if req.RefreshToken == "" {
@@ -46,7 +46,7 @@ func decodeTokenRequest(body io.Reader) (tokenRequest, error) {
 // assessmentRequest is the body of POST .../assessments. Points are never taken from
 // the client: the unknown-field check rejects them.
 type assessmentRequest struct {
-	Answers []answerRequest `json:"answers"`
+	Answers []AnswerRequest `json:"answers"`
 }
 
 // maxAnswers is far above any questionnaire's length; it only bounds the work a
@@ -57,16 +57,16 @@ const maxAnswers = 200
 // questionnaire is scoring's business.
 func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
 	var req assessmentRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := DecodeJSON(body, &req); err != nil {
 		return nil, err
 	}
-	f := fieldErrors{}
+	f := FieldErrors{}
 	switch {
 	case req.Answers == nil:
-		f.add("answers", "is required")
+		f.Add("answers", "is required")
 	case len(req.Answers) > maxAnswers:
-		f.add("answers", fmt.Sprintf("must hold at most %d answers", maxAnswers))
+		f.Add("answers", fmt.Sprintf("must hold at most %d answers", maxAnswers))
 	}
-	answers := cleanAnswers(f, req.Answers)
-	return answers, f.err()
+	answers := CleanAnswers(f, req.Answers)
+	return answers, f.Err()
 }

@@ -45,47 +45,47 @@ func mountAPI(srv *Server) *apiHandler {
 
 // routeTable is the list of the API's routes and the permission each needs; the
 // probes are the shared layer's (Server.HandleRoutes).
-func (s *apiHandler) routeTable() []route {
+func (s *apiHandler) routeTable() []Route {
 	const (
 		ok      = http.StatusOK
 		created = http.StatusCreated
 		none    = http.StatusNoContent
 	)
-	return []route{
-		{"GET", "/api/v1/openapi.json", public, ok, s.openAPI},
-		{"GET", "/api/v1/questionnaire", public, ok, s.getQuestionnaire},
+	return []Route{
+		{"GET", "/api/v1/openapi.json", Public, ok, s.openAPI},
+		{"GET", "/api/v1/questionnaire", Public, ok, s.getQuestionnaire},
 
-		{"POST", "/api/v1/auth/register", public, created, s.register},
-		{"POST", "/api/v1/auth/login", public, ok, s.login},
-		{"POST", "/api/v1/auth/refresh", public, ok, s.refresh},
-		{"POST", "/api/v1/auth/logout", public, none, s.logout},
-		{"GET", "/api/v1/me", user, ok, s.me},
+		{"POST", "/api/v1/auth/register", Public, created, s.register},
+		{"POST", "/api/v1/auth/login", Public, ok, s.login},
+		{"POST", "/api/v1/auth/refresh", Public, ok, s.refresh},
+		{"POST", "/api/v1/auth/logout", Public, none, s.logout},
+		{"GET", "/api/v1/me", AnyUser, ok, s.me},
 
-		{"GET", "/api/v1/organizations", user, ok, s.listOrganizations},
-		{"GET", "/api/v1/organizations/{id}", org(finhealth.PermOrgRead), ok, s.getOrganization},
-		{"PATCH", "/api/v1/organizations/{id}", org(finhealth.PermOrgUpdate), ok, s.updateOrganization},
-		{"GET", "/api/v1/organizations/{id}/members", org(finhealth.PermMembersRead), ok, s.listMembers},
-		{"PATCH", "/api/v1/organizations/{id}/members/{user_id}", org(finhealth.PermMembersManage), ok, s.changeMemberRole},
+		{"GET", "/api/v1/organizations", AnyUser, ok, s.listOrganizations},
+		{"GET", "/api/v1/organizations/{id}", Org(finhealth.PermOrgRead), ok, s.getOrganization},
+		{"PATCH", "/api/v1/organizations/{id}", Org(finhealth.PermOrgUpdate), ok, s.updateOrganization},
+		{"GET", "/api/v1/organizations/{id}/members", Org(finhealth.PermMembersRead), ok, s.listMembers},
+		{"PATCH", "/api/v1/organizations/{id}/members/{user_id}", Org(finhealth.PermMembersManage), ok, s.changeMemberRole},
 		{"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
-			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, none, s.removeMember},
-		{"POST", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), created, s.createInvitation},
-		{"GET", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), ok, s.listInvitations},
-		{"DELETE", "/api/v1/organizations/{id}/invitations/{invitation_id}", org(finhealth.PermMembersManage), none, s.revokeInvitation},
-		{"POST", "/api/v1/invitations/accept", user, ok, s.acceptInvitation},
-		{"GET", "/api/v1/organizations/{id}/audit-log", org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
+			Access{Kind: AccessOrg, Perm: finhealth.PermMembersManage, SelfParam: "user_id"}, none, s.removeMember},
+		{"POST", "/api/v1/organizations/{id}/invitations", Org(finhealth.PermMembersManage), created, s.createInvitation},
+		{"GET", "/api/v1/organizations/{id}/invitations", Org(finhealth.PermMembersManage), ok, s.listInvitations},
+		{"DELETE", "/api/v1/organizations/{id}/invitations/{invitation_id}", Org(finhealth.PermMembersManage), none, s.revokeInvitation},
+		{"POST", "/api/v1/invitations/accept", AnyUser, ok, s.acceptInvitation},
+		{"GET", "/api/v1/organizations/{id}/audit-log", Org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
 
-		{"POST", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/organizations/{id}/assessments/latest", withLatestAssessment(org(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
-		{"POST", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/assessments/latest", withLatestAssessment(defaultOrg(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/assessments/{assessment_id}", defaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
+		{"POST", "/api/v1/organizations/{id}/assessments", Org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
+		{"GET", "/api/v1/organizations/{id}/assessments", Org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
+		{"GET", "/api/v1/organizations/{id}/assessments/latest", WithLatestAssessment(Org(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
+		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", Org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
+		{"POST", "/api/v1/assessments", DefaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
+		{"GET", "/api/v1/assessments", DefaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
+		{"GET", "/api/v1/assessments/latest", WithLatestAssessment(DefaultOrg(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
+		{"GET", "/api/v1/assessments/{assessment_id}", DefaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
 
-		{"GET", "/api/v1/admin/users", platform(finhealth.PermUsersManage), ok, s.adminListUsers},
-		{"PATCH", "/api/v1/admin/users/{id}", platform(finhealth.PermUsersManage), ok, s.adminSetRole},
-		{"POST", "/api/v1/admin/users/{id}/deactivate", platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
-		{"GET", "/api/v1/admin/audit-log", platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
+		{"GET", "/api/v1/admin/users", Platform(finhealth.PermUsersManage), ok, s.adminListUsers},
+		{"PATCH", "/api/v1/admin/users/{id}", Platform(finhealth.PermUsersManage), ok, s.adminSetRole},
+		{"POST", "/api/v1/admin/users/{id}/deactivate", Platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
+		{"GET", "/api/v1/admin/audit-log", Platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
 	}
 }

@@ -74,7 +74,7 @@ func FuzzWarehouseQuery(f *testing.F) {
 				}
 			}
 		}
-		if from, to, err := timeRange(r, time.Time{}); err != nil {
+		if from, to, err := TimeRange(r, time.Time{}); err != nil {
 			checkDecodeError(t, err)
 		} else if !to.IsZero() && from.After(to) {
 			t.Fatalf("accepted from %s after to %s", from, to)

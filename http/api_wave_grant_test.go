@@ -23,19 +23,19 @@ import (
 // 502 through the API and the web UI, nothing is stored and the access token Wave
 // issued is revoked; with it on (the default), the connection works and refreshes.
 func TestWaveGrantWithoutRefreshToken(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		standard := wavetest.Options{RefreshTokenNeedsOfflineAccess: true}
 
 		t.Run("offline_access_off", func(t *testing.T) {
-			a := newWaveAPI(t, db, waveEnvOptions{fake: standard, client: func(c *wave.Config) { c.OmitOfflineAccess = true }})
-			owner := a.registerDirect("Owner")
+			a := newWaveAPI(t, db, WaveOptions{Fake: standard, Client: func(c *wave.Config) { c.OmitOfflineAccess = true }})
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
 
-			cs := a.startConnect(owner, org)
+			cs := a.StartConnect(owner, org)
 			if scope := authorizeScopes(t, cs.AuthorizeURL); slices.Contains(scope, wave.OfflineAccessScope) {
 				t.Fatalf("offline_access requested while turned off: %v", scope)
 			}
-			res := a.callback(owner.Token, a.authorize(cs.AuthorizeURL)).Expect(t, http.StatusBadGateway)
+			res := a.Callback(owner.Token, a.Authorize(cs.AuthorizeURL)).Expect(t, http.StatusBadGateway)
 			msg := res.ErrorMessage(t)
 			if res.ErrorCode(t) != finhealth.EBADGATEWAY {
 				t.Errorf("code %q, want %q", res.ErrorCode(t), finhealth.EBADGATEWAY)
@@ -46,43 +46,43 @@ func TestWaveGrantWithoutRefreshToken(t *testing.T) {
 					t.Errorf("the message lacks %q: %s", want, msg)
 				}
 			}
-			a.expectNothingStored(t, owner, org)
-			issued := a.wave.fake.IssuedAccessTokens()
+			expectNothingStored(a, t, owner, org)
+			issued := a.Wave.Fake.IssuedAccessTokens()
 			if len(issued) != 1 {
 				t.Fatalf("the fake issued %d access tokens, want 1", len(issued))
 			}
-			if a.wave.accessTokenWorks(t, issued[0]) {
+			if a.Wave.AccessTokenWorks(t, issued[0]) {
 				t.Error("the access token Wave issued was not revoked")
 			}
 
 			// The web UI's callback says the same, and links back to the Wave page.
-			ui := a.uiLogin(owner.Email)
-			res = ui.post("/orgs/"+org+"/wave/connect", nil).Expect(t, http.StatusSeeOther)
-			page := ui.get("/wave/callback?"+a.authorize(res.Header.Get("Location")).Encode()).Expect(t, http.StatusBadGateway)
-			page.has(t, html.EscapeString("Nothing was stored, and the access Wave gave was revoked."), "WAVE_OFFLINE_ACCESS=true",
+			ui := a.UILogin(owner.Email)
+			res = ui.Post("/orgs/"+org+"/wave/connect", nil).Expect(t, http.StatusSeeOther)
+			page := ui.Get("/wave/callback?"+a.Authorize(res.Header.Get("Location")).Encode()).Expect(t, http.StatusBadGateway)
+			page.Has(t, html.EscapeString("Nothing was stored, and the access Wave gave was revoked."), "WAVE_OFFLINE_ACCESS=true",
 				`href="/orgs/`+org+`/wave"`)
-			a.expectNothingStored(t, owner, org)
-			if issued := a.wave.fake.IssuedAccessTokens(); len(issued) != 2 || a.wave.accessTokenWorks(t, issued[1]) {
+			expectNothingStored(a, t, owner, org)
+			if issued := a.Wave.Fake.IssuedAccessTokens(); len(issued) != 2 || a.Wave.AccessTokenWorks(t, issued[1]) {
 				t.Errorf("the UI callback's access token was not revoked (%d issued)", len(issued))
 			}
 
 			// Had the revocation failed, the message would not claim it.
-			if m := finhealth.ErrorMessage(errNoLongLivedAccess(false)); strings.Contains(m, "was revoked") || !strings.Contains(m, "could not revoke") {
+			if m := finhealth.ErrorMessage(NoLongLivedAccessError(false)); strings.Contains(m, "was revoked") || !strings.Contains(m, "could not revoke") {
 				t.Errorf("the message when revoking failed: %s", m)
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 
 		t.Run("offline_access_on", func(t *testing.T) {
-			a := newWaveAPI(t, db, waveEnvOptions{fake: standard})
-			owner := a.registerDirect("Owner")
+			a := newWaveAPI(t, db, WaveOptions{Fake: standard})
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
-			cs := a.startConnect(owner, org)
+			cs := a.StartConnect(owner, org)
 			if scope := authorizeScopes(t, cs.AuthorizeURL); !slices.Contains(scope, wave.OfflineAccessScope) {
 				t.Fatalf("offline_access not requested: %v", scope)
 			}
-			var cb callbackResult
-			a.callback(owner.Token, a.authorize(cs.AuthorizeURL)).Expect(t, http.StatusOK).Decode(t, &cb)
+			var cb CallbackResult
+			a.Callback(owner.Token, a.Authorize(cs.AuthorizeURL)).Expect(t, http.StatusOK).Decode(t, &cb)
 			if cb.Connection.Status != string(finhealth.WavePendingBusiness) || len(cb.Businesses) == 0 ||
 				!slices.Contains(cb.Connection.Scopes, wave.OfflineAccessScope) {
 				t.Fatalf("after the callback: %+v", cb)
@@ -93,12 +93,12 @@ func TestWaveGrantWithoutRefreshToken(t *testing.T) {
 			}
 			// The stored refresh token works: after the access token expires, the
 			// connection refreshes and reads on.
-			a.wave.fake.ExpireAccessTokens()
-			a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
-			if a.wave.fake.Stats().TokenRefreshes != 1 {
-				t.Errorf("%d refreshes, want 1", a.wave.fake.Stats().TokenRefreshes)
+			a.Wave.Fake.ExpireAccessTokens()
+			a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+			if a.Wave.Fake.Stats().TokenRefreshes != 1 {
+				t.Errorf("%d refreshes, want 1", a.Wave.Fake.Stats().TokenRefreshes)
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 	})
 }
@@ -115,15 +115,15 @@ func authorizeScopes(t *testing.T, authorizeURL string) []string {
 
 // expectNothingStored fails unless the organization has no Wave tokens and shows as
 // never connected.
-func (a *testAPI) expectNothingStored(t *testing.T, acc account, orgID string) {
+func expectNothingStored(a *API, t *testing.T, acc Account, orgID string) {
 	t.Helper()
-	if _, err := a.db.WaveToken(context.Background(), orgID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+	if _, err := a.DB.WaveToken(context.Background(), orgID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
 		t.Errorf("tokens stored: %v", err)
 	}
-	var v connectionView
-	a.call("GET", orgPath(orgID, "/wave"), acc.Token, nil).Expect(t, http.StatusOK).Decode(t, &v)
-	if v.Status != notConnected {
-		t.Errorf("connection status %q, want %q", v.Status, notConnected)
+	var v ConnectionView
+	a.Call("GET", OrgPath(orgID, "/wave"), acc.Token, nil).Expect(t, http.StatusOK).Decode(t, &v)
+	if v.Status != NotConnected {
+		t.Errorf("connection status %q, want %q", v.Status, NotConnected)
 	}
 }
 
@@ -133,13 +133,13 @@ func (a *testAPI) expectNothingStored(t *testing.T, acc account, orgID string) {
 // disconnect ends the new one too. A replaced grant that cannot be revoked does not
 // fail the reconnection.
 func TestWaveReconnectRevokesReplacedGrant(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		var failRevoke atomic.Bool
-		a := newWaveAPI(t, db, waveEnvOptions{client: func(c *wave.Config) {
+		a := newWaveAPI(t, db, WaveOptions{Client: func(c *wave.Config) {
 			c.HTTPClient = &http.Client{Transport: revokeFailer{fail: &failRevoke}, Timeout: 10 * time.Second}
 		}})
 		ctx := context.Background()
-		owner := a.registerDirect("Owner")
+		owner := a.RegisterDirect("Owner")
 		org := owner.OrgID
 		stored := func() finhealth.OAuthToken {
 			t.Helper()
@@ -151,16 +151,16 @@ func TestWaveReconnectRevokesReplacedGrant(t *testing.T) {
 		}
 		dead := func(tok finhealth.OAuthToken) bool {
 			t.Helper()
-			return !a.wave.accessTokenWorks(t, tok.AccessToken) && a.wave.refreshError(t, tok.RefreshToken) == "invalid_grant"
+			return !a.Wave.AccessTokenWorks(t, tok.AccessToken) && a.Wave.RefreshError(t, tok.RefreshToken) == "invalid_grant"
 		}
 
-		a.connectWave(owner, org)
-		a.chooseBusiness(owner, org, a.wave.fake.Seed().AcmeBusinessID)
+		a.ConnectWave(owner, org)
+		a.ChooseBusiness(owner, org, a.Wave.Fake.Seed().AcmeBusinessID)
 		first := stored()
 		// The session caches the first grant's token in the process.
-		a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+		a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
 
-		cb := a.connectWave(owner, org)
+		cb := a.ConnectWave(owner, org)
 		if cb.Connection.Status != string(finhealth.WavePendingBusiness) || len(cb.Businesses) == 0 || cb.Warning != "" {
 			t.Fatalf("reconnecting: %+v", cb)
 		}
@@ -171,41 +171,41 @@ func TestWaveReconnectRevokesReplacedGrant(t *testing.T) {
 		if !dead(first) {
 			t.Error("the replaced grant is still alive at Wave after the reconnection")
 		}
-		if !a.wave.accessTokenWorks(t, second.AccessToken) {
+		if !a.Wave.AccessTokenWorks(t, second.AccessToken) {
 			t.Fatal("the new grant does not work")
 		}
-		a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+		a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
 
-		var disc disconnected
-		a.call("DELETE", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
+		var disc Disconnected
+		a.Call("DELETE", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
 		if len(disc.Warnings) != 0 {
 			t.Errorf("disconnect warnings: %v", disc.Warnings)
 		}
-		if !dead(first) || a.wave.accessTokenWorks(t, second.AccessToken) || a.wave.refreshError(t, second.RefreshToken) != "invalid_grant" {
+		if !dead(first) || a.Wave.AccessTokenWorks(t, second.AccessToken) || a.Wave.RefreshError(t, second.RefreshToken) != "invalid_grant" {
 			t.Error("a grant survived the disconnect")
 		}
 
 		// Connecting after a disconnect replaces nothing. A reconnection whose
 		// revocation fails at Wave still succeeds, and the failure is logged.
-		revokes := a.wave.fake.Stats().Revokes
-		a.connectWave(owner, org)
-		if a.wave.fake.Stats().Revokes != revokes {
+		revokes := a.Wave.Fake.Stats().Revokes
+		a.ConnectWave(owner, org)
+		if a.Wave.Fake.Stats().Revokes != revokes {
 			t.Error("connecting after a disconnect revoked something")
 		}
 		third := stored()
 		failRevoke.Store(true)
-		cb = a.connectWave(owner, org)
+		cb = a.ConnectWave(owner, org)
 		failRevoke.Store(false)
 		if cb.Connection.Status != string(finhealth.WavePendingBusiness) || cb.Warning != "" {
 			t.Fatalf("reconnecting while Wave refuses revocations: %+v", cb)
 		}
-		if !strings.Contains(a.logs.String(), "revoking the Wave grant that a reconnection replaced failed") {
+		if !strings.Contains(a.Logs.String(), "revoking the Wave grant that a reconnection replaced failed") {
 			t.Error("the failed revocation was not logged")
 		}
-		if fourth := stored(); !a.wave.accessTokenWorks(t, fourth.AccessToken) || !a.wave.accessTokenWorks(t, third.AccessToken) {
+		if fourth := stored(); !a.Wave.AccessTokenWorks(t, fourth.AccessToken) || !a.Wave.AccessTokenWorks(t, third.AccessToken) {
 			t.Error("want both grants alive when the revocation failed")
 		}
-		a.checkNoSecrets(t)
+		a.CheckNoSecrets(t)
 	})
 }
 

@@ -13,10 +13,10 @@ import (
 // proven complete, in the API, on the Wave page, on the run's page and in its live
 // progress; the connection says the next sync reads everything.
 func TestPartialSyncRunShown(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{startWorker: true})
-		owner := a.register("partial")
-		a.connectAndSync(owner, owner.OrgID, a.wave.fake.Seed().AcmeBusinessID)
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{StartWorker: true})
+		owner := a.Register("partial")
+		a.ConnectAndSync(owner, owner.OrgID, a.Wave.Fake.Seed().AcmeBusinessID)
 
 		// The worker's own tests drive Wave into a partial run; here only its record
 		// matters.
@@ -33,22 +33,22 @@ func TestPartialSyncRunShown(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		var got syncRunView
-		a.call("GET", orgPath(owner.OrgID, "/wave/sync-runs/"+run.ID), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &got)
+		var got SyncRunView
+		a.Call("GET", OrgPath(owner.OrgID, "/wave/sync-runs/"+run.ID), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &got)
 		if got.Status != finhealth.SyncPartial || len(got.Warnings) != 1 || got.Warnings[0] != warning || got.Error != nil {
 			t.Fatalf("API run %+v", got)
 		}
-		var conn connectionView
-		a.call("GET", orgPath(owner.OrgID, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &conn)
+		var conn ConnectionView
+		a.Call("GET", OrgPath(owner.OrgID, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &conn)
 		if !conn.FullSyncDue || conn.LastRun == nil || conn.LastRun.Status != finhealth.SyncPartial {
 			t.Fatalf("API connection %+v", conn)
 		}
 
-		ui := a.uiLogin(owner.Email)
-		ui.get("/orgs/"+owner.OrgID+"/wave").Expect(t, http.StatusOK).has(t, "Partial", "Not proven complete (1 warning): nothing was removed.")
-		ui.get("/orgs/"+owner.OrgID+"/wave/runs/"+run.ID).Expect(t, http.StatusOK).
-			has(t, "What could not be proven complete", warning, "nothing was removed")
-		ui.get("/orgs/"+owner.OrgID+"/wave/runs/"+run.ID+"/progress").Expect(t, http.StatusOK).
-			has(t, `"status":"partial"`, "Last sync was partial", "nothing was removed")
+		ui := a.UILogin(owner.Email)
+		ui.Get("/orgs/"+owner.OrgID+"/wave").Expect(t, http.StatusOK).Has(t, "Partial", "Not proven complete (1 warning): nothing was removed.")
+		ui.Get("/orgs/"+owner.OrgID+"/wave/runs/"+run.ID).Expect(t, http.StatusOK).
+			Has(t, "What could not be proven complete", warning, "nothing was removed")
+		ui.Get("/orgs/"+owner.OrgID+"/wave/runs/"+run.ID+"/progress").Expect(t, http.StatusOK).
+			Has(t, `"status":"partial"`, "Last sync was partial", "nothing was removed")
 	})
 }

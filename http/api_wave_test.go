@@ -23,37 +23,37 @@ import (
 // authorization and of a connection Wave stops accepting. One fake Wave and one
 // worker serve every subtest; each subtest has its own organizations.
 func TestWaveFlow(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{startWorker: true})
-		seed := a.wave.fake.Seed()
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{StartWorker: true})
+		seed := a.Wave.Fake.Seed()
 
 		t.Run("connect_sync_score", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
 
-			var before connectionView
-			a.call("GET", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &before)
-			if before.Status != notConnected || !before.Configured {
+			var before ConnectionView
+			a.Call("GET", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &before)
+			if before.Status != NotConnected || !before.Configured {
 				t.Fatalf("before connecting: %+v", before)
 			}
 
-			cs := a.startConnect(owner, org)
+			cs := a.StartConnect(owner, org)
 			au, err := url.Parse(cs.AuthorizeURL)
 			if err != nil {
 				t.Fatal(err)
 			}
 			q := au.Query()
-			if !strings.HasPrefix(cs.AuthorizeURL, a.wave.fake.Endpoints().AuthURL) || q.Get("code_challenge_method") != "S256" ||
-				q.Get("code_challenge") == "" || len(q.Get("state")) != opaqueTokenLen || q.Get("response_type") != "code" {
+			if !strings.HasPrefix(cs.AuthorizeURL, a.Wave.Fake.Endpoints().AuthURL) || q.Get("code_challenge_method") != "S256" ||
+				q.Get("code_challenge") == "" || len(q.Get("state")) != OpaqueTokenLen || q.Get("response_type") != "code" {
 				t.Fatalf("authorize URL %s", cs.AuthorizeURL)
 			}
 			if d := time.Until(cs.ExpiresAt); d < 9*time.Minute || d > 11*time.Minute {
 				t.Errorf("state expires in %s, want about 10 minutes", d)
 			}
 
-			var cb callbackResult
-			a.callback(owner.Token, a.authorize(cs.AuthorizeURL)).Expect(t, http.StatusOK).Decode(t, &cb)
+			var cb CallbackResult
+			a.Callback(owner.Token, a.Authorize(cs.AuthorizeURL)).Expect(t, http.StatusOK).Decode(t, &cb)
 			if cb.Connection.Status != string(finhealth.WavePendingBusiness) || cb.Warning != "" {
 				t.Fatalf("after the callback: %+v", cb)
 			}
@@ -75,40 +75,40 @@ func TestWaveFlow(t *testing.T) {
 				t.Fatalf("businesses and their flags: %v", flags)
 			}
 
-			var listed list[businessView]
-			a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &listed)
+			var listed list[BusinessView]
+			a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &listed)
 			if len(listed.Items) != 3 {
 				t.Errorf("GET businesses: %d", len(listed.Items))
 			}
 
-			chosen := a.chooseBusiness(owner, org, seed.AcmeBusinessID)
+			chosen := a.ChooseBusiness(owner, org, seed.AcmeBusinessID)
 			if chosen.Connection.Status != string(finhealth.WaveActive) || chosen.SyncRun == nil ||
 				chosen.SyncRun.Kind != finhealth.SyncFull || chosen.SyncRun.Trigger != finhealth.SyncOnConnect {
 				t.Fatalf("after choosing: %+v", chosen)
 			}
-			run := a.waitRun(owner, org, chosen.SyncRun.ID)
+			run := a.WaitRun(owner, org, chosen.SyncRun.ID)
 			if run.Status != finhealth.SyncSucceeded || run.Progress.Invoices.Seen != 120 || run.Progress.Pages == 0 ||
 				run.StartedAt == nil || run.FinishedAt == nil || run.DurationSeconds == nil || run.Error != nil {
 				t.Fatalf("sync run: %+v", run)
 			}
 
-			var status connectionView
-			a.call("GET", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &status)
+			var status ConnectionView
+			a.Call("GET", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &status)
 			if status.Status != string(finhealth.WaveActive) || status.Business == nil || status.Business.ID != seed.AcmeBusinessID ||
 				status.Currency != "USD" || status.LastSyncAt == nil || status.LastRun == nil || status.LastRun.ID != run.ID {
 				t.Fatalf("status after sync: %+v", status)
 			}
-			var runs page[syncRunView]
-			a.call("GET", orgPath(org, "/wave/sync-runs?limit=5"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &runs)
+			var runs page[SyncRunView]
+			a.Call("GET", OrgPath(org, "/wave/sync-runs?limit=5"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &runs)
 			if len(runs.Items) != 1 || runs.Items[0].ID != run.ID {
 				t.Errorf("sync runs: %+v", runs)
 			}
 
 			// The live score is scoring's functions on the stored data, and agrees
 			// with what the worker recorded.
-			h := a.health(owner, org)
-			want, wantMetrics := a.expectedHealth(org, nil)
-			compareHealth(t, h, want, wantMetrics)
+			h := a.Health(owner, org)
+			want, wantMetrics := a.ExpectedHealth(org, nil)
+			CompareHealth(t, h, want, wantMetrics)
 			if h.Status != "ok" || !h.Ledger.Available || h.Questionnaire.Available || h.Health.Score == nil {
 				t.Fatalf("health: status %s, ledger %+v", h.Status, h.Ledger)
 			}
@@ -120,22 +120,22 @@ func TestWaveFlow(t *testing.T) {
 				t.Errorf("live score %v, recorded %v", *h.Health.Score, *stored.Score)
 			}
 			var latest latestMetricsView
-			a.call("GET", orgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &latest)
-			if !sameJSON(t, latest.Items, h.Metrics) {
+			a.Call("GET", OrgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &latest)
+			if !SameJSON(t, latest.Items, h.Metrics) {
 				t.Error("metrics/latest differs from the live metrics of the same books")
 			}
 
 			// An assessment joins the score at once.
-			a.createAssessment(org, owner.ID)
-			h2 := a.health(owner, org)
-			want2, _ := a.expectedHealth(org, mustLatest(t, db, org))
-			compareHealth(t, h2, want2, wantMetrics)
+			a.CreateAssessment(org, owner.ID)
+			h2 := a.Health(owner, org)
+			want2, _ := a.ExpectedHealth(org, mustLatest(t, db, org))
+			CompareHealth(t, h2, want2, wantMetrics)
 			if !h2.Questionnaire.Available {
 				t.Error("the assessment is not used")
 			}
 
 			var series metricSeriesView
-			a.call("GET", orgPath(org, "/metrics?names=current_ratio,overdue_share&from=2000-01-01"), owner.Token, nil).
+			a.Call("GET", OrgPath(org, "/metrics?names=current_ratio,overdue_share&from=2000-01-01"), owner.Token, nil).
 				Expect(t, http.StatusOK).Decode(t, &series)
 			if len(series.Series) != 2 || series.Series[0].Name != "current_ratio" || len(series.Series[0].Points) != 1 ||
 				series.Series[1].Unit != finhealth.UnitPercent {
@@ -145,36 +145,36 @@ func TestWaveFlow(t *testing.T) {
 				t.Errorf("series point %+v", p)
 			}
 			var hist page[finhealth.HealthScore]
-			a.call("GET", orgPath(org, "/health/history?from=2000-01-01&limit=10"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &hist)
+			a.Call("GET", OrgPath(org, "/health/history?from=2000-01-01&limit=10"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &hist)
 			if len(hist.Items) == 0 || hist.Items[0].MethodVersion != scoring.HealthMethodVersion {
 				t.Errorf("health history: %+v", hist)
 			}
 
 			// Moving the loan to current debt lowers the current ratio in the very
 			// next read, and removing the override restores it.
-			loan := a.mappingEntry(owner, org, "Equipment Loan")
+			loan := accountMapping(a, owner, org, "Equipment Loan")
 			if loan.DefaultClass != finhealth.ClassLongTermDebt || !loan.NeedsReview || loan.Override != nil {
 				t.Fatalf("loan before: %+v", loan)
 			}
-			path := orgPath(org, "/account-mapping/"+url.PathEscape(loan.AccountID))
-			var entry mappingEntry
-			a.call("PUT", path, owner.Token, map[string]string{"class": "current_debt", "note": "repaid within the year"}).
+			path := OrgPath(org, "/account-mapping/"+url.PathEscape(loan.AccountID))
+			var entry MappingEntry
+			a.Call("PUT", path, owner.Token, map[string]string{"class": "current_debt", "note": "repaid within the year"}).
 				Expect(t, http.StatusOK).Decode(t, &entry)
 			if entry.Class != finhealth.ClassCurrentDebt || entry.NeedsReview || entry.Override == nil ||
 				entry.Override.SetBy != owner.ID || entry.Override.SetByEmail != owner.Email || entry.Override.Note != "repaid within the year" {
 				t.Fatalf("entry after override: %+v", entry)
 			}
-			h3 := a.health(owner, org)
+			h3 := a.Health(owner, org)
 			crBefore, crAfter := metricNamed(h.Metrics, "current_ratio").Value, metricNamed(h3.Metrics, "current_ratio").Value
 			if crBefore == nil || crAfter == nil || !(*crAfter < *crBefore) {
 				t.Fatalf("current ratio %v -> %v: the override did not count at once", crBefore, crAfter)
 			}
-			want3, wantMetrics3 := a.expectedHealth(org, mustLatest(t, db, org))
-			compareHealth(t, h3, want3, wantMetrics3)
+			want3, wantMetrics3 := a.ExpectedHealth(org, mustLatest(t, db, org))
+			CompareHealth(t, h3, want3, wantMetrics3)
 			// The override also queued a rescore, which records the new value.
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				var lm latestMetricsView
-				a.call("GET", orgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &lm)
+				a.Call("GET", OrgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &lm)
 				if v := metricNamed(lm.Items, "current_ratio").Value; v != nil && *v == *crAfter {
 					break
 				}
@@ -183,34 +183,34 @@ func TestWaveFlow(t *testing.T) {
 				}
 			}
 
-			a.call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNoContent)
-			a.call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNotFound)
-			if v := metricNamed(a.health(owner, org).Metrics, "current_ratio").Value; *v != *crBefore {
+			a.Call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNoContent)
+			a.Call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNotFound)
+			if v := metricNamed(a.Health(owner, org).Metrics, "current_ratio").Value; *v != *crBefore {
 				t.Errorf("current ratio after removing the override %v, want %v", *v, *crBefore)
 			}
-			res := a.call("PUT", path, owner.Token, map[string]string{"class": "assets"}).Expect(t, http.StatusUnprocessableEntity)
+			res := a.Call("PUT", path, owner.Token, map[string]string{"class": "assets"}).Expect(t, http.StatusUnprocessableEntity)
 			if _, ok := res.ErrorFields(t)["class"]; !ok {
 				t.Errorf("a bad class is not named: %s", res.Body)
 			}
-			a.call("PUT", orgPath(org, "/account-mapping/"+url.PathEscape("QWNjb3VudDpub25l")), owner.Token,
+			a.Call("PUT", OrgPath(org, "/account-mapping/"+url.PathEscape("QWNjb3VudDpub25l")), owner.Token,
 				map[string]string{"class": "cash"}).Expect(t, http.StatusNotFound)
 
 			// A manual sync: 202 with the run's location.
-			res = a.call("POST", orgPath(org, "/wave/sync"), owner.Token, map[string]string{"kind": "full"}).Expect(t, http.StatusAccepted)
+			res = a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, map[string]string{"kind": "full"}).Expect(t, http.StatusAccepted)
 			var q2 syncQueued
 			res.Decode(t, &q2)
-			if loc := res.Header.Get("Location"); loc != orgPath(org, "/wave/sync-runs/"+q2.Run.ID) || q2.Run.Kind != finhealth.SyncFull {
+			if loc := res.Header.Get("Location"); loc != OrgPath(org, "/wave/sync-runs/"+q2.Run.ID) || q2.Run.Kind != finhealth.SyncFull {
 				t.Errorf("Location %q, run %+v", loc, q2.Run)
 			}
-			a.waitAll(owner, org)
-			a.call("POST", orgPath(org, "/wave/sync"), owner.Token, map[string]string{"kind": "partial"}).Expect(t, http.StatusUnprocessableEntity)
+			waitAll(a, owner, org)
+			a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, map[string]string{"kind": "partial"}).Expect(t, http.StatusUnprocessableEntity)
 			// One at a time: a run that stays queued (no job behind it) blocks the
 			// next, and the refusal names it.
 			blocking, err := db.CreateSyncRun(context.Background(), org, finhealth.SyncIncremental, finhealth.SyncScheduled)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res = a.call("POST", orgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
+			res = a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
 			if !strings.Contains(res.ErrorMessage(t), blocking.ID) {
 				t.Errorf("the conflict does not name the queued run: %s", res.Body)
 			}
@@ -223,138 +223,138 @@ func TestWaveFlow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var disc disconnected
-			a.call("DELETE", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
+			var disc Disconnected
+			a.Call("DELETE", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
 			if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 0 {
 				t.Fatalf("disconnect: %+v", disc)
 			}
-			if a.wave.accessTokenWorks(t, granted.AccessToken) || a.wave.refreshError(t, granted.RefreshToken) != "invalid_grant" {
+			if a.Wave.AccessTokenWorks(t, granted.AccessToken) || a.Wave.RefreshError(t, granted.RefreshToken) != "invalid_grant" {
 				t.Error("the grant was not revoked at Wave")
 			}
 			if _, err := db.WaveToken(context.Background(), org); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
 				t.Errorf("tokens after disconnect: %v", err)
 			}
-			a.call("POST", orgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
-			if h := a.health(owner, org); !h.Ledger.Available {
+			a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
+			if h := a.Health(owner, org); !h.Ledger.Available {
 				t.Error("the warehouse was dropped on disconnect")
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 
 		t.Run("callback_state", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
-			other := a.registerDirect("Other")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
+			other := a.RegisterDirect("Other")
 			org := owner.OrgID
 
-			res := a.callback(owner.Token, url.Values{"code": {"x"}}).Expect(t, http.StatusUnprocessableEntity)
+			res := a.Callback(owner.Token, url.Values{"code": {"x"}}).Expect(t, http.StatusUnprocessableEntity)
 			if _, ok := res.ErrorFields(t)["state"]; !ok {
 				t.Errorf("a missing state is not named: %s", res.Body)
 			}
-			a.callback(owner.Token, url.Values{"code": {"x"}, "state": {"garbage"}}).Expect(t, http.StatusNotFound)
-			forged, _, _ := newOpaqueToken()
-			a.callback(owner.Token, url.Values{"code": {"x"}, "state": {forged}}).Expect(t, http.StatusNotFound)
-			a.call("GET", "/api/v1/wave/callback?state=x", "", nil).Expect(t, http.StatusUnauthorized)
+			a.Callback(owner.Token, url.Values{"code": {"x"}, "state": {"garbage"}}).Expect(t, http.StatusNotFound)
+			forged, _, _ := NewOpaqueToken()
+			a.Callback(owner.Token, url.Values{"code": {"x"}, "state": {forged}}).Expect(t, http.StatusNotFound)
+			a.Call("GET", "/api/v1/wave/callback?state=x", "", nil).Expect(t, http.StatusUnauthorized)
 
 			// Another user's state is refused without spending it.
-			back := a.authorize(a.startConnect(owner, org).AuthorizeURL)
-			a.callback(other.Token, back).Expect(t, http.StatusNotFound)
-			a.callback(owner.Token, back).Expect(t, http.StatusOK)
+			back := a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
+			a.Callback(other.Token, back).Expect(t, http.StatusNotFound)
+			a.Callback(owner.Token, back).Expect(t, http.StatusOK)
 			// Replayed.
-			res = a.callback(owner.Token, back).Expect(t, http.StatusConflict)
+			res = a.Callback(owner.Token, back).Expect(t, http.StatusConflict)
 			if !strings.Contains(res.ErrorMessage(t), "already been used") {
 				t.Errorf("replay message: %s", res.Body)
 			}
 
 			// Expired by the server's clock.
-			back = a.authorize(a.startConnect(owner, org).AuthorizeURL)
-			a.clock.Advance(oauthStateTTL + time.Second)
-			res = a.callback(owner.Token, back).Expect(t, http.StatusUnprocessableEntity)
+			back = a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
+			a.Clock.Advance(OAuthStateTTL + time.Second)
+			res = a.Callback(owner.Token, back).Expect(t, http.StatusUnprocessableEntity)
 			if !strings.Contains(res.ErrorMessage(t), "expired") {
 				t.Errorf("expiry message: %s", res.Body)
 			}
 
 			// The state binds the organization: a user who owns two connects the one
 			// the state was made for, whatever else they own.
-			second := a.secondOrg(owner)
-			back = a.authorize(a.startConnect(owner, second).AuthorizeURL)
-			var cb callbackResult
-			a.callback(owner.Token, back).Expect(t, http.StatusOK).Decode(t, &cb)
+			second := secondOrg(a, owner)
+			back = a.Authorize(a.StartConnect(owner, second).AuthorizeURL)
+			var cb CallbackResult
+			a.Callback(owner.Token, back).Expect(t, http.StatusOK).Decode(t, &cb)
 			conn, err := db.WaveConnection(context.Background(), second)
 			if err != nil || conn.ConnectedBy != owner.ID {
 				t.Fatalf("the second organization is not the one connected: %v", err)
 			}
 
 			// Losing wave:manage between connect and callback refuses it.
-			manager := a.createUser("Manager", finhealth.RoleUser)
-			a.addMember(org, owner.ID, &manager, finhealth.OrgRoleOwner)
-			back = a.authorize(a.startConnect(manager, org).AuthorizeURL)
+			manager := a.CreateUser("Manager", finhealth.RoleUser)
+			a.AddMember(org, owner.ID, &manager, finhealth.OrgRoleOwner)
+			back = a.Authorize(a.StartConnect(manager, org).AuthorizeURL)
 			if _, err := db.ChangeMemberRole(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}),
 				org, manager.ID, finhealth.OrgRoleViewer); err != nil {
 				t.Fatal(err)
 			}
-			a.callback(manager.Token, back).Expect(t, http.StatusForbidden)
+			a.Callback(manager.Token, back).Expect(t, http.StatusForbidden)
 			// Leaving altogether hides the organization.
-			back = a.authorize(a.startConnect(owner, second).AuthorizeURL)
-			third := a.createUser("Third", finhealth.RoleUser)
-			a.addMember(second, owner.ID, &third, finhealth.OrgRoleOwner)
-			back3 := a.authorize(a.startConnect(third, second).AuthorizeURL)
+			back = a.Authorize(a.StartConnect(owner, second).AuthorizeURL)
+			third := a.CreateUser("Third", finhealth.RoleUser)
+			a.AddMember(second, owner.ID, &third, finhealth.OrgRoleOwner)
+			back3 := a.Authorize(a.StartConnect(third, second).AuthorizeURL)
 			if err := db.RemoveMember(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}), second, third.ID); err != nil {
 				t.Fatal(err)
 			}
-			a.callback(third.Token, back3).Expect(t, http.StatusNotFound)
-			a.callback(owner.Token, back).Expect(t, http.StatusOK)
+			a.Callback(third.Token, back3).Expect(t, http.StatusNotFound)
+			a.Callback(owner.Token, back).Expect(t, http.StatusOK)
 
 			// Declined in Wave: a clear 403, and the state is spent.
-			a.wave.fake.Update(func(o *wavetest.Options) { o.DenyAuthorization = true })
-			back = a.authorize(a.startConnect(owner, org).AuthorizeURL)
-			a.wave.fake.Update(func(o *wavetest.Options) { o.DenyAuthorization = false })
+			a.Wave.Fake.Update(func(o *wavetest.Options) { o.DenyAuthorization = true })
+			back = a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
+			a.Wave.Fake.Update(func(o *wavetest.Options) { o.DenyAuthorization = false })
 			if back.Get("error") != "access_denied" {
 				t.Fatalf("the fake did not deny: %v", back)
 			}
-			res = a.callback(owner.Token, back).Expect(t, http.StatusForbidden)
+			res = a.Callback(owner.Token, back).Expect(t, http.StatusForbidden)
 			if !strings.Contains(res.ErrorMessage(t), "declined access in Wave") {
 				t.Errorf("denial message: %s", res.Body)
 			}
-			a.callback(owner.Token, back).Expect(t, http.StatusConflict)
+			a.Callback(owner.Token, back).Expect(t, http.StatusConflict)
 
 			// A code Wave refuses (here: already exchanged) is a clear 422.
-			back = a.authorize(a.startConnect(owner, org).AuthorizeURL)
+			back = a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
 			code := back.Get("code")
-			a.callback(owner.Token, back).Expect(t, http.StatusOK)
-			back2 := a.authorize(a.startConnect(owner, org).AuthorizeURL)
+			a.Callback(owner.Token, back).Expect(t, http.StatusOK)
+			back2 := a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
 			back2.Set("code", code)
-			res = a.callback(owner.Token, back2).Expect(t, http.StatusUnprocessableEntity)
+			res = a.Callback(owner.Token, back2).Expect(t, http.StatusUnprocessableEntity)
 			if !strings.Contains(res.ErrorMessage(t), "expired or was already used") {
 				t.Errorf("invalid_grant message: %s", res.Body)
 			}
 			// Another authorize error is reported with its (sanitized) code.
-			back = a.authorize(a.startConnect(owner, org).AuthorizeURL)
+			back = a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
 			back.Del("code")
 			back.Set("error", "invalid_scope<script>")
-			res = a.callback(owner.Token, back).Expect(t, http.StatusUnprocessableEntity)
+			res = a.Callback(owner.Token, back).Expect(t, http.StatusUnprocessableEntity)
 			if msg := res.ErrorMessage(t); !strings.Contains(msg, "invalid_scopescript") || strings.Contains(msg, "<") {
 				t.Errorf("authorize error message: %s", msg)
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 
 		t.Run("wave_refuses_the_client", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
-			a.connectWave(owner, org)
-			back := a.authorize(a.startConnect(owner, org).AuthorizeURL)
+			a.ConnectWave(owner, org)
+			back := a.Authorize(a.StartConnect(owner, org).AuthorizeURL)
 			// Wave no longer recognises finhealth's registration (a rotated secret).
-			a.wave.fake.Update(func(o *wavetest.Options) { o.ClientSecret = "rotated-elsewhere" })
-			defer a.wave.fake.Update(func(o *wavetest.Options) { o.ClientSecret = wavetest.DefaultClientSecret })
-			res := a.callback(owner.Token, back).Expect(t, http.StatusServiceUnavailable)
+			a.Wave.Fake.Update(func(o *wavetest.Options) { o.ClientSecret = "rotated-elsewhere" })
+			defer a.Wave.Fake.Update(func(o *wavetest.Options) { o.ClientSecret = wavetest.DefaultClientSecret })
+			res := a.Callback(owner.Token, back).Expect(t, http.StatusServiceUnavailable)
 			if !strings.Contains(res.ErrorMessage(t), "misconfigured") {
 				t.Errorf("invalid_client message: %s", res.Body)
 			}
 			// Disconnecting still deletes the credentials, and says Wave was not told.
-			var disc disconnected
-			a.call("DELETE", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
+			var disc Disconnected
+			a.Call("DELETE", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &disc)
 			if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 1 ||
 				!strings.Contains(disc.Warnings[0], "deleted its credentials anyway") {
 				t.Errorf("disconnect with a failed revocation: %+v", disc)
@@ -362,78 +362,78 @@ func TestWaveFlow(t *testing.T) {
 			if _, err := db.WaveToken(context.Background(), org); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
 				t.Errorf("tokens after disconnect: %v", err)
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 
 		t.Run("reconnect_as_another_wave_user", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
-			a.connectWave(owner, org)
+			a.ConnectWave(owner, org)
 			// Listing caches the first grant's token in the process.
-			a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
+			a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusOK)
 
 			bob := wavetest.User{ID: "VXNlcjpib2I=", Email: "bob@other-books.example", FirstName: "Bob", LastName: "Other",
 				CreatedAt: time.Now().AddDate(-1, 0, 0), ModifiedAt: time.Now().AddDate(-1, 0, 0)}
-			a.wave.fake.AddUser(bob)
-			if err := a.wave.fake.SetApprover(bob.ID); err != nil {
+			a.Wave.Fake.AddUser(bob)
+			if err := a.Wave.Fake.SetApprover(bob.ID); err != nil {
 				t.Fatal(err)
 			}
-			defer func() { _ = a.wave.fake.SetApprover(seed.UserID) }()
-			cb := a.connectWave(owner, org)
+			defer func() { _ = a.Wave.Fake.SetApprover(seed.UserID) }()
+			cb := a.ConnectWave(owner, org)
 			if cb.Connection.WaveUserEmail != bob.Email || len(cb.Businesses) != 0 || cb.Connection.Status != string(finhealth.WavePendingBusiness) {
 				t.Fatalf("reconnected as %q with %d businesses (%s)", cb.Connection.WaveUserEmail, len(cb.Businesses), cb.Connection.Status)
 			}
 		})
 
 		t.Run("limited_businesses", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
-			a.connectWave(owner, org)
+			a.ConnectWave(owner, org)
 
-			personal := a.chooseBusiness(owner, org, seed.PersonalBusinessID)
+			personal := a.ChooseBusiness(owner, org, seed.PersonalBusinessID)
 			if b := personal.Connection.Business; b == nil || !b.IsPersonal || b.FullyAssessable ||
 				b.Limitations[0].Code != finhealth.LimitationPersonal || b.Limitations[0].Reason == "" {
 				t.Fatalf("personal business: %+v", personal.Connection.Business)
 			}
-			a.waitAll(owner, org)
+			waitAll(a, owner, org)
 
-			legacy := a.chooseBusiness(owner, org, seed.LegacyBusinessID)
+			legacy := a.ChooseBusiness(owner, org, seed.LegacyBusinessID)
 			if b := legacy.Connection.Business; b == nil || !b.IsClassicInvoicing || b.Limitations[0].Code != finhealth.LimitationClassicInvoicing {
 				t.Fatalf("classic-invoicing business: %+v", legacy.Connection.Business)
 			}
-			if run := a.waitRun(owner, org, legacy.SyncRun.ID); run.Status != finhealth.SyncSucceeded {
-				t.Fatalf("classic-invoicing sync: %s %s", run.Status, deref(run.Error))
+			if run := a.WaitRun(owner, org, legacy.SyncRun.ID); run.Status != finhealth.SyncSucceeded {
+				t.Fatalf("classic-invoicing sync: %s %s", run.Status, Deref(run.Error))
 			}
-			h := a.health(owner, org)
+			h := a.Health(owner, org)
 			if !h.Ledger.Available || len(h.Ledger.Limitations) != 1 || h.Ledger.Limitations[0].Code != finhealth.LimitationClassicInvoicing {
 				t.Errorf("health ledger source: %+v", h.Ledger)
 			}
 			if m := metricNamed(h.Metrics, scoring.MetricDSO); m.Status != finhealth.MetricNotEnoughData {
 				t.Errorf("DSO of a classic-invoicing business: %+v", m)
 			}
-			want, wantMetrics := a.expectedHealth(org, nil)
-			compareHealth(t, h, want, wantMetrics)
+			want, wantMetrics := a.ExpectedHealth(org, nil)
+			CompareHealth(t, h, want, wantMetrics)
 
 			archived := wavetest.Business{ID: "QnVzaW5lc3M6YXJjaGl2ZWQ=", Name: "Closed Shop", Currency: "USD", IsArchived: true,
 				CreatedAt: time.Now().AddDate(-3, 0, 0), ModifiedAt: time.Now().AddDate(-1, 0, 0)}
-			a.wave.fake.AddBusiness(archived)
-			res := a.call("POST", orgPath(org, "/wave/business"), owner.Token, map[string]string{"business_id": archived.ID}).
+			a.Wave.Fake.AddBusiness(archived)
+			res := a.Call("POST", OrgPath(org, "/wave/business"), owner.Token, map[string]string{"business_id": archived.ID}).
 				Expect(t, http.StatusUnprocessableEntity)
 			if f := res.ErrorFields(t)["business_id"]; !strings.Contains(f, "archived") {
 				t.Errorf("archived refusal: %s", res.Body)
 			}
-			res = a.call("POST", orgPath(org, "/wave/business"), owner.Token, map[string]string{"business_id": "QnVzaW5lc3M6bm9uZQ=="}).
+			res = a.Call("POST", OrgPath(org, "/wave/business"), owner.Token, map[string]string{"business_id": "QnVzaW5lc3M6bm9uZQ=="}).
 				Expect(t, http.StatusUnprocessableEntity)
 			if _, ok := res.ErrorFields(t)["business_id"]; !ok {
 				t.Errorf("unknown business: %s", res.Body)
 			}
-			a.call("POST", orgPath(org, "/wave/business"), owner.Token, map[string]string{}).Expect(t, http.StatusUnprocessableEntity)
+			a.Call("POST", OrgPath(org, "/wave/business"), owner.Token, map[string]string{}).Expect(t, http.StatusUnprocessableEntity)
 		})
 
 		t.Run("needs_reconnect", func(t *testing.T) {
-			a.t = t
+			a.T = t
 			for _, tc := range []struct {
 				reason finhealth.WaveReconnectReason
 				break_ func()
@@ -441,79 +441,79 @@ func TestWaveFlow(t *testing.T) {
 			}{
 				{finhealth.WaveSubscriptionLapsed,
 					func() {
-						a.wave.fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = true })
-						a.wave.fake.ExpireAccessTokens()
+						a.Wave.Fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = true })
+						a.Wave.Fake.ExpireAccessTokens()
 					},
-					func() { a.wave.fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = false }) }},
-				{finhealth.WaveGrantRevoked, a.wave.fake.RevokeGrants, func() {}},
+					func() { a.Wave.Fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = false }) }},
+				{finhealth.WaveGrantRevoked, a.Wave.Fake.RevokeGrants, func() {}},
 			} {
-				owner := a.registerDirect("Owner")
+				owner := a.RegisterDirect("Owner")
 				org := owner.OrgID
-				a.connectAndSync(owner, org, seed.AcmeBusinessID)
+				a.ConnectAndSync(owner, org, seed.AcmeBusinessID)
 
 				tc.break_()
 				var q syncQueued
-				a.call("POST", orgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusAccepted).Decode(t, &q)
-				run := a.waitRun(owner, org, q.Run.ID)
+				a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusAccepted).Decode(t, &q)
+				run := a.WaitRun(owner, org, q.Run.ID)
 				tc.mend()
-				if run.Status != finhealth.SyncFailed || deref(run.Error) != tc.reason.Message() {
-					t.Fatalf("%s: run %s %q", tc.reason, run.Status, deref(run.Error))
+				if run.Status != finhealth.SyncFailed || Deref(run.Error) != tc.reason.Message() {
+					t.Fatalf("%s: run %s %q", tc.reason, run.Status, Deref(run.Error))
 				}
-				var st connectionView
-				a.call("GET", orgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &st)
+				var st ConnectionView
+				a.Call("GET", OrgPath(org, "/wave"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &st)
 				if st.Status != string(finhealth.WaveNeedsReconnect) || st.Reason != string(tc.reason) || st.ReasonMessage != tc.reason.Message() {
 					t.Fatalf("%s: status %+v", tc.reason, st)
 				}
-				res := a.call("POST", orgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
+				res := a.Call("POST", OrgPath(org, "/wave/sync"), owner.Token, nil).Expect(t, http.StatusConflict)
 				if res.ErrorMessage(t) != tc.reason.Message() {
 					t.Errorf("%s: sync refusal %s", tc.reason, res.Body)
 				}
-				a.call("GET", orgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusConflict)
-				var pf list[portfolioItem]
-				a.call("GET", "/api/v1/portfolio", owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &pf)
-				if len(pf.Items) != 1 || !contains(pf.Items[0].Flags, flagNeedsReconnect) || pf.Items[0].Connection.Reason != string(tc.reason) {
+				a.Call("GET", OrgPath(org, "/wave/businesses"), owner.Token, nil).Expect(t, http.StatusConflict)
+				var pf list[PortfolioItem]
+				a.Call("GET", "/api/v1/portfolio", owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &pf)
+				if len(pf.Items) != 1 || !contains(pf.Items[0].Flags, FlagNeedsReconnect) || pf.Items[0].Connection.Reason != string(tc.reason) {
 					t.Errorf("%s: portfolio %+v", tc.reason, pf.Items)
 				}
 
 				// Connecting again mends it.
-				a.connectAndSync(owner, org, seed.AcmeBusinessID)
+				a.ConnectAndSync(owner, org, seed.AcmeBusinessID)
 			}
-			a.checkNoSecrets(t)
+			a.CheckNoSecrets(t)
 		})
 
 		t.Run("roles", func(t *testing.T) {
-			a.t = t
-			owner := a.registerDirect("Owner")
+			a.T = t
+			owner := a.RegisterDirect("Owner")
 			org := owner.OrgID
-			viewer := a.createUser("Viewer", finhealth.RoleUser)
-			advisor := a.createUser("Advisor", finhealth.RoleUser)
-			outsider := a.registerDirect("Outsider")
-			a.addMember(org, owner.ID, &viewer, finhealth.OrgRoleViewer)
-			a.addMember(org, owner.ID, &advisor, finhealth.OrgRoleAdvisor)
-			a.connectAndSync(owner, org, seed.AcmeBusinessID)
-			loan := a.mappingEntry(owner, org, "Equipment Loan")
-			mapping := orgPath(org, "/account-mapping/"+url.PathEscape(loan.AccountID))
+			viewer := a.CreateUser("Viewer", finhealth.RoleUser)
+			advisor := a.CreateUser("Advisor", finhealth.RoleUser)
+			outsider := a.RegisterDirect("Outsider")
+			a.AddMember(org, owner.ID, &viewer, finhealth.OrgRoleViewer)
+			a.AddMember(org, owner.ID, &advisor, finhealth.OrgRoleAdvisor)
+			a.ConnectAndSync(owner, org, seed.AcmeBusinessID)
+			loan := accountMapping(a, owner, org, "Equipment Loan")
+			mapping := OrgPath(org, "/account-mapping/"+url.PathEscape(loan.AccountID))
 
-			a.call("POST", orgPath(org, "/wave/connect"), viewer.Token, nil).Expect(t, http.StatusForbidden)
-			a.call("POST", orgPath(org, "/wave/sync"), viewer.Token, nil).Expect(t, http.StatusForbidden)
-			a.call("PUT", mapping, viewer.Token, map[string]string{"class": "current_debt"}).Expect(t, http.StatusForbidden)
-			a.call("DELETE", orgPath(org, "/wave"), viewer.Token, nil).Expect(t, http.StatusForbidden)
-			a.call("GET", orgPath(org, "/health"), viewer.Token, nil).Expect(t, http.StatusOK)
-			a.call("GET", orgPath(org, "/wave"), viewer.Token, nil).Expect(t, http.StatusOK)
+			a.Call("POST", OrgPath(org, "/wave/connect"), viewer.Token, nil).Expect(t, http.StatusForbidden)
+			a.Call("POST", OrgPath(org, "/wave/sync"), viewer.Token, nil).Expect(t, http.StatusForbidden)
+			a.Call("PUT", mapping, viewer.Token, map[string]string{"class": "current_debt"}).Expect(t, http.StatusForbidden)
+			a.Call("DELETE", OrgPath(org, "/wave"), viewer.Token, nil).Expect(t, http.StatusForbidden)
+			a.Call("GET", OrgPath(org, "/health"), viewer.Token, nil).Expect(t, http.StatusOK)
+			a.Call("GET", OrgPath(org, "/wave"), viewer.Token, nil).Expect(t, http.StatusOK)
 
-			a.call("POST", orgPath(org, "/wave/connect"), advisor.Token, nil).Expect(t, http.StatusForbidden)
-			a.call("PUT", mapping, advisor.Token, map[string]string{"class": "current_debt"}).Expect(t, http.StatusOK)
+			a.Call("POST", OrgPath(org, "/wave/connect"), advisor.Token, nil).Expect(t, http.StatusForbidden)
+			a.Call("PUT", mapping, advisor.Token, map[string]string{"class": "current_debt"}).Expect(t, http.StatusOK)
 			var q syncQueued
-			a.call("POST", orgPath(org, "/wave/sync"), advisor.Token, nil).Expect(t, http.StatusAccepted).Decode(t, &q)
+			a.Call("POST", OrgPath(org, "/wave/sync"), advisor.Token, nil).Expect(t, http.StatusAccepted).Decode(t, &q)
 			if q.Run.RequestedBy == nil || *q.Run.RequestedBy != advisor.ID {
 				t.Errorf("requested by %v", q.Run.RequestedBy)
 			}
-			a.waitAll(owner, org)
+			waitAll(a, owner, org)
 
 			for _, p := range []string{"/health", "/wave", "/metrics", "/account-mapping", "/wave/sync-runs"} {
-				a.call("GET", orgPath(org, p), outsider.Token, nil).Expect(t, http.StatusNotFound)
+				a.Call("GET", OrgPath(org, p), outsider.Token, nil).Expect(t, http.StatusNotFound)
 			}
-			a.call("POST", orgPath(org, "/wave/sync"), outsider.Token, nil).Expect(t, http.StatusNotFound)
+			a.Call("POST", OrgPath(org, "/wave/sync"), outsider.Token, nil).Expect(t, http.StatusNotFound)
 		})
 	})
 }
@@ -521,39 +521,39 @@ func TestWaveFlow(t *testing.T) {
 // TestWaveNotConfigured checks that an instance without a Wave registration says so
 // on the routes that need Wave, and still serves what it has stored.
 func TestWaveNotConfigured(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
+		owner := a.RegisterDirect("Owner")
 		org := owner.OrgID
 		for _, c := range []struct{ method, path string }{
-			{"POST", orgPath(org, "/wave/connect")},
-			{"GET", orgPath(org, "/wave/businesses")},
+			{"POST", OrgPath(org, "/wave/connect")},
+			{"GET", OrgPath(org, "/wave/businesses")},
 			{"GET", "/api/v1/wave/callback?state=x&code=y"},
-			{"POST", orgPath(org, "/wave/sync")},
+			{"POST", OrgPath(org, "/wave/sync")},
 		} {
-			res := a.Do(req{Method: c.method, Path: c.path, Token: owner.Token}).Expect(t, http.StatusServiceUnavailable)
+			res := a.Do(Request{Method: c.method, Path: c.path, Token: owner.Token}).Expect(t, http.StatusServiceUnavailable)
 			if res.ErrorCode(t) != finhealth.EUNAVAILABLE {
 				t.Errorf("%s %s: %s", c.method, c.path, res.Body)
 			}
 		}
-		res := a.Do(req{Method: "POST", Path: orgPath(org, "/wave/connect"), Token: owner.Token})
+		res := a.Do(Request{Method: "POST", Path: OrgPath(org, "/wave/connect"), Token: owner.Token})
 		if !strings.Contains(string(res.Body), "Wave is not configured on this instance") {
 			t.Errorf("message: %s", res.Body)
 		}
-		var st connectionView
-		a.Get(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &st)
-		if st.Status != notConnected || st.Configured {
+		var st ConnectionView
+		a.Get(OrgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &st)
+		if st.Status != NotConnected || st.Configured {
 			t.Errorf("status: %+v", st)
 		}
 		// Disconnecting deletes the credentials even when Wave cannot be told.
-		a.Delete(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusNotFound)
+		a.Delete(OrgPath(org, "/wave"), owner.Token).Expect(t, http.StatusNotFound)
 		if _, err := db.SaveWaveConnection(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}),
 			finhealth.WaveConnection{OrganizationID: org, WaveUserID: "wave-user"},
 			finhealth.OAuthToken{AccessToken: "access", RefreshToken: "refresh"}); err != nil {
 			t.Fatal(err)
 		}
-		var disc disconnected
-		a.Delete(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
+		var disc Disconnected
+		a.Delete(OrgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
 		if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 1 {
 			t.Errorf("disconnect without Wave: %+v", disc)
 		}
@@ -562,25 +562,25 @@ func TestWaveNotConfigured(t *testing.T) {
 		}
 
 		// Neither source: 200 with no_data and what to do.
-		var h healthView
-		a.Get(orgPath(org, "/health"), owner.Token).Expect(t, http.StatusOK).Decode(t, &h)
+		var h HealthView
+		a.Get(OrgPath(org, "/health"), owner.Token).Expect(t, http.StatusOK).Decode(t, &h)
 		if h.Status != "no_data" || h.Message == "" || h.Health.Score != nil || h.Ledger.Available || h.Ledger.Reason == "" {
 			t.Fatalf("health without data: %+v", h)
 		}
 		// Questionnaire only: exactly the questionnaire's score.
-		asm := a.createAssessment(org, owner.ID)
-		a.Get(orgPath(org, "/health"), owner.Token).Expect(t, http.StatusOK).Decode(t, &h)
+		asm := a.CreateAssessment(org, owner.ID)
+		a.Get(OrgPath(org, "/health"), owner.Token).Expect(t, http.StatusOK).Decode(t, &h)
 		if h.Status != "ok" || h.Health.Score == nil || *h.Health.Score != asm.Score || !h.Questionnaire.Available || h.Ledger.Available {
 			t.Fatalf("questionnaire-only health: %+v (assessment %v)", h.Health.Score, asm.Score)
 		}
 
-		var m mappingView
-		a.Get(orgPath(org, "/account-mapping"), owner.Token).Expect(t, http.StatusOK).Decode(t, &m)
+		var m MappingView
+		a.Get(OrgPath(org, "/account-mapping"), owner.Token).Expect(t, http.StatusOK).Decode(t, &m)
 		if m.Available || len(m.Accounts) != 0 || len(m.Classes) != len(finhealth.AccountClasses()) {
 			t.Errorf("mapping without a ledger: %+v", m)
 		}
 		var lm latestMetricsView
-		a.Get(orgPath(org, "/metrics/latest"), owner.Token).Expect(t, http.StatusOK).Decode(t, &lm)
+		a.Get(OrgPath(org, "/metrics/latest"), owner.Token).Expect(t, http.StatusOK).Decode(t, &lm)
 		if lm.AsOf != nil || len(lm.Items) != 0 {
 			t.Errorf("latest metrics: %+v", lm)
 		}
@@ -589,9 +589,9 @@ func TestWaveNotConfigured(t *testing.T) {
 
 // TestMetricQueryValidation checks the query parameters of the series routes.
 func TestMetricQueryValidation(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
+		owner := a.RegisterDirect("Owner")
 		org := owner.OrgID
 		for q, field := range map[string]string{
 			"/metrics?names=current_ratio,nonsense":     "names",
@@ -602,17 +602,17 @@ func TestMetricQueryValidation(t *testing.T) {
 			"/health/history?limit=0":                   "limit",
 			"/wave/sync-runs?limit=101":                 "limit",
 		} {
-			res := a.Get(orgPath(org, q), owner.Token).Expect(t, http.StatusUnprocessableEntity)
+			res := a.Get(OrgPath(org, q), owner.Token).Expect(t, http.StatusUnprocessableEntity)
 			if _, ok := res.ErrorFields(t)[field]; !ok {
 				t.Errorf("%s: %s not named: %s", q, field, res.Body)
 			}
 		}
 		for _, q := range []string{"/metrics", "/metrics?names=dso&from=2024-01-01T00:00:00Z&to=2024-12-31",
 			"/health/history?to=2030-01-01", "/wave/sync-runs"} {
-			a.Get(orgPath(org, q), owner.Token).Expect(t, http.StatusOK)
+			a.Get(OrgPath(org, q), owner.Token).Expect(t, http.StatusOK)
 		}
-		a.Get(orgPath(org, "/wave/sync-runs/not-a-uuid"), owner.Token).Expect(t, http.StatusNotFound)
-		a.Get(orgPath(org, "/wave/sync-runs/01a21f8b-1d52-7155-82dc-2c2f5ee01c43"), owner.Token).Expect(t, http.StatusNotFound)
+		a.Get(OrgPath(org, "/wave/sync-runs/not-a-uuid"), owner.Token).Expect(t, http.StatusNotFound)
+		a.Get(OrgPath(org, "/wave/sync-runs/01a21f8b-1d52-7155-82dc-2c2f5ee01c43"), owner.Token).Expect(t, http.StatusNotFound)
 	})
 }
 
@@ -634,35 +634,35 @@ func mustLatest(t *testing.T, db *store.DB, orgID string) *finhealth.Assessment 
 	return a
 }
 
-// mappingEntry finds an account of the organization's mapping by name.
-func (a *testAPI) mappingEntry(acc account, orgID, name string) mappingEntry {
-	a.t.Helper()
-	var m mappingView
-	a.call("GET", orgPath(orgID, "/account-mapping"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &m)
+// accountMapping finds an account of the organization's mapping by name.
+func accountMapping(a *API, acc Account, orgID, name string) MappingEntry {
+	a.T.Helper()
+	var m MappingView
+	a.Call("GET", OrgPath(orgID, "/account-mapping"), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &m)
 	for _, e := range m.Accounts {
 		if e.AccountName == name {
 			return e
 		}
 	}
-	a.t.Fatalf("no account %q in the mapping", name)
-	return mappingEntry{}
+	a.T.Fatalf("no account %q in the mapping", name)
+	return MappingEntry{}
 }
 
 // waitAll waits until the organization has no queued or running sync.
-func (a *testAPI) waitAll(acc account, orgID string) {
-	a.t.Helper()
-	var runs page[syncRunView]
-	a.call("GET", orgPath(orgID, "/wave/sync-runs?limit=1"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &runs)
+func waitAll(a *API, acc Account, orgID string) {
+	a.T.Helper()
+	var runs page[SyncRunView]
+	a.Call("GET", OrgPath(orgID, "/wave/sync-runs?limit=1"), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &runs)
 	if len(runs.Items) == 1 && runs.Items[0].Status.Active() {
-		a.waitRun(acc, orgID, runs.Items[0].ID)
+		a.WaitRun(acc, orgID, runs.Items[0].ID)
 	}
 }
 
 // secondOrg gives the account a second organization that it owns.
-func (a *testAPI) secondOrg(acc account) string {
-	a.t.Helper()
-	helper := a.registerDirect("Helper")
-	a.addMember(helper.OrgID, helper.ID, &acc, finhealth.OrgRoleOwner)
+func secondOrg(a *API, acc Account) string {
+	a.T.Helper()
+	helper := a.RegisterDirect("Helper")
+	a.AddMember(helper.OrgID, helper.ID, &acc, finhealth.OrgRoleOwner)
 	return helper.OrgID
 }
 
@@ -682,9 +682,9 @@ func contains(ss []string, s string) bool {
 // Either way the request is answered 409 saying what happened, the new connection
 // is left as it is (not marked needs_reconnect), and the next request uses it.
 func TestWaveReconnectedDuringRequest(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{})
-		fake := a.wave.fake
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{})
+		fake := a.Wave.Fake
 		for _, tc := range []struct {
 			name         string
 			refuse, mend func()
@@ -694,22 +694,22 @@ func TestWaveReconnectedDuringRequest(t *testing.T) {
 				func() { fake.Update(func(o *wavetest.Options) { o.SubscriptionLapsed = false }) }},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				a.t = t
+				a.T = t
 				ctx := context.Background()
-				owner := a.registerDirect("Owner")
+				owner := a.RegisterDirect("Owner")
 				org := owner.OrgID
-				a.connectWave(owner, org) // lists the businesses, so this instance caches the grant's token
-				businesses := orgPath(org, "/wave/businesses")
-				a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK)
+				a.ConnectWave(owner, org) // lists the businesses, so this instance caches the grant's token
+				businesses := OrgPath(org, "/wave/businesses")
+				a.Call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK)
 				fake.ExpireAccessTokens()
 
 				// The new grant, saved as another instance's callback would.
-				gw := a.wave.gw
+				gw := a.Wave.Gateway
 				verifier, challenge, err := gw.NewPKCE()
 				if err != nil {
 					t.Fatal(err)
 				}
-				tokB, err := gw.Exchange(ctx, a.authorize(gw.AuthorizeURL("other-instance", challenge)).Get("code"), verifier)
+				tokB, err := gw.Exchange(ctx, a.Authorize(gw.AuthorizeURL("other-instance", challenge)).Get("code"), verifier)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -725,11 +725,11 @@ func TestWaveReconnectedDuringRequest(t *testing.T) {
 
 				tc.refuse()
 				fake.ResetStats()
-				res := a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusConflict)
+				res := a.Call("GET", businesses, owner.Token, nil).Expect(t, http.StatusConflict)
 				tc.mend()
-				var body errorBody
+				var body ErrorBody
 				res.Decode(t, &body)
-				if body.Error.Code != finhealth.ECONFLICT || body.Error.Message != errWaveReconnectedMeanwhile.Message {
+				if body.Error.Code != finhealth.ECONFLICT || body.Error.Message != ErrWaveReconnectedMeanwhile.Message {
 					t.Errorf("answer %s", res.Body)
 				}
 				if n := fake.Stats().TokenRefreshes; n != 1 {
@@ -747,23 +747,23 @@ func TestWaveReconnectedDuringRequest(t *testing.T) {
 				}
 
 				// The next request uses the new grant.
-				var listed list[businessView]
-				a.call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &listed)
+				var listed list[BusinessView]
+				a.Call("GET", businesses, owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &listed)
 				if len(listed.Items) != 3 || fake.TokenUses(tokB.AccessToken) == 0 {
 					t.Errorf("after the conflict: %d businesses, new token used %d times", len(listed.Items), fake.TokenUses(tokB.AccessToken))
 				}
 			})
 		}
-		a.checkNoSecrets(t)
+		a.CheckNoSecrets(t)
 	})
 }
 
 // TestWaveDisconnectWithUnreadableTokens: after SECRET_KEY changed, the stored tokens
 // no longer open; disconnecting still deletes them and says Wave could not be told.
 func TestWaveDisconnectWithUnreadableTokens(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
+		owner := a.RegisterDirect("Owner")
 		org := owner.OrgID
 		if _, err := db.SaveWaveConnection(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}),
 			finhealth.WaveConnection{OrganizationID: org, WaveUserID: "wave-user"},
@@ -779,8 +779,8 @@ func TestWaveDisconnectWithUnreadableTokens(t *testing.T) {
 			t.Fatal("the tokens open under another key")
 		}
 		b := newAPI(t, rekeyed)
-		var disc disconnected
-		b.Delete(orgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
+		var disc Disconnected
+		b.Delete(OrgPath(org, "/wave"), owner.Token).Expect(t, http.StatusOK).Decode(t, &disc)
 		if disc.Connection.Status != string(finhealth.WaveDisconnected) || len(disc.Warnings) != 1 ||
 			!strings.Contains(disc.Warnings[0], "could not read its stored Wave credentials") {
 			t.Fatalf("disconnect with unreadable tokens: %+v", disc)

@@ -22,3 +22,13 @@ func TestAssessmentCacheScope(t *testing.T) {
 		t.Fatalf("newest entry = %q, %v", b, ok)
 	}
 }
+
+// TestAssessmentCacheDisabled checks that a server configured without the cache
+// (AssessmentCacheSize < 0) keeps nothing in it.
+func TestAssessmentCacheDisabled(t *testing.T) {
+	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2, AssessmentCacheSize: -1}, nil)
+	srv.assessments.put("org-1", "a", []byte("A"))
+	if n := srv.assessments.c.len(); n != 0 {
+		t.Fatalf("disabled cache holds %d entries", n)
+	}
+}

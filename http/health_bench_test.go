@@ -39,7 +39,7 @@ func benchLargeBusiness(b testing.TB, db *store.DB, size businessSize) (orgID, u
 			b.Fatal(err)
 		}
 	}
-	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "large@example.com", Name: "Large", PasswordHash: fixtureHash, Role: finhealth.RoleUser},
+	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "large@example.com", Name: "Large", PasswordHash: FixtureHash, Role: finhealth.RoleUser},
 		finhealth.NewOrganization{Name: "A large business"})
 	if err != nil {
 		b.Fatal(err)
@@ -149,7 +149,7 @@ func benchLargeBusiness(b testing.TB, db *store.DB, size businessSize) (orgID, u
 			b.Fatal(err)
 		}
 	}
-	storeAssessment(b, db, o.ID, u.ID, 1)
+	StoreAssessment(b, db, o.ID, u.ID, 1)
 	return o.ID, u.ID
 }
 
@@ -189,7 +189,7 @@ func BenchmarkHealth50k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			seed, _, _ := newOpaqueToken()
+			seed, _, _ := NewOpaqueToken()
 			for _, page := range []struct{ name, path, want string }{
 				{"api", "/api/v1/organizations/" + orgID + "/health", `"overdue_share"`},
 				{"dashboard", "/orgs/" + orgID, `data-metric="overdue_share"`},
@@ -203,8 +203,8 @@ func BenchmarkHealth50k(b *testing.B) {
 						if strings.HasPrefix(page.path, "/api/") {
 							r.Header.Set("Authorization", "Bearer "+tok)
 						} else {
-							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieAccess), Value: tok})
-							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieCSRF), Value: seed})
+							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().Name(CookieAccess), Value: tok})
+							r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().Name(CookieCSRF), Value: seed})
 						}
 						w := httptest.NewRecorder()
 						srv.Handler().ServeHTTP(w, r)

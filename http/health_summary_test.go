@@ -16,7 +16,7 @@ import (
 // the API's metrics and score, and on the pages each input's amount and the
 // invoices named, with their numbers, customers, amounts and due dates.
 func TestLargeBooksShowTheSameFigures(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		orgID, _ := benchLargeBusiness(t, db, businessSize{invoices: 3_000, customers: 150, accounts: 40, days: 500})
 		srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, db)
 		ui := mountUI(srv)
@@ -31,7 +31,7 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		history, err := db.BalanceHistory(ctx, orgID, now.Add(-ledgerHistoryWindow), now)
+		history, err := db.BalanceHistory(ctx, orgID, now.Add(-LedgerHistoryWindow), now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,14 +52,14 @@ func TestLargeBooksShowTheSameFigures(t *testing.T) {
 		if summed, err := db.LedgerSummary(ctx, orgID, asOf); err != nil || summed.InvoiceSummary == nil {
 			t.Fatalf("the books are not summed: %v", err)
 		}
-		got, err := srv.healthNow(ctx, orgID)
+		got, err := srv.HealthNow(ctx, orgID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantHealth := scoring.CombinedHealth(want, latest, now)
-		normalizeHealth(&wantHealth)
+		NormalizeHealth(&wantHealth)
 		got.Health.AsOf, wantHealth.AsOf = time.Time{}, time.Time{}
-		if !sameJSON(t, got.Health, wantHealth) || !sameJSON(t, got.Metrics, normalizeMetrics(want)) {
+		if !SameJSON(t, got.Health, wantHealth) || !SameJSON(t, got.Metrics, NormalizeMetrics(want)) {
 			t.Fatalf("the live health differs from scoring on the listed invoices")
 		}
 

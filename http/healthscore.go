@@ -9,16 +9,16 @@ import (
 	"finhealth/scoring"
 )
 
-// ledgerHistoryWindow is how far back the metrics look for an earlier balance
+// LedgerHistoryWindow is how far back the metrics look for an earlier balance
 // snapshot (scoring uses one 25 to 400 days older than the books), as the worker does.
-const ledgerHistoryWindow = 401 * 24 * time.Hour
+const LedgerHistoryWindow = 401 * 24 * time.Hour
 
-// defaultSeriesWindow is the range of GET .../metrics without ?from=.
-const defaultSeriesWindow = 365 * 24 * time.Hour
+// DefaultSeriesWindow is the range of GET .../metrics without ?from=.
+const DefaultSeriesWindow = 365 * 24 * time.Hour
 
-// healthView is the combined health score computed now from what is stored, so that
+// HealthView is the combined health score computed now from what is stored, so that
 // a mapping change or a new assessment shows at once, before the worker records it.
-type healthView struct {
+type HealthView struct {
 	// Status is "ok" with a score, or "no_data" when there is neither a ledger nor an
 	// assessment; Message then says what to do.
 	Status        string              `json:"status"`
@@ -52,29 +52,29 @@ type questionnaireSource struct {
 const msgNoHealthData = "There is nothing to score yet: answer the financial health questionnaire " +
 	"(about five minutes), or connect Wave so that finhealth can read your books."
 
-// healthNow is the organization's combined health computed from what is stored now;
+// HealthNow is the organization's combined health computed from what is stored now;
 // the API and the dashboard both show it.
-func (s *Server) healthNow(ctx context.Context, orgID string) (healthView, error) {
-	v, _, err := s.healthAndBooks(ctx, orgID)
+func (s *Server) HealthNow(ctx context.Context, orgID string) (HealthView, error) {
+	v, _, err := s.HealthAndBooks(ctx, orgID)
 	return v, err
 }
 
-// healthAndBooks is healthNow with the books the metrics were computed from (nil
+// HealthAndBooks is healthNow with the books the metrics were computed from (nil
 // without synced books), for pages that explain a metric's inputs by name.
-func (s *Server) healthAndBooks(ctx context.Context, orgID string) (healthView, *finhealth.LedgerSnapshot, error) {
+func (s *Server) HealthAndBooks(ctx context.Context, orgID string) (HealthView, *finhealth.LedgerSnapshot, error) {
 	now := s.now().UTC()
 	metrics, snap, src, err := s.liveLedger(ctx, orgID, now)
 	if err != nil {
-		return healthView{}, nil, err
+		return HealthView{}, nil, err
 	}
 	latest, err := s.st.LatestAssessment(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		latest, err = nil, nil
 	}
 	if err != nil {
-		return healthView{}, nil, err
+		return HealthView{}, nil, err
 	}
-	v := healthView{Status: "ok", Ledger: src, Health: scoring.CombinedHealth(metrics, latest, now)}
+	v := HealthView{Status: "ok", Ledger: src, Health: scoring.CombinedHealth(metrics, latest, now)}
 	if latest != nil {
 		answered := latest.CreatedAt
 		v.Questionnaire = questionnaireSource{Available: true, AssessmentID: latest.ID, AnsweredAt: &answered}
@@ -82,8 +82,8 @@ func (s *Server) healthAndBooks(ctx context.Context, orgID string) (healthView, 
 	if v.Health.Status != finhealth.MetricOK {
 		v.Status, v.Message = "no_data", msgNoHealthData
 	}
-	normalizeHealth(&v.Health)
-	v.Metrics = normalizeMetrics(metrics)
+	NormalizeHealth(&v.Health)
+	v.Metrics = NormalizeMetrics(metrics)
 	return v, snap, nil
 }
 
@@ -93,7 +93,7 @@ func (s *Server) healthAndBooks(ctx context.Context, orgID string) (healthView, 
 // the score can say when the books are old. Metrics and the snapshot are nil when
 // there are no synced books.
 func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([]finhealth.MetricValue, *finhealth.LedgerSnapshot, ledgerSource, error) {
-	src := ledgerSource{ConnectionStatus: notConnected, Limitations: []finhealth.BusinessLimitation{}}
+	src := ledgerSource{ConnectionStatus: NotConnected, Limitations: []finhealth.BusinessLimitation{}}
 	conn, err := s.st.WaveConnection(ctx, orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
@@ -112,7 +112,7 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 		src.Reason = "Choose which Wave business to assess."
 		return nil, nil, src, nil
 	}
-	from := now.Add(-ledgerHistoryWindow)
+	from := now.Add(-LedgerHistoryWindow)
 	history, err := s.st.BalanceSnapshotDates(ctx, orgID, from, now)
 	if err != nil {
 		return nil, nil, src, err
@@ -199,9 +199,9 @@ func (s *Server) applyOverrides(ctx context.Context, orgID string, accounts []fi
 	return m
 }
 
-// normalizeHealth makes empty lists [] rather than null, for clients and the
+// NormalizeHealth makes empty lists [] rather than null, for clients and the
 // document alike.
-func normalizeHealth(h *finhealth.HealthScore) {
+func NormalizeHealth(h *finhealth.HealthScore) {
 	if h.Pillars == nil {
 		h.Pillars = []finhealth.HealthPillar{}
 	}
@@ -213,7 +213,7 @@ func normalizeHealth(h *finhealth.HealthScore) {
 	}
 }
 
-func normalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
+func NormalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
 	if ms == nil {
 		return []finhealth.MetricValue{}
 	}

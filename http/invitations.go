@@ -10,65 +10,65 @@ import (
 	"finhealth/identity"
 )
 
-// invitationRequest is the body of POST /organizations/{id}/invitations.
-type invitationRequest struct {
+// InvitationRequest is the body of POST /organizations/{id}/invitations.
+type InvitationRequest struct {
 	Email string `json:"email"`
 	Role  string `json:"role"`
 }
 
-// invitationCreated is the only response that carries the token: the database keeps
+// InvitationCreated is the only response that carries the token: the database keeps
 // just its hash, so a lost link means a new invitation.
-type invitationCreated struct {
+type InvitationCreated struct {
 	*finhealth.Invitation
 	Token     string `json:"token"`
 	AcceptURL string `json:"accept_url"`
 }
 
-// invite creates an invitation to the caller's organization and its link; the API
+// Invite creates an invitation to the caller's organization and its link; the API
 // and the settings page both invite through it.
-func (s Organizations) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
+func (s Organizations) Invite(ctx context.Context, c *Call, req InvitationRequest) (InvitationCreated, error) {
 	email, role := identity.NormalizeEmail(req.Email), finhealth.OrgRole(req.Role)
 	if err := (finhealth.Invitation{Email: email, Role: role}).Validate(); err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
-	token, hash, err := newOpaqueToken()
+	token, hash, err := NewOpaqueToken()
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
 	now := s.now()
 	inv, err := s.st.CreateInvitation(ctx, finhealth.Invitation{
-		ID: id.String(), OrganizationID: c.orgID, Email: email, Role: role, InvitedBy: c.user.ID,
+		ID: id.String(), OrganizationID: c.OrgID, Email: email, Role: role, InvitedBy: c.User.ID,
 		TokenHash: hash, ExpiresAt: now.Add(s.cfg.InvitationTTL), CreatedAt: now,
 	})
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
-	return invitationCreated{Invitation: inv, Token: token, AcceptURL: s.acceptURL(token)}, nil
+	return InvitationCreated{Invitation: inv, Token: token, AcceptURL: s.AcceptURL(token)}, nil
 }
 
-// acceptURL is the link an invitee opens: the web UI's invitation page.
-func (s Organizations) acceptURL(token string) string {
+// AcceptURL is the link an invitee opens: the web UI's invitation page.
+func (s Organizations) AcceptURL(token string) string {
 	return s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token)
 }
 
-// withdrawInvitation revokes a pending invitation of the organization; the API and
+// WithdrawInvitation revokes a pending invitation of the organization; the API and
 // the settings page both revoke through it.
-func (s Organizations) withdrawInvitation(ctx context.Context, orgID, invitationID string) error {
-	if !validID(invitationID) {
+func (s Organizations) WithdrawInvitation(ctx context.Context, orgID, invitationID string) error {
+	if !ValidID(invitationID) {
 		return finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
 	}
 	return s.st.RevokeInvitation(ctx, orgID, invitationID)
 }
 
-var errInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
+var ErrInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
 
-// joinOrganization accepts the invitation token for the user; the API and the
+// JoinOrganization accepts the invitation token for the user; the API and the
 // invitation page both accept through it.
-func (s Organizations) joinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
+func (s Organizations) JoinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
 	if token == "" {
 		return nil, finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
 	}
@@ -77,9 +77,9 @@ func (s Organizations) joinOrganization(ctx context.Context, token, userID strin
 	})
 }
 
-// pendingInvitation is what the token would let the user join, refused exactly as
+// PendingInvitation is what the token would let the user join, refused exactly as
 // joinOrganization refuses it; the invitation page shows it before accepting.
-func (s Organizations) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
+func (s Organizations) PendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
 	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
 		return s.st.PendingInvitation(ctx, hash, userID)
 	})
@@ -89,12 +89,12 @@ func (s Organizations) pendingInvitation(ctx context.Context, token, userID stri
 // way of not matching is the same errInvitationNotFound, so tokens cannot be probed.
 func withInvitationToken[T any](token string, find func(hash string) (T, error)) (T, error) {
 	var zero T
-	if !plausibleOpaqueToken(token) {
-		return zero, errInvitationNotFound
+	if !PlausibleOpaqueToken(token) {
+		return zero, ErrInvitationNotFound
 	}
-	v, err := find(hashToken(token))
+	v, err := find(HashToken(token))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return zero, errInvitationNotFound
+		return zero, ErrInvitationNotFound
 	}
 	return v, err
 }

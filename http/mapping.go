@@ -9,20 +9,20 @@ import (
 	"finhealth"
 )
 
-// mappingView is which accounts count as what in the metrics: each account's class by
+// MappingView is which accounts count as what in the metrics: each account's class by
 // default (from Wave's subtype) and in effect (after an owner's or advisor's
 // decision), and which defaults are guesses worth reviewing.
-type mappingView struct {
+type MappingView struct {
 	// Available is false until a business is chosen and synced; Accounts is then
 	// empty and Reason says why.
 	Available      bool                     `json:"available"`
 	Reason         string                   `json:"reason,omitempty"`
-	Accounts       []mappingEntry           `json:"accounts"`
+	Accounts       []MappingEntry           `json:"accounts"`
 	StaleOverrides []overrideView           `json:"stale_overrides"`
 	Classes        []finhealth.AccountClass `json:"classes"`
 }
 
-type mappingEntry struct {
+type MappingEntry struct {
 	AccountID     string                        `json:"account_id"`
 	AccountName   string                        `json:"account_name"`
 	DisplayID     string                        `json:"display_id,omitempty"`
@@ -77,9 +77,9 @@ func (n memberNames) override(o finhealth.AccountOverride) *overrideView {
 	return v
 }
 
-// buildMapping reads the accounts and overrides and applies them.
-func (s Insights) buildMapping(ctx context.Context, orgID string) (mappingView, error) {
-	v := mappingView{Accounts: []mappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
+// BuildMapping reads the accounts and overrides and applies them.
+func (s Insights) BuildMapping(ctx context.Context, orgID string) (MappingView, error) {
+	v := MappingView{Accounts: []MappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
 	names, err := s.memberNames(ctx, orgID)
 	if err != nil {
 		return v, err
@@ -105,7 +105,7 @@ func (s Insights) buildMapping(ctx context.Context, orgID string) (mappingView, 
 		accounts[src.Accounts[i].WaveID] = &src.Accounts[i]
 	}
 	for _, e := range mapping.Entries {
-		me := mappingEntry{
+		me := MappingEntry{
 			AccountID: e.AccountID, AccountName: e.AccountName, Type: e.Type, Subtype: e.Subtype,
 			NormalBalance: e.NormalBalance, DefaultClass: e.DefaultClass, Class: e.Class, Contra: e.Contra,
 			NeedsReview: e.Review != "", Review: e.Review,
@@ -124,29 +124,29 @@ func (s Insights) buildMapping(ctx context.Context, orgID string) (mappingView, 
 	return v, nil
 }
 
-type overrideRequest struct {
+type OverrideRequest struct {
 	Class string `json:"class"`
 	Note  string `json:"note"`
 }
 
-var errAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
+var ErrAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
 
-// accountPathValue is the {account_id} of a mapping route, checked before it reaches
+// AccountPathValue is the {account_id} of a mapping route, checked before it reaches
 // the store.
-func accountPathValue(r *http.Request) (string, error) {
+func AccountPathValue(r *http.Request) (string, error) {
 	id := r.PathValue("account_id")
 	if !plainPathValue(id) {
-		return "", errAccountNotFound
+		return "", ErrAccountNotFound
 	}
 	return id, nil
 }
 
-// overrideAccount records a decision about one account (class and note already
+// OverrideAccount records a decision about one account (class and note already
 // checked by checkOverride) and queues the rescore; the API and the web UI both call it.
-func (s Insights) overrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
+func (s Insights) OverrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
 	if _, err := s.st.SetAccountOverride(r.Context(), orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return errAccountNotFound
+			return ErrAccountNotFound
 		}
 		return err
 	}
@@ -154,18 +154,18 @@ func (s Insights) overrideAccount(r *http.Request, orgID, accountID string, clas
 	return nil
 }
 
-// checkOverride validates a decision however it arrived (JSON or a form).
-func checkOverride(req overrideRequest) (finhealth.AccountClass, string, error) {
-	f := fieldErrors{}
+// CheckOverride validates a decision however it arrived (JSON or a form).
+func CheckOverride(req OverrideRequest) (finhealth.AccountClass, string, error) {
+	f := FieldErrors{}
 	class := finhealth.AccountClass(strings.TrimSpace(req.Class))
 	switch {
 	case class == "":
-		f.add("class", "is required")
+		f.Add("class", "is required")
 	case !class.Valid():
-		f.add("class", "must be one of "+classList())
+		f.Add("class", "must be one of "+classList())
 	}
 	note := cleanText(f, "note", req.Note, false, 500)
-	return class, note, f.err()
+	return class, note, f.Err()
 }
 
 func classList() string {
@@ -177,9 +177,9 @@ func classList() string {
 	return strings.Join(parts, ", ")
 }
 
-// resetAccount deletes an account's override and queues the rescore; the API and the
+// ResetAccount deletes an account's override and queues the rescore; the API and the
 // web UI both call it.
-func (s Insights) resetAccount(r *http.Request, orgID, accountID string) error {
+func (s Insights) ResetAccount(r *http.Request, orgID, accountID string) error {
 	if err := s.st.DeleteAccountOverride(r.Context(), orgID, accountID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 			return finhealth.Errorf(finhealth.ENOTFOUND, "This account has no override.")

@@ -306,23 +306,23 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 
 // wrap applies a route's access rule before its handler: authenticate, then find
 // the organization and the caller's role in it, then check the permission.
-func (s *Server) wrap(rt route) http.Handler {
-	pattern := rt.pattern()
+func (s *Server) wrap(rt Route) http.Handler {
+	pattern := rt.Pattern()
 	rm := s.metrics.forRoute(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
 		st.route, st.metrics = pattern, rm
-		c := &call{}
-		if err := s.authorize(r, rt.access, st, c); err != nil {
+		c := &Call{}
+		if err := s.authorize(r, rt.Access, st, c); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if c.user != nil {
+		if c.User != nil {
 			r = r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
-				UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+				UserID: c.User.ID, Email: c.User.Email, IP: st.ip, RequestID: st.requestID,
 			}))
 		}
-		if err := rt.handle(w, r, c); err != nil {
+		if err := rt.Handle(w, r, c); err != nil {
 			s.writeError(w, r, err)
 		}
 	})

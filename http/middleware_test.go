@@ -1,7 +1,9 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,8 +14,8 @@ import (
 
 func TestRecoverFromPanic(t *testing.T) {
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2, Logger: nil}, nil)
-	logs := &syncBuffer{}
-	srv.log = newJSONLogger(logs)
+	logs := &bytes.Buffer{}
+	srv.log = slog.New(slog.NewJSONHandler(logs, nil))
 	h := srv.base(srv.headers(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("boom: password=hunter2")
 	})))
@@ -22,7 +24,7 @@ func TestRecoverFromPanic(t *testing.T) {
 	if rec.Code != http.StatusInternalServerError {
 		t.Fatalf("status %d", rec.Code)
 	}
-	var body errorBody
+	var body ErrorBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code != finhealth.EINTERNAL ||
 		strings.Contains(rec.Body.String(), "boom") {
 		t.Errorf("body %s", rec.Body)

@@ -8,16 +8,16 @@ import (
 	"finhealth/identity"
 )
 
-// organizationPatch is the body of PATCH /organizations/{id}; absent fields stay.
-type organizationPatch struct {
+// OrganizationPatch is the body of PATCH /organizations/{id}; absent fields stay.
+type OrganizationPatch struct {
 	Name        *string `json:"name"`
 	Industry    *string `json:"industry"`
 	CompanySize *string `json:"company_size"`
 }
 
-// patchOrganization validates and applies a patch; the API and the settings page
+// PatchOrganization validates and applies a patch; the API and the settings page
 // both update through it.
-func (s Organizations) patchOrganization(ctx context.Context, orgID string, req organizationPatch) (*finhealth.Organization, error) {
+func (s Organizations) PatchOrganization(ctx context.Context, orgID string, req OrganizationPatch) (*finhealth.Organization, error) {
 	var upd finhealth.OrganizationUpdate
 	if req.Name != nil {
 		v := identity.NormalizeName(*req.Name)
@@ -37,8 +37,8 @@ func (s Organizations) patchOrganization(ctx context.Context, orgID string, req 
 	return s.st.UpdateOrganization(ctx, orgID, upd)
 }
 
-// parseOrgRole reads an organization role named by a client.
-func parseOrgRole(name string) (finhealth.OrgRole, error) {
+// ParseOrgRole reads an organization role named by a client.
+func ParseOrgRole(name string) (finhealth.OrgRole, error) {
 	role := finhealth.OrgRole(name)
 	if !role.Valid() {
 		return "", finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of owner, advisor, viewer"})
@@ -46,10 +46,10 @@ func parseOrgRole(name string) (finhealth.OrgRole, error) {
 	return role, nil
 }
 
-// setMemberRole changes a member's role; the store keeps the last owner. The API and
+// SetMemberRole changes a member's role; the store keeps the last owner. The API and
 // the settings page both change roles through it.
-func (s Organizations) setMemberRole(ctx context.Context, orgID, userID string, role finhealth.OrgRole) (*finhealth.Membership, error) {
-	if !validID(userID) {
+func (s Organizations) SetMemberRole(ctx context.Context, orgID, userID string, role finhealth.OrgRole) (*finhealth.Membership, error) {
+	if !ValidID(userID) {
 		return nil, errMemberNotFound
 	}
 	return s.st.ChangeMemberRole(ctx, orgID, userID, role)
@@ -57,10 +57,10 @@ func (s Organizations) setMemberRole(ctx context.Context, orgID, userID string, 
 
 var errMemberNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Member not found.")
 
-// dropMember removes a member (or lets one leave); the store keeps the last owner.
+// DropMember removes a member (or lets one leave); the store keeps the last owner.
 // The API and the settings page both remove members through it.
-func (s Organizations) dropMember(ctx context.Context, orgID, userID string) error {
-	if !validID(userID) {
+func (s Organizations) DropMember(ctx context.Context, orgID, userID string) error {
+	if !ValidID(userID) {
 		return errMemberNotFound
 	}
 	return s.st.RemoveMember(ctx, orgID, userID)

@@ -108,7 +108,7 @@ type Server struct {
 	st      finhealth.Store
 	log     *slog.Logger
 	now     func() time.Time
-	routes  []route
+	routes  []Route
 	mux     *http.ServeMux
 	handler http.Handler
 
@@ -122,7 +122,7 @@ type Server struct {
 
 	// Browser sessions: their cookies, the CSRF key, and the renewals that keep
 	// concurrent page loads from spending one refresh token twice.
-	cookies     sessionCookies
+	cookies     Cookies
 	csrfKey     []byte
 	crossOrigin *http.CrossOriginProtection
 	renewals    renewals
@@ -172,7 +172,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 	if cfg.MetricsHandler != nil {
 		// Beside the route table: it is Prometheus text for operators, not part of
 		// the JSON API or its OpenAPI document.
-		s.mux.Handle(metricsRoute, s.serveMetrics(cfg.MetricsHandler))
+		s.mux.Handle(MetricsRoute, s.serveMetrics(cfg.MetricsHandler))
 	}
 	s.handler = s.base(s.headers(s.mux))
 	return s
@@ -184,16 +184,16 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // HandleRoutes adds rows to the route table and serves each under its pattern: its
 // access rule first (authorize), then its handler, whose error becomes the JSON
 // error body.
-func (s *Server) HandleRoutes(routes []route) {
+func (s *Server) HandleRoutes(routes []Route) {
 	for _, rt := range routes {
-		s.mux.Handle(rt.pattern(), s.wrap(rt))
+		s.mux.Handle(rt.Pattern(), s.wrap(rt))
 	}
 	s.routes = append(s.routes, routes...)
 }
 
 // Routes is the route table: every route that HandleRoutes added, with its access
 // rule and success status.
-func (s *Server) Routes() []route { return s.routes }
+func (s *Server) Routes() []Route { return s.routes }
 
 // Handle serves h under a ServeMux pattern outside the route table: the web UI's
 // pages, which authorize themselves (AuthorizeSession), and its assets.
@@ -258,30 +258,30 @@ func withDefaults(cfg Config, st finhealth.Store) Config {
 	return cfg
 }
 
-// accessKind says where a route's authority comes from.
-type accessKind int
+// AccessKind says where a route's authority comes from.
+type AccessKind int
 
 const (
-	// accessPublic needs no credentials.
-	accessPublic accessKind = iota
-	// accessUser needs any signed-in, active user.
-	accessUser
-	// accessPlatform needs a platform permission from the user's Role.
-	accessPlatform
-	// accessOrg needs an organization permission in the organization named by the
+	// AccessPublic needs no credentials.
+	AccessPublic AccessKind = iota
+	// AccessUser needs any signed-in, active user.
+	AccessUser
+	// AccessPlatform needs a platform permission from the user's Role.
+	AccessPlatform
+	// AccessOrg needs an organization permission in the organization named by the
 	// {id} path segment; non-members get 404 so that existence is not revealed.
-	accessOrg
-	// accessDefaultOrg is accessOrg applied to the caller's default organization.
-	accessDefaultOrg
+	AccessOrg
+	// AccessDefaultOrg is accessOrg applied to the caller's default organization.
+	AccessDefaultOrg
 )
 
-// access is what a route requires.
-type access struct {
-	kind accessKind
-	perm finhealth.Permission
-	// selfParam names a path value that, when it equals the caller's id, waives perm
+// Access is what a route requires.
+type Access struct {
+	Kind AccessKind
+	Perm finhealth.Permission
+	// SelfParam names a path value that, when it equals the caller's id, waives perm
 	// (a member may always leave an organization).
-	selfParam string
+	SelfParam string
 	// preload names data the handler needs that authorization reads in the same
 	// query as the caller's access, saving the hottest routes a round trip.
 	preload preload
@@ -297,51 +297,51 @@ const (
 	preloadLatestAssessment
 )
 
-// withLatestAssessment makes authorization also read the id of the organization's
+// WithLatestAssessment makes authorization also read the id of the organization's
 // newest assessment.
-func withLatestAssessment(a access) access {
+func WithLatestAssessment(a Access) Access {
 	a.preload = preloadLatestAssessment
 	return a
 }
 
 var (
-	public = access{kind: accessPublic}
-	user   = access{kind: accessUser}
+	Public  = Access{Kind: AccessPublic}
+	AnyUser = Access{Kind: AccessUser}
 )
 
-func platform(p finhealth.Permission) access { return access{kind: accessPlatform, perm: p} }
-func org(p finhealth.Permission) access      { return access{kind: accessOrg, perm: p} }
-func defaultOrg(p finhealth.Permission) access {
-	return access{kind: accessDefaultOrg, perm: p}
+func Platform(p finhealth.Permission) Access { return Access{Kind: AccessPlatform, Perm: p} }
+func Org(p finhealth.Permission) Access      { return Access{Kind: AccessOrg, Perm: p} }
+func DefaultOrg(p finhealth.Permission) Access {
+	return Access{Kind: AccessDefaultOrg, Perm: p}
 }
 
-// route is one row of the route table. status is the success status, which the
+// Route is one row of the route table. status is the success status, which the
 // role matrix and the OpenAPI coverage test rely on.
-type route struct {
-	method string
-	path   string
-	access access
-	status int
-	handle handlerFunc
+type Route struct {
+	Method string
+	Path   string
+	Access Access
+	Status int
+	Handle HandlerFunc
 }
 
-// pattern is the ServeMux pattern and the name routes are logged under.
-func (rt route) pattern() string { return rt.method + " " + rt.path }
+// Pattern is the ServeMux pattern and the name routes are logged under.
+func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 
-// handlerFunc is a route handler. Returning an error writes it as the JSON error
+// HandlerFunc is a route handler. Returning an error writes it as the JSON error
 // body, so handlers never format errors themselves.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, c *Call) error
 
-// call is what authorization established about the request.
-type call struct {
-	user  *finhealth.User // nil on public routes
-	orgID string          // set on organization routes
-	role  finhealth.OrgRole
+// Call is what authorization established about the request.
+type Call struct {
+	User  *finhealth.User // nil on public routes
+	OrgID string          // set on organization routes
+	Role  finhealth.OrgRole
 
 	preloaded bool   // the route's preload was read
 	latestID  string // preloadLatestAssessment: "" when there is no assessment
 
-	// csrf is the token that the forms of a web UI page must carry
+	// CSRF is the token that the forms of a web UI page must carry
 	// (Accounts.AuthorizeSession); API calls have none.
-	csrf string
+	CSRF string
 }

@@ -12,42 +12,42 @@ import (
 	"time"
 )
 
-// team is an organization with one member of each role and an outsider.
-type team struct {
-	owner, advisor, viewer, outsider account
-	org                              string
+// Team is an organization with one member of each role and an outsider.
+type Team struct {
+	Owner, Advisor, Viewer, Outsider Account
+	Org                              string
 }
 
-func newTeam(a *testAPI) team {
-	tm := team{owner: a.registerDirect("Olga"), advisor: a.createUser("Adam", finhealth.RoleUser),
-		viewer: a.createUser("Vera", finhealth.RoleUser), outsider: a.registerDirect("Otto")}
-	tm.org = tm.owner.OrgID
-	a.addMember(tm.org, tm.owner.ID, &tm.advisor, finhealth.OrgRoleAdvisor)
-	a.addMember(tm.org, tm.owner.ID, &tm.viewer, finhealth.OrgRoleViewer)
+func NewTeam(a *API) Team {
+	tm := Team{Owner: a.RegisterDirect("Olga"), Advisor: a.CreateUser("Adam", finhealth.RoleUser),
+		Viewer: a.CreateUser("Vera", finhealth.RoleUser), Outsider: a.RegisterDirect("Otto")}
+	tm.Org = tm.Owner.OrgID
+	a.AddMember(tm.Org, tm.Owner.ID, &tm.Advisor, finhealth.OrgRoleAdvisor)
+	a.AddMember(tm.Org, tm.Owner.ID, &tm.Viewer, finhealth.OrgRoleViewer)
 	return tm
 }
 
-// portfolioFixture is a user ("me") who owns "Me's business" (82 now, 70 forty days
+// PortfolioFixture is a user ("me") who owns "Me's business" (82 now, 70 forty days
 // ago; overdue share and cash buffer exactly at their flag thresholds), advises
 // "Bravo's business" (40, synced once, then Wave refused the grant), views
 // "Charlie's business" (99) and co-owns the unscored "Echo's business" (metrics
 // just on the safe side of the thresholds); "Delta's business" is not theirs.
-type portfolioFixture struct {
-	me, advised, viewed, unscored account
+type PortfolioFixture struct {
+	Me, Advised, Viewed, Unscored Account
 }
 
-func newPortfolioFixture(t *testing.T, a *testAPI) portfolioFixture {
+func NewPortfolioFixture(t *testing.T, a *API) PortfolioFixture {
 	t.Helper()
-	db := a.db
+	db := a.DB
 	ctx := context.Background()
-	me := a.registerDirect("Me")
-	advised := a.registerDirect("Bravo")
-	viewed := a.registerDirect("Charlie")
-	a.registerDirect("Delta")
-	unscored := a.registerDirect("Echo")
-	a.addMember(advised.OrgID, advised.ID, &me, finhealth.OrgRoleAdvisor)
-	a.addMember(viewed.OrgID, viewed.ID, &me, finhealth.OrgRoleViewer)
-	a.addMember(unscored.OrgID, unscored.ID, &me, finhealth.OrgRoleOwner)
+	me := a.RegisterDirect("Me")
+	advised := a.RegisterDirect("Bravo")
+	viewed := a.RegisterDirect("Charlie")
+	a.RegisterDirect("Delta")
+	unscored := a.RegisterDirect("Echo")
+	a.AddMember(advised.OrgID, advised.ID, &me, finhealth.OrgRoleAdvisor)
+	a.AddMember(viewed.OrgID, viewed.ID, &me, finhealth.OrgRoleViewer)
+	a.AddMember(unscored.OrgID, unscored.ID, &me, finhealth.OrgRoleOwner)
 
 	now := time.Now().UTC().Truncate(time.Second)
 	score := func(orgID string, v float64, at time.Time) {
@@ -90,62 +90,62 @@ func newPortfolioFixture(t *testing.T, a *testAPI) portfolioFixture {
 	}
 	metrics(unscored.OrgID, 14.9, 15)
 	score(viewed.OrgID, 99, now)
-	return portfolioFixture{me: me, advised: advised, viewed: viewed, unscored: unscored}
+	return PortfolioFixture{Me: me, Advised: advised, Viewed: viewed, Unscored: unscored}
 }
 
-// health reads the live health score.
-func (a *testAPI) health(acc account, orgID string) healthView {
-	a.t.Helper()
-	var h healthView
-	a.call("GET", orgPath(orgID, "/health"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &h)
+// Health reads the live health score.
+func (a *API) Health(acc Account, orgID string) HealthView {
+	a.T.Helper()
+	var h HealthView
+	a.Call("GET", OrgPath(orgID, "/health"), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &h)
 	return h
 }
 
-// expectedHealth is what scoring's own functions make of the stored data, computed
+// ExpectedHealth is what scoring's own functions make of the stored data, computed
 // the way the worker's rescore does.
-func (a *testAPI) expectedHealth(orgID string, latest *finhealth.Assessment) (finhealth.HealthScore, []finhealth.MetricValue) {
-	a.t.Helper()
+func (a *API) ExpectedHealth(orgID string, latest *finhealth.Assessment) (finhealth.HealthScore, []finhealth.MetricValue) {
+	a.T.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	history, err := a.db.BalanceHistory(ctx, orgID, now.Add(-401*24*time.Hour), now.Add(time.Hour))
+	history, err := a.DB.BalanceHistory(ctx, orgID, now.Add(-401*24*time.Hour), now.Add(time.Hour))
 	if err != nil || len(history) == 0 {
-		a.t.Fatalf("balance history: %d, %v", len(history), err)
+		a.T.Fatalf("balance history: %d, %v", len(history), err)
 	}
 	asOf := history[len(history)-1].AsOf
-	snap, err := a.db.LedgerSnapshot(ctx, orgID, asOf)
+	snap, err := a.DB.LedgerSnapshot(ctx, orgID, asOf)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
-	overrides, err := a.db.AccountOverrides(ctx, orgID)
+	overrides, err := a.DB.AccountOverrides(ctx, orgID)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	mapping, err := scoring.ApplyOverrides(scoring.DefaultAccountMapping(snap.Accounts, nil), overrides)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	metrics := scoring.ComputeMetrics(*snap, history, mapping, asOf)
 	return scoring.CombinedHealth(metrics, latest, now), metrics
 }
 
-// compareHealth compares everything but the moment the score describes.
-func compareHealth(t *testing.T, got healthView, want finhealth.HealthScore, wantMetrics []finhealth.MetricValue) {
+// CompareHealth compares everything but the moment the score describes.
+func CompareHealth(t *testing.T, got HealthView, want finhealth.HealthScore, wantMetrics []finhealth.MetricValue) {
 	t.Helper()
 	g := got.Health
 	g.AsOf, want.AsOf = time.Time{}, time.Time{}
-	normalizeHealth(&want)
-	if !sameJSON(t, g, want) {
+	NormalizeHealth(&want)
+	if !SameJSON(t, g, want) {
 		gb, _ := json.Marshal(g)
 		wb, _ := json.Marshal(want)
 		t.Errorf("health differs from scoring.CombinedHealth on the stored data:\n got %s\nwant %s", gb, wb)
 	}
-	if !sameJSON(t, got.Metrics, normalizeMetrics(wantMetrics)) {
+	if !SameJSON(t, got.Metrics, NormalizeMetrics(wantMetrics)) {
 		t.Error("metrics differ from scoring.ComputeMetrics on the stored data")
 	}
 }
 
-// sameJSON compares two values as their API encodings.
-func sameJSON(t *testing.T, a, b any) bool {
+// SameJSON compares two values as their API encodings.
+func SameJSON(t *testing.T, a, b any) bool {
 	t.Helper()
 	ja, err := json.Marshal(a)
 	if err != nil {
@@ -161,12 +161,12 @@ func sameJSON(t *testing.T, a, b any) bool {
 	return reflect.DeepEqual(va, vb)
 }
 
-// storeAssessment scores answers(pick) and stores them for the organization
+// StoreAssessment scores answers(pick) and stores them for the organization
 // through the store, as a benchmark's fixture.
-func storeAssessment(tb testing.TB, db *store.DB, orgID, userID string, pick int) {
+func StoreAssessment(tb testing.TB, db *store.DB, orgID, userID string, pick int) {
 	tb.Helper()
 	var in []finhealth.Answer
-	for _, m := range answers(pick) {
+	for _, m := range Answers(pick) {
 		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
 	}
 	a, err := scoring.Score(scoring.Current(), in)

@@ -29,50 +29,53 @@ var testSecret = []byte("test-secret-0123456789abcdefghijklmnopqrstuvwxyz")
 // OWASP defaults, which the password tests also exercise.
 var testArgon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
 
-// testPassword satisfies the policy and is used for every fixture account.
-const testPassword = "correct horse battery staple"
+// Password satisfies the policy and is used for every fixture account.
+const Password = "correct horse battery staple"
 
-// testClock is an adjustable clock. It starts at the real time because the store
+// Clock is an adjustable clock. It starts at the real time because the store
 // stamps rows with its own clock, and expiry checks compare the two.
-type testClock struct {
+type Clock struct {
 	mu  sync.Mutex
 	off time.Duration
 }
 
-func (c *testClock) Now() time.Time {
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return time.Now().Add(c.off)
 }
 
-func (c *testClock) Advance(d time.Duration) {
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.off += d
 	c.mu.Unlock()
 }
 
-// testAPI is a Server over a real database, with helpers to call it.
-type testAPI struct {
-	t     *testing.T
-	db    *store.DB
-	srv   *Server
-	clock *testClock
-	logs  *syncBuffer
-	wave  *waveEnv // set by newWaveAPI
+// API is a Server over a real database, with helpers to call it.
+type API struct {
+	T      *testing.T
+	DB     *store.DB
+	Server *Server
+	Clock  *Clock
+	Logs   *SyncBuffer
+	Wave   *WaveEnv // set by newTestWaveAPI
+	// check, when set, sees every response that Do receives: the API tests check
+	// each against the OpenAPI document.
+	Check func(t testing.TB, srv *Server, r *http.Request, res *Response)
 }
 
-type syncBuffer struct {
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -82,8 +85,8 @@ func newJSONLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// eachDB runs fn against a fresh, migrated database of every configured kind.
-func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+// EachDB runs fn against a fresh, migrated database of every configured kind.
+func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, q := range scoring.Questionnaires() {
@@ -95,12 +98,13 @@ func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
-// newAPI builds a Server with fast hashing and generous login limits; tune changes
-// the config further.
-func newAPI(t *testing.T, db *store.DB, tune ...func(*Config)) *testAPI {
+// New builds a Server with fast hashing and generous login limits, and mounts
+// on it what mount mounts (each test package passes the packages it tests, mounted
+// as cmd/finhealth mounts them); tune changes the config further.
+func New(t *testing.T, db *store.DB, mount func(*Server), tune ...func(*Config)) *API {
 	t.Helper()
-	clock := &testClock{}
-	logs := &syncBuffer{}
+	clock := &Clock{}
+	logs := &SyncBuffer{}
 	cfg := Config{
 		JWTSecret:         testSecret,
 		BaseURL:           "https://finhealth.test",
@@ -115,19 +119,19 @@ func newAPI(t *testing.T, db *store.DB, tune ...func(*Config)) *testAPI {
 		f(&cfg)
 	}
 	srv := NewServer(cfg, db)
-	mountAll(srv)
-	return &testAPI{t: t, db: db, srv: srv, clock: clock, logs: logs}
+	mount(srv)
+	return &API{T: t, DB: db, Server: srv, Clock: clock, Logs: logs}
 }
 
-// response is a recorded response.
-type response struct {
+// Response is a recorded response.
+type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
 }
 
 // JSON decodes the body into a generic value.
-func (r *response) JSON(t *testing.T) map[string]any {
+func (r *Response) JSON(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -137,7 +141,7 @@ func (r *response) JSON(t *testing.T) map[string]any {
 }
 
 // Decode decodes the body into v.
-func (r *response) Decode(t *testing.T, v any) {
+func (r *Response) Decode(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode response: %v\n%s", err, r.Body)
@@ -145,24 +149,24 @@ func (r *response) Decode(t *testing.T, v any) {
 }
 
 // ErrorCode returns the code of an error body.
-func (r *response) ErrorCode(t *testing.T) string {
+func (r *Response) ErrorCode(t *testing.T) string {
 	t.Helper()
-	var e errorBody
+	var e ErrorBody
 	r.Decode(t, &e)
 	return e.Error.Code
 }
 
 // ErrorFields returns the fields of an error body.
-func (r *response) ErrorFields(t *testing.T) map[string]string {
+func (r *Response) ErrorFields(t *testing.T) map[string]string {
 	t.Helper()
-	var e errorBody
+	var e ErrorBody
 	r.Decode(t, &e)
 	return e.Error.Fields
 }
 
-// req describes one call. Body is marshalled as JSON unless it is a string or
+// Request describes one call. Body is marshalled as JSON unless it is a string or
 // []byte, which are sent as they are.
-type req struct {
+type Request struct {
 	Method string
 	Path   string
 	Body   any
@@ -171,10 +175,9 @@ type req struct {
 	Remote string
 }
 
-// Do sends r through the full handler and checks the response against the OpenAPI
-// document, so that every API test also tests the document.
-func (a *testAPI) Do(r req) *response {
-	a.t.Helper()
+// Do sends r through the full handler, and shows the response to check.
+func (a *API) Do(r Request) *Response {
+	a.T.Helper()
 	var body io.Reader
 	switch b := r.Body.(type) {
 	case nil:
@@ -185,7 +188,7 @@ func (a *testAPI) Do(r req) *response {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			a.t.Fatalf("marshal request: %v", err)
+			a.T.Fatalf("marshal request: %v", err)
 		}
 		body = bytes.NewReader(j)
 	}
@@ -208,14 +211,16 @@ func (a *testAPI) Do(r req) *response {
 		hr.RemoteAddr = r.Remote
 	}
 	rec := httptest.NewRecorder()
-	a.srv.Handler().ServeHTTP(rec, hr)
-	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
-	checkAgainstSpec(a.t, a.srv, hr, res)
+	a.Server.Handler().ServeHTTP(rec, hr)
+	res := &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if a.Check != nil {
+		a.Check(a.T, a.Server, hr, res)
+	}
 	return res
 }
 
 // Expect fails the test unless the response has the status.
-func (res *response) Expect(t *testing.T, status int) *response {
+func (res *Response) Expect(t *testing.T, status int) *Response {
 	t.Helper()
 	if res.Status != status {
 		t.Fatalf("status %d, want %d; body: %s", res.Status, status, res.Body)
@@ -223,158 +228,161 @@ func (res *response) Expect(t *testing.T, status int) *response {
 	return res
 }
 
-func (a *testAPI) Get(path, token string) *response {
-	a.t.Helper()
-	return a.Do(req{Method: "GET", Path: path, Token: token})
+func (a *API) Get(path, token string) *Response {
+	a.T.Helper()
+	return a.Do(Request{Method: "GET", Path: path, Token: token})
 }
 
-func (a *testAPI) Post(path, token string, body any) *response {
-	a.t.Helper()
+func (a *API) Post(path, token string, body any) *Response {
+	a.T.Helper()
 	if body == nil {
-		return a.Do(req{Method: "POST", Path: path, Token: token})
+		return a.Do(Request{Method: "POST", Path: path, Token: token})
 	}
-	return a.Do(req{Method: "POST", Path: path, Token: token, Body: body})
+	return a.Do(Request{Method: "POST", Path: path, Token: token, Body: body})
 }
 
-func (a *testAPI) Patch(path, token string, body any) *response {
-	a.t.Helper()
-	return a.Do(req{Method: "PATCH", Path: path, Token: token, Body: body})
+func (a *API) Patch(path, token string, body any) *Response {
+	a.T.Helper()
+	return a.Do(Request{Method: "PATCH", Path: path, Token: token, Body: body})
 }
 
-func (a *testAPI) Delete(path, token string) *response {
-	a.t.Helper()
-	return a.Do(req{Method: "DELETE", Path: path, Token: token})
+func (a *API) Delete(path, token string) *Response {
+	a.T.Helper()
+	return a.Do(Request{Method: "DELETE", Path: path, Token: token})
 }
 
 var emailSeq atomic.Int64
 
-// uniqueEmail returns a fresh address; tests share one database per subtest.
-func uniqueEmail(prefix string) string {
+// UniqueEmail returns a fresh address; tests share one database per subtest.
+func UniqueEmail(prefix string) string {
 	return fmt.Sprintf("%s-%d@example.com", prefix, emailSeq.Add(1))
 }
 
-// account is a user with a token, made through the API or the store.
-type account struct {
+// Account is a user with a token, made through the API or the store.
+type Account struct {
 	ID    string
 	Email string
 	Token string
 	OrgID string // the default organization, "" for none
 }
 
-// register signs a user up through the API and logs them in.
-func (a *testAPI) register(name string) account {
-	a.t.Helper()
-	email := uniqueEmail(strings.ToLower(name))
-	res := a.Post("/api/v1/auth/register", "", map[string]any{"email": email, "password": testPassword, "name": name}).
-		Expect(a.t, http.StatusCreated)
-	var reg registered
-	res.Decode(a.t, &reg)
-	return account{ID: reg.ID, Email: email, Token: a.login(email, testPassword), OrgID: reg.OrganizationID}
+// Register signs a user up through the API and logs them in.
+func (a *API) Register(name string) Account {
+	a.T.Helper()
+	email := UniqueEmail(strings.ToLower(name))
+	res := a.Post("/api/v1/auth/register", "", map[string]any{"email": email, "password": Password, "name": name}).
+		Expect(a.T, http.StatusCreated)
+	var reg struct {
+		ID             string `json:"id"`
+		OrganizationID string `json:"organization_id"`
+	}
+	res.Decode(a.T, &reg)
+	return Account{ID: reg.ID, Email: email, Token: a.Login(email, Password), OrgID: reg.OrganizationID}
 }
 
-// login returns an access token.
-func (a *testAPI) login(email, password string) string {
-	a.t.Helper()
-	var p tokenPair
+// Login returns an access token.
+func (a *API) Login(email, password string) string {
+	a.T.Helper()
+	var p TokenPair
 	a.Post("/api/v1/auth/login", "", map[string]string{"email": email, "password": password}).
-		Expect(a.t, http.StatusOK).Decode(a.t, &p)
+		Expect(a.T, http.StatusOK).Decode(a.T, &p)
 	return p.AccessToken
 }
 
-// loginPair returns both tokens.
-func (a *testAPI) loginPair(email, password string) tokenPair {
-	a.t.Helper()
-	var p tokenPair
+// LoginPair returns both tokens.
+func (a *API) LoginPair(email, password string) TokenPair {
+	a.T.Helper()
+	var p TokenPair
 	a.Post("/api/v1/auth/login", "", map[string]string{"email": email, "password": password}).
-		Expect(a.t, http.StatusOK).Decode(a.t, &p)
+		Expect(a.T, http.StatusOK).Decode(a.T, &p)
 	return p
 }
 
-var fixtureHash = func() string {
-	h, err := identity.HashPassword(testPassword, testArgon2)
+var FixtureHash = func() string {
+	h, err := identity.HashPassword(Password, testArgon2)
 	if err != nil {
 		panic(err)
 	}
 	return h
 }()
 
-// createUser makes an account through the store (no organization), with a token
+// CreateUser makes an account through the store (no organization), with a token
 // minted by the server, which is much faster than logging in.
-func (a *testAPI) createUser(name string, role finhealth.Role) account {
-	a.t.Helper()
-	email := uniqueEmail(strings.ToLower(name))
-	u, err := a.db.CreateUser(context.Background(), finhealth.NewUser{Email: email, Name: name, PasswordHash: fixtureHash, Role: role})
+func (a *API) CreateUser(name string, role finhealth.Role) Account {
+	a.T.Helper()
+	email := UniqueEmail(strings.ToLower(name))
+	u, err := a.DB.CreateUser(context.Background(), finhealth.NewUser{Email: email, Name: name, PasswordHash: FixtureHash, Role: role})
 	if err != nil {
-		a.t.Fatalf("create user: %v", err)
+		a.T.Fatalf("create user: %v", err)
 	}
-	return account{ID: u.ID, Email: email, Token: a.token(u.ID)}
+	return Account{ID: u.ID, Email: email, Token: a.Token(u.ID)}
 }
 
-// registerDirect makes an account with its own organization through the store.
-func (a *testAPI) registerDirect(name string) account {
-	a.t.Helper()
-	email := uniqueEmail(strings.ToLower(name))
-	u, o, err := a.db.Register(context.Background(),
-		finhealth.NewUser{Email: email, Name: name, PasswordHash: fixtureHash, Role: finhealth.RoleUser},
+// RegisterDirect makes an account with its own organization through the store.
+func (a *API) RegisterDirect(name string) Account {
+	a.T.Helper()
+	email := UniqueEmail(strings.ToLower(name))
+	u, o, err := a.DB.Register(context.Background(),
+		finhealth.NewUser{Email: email, Name: name, PasswordHash: FixtureHash, Role: finhealth.RoleUser},
 		finhealth.NewOrganization{Name: name + "'s business"})
 	if err != nil {
-		a.t.Fatalf("register: %v", err)
+		a.T.Fatalf("register: %v", err)
 	}
-	return account{ID: u.ID, Email: email, Token: a.token(u.ID), OrgID: o.ID}
+	return Account{ID: u.ID, Email: email, Token: a.Token(u.ID), OrgID: o.ID}
 }
 
-func (a *testAPI) token(userID string) string {
-	a.t.Helper()
-	tok, err := Accounts{a.srv}.AccessToken(userID)
+func (a *API) Token(userID string) string {
+	a.T.Helper()
+	tok, err := Accounts{a.Server}.AccessToken(userID)
 	if err != nil {
-		a.t.Fatalf("issue token: %v", err)
+		a.T.Fatalf("issue token: %v", err)
 	}
 	return tok
 }
 
-// addMember invites acc to the organization with role and accepts, through the
+// AddMember invites acc to the organization with role and accepts, through the
 // store, acting as the inviter.
-func (a *testAPI) addMember(orgID, inviterID string, acc *account, role finhealth.OrgRole) {
-	a.t.Helper()
-	token := a.invite(orgID, inviterID, acc.Email, role)
+func (a *API) AddMember(orgID, inviterID string, acc *Account, role finhealth.OrgRole) {
+	a.T.Helper()
+	token := a.Invite(orgID, inviterID, acc.Email, role)
 	ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: acc.ID, Email: acc.Email})
-	if _, err := a.db.AcceptInvitation(ctx, hashToken(token), acc.ID); err != nil {
-		a.t.Fatalf("accept invitation: %v", err)
+	if _, err := a.DB.AcceptInvitation(ctx, HashToken(token), acc.ID); err != nil {
+		a.T.Fatalf("accept invitation: %v", err)
 	}
 	if acc.OrgID == "" {
 		acc.OrgID = orgID
 	}
 }
 
-// invite creates an invitation through the store and returns its token.
-func (a *testAPI) invite(orgID, inviterID, email string, role finhealth.OrgRole) string {
-	a.t.Helper()
-	token, _ := a.newInvitation(orgID, inviterID, email, role)
+// Invite creates an invitation through the store and returns its token.
+func (a *API) Invite(orgID, inviterID, email string, role finhealth.OrgRole) string {
+	a.T.Helper()
+	token, _ := a.NewInvitation(orgID, inviterID, email, role)
 	return token
 }
 
-// newInvitation creates an invitation through the store and returns its token and
+// NewInvitation creates an invitation through the store and returns its token and
 // the stored invitation, whose id revoking needs.
-func (a *testAPI) newInvitation(orgID, inviterID, email string, role finhealth.OrgRole) (string, *finhealth.Invitation) {
-	a.t.Helper()
-	token, hash, err := newOpaqueToken()
+func (a *API) NewInvitation(orgID, inviterID, email string, role finhealth.OrgRole) (string, *finhealth.Invitation) {
+	a.T.Helper()
+	token, hash, err := NewOpaqueToken()
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: inviterID})
-	inv, err := a.db.CreateInvitation(ctx, finhealth.Invitation{
+	inv, err := a.DB.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: orgID, Email: email, Role: role, InvitedBy: inviterID, TokenHash: hash,
 		ExpiresAt: time.Now().Add(time.Hour),
 	})
 	if err != nil {
-		a.t.Fatalf("create invitation: %v", err)
+		a.T.Fatalf("create invitation: %v", err)
 	}
 	return token, inv
 }
 
-// answers returns a complete, valid set of answers to the current questionnaire,
+// Answers returns a complete, valid set of answers to the current questionnaire,
 // choosing option pick (modulo the option count) for every question.
-func answers(pick int) []map[string]string {
+func Answers(pick int) []map[string]string {
 	q := scoring.Current()
 	out := make([]map[string]string, 0, len(q.Questions))
 	for _, qu := range q.Questions {
@@ -383,22 +391,22 @@ func answers(pick int) []map[string]string {
 	return out
 }
 
-// createAssessment stores an assessment for the organization through the store.
-func (a *testAPI) createAssessment(orgID, userID string) *finhealth.Assessment {
-	a.t.Helper()
+// CreateAssessment stores an assessment for the organization through the store.
+func (a *API) CreateAssessment(orgID, userID string) *finhealth.Assessment {
+	a.T.Helper()
 	var in []finhealth.Answer
-	for _, m := range answers(0) {
+	for _, m := range Answers(0) {
 		in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
 	}
 	scored, err := scoring.Score(scoring.Current(), in)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	scored.OrganizationID, scored.UserID = orgID, userID
 	ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: userID})
-	stored, err := a.db.CreateAssessment(ctx, scored)
+	stored, err := a.DB.CreateAssessment(ctx, scored)
 	if err != nil {
-		a.t.Fatalf("create assessment: %v", err)
+		a.T.Fatalf("create assessment: %v", err)
 	}
 	return stored
 }

@@ -22,34 +22,34 @@ import (
 // and the real worker on River here, wired as cmd/finhealth wires them. Tests may
 // import other adapters; only the non-test code of http may not.
 
-// waveEnv is a fake Wave, a Wave client configured for it, and a worker.
-type waveEnv struct {
-	fake   *wavetest.Server
-	client *wave.Client
-	gw     finhealth.WaveGateway
-	worker *worker.Worker
-	logs   *syncBuffer // the Wave client's and the worker's
+// WaveEnv is a fake Wave, a Wave client configured for it, and a worker.
+type WaveEnv struct {
+	Fake    *wavetest.Server
+	Client  *wave.Client
+	Gateway finhealth.WaveGateway
+	worker  *worker.Worker
+	logs    *SyncBuffer // the Wave client's and the worker's
 
 	mu     sync.Mutex
 	bodies []string // every response body the wave tests saw, for the leak check
 }
 
-type waveEnvOptions struct {
-	// startWorker runs the worker's jobs; without it syncs are queued and stay so,
+type WaveOptions struct {
+	// StartWorker runs the worker's jobs; without it syncs are queued and stay so,
 	// which is all the role matrix needs.
-	startWorker bool
-	// fake configures the fake Wave; client adjusts the Wave client's configuration.
-	fake   wavetest.Options
-	client func(*wave.Config)
+	StartWorker bool
+	// Fake configures the fake Wave; client adjusts the Wave client's configuration.
+	Fake   wavetest.Options
+	Client func(*wave.Config)
 }
 
 // newWaveEnv starts a fake Wave and a worker on db. The clock is real: the store and
 // River stamp rows with it, and the fake dates its seed data from it.
-func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
+func newWaveEnv(t testing.TB, db *store.DB, o WaveOptions) *WaveEnv {
 	t.Helper()
-	srv := wavetest.NewServer(o.fake)
+	srv := wavetest.NewServer(o.Fake)
 	t.Cleanup(srv.Close)
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	logger := newJSONLogger(logs)
 
 	wc := wave.DefaultConfig()
@@ -59,8 +59,8 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	wc.RequestsPerSecond, wc.MaxRetries, wc.RequestTimeout = 0, 1, 10*time.Second
 	wc.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	wc.Logger = logger
-	if o.client != nil {
-		o.client(&wc)
+	if o.Client != nil {
+		o.Client(&wc)
 	}
 	client, err := wave.New(wc)
 	if err != nil {
@@ -80,7 +80,7 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.startWorker {
+	if o.StartWorker {
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := w.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func newWaveEnv(t testing.TB, db *store.DB, o waveEnvOptions) *waveEnv {
 			cancel()
 		})
 	}
-	return &waveEnv{fake: srv, client: client, gw: gw, worker: w, logs: logs}
+	return &WaveEnv{Fake: srv, Client: client, Gateway: gw, worker: w, logs: logs}
 }
 
 // riverDatabase opens River's own handle on the test's database, as cmd/finhealth
@@ -104,142 +104,142 @@ func riverDatabase(t testing.TB, db *store.DB) worker.Database {
 	return worker.Database{Postgres: pg, SQLite: lite}
 }
 
-// newWaveAPI is newAPI with Wave and the worker plugged in.
-func newWaveAPI(t *testing.T, db *store.DB, o waveEnvOptions, tune ...func(*Config)) *testAPI {
+// NewWave is newTestAPI with Wave and the worker plugged in.
+func NewWave(t *testing.T, db *store.DB, o WaveOptions, mount func(*Server), tune ...func(*Config)) *API {
 	t.Helper()
 	env := newWaveEnv(t, db, o)
-	a := newAPI(t, db, append([]func(*Config){func(c *Config) {
-		c.Wave, c.Sync = env.gw, env.worker
+	a := New(t, db, mount, append([]func(*Config){func(c *Config) {
+		c.Wave, c.Sync = env.Gateway, env.worker
 	}}, tune...)...)
-	a.wave = env
+	a.Wave = env
 	return a
 }
 
-// call sends a request and keeps the body for the leak check.
-func (a *testAPI) call(method, path, token string, body any) *response {
-	a.t.Helper()
-	r := req{Method: method, Path: path, Token: token}
+// Call sends a request and keeps the body for the leak check.
+func (a *API) Call(method, path, token string, body any) *Response {
+	a.T.Helper()
+	r := Request{Method: method, Path: path, Token: token}
 	if body != nil {
 		r.Body = body
 	}
 	res := a.Do(r)
-	if a.wave != nil {
-		a.wave.mu.Lock()
-		a.wave.bodies = append(a.wave.bodies, string(res.Body))
-		a.wave.mu.Unlock()
+	if a.Wave != nil {
+		a.Wave.mu.Lock()
+		a.Wave.bodies = append(a.Wave.bodies, string(res.Body))
+		a.Wave.mu.Unlock()
 	}
 	return res
 }
 
-func orgPath(orgID, rest string) string { return "/api/v1/organizations/" + orgID + rest }
+func OrgPath(orgID, rest string) string { return "/api/v1/organizations/" + orgID + rest }
 
-// startConnect asks for an authorize URL.
-func (a *testAPI) startConnect(acc account, orgID string) connectStarted {
-	a.t.Helper()
-	var cs connectStarted
-	a.call("POST", orgPath(orgID, "/wave/connect"), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &cs)
+// StartConnect asks for an authorize URL.
+func (a *API) StartConnect(acc Account, orgID string) ConnectStarted {
+	a.T.Helper()
+	var cs ConnectStarted
+	a.Call("POST", OrgPath(orgID, "/wave/connect"), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &cs)
 	return cs
 }
 
 var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	Timeout: 10 * time.Second}
 
-// authorize visits the authorize URL as the owner's browser would and returns the
+// Authorize visits the authorize URL as the owner's browser would and returns the
 // query Wave redirects back with (code and state, or error and state).
-func (a *testAPI) authorize(authorizeURL string) url.Values {
-	a.t.Helper()
+func (a *API) Authorize(authorizeURL string) url.Values {
+	a.T.Helper()
 	resp, err := noFollow.Get(authorizeURL)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
-		a.t.Fatalf("authorize: status %d, want 302", resp.StatusCode)
+		a.T.Fatalf("authorize: status %d, want 302", resp.StatusCode)
 	}
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	if !strings.HasPrefix(loc.String(), wavetest.DefaultRedirectURI) {
-		a.t.Fatalf("authorize redirected to %s, not the registered redirect URI", loc.Redacted())
+		a.T.Fatalf("authorize redirected to %s, not the registered redirect URI", loc.Redacted())
 	}
 	return loc.Query()
 }
 
-// callback delivers Wave's redirect to the API.
-func (a *testAPI) callback(token string, q url.Values) *response {
-	a.t.Helper()
-	return a.call("GET", "/api/v1/wave/callback?"+q.Encode(), token, nil)
+// Callback delivers Wave's redirect to the API.
+func (a *API) Callback(token string, q url.Values) *Response {
+	a.T.Helper()
+	return a.Call("GET", "/api/v1/wave/callback?"+q.Encode(), token, nil)
 }
 
-// connectWave runs the whole authorization through the API and the fake.
-func (a *testAPI) connectWave(acc account, orgID string) callbackResult {
-	a.t.Helper()
-	cs := a.startConnect(acc, orgID)
-	var res callbackResult
-	a.callback(acc.Token, a.authorize(cs.AuthorizeURL)).Expect(a.t, http.StatusOK).Decode(a.t, &res)
+// ConnectWave runs the whole authorization through the API and the fake.
+func (a *API) ConnectWave(acc Account, orgID string) CallbackResult {
+	a.T.Helper()
+	cs := a.StartConnect(acc, orgID)
+	var res CallbackResult
+	a.Callback(acc.Token, a.Authorize(cs.AuthorizeURL)).Expect(a.T, http.StatusOK).Decode(a.T, &res)
 	return res
 }
 
-func (a *testAPI) chooseBusiness(acc account, orgID, businessID string) businessChosen {
-	a.t.Helper()
-	var res businessChosen
-	a.call("POST", orgPath(orgID, "/wave/business"), acc.Token, map[string]string{"business_id": businessID}).
-		Expect(a.t, http.StatusOK).Decode(a.t, &res)
+func (a *API) ChooseBusiness(acc Account, orgID, businessID string) BusinessChosen {
+	a.T.Helper()
+	var res BusinessChosen
+	a.Call("POST", OrgPath(orgID, "/wave/business"), acc.Token, map[string]string{"business_id": businessID}).
+		Expect(a.T, http.StatusOK).Decode(a.T, &res)
 	return res
 }
 
-// waitRun polls the run until it has finished, for at most 30 seconds.
-func (a *testAPI) waitRun(acc account, orgID, runID string) syncRunView {
-	a.t.Helper()
+// WaitRun polls the run until it has finished, for at most 30 seconds.
+func (a *API) WaitRun(acc Account, orgID, runID string) SyncRunView {
+	a.T.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var run syncRunView
-		a.call("GET", orgPath(orgID, "/wave/sync-runs/"+runID), acc.Token, nil).Expect(a.t, http.StatusOK).Decode(a.t, &run)
+		var run SyncRunView
+		a.Call("GET", OrgPath(orgID, "/wave/sync-runs/"+runID), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &run)
 		if !run.Status.Active() {
 			return run
 		}
 		if time.Now().After(deadline) {
-			a.t.Fatalf("sync run %s still %s after 30s", runID, run.Status)
+			a.T.Fatalf("sync run %s still %s after 30s", runID, run.Status)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// connectAndSync connects the organization to a business of the fake and waits for
+// ConnectAndSync connects the organization to a business of the fake and waits for
 // its first sync to succeed.
-func (a *testAPI) connectAndSync(acc account, orgID, businessID string) syncRunView {
-	a.t.Helper()
-	a.connectWave(acc, orgID)
-	chosen := a.chooseBusiness(acc, orgID, businessID)
+func (a *API) ConnectAndSync(acc Account, orgID, businessID string) SyncRunView {
+	a.T.Helper()
+	a.ConnectWave(acc, orgID)
+	chosen := a.ChooseBusiness(acc, orgID, businessID)
 	if chosen.SyncRun == nil {
-		a.t.Fatalf("no sync queued after choosing a business: %s", chosen.Warning)
+		a.T.Fatalf("no sync queued after choosing a business: %s", chosen.Warning)
 	}
-	run := a.waitRun(acc, orgID, chosen.SyncRun.ID)
+	run := a.WaitRun(acc, orgID, chosen.SyncRun.ID)
 	if run.Status != finhealth.SyncSucceeded {
-		a.t.Fatalf("first sync %s: %s", run.Status, deref(run.Error))
+		a.T.Fatalf("first sync %s: %s", run.Status, Deref(run.Error))
 	}
 	return run
 }
 
-func deref(s *string) string {
+func Deref(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
 }
 
-// checkNoSecrets fails when any code, token or the client secret the fake issued
+// CheckNoSecrets fails when any code, token or the client secret the fake issued
 // appears in a response body or a log line (the API's, the Wave client's or the
 // worker's).
-func (a *testAPI) checkNoSecrets(t *testing.T) {
+func (a *API) CheckNoSecrets(t *testing.T) {
 	t.Helper()
-	env := a.wave
+	env := a.Wave
 	env.mu.Lock()
 	bodies := strings.Join(env.bodies, "\n")
 	env.mu.Unlock()
-	haystacks := map[string]string{"response bodies": bodies, "API log": a.logs.String(), "Wave and worker log": env.logs.String()}
-	secrets := env.fake.IssuedSecrets()
+	haystacks := map[string]string{"response bodies": bodies, "API log": a.Logs.String(), "Wave and worker log": env.logs.String()}
+	secrets := env.Fake.IssuedSecrets()
 	if len(secrets) < 3 {
 		t.Fatalf("the fake issued only %d secrets; the check would prove nothing", len(secrets))
 	}
@@ -253,18 +253,18 @@ func (a *testAPI) checkNoSecrets(t *testing.T) {
 }
 
 // ErrorMessage returns the message of an error body.
-func (r *response) ErrorMessage(t *testing.T) string {
+func (r *Response) ErrorMessage(t *testing.T) string {
 	t.Helper()
-	var e errorBody
+	var e ErrorBody
 	r.Decode(t, &e)
 	return e.Error.Message
 }
 
-// accessTokenWorks asks the fake's GraphQL API who the token's user is: false when
+// AccessTokenWorks asks the fake's GraphQL API who the token's user is: false when
 // the fake answers UNAUTHENTICATED (revoked, expired or unknown token).
-func (env *waveEnv) accessTokenWorks(t *testing.T, access string) bool {
+func (env *WaveEnv) AccessTokenWorks(t *testing.T, access string) bool {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, env.fake.Endpoints().GraphQLURL, strings.NewReader(`{"query":"{ user { id } }"}`))
+	req, err := http.NewRequest(http.MethodPost, env.Fake.Endpoints().GraphQLURL, strings.NewReader(`{"query":"{ user { id } }"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,12 +296,12 @@ func (env *waveEnv) accessTokenWorks(t *testing.T, access string) bool {
 	return true
 }
 
-// refreshError tries to refresh with the token at the fake and returns the OAuth
+// RefreshError tries to refresh with the token at the fake and returns the OAuth
 // error code, "" when the refresh succeeded. A success rotates the token, so call it
 // only on a token expected to be dead.
-func (env *waveEnv) refreshError(t *testing.T, refresh string) string {
+func (env *WaveEnv) RefreshError(t *testing.T, refresh string) string {
 	t.Helper()
-	resp, err := noFollow.PostForm(env.fake.Endpoints().TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
+	resp, err := noFollow.PostForm(env.Fake.Endpoints().TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
 		"client_id": {wavetest.DefaultClientID}, "client_secret": {wavetest.DefaultClientSecret}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,90 +22,90 @@ import (
 // sibling subdomain cannot plant or overwrite a session.
 
 const (
-	cookieAccess  = "fh_access"
-	cookieRefresh = "fh_refresh"
-	cookieCSRF    = "fh_csrf"
-	// csrfField is the form field (and csrfHeader the header, for fetch) that must
+	CookieAccess  = "fh_access"
+	CookieRefresh = "fh_refresh"
+	CookieCSRF    = "fh_csrf"
+	// CSRFField is the form field (and csrfHeader the header, for fetch) that must
 	// repeat the request's CSRF token on every unsafe request.
-	csrfField  = "csrf_token"
+	CSRFField  = "csrf_token"
 	csrfHeader = "X-CSRF-Token"
 )
 
-// refreshGrace is how long a rotated refresh token keeps answering with the pair it
+// RefreshGrace is how long a rotated refresh token keeps answering with the pair it
 // was rotated into. A page and its live-progress poll can both find the access token
 // expired and present the same refresh token; without the grace the second would
 // count as reuse of a spent token and revoke the whole session.
-const refreshGrace = 30 * time.Second
+const RefreshGrace = 30 * time.Second
 
-// sessionCookies knows the cookie names and attributes of one server.
-type sessionCookies struct {
+// Cookies knows the cookie names and attributes of one server.
+type Cookies struct {
 	secure     bool
 	prefix     string
 	refreshTTL time.Duration
 }
 
-func newSessionCookies(cfg Config) sessionCookies {
-	c := sessionCookies{secure: !cfg.Development, refreshTTL: cfg.RefreshTTL}
+func newSessionCookies(cfg Config) Cookies {
+	c := Cookies{secure: !cfg.Development, refreshTTL: cfg.RefreshTTL}
 	if c.secure {
 		c.prefix = "__Host-"
 	}
 	return c
 }
 
-func (c sessionCookies) name(base string) string { return c.prefix + base }
+func (c Cookies) Name(base string) string { return c.prefix + base }
 
-func (c sessionCookies) value(r *http.Request, base string) string {
-	ck, err := r.Cookie(c.name(base))
+func (c Cookies) Value(r *http.Request, base string) string {
+	ck, err := r.Cookie(c.Name(base))
 	if err != nil {
 		return ""
 	}
 	return ck.Value
 }
 
-func (c sessionCookies) set(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+func (c Cookies) Set(w http.ResponseWriter, base, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{
-		Name: c.name(base), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		Name: c.Name(base), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
 
-func (c sessionCookies) clear(w http.ResponseWriter, base string) {
+func (c Cookies) Clear(w http.ResponseWriter, base string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: c.name(base), Value: "", Path: "/", MaxAge: -1,
+		Name: c.Name(base), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
 
 // Cookies are the server's cookies, named and flagged as its session cookies are;
 // the web UI keeps its one-time notices in them.
-func (s Accounts) Cookies() sessionCookies { return s.cookies }
+func (s Accounts) Cookies() Cookies { return s.cookies }
 
 // setSession stores a token pair. Both cookies live as long as the refresh token, so
 // that an expired access token is still presented and replaced transparently.
-func (c sessionCookies) setSession(w http.ResponseWriter, pair tokenPair) {
-	c.set(w, cookieAccess, pair.AccessToken, c.refreshTTL)
-	c.set(w, cookieRefresh, pair.RefreshToken, c.refreshTTL)
+func (c Cookies) setSession(w http.ResponseWriter, pair TokenPair) {
+	c.Set(w, CookieAccess, pair.AccessToken, c.refreshTTL)
+	c.Set(w, CookieRefresh, pair.RefreshToken, c.refreshTTL)
 }
 
-func (c sessionCookies) clearSession(w http.ResponseWriter) {
-	c.clear(w, cookieAccess)
-	c.clear(w, cookieRefresh)
+func (c Cookies) clearSession(w http.ResponseWriter) {
+	c.Clear(w, CookieAccess)
+	c.Clear(w, CookieRefresh)
 }
 
 // sessionSubject is the user id of the browser's session: from the access cookie
 // while it is valid, otherwise by rotating the refresh cookie (and setting the new
 // pair on w). A session that cannot be renewed is cleared and answered errAuthRequired.
 func (s Accounts) sessionSubject(w http.ResponseWriter, r *http.Request) (string, error) {
-	if tok := s.cookies.value(r, cookieAccess); tok != "" {
-		if id, err := s.tokens.verify(tok); err == nil && validID(id) {
+	if tok := s.cookies.Value(r, CookieAccess); tok != "" {
+		if id, err := s.tokens.verify(tok); err == nil && ValidID(id) {
 			return id, nil
 		}
 	}
-	refresh := s.cookies.value(r, cookieRefresh)
+	refresh := s.cookies.Value(r, CookieRefresh)
 	if refresh == "" {
 		return "", errAuthRequired
 	}
-	pair, userID, err := s.renewals.rotate(r.Context(), refresh, s.now(), s.rotateSession)
+	pair, userID, err := s.renewals.rotate(r.Context(), refresh, s.now(), s.RotateSession)
 	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
 		s.cookies.clearSession(w)
 		return "", errAuthRequired
@@ -117,18 +117,18 @@ func (s Accounts) sessionSubject(w http.ResponseWriter, r *http.Request) (string
 	return userID, nil
 }
 
-// errLoginRequired answers a request for a page that needs a signed-in user when
+// ErrLoginRequired answers a request for a page that needs a signed-in user when
 // there is none: the web UI sends the visitor to the login page instead.
-var errLoginRequired = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Please log in to continue.")
+var ErrLoginRequired = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Please log in to continue.")
 
-// authorizeSession is authorize for a browser: the caller comes from the session
+// AuthorizeSession is authorize for a browser: the caller comes from the session
 // cookies (renewed when the access token has expired), an unsafe request must carry
 // the CSRF token, and the route's access rule is applied exactly as for the API
 // (authorizeUser). It fills c, with the CSRF token the page's forms must carry, as
 // far as it got, so that an error page can still show who is signed in. It answers
 // errLoginRequired when the route needs a signed-in user and there is none (a
 // session that ended is cleared). The request it returns carries the actor.
-func (s Accounts) authorizeSession(w http.ResponseWriter, r *http.Request, a access, c *call) (*http.Request, error) {
+func (s Accounts) AuthorizeSession(w http.ResponseWriter, r *http.Request, a Access, c *Call) (*http.Request, error) {
 	st := stateFrom(r.Context())
 	unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 	if unsafe {
@@ -143,46 +143,46 @@ func (s Accounts) authorizeSession(w http.ResponseWriter, r *http.Request, a acc
 	default:
 		return r, err
 	}
-	c.csrf = s.csrfToken(w, r, userID)
+	c.CSRF = s.csrfToken(w, r, userID)
 	if unsafe {
 		if err := s.checkCSRF(r, userID); err != nil {
 			return r, err
 		}
 	}
-	if a.kind != accessPublic {
+	if a.Kind != AccessPublic {
 		if userID == "" {
-			return r, errLoginRequired
+			return r, ErrLoginRequired
 		}
 		if err := s.authorizeUser(r, a, st, c, userID); err != nil {
 			if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
 				s.cookies.clearSession(w)
-				return r, errLoginRequired
+				return r, ErrLoginRequired
 			}
 			return r, err
 		}
 		return r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
-			UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+			UserID: c.User.ID, Email: c.User.Email, IP: st.ip, RequestID: st.requestID,
 		})), nil
 	}
 	if userID != "" {
 		// Public pages still know who is signed in (the landing page offers the
 		// dashboard), without failing when the account is gone.
 		if u, err := s.st.UserByID(r.Context(), userID); err == nil && u.Active {
-			c.user = u
+			c.User = u
 			st.userID = u.ID
 		}
 	}
 	return r, nil
 }
 
-// endBrowserSession logs the browser out: it revokes the refresh token family of its
+// EndBrowserSession logs the browser out: it revokes the refresh token family of its
 // session, clears the session cookies and replaces the CSRF cookie.
-func (s Accounts) endBrowserSession(w http.ResponseWriter, r *http.Request) error {
-	if err := s.endSession(r.Context(), s.cookies.value(r, cookieRefresh)); err != nil {
+func (s Accounts) EndBrowserSession(w http.ResponseWriter, r *http.Request) error {
+	if err := s.EndSession(r.Context(), s.cookies.Value(r, CookieRefresh)); err != nil {
 		return err
 	}
 	s.cookies.clearSession(w)
-	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
+	s.cookies.Set(w, CookieCSRF, newCSRFSeed(), 0)
 	return nil
 }
 
@@ -195,14 +195,14 @@ type renewals struct {
 }
 
 type renewal struct {
-	pair   tokenPair
+	pair   TokenPair
 	userID string
 	until  time.Time
 }
 
 func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
-	rotate func(context.Context, string) (tokenPair, *finhealth.User, error)) (tokenPair, string, error) {
-	key := hashToken(refresh)
+	rotate func(context.Context, string) (TokenPair, *finhealth.User, error)) (TokenPair, string, error) {
+	key := HashToken(refresh)
 	rn.mu.Lock()
 	defer rn.mu.Unlock() // held across the rotation so that concurrent renewals queue behind it
 	if d, ok := rn.done[key]; ok && now.Before(d.until) {
@@ -210,7 +210,7 @@ func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
 	}
 	pair, u, err := rotate(ctx, refresh)
 	if err != nil {
-		return tokenPair{}, "", err
+		return TokenPair{}, "", err
 	}
 	if rn.done == nil {
 		rn.done = map[string]renewal{}
@@ -220,7 +220,7 @@ func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
 			delete(rn.done, k)
 		}
 	}
-	rn.done[key] = renewal{pair: pair, userID: u.ID, until: now.Add(refreshGrace)}
+	rn.done[key] = renewal{pair: pair, userID: u.ID, until: now.Add(RefreshGrace)}
 	return pair, u.ID, nil
 }
 
@@ -229,12 +229,12 @@ func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
 // and the signed-in user, so a token obtained in one session (an attacker's own) is
 // worthless in another, and nothing is stored on the server.
 func (s Accounts) csrfToken(w http.ResponseWriter, r *http.Request, userID string) string {
-	seed := s.cookies.value(r, cookieCSRF)
-	if len(seed) != opaqueTokenLen {
+	seed := s.cookies.Value(r, CookieCSRF)
+	if len(seed) != OpaqueTokenLen {
 		seed = newCSRFSeed()
-		s.cookies.set(w, cookieCSRF, seed, 0)
+		s.cookies.Set(w, CookieCSRF, seed, 0)
 		// Later reads in this request (the token of the rendered page) must see it.
-		r.AddCookie(&http.Cookie{Name: s.cookies.name(cookieCSRF), Value: seed})
+		r.AddCookie(&http.Cookie{Name: s.cookies.Name(CookieCSRF), Value: seed})
 	}
 	return s.csrfFor(seed, userID)
 }
@@ -252,23 +252,23 @@ func (s Accounts) csrfFor(seed, userID string) string {
 // the token of the browser's CSRF cookie and user, as a form field or header.
 func (s Accounts) checkCSRF(r *http.Request, userID string) error {
 	if err := s.crossOrigin.Check(r); err != nil {
-		return errCSRF
+		return ErrCSRF
 	}
-	seed := s.cookies.value(r, cookieCSRF)
-	if len(seed) != opaqueTokenLen {
-		return errCSRF
+	seed := s.cookies.Value(r, CookieCSRF)
+	if len(seed) != OpaqueTokenLen {
+		return ErrCSRF
 	}
 	got := r.Header.Get(csrfHeader)
 	if got == "" {
-		got = r.PostFormValue(csrfField)
+		got = r.PostFormValue(CSRFField)
 	}
 	if got == "" || !hmac.Equal([]byte(got), []byte(s.csrfFor(seed, userID))) {
-		return errCSRF
+		return ErrCSRF
 	}
 	return nil
 }
 
-var errCSRF = finhealth.Errorf(finhealth.EFORBIDDEN,
+var ErrCSRF = finhealth.Errorf(finhealth.EFORBIDDEN,
 	"This form has expired or did not come from finhealth. Reload the page and try again.")
 
 func newCSRFSeed() string {
@@ -285,9 +285,9 @@ func newCSRFKey(jwtSecret []byte) []byte {
 	return m.Sum(nil)
 }
 
-// startBrowserSession stores the pair and replaces the CSRF cookie, so that no
+// StartBrowserSession stores the pair and replaces the CSRF cookie, so that no
 // token issued before the login (possibly planted) survives into the session.
-func (s Accounts) startBrowserSession(w http.ResponseWriter, pair tokenPair) {
+func (s Accounts) StartBrowserSession(w http.ResponseWriter, pair TokenPair) {
 	s.cookies.setSession(w, pair)
-	s.cookies.set(w, cookieCSRF, newCSRFSeed(), 0)
+	s.cookies.Set(w, CookieCSRF, newCSRFSeed(), 0)
 }

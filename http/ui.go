@@ -52,7 +52,7 @@ type uiHandler struct {
 	cfg      Config
 	now      func() time.Time
 	log      *slog.Logger
-	cookies  sessionCookies
+	cookies  Cookies
 	accounts Accounts
 	orgs     Organizations
 	insights Insights
@@ -66,8 +66,8 @@ type uiHandler struct {
 type uiRoute struct {
 	method string
 	path   string
-	access access
-	handle handlerFunc
+	access Access
+	handle HandlerFunc
 }
 
 // uiRoutes is the web UI's route table, one slice per area of the product (each in
@@ -128,9 +128,9 @@ func (s *uiHandler) wrapUI(rt uiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SetRoutePattern(r, pattern)
 		w.Header()["Content-Security-Policy"] = s.csp
-		c := &call{}
-		r, err := s.accounts.authorizeSession(w, r, rt.access, c)
-		if errors.Is(err, errLoginRequired) {
+		c := &Call{}
+		r, err := s.accounts.AuthorizeSession(w, r, rt.access, c)
+		if errors.Is(err, ErrLoginRequired) {
 			s.toLogin(w, r)
 			return
 		}
@@ -185,7 +185,7 @@ func localPath(p string) string {
 // not post again. notice is a key of noticeMessages shown once on that page.
 func (s *uiHandler) redirect(w http.ResponseWriter, r *http.Request, to, notice string) error {
 	if notice != "" {
-		s.cookies.set(w, cookieNotice, notice, time.Minute)
+		s.cookies.Set(w, cookieNotice, notice, time.Minute)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
@@ -218,11 +218,11 @@ var noticeMessages = map[string]string{
 
 // takeNotice reads and clears the notice of a redirect.
 func (s *uiHandler) takeNotice(w http.ResponseWriter, r *http.Request) string {
-	key := s.cookies.value(r, cookieNotice)
+	key := s.cookies.Value(r, cookieNotice)
 	if key == "" {
 		return ""
 	}
-	s.cookies.clear(w, cookieNotice)
+	s.cookies.Clear(w, cookieNotice)
 	return noticeMessages[key]
 }
 
@@ -277,7 +277,7 @@ func navFor(pattern string) string {
 
 // render writes a page with status. Templates execute into a buffer first so that a
 // template error becomes the error page rather than half a page.
-func (s *uiHandler) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) error {
+func (s *uiHandler) render(w http.ResponseWriter, r *http.Request, c *Call, status int, name, title string, data any) error {
 	p, err := s.newPage(w, r, c, title, data)
 	if err != nil {
 		return err
@@ -301,25 +301,25 @@ func (s *uiHandler) renderPage(w http.ResponseWriter, r *http.Request, status in
 	return nil
 }
 
-func (s *uiHandler) newPage(w http.ResponseWriter, r *http.Request, c *call, title string, data any) (uiPage, error) {
+func (s *uiHandler) newPage(w http.ResponseWriter, r *http.Request, c *Call, title string, data any) (uiPage, error) {
 	p := uiPage{Title: title, Dev: s.cfg.Development, Data: data, RequestID: RequestID(r.Context()), Nav: navFor(RoutePattern(r.Context()))}
 	if c == nil {
 		return p, nil
 	}
-	p.User, p.CSRF, p.Role = c.user, c.csrf, c.role
+	p.User, p.CSRF, p.Role = c.User, c.CSRF, c.Role
 	p.Notice = s.takeNotice(w, r)
-	if c.user == nil {
+	if c.User == nil {
 		return p, nil
 	}
-	p.IsAdmin = c.user.Role.Can(finhealth.PermUsersManage)
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	p.IsAdmin = c.User.Role.Can(finhealth.PermUsersManage)
+	ms, err := s.st.MembershipsForUser(r.Context(), c.User.ID)
 	if err != nil {
 		return p, err
 	}
 	p.Orgs = ms
-	if c.orgID != "" {
+	if c.OrgID != "" {
 		for _, m := range ms {
-			if m.OrganizationID == c.orgID {
+			if m.OrganizationID == c.OrgID {
 				p.Org = &finhealth.Organization{ID: m.OrganizationID, Name: m.OrganizationName}
 			}
 		}
@@ -329,14 +329,14 @@ func (s *uiHandler) newPage(w http.ResponseWriter, r *http.Request, c *call, tit
 
 // renderError renders the error page for err: what happened in words a user can act
 // on, with the request id for support. Internal details go to the log only.
-func (s *uiHandler) renderError(w http.ResponseWriter, r *http.Request, c *call, err error) {
+func (s *uiHandler) renderError(w http.ResponseWriter, r *http.Request, c *Call, err error) {
 	s.renderErrorWithAction(w, r, c, err, "", "")
 }
 
 // renderErrorWithAction is renderError with a button to the local page action, where
 // the user can try again.
-func (s *uiHandler) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c *call, err error, action, actionLabel string) {
-	code, status := s.srv.classify(r, err)
+func (s *uiHandler) renderErrorWithAction(w http.ResponseWriter, r *http.Request, c *Call, err error, action, actionLabel string) {
+	code, status := s.srv.Classify(r, err)
 	v := errorPage{Status: status, Message: finhealth.ErrorMessage(err), Action: action, ActionLabel: actionLabel}
 	switch status {
 	case http.StatusNotFound:

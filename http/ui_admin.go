@@ -13,7 +13,7 @@ type adminPages struct{ *uiHandler }
 // uiAdminRoutes are the admin pages: users and the audit log. They need the same
 // platform permissions as the API's /api/v1/admin routes.
 func (s adminPages) uiAdminRoutes() []uiRoute {
-	users, audit := platform(finhealth.PermUsersManage), platform(finhealth.PermPlatformAuditRead)
+	users, audit := Platform(finhealth.PermUsersManage), Platform(finhealth.PermPlatformAuditRead)
 	return []uiRoute{
 		{"GET", "/admin", users, s.uiAdminHome},
 		{"GET", "/admin/users", users, s.uiAdminUsers},
@@ -24,7 +24,7 @@ func (s adminPages) uiAdminRoutes() []uiRoute {
 	}
 }
 
-func (s adminPages) uiAdminHome(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s adminPages) uiAdminHome(w http.ResponseWriter, r *http.Request, _ *Call) error {
 	return s.redirect(w, r, "/admin/users", "")
 }
 
@@ -52,18 +52,18 @@ var adminFieldLabels = map[string]string{
 
 var platformRoles = []finhealth.Role{finhealth.RoleUser, finhealth.RoleAdmin}
 
-func (s adminPages) uiAdminUsers(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s adminPages) uiAdminUsers(w http.ResponseWriter, r *http.Request, c *Call) error {
 	return s.renderAdminUsers(w, r, c, r.URL.Query(), http.StatusOK, form{}, "")
 }
 
 // renderAdminUsers shows the listing selected by query (q, cursor), with a failed
 // form when status is not 200.
-func (s adminPages) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *call, query url.Values, status int, f form, failedID string) error {
+func (s adminPages) renderAdminUsers(w http.ResponseWriter, r *http.Request, c *Call, query url.Values, status int, f form, failedID string) error {
 	p := adminUsersPage{Query: query.Get("q"), Cursor: query.Get("cursor"), Form: f, FailedID: failedID, Roles: platformRoles}
 	if p.Form.Values == nil {
 		p.Form.Values = url.Values{"q": {p.Query}}
 	}
-	filter, err := userFilter(url.Values{"q": {p.Query}, "cursor": {p.Cursor}})
+	filter, err := UserFilter(url.Values{"q": {p.Query}, "cursor": {p.Cursor}})
 	if err == nil {
 		var next string
 		p.Users, next, err = s.st.ListUsers(r.Context(), filter)
@@ -83,10 +83,10 @@ func adminUsersReturn(r *http.Request) url.Values {
 	return url.Values{"q": {r.PostFormValue("q")}, "cursor": {r.PostFormValue("cursor")}}
 }
 
-func (s adminPages) uiAdminSetRole(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s adminPages) uiAdminSetRole(w http.ResponseWriter, r *http.Request, c *Call) error {
 	back := adminUsersReturn(r)
 	id := r.PathValue("id")
-	_, err := s.accounts.setUserRole(r.Context(), id, r.PostFormValue("role"))
+	_, err := s.accounts.SetUserRole(r.Context(), id, r.PostFormValue("role"))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s adminPages) uiAdminSetRole(w http.ResponseWriter, r *http.Request, c *ca
 		if ferr != nil {
 			return ferr
 		}
-		return s.renderAdminUsers(w, r, c, back, statusOf(finhealth.ErrorCode(err)), f, id)
+		return s.renderAdminUsers(w, r, c, back, StatusOf(finhealth.ErrorCode(err)), f, id)
 	}
 	return s.redirect(w, r, listLink("/admin/users", url.Values{"q": {back.Get("q")}}, back.Get("cursor")), "user_updated")
 }
@@ -106,7 +106,7 @@ type adminDeactivatePage struct {
 	Form   form
 }
 
-func (s adminPages) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s adminPages) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request, c *Call) error {
 	u, err := s.adminTarget(r)
 	if err != nil {
 		return err
@@ -114,8 +114,8 @@ func (s adminPages) uiAdminDeactivatePage(w http.ResponseWriter, r *http.Request
 	return s.render(w, r, c, http.StatusOK, "admin_deactivate.html", "Deactivate "+u.Email, adminDeactivatePage{Target: u})
 }
 
-func (s adminPages) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c *call) error {
-	u, err := s.accounts.deactivateUser(r.Context(), r.PathValue("id"))
+func (s adminPages) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c *Call) error {
+	u, err := s.accounts.DeactivateUser(r.Context(), r.PathValue("id"))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s adminPages) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c 
 		if terr != nil {
 			return terr
 		}
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "admin_deactivate.html", "Deactivate "+target.Email,
+		return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "admin_deactivate.html", "Deactivate "+target.Email,
 			adminDeactivatePage{Target: target, Form: f})
 	}
 	return s.redirect(w, r, listLink("/admin/users", url.Values{"q": {u.Email}}, ""), "user_deactivated")
@@ -137,12 +137,12 @@ func (s adminPages) uiAdminDeactivate(w http.ResponseWriter, r *http.Request, c 
 // adminTarget is the user named by the path.
 func (s adminPages) adminTarget(r *http.Request) (*finhealth.User, error) {
 	id := r.PathValue("id")
-	if !validID(id) {
-		return nil, errUserNotFound
+	if !ValidID(id) {
+		return nil, ErrUserNotFound
 	}
 	u, err := s.st.UserByID(r.Context(), id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errUserNotFound
+		return nil, ErrUserNotFound
 	}
 	return u, err
 }
@@ -174,7 +174,7 @@ var auditActions = []string{
 // auditFilterParams are the query parameters that narrow the audit log.
 var auditFilterParams = []string{"action", "organization_id", "actor", "from", "to"}
 
-func (s adminPages) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s adminPages) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := r.URL.Query()
 	// The pager repeats the filter as typed, so that a date stays a date.
 	filter := url.Values{}
@@ -185,7 +185,7 @@ func (s adminPages) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *call
 	}
 	p := adminAuditPage{Form: form{Values: q}, Actions: auditActions, Filtered: len(filter) > 0}
 	status := http.StatusOK
-	f, err := auditFilter(r)
+	f, err := AuditFilter(r)
 	if err == nil {
 		var next string
 		p.Entries, next, err = s.st.ListAudit(r.Context(), f)

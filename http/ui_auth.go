@@ -32,7 +32,7 @@ func (f form) HasErrors() bool { return len(f.Errors) > 0 || f.Message != "" }
 // client errors become the form's message. Internal errors are not a form's
 // business and are returned for the error page.
 func formError(values url.Values, err error, hidden ...string) (form, error) {
-	status := statusOf(finhealth.ErrorCode(err))
+	status := StatusOf(finhealth.ErrorCode(err))
 	if status >= 500 {
 		return form{}, err
 	}
@@ -40,7 +40,7 @@ func formError(values url.Values, err error, hidden ...string) (form, error) {
 	for k, v := range values {
 		keep[k] = v
 	}
-	keep.Del(csrfField)
+	keep.Del(CSRFField)
 	for _, h := range hidden {
 		keep.Del(h)
 	}
@@ -61,18 +61,18 @@ type accountPages struct{ *uiHandler }
 // uiAccountRoutes are the public pages and the session's own routes.
 func (s accountPages) uiAccountRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/{$}", public, s.uiLanding},
-		{"GET", "/login", public, s.uiLoginPage},
-		{"POST", "/login", public, s.uiLogin},
-		{"GET", "/signup", public, s.uiSignupPage},
-		{"POST", "/signup", public, s.uiSignup},
-		{"POST", "/logout", public, s.uiLogout},
-		{"GET", "/app", user, s.uiHome},
-		{"GET", "/orgs/go", user, s.uiSwitchOrg},
+		{"GET", "/{$}", Public, s.uiLanding},
+		{"GET", "/login", Public, s.uiLoginPage},
+		{"POST", "/login", Public, s.uiLogin},
+		{"GET", "/signup", Public, s.uiSignupPage},
+		{"POST", "/signup", Public, s.uiSignup},
+		{"POST", "/logout", Public, s.uiLogout},
+		{"GET", "/app", AnyUser, s.uiHome},
+		{"GET", "/orgs/go", AnyUser, s.uiSwitchOrg},
 	}
 }
 
-func (s accountPages) uiLanding(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiLanding(w http.ResponseWriter, r *http.Request, c *Call) error {
 	return s.render(w, r, c, http.StatusOK, "landing.html", "Know how healthy your business is", nil)
 }
 
@@ -81,30 +81,30 @@ type loginPage struct {
 	Next string
 }
 
-func (s accountPages) uiLoginPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiLoginPage(w http.ResponseWriter, r *http.Request, c *Call) error {
 	next := localPath(r.URL.Query().Get("next"))
-	if c.user != nil {
+	if c.User != nil {
 		return s.redirect(w, r, orDefault(next, "/app"), "")
 	}
 	return s.render(w, r, c, http.StatusOK, "login.html", "Log in", loginPage{Next: next})
 }
 
-func (s accountPages) uiLogin(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiLogin(w http.ResponseWriter, r *http.Request, c *Call) error {
 	next := localPath(r.PostFormValue("next"))
-	req := loginRequest{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
-	err := req.normalize()
-	var pair tokenPair
+	req := LoginRequest{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	err := req.Normalize()
+	var pair TokenPair
 	if err == nil {
-		pair, _, err = s.accounts.logIn(w, r, req)
+		pair, _, err = s.accounts.LogIn(w, r, req)
 	}
 	if err != nil {
 		f, ferr := formError(r.PostForm, err, "password")
 		if ferr != nil {
 			return ferr
 		}
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "login.html", "Log in", loginPage{Form: f, Next: next})
+		return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "login.html", "Log in", loginPage{Form: f, Next: next})
 	}
-	s.accounts.startBrowserSession(w, pair)
+	s.accounts.StartBrowserSession(w, pair)
 	return s.redirect(w, r, orDefault(next, "/app"), "")
 }
 
@@ -113,58 +113,58 @@ type signupPage struct {
 	Next string
 }
 
-func (s accountPages) uiSignupPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiSignupPage(w http.ResponseWriter, r *http.Request, c *Call) error {
 	next := localPath(r.URL.Query().Get("next"))
-	if c.user != nil {
+	if c.User != nil {
 		return s.redirect(w, r, orDefault(next, "/app"), "")
 	}
 	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{Next: next})
 }
 
-func (s accountPages) uiSignup(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiSignup(w http.ResponseWriter, r *http.Request, c *Call) error {
 	next := localPath(r.PostFormValue("next"))
-	req := registerRequest{
+	req := RegisterRequest{
 		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), Name: r.PostFormValue("name"),
 		OrganizationName: r.PostFormValue("organization_name"), Industry: r.PostFormValue("industry"),
 		CompanySize: r.PostFormValue("company_size"),
 	}
-	err := req.normalize()
+	err := req.Normalize()
 	if err == nil {
-		_, _, err = s.accounts.signUp(r.Context(), req)
+		_, _, err = s.accounts.SignUp(r.Context(), req)
 	}
-	var pair tokenPair
+	var pair TokenPair
 	if err == nil {
-		pair, _, err = s.accounts.logIn(w, r, loginRequest{Email: req.Email, Password: req.Password})
+		pair, _, err = s.accounts.LogIn(w, r, LoginRequest{Email: req.Email, Password: req.Password})
 	}
 	if err != nil {
 		f, ferr := formError(r.PostForm, err, "password")
 		if ferr != nil {
 			return ferr
 		}
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f, Next: next})
+		return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f, Next: next})
 	}
-	s.accounts.startBrowserSession(w, pair)
+	s.accounts.StartBrowserSession(w, pair)
 	// An invitee who signed up from the invitation page goes back to it.
 	return s.redirect(w, r, orDefault(next, "/app"), "welcome")
 }
 
-func (s accountPages) uiLogout(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.accounts.endBrowserSession(w, r); err != nil {
+func (s accountPages) uiLogout(w http.ResponseWriter, r *http.Request, c *Call) error {
+	if err := s.accounts.EndBrowserSession(w, r); err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/login", "logged_out")
 }
 
 // uiHome opens the caller's default organization, or the first they belong to.
-func (s accountPages) uiHome(w http.ResponseWriter, r *http.Request, c *call) error {
-	acc, err := s.st.Access(r.Context(), c.user.ID, "")
+func (s accountPages) uiHome(w http.ResponseWriter, r *http.Request, c *Call) error {
+	acc, err := s.st.Access(r.Context(), c.User.ID, "")
 	if err != nil {
 		return err
 	}
 	if acc.OrganizationID != "" && acc.Role != "" {
 		return s.redirect(w, r, "/orgs/"+acc.OrganizationID, "")
 	}
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
+	ms, err := s.st.MembershipsForUser(r.Context(), c.User.ID)
 	if err != nil {
 		return err
 	}
@@ -176,10 +176,10 @@ func (s accountPages) uiHome(w http.ResponseWriter, r *http.Request, c *call) er
 
 // uiSwitchOrg is the organization switcher's target, so that it works without
 // JavaScript: a GET form naming the organization.
-func (s accountPages) uiSwitchOrg(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s accountPages) uiSwitchOrg(w http.ResponseWriter, r *http.Request, c *Call) error {
 	id := r.URL.Query().Get("org")
-	if !validID(id) {
-		return errOrgNotFound
+	if !ValidID(id) {
+		return ErrOrgNotFound
 	}
 	return s.redirect(w, r, "/orgs/"+id, "")
 }

@@ -19,11 +19,11 @@ type insightPages struct{ *uiHandler }
 // data it shows.
 func (s insightPages) uiInsightRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/orgs/{id}", org(finhealth.PermHealthRead), s.uiDashboard},
-		{"GET", "/orgs/{id}/metrics/{name}", org(finhealth.PermHealthRead), s.uiMetric},
-		{"POST", "/orgs/{id}/mapping/{account_id}", org(finhealth.PermMappingEdit), s.uiSetMapping},
-		{"POST", "/orgs/{id}/mapping/{account_id}/reset", org(finhealth.PermMappingEdit), s.uiResetMapping},
-		{"GET", "/orgs/{id}/history", org(finhealth.PermHealthRead), s.uiHistory},
+		{"GET", "/orgs/{id}", Org(finhealth.PermHealthRead), s.uiDashboard},
+		{"GET", "/orgs/{id}/metrics/{name}", Org(finhealth.PermHealthRead), s.uiMetric},
+		{"POST", "/orgs/{id}/mapping/{account_id}", Org(finhealth.PermMappingEdit), s.uiSetMapping},
+		{"POST", "/orgs/{id}/mapping/{account_id}/reset", Org(finhealth.PermMappingEdit), s.uiResetMapping},
+		{"GET", "/orgs/{id}/history", Org(finhealth.PermHealthRead), s.uiHistory},
 	}
 }
 
@@ -36,7 +36,7 @@ const sparklineWindow = 90 * 24 * time.Hour
 // pillars, the metric tiles and what to do next.
 type dashboardPage struct {
 	OrgID  string
-	Health healthView
+	Health HealthView
 	// Onboarding is set when there is nothing at all yet: no answers, no Wave.
 	Onboarding bool
 	Gauge      template.HTML
@@ -95,7 +95,7 @@ type metricTile struct {
 	HasValue bool
 }
 
-func (s insightPages) uiDashboard(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s insightPages) uiDashboard(w http.ResponseWriter, r *http.Request, c *Call) error {
 	p, err := s.dashboard(r.Context(), c)
 	if err != nil {
 		return err
@@ -105,14 +105,14 @@ func (s insightPages) uiDashboard(w http.ResponseWriter, r *http.Request, c *cal
 
 // dashboard builds the page from healthNow (what the API's GET .../health answers),
 // the Wave pages' sync box and one query for the series of every tile.
-func (s insightPages) dashboard(ctx context.Context, c *call) (dashboardPage, error) {
-	orgID := c.orgID
-	h, err := s.srv.healthNow(ctx, orgID)
+func (s insightPages) dashboard(ctx context.Context, c *Call) (dashboardPage, error) {
+	orgID := c.OrgID
+	h, err := s.srv.HealthNow(ctx, orgID)
 	if err != nil {
 		return dashboardPage{}, err
 	}
 	p := dashboardPage{OrgID: orgID, Health: h,
-		Onboarding: h.Status != "ok" && !h.Questionnaire.Available && h.Ledger.ConnectionStatus == notConnected}
+		Onboarding: h.Status != "ok" && !h.Questionnaire.Available && h.Ledger.ConnectionStatus == NotConnected}
 	if p.Onboarding {
 		return p, nil
 	}

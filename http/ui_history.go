@@ -39,8 +39,8 @@ const (
 	historyMaxRows = 1000
 )
 
-func (s insightPages) uiHistory(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := s.history(r.Context(), c.orgID, c.role.Can(finhealth.PermAssessmentsRead))
+func (s insightPages) uiHistory(w http.ResponseWriter, r *http.Request, c *Call) error {
+	p, err := s.history(r.Context(), c.OrgID, c.Role.Can(finhealth.PermAssessmentsRead))
 	if err != nil {
 		return err
 	}

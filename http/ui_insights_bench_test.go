@@ -28,7 +28,7 @@ func benchYearOfBooks(b testing.TB, db *store.DB) (orgID, userID string) {
 			b.Fatal(err)
 		}
 	}
-	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "year@example.com", Name: "Year", PasswordHash: fixtureHash, Role: finhealth.RoleUser},
+	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "year@example.com", Name: "Year", PasswordHash: FixtureHash, Role: finhealth.RoleUser},
 		finhealth.NewOrganization{Name: "A year of books"})
 	if err != nil {
 		b.Fatal(err)
@@ -116,7 +116,7 @@ func benchYearOfBooks(b testing.TB, db *store.DB) (orgID, userID string) {
 			b.Fatal(err)
 		}
 	}
-	storeAssessment(b, db, o.ID, u.ID, 1)
+	StoreAssessment(b, db, o.ID, u.ID, 1)
 	return o.ID, u.ID
 }
 
@@ -144,7 +144,7 @@ func BenchmarkDashboardYear(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			seed, _, _ := newOpaqueToken()
+			seed, _, _ := NewOpaqueToken()
 			for _, page := range []struct{ name, path, want string }{
 				{"dashboard", "/orgs/" + orgID, `data-metric="current_ratio"`},
 				{"metric", "/orgs/" + orgID + "/metrics/current_ratio", `id="metric-chart-title"`},
@@ -155,8 +155,8 @@ func BenchmarkDashboardYear(b *testing.B) {
 					cpu := processCPU()
 					for b.Loop() {
 						r := httptest.NewRequest("GET", page.path, nil)
-						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieAccess), Value: tok})
-						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().name(cookieCSRF), Value: seed})
+						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().Name(CookieAccess), Value: tok})
+						r.AddCookie(&http.Cookie{Name: Accounts{srv}.Cookies().Name(CookieCSRF), Value: seed})
 						w := httptest.NewRecorder()
 						srv.Handler().ServeHTTP(w, r)
 						if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), page.want) {

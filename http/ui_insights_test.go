@@ -21,25 +21,25 @@ import (
 // assessment, and a member of every role plus an outsider.
 type uiFixture struct {
 	org                              string
-	owner, advisor, viewer, outsider account
+	owner, advisor, viewer, outsider Account
 }
 
-func newUIFixture(t *testing.T, a *testAPI) uiFixture {
+func newUIFixture(t *testing.T, a *API) uiFixture {
 	t.Helper()
-	owner := a.registerDirect("Owner")
-	fx := uiFixture{org: owner.OrgID, owner: owner, outsider: a.registerDirect("Outsider")}
-	fx.advisor, fx.viewer = a.createUser("Advisor", finhealth.RoleUser), a.createUser("Viewer", finhealth.RoleUser)
-	a.addMember(fx.org, owner.ID, &fx.advisor, finhealth.OrgRoleAdvisor)
-	a.addMember(fx.org, owner.ID, &fx.viewer, finhealth.OrgRoleViewer)
-	a.connectAndSync(owner, fx.org, a.wave.fake.Seed().AcmeBusinessID)
-	a.createAssessment(fx.org, owner.ID)
+	owner := a.RegisterDirect("Owner")
+	fx := uiFixture{org: owner.OrgID, owner: owner, outsider: a.RegisterDirect("Outsider")}
+	fx.advisor, fx.viewer = a.CreateUser("Advisor", finhealth.RoleUser), a.CreateUser("Viewer", finhealth.RoleUser)
+	a.AddMember(fx.org, owner.ID, &fx.advisor, finhealth.OrgRoleAdvisor)
+	a.AddMember(fx.org, owner.ID, &fx.viewer, finhealth.OrgRoleViewer)
+	a.ConnectAndSync(owner, fx.org, a.Wave.Fake.Seed().AcmeBusinessID)
+	a.CreateAssessment(fx.org, owner.ID)
 	return fx
 }
 
 // liveMetric is the metric as GET .../health computes it now.
-func liveMetric(t *testing.T, a *testAPI, orgID, name string) finhealth.MetricValue {
+func liveMetric(t *testing.T, a *API, orgID, name string) finhealth.MetricValue {
 	t.Helper()
-	h, err := a.srv.healthNow(context.Background(), orgID)
+	h, err := a.Server.HealthNow(context.Background(), orgID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +53,9 @@ func liveMetric(t *testing.T, a *testAPI, orgID, name string) finhealth.MetricVa
 }
 
 // accountNamed finds a synced account of the organization by name.
-func accountNamed(t *testing.T, a *testAPI, orgID, name string) mappingEntry {
+func accountNamed(t *testing.T, a *API, orgID, name string) MappingEntry {
 	t.Helper()
-	v, err := Insights{a.srv}.buildMapping(context.Background(), orgID)
+	v, err := Insights{a.Server}.BuildMapping(context.Background(), orgID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func accountNamed(t *testing.T, a *testAPI, orgID, name string) mappingEntry {
 		}
 	}
 	t.Fatalf("no account %q", name)
-	return mappingEntry{}
+	return MappingEntry{}
 }
 
 func mustContain(t *testing.T, body string, wants ...string) {
@@ -90,10 +90,10 @@ func mustNotContain(t *testing.T, body string, unwanted ...string) {
 // synced organization for every role, and checks the computed values the pages show
 // against the live health the API serves, and who may do what.
 func TestUIInsightPages(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{startWorker: true})
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{StartWorker: true})
 		fx := newUIFixture(t, a)
-		h, err := a.srv.healthNow(context.Background(), fx.org)
+		h, err := a.Server.HealthNow(context.Background(), fx.org)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +102,8 @@ func TestUIInsightPages(t *testing.T) {
 		}
 
 		t.Run("dashboard", func(t *testing.T) {
-			owner := a.uiLogin(fx.owner.Email)
-			body := string(owner.get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body)
+			owner := a.UILogin(fx.owner.Email)
+			body := string(owner.Get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body)
 			mustContain(t, body,
 				`data-testid="score">`+formatScore(h.Health.Score)+`<`,
 				`>`+tierLabel(h.Health.Tier)+`<`,
@@ -127,45 +127,45 @@ func TestUIInsightPages(t *testing.T) {
 		})
 
 		t.Run("metric_page", func(t *testing.T) {
-			owner := a.uiLogin(fx.owner.Email)
-			body := string(owner.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
+			owner := a.UILogin(fx.owner.Email)
+			body := string(owner.Get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
 			m := liveMetric(t, a, fx.org, scoring.MetricCashRatio)
 			mustContain(t, body, `data-testid="metric-value">`+metricText(m)+`<`, html.EscapeString(m.Formula),
 				"Operating Account", "Savings", `id="metric-chart-title"`, `name="class"`, "Accounts behind this metric")
 			// Overdue share names invoices by number, not by Wave id.
-			body = string(owner.get("/orgs/"+fx.org+"/metrics/overdue_share").Expect(t, http.StatusOK).Body)
+			body = string(owner.Get("/orgs/"+fx.org+"/metrics/overdue_share").Expect(t, http.StatusOK).Body)
 			od := liveMetric(t, a, fx.org, scoring.MetricOverdueShare)
 			mustContain(t, body, metricText(od), "<caption>Bands</caption>", "(this business)")
 			if !regexp.MustCompile(`<tr><td>1\d\d\d</td><td>[A-Z][^<]+</td><td class="num">[0-9,.]+ USD</td>`).MatchString(body) {
 				t.Error("the overdue share's invoices are not listed by number, customer and amount")
 			}
-			owner.get("/orgs/"+fx.org+"/metrics/no_such_metric").Expect(t, http.StatusNotFound)
+			owner.Get("/orgs/"+fx.org+"/metrics/no_such_metric").Expect(t, http.StatusNotFound)
 		})
 
 		t.Run("roles", func(t *testing.T) {
 			savings := accountNamed(t, a, fx.org, "Savings")
 			action := "/orgs/" + fx.org + "/mapping/" + url.PathEscape(savings.AccountID)
-			viewer := a.uiLogin(fx.viewer.Email)
-			body := string(viewer.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
+			viewer := a.UILogin(fx.viewer.Email)
+			body := string(viewer.Get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body)
 			mustNotContain(t, body, `name="class"`, "Reset to default", `action="`+action)
 			// A hidden form is not the protection: the route refuses the post.
-			viewer.post(action, url.Values{"class": {"excluded"}, "metric": {"cash_ratio"}}).Expect(t, http.StatusForbidden)
-			viewer.post(action+"/reset", url.Values{}).Expect(t, http.StatusForbidden)
-			mustNotContain(t, string(viewer.get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body), `data-testid="sync-now"`)
-			viewer.get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK)
+			viewer.Post(action, url.Values{"class": {"excluded"}, "metric": {"cash_ratio"}}).Expect(t, http.StatusForbidden)
+			viewer.Post(action+"/reset", url.Values{}).Expect(t, http.StatusForbidden)
+			mustNotContain(t, string(viewer.Get("/orgs/"+fx.org).Expect(t, http.StatusOK).Body), `data-testid="sync-now"`)
+			viewer.Get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK)
 
-			advisor := a.uiLogin(fx.advisor.Email)
-			mustContain(t, string(advisor.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body), `name="class"`)
+			advisor := a.UILogin(fx.advisor.Email)
+			mustContain(t, string(advisor.Get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusOK).Body), `name="class"`)
 
 			// Outsiders learn nothing, not even that the organization exists.
-			outsider := a.uiLogin(fx.outsider.Email)
+			outsider := a.UILogin(fx.outsider.Email)
 			for _, p := range []string{"", "/metrics/cash_ratio", "/history"} {
-				outsider.get("/orgs/"+fx.org+p).Expect(t, http.StatusNotFound)
+				outsider.Get("/orgs/"+fx.org+p).Expect(t, http.StatusNotFound)
 			}
-			outsider.post(action, url.Values{"class": {"excluded"}}).Expect(t, http.StatusNotFound)
+			outsider.Post(action, url.Values{"class": {"excluded"}}).Expect(t, http.StatusNotFound)
 
-			anon := a.uiAnonymous()
-			res := anon.get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusSeeOther)
+			anon := a.UIAnonymous()
+			res := anon.Get("/orgs/"+fx.org+"/metrics/cash_ratio").Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != "/login?next="+url.QueryEscape("/orgs/"+fx.org+"/metrics/cash_ratio") {
 				t.Errorf("anonymous visitor sent to %s", loc)
 			}
@@ -175,30 +175,30 @@ func TestUIInsightPages(t *testing.T) {
 		})
 
 		t.Run("mapping_editor", func(t *testing.T) {
-			owner := a.uiLogin(fx.owner.Email)
+			owner := a.UILogin(fx.owner.Email)
 			page := "/orgs/" + fx.org + "/metrics/cash_ratio"
-			owner.get(page).Expect(t, http.StatusOK)
+			owner.Get(page).Expect(t, http.StatusOK)
 			before := liveMetric(t, a, fx.org, scoring.MetricCashRatio)
 			savings := accountNamed(t, a, fx.org, "Savings")
 			action := "/orgs/" + fx.org + "/mapping/" + url.PathEscape(savings.AccountID)
 
 			// Without the page's token the post is refused and nothing changes.
-			owner.send("POST", action, url.Values{"class": {"other_current_asset"}, "metric": {"cash_ratio"}}, false).
+			owner.Send("POST", action, url.Values{"class": {"other_current_asset"}, "metric": {"cash_ratio"}}, false).
 				Expect(t, http.StatusForbidden)
 
 			// A class that does not exist shows the page again with the row's error and
 			// the typed note kept.
-			res := owner.post(action, url.Values{"class": {"piggy_bank"}, "note": {"kept note"}, "metric": {"cash_ratio"}}).
+			res := owner.Post(action, url.Values{"class": {"piggy_bank"}, "note": {"kept note"}, "metric": {"cash_ratio"}}).
 				Expect(t, http.StatusUnprocessableEntity)
 			row := between(string(res.Body), `data-account="Savings"`, `</tr>`)
 			mustContain(t, row, `aria-invalid="true"`, "Class must be one of", `value="kept note"`)
-			res.has(t, `role="alert"`)
-			res = owner.post(action, url.Values{"class": {"cash"}, "note": {strings.Repeat("n", 501)}, "metric": {"cash_ratio"}}).
+			res.Has(t, `role="alert"`)
+			res = owner.Post(action, url.Values{"class": {"cash"}, "note": {strings.Repeat("n", 501)}, "metric": {"cash_ratio"}}).
 				Expect(t, http.StatusUnprocessableEntity)
 			mustContain(t, between(string(res.Body), `data-account="Savings"`, `</tr>`), "Note ")
 
 			// Saving moves the account and changes the ratio at once.
-			res = owner.post(action, url.Values{"class": {"other_current_asset"}, "note": {"locked deposit"}, "metric": {"cash_ratio"}}).
+			res = owner.Post(action, url.Values{"class": {"other_current_asset"}, "note": {"locked deposit"}, "metric": {"cash_ratio"}}).
 				Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != page+"#mapping" {
 				t.Errorf("saved mapping redirects to %s", loc)
@@ -207,27 +207,27 @@ func TestUIInsightPages(t *testing.T) {
 			if after.Value == nil || before.Value == nil || *after.Value >= *before.Value {
 				t.Fatalf("cash ratio %v -> %v, want it to fall", before.Value, after.Value)
 			}
-			body := string(owner.get(page).Expect(t, http.StatusOK).Body)
+			body := string(owner.Get(page).Expect(t, http.StatusOK).Body)
 			mustContain(t, body, html.EscapeString(noticeMessages["mapping_saved"]), `data-testid="metric-value">`+metricText(after)+`<`,
 				"“locked deposit”", "Reset to default (Cash)")
 			mustContain(t, between(body, `data-account="Savings"`, `</tr>`), `value="other_current_asset" selected`)
 
 			// An unknown account is a 404, not a 500.
-			owner.post("/orgs/"+fx.org+"/mapping/"+url.PathEscape("no such account"), url.Values{"class": {"cash"}}).
+			owner.Post("/orgs/"+fx.org+"/mapping/"+url.PathEscape("no such account"), url.Values{"class": {"cash"}}).
 				Expect(t, http.StatusNotFound)
 
 			// Reset returns to the default, once.
-			res = owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusSeeOther)
+			res = owner.Post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != page+"#mapping" {
 				t.Errorf("reset redirects to %s", loc)
 			}
 			if got := liveMetric(t, a, fx.org, scoring.MetricCashRatio); *got.Value != *before.Value {
 				t.Errorf("after reset cash ratio %v, want %v", *got.Value, *before.Value)
 			}
-			owner.get(page).has(t, html.EscapeString(noticeMessages["mapping_reset"]))
-			owner.post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusNotFound)
+			owner.Get(page).Has(t, html.EscapeString(noticeMessages["mapping_reset"]))
+			owner.Post(action+"/reset", url.Values{"metric": {"cash_ratio"}}).Expect(t, http.StatusNotFound)
 			// Without a metric to return to, the dashboard is next.
-			res = owner.post(action, url.Values{"class": {"cash"}}).Expect(t, http.StatusSeeOther)
+			res = owner.Post(action, url.Values{"class": {"cash"}}).Expect(t, http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); loc != "/orgs/"+fx.org {
 				t.Errorf("a post without its metric redirects to %s", loc)
 			}
@@ -243,8 +243,8 @@ func TestUIInsightPages(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			owner := a.uiLogin(fx.owner.Email)
-			body := string(owner.get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK).Body)
+			owner := a.UILogin(fx.owner.Email)
+			body := string(owner.Get("/orgs/"+fx.org+"/history").Expect(t, http.StatusOK).Body)
 			scores, _, err := db.HealthHistory(ctx, fx.org, time.Time{}, time.Time{}, "", 100)
 			if err != nil {
 				t.Fatal(err)
@@ -265,10 +265,10 @@ func TestUIInsightPages(t *testing.T) {
 // balance history and the one snapshot the metrics compare with, and gets exactly
 // what scoring makes of the whole history.
 func TestLiveHealthReadsOneSnapshotWhole(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{startWorker: true})
-		owner := a.registerDirect("Owner")
-		a.connectAndSync(owner, owner.OrgID, a.wave.fake.Seed().AcmeBusinessID)
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{StartWorker: true})
+		owner := a.RegisterDirect("Owner")
+		a.ConnectAndSync(owner, owner.OrgID, a.Wave.Fake.Seed().AcmeBusinessID)
 		ctx := context.Background()
 		dates, err := db.BalanceSnapshotDates(ctx, owner.OrgID, time.Time{}, time.Time{})
 		if err != nil || len(dates) != 1 {
@@ -290,9 +290,9 @@ func TestLiveHealthReadsOneSnapshotWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got := a.health(owner, owner.OrgID)
-		want, wantMetrics := a.expectedHealth(owner.OrgID, nil)
-		compareHealth(t, got, want, wantMetrics)
+		got := a.Health(owner, owner.OrgID)
+		want, wantMetrics := a.ExpectedHealth(owner.OrgID, nil)
+		CompareHealth(t, got, want, wantMetrics)
 		for _, m := range got.Metrics {
 			if m.Name == scoring.MetricCashBufferDays && (m.Status != finhealth.MetricOK || !strings.Contains(fmt.Sprint(m.Inputs), dates[0].AsOf.AddDate(0, 0, -91).Format(time.DateOnly))) {
 				t.Errorf("cash buffer days do not compare with the snapshot 91 days back: %+v", m)
@@ -304,24 +304,24 @@ func TestLiveHealthReadsOneSnapshotWhole(t *testing.T) {
 // TestUIDashboardEmptyStates: a new organization is greeted with the two ways to
 // start; the metric pages explain that the books are missing rather than failing.
 func TestUIDashboardEmptyStates(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Newcomer")
-		c := a.uiLogin(owner.Email)
-		body := string(c.get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
+		owner := a.RegisterDirect("Newcomer")
+		c := a.UILogin(owner.Email)
+		body := string(c.Get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "Let's find out how healthy your business is",
 			`href="/orgs/`+owner.OrgID+`/questionnaire"`, `href="/orgs/`+owner.OrgID+`/wave"`)
 		mustNotContain(t, body, "score-gauge")
 
-		body = string(c.get("/orgs/"+owner.OrgID+"/metrics/current_ratio").Expect(t, http.StatusOK).Body)
+		body = string(c.Get("/orgs/"+owner.OrgID+"/metrics/current_ratio").Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "Current ratio", "Wave is not connected", "Not enough data")
-		body = string(c.get("/orgs/"+owner.OrgID+"/history").Expect(t, http.StatusOK).Body)
+		body = string(c.Get("/orgs/"+owner.OrgID+"/history").Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "No score has been recorded yet", "Not enough data yet")
 
 		// With answers but no books, the score is the questionnaire's and the
 		// metrics say why they are missing.
-		a.createAssessment(owner.OrgID, owner.ID)
-		body = string(c.get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
+		a.CreateAssessment(owner.OrgID, owner.ID)
+		body = string(c.Get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
 		mustContain(t, body, "score-gauge", "Not enough data.", "Wave is not connected")
 		mustNotContain(t, body, "Let's find out", "NaN")
 	})

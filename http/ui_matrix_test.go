@@ -29,8 +29,8 @@ func (o uiOutcome) String() string {
 // uiExpected derives the outcome from the route's access alone, through the API
 // matrix's expectedStatus, so that both matrices read the permission table the
 // same way.
-func (fx *matrixFixture) uiExpected(rt uiRoute, actor string) uiOutcome {
-	switch fx.expectedStatus(route{method: rt.method, path: rt.path, access: rt.access, status: http.StatusOK}, actor) {
+func uiExpected(fx *MatrixFixture, rt uiRoute, actor string) uiOutcome {
+	switch fx.ExpectedStatus(Route{Method: rt.method, Path: rt.path, Access: rt.access, Status: http.StatusOK}, actor) {
 	case http.StatusUnauthorized:
 		return uiToLogin
 	case http.StatusForbidden:
@@ -52,16 +52,16 @@ const uiMissingID = "01900000-0000-7000-8000-000000000000"
 // uiMatrixRequest is the request an actor sends to a route: real ids wherever the
 // fixture has them, and a form that an allowed actor's request would pass with,
 // so that the outcome shows authorization alone.
-func (fx *matrixFixture) uiMatrixRequest(rt uiRoute, actor string) (string, url.Values) {
-	orgID := fx.orgX
-	if rt.access.kind == accessDefaultOrg && fx.accounts[actor] != nil && fx.accounts[actor].OrgID != "" {
-		orgID = fx.accounts[actor].OrgID
+func uiMatrixRequest(fx *MatrixFixture, rt uiRoute, actor string) (string, url.Values) {
+	orgID := fx.OrgX
+	if rt.access.Kind == AccessDefaultOrg && fx.Accounts[actor] != nil && fx.Accounts[actor].OrgID != "" {
+		orgID = fx.Accounts[actor].OrgID
 	}
 	values := map[string]string{
-		"id": orgID, "user_id": fx.target.ID, "assessment_id": fx.assessments[fx.orgX],
+		"id": orgID, "user_id": fx.Target.ID, "assessment_id": fx.Assessments[fx.OrgX],
 	}
 	if strings.HasPrefix(rt.path, "/admin/") {
-		values["id"] = fx.target.ID
+		values["id"] = fx.Target.ID
 	}
 	path := uiPathParam.ReplaceAllStringFunc(rt.path, func(p string) string {
 		if v, ok := values[p[1:len(p)-1]]; ok {
@@ -74,13 +74,13 @@ func (fx *matrixFixture) uiMatrixRequest(rt uiRoute, actor string) (string, url.
 	form := url.Values{}
 	switch rt.method + " " + rt.path {
 	case "GET /orgs/go":
-		path += "?org=" + fx.orgX
+		path += "?org=" + fx.OrgX
 	case "POST /login":
-		form.Set("email", fx.accounts["owner"].Email)
-		form.Set("password", testPassword)
+		form.Set("email", fx.Accounts["owner"].Email)
+		form.Set("password", Password)
 	case "POST /signup":
-		form.Set("email", uniqueEmail("uimatrix"))
-		form.Set("password", testPassword)
+		form.Set("email", UniqueEmail("uimatrix"))
+		form.Set("password", Password)
 		form.Set("name", "Matrix")
 	case "POST /admin/users/{id}/role":
 		form.Set("role", string(finhealth.RoleAdmin))
@@ -96,14 +96,14 @@ const (
 )
 
 // checkUIOutcome fails the test unless res is the outcome wanted.
-func checkUIOutcome(t *testing.T, rt uiRoute, actor string, want uiOutcome, res *response) {
+func checkUIOutcome(t *testing.T, rt uiRoute, actor string, want uiOutcome, res *Response) {
 	t.Helper()
 	pattern := rt.method + " " + rt.path
 	loc := res.Header.Get("Location")
 	toLogin := res.Status == http.StatusSeeOther && (loc == "/login" || strings.HasPrefix(loc, "/login?"))
 	authzNotFound := res.Status == http.StatusNotFound &&
-		(bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(errOrgNotFound))) ||
-			bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(errNoDefaultOrg))))
+		(bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(ErrOrgNotFound))) ||
+			bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(ErrNoDefaultOrg))))
 	fail := func(why string) {
 		t.Errorf("%-45s as %-9s: want %s, %s (status %d, location %q); body:\n%.600s", pattern, actor, want, why, res.Status, loc, res.Body)
 	}
@@ -118,7 +118,7 @@ func checkUIOutcome(t *testing.T, rt uiRoute, actor string, want uiOutcome, res 
 		}
 	case uiForbidden:
 		if res.Status != http.StatusForbidden || !bytes.Contains(res.Body, []byte(uiForbiddenHeading)) ||
-			bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(errCSRF))) {
+			bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(ErrCSRF))) {
 			fail("not the 403 page of a missing permission")
 		}
 	case uiNotFound:
@@ -131,7 +131,7 @@ func checkUIOutcome(t *testing.T, rt uiRoute, actor string, want uiOutcome, res 
 			fail("refused")
 		case authzNotFound:
 			fail("refused as a non-member")
-		case toLogin && rt.access.kind != accessPublic:
+		case toLogin && rt.access.Kind != AccessPublic:
 			fail("sent to log in although signed in")
 		}
 	}
@@ -142,32 +142,32 @@ func checkUIOutcome(t *testing.T, rt uiRoute, actor string, want uiOutcome, res 
 // same authorization as the API, through cookie sessions. Every unsafe route is also
 // sent without its CSRF token, which must be refused whoever sends it.
 func TestUIRoleMatrix(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newWaveAPI(t, db, waveEnvOptions{}, func(c *Config) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newWaveAPI(t, db, WaveOptions{}, func(c *Config) {
 			c.LoginIPLimit.Disabled = true
 			c.LoginAccountLimit.Disabled = true
 		})
 		seen := map[uiOutcome]bool{}
 		csrfChecked := 0
 		for _, rt := range (&uiHandler{}).uiRoutes() {
-			fx := newMatrixFixture(a)
-			browsers := map[string]*uiClient{"anonymous": a.uiAnonymous()}
-			for actor, acc := range fx.accounts {
-				browsers[actor] = a.uiLogin(acc.Email)
+			fx := NewMatrixFixture(a)
+			browsers := map[string]*Browser{"anonymous": a.UIAnonymous()}
+			for actor, acc := range fx.Accounts {
+				browsers[actor] = a.UILogin(acc.Email)
 			}
-			for _, actor := range matrixActors {
-				want := fx.uiExpected(rt, actor)
+			for _, actor := range MatrixActors {
+				want := uiExpected(fx, rt, actor)
 				seen[want] = true
-				path, form := fx.uiMatrixRequest(rt, actor)
-				checkUIOutcome(t, rt, actor, want, browsers[actor].send(rt.method, path, form, true))
+				path, form := uiMatrixRequest(fx, rt, actor)
+				checkUIOutcome(t, rt, actor, want, browsers[actor].Send(rt.method, path, form, true))
 			}
 			if rt.method == "GET" || rt.method == "HEAD" {
 				continue
 			}
 			for _, actor := range []string{"anonymous", "owner", "admin"} {
-				path, form := fx.uiMatrixRequest(rt, actor)
-				res := browsers[actor].send(rt.method, path, form, false)
-				if res.Status != http.StatusForbidden || !bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(errCSRF))) {
+				path, form := uiMatrixRequest(fx, rt, actor)
+				res := browsers[actor].Send(rt.method, path, form, false)
+				if res.Status != http.StatusForbidden || !bytes.Contains(res.Body, []byte(finhealth.ErrorMessage(ErrCSRF))) {
 					t.Errorf("%s %s as %s without a CSRF token: status %d, want 403 with the CSRF message; body:\n%.600s",
 						rt.method, rt.path, actor, res.Status, res.Body)
 				}

@@ -255,7 +255,7 @@ type metricPage struct {
 	// numbers.
 	History []historyRow
 
-	Mapping    mappingView
+	Mapping    MappingView
 	Used       []mappingRow // the accounts behind this metric
 	Others     []mappingRow // every other account
 	Classes    []classOption
@@ -303,7 +303,7 @@ type classOption struct {
 
 // mappingRow is one account of the mapping editor, with its form.
 type mappingRow struct {
-	mappingEntry
+	MappingEntry
 	Index         int
 	BalanceText   string
 	ClassLabel    string
@@ -319,12 +319,12 @@ type mappingRow struct {
 // invoicesShown bounds the invoices listed per input; the count says how many more.
 const invoicesShown = 10
 
-func (s insightPages) uiMetric(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s insightPages) uiMetric(w http.ResponseWriter, r *http.Request, c *Call) error {
 	name := r.PathValue("name")
 	if !slices.Contains(scoring.MetricNames(), name) {
 		return errMetricNotFound
 	}
-	p, err := s.metricPage(r.Context(), c.orgID, name)
+	p, err := s.metricPage(r.Context(), c.OrgID, name)
 	if err != nil {
 		return err
 	}
@@ -336,7 +336,7 @@ var errMetricNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "There is no such 
 // metricPage assembles the page from the live health (the metric as the current
 // mapping computes it), the stored series and the mapping.
 func (s insightPages) metricPage(ctx context.Context, orgID, name string) (metricPage, error) {
-	h, snap, err := s.srv.healthAndBooks(ctx, orgID)
+	h, snap, err := s.srv.HealthAndBooks(ctx, orgID)
 	if err != nil {
 		return metricPage{}, err
 	}
@@ -346,7 +346,7 @@ func (s insightPages) metricPage(ctx context.Context, orgID, name string) (metri
 			p.Metric = &h.Metrics[i]
 		}
 	}
-	p.Mapping, err = s.insights.buildMapping(ctx, orgID)
+	p.Mapping, err = s.insights.BuildMapping(ctx, orgID)
 	if err != nil {
 		return p, err
 	}
@@ -382,7 +382,7 @@ func (s insightPages) metricPage(ctx context.Context, orgID, name string) (metri
 				used[id] = true
 			}
 		}
-		stored, err := s.st.MetricSeries(ctx, orgID, []string{name}, m.AsOf.Add(-defaultSeriesWindow), time.Time{})
+		stored, err := s.st.MetricSeries(ctx, orgID, []string{name}, m.AsOf.Add(-DefaultSeriesWindow), time.Time{})
 		if err != nil {
 			return p, err
 		}
@@ -395,7 +395,7 @@ func (s insightPages) metricPage(ctx context.Context, orgID, name string) (metri
 		}
 	}
 	for i, e := range p.Mapping.Accounts {
-		row := mappingRow{mappingEntry: e, Index: i, BalanceText: e.Balance.Display(),
+		row := mappingRow{MappingEntry: e, Index: i, BalanceText: e.Balance.Display(),
 			ClassLabel: capitalize(string(e.Class)), DefaultLabel: capitalize(string(e.DefaultClass)),
 			Action:        "/orgs/" + orgID + "/mapping/" + url.PathEscape(e.AccountID),
 			ResetAction:   "/orgs/" + orgID + "/mapping/" + url.PathEscape(e.AccountID) + "/reset",
@@ -420,8 +420,8 @@ func percentText(w float64) string {
 
 // explainInputs names the accounts and invoices behind each input: the metric keeps
 // ids, which mean nothing to a person.
-func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap *finhealth.LedgerSnapshot) []inputView {
-	byID := make(map[string]*mappingEntry, len(accounts))
+func explainInputs(inputs []finhealth.MetricInput, accounts []MappingEntry, snap *finhealth.LedgerSnapshot) []inputView {
+	byID := make(map[string]*MappingEntry, len(accounts))
 	for i := range accounts {
 		byID[accounts[i].AccountID] = &accounts[i]
 	}
@@ -473,15 +473,15 @@ func explainInputs(inputs []finhealth.MetricInput, accounts []mappingEntry, snap
 
 // uiSetMapping saves one account's class from the editor on a metric page, with the
 // API's checks and rescore; a bad class shows the page again with the row's error.
-func (s insightPages) uiSetMapping(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
+func (s insightPages) uiSetMapping(w http.ResponseWriter, r *http.Request, c *Call) error {
+	accountID, err := AccountPathValue(r)
 	if err != nil {
 		return err
 	}
 	metric := mappingReturnMetric(r)
-	class, note, err := checkOverride(overrideRequest{Class: r.PostFormValue("class"), Note: r.PostFormValue("note")})
+	class, note, err := CheckOverride(OverrideRequest{Class: r.PostFormValue("class"), Note: r.PostFormValue("note")})
 	if err == nil {
-		err = s.insights.overrideAccount(r, c.orgID, accountID, class, note)
+		err = s.insights.OverrideAccount(r, c.OrgID, accountID, class, note)
 	}
 	if finhealth.ErrorCode(err) == finhealth.EINVALID {
 		return s.mappingFormFailed(w, r, c, metric, accountID, err)
@@ -489,19 +489,19 @@ func (s insightPages) uiSetMapping(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, mappingReturnPath(c.orgID, metric), "mapping_saved")
+	return s.redirect(w, r, mappingReturnPath(c.OrgID, metric), "mapping_saved")
 }
 
 // uiResetMapping returns an account to its default class.
-func (s insightPages) uiResetMapping(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
+func (s insightPages) uiResetMapping(w http.ResponseWriter, r *http.Request, c *Call) error {
+	accountID, err := AccountPathValue(r)
 	if err != nil {
 		return err
 	}
-	if err := s.insights.resetAccount(r, c.orgID, accountID); err != nil {
+	if err := s.insights.ResetAccount(r, c.OrgID, accountID); err != nil {
 		return err
 	}
-	return s.redirect(w, r, mappingReturnPath(c.orgID, mappingReturnMetric(r)), "mapping_reset")
+	return s.redirect(w, r, mappingReturnPath(c.OrgID, mappingReturnMetric(r)), "mapping_reset")
 }
 
 // mappingReturnMetric is the metric page the editor was on; anything else is ignored
@@ -523,8 +523,8 @@ func mappingReturnPath(orgID, metric string) string {
 
 // mappingFormFailed shows the metric page again with the failed row's values and
 // errors, answering 422.
-func (s insightPages) mappingFormFailed(w http.ResponseWriter, r *http.Request, c *call, metric, accountID string, cause error) error {
-	p, err := s.metricPage(r.Context(), c.orgID, orDefault(metric, scoring.MetricCurrentRatio))
+func (s insightPages) mappingFormFailed(w http.ResponseWriter, r *http.Request, c *Call, metric, accountID string, cause error) error {
+	p, err := s.metricPage(r.Context(), c.OrgID, orDefault(metric, scoring.MetricCurrentRatio))
 	if err != nil {
 		return err
 	}
@@ -540,7 +540,7 @@ func (s insightPages) mappingFormFailed(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	if !found {
-		return errAccountNotFound
+		return ErrAccountNotFound
 	}
 	p.FormFailed = true
 	return s.render(w, r, c, http.StatusUnprocessableEntity, "metric.html", p.Label, p)

@@ -18,17 +18,17 @@ type organizationPages struct{ *uiHandler }
 // needs none, as in the API.
 func (s organizationPages) uiOrganizationRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/orgs/{id}/settings", org(finhealth.PermOrgRead), s.uiSettings},
-		{"POST", "/orgs/{id}/settings", org(finhealth.PermOrgUpdate), s.uiUpdateOrganization},
-		{"POST", "/orgs/{id}/invitations", org(finhealth.PermMembersManage), s.uiInvite},
-		{"POST", "/orgs/{id}/invitations/{invitation_id}/revoke", org(finhealth.PermMembersManage), s.uiRevokeInvitation},
-		{"POST", "/orgs/{id}/members/{user_id}", org(finhealth.PermMembersManage), s.uiChangeRole},
+		{"GET", "/orgs/{id}/settings", Org(finhealth.PermOrgRead), s.uiSettings},
+		{"POST", "/orgs/{id}/settings", Org(finhealth.PermOrgUpdate), s.uiUpdateOrganization},
+		{"POST", "/orgs/{id}/invitations", Org(finhealth.PermMembersManage), s.uiInvite},
+		{"POST", "/orgs/{id}/invitations/{invitation_id}/revoke", Org(finhealth.PermMembersManage), s.uiRevokeInvitation},
+		{"POST", "/orgs/{id}/members/{user_id}", Org(finhealth.PermMembersManage), s.uiChangeRole},
 		{"POST", "/orgs/{id}/members/{user_id}/remove",
-			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, s.uiRemoveMember},
+			Access{Kind: AccessOrg, Perm: finhealth.PermMembersManage, SelfParam: "user_id"}, s.uiRemoveMember},
 		// The invitation page is public so that a visitor without a session learns
 		// what to do (log in or sign up) rather than meeting a bare login form.
-		{"GET", "/invitations/accept", public, s.uiInvitation},
-		{"POST", "/invitations/accept", user, s.uiAcceptInvitation},
+		{"GET", "/invitations/accept", Public, s.uiInvitation},
+		{"POST", "/invitations/accept", AnyUser, s.uiAcceptInvitation},
 	}
 }
 
@@ -45,7 +45,7 @@ type settingsPage struct {
 	InviteForm    form
 	// NewInvitation is the invitation just created, with its link: the only time the
 	// link can be shown, since only the token's hash is stored.
-	NewInvitation *invitationCreated
+	NewInvitation *InvitationCreated
 	Roles         []finhealth.OrgRole
 }
 
@@ -63,18 +63,18 @@ var orgRoles = []finhealth.OrgRole{finhealth.OrgRoleOwner, finhealth.OrgRoleAdvi
 // after the invitation form, for a minute and one page view.
 const cookieNewInvitation = "fh_invitation"
 
-func (s organizationPages) uiSettings(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiSettings(w http.ResponseWriter, r *http.Request, c *Call) error {
 	p, err := s.settingsPage(r.Context(), c, settingsPage{})
 	if err != nil {
 		return err
 	}
-	if token := s.cookies.value(r, cookieNewInvitation); token != "" {
-		s.cookies.clear(w, cookieNewInvitation)
+	if token := s.cookies.Value(r, cookieNewInvitation); token != "" {
+		s.cookies.Clear(w, cookieNewInvitation)
 		// Shown only when it is a pending invitation of this organization, so that a
 		// planted cookie cannot put a link of someone else's on the page.
 		for _, inv := range p.Invitations {
-			if plausibleOpaqueToken(token) && inv.TokenHash == hashToken(token) {
-				p.NewInvitation = &invitationCreated{Invitation: inv, Token: token, AcceptURL: s.orgs.acceptURL(token)}
+			if PlausibleOpaqueToken(token) && inv.TokenHash == HashToken(token) {
+				p.NewInvitation = &InvitationCreated{Invitation: inv, Token: token, AcceptURL: s.orgs.AcceptURL(token)}
 			}
 		}
 	}
@@ -83,8 +83,8 @@ func (s organizationPages) uiSettings(w http.ResponseWriter, r *http.Request, c 
 
 // settingsPage fills p's organization, members and (for those who manage members)
 // invitations; forms p does not carry show the stored values.
-func (s organizationPages) settingsPage(ctx context.Context, c *call, p settingsPage) (settingsPage, error) {
-	o, err := s.st.Organization(ctx, c.orgID)
+func (s organizationPages) settingsPage(ctx context.Context, c *Call, p settingsPage) (settingsPage, error) {
+	o, err := s.st.Organization(ctx, c.OrgID)
 	if err != nil {
 		return p, err
 	}
@@ -92,7 +92,7 @@ func (s organizationPages) settingsPage(ctx context.Context, c *call, p settings
 	if p.OrgForm.Values == nil {
 		p.OrgForm.Values = url.Values{"name": {o.Name}, "industry": {o.Industry}, "company_size": {o.CompanySize}}
 	}
-	ms, err := s.st.Members(ctx, c.orgID)
+	ms, err := s.st.Members(ctx, c.OrgID)
 	if err != nil {
 		return p, err
 	}
@@ -103,11 +103,11 @@ func (s organizationPages) settingsPage(ctx context.Context, c *call, p settings
 		}
 	}
 	for _, m := range ms {
-		p.Members = append(p.Members, memberRow{Membership: m, Self: m.UserID == c.user.ID,
+		p.Members = append(p.Members, memberRow{Membership: m, Self: m.UserID == c.User.ID,
 			LastOwner: m.Role == finhealth.OrgRoleOwner && owners == 1})
 	}
-	if c.role.Can(finhealth.PermMembersManage) {
-		if p.Invitations, err = s.st.Invitations(ctx, c.orgID); err != nil {
+	if c.Role.Can(finhealth.PermMembersManage) {
+		if p.Invitations, err = s.st.Invitations(ctx, c.OrgID); err != nil {
 			return p, err
 		}
 	}
@@ -116,17 +116,17 @@ func (s organizationPages) settingsPage(ctx context.Context, c *call, p settings
 
 // renderSettings shows the settings page again after a failed form, with the status
 // of its error.
-func (s organizationPages) renderSettings(w http.ResponseWriter, r *http.Request, c *call, err error, p settingsPage) error {
+func (s organizationPages) renderSettings(w http.ResponseWriter, r *http.Request, c *Call, err error, p settingsPage) error {
 	p, perr := s.settingsPage(r.Context(), c, p)
 	if perr != nil {
 		return perr
 	}
-	return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "settings.html", "Settings", p)
+	return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "settings.html", "Settings", p)
 }
 
-func (s organizationPages) uiUpdateOrganization(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiUpdateOrganization(w http.ResponseWriter, r *http.Request, c *Call) error {
 	name, industry, size := r.PostFormValue("name"), r.PostFormValue("industry"), r.PostFormValue("company_size")
-	_, err := s.orgs.patchOrganization(r.Context(), c.orgID, organizationPatch{Name: &name, Industry: &industry, CompanySize: &size})
+	_, err := s.orgs.PatchOrganization(r.Context(), c.OrgID, OrganizationPatch{Name: &name, Industry: &industry, CompanySize: &size})
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -134,11 +134,11 @@ func (s organizationPages) uiUpdateOrganization(w http.ResponseWriter, r *http.R
 		}
 		return s.renderSettings(w, r, c, err, settingsPage{OrgForm: f})
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings", "saved")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/settings", "saved")
 }
 
-func (s organizationPages) uiInvite(w http.ResponseWriter, r *http.Request, c *call) error {
-	created, err := s.orgs.invite(r.Context(), c, invitationRequest{Email: r.PostFormValue("email"), Role: r.PostFormValue("role")})
+func (s organizationPages) uiInvite(w http.ResponseWriter, r *http.Request, c *Call) error {
+	created, err := s.orgs.Invite(r.Context(), c, InvitationRequest{Email: r.PostFormValue("email"), Role: r.PostFormValue("role")})
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -146,45 +146,45 @@ func (s organizationPages) uiInvite(w http.ResponseWriter, r *http.Request, c *c
 		}
 		return s.renderSettings(w, r, c, err, settingsPage{InviteForm: f})
 	}
-	s.cookies.set(w, cookieNewInvitation, created.Token, time.Minute)
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#invitations", "invitation_sent")
+	s.cookies.Set(w, cookieNewInvitation, created.Token, time.Minute)
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/settings#invitations", "invitation_sent")
 }
 
 // uiRevokeInvitation answers an unknown or spent invitation with the error page's
 // 404: the settings page lists only pending ones, so only a stale page gets here.
-func (s organizationPages) uiRevokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.orgs.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
+func (s organizationPages) uiRevokeInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
+	if err := s.orgs.WithdrawInvitation(r.Context(), c.OrgID, r.PathValue("invitation_id")); err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#invitations", "invite_revoked")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/settings#invitations", "invite_revoked")
 }
 
-func (s organizationPages) uiChangeRole(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiChangeRole(w http.ResponseWriter, r *http.Request, c *Call) error {
 	userID := r.PathValue("user_id")
-	role, err := parseOrgRole(r.PostFormValue("role"))
+	role, err := ParseOrgRole(r.PostFormValue("role"))
 	if err == nil {
-		_, err = s.orgs.setMemberRole(r.Context(), c.orgID, userID, role)
+		_, err = s.orgs.SetMemberRole(r.Context(), c.OrgID, userID, role)
 	}
 	if err != nil {
 		return s.memberFormFailed(w, r, c, userID, err)
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#members", "member_updated")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/settings#members", "member_updated")
 }
 
-func (s organizationPages) uiRemoveMember(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiRemoveMember(w http.ResponseWriter, r *http.Request, c *Call) error {
 	userID := r.PathValue("user_id")
-	if err := s.orgs.dropMember(r.Context(), c.orgID, userID); err != nil {
+	if err := s.orgs.DropMember(r.Context(), c.OrgID, userID); err != nil {
 		return s.memberFormFailed(w, r, c, userID, err)
 	}
-	if userID == c.user.ID {
+	if userID == c.User.ID {
 		return s.redirect(w, r, "/app", "left_organization")
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/settings#members", "member_removed")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/settings#members", "member_removed")
 }
 
 // memberFormFailed shows the members list again with why a role change or removal
 // was refused (the last owner, say) next to that member.
-func (s organizationPages) memberFormFailed(w http.ResponseWriter, r *http.Request, c *call, userID string, err error) error {
+func (s organizationPages) memberFormFailed(w http.ResponseWriter, r *http.Request, c *Call, userID string, err error) error {
 	f, ferr := formError(r.PostForm, err)
 	if ferr != nil {
 		return ferr
@@ -206,15 +206,15 @@ type invitationPage struct {
 	SignupURL string
 }
 
-func (s organizationPages) uiInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
 	token := r.URL.Query().Get("token")
 	p := invitationPage{Token: token}
-	if c.user == nil {
+	if c.User == nil {
 		next := url.QueryEscape("/invitations/accept?token=" + url.QueryEscape(token))
 		p.LoginURL, p.SignupURL = "/login?next="+next, "/signup?next="+next
 		return s.render(w, r, c, http.StatusOK, "invitation.html", "Invitation", p)
 	}
-	inv, err := s.orgs.pendingInvitation(r.Context(), token, c.user.ID)
+	inv, err := s.orgs.PendingInvitation(r.Context(), token, c.User.ID)
 	if err != nil {
 		return s.invitationFailed(w, r, c, p, err)
 	}
@@ -222,9 +222,9 @@ func (s organizationPages) uiInvitation(w http.ResponseWriter, r *http.Request, 
 	return s.render(w, r, c, http.StatusOK, "invitation.html", "Invitation to "+inv.OrganizationName, p)
 }
 
-func (s organizationPages) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s organizationPages) uiAcceptInvitation(w http.ResponseWriter, r *http.Request, c *Call) error {
 	token := r.PostFormValue("token")
-	m, err := s.orgs.joinOrganization(r.Context(), token, c.user.ID)
+	m, err := s.orgs.JoinOrganization(r.Context(), token, c.User.ID)
 	if err != nil {
 		return s.invitationFailed(w, r, c, invitationPage{Token: token}, err)
 	}
@@ -233,8 +233,8 @@ func (s organizationPages) uiAcceptInvitation(w http.ResponseWriter, r *http.Req
 
 // invitationFailed shows the invitation page with why it cannot be accepted; the
 // page suggests the usual cause, another email address.
-func (s organizationPages) invitationFailed(w http.ResponseWriter, r *http.Request, c *call, p invitationPage, err error) error {
-	status := statusOf(finhealth.ErrorCode(err))
+func (s organizationPages) invitationFailed(w http.ResponseWriter, r *http.Request, c *Call, p invitationPage, err error) error {
+	status := StatusOf(finhealth.ErrorCode(err))
 	if status >= http.StatusInternalServerError {
 		return err
 	}

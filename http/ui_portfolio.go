@@ -17,7 +17,7 @@ type portfolioPages struct{ *uiHandler }
 // uiPortfolioRoutes are the advisor portfolio.
 func (s portfolioPages) uiPortfolioRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/portfolio", user, s.uiPortfolio},
+		{"GET", "/portfolio", AnyUser, s.uiPortfolio},
 	}
 }
 
@@ -49,7 +49,7 @@ var portfolioFieldLabels = map[string]string{
 // portfolioRow is one organization with its display values worked out here, where
 // they are tested, rather than in the template.
 type portfolioRow struct {
-	portfolioItem
+	PortfolioItem
 	TierKey string
 	// Change is the 30-day change as shown ("+4", "−3", "0"), ChangeDir "up",
 	// "down" or "", and ChangeText the same in words for screen readers.
@@ -86,20 +86,20 @@ var (
 		{tierNone, tierLabel("")},
 	}
 	portfolioFlags = []portfolioOption{
-		{flagOverdueShareHigh, "Many overdue invoices"},
-		{flagCashBufferLow, "Low cash buffer"},
-		{flagNeedsReconnect, "Wave needs reconnecting"},
+		{FlagOverdueShareHigh, "Many overdue invoices"},
+		{FlagCashBufferLow, "Low cash buffer"},
+		{FlagNeedsReconnect, "Wave needs reconnecting"},
 	}
 )
 
-func (s portfolioPages) uiPortfolio(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s portfolioPages) uiPortfolio(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := r.URL.Query()
 	p := portfolioPage{Tiers: portfolioTiers, Flags: portfolioFlags, Form: form{Values: q}}
 	status := http.StatusOK
 	// Both validations report everything they find; whatever is invalid is then
 	// left out (the default order, no such filter) rather than refusing the page.
-	bad := fieldErrors{}
-	key, desc, err := portfolioOrder(q.Get("sort"), q.Get("dir"), "dir")
+	bad := FieldErrors{}
+	key, desc, err := PortfolioOrder(q.Get("sort"), q.Get("dir"), "dir")
 	if err != nil {
 		key, desc = "name", false
 		maps.Copy(bad, finhealth.ErrorFields(err))
@@ -108,7 +108,7 @@ func (s portfolioPages) uiPortfolio(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		maps.Copy(bad, finhealth.ErrorFields(err))
 	}
-	if err := bad.err(); err != nil {
+	if err := bad.Err(); err != nil {
 		if p.Form, p.Problems, err = listProblems(q, err, portfolioFieldLabels); err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (s portfolioPages) uiPortfolio(w http.ResponseWriter, r *http.Request, c *c
 	}
 	p.ClearHref = "/portfolio?" + url.Values{"sort": {p.Sort}, "dir": {p.Dir}}.Encode()
 
-	items, err := s.insights.portfolioItems(r.Context(), c.user.ID, key, desc)
+	items, err := s.insights.PortfolioItems(r.Context(), c.User.ID, key, desc)
 	if err != nil {
 		return err
 	}
@@ -148,10 +148,10 @@ type portfolioFilter struct {
 // newPortfolioFilter reads ?q=&tier=&flag=. Whatever is invalid is reported and not
 // applied, so the page still lists the organizations.
 func newPortfolioFilter(q url.Values) (portfolioFilter, error) {
-	f := fieldErrors{}
+	f := FieldErrors{}
 	var pf portfolioFilter
 	if name := strings.TrimSpace(q.Get("q")); len(name) > 100 {
-		f.add("q", "must be at most 100 characters")
+		f.Add("q", "must be at most 100 characters")
 	} else {
 		pf.Name = strings.ToLower(name)
 	}
@@ -159,17 +159,17 @@ func newPortfolioFilter(q url.Values) (portfolioFilter, error) {
 		if knownOption(portfolioTiers, t) {
 			pf.Tier = t
 		} else {
-			f.add("tier", "must be one of healthy, coping, vulnerable, none")
+			f.Add("tier", "must be one of healthy, coping, vulnerable, none")
 		}
 	}
 	if fl := q.Get("flag"); fl != "" {
 		if knownOption(portfolioFlags, fl) {
 			pf.Flag = fl
 		} else {
-			f.add("flag", "must be one of "+flagOverdueShareHigh+", "+flagCashBufferLow+", "+flagNeedsReconnect)
+			f.Add("flag", "must be one of "+FlagOverdueShareHigh+", "+FlagCashBufferLow+", "+FlagNeedsReconnect)
 		}
 	}
-	return pf, f.err()
+	return pf, f.Err()
 }
 
 func knownOption(opts []portfolioOption, v string) bool {
@@ -181,7 +181,7 @@ func knownOption(opts []portfolioOption, v string) bool {
 	return false
 }
 
-func (f portfolioFilter) matches(it portfolioItem) bool {
+func (f portfolioFilter) matches(it PortfolioItem) bool {
 	if f.Name != "" && !strings.Contains(strings.ToLower(it.Name), f.Name) {
 		return false
 	}
@@ -205,8 +205,8 @@ func (f portfolioFilter) matches(it portfolioItem) bool {
 	return true
 }
 
-func newPortfolioRow(it portfolioItem) portfolioRow {
-	row := portfolioRow{portfolioItem: it}
+func newPortfolioRow(it PortfolioItem) portfolioRow {
+	row := portfolioRow{PortfolioItem: it}
 	if it.Tier != nil {
 		row.TierKey = *it.Tier
 	}
@@ -228,7 +228,7 @@ func newPortfolioRow(it portfolioItem) portfolioRow {
 	case it.LastSync.Status != nil && finhealth.SyncStatus(*it.LastSync.Status) == finhealth.SyncFailed:
 		row.SyncFailed = true
 		row.SyncNote = "Last sync failed"
-	case it.LastSync.At == nil && it.Connection.Status == notConnected:
+	case it.LastSync.At == nil && it.Connection.Status == NotConnected:
 		row.SyncNote = "Wave not connected"
 	case it.LastSync.At == nil:
 		row.SyncNote = "Not synced yet"
@@ -238,13 +238,13 @@ func newPortfolioRow(it portfolioItem) portfolioRow {
 
 // flagBadge names a flag with the number behind it, so that the badge reads on its
 // own and its colour is never the only signal.
-func flagBadge(flag string, it portfolioItem) portfolioBadge {
+func flagBadge(flag string, it PortfolioItem) portfolioBadge {
 	switch flag {
-	case flagOverdueShareHigh:
+	case FlagOverdueShareHigh:
 		return portfolioBadge{Label: fmt.Sprintf("Overdue invoices %.0f%%", *it.OverdueShare.Value), Class: "badge-bad"}
-	case flagCashBufferLow:
+	case FlagCashBufferLow:
 		return portfolioBadge{Label: fmt.Sprintf("Cash buffer %s", plural(int(math.Floor(*it.CashBufferDays.Value)), "day")), Class: "badge-bad"}
-	case flagNeedsReconnect:
+	case FlagNeedsReconnect:
 		return portfolioBadge{Label: "Reconnect Wave", Class: "badge-warn"}
 	}
 	return portfolioBadge{Label: capitalize(flag), Class: "badge-warn"}
@@ -255,7 +255,7 @@ func flagBadge(flag string, it portfolioItem) portfolioBadge {
 // puts what needs attention first (lowest score and change, oldest sync).
 func portfolioColumns(q url.Values, key string, desc bool) map[string]portfolioColumn {
 	cols := map[string]portfolioColumn{}
-	for k := range portfolioSorts {
+	for k := range PortfolioSorts {
 		dir := "asc"
 		col := portfolioColumn{}
 		if k == key {

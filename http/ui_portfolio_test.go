@@ -51,12 +51,12 @@ func firstCells(rows [][]string) []string {
 // portfolio test: which organizations it lists, the values each row shows, every
 // sort and filter, validation of the query, and the empty state.
 func TestUIPortfolio(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		fx := newPortfolioFixture(t, a)
-		me := a.uiLogin(fx.me.Email)
+		fx := NewPortfolioFixture(t, a)
+		me := a.UILogin(fx.Me.Email)
 
-		res := me.get("/portfolio").Expect(t, http.StatusOK)
+		res := me.Get("/portfolio").Expect(t, http.StatusOK)
 		rows := tableRows(res.Body)
 		byName := map[string][]string{}
 		for _, r := range rows {
@@ -82,7 +82,7 @@ func TestUIPortfolio(t *testing.T) {
 		}
 		body := string(res.Body)
 		for _, s := range []string{
-			`<a href="/orgs/` + fx.me.OrgID + `">Me&#39;s business</a>`, // the name opens the dashboard
+			`<a href="/orgs/` + fx.Me.OrgID + `">Me&#39;s business</a>`, // the name opens the dashboard
 			`<span class="badge badge-bad">Overdue invoices 15%</span>`,
 			`<span class="badge badge-warn">Reconnect Wave</span>`,
 			`3 organizations · 2 flagged`,
@@ -107,7 +107,7 @@ func TestUIPortfolio(t *testing.T) {
 			"?q=+bRAV+":                {"Bravo's business"},
 			"?q=zulu":                  nil,
 		} {
-			got := firstCells(tableRows(me.get("/portfolio"+query).Expect(t, http.StatusOK).Body))
+			got := firstCells(tableRows(me.Get("/portfolio"+query).Expect(t, http.StatusOK).Body))
 			for i := range got {
 				got[i], _, _ = strings.Cut(got[i], " Wave: ")
 			}
@@ -118,7 +118,7 @@ func TestUIPortfolio(t *testing.T) {
 
 		// The current sort is marked on its header, whose link reverses it and keeps
 		// the filters; the other headers sort ascending.
-		sorted := string(me.get("/portfolio?sort=score&dir=desc&flag=cash_buffer_low").Expect(t, http.StatusOK).Body)
+		sorted := string(me.Get("/portfolio?sort=score&dir=desc&flag=cash_buffer_low").Expect(t, http.StatusOK).Body)
 		for _, s := range []string{
 			`<th scope="col" aria-sort="descending" class="num"><a class="sort-link" href="/portfolio?dir=asc&amp;flag=cash_buffer_low&amp;sort=score">Score`,
 			`<a class="sort-link" href="/portfolio?dir=asc&amp;flag=cash_buffer_low&amp;sort=name">Organization`,
@@ -133,7 +133,7 @@ func TestUIPortfolio(t *testing.T) {
 		if n := strings.Count(sorted, "aria-sort="); n != 1 {
 			t.Errorf("%d headers carry aria-sort, want the sorted one only", n)
 		}
-		if !strings.Contains(string(me.get("/portfolio?q=zulu").Body), "No organization matches these filters") {
+		if !strings.Contains(string(me.Get("/portfolio?q=zulu").Body), "No organization matches these filters") {
 			t.Error("a filter matching nothing does not say so")
 		}
 
@@ -145,7 +145,7 @@ func TestUIPortfolio(t *testing.T) {
 			"?dir=up":                        "Direction: must be asc or desc.",
 			"?q=" + strings.Repeat("x", 101): "Name: must be at most 100 characters.",
 		} {
-			res := me.get("/portfolio"+query).Expect(t, http.StatusUnprocessableEntity)
+			res := me.Get("/portfolio"+query).Expect(t, http.StatusUnprocessableEntity)
 			if !strings.Contains(html.UnescapeString(string(res.Body)), problem) {
 				t.Errorf("portfolio%s does not say %q", query, problem)
 			}
@@ -155,9 +155,9 @@ func TestUIPortfolio(t *testing.T) {
 		}
 
 		// Someone who owns or advises nothing (a viewer elsewhere) gets the empty state.
-		onlyViewer := a.createUser("Viewer", finhealth.RoleUser)
-		a.addMember(fx.viewed.OrgID, fx.viewed.ID, &onlyViewer, finhealth.OrgRoleViewer)
-		empty := a.uiLogin(onlyViewer.Email).get("/portfolio").Expect(t, http.StatusOK)
+		onlyViewer := a.CreateUser("Viewer", finhealth.RoleUser)
+		a.AddMember(fx.Viewed.OrgID, fx.Viewed.ID, &onlyViewer, finhealth.OrgRoleViewer)
+		empty := a.UILogin(onlyViewer.Email).Get("/portfolio").Expect(t, http.StatusOK)
 		if !strings.Contains(string(empty.Body), "No client organizations yet") || strings.Contains(string(empty.Body), "<table") {
 			t.Errorf("empty portfolio page:\n%s", empty.Body)
 		}

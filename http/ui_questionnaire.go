@@ -20,9 +20,9 @@ type questionnairePages struct{ *uiHandler }
 // needs.
 func (s questionnairePages) uiQuestionnaireRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/orgs/{id}/questionnaire", org(finhealth.PermAssessmentsRead), s.uiQuestionnaire},
-		{"POST", "/orgs/{id}/questionnaire", org(finhealth.PermAssessmentsSubmit), s.uiSubmitQuestionnaire},
-		{"GET", "/orgs/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), s.uiAssessment},
+		{"GET", "/orgs/{id}/questionnaire", Org(finhealth.PermAssessmentsRead), s.uiQuestionnaire},
+		{"POST", "/orgs/{id}/questionnaire", Org(finhealth.PermAssessmentsSubmit), s.uiSubmitQuestionnaire},
+		{"GET", "/orgs/{id}/assessments/{assessment_id}", Org(finhealth.PermAssessmentsRead), s.uiAssessment},
 	}
 }
 
@@ -57,8 +57,8 @@ type questionView struct {
 	Error   string
 }
 
-func (s questionnairePages) uiQuestionnaire(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := s.questionnairePage(r.Context(), c.orgID, form{})
+func (s questionnairePages) uiQuestionnaire(w http.ResponseWriter, r *http.Request, c *Call) error {
+	p, err := s.questionnairePage(r.Context(), c.OrgID, form{})
 	if err != nil {
 		return err
 	}
@@ -69,24 +69,24 @@ func (s questionnairePages) uiQuestionnaire(w http.ResponseWriter, r *http.Reque
 // (cleanAnswers, then submitAssessment, which scores, stores, caches and queues the
 // rescore). A failure shows the form again with every answer kept and the API's
 // message next to each question it is about.
-func (s questionnairePages) uiSubmitQuestionnaire(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s questionnairePages) uiSubmitQuestionnaire(w http.ResponseWriter, r *http.Request, c *Call) error {
 	q := scoring.Current()
 	// The answers go in page order; ids[i] is the question of answers[i], to file the
 	// API's answers[i] errors under their question.
-	var reqs []answerRequest
+	var reqs []AnswerRequest
 	var ids []string
 	for _, qu := range q.Questions {
 		if v := r.PostFormValue(qu.ID); v != "" {
-			reqs = append(reqs, answerRequest{QuestionID: qu.ID, Value: v})
+			reqs = append(reqs, AnswerRequest{QuestionID: qu.ID, Value: v})
 			ids = append(ids, qu.ID)
 		}
 	}
-	f := fieldErrors{}
-	answers := cleanAnswers(f, reqs)
-	err := f.err()
+	f := FieldErrors{}
+	answers := CleanAnswers(f, reqs)
+	err := f.Err()
 	var a *finhealth.Assessment
 	if err == nil {
-		a, _, err = s.insights.submitAssessment(r, c, answers)
+		a, _, err = s.insights.SubmitAssessment(r, c, answers)
 	}
 	if err != nil {
 		fm, ferr := formError(r.PostForm, err)
@@ -97,13 +97,13 @@ func (s questionnairePages) uiSubmitQuestionnaire(w http.ResponseWriter, r *http
 		if len(fm.Errors) > 0 {
 			fm.Message = "Some questions need an answer. They are marked below; your other answers are kept."
 		}
-		p, perr := s.questionnairePage(r.Context(), c.orgID, fm)
+		p, perr := s.questionnairePage(r.Context(), c.OrgID, fm)
 		if perr != nil {
 			return perr
 		}
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "questionnaire.html", "Questionnaire", p)
+		return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "questionnaire.html", "Questionnaire", p)
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/assessments/"+a.ID, "assessment_saved")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/assessments/"+a.ID, "assessment_saved")
 }
 
 // msgChooseAnswer replaces the API's bare "required" for a question left out.
@@ -214,12 +214,12 @@ type recommendationView struct {
 	Detail   string
 }
 
-func (s questionnairePages) uiAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
-	a, err := s.insights.assessment(r.Context(), c.orgID, r.PathValue("assessment_id"))
+func (s questionnairePages) uiAssessment(w http.ResponseWriter, r *http.Request, c *Call) error {
+	a, err := s.insights.Assessment(r.Context(), c.OrgID, r.PathValue("assessment_id"))
 	if err != nil {
 		return err
 	}
-	members, err := s.st.Members(r.Context(), c.orgID)
+	members, err := s.st.Members(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}

@@ -17,28 +17,28 @@ import (
 )
 
 // newMember makes a user who belongs to owner's organization with role.
-func (a *testAPI) newMember(owner account, name string, role finhealth.OrgRole) account {
-	a.t.Helper()
-	acc := a.createUser(name, finhealth.RoleUser)
-	a.addMember(owner.OrgID, owner.ID, &acc, role)
+func newMember(a *API, owner Account, name string, role finhealth.OrgRole) Account {
+	a.T.Helper()
+	acc := a.CreateUser(name, finhealth.RoleUser)
+	a.AddMember(owner.OrgID, owner.ID, &acc, role)
 	return acc
 }
 
 // everyRole makes an organization with an owner, a viewer and an advisor, and a
 // stranger with an organization of their own.
-func (a *testAPI) everyRole() (owner, viewer, advisor, stranger account) {
-	a.t.Helper()
-	owner = a.registerDirect("Owner")
-	viewer = a.newMember(owner, "Viewer", finhealth.OrgRoleViewer)
-	advisor = a.newMember(owner, "Advisor", finhealth.OrgRoleAdvisor)
-	return owner, viewer, advisor, a.registerDirect("Stranger")
+func everyRole(a *API) (owner, viewer, advisor, stranger Account) {
+	a.T.Helper()
+	owner = a.RegisterDirect("Owner")
+	viewer = newMember(a, owner, "Viewer", finhealth.OrgRoleViewer)
+	advisor = newMember(a, owner, "Advisor", finhealth.OrgRoleAdvisor)
+	return owner, viewer, advisor, a.RegisterDirect("Stranger")
 }
 
 // answerForm is a complete questionnaire form choosing option pick of every
 // question (as answers does for the API).
 func answerForm(pick int) url.Values {
 	f := url.Values{}
-	for _, a := range answers(pick) {
+	for _, a := range Answers(pick) {
 		f.Set(a["question_id"], a["value"])
 	}
 	return f
@@ -56,17 +56,17 @@ func checkedAnswers(body string) map[string]string {
 }
 
 func TestUIQuestionnaireSubmit(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
-		ui := a.uiLogin(owner.Email)
+		owner := a.RegisterDirect("Owner")
+		ui := a.UILogin(owner.Email)
 		q := scoring.Current()
 		page := "/orgs/" + owner.OrgID + "/questionnaire"
 
-		res := ui.get(page).Expect(t, http.StatusOK)
-		res.has(t, `action="`+page+`"`, "0</strong> of <span data-total>18</span> answered", `type="submit"`)
+		res := ui.Get(page).Expect(t, http.StatusOK)
+		res.Has(t, `action="`+page+`"`, "0</strong> of <span data-total>18</span> answered", `type="submit"`)
 		for _, qu := range q.Questions {
-			res.has(t, `id="q-`+qu.ID+`"`)
+			res.Has(t, `id="q-`+qu.ID+`"`)
 		}
 
 		// One question left out: 422, the others kept, the missing one named next to
@@ -74,8 +74,8 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 		missing := q.Questions[5]
 		f := answerForm(1)
 		f.Del(missing.ID)
-		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
-		res.has(t, "17</strong> of", `id="q-`+missing.ID+`-err"`, msgChooseAnswer, `<a href="#q-`+missing.ID+`">Question 6: `,
+		res = ui.Post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.Has(t, "17</strong> of", `id="q-`+missing.ID+`-err"`, msgChooseAnswer, `<a href="#q-`+missing.ID+`">Question 6: `,
 			`aria-describedby="q-`+missing.ID+`-err`)
 		kept := checkedAnswers(string(res.Body))
 		if len(kept) != 17 || kept[missing.ID] != "" {
@@ -94,14 +94,14 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 		// oversized one (checked first, as in the API).
 		f = answerForm(1)
 		f.Set(q.Questions[0].ID, "lots")
-		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
-		res.has(t, `id="q-`+q.Questions[0].ID+`-err"`, "is not an option of", "17</strong> of")
+		res = ui.Post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.Has(t, `id="q-`+q.Questions[0].ID+`-err"`, "is not an option of", "17</strong> of")
 		f.Set(q.Questions[1].ID, strings.Repeat("x", 500))
-		res = ui.post(page, f).Expect(t, http.StatusUnprocessableEntity)
-		res.has(t, `id="q-`+q.Questions[1].ID+`-err"`, "must be at most 100 characters", "16</strong> of")
+		res = ui.Post(page, f).Expect(t, http.StatusUnprocessableEntity)
+		res.Has(t, `id="q-`+q.Questions[1].ID+`-err"`, "must be at most 100 characters", "16</strong> of")
 
 		// Complete: 303 to the result, stored exactly as the API would score it.
-		res = ui.post(page, answerForm(1)).Expect(t, http.StatusSeeOther)
+		res = ui.Post(page, answerForm(1)).Expect(t, http.StatusSeeOther)
 		stored, err := db.LatestAssessment(context.Background(), owner.OrgID)
 		if err != nil {
 			t.Fatal(err)
@@ -110,7 +110,7 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 			t.Fatalf("redirected to %q, want %q", res.Header.Get("Location"), want)
 		}
 		var in []finhealth.Answer
-		for _, m := range answers(1) {
+		for _, m := range Answers(1) {
 			in = append(in, finhealth.Answer{QuestionID: m["question_id"], Value: m["value"]})
 		}
 		want, err := scoring.Score(q, in)
@@ -127,43 +127,43 @@ func TestUIQuestionnaireSubmit(t *testing.T) {
 			t.Fatalf("API latest = %s, want %s", latest.ID, stored.ID)
 		}
 		// The result page carries the notice of the redirect, once.
-		ui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).has(t, noticeMessages["assessment_saved"])
-		ui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).hasNot(t, noticeMessages["assessment_saved"])
+		ui.Get(res.Header.Get("Location")).Expect(t, http.StatusOK).Has(t, noticeMessages["assessment_saved"])
+		ui.Get(res.Header.Get("Location")).Expect(t, http.StatusOK).HasNot(t, noticeMessages["assessment_saved"])
 	})
 }
 
 func TestUIQuestionnaireRoles(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner, viewer, advisor, stranger := a.everyRole()
+		owner, viewer, advisor, stranger := everyRole(a)
 		page := "/orgs/" + owner.OrgID + "/questionnaire"
 
 		// Viewers read the questions with no form to submit, and are refused when
 		// they post anyway.
-		vui := a.uiLogin(viewer.Email)
-		res := vui.get(page).Expect(t, http.StatusOK)
-		res.has(t, `data-testid="read-only"`, `<fieldset class="card pillar" disabled>`)
-		res.hasNot(t, `action="`+page+`"`, `type="submit" class="btn btn-primary"`)
-		vui.post(page, answerForm(0)).Expect(t, http.StatusForbidden).has(t, "This is not available to your role")
+		vui := a.UILogin(viewer.Email)
+		res := vui.Get(page).Expect(t, http.StatusOK)
+		res.Has(t, `data-testid="read-only"`, `<fieldset class="card pillar" disabled>`)
+		res.HasNot(t, `action="`+page+`"`, `type="submit" class="btn btn-primary"`)
+		vui.Post(page, answerForm(0)).Expect(t, http.StatusForbidden).Has(t, "This is not available to your role")
 		if _, err := db.LatestAssessment(context.Background(), owner.OrgID); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
 			t.Fatalf("the viewer's refused post stored an assessment: %v", err)
 		}
 
 		// Advisors submit, as in the API.
-		aui := a.uiLogin(advisor.Email)
-		aui.get(page).Expect(t, http.StatusOK).has(t, `action="`+page+`"`)
-		res = aui.post(page, answerForm(0)).Expect(t, http.StatusSeeOther)
+		aui := a.UILogin(advisor.Email)
+		aui.Get(page).Expect(t, http.StatusOK).Has(t, `action="`+page+`"`)
+		res = aui.Post(page, answerForm(0)).Expect(t, http.StatusSeeOther)
 
 		// Non-members learn nothing: 404 for the page, the form and the result.
-		sui := a.uiLogin(stranger.Email)
-		sui.get(page).Expect(t, http.StatusNotFound)
-		sui.post(page, answerForm(0)).Expect(t, http.StatusNotFound)
-		sui.get(res.Header.Get("Location")).Expect(t, http.StatusNotFound)
+		sui := a.UILogin(stranger.Email)
+		sui.Get(page).Expect(t, http.StatusNotFound)
+		sui.Post(page, answerForm(0)).Expect(t, http.StatusNotFound)
+		sui.Get(res.Header.Get("Location")).Expect(t, http.StatusNotFound)
 		// The viewer reads the result.
-		vui.get(res.Header.Get("Location")).Expect(t, http.StatusOK).hasNot(t, "Take it again")
+		vui.Get(res.Header.Get("Location")).Expect(t, http.StatusOK).HasNot(t, "Take it again")
 
 		// A post without its CSRF token changes nothing.
-		aui.send("POST", page, answerForm(2), false).Expect(t, http.StatusForbidden)
+		aui.Send("POST", page, answerForm(2), false).Expect(t, http.StatusForbidden)
 		n, err := countAssessments(db, owner.OrgID)
 		if err != nil || n != 1 {
 			t.Fatalf("%d assessments (%v), want 1", n, err)
@@ -177,25 +177,25 @@ func countAssessments(db *store.DB, orgID string) (int, error) {
 }
 
 func TestUIAssessmentResult(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		owner := a.registerDirect("Owner")
-		other := a.registerDirect("Other")
-		stored := a.createAssessment(owner.OrgID, owner.ID)
-		foreign := a.createAssessment(other.OrgID, other.ID)
-		ui := a.uiLogin(owner.Email)
+		owner := a.RegisterDirect("Owner")
+		other := a.RegisterDirect("Other")
+		stored := a.CreateAssessment(owner.OrgID, owner.ID)
+		foreign := a.CreateAssessment(other.OrgID, other.ID)
+		ui := a.UILogin(owner.Email)
 		base := "/orgs/" + owner.OrgID + "/assessments/"
 
-		res := ui.get(base+stored.ID).Expect(t, http.StatusOK)
+		res := ui.Get(base+stored.ID).Expect(t, http.StatusOK)
 		score := stored.Score
-		res.has(t, `data-testid="assessment-score">`+formatScore(&score)+`<`, tierLabel(stored.Tier),
+		res.Has(t, `data-testid="assessment-score">`+formatScore(&score)+`<`, tierLabel(stored.Tier),
 			`role="img" aria-labelledby="pillar-chart-title pillar-chart-desc"`, "Answered by Owner")
 		for _, c := range stored.Categories {
 			v := c.Score
-			res.has(t, `<a href="#pillar-`+c.Category+`">`+htmlText(c.Label)+`</a></th><td class="num">`+formatScore(&v)+`</td>`)
+			res.Has(t, `<a href="#pillar-`+c.Category+`">`+htmlText(c.Label)+`</a></th><td class="num">`+formatScore(&v)+`</td>`)
 		}
 		for _, r := range stored.Recommendations {
-			res.has(t, "<h3>"+htmlText(r.Title)+"</h3>")
+			res.Has(t, "<h3>"+htmlText(r.Title)+"</h3>")
 		}
 		// Every answer with its question, the option's label and its points.
 		q := scoring.Current()
@@ -206,15 +206,15 @@ func TestUIAssessmentResult(t *testing.T) {
 				}
 				for _, o := range qu.Options {
 					if o.Value == ans.Value {
-						res.has(t, htmlText(qu.Text)+"</td><td>"+htmlText(o.Label)+`</td><td class="num">`+strconv.Itoa(ans.Points)+`<span class="muted"> of 100</span>`)
+						res.Has(t, htmlText(qu.Text)+"</td><td>"+htmlText(o.Label)+`</td><td class="num">`+strconv.Itoa(ans.Points)+`<span class="muted"> of 100</span>`)
 					}
 				}
 			}
 		}
 
 		// Another organization's assessment, or a malformed id, is not found here.
-		ui.get(base+foreign.ID).Expect(t, http.StatusNotFound)
-		ui.get(base+"not-an-id").Expect(t, http.StatusNotFound)
+		ui.Get(base+foreign.ID).Expect(t, http.StatusNotFound)
+		ui.Get(base+"not-an-id").Expect(t, http.StatusNotFound)
 	})
 }
 

@@ -17,8 +17,8 @@ import (
 )
 
 // sessionCookie is the value of a session cookie in the client's jar ("" if none).
-func sessionCookie(c *uiClient, base string) string {
-	for _, ck := range c.jar.Cookies(uiOrigin) {
+func sessionCookie(c *Browser, base string) string {
+	for _, ck := range c.Jar.Cookies(UIOrigin) {
 		if ck.Name == base || ck.Name == "__Host-"+base {
 			return ck.Value
 		}
@@ -27,25 +27,25 @@ func sessionCookie(c *uiClient, base string) string {
 }
 
 // withCookies is a new browser holding exactly these cookies.
-func withCookies(a *testAPI, cookies []*http.Cookie) *uiClient {
+func withCookies(a *API, cookies []*http.Cookie) *Browser {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
-	jar.SetCookies(uiOrigin, cookies)
-	return &uiClient{t: a.t, a: a, jar: jar}
+	jar.SetCookies(UIOrigin, cookies)
+	return &Browser{T: a.T, API: a, Jar: jar}
 }
 
-func setCookies(res *response) []*http.Cookie {
+func setCookies(res *Response) []*http.Cookie {
 	return (&http.Response{Header: res.Header}).Cookies()
 }
 
 func TestUISessionCookies(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Cookie")
-		c := a.uiAnonymous()
-		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
+		acc := a.Register("Cookie")
+		c := a.UIAnonymous()
+		res := c.Post("/login", url.Values{"email": {acc.Email}, "password": {Password}})
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/app" {
 			t.Fatalf("login: %d to %q", res.Status, res.Header.Get("Location"))
 		}
@@ -68,11 +68,11 @@ func TestUISessionCookies(t *testing.T) {
 }
 
 func TestUISessionCookiesInDevelopment(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db, func(c *Config) { c.Development = true })
-		acc := a.register("Dev")
-		c := a.uiAnonymous()
-		res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}})
+		acc := a.Register("Dev")
+		c := a.UIAnonymous()
+		res := c.Post("/login", url.Values{"email": {acc.Email}, "password": {Password}})
 		// Plain http on localhost: no Secure, so no __Host- prefix either.
 		names := map[string]bool{}
 		for _, ck := range setCookies(res) {
@@ -91,23 +91,23 @@ func TestUISessionCookiesInDevelopment(t *testing.T) {
 // presenting the same refresh token all succeed (the grace window), but the spent
 // token cannot be replayed after the window: that still revokes the session.
 func TestUISessionRenewal(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Renew")
-		c := a.uiLogin(acc.Email)
-		oldAccess, oldRefresh := sessionCookie(c, cookieAccess), sessionCookie(c, cookieRefresh)
+		acc := a.Register("Renew")
+		c := a.UILogin(acc.Email)
+		oldAccess, oldRefresh := sessionCookie(c, CookieAccess), sessionCookie(c, CookieRefresh)
 		dashboard := "/orgs/" + acc.OrgID
 
-		a.clock.Advance(16 * time.Minute) // past the 15-minute access token
+		a.Clock.Advance(16 * time.Minute) // past the 15-minute access token
 		const n = 4
 		var wg sync.WaitGroup
 		statuses := make([]int, n)
 		for i := range n {
-			tab := withCookies(a, c.jar.Cookies(uiOrigin))
+			tab := withCookies(a, c.Jar.Cookies(UIOrigin))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = tab.send("GET", dashboard, nil, false).Status
+				statuses[i] = tab.Send("GET", dashboard, nil, false).Status
 			}()
 		}
 		wg.Wait()
@@ -116,91 +116,91 @@ func TestUISessionRenewal(t *testing.T) {
 				t.Fatalf("concurrent renewal %d: status %d", i, st)
 			}
 		}
-		res := c.get(dashboard)
+		res := c.Get(dashboard)
 		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `action="/logout"`) {
 			t.Fatalf("the renewed page is not signed in: %d", res.Status)
 		}
-		if sessionCookie(c, cookieAccess) == oldAccess || sessionCookie(c, cookieRefresh) == oldRefresh {
+		if sessionCookie(c, CookieAccess) == oldAccess || sessionCookie(c, CookieRefresh) == oldRefresh {
 			t.Fatal("the session was not renewed")
 		}
-		if res := c.get(dashboard); res.Status != http.StatusOK {
+		if res := c.Get(dashboard); res.Status != http.StatusOK {
 			t.Fatalf("the renewed session stopped working: %d", res.Status)
 		}
 
 		// Replaying the spent refresh token after the grace window revokes the family.
-		a.clock.Advance(refreshGrace + time.Second)
-		thief := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: oldRefresh}})
-		if res := thief.get("/app"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		a.Clock.Advance(RefreshGrace + time.Second)
+		thief := withCookies(a, []*http.Cookie{{Name: "__Host-" + CookieRefresh, Value: oldRefresh}})
+		if res := thief.Get("/app"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("replayed refresh token: %d to %q", res.Status, res.Header.Get("Location"))
 		}
-		a.clock.Advance(16 * time.Minute)
-		if res := c.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		a.Clock.Advance(16 * time.Minute)
+		if res := c.Get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("after reuse was detected the session still renews: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }
 
 func TestUILogoutEndsTheSession(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Leaver")
-		c := a.uiLogin(acc.Email)
-		refresh := sessionCookie(c, cookieRefresh)
-		res := c.post("/logout", nil)
+		acc := a.Register("Leaver")
+		c := a.UILogin(acc.Email)
+		refresh := sessionCookie(c, CookieRefresh)
+		res := c.Post("/logout", nil)
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login" ||
-			sessionCookie(c, cookieAccess) != "" || sessionCookie(c, cookieRefresh) != "" {
-			t.Fatalf("logout: %d to %q, cookies left %v", res.Status, res.Header.Get("Location"), c.jar.Cookies(uiOrigin))
+			sessionCookie(c, CookieAccess) != "" || sessionCookie(c, CookieRefresh) != "" {
+			t.Fatalf("logout: %d to %q, cookies left %v", res.Status, res.Header.Get("Location"), c.Jar.Cookies(UIOrigin))
 		}
 		// The refresh token was revoked, not only forgotten by the browser.
-		again := withCookies(a, []*http.Cookie{{Name: "__Host-" + cookieRefresh, Value: refresh}})
-		if res := again.get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		again := withCookies(a, []*http.Cookie{{Name: "__Host-" + CookieRefresh, Value: refresh}})
+		if res := again.Get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("a logged-out refresh token still works: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }
 
 func TestUICSRF(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		victim, attacker := a.register("Victim"), a.register("Attacker")
-		c := a.uiLogin(victim.Email)
-		refused := func(name string, res *response) {
+		victim, attacker := a.Register("Victim"), a.Register("Attacker")
+		c := a.UILogin(victim.Email)
+		refused := func(name string, res *Response) {
 			t.Helper()
 			if res.Status != http.StatusForbidden || !strings.Contains(string(res.Body), "did not come from finhealth") {
 				t.Errorf("%s: status %d, want the 403 CSRF page", name, res.Status)
 			}
 		}
-		refused("no token", c.send("POST", "/logout", nil, false))
+		refused("no token", c.Send("POST", "/logout", nil, false))
 
 		// A token from another session (the attacker's own) does not work here.
-		ac := a.uiLogin(attacker.Email)
-		refused("another session's token", c.send("POST", "/logout", url.Values{csrfField: {ac.csrf}}, false))
+		ac := a.UILogin(attacker.Email)
+		refused("another session's token", c.Send("POST", "/logout", url.Values{CSRFField: {ac.CSRF}}, false))
 
 		// A cross-site request is refused even with the right token.
-		r := httptest.NewRequest(http.MethodPost, uiOrigin.String()+"/logout", strings.NewReader(url.Values{csrfField: {c.csrf}}.Encode()))
+		r := httptest.NewRequest(http.MethodPost, UIOrigin.String()+"/logout", strings.NewReader(url.Values{CSRFField: {c.CSRF}}.Encode()))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		r.Header.Set("Sec-Fetch-Site", "cross-site")
-		for _, ck := range c.jar.Cookies(uiOrigin) {
+		for _, ck := range c.Jar.Cookies(UIOrigin) {
 			r.AddCookie(ck)
 		}
 		rec := httptest.NewRecorder()
-		a.srv.Handler().ServeHTTP(rec, r)
-		refused("cross-site", &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()})
+		a.Server.Handler().ServeHTTP(rec, r)
+		refused("cross-site", &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()})
 
 		// None of that logged the victim out; the real form does.
-		if res := c.get("/orgs/" + victim.OrgID); res.Status != http.StatusOK {
+		if res := c.Get("/orgs/" + victim.OrgID); res.Status != http.StatusOK {
 			t.Fatalf("the victim was logged out: %d", res.Status)
 		}
-		if res := c.post("/logout", nil); res.Status != http.StatusSeeOther {
+		if res := c.Post("/logout", nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("logout with the token: %d", res.Status)
 		}
 	})
 }
 
 func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		acc := a.register("Nexter")
+		acc := a.Register("Nexter")
 		for next, want := range map[string]string{
 			"/orgs/" + acc.OrgID:         "/orgs/" + acc.OrgID,
 			"//evil.example/steal":       "/app",
@@ -208,14 +208,14 @@ func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
 			"https://evil.example/steal": "/app",
 			"javascript:alert(1)":        "/app",
 		} {
-			c := a.uiAnonymous()
-			res := c.post("/login", url.Values{"email": {acc.Email}, "password": {testPassword}, "next": {next}})
+			c := a.UIAnonymous()
+			res := c.Post("/login", url.Values{"email": {acc.Email}, "password": {Password}, "next": {next}})
 			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
 				t.Errorf("next=%q: %d to %q, want %q", next, res.Status, res.Header.Get("Location"), want)
 			}
 		}
 		// Anonymous visitors are sent to log in and back.
-		res := a.uiAnonymous().get("/orgs/" + acc.OrgID)
+		res := a.UIAnonymous().Get("/orgs/" + acc.OrgID)
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?next="+url.QueryEscape("/orgs/"+acc.OrgID) {
 			t.Fatalf("anonymous dashboard: %d to %q", res.Status, res.Header.Get("Location"))
 		}
@@ -223,10 +223,10 @@ func TestUILoginRedirectsOnlyWithinTheSite(t *testing.T) {
 }
 
 func TestUIHeadersAndAssets(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		c := a.uiAnonymous()
-		res := c.get("/")
+		c := a.UIAnonymous()
+		res := c.Get("/")
 		body := string(res.Body)
 		csp := res.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"} {
@@ -244,17 +244,17 @@ func TestUIHeadersAndAssets(t *testing.T) {
 		if m == "" {
 			t.Fatal("the page links no versioned stylesheet")
 		}
-		css := c.get(m)
+		css := c.Get(m)
 		if cc := css.Header.Get("Cache-Control"); css.Status != http.StatusOK || !strings.Contains(cc, "immutable") {
 			t.Errorf("asset: %d, cache control %q", css.Status, cc)
 		}
-		nf := c.get("/no/such/page")
+		nf := c.Get("/no/such/page")
 		if nf.Status != http.StatusNotFound || !strings.Contains(string(nf.Body), "We could not find that page") ||
 			nf.Header.Get("Content-Security-Policy") != csp {
 			t.Error("the 404 page is not the UI's")
 		}
 		// API paths keep their JSON errors.
-		api := c.get("/api/v1/nope")
+		api := c.Get("/api/v1/nope")
 		if api.Status != http.StatusNotFound || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
 			t.Errorf("unknown API path: %d %s", api.Status, api.Header.Get("Content-Type"))
 		}
@@ -265,19 +265,19 @@ var regexpAsset = regexp.MustCompile(`/static/app\.css\?v=[0-9a-f]+`)
 
 // An invitee who signs up from the invitation page comes back to it.
 func TestUISignupReturnsToNext(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
-		c := a.uiAnonymous()
-		page := c.get("/signup?next=" + url.QueryEscape("/invitations/accept?token=abc"))
+		c := a.UIAnonymous()
+		page := c.Get("/signup?next=" + url.QueryEscape("/invitations/accept?token=abc"))
 		if !strings.Contains(string(page.Body), `name="next" value="/invitations/accept?token=abc"`) {
 			t.Fatal("the signup form does not carry next")
 		}
-		res := c.post("/signup", url.Values{"name": {"Ivy"}, "email": {uniqueEmail("ivy")}, "password": {testPassword},
+		res := c.Post("/signup", url.Values{"name": {"Ivy"}, "email": {UniqueEmail("ivy")}, "password": {Password},
 			"next": {"/invitations/accept?token=abc"}})
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/invitations/accept?token=abc" {
 			t.Fatalf("signup with next: %d to %q", res.Status, res.Header.Get("Location"))
 		}
-		res = a.uiAnonymous().post("/signup", url.Values{"name": {"Eve"}, "email": {uniqueEmail("eve")}, "password": {testPassword},
+		res = a.UIAnonymous().Post("/signup", url.Values{"name": {"Eve"}, "email": {UniqueEmail("eve")}, "password": {Password},
 			"next": {"//evil.example"}})
 		if res.Header.Get("Location") != "/app" {
 			t.Fatalf("signup with a foreign next went to %q", res.Header.Get("Location"))
@@ -289,30 +289,30 @@ func TestUISignupReturnsToNext(t *testing.T) {
 // character is a 422 naming its field, a password of spaces is refused; what was
 // typed (never the password) is kept.
 func TestUISignupNormalizesAndRefusesInvisibleCharacters(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
+	EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		for _, tc := range []struct {
 			form  url.Values
 			field string
 			want  string
 		}{
-			{url.Values{"name": {"I\u200bvy"}, "email": {"ivy@example.com"}, "password": {testPassword}}, "name", "must not contain invisible formatting characters"},
-			{url.Values{"name": {"\u202eyvI"}, "email": {"ivy@example.com"}, "password": {testPassword}}, "name", "must not contain invisible formatting characters"},
-			{url.Values{"name": {"Ivy"}, "email": {"\ufeffivy@example.com"}, "password": {testPassword}}, "email", "must not contain invisible formatting characters"},
-			{url.Values{"name": {"Ivy"}, "email": {"ivy@example.com"}, "password": {testPassword}, "organization_name": {"Ivy\u200d Co"}},
+			{url.Values{"name": {"I\u200bvy"}, "email": {"ivy@example.com"}, "password": {Password}}, "name", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"\u202eyvI"}, "email": {"ivy@example.com"}, "password": {Password}}, "name", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"Ivy"}, "email": {"\ufeffivy@example.com"}, "password": {Password}}, "email", "must not contain invisible formatting characters"},
+			{url.Values{"name": {"Ivy"}, "email": {"ivy@example.com"}, "password": {Password}, "organization_name": {"Ivy\u200d Co"}},
 				"organization_name", "must not contain invisible formatting characters"},
 			{url.Values{"name": {"Ivy"}, "email": {"ivy@example.com"}, "password": {"            "}}, "password", "must not be only spaces"},
 		} {
-			res := a.uiAnonymous().post("/signup", tc.form).Expect(t, http.StatusUnprocessableEntity)
-			res.has(t, `id="f-`+tc.field+`-err">`+tc.want)
-			res.hasNot(t, testPassword)
+			res := a.UIAnonymous().Post("/signup", tc.form).Expect(t, http.StatusUnprocessableEntity)
+			res.Has(t, `id="f-`+tc.field+`-err">`+tc.want)
+			res.HasNot(t, Password)
 		}
 		if _, err := db.UserByEmail(context.Background(), "ivy@example.com"); finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
 			t.Fatalf("a refused signup made an account: %v", err)
 		}
 
-		email := strings.TrimSuffix(uniqueEmail("jose"), "@example.com") + "-jose\u0301@example.com"
-		res := a.uiAnonymous().post("/signup", url.Values{"name": {"Jose\u0301"}, "email": {email}, "password": {testPassword},
+		email := strings.TrimSuffix(UniqueEmail("jose"), "@example.com") + "-jose\u0301@example.com"
+		res := a.UIAnonymous().Post("/signup", url.Values{"name": {"Jose\u0301"}, "email": {email}, "password": {Password},
 			"organization_name": {"Cafe\u0301"}})
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("signup in NFD: %d\n%s", res.Status, res.Body)
@@ -327,12 +327,12 @@ func TestUISignupNormalizesAndRefusesInvisibleCharacters(t *testing.T) {
 		}
 		// Either form logs in; bytes that are not UTF-8 are refused by signup and are
 		// an unknown account to login, never a database error.
-		if res := a.uiAnonymous().post("/login", url.Values{"email": {email}, "password": {testPassword}}); res.Status != http.StatusSeeOther {
+		if res := a.UIAnonymous().Post("/login", url.Values{"email": {email}, "password": {Password}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("login in NFD: %d", res.Status)
 		}
-		a.uiAnonymous().post("/signup", url.Values{"name": {"I\xffvy"}, "email": {"iv\xffy@example.com"}, "password": {testPassword}}).
-			Expect(t, http.StatusUnprocessableEntity).has(t, `id="f-name-err">must be valid UTF-8`, `id="f-email-err">must be valid UTF-8`)
-		a.uiAnonymous().post("/login", url.Values{"email": {"iv\xffy@example.com"}, "password": {testPassword}}).
+		a.UIAnonymous().Post("/signup", url.Values{"name": {"I\xffvy"}, "email": {"iv\xffy@example.com"}, "password": {Password}}).
+			Expect(t, http.StatusUnprocessableEntity).Has(t, `id="f-name-err">must be valid UTF-8`, `id="f-email-err">must be valid UTF-8`)
+		a.UIAnonymous().Post("/login", url.Values{"email": {"iv\xffy@example.com"}, "password": {Password}}).
 			Expect(t, http.StatusUnauthorized)
 	})
 }

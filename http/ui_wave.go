@@ -19,14 +19,14 @@ type wavePages struct{ *uiHandler }
 // API's Wave routes.
 func (s wavePages) uiWaveRoutes() []uiRoute {
 	return []uiRoute{
-		{"GET", "/orgs/{id}/wave", org(finhealth.PermWaveRead), s.uiWave},
-		{"POST", "/orgs/{id}/wave/connect", org(finhealth.PermWaveManage), s.uiWaveConnect},
-		{"GET", "/wave/callback", user, s.uiWaveCallback},
-		{"POST", "/orgs/{id}/wave/business", org(finhealth.PermWaveManage), s.uiWaveChooseBusiness},
-		{"POST", "/orgs/{id}/wave/sync", org(finhealth.PermSyncRun), s.uiWaveSync},
-		{"POST", "/orgs/{id}/wave/disconnect", org(finhealth.PermWaveManage), s.uiWaveDisconnect},
-		{"GET", "/orgs/{id}/wave/runs/{run_id}", org(finhealth.PermWaveRead), s.uiSyncRun},
-		{"GET", "/orgs/{id}/wave/runs/{run_id}/progress", org(finhealth.PermWaveRead), s.uiSyncProgress},
+		{"GET", "/orgs/{id}/wave", Org(finhealth.PermWaveRead), s.uiWave},
+		{"POST", "/orgs/{id}/wave/connect", Org(finhealth.PermWaveManage), s.uiWaveConnect},
+		{"GET", "/wave/callback", AnyUser, s.uiWaveCallback},
+		{"POST", "/orgs/{id}/wave/business", Org(finhealth.PermWaveManage), s.uiWaveChooseBusiness},
+		{"POST", "/orgs/{id}/wave/sync", Org(finhealth.PermSyncRun), s.uiWaveSync},
+		{"POST", "/orgs/{id}/wave/disconnect", Org(finhealth.PermWaveManage), s.uiWaveDisconnect},
+		{"GET", "/orgs/{id}/wave/runs/{run_id}", Org(finhealth.PermWaveRead), s.uiSyncRun},
+		{"GET", "/orgs/{id}/wave/runs/{run_id}/progress", Org(finhealth.PermWaveRead), s.uiSyncProgress},
 	}
 }
 
@@ -57,19 +57,19 @@ type syncCard struct {
 
 // uiSyncCard builds the sync box for the organization, as seen by the caller;
 // back is the page "Sync now" returns to.
-func (s *uiHandler) uiSyncCard(ctx context.Context, c *call, back string) (syncCard, error) {
-	conn, last, err := s.wave.connection(ctx, c.orgID)
+func (s *uiHandler) uiSyncCard(ctx context.Context, c *Call, back string) (syncCard, error) {
+	conn, last, err := s.wave.Connection(ctx, c.OrgID)
 	if err != nil {
 		return syncCard{}, err
 	}
 	return s.newSyncCard(c, conn, last, back), nil
 }
 
-func (s *uiHandler) newSyncCard(c *call, conn *finhealth.WaveConnection, last *finhealth.SyncRun, back string) syncCard {
+func (s *uiHandler) newSyncCard(c *Call, conn *finhealth.WaveConnection, last *finhealth.SyncRun, back string) syncCard {
 	card := syncCard{
-		OrgID: c.orgID, Status: notConnected, Back: back, LastRun: last,
+		OrgID: c.OrgID, Status: NotConnected, Back: back, LastRun: last,
 		Configured: s.cfg.Wave != nil,
-		CanManage:  c.role.Can(finhealth.PermWaveManage) && s.cfg.Wave != nil,
+		CanManage:  c.Role.Can(finhealth.PermWaveManage) && s.cfg.Wave != nil,
 	}
 	if conn != nil {
 		card.Status = string(conn.Status)
@@ -79,11 +79,11 @@ func (s *uiHandler) newSyncCard(c *call, conn *finhealth.WaveConnection, last *f
 		}
 	}
 	card.StatusLabel, card.Badge = connectionLabel(card.Status)
-	card.CanSync = card.Status == string(finhealth.WaveActive) && c.role.Can(finhealth.PermSyncRun) && s.cfg.Sync != nil
+	card.CanSync = card.Status == string(finhealth.WaveActive) && c.Role.Can(finhealth.PermSyncRun) && s.cfg.Sync != nil
 	if last != nil {
 		p := syncProgressOf(last)
 		card.Run, card.State = p.Message, string(last.Status)
-		card.ProgressURL = "/orgs/" + url.PathEscape(c.orgID) + "/wave/runs/" + url.PathEscape(last.ID) + "/progress"
+		card.ProgressURL = "/orgs/" + url.PathEscape(c.OrgID) + "/wave/runs/" + url.PathEscape(last.ID) + "/progress"
 	}
 	return card
 }
@@ -144,18 +144,18 @@ func syncProgressOf(run *finhealth.SyncRun) syncProgress {
 // wavePage is the Wave connection page.
 type wavePage struct {
 	Card       syncCard
-	Connection connectionView
+	Connection ConnectionView
 	Simulated  bool
 	// Businesses to choose from while the connection waits for one; BusinessError
 	// says why they could not be listed.
-	Businesses    []businessView
+	Businesses    []BusinessView
 	BusinessError string
 	Runs          []*finhealth.SyncRun
 	Warnings      []string
 	Form          form
 }
 
-func (s wavePages) uiWave(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s wavePages) uiWave(w http.ResponseWriter, r *http.Request, c *Call) error {
 	p, err := s.wavePage(r, c)
 	if err != nil {
 		return err
@@ -163,20 +163,20 @@ func (s wavePages) uiWave(w http.ResponseWriter, r *http.Request, c *call) error
 	return s.render(w, r, c, http.StatusOK, "wave.html", "Wave connection", p)
 }
 
-func (s wavePages) wavePage(r *http.Request, c *call) (wavePage, error) {
+func (s wavePages) wavePage(r *http.Request, c *Call) (wavePage, error) {
 	ctx := r.Context()
-	conn, last, err := s.wave.connection(ctx, c.orgID)
+	conn, last, err := s.wave.Connection(ctx, c.OrgID)
 	if err != nil {
 		return wavePage{}, err
 	}
 	p := wavePage{
-		Card:       s.newSyncCard(c, conn, last, "/orgs/"+c.orgID+"/wave"),
-		Connection: s.wave.newConnectionView(conn, last),
+		Card:       s.newSyncCard(c, conn, last, "/orgs/"+c.OrgID+"/wave"),
+		Connection: s.wave.NewConnectionView(conn, last),
 		Simulated:  s.cfg.SimulatedWave,
 	}
-	if conn != nil && conn.Status == finhealth.WavePendingBusiness && c.role.Can(finhealth.PermWaveManage) {
-		bs, err := s.wave.listWaveBusinesses(r, c.orgID)
-		if err != nil && statusOf(finhealth.ErrorCode(err)) >= 500 && finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
+	if conn != nil && conn.Status == finhealth.WavePendingBusiness && c.Role.Can(finhealth.PermWaveManage) {
+		bs, err := s.wave.ListBusinesses(r, c.OrgID)
+		if err != nil && StatusOf(finhealth.ErrorCode(err)) >= 500 && finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
 			return wavePage{}, err
 		}
 		if err != nil {
@@ -184,7 +184,7 @@ func (s wavePages) wavePage(r *http.Request, c *call) (wavePage, error) {
 		}
 		p.Businesses = bs
 	}
-	runs, _, err := s.st.ListSyncRuns(ctx, c.orgID, "", 10)
+	runs, _, err := s.st.ListSyncRuns(ctx, c.OrgID, "", 10)
 	if err != nil {
 		return wavePage{}, err
 	}
@@ -194,8 +194,8 @@ func (s wavePages) wavePage(r *http.Request, c *call) (wavePage, error) {
 
 // uiWaveConnect starts an authorization and sends the browser to Wave's consent
 // page (the simulated one in development).
-func (s wavePages) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	started, err := s.wave.startWaveConnect(r.Context(), c.orgID, c.user.ID)
+func (s wavePages) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *Call) error {
+	started, err := s.wave.StartConnect(r.Context(), c.OrgID, c.User.ID)
 	if err != nil {
 		return err
 	}
@@ -207,8 +207,8 @@ func (s wavePages) uiWaveConnect(w http.ResponseWriter, r *http.Request, c *call
 // replayed or someone else's state) render the error page with the reason and a way
 // to start again; a grant refused for want of a refresh token links back to the
 // organization's Wave page, to connect again from there.
-func (s wavePages) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
-	orgID, res, err := s.wave.finishWaveConnect(r, c.user.ID)
+func (s wavePages) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *Call) error {
+	orgID, res, err := s.wave.FinishConnect(r, c.User.ID)
 	if err != nil && orgID != "" {
 		s.renderErrorWithAction(w, r, c, err, "/orgs/"+url.PathEscape(orgID)+"/wave", "Back to the Wave connection")
 		return nil
@@ -223,8 +223,8 @@ func (s wavePages) uiWaveCallback(w http.ResponseWriter, r *http.Request, c *cal
 	return s.redirect(w, r, "/orgs/"+orgID+"/wave", notice)
 }
 
-func (s wavePages) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
-	_, err := s.wave.chooseWaveBusiness(r, c.orgID, r.PostFormValue("business_id"))
+func (s wavePages) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, c *Call) error {
+	_, err := s.wave.ChooseBusiness(r, c.OrgID, r.PostFormValue("business_id"))
 	if err != nil {
 		f, ferr := formError(r.PostForm, err)
 		if ferr != nil {
@@ -235,23 +235,23 @@ func (s wavePages) uiWaveChooseBusiness(w http.ResponseWriter, r *http.Request, 
 			return perr
 		}
 		p.Form = f
-		return s.render(w, r, c, statusOf(finhealth.ErrorCode(err)), "wave.html", "Wave connection", p)
+		return s.render(w, r, c, StatusOf(finhealth.ErrorCode(err)), "wave.html", "Wave connection", p)
 	}
-	return s.redirect(w, r, "/orgs/"+c.orgID+"/wave", "business_chosen")
+	return s.redirect(w, r, "/orgs/"+c.OrgID+"/wave", "business_chosen")
 }
 
 // uiWaveSync queues a sync and returns to the page the button was on, where the
 // live progress shows.
-func (s wavePages) uiWaveSync(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s wavePages) uiWaveSync(w http.ResponseWriter, r *http.Request, c *Call) error {
 	back := localPath(r.PostFormValue("back"))
 	if back == "" {
-		back = "/orgs/" + c.orgID + "/wave"
+		back = "/orgs/" + c.OrgID + "/wave"
 	}
 	kind := finhealth.SyncIncremental
 	if r.PostFormValue("kind") == string(finhealth.SyncFull) {
 		kind = finhealth.SyncFull
 	}
-	_, err := s.wave.syncNow(r.Context(), c.orgID, kind)
+	_, err := s.wave.SyncNow(r.Context(), c.OrgID, kind)
 	switch finhealth.ErrorCode(err) {
 	case "":
 		return s.redirect(w, r, back, "sync_queued")
@@ -261,7 +261,7 @@ func (s wavePages) uiWaveSync(w http.ResponseWriter, r *http.Request, c *call) e
 	return err
 }
 
-func (s wavePages) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s wavePages) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *Call) error {
 	if r.PostFormValue("confirm") != "yes" {
 		p, err := s.wavePage(r, c)
 		if err != nil {
@@ -271,12 +271,12 @@ func (s wavePages) uiWaveDisconnect(w http.ResponseWriter, r *http.Request, c *c
 			Message: "Disconnecting needs your confirmation."}
 		return s.render(w, r, c, http.StatusUnprocessableEntity, "wave.html", "Wave connection", p)
 	}
-	res, err := s.wave.disconnectWave(r, c.orgID)
+	res, err := s.wave.Disconnect(r, c.OrgID)
 	if err != nil {
 		return err
 	}
 	if len(res.Warnings) == 0 {
-		return s.redirect(w, r, "/orgs/"+c.orgID+"/wave", "wave_disconnected")
+		return s.redirect(w, r, "/orgs/"+c.OrgID+"/wave", "wave_disconnected")
 	}
 	p, err := s.wavePage(r, c)
 	if err != nil {
@@ -293,36 +293,36 @@ type syncRunPage struct {
 	URL      string
 }
 
-func (s wavePages) syncRunOf(r *http.Request, c *call) (*finhealth.SyncRun, error) {
+func (s wavePages) syncRunOf(r *http.Request, c *Call) (*finhealth.SyncRun, error) {
 	id := r.PathValue("run_id")
-	if !validID(id) {
-		return nil, errSyncRunNotFound
+	if !ValidID(id) {
+		return nil, ErrSyncRunNotFound
 	}
-	run, err := s.st.SyncRun(r.Context(), c.orgID, id)
+	run, err := s.st.SyncRun(r.Context(), c.OrgID, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return nil, errSyncRunNotFound
+		return nil, ErrSyncRunNotFound
 	}
 	return run, err
 }
 
-func (s wavePages) uiSyncRun(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s wavePages) uiSyncRun(w http.ResponseWriter, r *http.Request, c *Call) error {
 	run, err := s.syncRunOf(r, c)
 	if err != nil {
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "wave_run.html", "Sync run", syncRunPage{
 		Run: run, Progress: syncProgressOf(run),
-		URL: "/orgs/" + url.PathEscape(c.orgID) + "/wave/runs/" + url.PathEscape(run.ID) + "/progress",
+		URL: "/orgs/" + url.PathEscape(c.OrgID) + "/wave/runs/" + url.PathEscape(run.ID) + "/progress",
 	})
 }
 
 // uiSyncProgress is the JSON app.js polls for live progress; the page itself works
 // without it (reloading shows the same).
-func (s wavePages) uiSyncProgress(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s wavePages) uiSyncProgress(w http.ResponseWriter, r *http.Request, c *Call) error {
 	run, err := s.syncRunOf(r, c)
 	if err != nil {
 		return err
 	}
-	s.srv.writeJSON(w, r, http.StatusOK, syncProgressOf(run))
+	s.srv.WriteJSON(w, r, http.StatusOK, syncProgressOf(run))
 	return nil
 }

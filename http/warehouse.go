@@ -16,7 +16,7 @@ import (
 
 var (
 	errWaveNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave is not configured on this instance.")
-	errSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")
+	ErrSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")
 )
 
 // wave returns the gateway, or the 503 every route that talks to Wave answers when
@@ -73,10 +73,10 @@ func (s Wave) waveFailure(r *http.Request, op string, err error) error {
 	return finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave could not be reached. Try again later.")
 }
 
-// errWaveReconnectedMeanwhile answers a request whose Wave work was cut short because
+// ErrWaveReconnectedMeanwhile answers a request whose Wave work was cut short because
 // the owner connected Wave again while it ran: the new connection is fine, and the
 // next request uses it.
-var errWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
+var ErrWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
 	"Wave was connected again while this request was using the previous connection. Try again: the new connection is used from now on.")
 
 // waveSessionFailed turns an error of a Wave session on the organization's stored
@@ -106,7 +106,7 @@ func (s Wave) waveSessionFailed(r *http.Request, orgID string, tokens *finhealth
 	}
 	err = s.waveFailure(r, op, err)
 	if replaced {
-		return errWaveReconnectedMeanwhile
+		return ErrWaveReconnectedMeanwhile
 	}
 	return err
 }
@@ -134,7 +134,7 @@ func (s Insights) assessmentSubmitted(r *http.Request, orgID string) { s.rescore
 // parseTimeParam reads an RFC 3339 time or a YYYY-MM-DD date from the query. A date
 // is the start of that day (UTC) or, for the end of a range, its last instant, so
 // that "to=2024-05-31" includes the whole day.
-func parseTimeParam(r *http.Request, f fieldErrors, name string, endOfDay bool) time.Time {
+func parseTimeParam(r *http.Request, f FieldErrors, name string, endOfDay bool) time.Time {
 	v := strings.TrimSpace(r.URL.Query().Get(name))
 	if v == "" {
 		return time.Time{}
@@ -148,7 +148,7 @@ func parseTimeParam(r *http.Request, f fieldErrors, name string, endOfDay bool) 
 		}
 		return d
 	}
-	f.add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
+	f.Add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
 	return time.Time{}
 }
 

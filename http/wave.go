@@ -11,17 +11,17 @@ import (
 	"finhealth"
 )
 
-// oauthStateTTL is how long an owner has to approve finhealth in Wave: long enough to
+// OAuthStateTTL is how long an owner has to approve finhealth in Wave: long enough to
 // sign in to Wave, short enough that a leaked authorize URL soon stops working.
-const oauthStateTTL = 10 * time.Minute
+const OAuthStateTTL = 10 * time.Minute
 
 // revokeTimeout bounds the call to Wave when disconnecting: the local deletion must
 // not wait on a slow Wave.
 const revokeTimeout = 10 * time.Second
 
-// businessView is a Wave business as the owner chooses it, with why it cannot be
+// BusinessView is a Wave business as the owner chooses it, with why it cannot be
 // fully assessed.
-type businessView struct {
+type BusinessView struct {
 	ID                 string                         `json:"id"`
 	Name               string                         `json:"name"`
 	Currency           string                         `json:"currency"`
@@ -32,29 +32,29 @@ type businessView struct {
 	Limitations        []finhealth.BusinessLimitation `json:"limitations"`
 }
 
-func newBusinessView(b finhealth.WaveBusiness) businessView {
+func newBusinessView(b finhealth.WaveBusiness) BusinessView {
 	lims := b.Limitations()
 	if lims == nil {
 		lims = []finhealth.BusinessLimitation{}
 	}
-	return businessView{
+	return BusinessView{
 		ID: b.ID, Name: b.Name, Currency: b.Currency, IsPersonal: b.IsPersonal,
 		IsClassicInvoicing: b.IsClassicInvoicing, IsArchived: b.IsArchived,
 		FullyAssessable: len(lims) == 0, Limitations: lims,
 	}
 }
 
-func newBusinessViews(bs []finhealth.WaveBusiness) []businessView {
-	out := make([]businessView, len(bs))
+func newBusinessViews(bs []finhealth.WaveBusiness) []BusinessView {
+	out := make([]BusinessView, len(bs))
 	for i, b := range bs {
 		out[i] = newBusinessView(b)
 	}
 	return out
 }
 
-// syncRunView is one sync run. Optional values are null rather than absent, so that
+// SyncRunView is one sync run. Optional values are null rather than absent, so that
 // a client polling a run sees the same shape from queued to finished.
-type syncRunView struct {
+type SyncRunView struct {
 	ID              string                 `json:"id"`
 	Status          finhealth.SyncStatus   `json:"status"`
 	Kind            finhealth.SyncKind     `json:"kind"`
@@ -72,8 +72,8 @@ type syncRunView struct {
 	DurationSeconds *float64               `json:"duration_seconds"`
 }
 
-func newSyncRunView(r *finhealth.SyncRun) syncRunView {
-	v := syncRunView{
+func NewSyncRunView(r *finhealth.SyncRun) SyncRunView {
+	v := SyncRunView{
 		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
 		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
 		Warnings: r.Warnings, RetryAt: r.RetryAt,
@@ -94,13 +94,13 @@ func newSyncRunView(r *finhealth.SyncRun) syncRunView {
 	return v
 }
 
-// notConnected is the status of an organization that never connected Wave.
-const notConnected = "not_connected"
+// NotConnected is the status of an organization that never connected Wave.
+const NotConnected = "not_connected"
 
-// connectionView is an organization's Wave connection as its members see it. It is
+// ConnectionView is an organization's Wave connection as its members see it. It is
 // built field by field from the stored connection, which never holds the tokens, so
 // that nothing secret can ride along.
-type connectionView struct {
+type ConnectionView struct {
 	Status string `json:"status"`
 	// Configured says whether this instance can talk to Wave at all, so that a client
 	// knows whether to offer connecting.
@@ -109,7 +109,7 @@ type connectionView struct {
 	Reason         string        `json:"reason,omitempty"`
 	ReasonMessage  string        `json:"reason_message,omitempty"`
 	WaveUserEmail  string        `json:"wave_user_email,omitempty"`
-	Business       *businessView `json:"business,omitempty"`
+	Business       *BusinessView `json:"business,omitempty"`
 	Currency       string        `json:"currency,omitempty"`
 	Scopes         []string      `json:"scopes,omitempty"`
 	ConnectedBy    string        `json:"connected_by,omitempty"`
@@ -120,11 +120,11 @@ type connectionView struct {
 	// FullSyncDue says that the last run was partial, so the next sync reads
 	// everything.
 	FullSyncDue bool         `json:"full_sync_due"`
-	LastRun     *syncRunView `json:"last_run,omitempty"`
+	LastRun     *SyncRunView `json:"last_run,omitempty"`
 }
 
-func (s Wave) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
-	v := connectionView{Status: notConnected, Configured: s.cfg.Wave != nil}
+func (s Wave) NewConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) ConnectionView {
+	v := ConnectionView{Status: NotConnected, Configured: s.cfg.Wave != nil}
 	if c == nil {
 		return v
 	}
@@ -146,15 +146,15 @@ func (s Wave) newConnectionView(c *finhealth.WaveConnection, last *finhealth.Syn
 	v.ConnectedAt, v.UpdatedAt = &connected, &updated
 	v.LastSyncAt, v.LastFullSyncAt, v.FullSyncDue = c.LastSyncAt, c.LastFullSyncAt, c.FullSyncDue
 	if last != nil {
-		lr := newSyncRunView(last)
+		lr := NewSyncRunView(last)
 		v.LastRun = &lr
 	}
 	return v
 }
 
-// connection reads the organization's connection and its newest run; a nil
+// Connection reads the organization's connection and its newest run; a nil
 // connection means it never connected.
-func (s Wave) connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
+func (s Wave) Connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
 	c, err := s.st.WaveConnection(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return nil, nil, nil
@@ -207,32 +207,32 @@ func (s Wave) usableTokens(ctx context.Context, orgID string) (*finhealth.Stored
 	return tokens, err
 }
 
-// connectStarted is the answer to POST .../wave/connect.
-type connectStarted struct {
+// ConnectStarted is the answer to POST .../wave/connect.
+type ConnectStarted struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-func (s Wave) startWaveConnect(ctx context.Context, orgID, userID string) (connectStarted, error) {
+func (s Wave) StartConnect(ctx context.Context, orgID, userID string) (ConnectStarted, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	state, stateHash, err := newOpaqueToken()
+	state, stateHash, err := NewOpaqueToken()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
 	verifier, challenge, err := gw.NewPKCE()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	expires := s.now().Add(oauthStateTTL).UTC()
+	expires := s.now().Add(OAuthStateTTL).UTC()
 	if err := s.st.CreateOAuthState(ctx, finhealth.OAuthState{
 		StateHash: stateHash, OrganizationID: orgID, UserID: userID, CodeVerifier: verifier, ExpiresAt: expires,
 	}); err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	return connectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires}, nil
+	return ConnectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires}, nil
 }
 
 // Callback refusals. The store words its own refusals of a state (unknown, another
@@ -249,57 +249,57 @@ var (
 		"You no longer have permission to connect Wave for this organization.")
 )
 
-// callbackResult is the answer to the callback: the new connection (pending until a
+// CallbackResult is the answer to the callback: the new connection (pending until a
 // business is chosen) and the businesses to choose from.
-type callbackResult struct {
-	Connection connectionView `json:"connection"`
-	Businesses []businessView `json:"businesses"`
+type CallbackResult struct {
+	Connection ConnectionView `json:"connection"`
+	Businesses []BusinessView `json:"businesses"`
 	// Warning says what went wrong after the connection was saved (the businesses
 	// could not be listed); GET .../wave/businesses tries again.
 	Warning string `json:"warning,omitempty"`
 }
 
-// finishWaveConnect is the callback's work for the API and the web UI; it returns
+// FinishConnect is the callback's work for the API and the web UI; it returns
 // the organization the authorization was for, also with the refusal of a grant that
 // came without a refresh token (so that the web UI can offer to connect again).
-func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
+func (s Wave) FinishConnect(r *http.Request, userID string) (string, CallbackResult, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
-		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
+		return "", CallbackResult{}, finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
 	}
-	if !plausibleOpaqueToken(state) {
-		return "", callbackResult{}, errStateUnknown
+	if !PlausibleOpaqueToken(state) {
+		return "", CallbackResult{}, errStateUnknown
 	}
-	st, err := s.st.ConsumeOAuthState(r.Context(), hashToken(state), userID)
+	st, err := s.st.ConsumeOAuthState(r.Context(), HashToken(state), userID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	// The store judges expiry by its own clock; this one is the server's, which
 	// tests move.
 	if !s.now().Before(st.ExpiresAt) {
-		return "", callbackResult{}, errStateExpired
+		return "", CallbackResult{}, errStateExpired
 	}
 	m, err := s.st.Membership(r.Context(), st.OrganizationID, userID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return "", callbackResult{}, errOrgNotFound
+		return "", CallbackResult{}, ErrOrgNotFound
 	}
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	if !m.Role.Can(finhealth.PermWaveManage) {
-		return "", callbackResult{}, errNoLongerManager
+		return "", CallbackResult{}, errNoLongerManager
 	}
 	if e := q.Get("error"); e != "" {
-		return "", callbackResult{}, authorizeError(e)
+		return "", CallbackResult{}, authorizeError(e)
 	}
 	code := q.Get("code")
 	if code == "" {
-		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
+		return "", CallbackResult{}, finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
 	}
 
 	ctx := r.Context()
@@ -308,10 +308,10 @@ func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbac
 		// Wave issued only an access token: nothing is stored, and what was issued is
 		// revoked rather than left to expire.
 		_ = s.waveFailure(r, "exchange", err)
-		return st.OrganizationID, callbackResult{}, errNoLongLivedAccess(s.abandonGrant(r, gw, tok) == nil)
+		return st.OrganizationID, CallbackResult{}, NoLongLivedAccessError(s.abandonGrant(r, gw, tok) == nil)
 	}
 	if err != nil {
-		return "", callbackResult{}, s.waveFailure(r, "exchange", err)
+		return "", CallbackResult{}, s.waveFailure(r, "exchange", err)
 	}
 	// Until it is saved the token lives only here, so the session that reads who
 	// granted it gets a key of its own: under the organization's key it could meet a
@@ -322,7 +322,7 @@ func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbac
 	tok, _ = held.Load(ctx)
 	if err != nil {
 		s.abandonGrant(r, gw, tok)
-		return "", callbackResult{}, s.waveFailure(r, "user", err)
+		return "", CallbackResult{}, s.waveFailure(r, "user", err)
 	}
 	// Saving overwrites the tokens of the grant this one replaces (a reconnect without
 	// disconnecting first), so they are read now, to be revoked once the new ones are
@@ -332,7 +332,7 @@ func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbac
 		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
 	}, tok); err != nil {
 		s.abandonGrant(r, gw, tok)
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	// Whatever the process cached for the organization belongs to the old grant.
 	gw.Forget(st.OrganizationID)
@@ -340,10 +340,10 @@ func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbac
 		s.revokeReplacedGrant(r, gw, st.OrganizationID, replaced, tok)
 	}
 
-	res := callbackResult{Businesses: []businessView{}}
+	res := CallbackResult{Businesses: []BusinessView{}}
 	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	bs, err := gw.Session(st.OrganizationID, tokens).Businesses(ctx)
 	if err != nil {
@@ -352,11 +352,11 @@ func (s Wave) finishWaveConnect(r *http.Request, userID string) (string, callbac
 	} else {
 		res.Businesses = newBusinessViews(bs)
 	}
-	conn, last, err := s.connection(ctx, st.OrganizationID)
+	conn, last, err := s.Connection(ctx, st.OrganizationID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return st.OrganizationID, res, nil
 }
 
@@ -411,11 +411,11 @@ func (s Wave) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, org
 	}
 }
 
-// errNoLongLivedAccess explains a grant refused because Wave issued no refresh token
+// NoLongLivedAccessError explains a grant refused because Wave issued no refresh token
 // with it (finhealth.ErrWaveNoRefreshToken): the owner can do nothing wrong here, so
 // the message says what happened, what was undone and what to try. It is 502: Wave
 // answered, with a grant finhealth cannot use.
-func errNoLongLivedAccess(revoked bool) error {
+func NoLongLivedAccessError(revoked bool) error {
 	undone := "Nothing was stored, and the access Wave gave was revoked."
 	if !revoked {
 		undone = "Nothing was stored. finhealth could not revoke the short-lived access Wave gave (it ends by itself within " +
@@ -456,7 +456,7 @@ func plainCode(s string) string {
 	return s
 }
 
-func (s Wave) listWaveBusinesses(r *http.Request, orgID string) ([]businessView, error) {
+func (s Wave) ListBusinesses(r *http.Request, orgID string) ([]BusinessView, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return nil, err
@@ -472,37 +472,37 @@ func (s Wave) listWaveBusinesses(r *http.Request, orgID string) ([]businessView,
 	return newBusinessViews(bs), nil
 }
 
-// businessChosen is the answer to POST .../wave/business: the active connection and
+// BusinessChosen is the answer to POST .../wave/business: the active connection and
 // the first sync it queued.
-type businessChosen struct {
-	Connection connectionView `json:"connection"`
-	SyncRun    *syncRunView   `json:"sync_run"`
+type BusinessChosen struct {
+	Connection ConnectionView `json:"connection"`
+	SyncRun    *SyncRunView   `json:"sync_run"`
 	// Warning says why no sync could be queued; POST .../wave/sync tries again.
 	Warning string `json:"warning,omitempty"`
 }
 
-func (s Wave) chooseWaveBusiness(r *http.Request, orgID, businessID string) (businessChosen, error) {
+func (s Wave) ChooseBusiness(r *http.Request, orgID, businessID string) (BusinessChosen, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
-	f := fieldErrors{}
+	f := FieldErrors{}
 	id := cleanText(f, "business_id", businessID, true, 256)
-	if err := f.err(); err != nil {
-		return businessChosen{}, err
+	if err := f.Err(); err != nil {
+		return BusinessChosen{}, err
 	}
 	ctx := r.Context()
 	tokens, err := s.usableTokens(ctx, orgID)
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
 	b, err := gw.Session(orgID, tokens).Business(ctx, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return businessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
+		return BusinessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
 			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
 	}
 	if err != nil {
-		return businessChosen{}, s.waveSessionFailed(r, orgID, tokens, "business", err)
+		return BusinessChosen{}, s.waveSessionFailed(r, orgID, tokens, "business", err)
 	}
 	if b.IsArchived {
 		reason := "is archived in Wave"
@@ -511,15 +511,15 @@ func (s Wave) chooseWaveBusiness(r *http.Request, orgID, businessID string) (bus
 				reason = l.Reason
 			}
 		}
-		return businessChosen{}, finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
+		return BusinessChosen{}, finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
 	}
 	conn, err := s.st.ChooseWaveBusiness(ctx, orgID, b)
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
-	res := businessChosen{}
+	res := BusinessChosen{}
 	if s.cfg.Sync == nil {
-		res.Warning = errSyncNotConfigured.Message
+		res.Warning = ErrSyncNotConfigured.Message
 	} else {
 		run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, finhealth.SyncFull, finhealth.SyncOnConnect)
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
@@ -532,15 +532,15 @@ func (s Wave) chooseWaveBusiness(r *http.Request, orgID, businessID string) (bus
 				slog.String("request_id", stateFrom(ctx).requestID), slog.String("error", err.Error()))
 			res.Warning = "The business is connected, but its first sync could not be queued: " + finhealth.ErrorMessage(err)
 		} else {
-			v := newSyncRunView(run)
+			v := NewSyncRunView(run)
 			res.SyncRun = &v
 		}
 	}
-	conn2, last, err := s.connection(ctx, orgID)
+	conn2, last, err := s.Connection(ctx, orgID)
 	if err == nil && conn2 != nil {
 		conn = conn2
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return res, nil
 }
 
@@ -557,23 +557,23 @@ func (s Wave) activeRun(ctx context.Context, orgID string, cause error) (*finhea
 	return nil, cause
 }
 
-// disconnected is the answer to DELETE .../wave.
-type disconnected struct {
-	Connection connectionView `json:"connection"`
+// Disconnected is the answer to DELETE .../wave.
+type Disconnected struct {
+	Connection ConnectionView `json:"connection"`
 	// Warnings say what could not be done at Wave; the local deletion happened anyway.
 	Warnings []string `json:"warnings"`
 }
 
-func (s Wave) disconnectWave(r *http.Request, orgID string) (disconnected, error) {
+func (s Wave) Disconnect(r *http.Request, orgID string) (Disconnected, error) {
 	gw := s.cfg.Wave
 	ctx := r.Context()
 	if _, err := s.st.WaveConnection(ctx, orgID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return disconnected{}, finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
+			return Disconnected{}, finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
 		}
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
-	res := disconnected{Warnings: []string{}}
+	res := Disconnected{Warnings: []string{}}
 	tok, err := s.st.WaveToken(ctx, orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
@@ -600,23 +600,23 @@ func (s Wave) disconnectWave(r *http.Request, orgID string) (disconnected, error
 		}
 	}
 	if err := s.st.DeleteWaveConnection(ctx, orgID); err != nil {
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
 	if gw != nil {
 		gw.Forget(orgID)
 	}
-	conn, last, err := s.connection(ctx, orgID)
+	conn, last, err := s.Connection(ctx, orgID)
 	if err != nil {
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return res, nil
 }
 
-// syncNow queues a sync requested by a member.
-func (s Wave) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
+// SyncNow queues a sync requested by a member.
+func (s Wave) SyncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
 	if s.cfg.Sync == nil {
-		return nil, errSyncNotConfigured
+		return nil, ErrSyncNotConfigured
 	}
 	run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, kind, finhealth.SyncManual)
 	if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
@@ -628,4 +628,4 @@ func (s Wave) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind
 	return run, err
 }
 
-var errSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")
+var ErrSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")
