@@ -78,7 +78,7 @@ func (s Organizations) JoinOrganization(ctx context.Context, token, userID strin
 }
 
 // PendingInvitation is what the token would let the user join, refused exactly as
-// joinOrganization refuses it; the invitation page shows it before accepting.
+// JoinOrganization refuses it; the invitation page shows it before accepting.
 func (s Organizations) PendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
 	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
 		return s.st.PendingInvitation(ctx, hash, userID)

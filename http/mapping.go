@@ -142,7 +142,7 @@ func AccountPathValue(r *http.Request) (string, error) {
 }
 
 // OverrideAccount records a decision about one account (class and note already
-// checked by checkOverride) and queues the rescore; the API and the web UI both call it.
+// checked by CheckOverride) and queues the rescore; the API and the web UI both call it.
 func (s Insights) OverrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
 	if _, err := s.st.SetAccountOverride(r.Context(), orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {

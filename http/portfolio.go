@@ -153,7 +153,7 @@ func PortfolioOrder(key, dir, dirField string) (string, bool, error) {
 }
 
 // PortfolioItems lists every organization the user owns or advises in the order of
-// key (validated by portfolioOrder), ties broken by name and then id so that the
+// key (validated by PortfolioOrder), ties broken by name and then id so that the
 // order is stable across requests.
 func (s Insights) PortfolioItems(ctx context.Context, userID, key string, desc bool) ([]PortfolioItem, error) {
 	entries, err := s.st.Portfolio(ctx, userID)

@@ -1,12 +1,19 @@
-// Package http serves finhealth's versioned JSON API under /api/v1, /healthz, /readyz
-// and /metrics, and the server-rendered web UI (html/template, embedded assets, cookie
-// sessions carrying the API's tokens, CSRF tokens, a strict CSP). It authenticates with
-// short-lived HS256 JWTs and rotated refresh tokens,
-// authorizes every route through one route table whose permissions come from the
-// role table in the root package, and maps finhealth.Error codes to status codes.
+// Package http is the HTTP layer that finhealth's JSON API (package http/api) and
+// its server-rendered web UI (package http/ui) share: the router and its route
+// table, the middleware (request ids, request logs and metrics, security headers,
+// CORS), the probes /healthz and /readyz, and /metrics. It authenticates API callers
+// with short-lived HS256 JWTs and rotated refresh tokens, and browsers with the same
+// tokens in session cookies and a CSRF token on every unsafe request; it authorizes
+// every route by the permission it declares, from the role table in the root
+// package; it maps finhealth.Error codes to status codes, decodes JSON strictly, and
+// limits login attempts. The operations that the API and the UI both perform live
+// here too (Accounts, Organizations, Insights, Wave, and the live health score), so
+// that both are held to the same checks.
 //
-// It depends on the root package and scoring only; the store arrives as the
-// finhealth.Store interface so that cmd/finhealth alone wires adapters together.
+// It depends on the root package, scoring and identity only; the store arrives as
+// the finhealth.Store interface so that cmd/finhealth alone wires adapters together.
+// cmd/finhealth builds a Server and mounts the API and the UI on it (api.Mount,
+// ui.Mount); the sub-packages import this one, never each other.
 package http
 
 import (
@@ -22,8 +29,9 @@ import (
 	"finhealth/identity"
 )
 
-// Config is everything the API needs from the outside. Zero fields take the defaults
-// documented on each; JWTSecret is the only field without one.
+// Config is everything the HTTP layer, API and UI, needs from the outside. Zero
+// fields take the defaults documented on each; JWTSecret is the only field without
+// one.
 type Config struct {
 	// JWTSecret signs access tokens (HS256). It must be at least 32 bytes.
 	JWTSecret []byte
