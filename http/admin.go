@@ -7,6 +7,7 @@ import (
 	"finhealth"
 )
 
+// ErrUserNotFound answers an admin route or page about a user id that names no one.
 var ErrUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
 
 // UserFilter reads the admin user listing's query (?q=&limit=&cursor=).

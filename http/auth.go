@@ -184,6 +184,7 @@ func NewOpaqueToken() (token, hash string, err error) {
 	return token, HashToken(token), nil
 }
 
+// HashToken is the SHA-256 hex hash of an opaque token, the form the store keeps it in.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])

@@ -24,6 +24,7 @@ func (s *Server) Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return DecodeJSON(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), v)
 }
 
+// RequireJSON refuses a request body that is not declared as UTF-8 JSON.
 func RequireJSON(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
@@ -138,6 +139,7 @@ func jsonKind(e *json.UnmarshalTypeError) string {
 	}
 }
 
+// Truncate cuts s to at most n bytes, at a rune boundary.
 func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -151,6 +153,7 @@ func Truncate(s string, n int) string {
 // FieldErrors collects per-field problems and becomes one EINVALID error.
 type FieldErrors map[string]string
 
+// Add records a problem with field, unless it already has one.
 func (f FieldErrors) Add(field, problem string) {
 	if _, ok := f[field]; !ok {
 		f[field] = problem
@@ -164,6 +167,7 @@ func (f FieldErrors) addAll(err error) {
 	}
 }
 
+// Err is the EINVALID error of the problems recorded, nil when there are none.
 func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil

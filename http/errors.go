@@ -50,6 +50,8 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
+// ErrorDetail is the content of ErrorBody: the error code, a message for people, and
+// a problem per invalid field.
 type ErrorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`

@@ -213,6 +213,7 @@ func NormalizeHealth(h *finhealth.HealthScore) {
 	}
 }
 
+// NormalizeMetrics makes empty lists [] rather than null, as NormalizeHealth does.
 func NormalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
 	if ms == nil {
 		return []finhealth.MetricValue{}

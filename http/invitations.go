@@ -64,6 +64,7 @@ func (s Organizations) WithdrawInvitation(ctx context.Context, orgID, invitation
 	return s.st.RevokeInvitation(ctx, orgID, invitationID)
 }
 
+// ErrInvitationNotFound is every way an invitation token can fail to match.
 var ErrInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
 
 // JoinOrganization accepts the invitation token for the user; the API and the

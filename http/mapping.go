@@ -22,6 +22,7 @@ type MappingView struct {
 	Classes        []finhealth.AccountClass `json:"classes"`
 }
 
+// MappingEntry is one account of the mapping: its class by default and in effect.
 type MappingEntry struct {
 	AccountID     string                        `json:"account_id"`
 	AccountName   string                        `json:"account_name"`
@@ -124,11 +125,13 @@ func (s Insights) BuildMapping(ctx context.Context, orgID string) (MappingView, 
 	return v, nil
 }
 
+// OverrideRequest is a decision about one account's class, from JSON or a form.
 type OverrideRequest struct {
 	Class string `json:"class"`
 	Note  string `json:"note"`
 }
 
+// ErrAccountNotFound answers a mapping route about an account the books do not hold.
 var ErrAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
 
 // AccountPathValue is the {account_id} of a mapping route, checked before it reaches

@@ -52,6 +52,8 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
+// Normalize checks that the credentials are there and puts the email in its stored
+// form.
 func (req *LoginRequest) Normalize() error {
 	f := FieldErrors{}
 	// Normalized as registration stores it, so that a differently composed "é"
@@ -71,6 +73,7 @@ func (req *LoginRequest) Normalize() error {
 	return f.Err()
 }
 
+// AnswerRequest is one answer as a client sends it.
 type AnswerRequest struct {
 	QuestionID string `json:"question_id"`
 	Value      string `json:"value"`

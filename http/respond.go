@@ -7,6 +7,8 @@ import (
 	"strconv"
 )
 
+// JSONContentType is the Content-Type header of every JSON response, shared so that
+// writing it allocates nothing.
 var JSONContentType = []string{"application/json"}
 
 // WriteJSON encodes v fully before writing, so that an encoding failure becomes a

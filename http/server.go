@@ -312,13 +312,23 @@ func WithLatestAssessment(a Access) Access {
 	return a
 }
 
+// The access rules of the route tables: Public needs nothing, AnyUser any signed-in,
+// active user, Platform a platform permission, Org an organization permission in
+// the organization of the {id} path segment, and DefaultOrg one in the caller's
+// default organization.
 var (
 	Public  = Access{Kind: AccessPublic}
 	AnyUser = Access{Kind: AccessUser}
 )
 
+// Platform needs the platform permission p (AccessPlatform).
 func Platform(p finhealth.Permission) Access { return Access{Kind: AccessPlatform, Perm: p} }
-func Org(p finhealth.Permission) Access      { return Access{Kind: AccessOrg, Perm: p} }
+
+// Org needs the organization permission p in the organization of the path (AccessOrg).
+func Org(p finhealth.Permission) Access { return Access{Kind: AccessOrg, Perm: p} }
+
+// DefaultOrg needs the organization permission p in the caller's default
+// organization (AccessDefaultOrg).
 func DefaultOrg(p finhealth.Permission) Access {
 	return Access{Kind: AccessDefaultOrg, Perm: p}
 }

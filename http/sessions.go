@@ -21,6 +21,7 @@ import (
 // refuses them unless they were set over HTTPS for this exact host with Path=/, so a
 // sibling subdomain cannot plant or overwrite a session.
 
+// The session's cookies: the access token, the refresh token and the CSRF seed.
 const (
 	CookieAccess  = "fh_access"
 	CookieRefresh = "fh_refresh"
@@ -52,8 +53,10 @@ func newSessionCookies(cfg Config) Cookies {
 	return c
 }
 
+// Name is the cookie's name with the prefix of the server's cookies.
 func (c Cookies) Name(base string) string { return c.prefix + base }
 
+// Value is the value of the cookie in r, "" without one.
 func (c Cookies) Value(r *http.Request, base string) string {
 	ck, err := r.Cookie(c.Name(base))
 	if err != nil {
@@ -62,6 +65,7 @@ func (c Cookies) Value(r *http.Request, base string) string {
 	return ck.Value
 }
 
+// Set sets the cookie on w for maxAge (0: for the browser session).
 func (c Cookies) Set(w http.ResponseWriter, base, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{
 		Name: c.Name(base), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
@@ -69,6 +73,7 @@ func (c Cookies) Set(w http.ResponseWriter, base, value string, maxAge time.Dura
 	})
 }
 
+// Clear deletes the cookie.
 func (c Cookies) Clear(w http.ResponseWriter, base string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: c.Name(base), Value: "", Path: "/", MaxAge: -1,
@@ -268,6 +273,8 @@ func (s Accounts) checkCSRF(r *http.Request, userID string) error {
 	return nil
 }
 
+// ErrCSRF refuses an unsafe browser request without this site's origin or the
+// session's CSRF token.
 var ErrCSRF = finhealth.Errorf(finhealth.EFORBIDDEN,
 	"This form has expired or did not come from finhealth. Reload the page and try again.")
 

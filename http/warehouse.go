@@ -14,6 +14,7 @@ import (
 	"finhealth"
 )
 
+// The 503s of an instance without Wave or without background jobs.
 var (
 	errWaveNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave is not configured on this instance.")
 	ErrSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")

@@ -72,6 +72,7 @@ type SyncRunView struct {
 	DurationSeconds *float64               `json:"duration_seconds"`
 }
 
+// NewSyncRunView is the view of a sync run.
 func NewSyncRunView(r *finhealth.SyncRun) SyncRunView {
 	v := SyncRunView{
 		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
@@ -123,6 +124,8 @@ type ConnectionView struct {
 	LastRun     *SyncRunView `json:"last_run,omitempty"`
 }
 
+// NewConnectionView is the view of the connection and its newest run; a nil
+// connection is one never made.
 func (s Wave) NewConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) ConnectionView {
 	v := ConnectionView{Status: NotConnected, Configured: s.cfg.Wave != nil}
 	if c == nil {
@@ -213,6 +216,8 @@ type ConnectStarted struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
+// StartConnect starts an authorization of Wave by the user for the organization (see
+// the API's waveConnect) and returns where to send them: Wave's consent page.
 func (s Wave) StartConnect(ctx context.Context, orgID, userID string) (ConnectStarted, error) {
 	gw, err := s.wave()
 	if err != nil {
@@ -456,6 +461,7 @@ func plainCode(s string) string {
 	return s
 }
 
+// ListBusinesses lists the connected Wave user's businesses.
 func (s Wave) ListBusinesses(r *http.Request, orgID string) ([]BusinessView, error) {
 	gw, err := s.wave()
 	if err != nil {
@@ -481,6 +487,8 @@ type BusinessChosen struct {
 	Warning string `json:"warning,omitempty"`
 }
 
+// ChooseBusiness sets the business to sync and queues its first sync (see the
+// API's waveChooseBusiness).
 func (s Wave) ChooseBusiness(r *http.Request, orgID, businessID string) (BusinessChosen, error) {
 	gw, err := s.wave()
 	if err != nil {
@@ -564,6 +572,8 @@ type Disconnected struct {
 	Warnings []string `json:"warnings"`
 }
 
+// Disconnect revokes the grant at Wave and deletes the tokens (see the API's
+// waveDisconnect).
 func (s Wave) Disconnect(r *http.Request, orgID string) (Disconnected, error) {
 	gw := s.cfg.Wave
 	ctx := r.Context()
@@ -628,4 +638,5 @@ func (s Wave) SyncNow(ctx context.Context, orgID string, kind finhealth.SyncKind
 	return run, err
 }
 
+// ErrSyncRunNotFound answers a sync run id that names no run of the organization.
 var ErrSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")

@@ -170,7 +170,7 @@ func splitmix(x uint64) uint64 {
 // under 50 ms. Besides the wall time it reports the process's CPU per read (the
 // database server's own CPU, on PostgreSQL, is not in it).
 //
-//	go test ./http/ -run '^$' -bench BenchmarkHealth50k -benchtime 20x
+//	go test ./http/ui/ -run '^$' -bench BenchmarkHealth50k -benchtime 20x
 func BenchmarkHealth50k(b *testing.B) {
 	for _, dialect := range testdb.Dialects {
 		b.Run(dialect, func(b *testing.B) {

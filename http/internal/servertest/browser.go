@@ -78,6 +78,7 @@ func (c *Browser) loggedIn() bool {
 	return false
 }
 
+// Get loads a page.
 func (c *Browser) Get(path string) *Response {
 	c.T.Helper()
 	return c.Send("GET", path, nil, false)

@@ -20,6 +20,7 @@ type Team struct {
 	Org                              string
 }
 
+// NewTeam is an organization with an owner, an advisor and a viewer, and an outsider.
 func NewTeam(a *API) Team {
 	tm := Team{Owner: a.RegisterDirect("Olga"), Advisor: a.CreateUser("Adam", finhealth.RoleUser),
 		Viewer: a.CreateUser("Vera", finhealth.RoleUser), Outsider: a.RegisterDirect("Otto")}
@@ -38,6 +39,8 @@ type PortfolioFixture struct {
 	Me, Advised, Viewed, Unscored Account
 }
 
+// NewPortfolioFixture is an advisor with organizations of every kind in their
+// portfolio.
 func NewPortfolioFixture(t *testing.T, a *API) PortfolioFixture {
 	t.Helper()
 	db := a.DB

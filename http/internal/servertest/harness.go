@@ -45,12 +45,14 @@ type Clock struct {
 	off time.Duration
 }
 
+// Now is the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return time.Now().Add(c.off)
 }
 
+// Advance moves the clock by d.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.off += d
@@ -64,23 +66,26 @@ type API struct {
 	Server *fhttp.Server
 	Clock  *Clock
 	Logs   *SyncBuffer
-	Wave   *WaveEnv // set by newTestWaveAPI
-	// check, when set, sees every response that Do receives: the API tests check
+	Wave   *WaveEnv // set by NewWave
+	// Check, when set, sees every response that Do receives: the API tests check
 	// each against the OpenAPI document.
 	Check func(t testing.TB, srv *fhttp.Server, r *http.Request, res *Response)
 }
 
+// SyncBuffer is a buffer that a logger and the test can use at once.
 type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
+// Write appends p.
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
+// String is what was written.
 func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,11 +239,13 @@ func (res *Response) Expect(t *testing.T, status int) *Response {
 	return res
 }
 
+// Get sends a GET with the access token.
 func (a *API) Get(path, token string) *Response {
 	a.T.Helper()
 	return a.Do(Request{Method: "GET", Path: path, Token: token})
 }
 
+// Post sends a POST with the access token and body as JSON (none when nil).
 func (a *API) Post(path, token string, body any) *Response {
 	a.T.Helper()
 	if body == nil {
@@ -247,11 +254,13 @@ func (a *API) Post(path, token string, body any) *Response {
 	return a.Do(Request{Method: "POST", Path: path, Token: token, Body: body})
 }
 
+// Patch sends a PATCH with the access token and body as JSON.
 func (a *API) Patch(path, token string, body any) *Response {
 	a.T.Helper()
 	return a.Do(Request{Method: "PATCH", Path: path, Token: token, Body: body})
 }
 
+// Delete sends a DELETE with the access token.
 func (a *API) Delete(path, token string) *Response {
 	a.T.Helper()
 	return a.Do(Request{Method: "DELETE", Path: path, Token: token})
@@ -304,6 +313,7 @@ func (a *API) LoginPair(email, password string) fhttp.TokenPair {
 	return p
 }
 
+// FixtureHash is the hash of Password, for accounts made through the store.
 var FixtureHash = func() string {
 	h, err := identity.HashPassword(Password, Argon2)
 	if err != nil {
@@ -337,6 +347,7 @@ func (a *API) RegisterDirect(name string) Account {
 	return Account{ID: u.ID, Email: email, Token: a.Token(u.ID), OrgID: o.ID}
 }
 
+// Token is an access token for the user, minted by the server without a login.
 func (a *API) Token(userID string) string {
 	a.T.Helper()
 	tok, err := fhttp.Accounts{Server: a.Server}.AccessToken(userID)

@@ -8,9 +8,9 @@ import (
 	fhttp "finhealth/http"
 )
 
-// The actors of the role matrix. "user" is a signed-in platform user who is not a
-// member of the fixture organization (they own one of their own); "admin" is a
-// platform admin who belongs to no organization at all.
+// MatrixActors are the actors of the role matrix. "user" is a signed-in platform
+// user who is not a member of the fixture organization (they own one of their own);
+// "admin" is a platform admin who belongs to no organization at all.
 var MatrixActors = []string{"anonymous", "user", "viewer", "advisor", "owner", "admin"}
 
 // MatrixFixture is one organization X with an owner, an advisor, a viewer and a
@@ -26,6 +26,8 @@ type MatrixFixture struct {
 	Assessments map[string]string
 }
 
+// NewMatrixFixture makes an account for every actor, and the organizations and
+// assessments the matrix's routes act on.
 func NewMatrixFixture(a *API) *MatrixFixture {
 	owner := a.RegisterDirect("Owner")
 	advisor := a.CreateUser("Advisor", finhealth.RoleUser)

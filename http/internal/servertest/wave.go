@@ -35,11 +35,12 @@ type WaveEnv struct {
 	bodies []string // every response body the wave tests saw, for the leak check
 }
 
+// WaveOptions configure NewWave's fake Wave, Wave client and worker.
 type WaveOptions struct {
 	// StartWorker runs the worker's jobs; without it syncs are queued and stay so,
 	// which is all the role matrix needs.
 	StartWorker bool
-	// Fake configures the fake Wave; client adjusts the Wave client's configuration.
+	// Fake configures the fake Wave; Client adjusts the Wave client's configuration.
 	Fake   wavetest.Options
 	Client func(*wave.Config)
 }
@@ -105,7 +106,7 @@ func riverDatabase(t testing.TB, db *store.DB) worker.Database {
 	return worker.Database{Postgres: pg, SQLite: lite}
 }
 
-// NewWave is newTestAPI with Wave and the worker plugged in.
+// NewWave is New with Wave and the worker plugged in.
 func NewWave(t *testing.T, db *store.DB, o WaveOptions, mount func(*fhttp.Server), tune ...func(*fhttp.Config)) *API {
 	t.Helper()
 	env := newWaveEnv(t, db, o)
@@ -132,6 +133,7 @@ func (a *API) Call(method, path, token string, body any) *Response {
 	return res
 }
 
+// OrgPath is the API path of the organization, followed by rest.
 func OrgPath(orgID, rest string) string { return "/api/v1/organizations/" + orgID + rest }
 
 // StartConnect asks for an authorize URL.
@@ -182,6 +184,7 @@ func (a *API) ConnectWave(acc Account, orgID string) fhttp.CallbackResult {
 	return res
 }
 
+// ChooseBusiness chooses the business of the organization's connection through the API.
 func (a *API) ChooseBusiness(acc Account, orgID, businessID string) fhttp.BusinessChosen {
 	a.T.Helper()
 	var res fhttp.BusinessChosen
@@ -223,6 +226,7 @@ func (a *API) ConnectAndSync(acc Account, orgID, businessID string) fhttp.SyncRu
 	return run
 }
 
+// Deref is *s, "" for nil.
 func Deref(s *string) string {
 	if s == nil {
 		return ""
