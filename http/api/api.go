@@ -43,7 +43,8 @@ func Mount(srv *fhttp.Server) *Handler {
 	cfg := srv.Config()
 	h := &Handler{
 		srv: srv, st: srv.Store(), cfg: cfg, now: cfg.Now,
-		accounts: fhttp.Accounts{Server: srv}, orgs: fhttp.Organizations{Server: srv}, insights: fhttp.Insights{Server: srv}, wave: fhttp.Wave{Server: srv},
+		accounts: fhttp.Accounts{Server: srv}, orgs: fhttp.Organizations{Server: srv},
+		insights: fhttp.Insights{Server: srv}, wave: fhttp.Wave{Server: srv},
 		questionnaire: q, openapi: openapiDocument,
 	}
 	var table []fhttp.Route
@@ -65,7 +66,7 @@ type route struct {
 }
 
 // routeTable is the list of the API's routes and the permission each needs; the
-// probes are the shared layer's (Server.HandleRoutes).
+// probes (/healthz, /readyz) are the shared layer's rows (NewServer).
 func (s *Handler) routeTable() []route {
 	const (
 		ok      = http.StatusOK

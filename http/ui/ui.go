@@ -87,14 +87,15 @@ func (s *Handler) uiRoutes() []uiRoute {
 	)
 }
 
-// Mount adds the UI routes, the static assets and the HTML 404 for every path
-// outside /api that nothing else claims to srv. It panics when the templates cannot
+// Mount adds to srv the UI's routes, its static assets, and the HTML 404 for every
+// path outside /api that nothing else claims. It panics when the templates cannot
 // be parsed: a start-up error, and no page could be rendered anyway.
 func Mount(srv *fhttp.Server) *Handler {
 	cfg := srv.Config()
 	s := &Handler{
 		srv: srv, st: srv.Store(), cfg: cfg, now: cfg.Now, log: cfg.Logger,
-		accounts: fhttp.Accounts{Server: srv}, orgs: fhttp.Organizations{Server: srv}, insights: fhttp.Insights{Server: srv}, wave: fhttp.Wave{Server: srv},
+		accounts: fhttp.Accounts{Server: srv}, orgs: fhttp.Organizations{Server: srv},
+		insights: fhttp.Insights{Server: srv}, wave: fhttp.Wave{Server: srv},
 		csp: uiCSP(cfg.Wave),
 	}
 	s.cookies = s.accounts.Cookies()
