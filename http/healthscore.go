@@ -9,9 +9,9 @@ import (
 	"finhealth/scoring"
 )
 
-// LedgerHistoryWindow is how far back the metrics look for an earlier balance
+// ledgerHistoryWindow is how far back the metrics look for an earlier balance
 // snapshot (scoring uses one 25 to 400 days older than the books), as the worker does.
-const LedgerHistoryWindow = 401 * 24 * time.Hour
+const ledgerHistoryWindow = 401 * 24 * time.Hour
 
 // DefaultSeriesWindow is the range of GET .../metrics without ?from=.
 const DefaultSeriesWindow = 365 * 24 * time.Hour
@@ -112,7 +112,7 @@ func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([
 		src.Reason = "Choose which Wave business to assess."
 		return nil, nil, src, nil
 	}
-	from := now.Add(-LedgerHistoryWindow)
+	from := now.Add(-ledgerHistoryWindow)
 	history, err := s.st.BalanceSnapshotDates(ctx, orgID, from, now)
 	if err != nil {
 		return nil, nil, src, err
