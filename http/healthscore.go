@@ -59,7 +59,7 @@ func (s *Server) HealthNow(ctx context.Context, orgID string) (HealthView, error
 	return v, err
 }
 
-// HealthAndBooks is healthNow with the books the metrics were computed from (nil
+// HealthAndBooks is HealthNow with the books the metrics were computed from (nil
 // without synced books), for pages that explain a metric's inputs by name.
 func (s *Server) HealthAndBooks(ctx context.Context, orgID string) (HealthView, *finhealth.LedgerSnapshot, error) {
 	now := s.now().UTC()
