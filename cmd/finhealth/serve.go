@@ -13,7 +13,10 @@ import (
 	"strconv"
 	"time"
 
+	"finhealth"
 	fhttp "finhealth/http"
+	"finhealth/http/api"
+	"finhealth/http/ui"
 	"finhealth/worker"
 )
 
@@ -109,8 +112,7 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.
 		apiCfg.Sync = jobs
 	}
-	api := fhttp.NewServer(apiCfg, d.db)
-	handler := api.Handler()
+	handler := newHandler(apiCfg, d.db)
 	if simulated != nil {
 		mux := http.NewServeMux()
 		mux.Handle(simulatedWavePrefix+"/", simulated)
@@ -182,4 +184,13 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHandler composes the HTTP layer from one config: the shared Server (probes,
+// /metrics, middleware, sessions), with the JSON API and the web UI mounted on it.
+func newHandler(cfg fhttp.Config, st finhealth.Store) http.Handler {
+	srv := fhttp.NewServer(cfg, st)
+	api.Mount(srv)
+	ui.Mount(srv)
+	return srv.Handler()
 }
