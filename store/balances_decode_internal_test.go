@@ -1,9 +1,13 @@
 package store
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // balanceSamples are the shapes the store writes and reads back, and near misses
@@ -71,4 +75,67 @@ func FuzzDecodeBalances(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkBalances(t, b) })
+}
+
+// benchSnapshotText is one stored snapshot of a chart of n accounts with Wave's ids,
+// one in twenty in a foreign currency: as json.Marshal writes it (SQLite keeps this
+// text) or as PostgreSQL's jsonb gives it back (spaces, keys ordered by length).
+func benchSnapshotText(n int, jsonb bool) []byte {
+	stored := make([]storedBalance, n)
+	for i := range stored {
+		id := base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "Business:0190c3b2-7a1e-7c3d-9f00-5b6a2e4d8c11;Account:%d", 100000+i))
+		stored[i] = storedBalance{ID: id, Minor: int64(i*7919%2000000) - 250000}
+		if i%20 == 19 {
+			cur, exp := "EUR", 2
+			stored[i].Currency, stored[i].Exponent = &cur, &exp
+		}
+	}
+	if !jsonb {
+		b, _ := json.Marshal(stored)
+		return b
+	}
+	var b []byte
+	for i, s := range stored {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, `{"id": %q, "minor": %d`, s.ID, s.Minor)
+		if s.Currency != nil {
+			b = fmt.Appendf(b, `, "currency": %q, "exponent": %d`, *s.Currency, *s.Exponent)
+		}
+		b = append(b, '}')
+	}
+	return append(append([]byte{'['}, b...), ']')
+}
+
+// BenchmarkDecodeBalances decodes one stored snapshot, as the health read does for
+// the one snapshot it compares the books with (a fresh ids map per read, as in
+// balanceHistory).
+func BenchmarkDecodeBalances(b *testing.B) {
+	for _, form := range []string{"sqlite", "postgres"} {
+		for _, n := range []int{40, 300} {
+			enc := benchSnapshotText(n, form == "postgres")
+			b.Run(fmt.Sprintf("%s/accounts=%d", form, n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(enc)))
+				cpu := processCPU()
+				for b.Loop() {
+					if out, err := decodeBalances(enc, map[string]string{}); err != nil || len(out) != n {
+						b.Fatalf("%d balances, %v", len(out), err)
+					}
+				}
+				// On a shared machine the process's CPU time (collecting the garbage
+				// included) is steadier than the wall time.
+				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
