@@ -122,3 +122,49 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBaseSnapshotRead reads one balance snapshot out of a year of daily ones,
+// as the health read does for the snapshot it compares the books with: the query,
+// the decoding and the conversion to finhealth's balances, for a chart of 40 and of
+// 300 accounts.
+func BenchmarkBaseSnapshotRead(b *testing.B) {
+	for _, dialect := range testdb.Dialects {
+		b.Run(dialect, func(b *testing.B) {
+			testdb.SkipIfUnavailable(b, dialect)
+			ctx := context.Background()
+			db := testdb.Open(b, dialect)
+			for _, n := range []int{40, 300} {
+				_, org, err := db.Register(ctx, finhealth.NewUser{Email: fmt.Sprintf("snap%d@example.com", n), Name: "B", PasswordHash: "h"},
+					finhealth.NewOrganization{Name: "Bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				last := time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)
+				for d := 364; d >= 0; d-- {
+					snap := finhealth.BalanceSnapshot{AsOf: last.AddDate(0, 0, -d), Currency: "USD", CurrencyExponent: 2,
+						Balances: make([]finhealth.AccountBalance, n)}
+					for i := range snap.Balances {
+						m := finhealth.Money{Minor: int64((i*7919+d*31)%2000000) - 250000, Currency: "USD", Exponent: 2}
+						if i%20 == 19 {
+							m.Currency = "EUR"
+						}
+						snap.Balances[i] = finhealth.AccountBalance{AccountID: fmt.Sprintf("QnVzaW5lc3M6MDE5MGMzYjItN2ExZS03YzNkLTlmMDAtNWI2YTJlNGQ4YzExO0FjY291bnQ6%08d", i), Balance: m}
+					}
+					if err := db.InsertBalanceSnapshot(ctx, org.ID, snap); err != nil {
+						b.Fatal(err)
+					}
+				}
+				base := last.AddDate(0, 0, -90)
+				b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						hist, err := db.BalanceHistory(ctx, org.ID, base, base)
+						if err != nil || len(hist) != 1 || len(hist[0].Balances) != n {
+							b.Fatalf("%d snapshots, %v", len(hist), err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
