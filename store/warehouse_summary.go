@@ -109,7 +109,6 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 		` WHERE`+ofLedger+` AND status NOT IN `+sqlKnownStatuses, orgID, biz, since).Scan(&s.Unknown); err != nil {
 		return nil, fmt.Errorf("store: invoices of unknown status: %w", err)
 	}
-	// LAP:unknown
 
 	// Issued invoices dated in the windows. LedgerSnapshot's choice only leaves some
 	// out when its two years (of instants) began after the windows' first day, which
@@ -127,7 +126,6 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 	if err != nil {
 		return nil, err
 	}
-	// LAP:issued
 	const owed = ` organization_id = ? AND business_wave_id = ? AND amount_due_minor > 0 AND status IN `
 	s.Open, err = h.invoiceSums(ctx, "open invoices", `SELECT due_date, money_currency, currency, money_exponent,
 			CAST(SUM(amount_due_minor) AS BIGINT), COUNT(*)
@@ -136,7 +134,6 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 	if err != nil {
 		return nil, err
 	}
-	// LAP:open
 
 	var owedAtHome [5]int // by aging bucket
 	others := false
@@ -162,11 +159,13 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 			return nil, err
 		}
 	}
-	// LAP:others
 
-	// The largest open invoices of each aging bucket in the home currency, whole. The
-	// current bucket's two ranges (due from today, and no due date) are two index
-	// ranges rather than one OR, which would read the whole index.
+	// The largest open invoices of each aging bucket in the home currency: their ids
+	// first, by bucket, then the invoices whole by id. (A join of the two let
+	// PostgreSQL, without statistics on a freshly synced table, read the business's
+	// invoices once per listed invoice.) The current bucket's two ranges (due from
+	// today, and no due date) are two index ranges rather than one OR, which would read
+	// the whole index.
 	ranges := [][]struct {
 		where string
 		args  []any
@@ -177,6 +176,7 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 		{{`due_date >= ? AND due_date < ?`, []any{cuts.Aging[3], cuts.Aging[2]}}},
 		{{`due_date < ?`, []any{cuts.Aging[3]}}},
 	}
+	var listed []any
 	for b, bucket := range ranges {
 		if owedAtHome[b] == 0 {
 			continue
@@ -190,24 +190,30 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 				WHERE`+owed+sqlOwedStatuses+` AND `+inHomeSQL+` AND `+r.where)
 			args = append(append(args, orgID, biz, cur, cur, exp), r.args...)
 		}
-		args = append(args, cuts.Listed, orgID)
-		largest, err := h.invoices(ctx, "largest open invoices", cuts.Listed, `SELECT `+qualified("i", invoiceColumns)+` FROM (
-				`+strings.Join(parts, " UNION ALL ")+`
-				ORDER BY amount_due_minor DESC, wave_id LIMIT ?
-			) largest JOIN invoices i ON i.organization_id = ? AND i.wave_id = largest.wave_id`, args...)
+		ids, err := collect(ctx, h, "largest open invoices", func(row rowScanner) (any, error) {
+			var id string
+			var due int64
+			err := row.Scan(&id, &due)
+			return id, err
+		}, strings.Join(parts, " UNION ALL ")+` ORDER BY amount_due_minor DESC, wave_id LIMIT ?`, append(args, cuts.Listed)...)
 		if err != nil {
 			return nil, err
 		}
-		s.Largest = append(s.Largest, largest...)
+		listed = append(listed, ids...)
 	}
-	// LAP:largest
+	if len(listed) > 0 {
+		s.Largest, err = h.invoices(ctx, "largest open invoices", len(listed), `SELECT `+invoiceColumns+` FROM invoices
+			WHERE organization_id = ?`+inList("wave_id", len(listed)), append([]any{orgID}, listed...)...)
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	// What customers owe past due in the home currency: every customer who can be
 	// among the few a metric names, whatever the invoices in other currencies add.
 	if err := h.overdueCustomers(ctx, s, orgID, biz, cur, exp, cuts, asOf); err != nil {
 		return nil, err
 	}
-	// LAP:customers
 
 	switch err := scoring.CheckInvoiceSummary(s, cur, exp, asOf); {
 	case errors.Is(err, scoring.ErrSummaryInexact):
@@ -216,15 +222,6 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 		return nil, fmt.Errorf("store: invoice summary: %w", err)
 	}
 	return s, nil
-}
-
-// qualified prefixes each of a list of columns with a table alias.
-func qualified(alias, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // invoiceSums reads groups of invoices: date, money currency, currency, exponent, the
