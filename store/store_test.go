@@ -25,7 +25,9 @@ func TestStore(t *testing.T) {
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			testdb.SkipIfUnavailable(t, dialect)
-			storetest.Run(t, func(t *testing.T) finhealth.Store { return testdb.Open(t, dialect) })
+			storetest.Run(t, func(t *testing.T, now func() time.Time) finhealth.Store {
+				return testdb.Open(t, dialect, store.WithClock(now))
+			})
 		})
 	}
 }
