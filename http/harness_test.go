@@ -32,8 +32,9 @@ var testArgon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1
 // testPassword satisfies the policy and is used for every fixture account.
 const testPassword = "correct horse battery staple"
 
-// testClock is an adjustable clock. It starts at the real time because the store
-// stamps rows with its own clock, and expiry checks compare the two.
+// testClock is an adjustable clock, which the server and its store share (eachDB,
+// newAPI), as they share the real one in production. It starts at the real time
+// because River and the fake Wave, which tests do not set, read the real one.
 type testClock struct {
 	mu  sync.Mutex
 	off time.Duration
@@ -82,24 +83,61 @@ func newJSONLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// eachDB runs fn against a fresh, migrated database of every configured kind.
+// clocks holds the clock each database of eachDB reads, for newAPI to give the
+// server built on it.
+var clocks sync.Map // *store.DB -> *testClock
+
+// eachDB runs fn against a fresh, migrated database of every configured kind, each
+// on a testClock of its own.
 func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		for _, q := range scoring.Questionnaires() {
-			if err := db.EnsureQuestionnaire(ctx, q); err != nil {
-				t.Fatalf("ensure questionnaire: %v", err)
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			clock := &testClock{}
+			db := testdb.Open(t, dialect, store.WithClock(clock.Now))
+			clocks.Store(db, clock)
+			t.Cleanup(func() { clocks.Delete(db) })
+			ctx := context.Background()
+			for _, q := range scoring.Questionnaires() {
+				if err := db.EnsureQuestionnaire(ctx, q); err != nil {
+					t.Fatalf("ensure questionnaire: %v", err)
+				}
 			}
-		}
-		fn(t, db)
-	})
+			fn(t, db)
+		})
+	}
 }
 
-// newAPI builds a Server with fast hashing and generous login limits; tune changes
-// the config further.
+// clockOf is the clock db reads, or a new one for a database eachDB did not open.
+func clockOf(db *store.DB) *testClock {
+	if c, ok := clocks.Load(db); ok {
+		return c.(*testClock)
+	}
+	return &testClock{}
+}
+
+// testContext ends shortly before the test binary's -timeout would. Waits for
+// background work (a sync, a rescore) use it rather than deadlines of their own:
+// under load (the race detector, a few shared cores) the work may take many times
+// longer than usual, and only work that never ends should fail the test, with a
+// message rather than the binary's panic. Unlike t.Context it is still live in
+// cleanups.
+func testContext(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if deadline, ok := d.Deadline(); ok {
+			ctx, cancel = context.WithDeadline(context.Background(), deadline.Add(-5*time.Second))
+		}
+	}
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// newAPI builds a Server with fast hashing and generous login limits, reading the
+// clock its database reads; tune changes the config further.
 func newAPI(t *testing.T, db *store.DB, tune ...func(*Config)) *testAPI {
 	t.Helper()
-	clock := &testClock{}
+	clock := clockOf(db)
 	logs := &syncBuffer{}
 	cfg := Config{
 		JWTSecret:         testSecret,
