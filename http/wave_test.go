@@ -173,16 +173,12 @@ func TestWaveFlow(t *testing.T) {
 			want3, wantMetrics3 := a.expectedHealth(org, mustLatest(t, db, org))
 			compareHealth(t, h3, want3, wantMetrics3)
 			// The override also queued a rescore, which records the new value.
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			a.wave.waitFor(t, "the recorded metrics to catch up with the override", func() bool {
 				var lm latestMetricsView
 				a.call("GET", orgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &lm)
-				if v := metricNamed(lm.Items, "current_ratio").Value; v != nil && *v == *crAfter {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the recorded metrics never caught up with the override")
-				}
-			}
+				v := metricNamed(lm.Items, "current_ratio").Value
+				return v != nil && *v == *crAfter
+			})
 
 			a.call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNoContent)
 			a.call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNotFound)
