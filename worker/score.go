@@ -119,7 +119,12 @@ func (w *Worker) recordHealth(ctx context.Context, orgID string, metrics []finhe
 	if latest == nil && len(metrics) == 0 {
 		return nil // nothing to score, and a blank score would only clutter the history
 	}
-	return w.store.InsertHealthScore(ctx, orgID, scoring.CombinedHealth(metrics, latest, asOf))
+	hs := scoring.CombinedHealth(metrics, latest, asOf)
+	if err := w.store.InsertHealthScore(ctx, orgID, hs); err != nil {
+		return err
+	}
+	w.log.DebugContext(ctx, "health score recorded", "organization_id", orgID, "status", hs.Status, "tier", hs.Tier)
+	return nil
 }
 
 // agingMetrics are the receivables aging buckets in ReceivablesSnapshot's order.
