@@ -43,11 +43,11 @@ bench-load:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzScore -fuzztime $(FUZZTIME) ./scoring/
-	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/
-	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/
-	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/
-	$(GO) test -run '^$$' -fuzz FuzzDecodeOverrideRequest -fuzztime $(FUZZTIME) ./http/
-	$(GO) test -run '^$$' -fuzz FuzzWarehouseQuery -fuzztime $(FUZZTIME) ./http/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeAssessmentRequest -fuzztime $(FUZZTIME) ./http/api/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRegisterRequest -fuzztime $(FUZZTIME) ./http/api/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeLoginRequest -fuzztime $(FUZZTIME) ./http/api/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeOverrideRequest -fuzztime $(FUZZTIME) ./http/api/
+	$(GO) test -run '^$$' -fuzz FuzzWarehouseQuery -fuzztime $(FUZZTIME) ./http/api/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeGraphQLResponse -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzDecimalMinor -fuzztime $(FUZZTIME) ./wave/
 	$(GO) test -run '^$$' -fuzz FuzzQuickDateTime -fuzztime $(FUZZTIME) ./wave/

@@ -115,6 +115,7 @@ type Store interface {
 	AssessmentService
 	AccessService
 	WarehouseService
+	HealthService
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 	Close() error

@@ -15,8 +15,9 @@ const module = "finhealth"
 
 // testSupport are the packages that exist for tests: no production package may
 // import them, except that cmd/finhealth serves the fake Wave as the development-only
-// simulated Wave.
-var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/"}
+// simulated Wave. finhealth/http/internal/ holds the test server that the API's and
+// the web UI's tests share.
+var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/", "finhealth/http/internal/"}
 
 // thirdParty lists, for each top-level directory, the modules outside the standard
 // library its non-test code may import. Each dependency earns its place in the
@@ -65,9 +66,12 @@ func hasPrefixIn(path string, prefixes []string) bool {
 // checkImport says why the non-test code of package pkg may not import imp (nil when
 // it may): DESIGN.md's layering. The domain imports only the standard library;
 // scoring and identity only the domain and their own modules; adapters import the
-// domain, scoring, identity and their own sub-packages, never each other, a
-// test-support package or a module another layer owns; the store behaviour suite knows only the domain; only cmd/finhealth wires
-// adapters together.
+// domain, scoring and identity, never each other, a test-support package or a
+// module another layer owns; an adapter's sub-package imports its adapter's shared
+// layer (http/api and http/ui import http), never a sibling; the store behaviour
+// suite knows only the domain (and scoring, to judge results); an adapter's own
+// test support (http/internal/...) may build the adapter as cmd/finhealth does,
+// over the other adapters; only cmd/finhealth wires adapters together.
 func checkImport(pkg, imp string) error {
 	if isStd(imp) {
 		return nil
@@ -90,16 +94,22 @@ func checkImport(pkg, imp string) error {
 			return nil
 		}
 		return fmt.Errorf("%s/ may not import %s: a module outside the standard library belongs to the layer that needs it (deps_test.go lists them)", top, imp)
+	case adapterTestSupport(pkg):
+		if internal && topOf(imp) != "cmd" {
+			return nil
+		}
+		return fmt.Errorf("an adapter's test support may import the module's packages but cmd/finhealth")
 	case hasPrefixIn(imp, testSupport) && !strings.HasPrefix(pkg, module+"/internal/") && !strings.HasPrefix(pkg, module+"/wave/wavetest"):
 		if pkg == module+"/cmd/finhealth" && imp == module+"/wave/wavetest" {
 			return nil // the development-only simulated Wave
 		}
 		return fmt.Errorf("production code may not import the test-support package %s", imp)
 	case pkg == module+"/internal/storetest":
-		if imp == module {
-			return nil
+		if imp == module || imp == module+"/scoring" {
+			return nil // scoring's pure functions are the suite's oracle
 		}
-		return fmt.Errorf("the store behaviour suite tests any store through the domain's interfaces only")
+		return fmt.Errorf("the store behaviour suite tests any store through the domain's interfaces only, " +
+			"with scoring's pure functions to judge what they return")
 	case top == "internal":
 		if imp == module || imp == module+"/store" || strings.HasPrefix(imp, module+"/internal/") {
 			return nil
@@ -107,14 +117,27 @@ func checkImport(pkg, imp string) error {
 		return fmt.Errorf("test support may import the domain, the store and other test support only")
 	case adapters[top]:
 		other := topOf(imp)
-		if other == "" || ruleLayers[other] || (other == top && !hasPrefixIn(imp, testSupport)) {
+		if other == "" || ruleLayers[other] {
 			return nil
+		}
+		if other == top && !hasPrefixIn(imp, testSupport) {
+			if strings.HasPrefix(pkg, imp+"/") {
+				return nil
+			}
+			return fmt.Errorf("a package of an adapter imports only its own shared layer (a parent directory), never a sibling or a sub-package")
 		}
 		return fmt.Errorf("adapters import the domain, scoring and identity, never each other or test support")
 	case top == "cmd":
 		return nil
 	}
 	return fmt.Errorf("%s is in no layer of DESIGN.md", pkg)
+}
+
+// adapterTestSupport reports whether pkg is an adapter's own test support, such as
+// the test server of http's sub-packages (finhealth/http/internal/servertest).
+func adapterTestSupport(pkg string) bool {
+	top := topOf(pkg)
+	return adapters[top] && strings.HasPrefix(pkg, module+"/"+top+"/internal/")
 }
 
 // TestDependencyRules enforces the layering on the non-test files of every package.
@@ -200,6 +223,14 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth/cmd/finhealth", "github.com/vektah/gqlparser/v2"},
 		{"finhealth/wave", "github.com/vektah/gqlparser/v2"},
 		{"finhealth/tools", "finhealth/store"},
+		{"finhealth/http/ui", "finhealth/http/api"},
+		{"finhealth/http/api", "finhealth/http/ui"},
+		{"finhealth/http", "finhealth/http/api"},
+		{"finhealth/http/api", "finhealth/store"},
+		{"finhealth/http/api", "finhealth/http/internal/servertest"},
+		{"finhealth/http", "finhealth/http/internal/servertest"},
+		{"finhealth/cmd/finhealth", "finhealth/http/internal/servertest"},
+		{"finhealth/http/internal/servertest", "finhealth/cmd/finhealth"},
 	} {
 		if checkImport(c.pkg, c.imp) == nil {
 			t.Errorf("%s may import %s, but the layering forbids it", c.pkg, c.imp)
@@ -219,6 +250,15 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth/cmd/finhealth", "finhealth/worker"},
 		{"finhealth/internal/testdb", "finhealth/store"},
 		{"finhealth/http/ui", "finhealth/http"},
+		{"finhealth/http/api", "finhealth/http"},
+		{"finhealth/internal/storetest", "finhealth/scoring"},
+		{"finhealth/cmd/finhealth", "finhealth/http/api"},
+		{"finhealth/cmd/finhealth", "finhealth/http/ui"},
+		{"finhealth/http/internal/servertest", "finhealth/http"},
+		{"finhealth/http/internal/servertest", "finhealth/store"},
+		{"finhealth/http/internal/servertest", "finhealth/internal/testdb"},
+		{"finhealth/http/internal/servertest", "finhealth/worker"},
+		{"finhealth/http/internal/servertest", "finhealth/wave/wavetest"},
 	} {
 		if err := checkImport(c.pkg, c.imp); err != nil {
 			t.Errorf("%s may import %s, but the rules refuse it: %v", c.pkg, c.imp, err)

@@ -152,6 +152,84 @@ type LedgerSnapshot struct {
 	// empty when they were. It separates "no invoices" from "cannot see invoices", which
 	// must not score the same.
 	InvoicesUnavailable string `json:"invoices_unavailable,omitempty"`
+	// InvoiceSummary, when set, stands in for Invoices: the same invoices summed by the
+	// database (WarehouseService.LedgerSummary), with the metrics' figures exactly
+	// those Invoices would give. Invoices is then empty.
+	InvoiceSummary *InvoiceSummary `json:"invoice_summary,omitempty"`
+	// CustomerTotals, when set, stands in for Customers likewise.
+	CustomerTotals *CustomerTotals `json:"customer_totals,omitempty"`
+}
+
+// InvoiceSummary is what the ledger metrics need of a business's invoices, summed by
+// the database instead of listed, so that reading it does not grow with every invoice
+// ever issued. It covers the invoices LedgerSnapshot would list (the open ones and
+// those dated within two years of its AsOf) and is cut at Day:
+//
+//   - Open sums the owed invoices (a receivable status, amount due above zero) by due
+//     date and currency; the metrics age them from the dates.
+//   - Issued sums the issued invoices (a known status other than DRAFT and SAVED) dated
+//     from IssuedFrom on, by invoice date and currency: invoiced sales and growth.
+//   - Amounts in another currency or exponent than the business's cannot be summed
+//     without their own exchange rates, so the invoices behind such groups are listed
+//     whole in Others (and their groups are counts only).
+//   - Largest lists whole, for each aging bucket, the open invoices in the business's
+//     currency with the largest amounts due (ties by id), as many as a metric input
+//     names; OverdueCustomers sums what is past due by customer for every customer
+//     who can rank among those a metric names.
+//
+// Package scoring defines the buckets, windows and numbers listed
+// (scoring.InvoiceSummaryBounds) and checks a summary before using it.
+type InvoiceSummary struct {
+	// Day is the calendar day the summary was cut at (the books' AsOf as a date, at
+	// midnight UTC): aging and windows count from it.
+	Day        time.Time    `json:"day"`
+	IssuedFrom time.Time    `json:"issued_from"`
+	Open       []InvoiceSum `json:"open"`
+	Issued     []InvoiceSum `json:"issued"`
+	// Unknown counts the invoices with a status finhealth does not know.
+	Unknown          int               `json:"unknown"`
+	Others           []Invoice         `json:"others"`
+	Largest          []Invoice         `json:"largest"`
+	OverdueCustomers []CustomerOverdue `json:"overdue_customers"`
+}
+
+// InvoiceSum is a group of invoices with the same date and currency: their count and
+// the exact sum of one amount (amount due for open invoices, total for issued ones).
+type InvoiceSum struct {
+	// Date is the due date (Open) or the invoice date (Issued); zero when the invoices
+	// have none.
+	Date time.Time `json:"date"`
+	// Currency and Exponent are the amounts' (the invoice's currency when the amounts
+	// name none).
+	Currency string `json:"currency"`
+	Exponent int    `json:"exponent"`
+	Amount   int64  `json:"amount"`
+	Count    int    `json:"count"`
+	// MaxAbs is at least the largest magnitude among the amounts summed: with Count, a
+	// bound on every partial sum, which says whether a sum in another order could
+	// overflow. Open groups may leave it zero: amounts due are positive, so their
+	// total bounds their partial sums.
+	MaxAbs uint64 `json:"max_abs"`
+}
+
+// CustomerOverdue is what one customer owes past due on open invoices in the
+// business's currency, with the customer's name as the first of those invoices by id
+// that names it (NameInvoice).
+type CustomerOverdue struct {
+	CustomerWaveID string `json:"customer_wave_id"`
+	Amount         int64  `json:"amount"`
+	Name           string `json:"name,omitempty"`
+	NameInvoice    string `json:"name_invoice,omitempty"`
+}
+
+// CustomerTotals sums the customers' outstanding and overdue amounts as the
+// provider reports them, over the customers with a balance: Counted of them in the
+// business's currency, Other in another currency or exponent (not summed).
+type CustomerTotals struct {
+	Outstanding int64 `json:"outstanding"`
+	Overdue     int64 `json:"overdue"`
+	Counted     int   `json:"counted"`
+	Other       int   `json:"other"`
 }
 
 // AccountBalance is one account's balance in a stored snapshot.

@@ -284,6 +284,9 @@ type MappingAccounts struct {
 	BusinessID string
 	Accounts   []LedgerAccount
 	Overrides  []AccountOverride
+	// Subtypes is Wave's subtype list as last synced, which the default mapping
+	// follows (as HealthService does).
+	Subtypes []AccountSubtype
 }
 
 // WarehouseService persists Wave connections and the financial data warehouse. Every
@@ -331,6 +334,13 @@ type WarehouseService interface {
 	// DeleteWaveConnection deletes the tokens and marks the connection disconnected;
 	// the warehouse (current state and history) is kept. ENOTFOUND without one.
 	DeleteWaveConnection(ctx context.Context, orgID string) error
+
+	// SaveAccountSubtypes replaces the stored copy of Wave's account-subtype list
+	// (an empty list changes nothing: Wave answering none is no reason to forget it).
+	SaveAccountSubtypes(ctx context.Context, subtypes []AccountSubtype) error
+	// AccountSubtypes returns the stored list, ordered by value; empty before any
+	// sync has read it.
+	AccountSubtypes(ctx context.Context) ([]AccountSubtype, error)
 
 	// CreateOAuthState stores a pending authorization (the code verifier encrypted).
 	CreateOAuthState(ctx context.Context, st OAuthState) error
@@ -400,6 +410,13 @@ type WarehouseService interface {
 	// before that moment, never one table before a write and another after it.
 	// ENOTFOUND when no business is chosen.
 	LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
+	// LedgerSummary is LedgerSnapshot for the metrics, read the same way in one
+	// transaction, with the invoices and the customers summed by the database
+	// (InvoiceSummary, CustomerTotals) rather than listed, so that its cost does not
+	// grow with every invoice. The metrics computed from it are exactly those of
+	// LedgerSnapshot. Where amounts are too large to be summed in any order without
+	// overflowing, they are listed as LedgerSnapshot lists them instead.
+	LedgerSummary(ctx context.Context, orgID string, asOf time.Time) (*LedgerSnapshot, error)
 	// MappingAccounts reads what the account mapping is built from, and only that:
 	// the connected business's accounts and the organization's overrides, as of one
 	// moment. Without a chosen business, BusinessID is empty and Accounts empty,

@@ -2,29 +2,16 @@ package http
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 
 	"finhealth"
 )
 
-var errUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
+// ErrUserNotFound answers an admin route or page about a user id that names no one.
+var ErrUserNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "User not found.")
 
-func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, _ *call) error {
-	f, err := userFilter(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	users, next, err := s.st.ListUsers(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newPage(users, next))
-	return nil
-}
-
-// userFilter reads the admin user listing's query (?q=&limit=&cursor=).
-func userFilter(query url.Values) (finhealth.UserFilter, error) {
+// UserFilter reads the admin user listing's query (?q=&limit=&cursor=).
+func UserFilter(query url.Values) (finhealth.UserFilter, error) {
 	limit, cursor, err := pageValues(query)
 	if err != nil {
 		return finhealth.UserFilter{}, err
@@ -36,57 +23,22 @@ func userFilter(query url.Values) (finhealth.UserFilter, error) {
 	return finhealth.UserFilter{Query: q, Cursor: cursor, Limit: limit}, nil
 }
 
-func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, _ *call) error {
-	var req roleRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	u, err := s.setUserRole(r.Context(), r.PathValue("id"), req.Role)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, u)
-	return nil
-}
-
-// setUserRole changes a user's platform role; the API and the admin page share it.
-func (s *Server) setUserRole(ctx context.Context, id, role string) (*finhealth.User, error) {
+// SetUserRole changes a user's platform role; the API and the admin page share it.
+func (s Accounts) SetUserRole(ctx context.Context, id, role string) (*finhealth.User, error) {
 	if !finhealth.Role(role).Valid() {
 		return nil, finhealth.InvalidFields("Unknown role.", map[string]string{"role": "must be one of admin, user"})
 	}
-	if !validID(id) {
-		return nil, errUserNotFound
+	if !ValidID(id) {
+		return nil, ErrUserNotFound
 	}
 	return s.st.SetUserRole(ctx, id, finhealth.Role(role))
 }
 
-func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request, _ *call) error {
-	u, err := s.deactivateUser(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, u)
-	return nil
-}
-
-// deactivateUser deactivates an account and revokes its sessions; the API and the
+// DeactivateUser deactivates an account and revokes its sessions; the API and the
 // admin page share it.
-func (s *Server) deactivateUser(ctx context.Context, id string) (*finhealth.User, error) {
-	if !validID(id) {
-		return nil, errUserNotFound
+func (s Accounts) DeactivateUser(ctx context.Context, id string) (*finhealth.User, error) {
+	if !ValidID(id) {
+		return nil, ErrUserNotFound
 	}
 	return s.st.DeactivateUser(ctx, id)
-}
-
-func (s *Server) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *call) error {
-	f, err := auditFilter(r)
-	if err != nil {
-		return err
-	}
-	entries, next, err := s.st.ListAudit(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newPage(entries, next))
-	return nil
 }

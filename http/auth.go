@@ -17,34 +17,9 @@ import (
 	"finhealth/identity"
 )
 
-// registered is the body of a successful registration.
-type registered struct {
-	ID             string         `json:"id"`
-	Email          string         `json:"email"`
-	Name           string         `json:"name"`
-	Role           finhealth.Role `json:"role"`
-	OrganizationID string         `json:"organization_id"`
-}
-
-func (s *Server) register(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeRegisterRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	u, o, err := s.signUp(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, registered{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: o.ID})
-	return nil
-}
-
-// signUp creates the account and its default organization from a validated request;
+// SignUp creates the account and its default organization from a validated request;
 // the API and the web form share it.
-func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.User, *finhealth.Organization, error) {
+func (s Accounts) SignUp(ctx context.Context, req RegisterRequest) (*finhealth.User, *finhealth.Organization, error) {
 	hash, err := identity.HashPassword(req.Password, s.cfg.Argon2)
 	if err != nil {
 		return nil, nil, err
@@ -56,38 +31,22 @@ func (s *Server) signUp(ctx context.Context, req registerRequest) (*finhealth.Us
 		finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize})
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeLoginRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	pair, _, err := s.logIn(w, r, req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, pair)
-	return nil
-}
-
-// logIn checks credentials and opens a session (a new refresh token family). It
+// LogIn checks credentials and opens a session (a new refresh token family). It
 // answers every credential failure (unknown email, wrong password, deactivated
 // account) with the same error after the same argon2 work, so that neither the
 // response nor its timing tells which accounts exist. A rate-limited attempt sets
 // Retry-After on w.
-func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest) (tokenPair, *finhealth.User, error) {
+func (s Accounts) LogIn(w http.ResponseWriter, r *http.Request, req LoginRequest) (TokenPair, *finhealth.User, error) {
 	ctx := r.Context()
 	now := s.now()
 	ip := stateFrom(ctx).ip
 	if ok, wait := s.loginIP.allow(ip, now); !ok {
 		s.metrics.loginFailed(loginRateLimited)
-		return tokenPair{}, nil, rateLimited(w, wait)
+		return TokenPair{}, nil, rateLimited(w, wait)
 	}
 	if ok, wait := s.loginAccount.check(req.Email, now); !ok {
 		s.metrics.loginFailed(loginRateLimited)
-		return tokenPair{}, nil, rateLimited(w, wait)
+		return TokenPair{}, nil, rateLimited(w, wait)
 	}
 
 	u, err := s.st.UserByEmail(ctx, req.Email)
@@ -96,7 +55,7 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest)
 	case finhealth.ENOTFOUND:
 		u = nil
 	default:
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	hash := s.dummyHash
 	if u != nil {
@@ -122,38 +81,38 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, req loginRequest)
 		entry.Details = map[string]string{"reason": reason}
 		s.metrics.loginFailed(loginBadCredentials)
 		if err := s.st.Record(ctx, entry); err != nil {
-			return tokenPair{}, nil, err
+			return TokenPair{}, nil, err
 		}
-		return tokenPair{}, nil, errBadLogin
+		return TokenPair{}, nil, errBadLogin
 	}
 	s.loginAccount.reset(req.Email)
 
 	ctx = finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID, Email: u.Email, IP: ip, RequestID: stateFrom(ctx).requestID})
 	stateFrom(ctx).userID = u.ID
-	refresh, hashHex, err := newOpaqueToken()
+	refresh, hashHex, err := NewOpaqueToken()
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	family, err := uuid.NewV7()
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	if err := s.st.CreateRefreshToken(ctx, finhealth.RefreshToken{
 		ID: id.String(), UserID: u.ID, FamilyID: family.String(), TokenHash: hashHex,
 		ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
 	}); err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	pair, err := s.accessPair(u, refresh)
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	if err := s.st.Record(ctx, finhealth.AuditEntry{Action: finhealth.AuditLoginSucceeded, TargetType: "user", TargetID: u.ID}); err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	return pair, u, nil
 }
@@ -163,128 +122,77 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 	return finhealth.Errorf(finhealth.ERATELIMITED, "Too many login attempts; try again later.")
 }
 
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	pair, _, err := s.rotateSession(r.Context(), req.RefreshToken)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, pair)
-	return nil
-}
-
-// rotateSession spends a refresh token for a new pair. The store detects reuse of
+// RotateSession spends a refresh token for a new pair. The store detects reuse of
 // a spent token and revokes the whole family.
-func (s *Server) rotateSession(ctx context.Context, refresh string) (tokenPair, *finhealth.User, error) {
-	if !plausibleOpaqueToken(refresh) {
-		return tokenPair{}, nil, errBadRefresh
+func (s Accounts) RotateSession(ctx context.Context, refresh string) (TokenPair, *finhealth.User, error) {
+	if !PlausibleOpaqueToken(refresh) {
+		return TokenPair{}, nil, errBadRefresh
 	}
-	next, nextHash, err := newOpaqueToken()
+	next, nextHash, err := NewOpaqueToken()
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	now := s.now()
-	u, err := s.st.RotateRefreshToken(ctx, hashToken(refresh), finhealth.RefreshToken{
+	u, err := s.st.RotateRefreshToken(ctx, HashToken(refresh), finhealth.RefreshToken{
 		ID: id.String(), TokenHash: nextHash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
 	})
 	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return tokenPair{}, nil, errBadRefresh
+		return TokenPair{}, nil, errBadRefresh
 	}
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	if !u.Active {
 		// Deactivation revokes tokens, but a rotation racing it must not outlive it.
 		if err := s.st.RevokeRefreshFamily(ctx, nextHash); err != nil {
-			return tokenPair{}, nil, err
+			return TokenPair{}, nil, err
 		}
-		return tokenPair{}, nil, errBadRefresh
+		return TokenPair{}, nil, errBadRefresh
 	}
 	stateFrom(ctx).userID = u.ID
 	pair, err := s.accessPair(u, next)
 	if err != nil {
-		return tokenPair{}, nil, err
+		return TokenPair{}, nil, err
 	}
 	return pair, u, nil
 }
 
-// logout revokes the refresh token's family. It needs no access token: the refresh
-// token is the credential being given up, and an expired access token must not
-// stop anyone from logging out.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *call) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	req, err := decodeTokenRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	if err := s.endSession(r.Context(), req.RefreshToken); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// endSession revokes the family of a refresh token; a malformed one has nothing to
+// EndSession revokes the family of a refresh token; a malformed one has nothing to
 // revoke.
-func (s *Server) endSession(ctx context.Context, refresh string) error {
-	if !plausibleOpaqueToken(refresh) {
+func (s Accounts) EndSession(ctx context.Context, refresh string) error {
+	if !PlausibleOpaqueToken(refresh) {
 		return nil
 	}
-	return s.st.RevokeRefreshFamily(ctx, hashToken(refresh))
+	return s.st.RevokeRefreshFamily(ctx, HashToken(refresh))
 }
 
-// me is the caller's account and memberships.
-type me struct {
-	*finhealth.User
-	Memberships []*finhealth.Membership `json:"memberships"`
-}
+// OpaqueTokenLen is the base64url length of 32 random bytes.
+const OpaqueTokenLen = 43
 
-func (s *Server) me(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.MembershipsForUser(r.Context(), c.user.ID)
-	if err != nil {
-		return err
-	}
-	if ms == nil {
-		ms = []*finhealth.Membership{}
-	}
-	s.writeJSON(w, r, http.StatusOK, me{User: c.user, Memberships: ms})
-	return nil
-}
-
-// opaqueTokenLen is the base64url length of 32 random bytes.
-const opaqueTokenLen = 43
-
-// newOpaqueToken returns a random token for a client (refresh or invitation) and
+// NewOpaqueToken returns a random token for a client (refresh or invitation) and
 // the SHA-256 hex hash that is all the database keeps of it.
-func newOpaqueToken() (token, hash string, err error) {
+func NewOpaqueToken() (token, hash string, err error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", "", err
 	}
 	token = base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashToken(token), nil
+	return token, HashToken(token), nil
 }
 
-func hashToken(token string) string {
+// HashToken is the SHA-256 hex hash of an opaque token, the form the store keeps it in.
+func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
 
-// plausibleOpaqueToken filters garbage before it costs a database round trip.
-func plausibleOpaqueToken(t string) bool {
-	if len(t) != opaqueTokenLen {
+// PlausibleOpaqueToken filters garbage before it costs a database round trip.
+func PlausibleOpaqueToken(t string) bool {
+	if len(t) != OpaqueTokenLen {
 		return false
 	}
 	_, err := base64.RawURLEncoding.DecodeString(t)

@@ -15,8 +15,8 @@ import (
 // never cached, so that deactivation and role or membership changes take effect at
 // once, whichever instance made them. Routes that preload their data read it in
 // that same query.
-func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call) error {
-	if a.kind == accessPublic {
+func (s *Server) authorize(r *http.Request, a Access, st *requestState, c *Call) error {
+	if a.Kind == AccessPublic {
 		return nil
 	}
 	userID, err := s.bearerSubject(r)
@@ -29,13 +29,13 @@ func (s *Server) authorize(r *http.Request, a access, st *requestState, c *call)
 // authorizeUser is authorize for a caller already identified by a verified token,
 // from the Authorization header (API) or the session cookie (web UI), so that both
 // are held to exactly the same rules.
-func (s *Server) authorizeUser(r *http.Request, a access, st *requestState, c *call, userID string) error {
+func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *Call, userID string) error {
 	var err error
 	var orgID string // "" asks for the default organization
 	validOrg := true
-	if a.kind == accessOrg {
+	if a.Kind == AccessOrg {
 		orgID = r.PathValue("id")
-		if validOrg = validID(orgID); !validOrg {
+		if validOrg = ValidID(orgID); !validOrg {
 			orgID = "" // still authenticate, so that the answer is 401 before 404
 		}
 	}
@@ -57,32 +57,32 @@ func (s *Server) authorizeUser(r *http.Request, a access, st *requestState, c *c
 		return errBadToken
 	}
 	u := &acc.User
-	c.user = u
+	c.User = u
 	st.userID = u.ID
 
-	switch a.kind {
-	case accessUser:
+	switch a.Kind {
+	case AccessUser:
 		return nil
-	case accessPlatform:
-		if !u.Role.Can(a.perm) {
+	case AccessPlatform:
+		if !u.Role.Can(a.Perm) {
 			return errForbidden
 		}
 		return nil
-	case accessOrg:
+	case AccessOrg:
 		if !validOrg || acc.Role == "" {
-			return errOrgNotFound
+			return ErrOrgNotFound
 		}
-	case accessDefaultOrg:
+	case AccessDefaultOrg:
 		if acc.OrganizationID == "" || acc.Role == "" {
-			return errNoDefaultOrg
+			return ErrNoDefaultOrg
 		}
 	}
-	c.orgID = acc.OrganizationID
-	c.role = acc.Role
-	if acc.Role.Can(a.perm) {
+	c.OrgID = acc.OrganizationID
+	c.Role = acc.Role
+	if acc.Role.Can(a.Perm) {
 		return nil
 	}
-	if a.selfParam != "" && r.PathValue(a.selfParam) == u.ID {
+	if a.SelfParam != "" && r.PathValue(a.SelfParam) == u.ID {
 		return nil
 	}
 	return errForbidden
@@ -101,16 +101,16 @@ func (s *Server) bearerSubject(r *http.Request) (string, error) {
 		return "", errAuthRequired
 	}
 	userID, err := s.tokens.verify(strings.TrimSpace(token))
-	if err != nil || !validID(userID) {
+	if err != nil || !ValidID(userID) {
 		return "", errBadToken
 	}
 	return userID, nil
 }
 
-// validID reports whether s is a canonical UUID. Path ids are checked before they
+// ValidID reports whether s is a canonical UUID. Path ids are checked before they
 // reach the store so that garbage is a plain 404 on both databases (PostgreSQL
 // would otherwise reject it as a malformed uuid).
-func validID(s string) bool {
+func ValidID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

@@ -15,16 +15,17 @@ import (
 	"finhealth"
 )
 
-// decode reads the request body strictly into v: JSON content type, bounded size,
+// Decode reads the request body strictly into v: JSON content type, bounded size,
 // known fields only, exactly one value.
-func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := requireJSON(r); err != nil {
+func (s *Server) Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := RequireJSON(r); err != nil {
 		return err
 	}
-	return decodeJSON(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), v)
+	return DecodeJSON(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), v)
 }
 
-func requireJSON(r *http.Request) error {
+// RequireJSON refuses a request body that is not declared as UTF-8 JSON.
+func RequireJSON(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return finhealth.Errorf(finhealth.EUNSUPPORTED, "Content-Type must be application/json.")
@@ -39,10 +40,10 @@ func requireJSON(r *http.Request) error {
 	return nil
 }
 
-// decodeJSON is the strict decoder behind every request body. It is separate from
+// DecodeJSON is the strict decoder behind every request body. It is separate from
 // the request so that fuzz targets can drive it with arbitrary bytes. Every error it
 // returns is a *finhealth.Error with a 4xx code.
-func decodeJSON(body io.Reader, v any) error {
+func DecodeJSON(body io.Reader, v any) error {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -117,7 +118,7 @@ func unknownField(err error, name *string) bool {
 	if uerr != nil {
 		n = msg[len(prefix):]
 	}
-	*name = truncate(n, 64)
+	*name = Truncate(n, 64)
 	return true
 }
 
@@ -138,7 +139,8 @@ func jsonKind(e *json.UnmarshalTypeError) string {
 	}
 }
 
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes, at a rune boundary.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
@@ -148,23 +150,25 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// fieldErrors collects per-field problems and becomes one EINVALID error.
-type fieldErrors map[string]string
+// FieldErrors collects per-field problems and becomes one EINVALID error.
+type FieldErrors map[string]string
 
-func (f fieldErrors) add(field, problem string) {
+// Add records a problem with field, unless it already has one.
+func (f FieldErrors) Add(field, problem string) {
 	if _, ok := f[field]; !ok {
 		f[field] = problem
 	}
 }
 
 // addAll adds the fields of err, an EINVALID error from a Validate method.
-func (f fieldErrors) addAll(err error) {
+func (f FieldErrors) addAll(err error) {
 	for field, problem := range finhealth.ErrorFields(err) {
-		f.add(field, problem)
+		f.Add(field, problem)
 	}
 }
 
-func (f fieldErrors) err() error {
+// Err is the EINVALID error of the problems recorded, nil when there are none.
+func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
@@ -172,10 +176,10 @@ func (f fieldErrors) err() error {
 }
 
 // cleanText trims s and checks it is a plain single-line text of at most max runes.
-func cleanText(f fieldErrors, field, s string, required bool, max int) string {
+func cleanText(f FieldErrors, field, s string, required bool, max int) string {
 	s = strings.TrimSpace(s)
 	if problem := textProblem(s, required, max); problem != "" {
-		f.add(field, problem)
+		f.Add(field, problem)
 	}
 	return s
 }

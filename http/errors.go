@@ -11,9 +11,9 @@ import (
 // codeMethodNotAllowed exists only at the HTTP edge: no service can fail this way.
 const codeMethodNotAllowed = "method_not_allowed"
 
-// statusOf maps an error code to its one status. Unknown codes are internal errors:
+// StatusOf maps an error code to its one status. Unknown codes are internal errors:
 // a new code must be added here deliberately, not leak as something else.
-func statusOf(code string) int {
+func StatusOf(code string) int {
 	switch code {
 	case finhealth.EINVALID:
 		return http.StatusUnprocessableEntity
@@ -44,13 +44,15 @@ func statusOf(code string) int {
 	}
 }
 
-// errorBody is the one error shape of the API. Fields is always present (possibly
+// ErrorBody is the one error shape of the API. Fields is always present (possibly
 // empty) so that clients can iterate it without a nil check.
-type errorBody struct {
-	Error errorDetail `json:"error"`
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is the content of ErrorBody: the error code, a message for people, and
+// a problem per invalid field.
+type ErrorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields"`
@@ -58,12 +60,12 @@ type errorDetail struct {
 
 var noFields = map[string]string{}
 
-// classify returns err's code and status. Anything that is not a *finhealth.Error
+// Classify returns err's code and status. Anything that is not a *finhealth.Error
 // (or maps to 500) is logged with the request id and becomes EINTERNAL, so that
 // neither the API nor the UI ever shows SQL, paths or other internals.
-func (s *Server) classify(r *http.Request, err error) (code string, status int) {
+func (s *Server) Classify(r *http.Request, err error) (code string, status int) {
 	code = finhealth.ErrorCode(err)
-	status = statusOf(code)
+	status = StatusOf(code)
 	var fe *finhealth.Error
 	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
@@ -78,8 +80,8 @@ func (s *Server) classify(r *http.Request, err error) (code string, status int) 
 // *finhealth.Error is logged with the request id and answered with a generic 500,
 // so SQL, paths and other internals never reach the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, status := s.classify(r, err)
-	body := errorBody{Error: errorDetail{Code: code, Message: finhealth.ErrorMessage(err), Fields: finhealth.ErrorFields(err)}}
+	code, status := s.Classify(r, err)
+	body := ErrorBody{Error: ErrorDetail{Code: code, Message: finhealth.ErrorMessage(err), Fields: finhealth.ErrorFields(err)}}
 	if status == http.StatusInternalServerError {
 		body.Error.Message = "An internal error occurred."
 		body.Error.Fields = nil
@@ -90,7 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="finhealth"`)
 	}
-	s.writeJSON(w, r, status, body)
+	s.WriteJSON(w, r, status, body)
 }
 
 // Errors the handlers share.
@@ -100,8 +102,8 @@ var (
 	errBadLogin     = finhealth.Errorf(finhealth.EUNAUTHORIZED, "Invalid email or password.")
 	errBadRefresh   = finhealth.Errorf(finhealth.EUNAUTHORIZED, "The refresh token is invalid or expired.")
 	errForbidden    = finhealth.Errorf(finhealth.EFORBIDDEN, "You do not have permission to do this.")
-	errOrgNotFound  = finhealth.Errorf(finhealth.ENOTFOUND, "Organization not found.")
-	errNoDefaultOrg = finhealth.Errorf(finhealth.ENOTFOUND,
+	ErrOrgNotFound  = finhealth.Errorf(finhealth.ENOTFOUND, "Organization not found.")
+	ErrNoDefaultOrg = finhealth.Errorf(finhealth.ENOTFOUND,
 		"You have no default organization: join or create one, or use the /api/v1/organizations/{id} routes.")
 	errRouteNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "No such API route.")
 )

@@ -3,47 +3,30 @@ package http
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"finhealth"
 	"finhealth/scoring"
 )
 
-// ledgerHistoryWindow is how far back the metrics look for an earlier balance
-// snapshot (scoring uses one 25 to 400 days older than the books), as the worker does.
-const ledgerHistoryWindow = 401 * 24 * time.Hour
+// DefaultSeriesWindow is the range of GET .../metrics without ?from=.
+const DefaultSeriesWindow = 365 * 24 * time.Hour
 
-// defaultSeriesWindow is the range of GET .../metrics without ?from=.
-const defaultSeriesWindow = 365 * 24 * time.Hour
-
-// healthView is the combined health score computed now from what is stored, so that
+// HealthView is the combined health score computed now from what is stored, so that
 // a mapping change or a new assessment shows at once, before the worker records it.
-type healthView struct {
+type HealthView struct {
 	// Status is "ok" with a score, or "no_data" when there is neither a ledger nor an
 	// assessment; Message then says what to do.
-	Status        string              `json:"status"`
-	Message       string              `json:"message,omitempty"`
-	Ledger        ledgerSource        `json:"ledger"`
-	Questionnaire questionnaireSource `json:"questionnaire"`
+	Status        string                 `json:"status"`
+	Message       string                 `json:"message,omitempty"`
+	Ledger        finhealth.LedgerSource `json:"ledger"`
+	Questionnaire questionnaireSource    `json:"questionnaire"`
 	// Health carries the pillars and the components with their points and weights.
 	Health finhealth.HealthScore `json:"health"`
 	// Metrics explain the ledger components (matched by name): inputs, formula,
 	// thresholds, bands and points, or why there was not enough data. They include
 	// the informational metrics that are shown but not scored.
 	Metrics []finhealth.MetricValue `json:"metrics"`
-}
-
-// ledgerSource says whether the books contributed, and why not when they did not.
-type ledgerSource struct {
-	Available        bool                           `json:"available"`
-	ConnectionStatus string                         `json:"connection_status"`
-	Reason           string                         `json:"reason,omitempty"`
-	AsOf             *time.Time                     `json:"as_of,omitempty"`
-	BusinessName     string                         `json:"business_name,omitempty"`
-	Limitations      []finhealth.BusinessLimitation `json:"limitations"`
 }
 
 type questionnaireSource struct {
@@ -55,155 +38,47 @@ type questionnaireSource struct {
 const msgNoHealthData = "There is nothing to score yet: answer the financial health questionnaire " +
 	"(about five minutes), or connect Wave so that finhealth can read your books."
 
-func (s *Server) healthScore(w http.ResponseWriter, r *http.Request, c *call) error {
-	v, err := s.healthNow(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
-}
-
-// healthNow is the organization's combined health computed from what is stored now;
+// HealthNow is the organization's combined health computed from what is stored now;
 // the API and the dashboard both show it.
-func (s *Server) healthNow(ctx context.Context, orgID string) (healthView, error) {
-	v, _, err := s.healthAndBooks(ctx, orgID)
+func (s *Server) HealthNow(ctx context.Context, orgID string) (HealthView, error) {
+	v, _, err := s.HealthAndBooks(ctx, orgID)
 	return v, err
 }
 
-// healthAndBooks is healthNow with the books the metrics were computed from (nil
-// without synced books), for pages that explain a metric's inputs by name.
-func (s *Server) healthAndBooks(ctx context.Context, orgID string) (healthView, *finhealth.LedgerSnapshot, error) {
-	now := s.now().UTC()
-	metrics, snap, src, err := s.liveLedger(ctx, orgID, now)
+// HealthAndBooks is HealthNow with the books the metrics were computed from (nil
+// without synced books), for pages that explain a metric's inputs by name. The
+// computation is the store's HealthService, the one the worker records: a page and
+// the stored score never answer differently for the same books.
+func (s *Server) HealthAndBooks(ctx context.Context, orgID string) (HealthView, *finhealth.LedgerSnapshot, error) {
+	r, err := s.st.Health(ctx, orgID, s.now().UTC())
 	if err != nil {
-		return healthView{}, nil, err
+		return HealthView{}, nil, err
 	}
-	latest, err := s.st.LatestAssessment(ctx, orgID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		latest, err = nil, nil
+	if r.OverridesIgnored != "" {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "account overrides ignored",
+			slog.String("organization_id", orgID), slog.String("error", r.OverridesIgnored))
 	}
-	if err != nil {
-		return healthView{}, nil, err
-	}
-	v := healthView{Status: "ok", Ledger: src, Health: scoring.CombinedHealth(metrics, latest, now)}
-	if latest != nil {
-		answered := latest.CreatedAt
-		v.Questionnaire = questionnaireSource{Available: true, AssessmentID: latest.ID, AnsweredAt: &answered}
+	v := HealthView{Status: "ok", Ledger: r.Ledger, Health: r.Health}
+	if r.Assessment != nil {
+		answered := r.Assessment.CreatedAt
+		v.Questionnaire = questionnaireSource{Available: true, AssessmentID: r.Assessment.ID, AnsweredAt: &answered}
 	}
 	if v.Health.Status != finhealth.MetricOK {
 		v.Status, v.Message = "no_data", msgNoHealthData
 	}
-	normalizeHealth(&v.Health)
-	v.Metrics = normalizeMetrics(metrics)
-	return v, snap, nil
+	NormalizeHealth(&v.Health)
+	v.Metrics = NormalizeMetrics(r.Metrics)
+	return v, r.Books, nil
 }
 
-// liveLedger computes the metrics of the stored books exactly as the worker's
-// rescore does: the books are dated by the newest balance snapshot (when the last
-// sync read them), not by now, so that windows and aging describe what was read and
-// the score can say when the books are old. Metrics and the snapshot are nil when
-// there are no synced books.
-func (s *Server) liveLedger(ctx context.Context, orgID string, now time.Time) ([]finhealth.MetricValue, *finhealth.LedgerSnapshot, ledgerSource, error) {
-	src := ledgerSource{ConnectionStatus: notConnected, Limitations: []finhealth.BusinessLimitation{}}
-	conn, err := s.st.WaveConnection(ctx, orgID)
-	switch {
-	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
-		src.Reason = "Wave is not connected: connect it to add ratios computed from your books."
-		return nil, nil, src, nil
-	case err != nil:
-		return nil, nil, src, err
-	}
-	src.ConnectionStatus, src.BusinessName = string(conn.Status), conn.BusinessName
-	if conn.Business != nil {
-		if l := conn.Business.Limitations(); l != nil {
-			src.Limitations = l
-		}
-	}
-	if conn.BusinessID == "" {
-		src.Reason = "Choose which Wave business to assess."
-		return nil, nil, src, nil
-	}
-	from := now.Add(-ledgerHistoryWindow)
-	history, err := s.st.BalanceSnapshotDates(ctx, orgID, from, now)
-	if err != nil {
-		return nil, nil, src, err
-	}
-	if len(history) == 0 {
-		switch conn.Status {
-		case finhealth.WaveNeedsReconnect:
-			src.Reason = finhealth.WaveReconnectReason(conn.StatusReason).Message()
-		case finhealth.WaveDisconnected:
-			src.Reason = "Wave was disconnected before any books were read."
-		default:
-			src.Reason = "The first sync of your books has not finished yet."
-		}
-		return nil, nil, src, nil
-	}
-	asOf := history[len(history)-1].AsOf
-	snap, err := s.st.LedgerSnapshot(ctx, orgID, asOf)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		src.Reason = "No Wave business is connected."
-		return nil, nil, src, nil
-	}
-	if err != nil {
-		return nil, nil, src, err
-	}
-	mapping, err := s.effectiveMapping(ctx, orgID, snap.Accounts)
-	if err != nil {
-		return nil, nil, src, err
-	}
-	if history, err = s.withBaseBalances(ctx, orgID, history, snap, asOf, from, now); err != nil {
-		return nil, nil, src, err
-	}
-	src.Available, src.AsOf = true, &asOf
-	return scoring.ComputeMetrics(*snap, history, mapping, asOf), snap, src, nil
-}
-
-// withBaseBalances fills in the balances of the one snapshot of history (dates
-// only) that the metrics compare with: reading a year of snapshots whole was most of
-// a dashboard's time. Should that snapshot be gone by now (the business was changed
-// in between), the whole history is read instead, which is never wrong.
-func (s *Server) withBaseBalances(ctx context.Context, orgID string, history []finhealth.BalanceSnapshot,
-	snap *finhealth.LedgerSnapshot, asOf, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
-	booksAt := snap.AsOf
-	if booksAt.IsZero() {
-		booksAt = asOf
-	}
-	i := scoring.BaseSnapshot(history, booksAt, snap.Currency, snap.CurrencyExponent)
-	if i < 0 {
-		return history, nil
-	}
-	whole, err := s.st.BalanceHistory(ctx, orgID, history[i].AsOf, history[i].AsOf)
-	if err != nil {
-		return nil, err
-	}
-	if len(whole) == 1 && whole[0].AsOf.Equal(history[i].AsOf) {
-		history[i] = whole[0]
-		return history, nil
-	}
-	return s.st.BalanceHistory(ctx, orgID, from, to)
-}
-
-// effectiveMapping is the default mapping with the organization's overrides applied.
-// Wave's subtype list is not stored, so the defaults come from the accounts' own
-// types and sides, which the stored accounts always carry (the worker's rescore does
-// the same after a restart).
-func (s *Server) effectiveMapping(ctx context.Context, orgID string, accounts []finhealth.LedgerAccount) (finhealth.AccountMapping, error) {
-	overrides, err := s.st.AccountOverrides(ctx, orgID)
-	if err != nil {
-		return finhealth.AccountMapping{}, err
-	}
-	return s.applyOverrides(ctx, orgID, accounts, overrides), nil
-}
-
-// applyOverrides is the default mapping of accounts with overrides applied.
-func (s *Server) applyOverrides(ctx context.Context, orgID string, accounts []finhealth.LedgerAccount, overrides []finhealth.AccountOverride) finhealth.AccountMapping {
-	mapping := scoring.DefaultAccountMapping(accounts, nil)
-	m, err := scoring.ApplyOverrides(mapping, overrides)
+// applyOverrides is the default mapping of accounts (following Wave's subtype list)
+// with overrides applied, as the health service maps them.
+func (s *Server) applyOverrides(ctx context.Context, orgID string, src *finhealth.MappingAccounts) finhealth.AccountMapping {
+	mapping := scoring.DefaultAccountMapping(src.Accounts, src.Subtypes)
+	m, err := scoring.ApplyOverrides(mapping, src.Overrides)
 	if err != nil {
 		// Stored overrides were valid when set; one this version no longer accepts
-		// must not hide every metric, so the defaults stand in, as in the worker.
+		// must not hide every metric, so the defaults stand in, as in the score.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "account overrides ignored",
 			slog.String("organization_id", orgID), slog.String("error", err.Error()))
 		return mapping
@@ -211,9 +86,9 @@ func (s *Server) applyOverrides(ctx context.Context, orgID string, accounts []fi
 	return m
 }
 
-// normalizeHealth makes empty lists [] rather than null, for clients and the
+// NormalizeHealth makes empty lists [] rather than null, for clients and the
 // document alike.
-func normalizeHealth(h *finhealth.HealthScore) {
+func NormalizeHealth(h *finhealth.HealthScore) {
 	if h.Pillars == nil {
 		h.Pillars = []finhealth.HealthPillar{}
 	}
@@ -225,7 +100,8 @@ func normalizeHealth(h *finhealth.HealthScore) {
 	}
 }
 
-func normalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
+// NormalizeMetrics makes empty lists [] rather than null, as NormalizeHealth does.
+func NormalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
 	if ms == nil {
 		return []finhealth.MetricValue{}
 	}
@@ -235,156 +111,4 @@ func normalizeMetrics(ms []finhealth.MetricValue) []finhealth.MetricValue {
 		}
 	}
 	return ms
-}
-
-// healthHistory serves the stored scores, newest first.
-func (s *Server) healthHistory(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, cursor, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	from, to, err := timeRange(r, time.Time{})
-	if err != nil {
-		return err
-	}
-	scores, next, err := s.st.HealthHistory(r.Context(), c.orgID, from, to, cursor, limit)
-	if err != nil {
-		return err
-	}
-	for i := range scores {
-		normalizeHealth(&scores[i])
-	}
-	s.writeJSON(w, r, http.StatusOK, newPage(scores, next))
-	return nil
-}
-
-// timeRange reads ?from= and ?to=; a zero to is no upper bound.
-func timeRange(r *http.Request, defaultFrom time.Time) (from, to time.Time, err error) {
-	f := fieldErrors{}
-	from = parseTimeParam(r, f, "from", false)
-	to = parseTimeParam(r, f, "to", true)
-	if err := f.err(); err != nil {
-		return from, to, err
-	}
-	if from.IsZero() {
-		from = defaultFrom
-	}
-	if !to.IsZero() && from.After(to) {
-		f.add("from", "must not be after to")
-	}
-	return from, to, f.err()
-}
-
-// metricSeriesView is the time series of the chosen metrics, one series per name.
-type metricSeriesView struct {
-	From   time.Time      `json:"from"`
-	To     *time.Time     `json:"to"`
-	Series []metricSeries `json:"series"`
-}
-
-type metricSeries struct {
-	Name   string               `json:"name"`
-	Unit   finhealth.MetricUnit `json:"unit,omitempty"`
-	Points []metricPoint        `json:"points"`
-}
-
-type metricPoint struct {
-	AsOf   time.Time              `json:"as_of"`
-	Status finhealth.MetricStatus `json:"status"`
-	Value  *float64               `json:"value"`
-	Money  *finhealth.Money       `json:"money,omitempty"`
-	Band   string                 `json:"band,omitempty"`
-	Points *int                   `json:"points"`
-}
-
-// maxSeriesNames bounds ?names=; there are fewer metrics than this.
-const maxSeriesNames = 50
-
-func (s *Server) metricSeries(w http.ResponseWriter, r *http.Request, c *call) error {
-	known := scoring.MetricNames()
-	names, err := metricNames(r, known)
-	if err != nil {
-		return err
-	}
-	from, to, err := timeRange(r, s.now().UTC().Add(-defaultSeriesWindow))
-	if err != nil {
-		return err
-	}
-	points, err := s.st.MetricSeries(r.Context(), c.orgID, names, from, to)
-	if err != nil {
-		return err
-	}
-	if len(names) == 0 {
-		names = known
-	}
-	byName := make(map[string]*metricSeries, len(names))
-	v := metricSeriesView{From: from, Series: make([]metricSeries, len(names))}
-	if !to.IsZero() {
-		v.To = &to
-	}
-	for i, n := range names {
-		v.Series[i] = metricSeries{Name: n, Points: []metricPoint{}}
-		byName[n] = &v.Series[i]
-	}
-	for _, p := range points {
-		ser := byName[p.Name]
-		if ser == nil {
-			continue
-		}
-		ser.Unit = p.Unit
-		ser.Points = append(ser.Points, metricPoint{AsOf: p.AsOf, Status: p.Status, Value: p.Value, Money: p.Money, Band: p.Band, Points: p.Points})
-	}
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
-}
-
-// metricNames reads ?names=a,b; none means every metric.
-func metricNames(r *http.Request, known []string) ([]string, error) {
-	raw := r.URL.Query().Get("names")
-	if strings.TrimSpace(raw) == "" {
-		return nil, nil
-	}
-	parts := strings.Split(raw, ",")
-	if len(parts) > maxSeriesNames {
-		return nil, finhealth.InvalidFields("Too many metrics.", map[string]string{"names": "must name at most 50 metrics"})
-	}
-	var names, unknown []string
-	for _, p := range parts {
-		n := strings.TrimSpace(p)
-		switch {
-		case n == "" || slices.Contains(names, n):
-		case slices.Contains(known, n):
-			names = append(names, n)
-		default:
-			unknown = append(unknown, truncate(n, 40))
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, finhealth.InvalidFields("Unknown metric names.", map[string]string{
-			"names": "unknown: " + strings.Join(unknown, ", ") + "; known: " + strings.Join(known, ", "),
-		})
-	}
-	return names, nil
-}
-
-// latestMetricsView is the newest stored computation of the metrics, explained.
-type latestMetricsView struct {
-	AsOf  *time.Time              `json:"as_of"`
-	Items []finhealth.MetricValue `json:"items"`
-}
-
-func (s *Server) latestMetrics(w http.ResponseWriter, r *http.Request, c *call) error {
-	ms, err := s.st.LatestMetrics(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	v := latestMetricsView{Items: normalizeMetrics(ms)}
-	for _, m := range ms {
-		if v.AsOf == nil || m.AsOf.After(*v.AsOf) {
-			asOf := m.AsOf
-			v.AsOf = &asOf
-		}
-	}
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
 }

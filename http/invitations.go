@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 
 	"github.com/google/uuid"
@@ -11,115 +10,66 @@ import (
 	"finhealth/identity"
 )
 
-// invitationRequest is the body of POST /organizations/{id}/invitations.
-type invitationRequest struct {
+// InvitationRequest is the body of POST /organizations/{id}/invitations.
+type InvitationRequest struct {
 	Email string `json:"email"`
 	Role  string `json:"role"`
 }
 
-// invitationCreated is the only response that carries the token: the database keeps
+// InvitationCreated is the only response that carries the token: the database keeps
 // just its hash, so a lost link means a new invitation.
-type invitationCreated struct {
+type InvitationCreated struct {
 	*finhealth.Invitation
 	Token     string `json:"token"`
 	AcceptURL string `json:"accept_url"`
 }
 
-func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req invitationRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	created, err := s.invite(r.Context(), c, req)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, created)
-	return nil
-}
-
-// invite creates an invitation to the caller's organization and its link; the API
+// Invite creates an invitation to the caller's organization and its link; the API
 // and the settings page both invite through it.
-func (s *Server) invite(ctx context.Context, c *call, req invitationRequest) (invitationCreated, error) {
+func (s Organizations) Invite(ctx context.Context, c *Call, req InvitationRequest) (InvitationCreated, error) {
 	email, role := identity.NormalizeEmail(req.Email), finhealth.OrgRole(req.Role)
 	if err := (finhealth.Invitation{Email: email, Role: role}).Validate(); err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
-	token, hash, err := newOpaqueToken()
+	token, hash, err := NewOpaqueToken()
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
 	now := s.now()
 	inv, err := s.st.CreateInvitation(ctx, finhealth.Invitation{
-		ID: id.String(), OrganizationID: c.orgID, Email: email, Role: role, InvitedBy: c.user.ID,
+		ID: id.String(), OrganizationID: c.OrgID, Email: email, Role: role, InvitedBy: c.User.ID,
 		TokenHash: hash, ExpiresAt: now.Add(s.cfg.InvitationTTL), CreatedAt: now,
 	})
 	if err != nil {
-		return invitationCreated{}, err
+		return InvitationCreated{}, err
 	}
-	return invitationCreated{Invitation: inv, Token: token, AcceptURL: s.acceptURL(token)}, nil
+	return InvitationCreated{Invitation: inv, Token: token, AcceptURL: s.AcceptURL(token)}, nil
 }
 
-// acceptURL is the link an invitee opens: the web UI's invitation page.
-func (s *Server) acceptURL(token string) string {
+// AcceptURL is the link an invitee opens: the web UI's invitation page.
+func (s Organizations) AcceptURL(token string) string {
 	return s.cfg.BaseURL + "/invitations/accept?token=" + url.QueryEscape(token)
 }
 
-func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request, c *call) error {
-	invs, err := s.st.Invitations(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(invs))
-	return nil
-}
-
-func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := s.withdrawInvitation(r.Context(), c.orgID, r.PathValue("invitation_id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// withdrawInvitation revokes a pending invitation of the organization; the API and
+// WithdrawInvitation revokes a pending invitation of the organization; the API and
 // the settings page both revoke through it.
-func (s *Server) withdrawInvitation(ctx context.Context, orgID, invitationID string) error {
-	if !validID(invitationID) {
+func (s Organizations) WithdrawInvitation(ctx context.Context, orgID, invitationID string) error {
+	if !ValidID(invitationID) {
 		return finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
 	}
 	return s.st.RevokeInvitation(ctx, orgID, invitationID)
 }
 
-// acceptRequest is the body of POST /invitations/accept.
-type acceptRequest struct {
-	Token string `json:"token"`
-}
+// ErrInvitationNotFound is every way an invitation token can fail to match.
+var ErrInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
 
-var errInvitationNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found, expired, or addressed to another email.")
-
-// acceptInvitation joins the caller to the inviting organization. Every failure to
-// match (unknown, expired, other email) is the same 404 so tokens cannot be probed.
-func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req acceptRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	m, err := s.joinOrganization(r.Context(), req.Token, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, m)
-	return nil
-}
-
-// joinOrganization accepts the invitation token for the user; the API and the
+// JoinOrganization accepts the invitation token for the user; the API and the
 // invitation page both accept through it.
-func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
+func (s Organizations) JoinOrganization(ctx context.Context, token, userID string) (*finhealth.Membership, error) {
 	if token == "" {
 		return nil, finhealth.InvalidFields("The invitation token is required.", map[string]string{"token": "is required"})
 	}
@@ -128,9 +78,9 @@ func (s *Server) joinOrganization(ctx context.Context, token, userID string) (*f
 	})
 }
 
-// pendingInvitation is what the token would let the user join, refused exactly as
-// joinOrganization refuses it; the invitation page shows it before accepting.
-func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
+// PendingInvitation is what the token would let the user join, refused exactly as
+// JoinOrganization refuses it; the invitation page shows it before accepting.
+func (s Organizations) PendingInvitation(ctx context.Context, token, userID string) (*finhealth.Invitation, error) {
 	return withInvitationToken(token, func(hash string) (*finhealth.Invitation, error) {
 		return s.st.PendingInvitation(ctx, hash, userID)
 	})
@@ -140,12 +90,12 @@ func (s *Server) pendingInvitation(ctx context.Context, token, userID string) (*
 // way of not matching is the same errInvitationNotFound, so tokens cannot be probed.
 func withInvitationToken[T any](token string, find func(hash string) (T, error)) (T, error) {
 	var zero T
-	if !plausibleOpaqueToken(token) {
-		return zero, errInvitationNotFound
+	if !PlausibleOpaqueToken(token) {
+		return zero, ErrInvitationNotFound
 	}
-	v, err := find(hashToken(token))
+	v, err := find(HashToken(token))
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return zero, errInvitationNotFound
+		return zero, ErrInvitationNotFound
 	}
 	return v, err
 }

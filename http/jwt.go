@@ -14,9 +14,9 @@ import (
 // noticeably.
 const jwtLeeway = 30 * time.Second
 
-// maxTokenLen bounds the work a forged Authorization header can cause; our tokens
+// MaxTokenLen bounds the work a forged Authorization header can cause; our tokens
 // are a few hundred bytes.
-const maxTokenLen = 2048
+const MaxTokenLen = 2048
 
 // verifiedTokenCacheSize bounds the verified-token cache: a token and its claims
 // take about half a kilobyte, so at most a few megabytes.
@@ -88,7 +88,7 @@ var errNoSubject = errors.New("token has no subject")
 // verify returns the user id of a valid token. Callers must still load the user:
 // a valid token of a deactivated account is not enough.
 func (t *tokenIssuer) verify(token string) (string, error) {
-	if len(token) > maxTokenLen {
+	if len(token) > MaxTokenLen {
 		return "", jwt.ErrTokenMalformed
 	}
 	if claims, ok := t.verified.get(token); ok {
@@ -110,21 +110,25 @@ func (t *tokenIssuer) verify(token string) (string, error) {
 	return claims.Subject, nil
 }
 
-// tokenPair is the body of a successful login or refresh.
-type tokenPair struct {
+// TokenPair is the body of a successful login or refresh.
+type TokenPair struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
 }
 
+// AccessToken mints an access token for the user without a login, for tools and
+// tests that act as an existing user.
+func (s Accounts) AccessToken(userID string) (string, error) { return s.tokens.issue(userID) }
+
 // accessPair mints an access token to travel with the given refresh token.
-func (s *Server) accessPair(u *finhealth.User, refresh string) (tokenPair, error) {
+func (s Accounts) accessPair(u *finhealth.User, refresh string) (TokenPair, error) {
 	access, err := s.tokens.issue(u.ID)
 	if err != nil {
-		return tokenPair{}, err
+		return TokenPair{}, err
 	}
-	return tokenPair{
+	return TokenPair{
 		AccessToken:  access,
 		RefreshToken: refresh,
 		TokenType:    "Bearer",

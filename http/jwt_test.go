@@ -1,112 +1,11 @@
 package http
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"finhealth"
-	"finhealth/store"
 )
-
-// forge signs claims with the method and key, bypassing the server's issuer.
-func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) string {
-	t.Helper()
-	tok, err := jwt.NewWithClaims(method, claims).SignedString(key)
-	if err != nil {
-		t.Fatalf("sign: %v", err)
-	}
-	return tok
-}
-
-func TestAccessTokens(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *store.DB) {
-		a := newAPI(t, db)
-		acc := a.register("Jay")
-		victim := a.register("Vic")
-		now := a.clock.Now()
-		valid := func() jwt.RegisteredClaims {
-			return jwt.RegisteredClaims{
-				Issuer: "finhealth", Audience: jwt.ClaimStrings{"finhealth-api"}, Subject: acc.ID,
-				IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute)), ID: "jti-1",
-			}
-		}
-		with := func(f func(*jwt.RegisteredClaims)) jwt.RegisteredClaims {
-			c := valid()
-			f(&c)
-			return c
-		}
-
-		good := forge(t, jwt.SigningMethodHS256, testSecret, valid())
-		a.Get("/api/v1/me", good).Expect(t, http.StatusOK)
-
-		// Swap the payload for one naming another user, keeping the signature.
-		parts := strings.Split(good, ".")
-		payload, _ := json.Marshal(with(func(c *jwt.RegisteredClaims) { c.Subject = victim.ID }))
-		tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
-
-		noneToken := forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, valid())
-
-		cases := map[string]string{
-			"expired":         forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Minute)) })),
-			"wrong signature": forge(t, jwt.SigningMethodHS256, []byte("another-secret-0123456789abcdefghijkl"), valid()),
-			"alg none":        noneToken,
-			"HS512":           forge(t, jwt.SigningMethodHS512, testSecret, valid()),
-			"wrong audience":  forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Audience = jwt.ClaimStrings{"other-api"} })),
-			"no audience":     forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Audience = nil })),
-			"wrong issuer":    forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Issuer = "evil" })),
-			"missing exp":     forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil })),
-			"issued in the future": forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) {
-				c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour))
-			})),
-			"missing subject": forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Subject = "" })),
-			"unknown subject": forge(t, jwt.SigningMethodHS256, testSecret, with(func(c *jwt.RegisteredClaims) { c.Subject = "01900000-0000-7000-8000-000000000000" })),
-			"tampered claims": tampered,
-			"garbage":         "not.a.jwt",
-			"oversized":       strings.Repeat("a", maxTokenLen+1),
-		}
-		for name, tok := range cases {
-			t.Run(name, func(t *testing.T) {
-				res := a.Get("/api/v1/me", tok).Expect(t, http.StatusUnauthorized)
-				if !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
-					t.Errorf("WWW-Authenticate = %q", res.Header.Get("WWW-Authenticate"))
-				}
-				if res.ErrorCode(t) != finhealth.EUNAUTHORIZED {
-					t.Errorf("code %q", res.ErrorCode(t))
-				}
-			})
-		}
-
-		t.Run("expiry follows the clock", func(t *testing.T) {
-			tok := a.token(acc.ID)
-			a.Get("/api/v1/me", tok).Expect(t, http.StatusOK)
-			a.clock.Advance(16 * time.Minute)
-			defer a.clock.Advance(-16 * time.Minute)
-			a.Get("/api/v1/me", tok).Expect(t, http.StatusUnauthorized)
-		})
-
-		t.Run("deactivation is immediate", func(t *testing.T) {
-			u := a.register("Short")
-			a.Get("/api/v1/me", u.Token).Expect(t, http.StatusOK)
-			admin := a.createUser("Root", finhealth.RoleAdmin)
-			a.Post("/api/v1/admin/users/"+u.ID+"/deactivate", admin.Token, nil).Expect(t, http.StatusOK)
-			a.Get("/api/v1/me", u.Token).Expect(t, http.StatusUnauthorized)
-		})
-
-		t.Run("header forms", func(t *testing.T) {
-			for _, h := range []string{"", "Bearer", "Bearer ", "Basic " + good, good, "Token " + good} {
-				res := a.Do(req{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": h}})
-				res.Expect(t, http.StatusUnauthorized)
-			}
-			a.Do(req{Method: "GET", Path: "/api/v1/me", Header: map[string]string{"Authorization": "bearer " + good}}).Expect(t, http.StatusOK)
-		})
-	})
-}
 
 func TestIssuedTokenClaims(t *testing.T) {
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, nil)
@@ -138,4 +37,42 @@ func TestNewServerRefusesShortSecret(t *testing.T) {
 		}
 	}()
 	NewServer(Config{JWTSecret: []byte("short"), Argon2: testArgon2}, nil)
+}
+
+// TestVerifiedTokenCache checks that a token served from the cache of verified
+// tokens is held to the same time rules as a freshly parsed one.
+func TestVerifiedTokenCache(t *testing.T) {
+	var skew time.Duration // the clock's error, moved by the test
+	cfg := withDefaults(Config{JWTSecret: testSecret, Now: func() time.Time { return time.Now().Add(skew) }}, nil)
+	ti := newTokenIssuer(cfg)
+	const uid = "01900000-0000-7000-8000-000000000001"
+	tok, err := ti.issue(uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if sub, err := ti.verify(tok); err != nil || sub != uid {
+			t.Fatalf("verify = %q, %v", sub, err)
+		}
+	}
+	if n := ti.verified.len(); n != 1 {
+		t.Fatalf("%d verified tokens cached, want 1", n)
+	}
+	// A clock set back before the token was issued rejects it, as the parser does.
+	skew -= 5 * time.Minute
+	if _, err := ti.verify(tok); err == nil {
+		t.Fatal("a token issued in the future was accepted from the cache")
+	}
+	skew += 5 * time.Minute
+	if _, err := ti.verify(tok); err != nil {
+		t.Fatalf("verify after the clock returned: %v", err)
+	}
+	skew += 16 * time.Minute
+	if _, err := ti.verify(tok); err == nil {
+		t.Fatal("an expired token was accepted from the cache")
+	}
+	// A token altered in any byte is a different key, and fails verification.
+	if _, err := ti.verify(tok[:len(tok)-2] + "xx"); err == nil {
+		t.Fatal("a tampered token was accepted")
+	}
 }

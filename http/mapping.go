@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -10,20 +9,21 @@ import (
 	"finhealth"
 )
 
-// mappingView is which accounts count as what in the metrics: each account's class by
+// MappingView is which accounts count as what in the metrics: each account's class by
 // default (from Wave's subtype) and in effect (after an owner's or advisor's
 // decision), and which defaults are guesses worth reviewing.
-type mappingView struct {
+type MappingView struct {
 	// Available is false until a business is chosen and synced; Accounts is then
 	// empty and Reason says why.
 	Available      bool                     `json:"available"`
 	Reason         string                   `json:"reason,omitempty"`
-	Accounts       []mappingEntry           `json:"accounts"`
+	Accounts       []MappingEntry           `json:"accounts"`
 	StaleOverrides []overrideView           `json:"stale_overrides"`
 	Classes        []finhealth.AccountClass `json:"classes"`
 }
 
-type mappingEntry struct {
+// MappingEntry is one account of the mapping: its class by default and in effect.
+type MappingEntry struct {
 	AccountID     string                        `json:"account_id"`
 	AccountName   string                        `json:"account_name"`
 	DisplayID     string                        `json:"display_id,omitempty"`
@@ -58,7 +58,7 @@ type overrideView struct {
 // memberNames looks up who set overrides; a person who has left is shown by id.
 type memberNames map[string]*finhealth.Membership
 
-func (s *Server) memberNames(ctx context.Context, orgID string) (memberNames, error) {
+func (s Insights) memberNames(ctx context.Context, orgID string) (memberNames, error) {
 	ms, err := s.st.Members(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -78,9 +78,9 @@ func (n memberNames) override(o finhealth.AccountOverride) *overrideView {
 	return v
 }
 
-// buildMapping reads the accounts and overrides and applies them.
-func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, error) {
-	v := mappingView{Accounts: []mappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
+// BuildMapping reads the accounts and overrides and applies them.
+func (s Insights) BuildMapping(ctx context.Context, orgID string) (MappingView, error) {
+	v := MappingView{Accounts: []MappingEntry{}, StaleOverrides: []overrideView{}, Classes: finhealth.AccountClasses()}
 	names, err := s.memberNames(ctx, orgID)
 	if err != nil {
 		return v, err
@@ -96,7 +96,7 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 		}
 		return v, nil
 	}
-	mapping := s.applyOverrides(ctx, orgID, src.Accounts, src.Overrides)
+	mapping := s.applyOverrides(ctx, orgID, src)
 	v.Available = true
 	if len(src.Accounts) == 0 {
 		v.Reason = "No accounts are synced yet; they appear after the first sync."
@@ -106,7 +106,7 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 		accounts[src.Accounts[i].WaveID] = &src.Accounts[i]
 	}
 	for _, e := range mapping.Entries {
-		me := mappingEntry{
+		me := MappingEntry{
 			AccountID: e.AccountID, AccountName: e.AccountName, Type: e.Type, Subtype: e.Subtype,
 			NormalBalance: e.NormalBalance, DefaultClass: e.DefaultClass, Class: e.Class, Contra: e.Contra,
 			NeedsReview: e.Review != "", Review: e.Review,
@@ -125,70 +125,31 @@ func (s *Server) buildMapping(ctx context.Context, orgID string) (mappingView, e
 	return v, nil
 }
 
-func (s *Server) accountMapping(w http.ResponseWriter, r *http.Request, c *call) error {
-	v, err := s.buildMapping(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, v)
-	return nil
-}
-
-type overrideRequest struct {
+// OverrideRequest is a decision about one account's class, from JSON or a form.
+type OverrideRequest struct {
 	Class string `json:"class"`
 	Note  string `json:"note"`
 }
 
-var errAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
+// ErrAccountNotFound answers a mapping route about an account the books do not hold.
+var ErrAccountNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Account not found.")
 
-// accountPathValue is the {account_id} of a mapping route, checked before it reaches
+// AccountPathValue is the {account_id} of a mapping route, checked before it reaches
 // the store.
-func accountPathValue(r *http.Request) (string, error) {
+func AccountPathValue(r *http.Request) (string, error) {
 	id := r.PathValue("account_id")
 	if !plainPathValue(id) {
-		return "", errAccountNotFound
+		return "", ErrAccountNotFound
 	}
 	return id, nil
 }
 
-// setAccountOverride records a decision about one account and answers with the
-// account's mapping as it now stands.
-func (s *Server) setAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
-	if err != nil {
-		return err
-	}
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	class, note, err := decodeOverrideRequest(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return err
-	}
-	if err := s.overrideAccount(r, c.orgID, accountID, class, note); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	v, err := s.buildMapping(ctx, c.orgID)
-	if err != nil {
-		return err
-	}
-	for _, e := range v.Accounts {
-		if e.AccountID == accountID {
-			s.writeJSON(w, r, http.StatusOK, e)
-			return nil
-		}
-	}
-	// The account was pruned between the two reads (a sync found it deleted).
-	return errAccountNotFound
-}
-
-// overrideAccount records a decision about one account (class and note already
-// checked by checkOverride) and queues the rescore; the API and the web UI both call it.
-func (s *Server) overrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
+// OverrideAccount records a decision about one account (class and note already
+// checked by CheckOverride) and queues the rescore; the API and the web UI both call it.
+func (s Insights) OverrideAccount(r *http.Request, orgID, accountID string, class finhealth.AccountClass, note string) error {
 	if _, err := s.st.SetAccountOverride(r.Context(), orgID, finhealth.AccountOverride{AccountID: accountID, Class: class, Note: note}); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return errAccountNotFound
+			return ErrAccountNotFound
 		}
 		return err
 	}
@@ -196,27 +157,18 @@ func (s *Server) overrideAccount(r *http.Request, orgID, accountID string, class
 	return nil
 }
 
-// decodeOverrideRequest reads and checks the body of PUT .../account-mapping/{id}.
-func decodeOverrideRequest(body io.Reader) (finhealth.AccountClass, string, error) {
-	var req overrideRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return "", "", err
-	}
-	return checkOverride(req)
-}
-
-// checkOverride validates a decision however it arrived (JSON or a form).
-func checkOverride(req overrideRequest) (finhealth.AccountClass, string, error) {
-	f := fieldErrors{}
+// CheckOverride validates a decision however it arrived (JSON or a form).
+func CheckOverride(req OverrideRequest) (finhealth.AccountClass, string, error) {
+	f := FieldErrors{}
 	class := finhealth.AccountClass(strings.TrimSpace(req.Class))
 	switch {
 	case class == "":
-		f.add("class", "is required")
+		f.Add("class", "is required")
 	case !class.Valid():
-		f.add("class", "must be one of "+classList())
+		f.Add("class", "must be one of "+classList())
 	}
 	note := cleanText(f, "note", req.Note, false, 500)
-	return class, note, f.err()
+	return class, note, f.Err()
 }
 
 func classList() string {
@@ -228,22 +180,9 @@ func classList() string {
 	return strings.Join(parts, ", ")
 }
 
-// deleteAccountOverride returns an account to its default class.
-func (s *Server) deleteAccountOverride(w http.ResponseWriter, r *http.Request, c *call) error {
-	accountID, err := accountPathValue(r)
-	if err != nil {
-		return err
-	}
-	if err := s.resetAccount(r, c.orgID, accountID); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// resetAccount deletes an account's override and queues the rescore; the API and the
+// ResetAccount deletes an account's override and queues the rescore; the API and the
 // web UI both call it.
-func (s *Server) resetAccount(r *http.Request, orgID, accountID string) error {
+func (s Insights) ResetAccount(r *http.Request, orgID, accountID string) error {
 	if err := s.st.DeleteAccountOverride(r.Context(), orgID, accountID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 			return finhealth.Errorf(finhealth.ENOTFOUND, "This account has no override.")

@@ -13,8 +13,8 @@ import (
 	"finhealth"
 )
 
-// metricsRoute is the pattern /metrics is served and counted under.
-const metricsRoute = "GET /metrics"
+// MetricsRoute is the pattern /metrics is served and counted under.
+const MetricsRoute = "GET /metrics"
 
 // apiMetrics are the API's instruments. Requests are labelled by route pattern, never
 // by URL: a URL carries ids (unbounded series) and, in query strings, possibly
@@ -115,10 +115,10 @@ var errMetricsToken = finhealth.Errorf(finhealth.EUNAUTHORIZED, "A valid metrics
 // content nor its length can be probed by timing.
 func (s *Server) serveMetrics(exposition http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
-	rm := s.metrics.forRoute(metricsRoute)
+	rm := s.metrics.forRoute(MetricsRoute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
-		st.route, st.metrics = metricsRoute, rm
+		st.route, st.metrics = MetricsRoute, rm
 		if s.cfg.MetricsToken != "" {
 			scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 			got := sha256.Sum256([]byte(strings.TrimSpace(token)))

@@ -36,6 +36,17 @@ func stateFrom(ctx context.Context) *requestState {
 	return &requestState{}
 }
 
+// RequestID is the id of the request that ctx belongs to, as logged and answered in
+// X-Request-Id ("" outside a request).
+func RequestID(ctx context.Context) string { return stateFrom(ctx).requestID }
+
+// RoutePattern is the route the request of ctx is logged and counted under.
+func RoutePattern(ctx context.Context) string { return stateFrom(ctx).route }
+
+// SetRoutePattern names the route that r is logged and counted under, for handlers
+// outside the route table (the web UI's pages and assets).
+func SetRoutePattern(r *http.Request, pattern string) { stateFrom(r.Context()).route = pattern }
+
 // statusWriter records the status for the request log and whether a response has
 // started, so that recovering from a panic does not write a second header.
 type statusWriter struct {
@@ -281,7 +292,7 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+		if pattern := s.Pattern(probe); pattern != "" && pattern != "/api/" {
 			allow = append(allow, m)
 		}
 	}
@@ -295,23 +306,23 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 
 // wrap applies a route's access rule before its handler: authenticate, then find
 // the organization and the caller's role in it, then check the permission.
-func (s *Server) wrap(rt route) http.Handler {
-	pattern := rt.pattern()
+func (s *Server) wrap(rt Route) http.Handler {
+	pattern := rt.Pattern()
 	rm := s.metrics.forRoute(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
 		st.route, st.metrics = pattern, rm
-		c := &call{}
-		if err := s.authorize(r, rt.access, st, c); err != nil {
+		c := &Call{}
+		if err := s.authorize(r, rt.Access, st, c); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if c.user != nil {
+		if c.User != nil {
 			r = r.WithContext(finhealth.WithActor(r.Context(), finhealth.Actor{
-				UserID: c.user.ID, Email: c.user.Email, IP: st.ip, RequestID: st.requestID,
+				UserID: c.User.ID, Email: c.User.Email, IP: st.ip, RequestID: st.requestID,
 			}))
 		}
-		if err := rt.handle(w, r, c); err != nil {
+		if err := rt.Handle(w, r, c); err != nil {
 			s.writeError(w, r, err)
 		}
 	})

@@ -3,7 +3,6 @@ package http
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -15,16 +14,16 @@ import (
 // advisor should look at first: the cut-offs are where scoring's bands turn bad (an
 // overdue share in the "high" band, a cash buffer in the "critical" one).
 const (
-	flagOverdueShareHigh = "overdue_share_high"
-	flagCashBufferLow    = "cash_buffer_low"
-	flagNeedsReconnect   = "needs_reconnect"
+	FlagOverdueShareHigh = "overdue_share_high"
+	FlagCashBufferLow    = "cash_buffer_low"
+	FlagNeedsReconnect   = "needs_reconnect"
 
 	overdueShareHighPercent = 15
 	cashBufferLowDays       = 15
 )
 
-// portfolioItem is one organization in the caller's portfolio.
-type portfolioItem struct {
+// PortfolioItem is one organization in the caller's portfolio.
+type PortfolioItem struct {
 	OrganizationID string            `json:"organization_id"`
 	Name           string            `json:"name"`
 	Role           finhealth.OrgRole `json:"role"`
@@ -58,12 +57,12 @@ type portfolioConnection struct {
 	BusinessName  string `json:"business_name,omitempty"`
 }
 
-func newPortfolioItem(e finhealth.PortfolioEntry) portfolioItem {
-	it := portfolioItem{
+func newPortfolioItem(e finhealth.PortfolioEntry) PortfolioItem {
+	it := PortfolioItem{
 		OrganizationID: e.OrganizationID, Name: e.OrganizationName, Role: e.Role,
 		Score: e.Score, ScoreAsOf: e.ScoreAsOf, Change30d: e.ScoreChange, PreviousScore: e.PreviousScore,
 		LastSync:     portfolioSync{At: e.LastSyncAt, RunFinishedAt: e.LastRunFinished},
-		Connection:   portfolioConnection{Status: notConnected, BusinessName: e.BusinessName},
+		Connection:   portfolioConnection{Status: NotConnected, BusinessName: e.BusinessName},
 		OverdueShare: e.OverdueShare, CashBufferDays: e.CashBufferDays,
 		Flags: []string{},
 	}
@@ -83,29 +82,29 @@ func newPortfolioItem(e finhealth.PortfolioEntry) portfolioItem {
 		it.Connection.Status = string(e.ConnectionStatus)
 	}
 	if m := e.OverdueShare; m != nil && m.Status == finhealth.MetricOK && m.Value != nil && *m.Value >= overdueShareHighPercent {
-		it.Flags = append(it.Flags, flagOverdueShareHigh)
+		it.Flags = append(it.Flags, FlagOverdueShareHigh)
 	}
 	if m := e.CashBufferDays; m != nil && m.Status == finhealth.MetricOK && m.Value != nil && *m.Value < cashBufferLowDays {
-		it.Flags = append(it.Flags, flagCashBufferLow)
+		it.Flags = append(it.Flags, FlagCashBufferLow)
 	}
 	if e.ConnectionStatus == finhealth.WaveNeedsReconnect {
-		it.Flags = append(it.Flags, flagNeedsReconnect)
+		it.Flags = append(it.Flags, FlagNeedsReconnect)
 		it.Connection.Reason = e.ConnectionReason
 		it.Connection.ReasonMessage = finhealth.WaveReconnectReason(e.ConnectionReason).Message()
 	}
 	return it
 }
 
-// portfolioSorts are the orders GET /portfolio offers, each comparing two items in
+// PortfolioSorts are the orders GET /portfolio offers, each comparing two items in
 // ascending order. Organizations without the value sort last in either direction:
 // "no score yet" is neither the best nor the worst.
-var portfolioSorts = map[string]func(a, b *portfolioItem) (int, bool){
-	"name": func(a, b *portfolioItem) (int, bool) {
+var PortfolioSorts = map[string]func(a, b *PortfolioItem) (int, bool){
+	"name": func(a, b *PortfolioItem) (int, bool) {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), true
 	},
-	"score":     func(a, b *portfolioItem) (int, bool) { return comparePtr(a.Score, b.Score) },
-	"change":    func(a, b *portfolioItem) (int, bool) { return comparePtr(a.Change30d, b.Change30d) },
-	"last_sync": func(a, b *portfolioItem) (int, bool) { return compareTimePtr(a.LastSync.At, b.LastSync.At) },
+	"score":     func(a, b *PortfolioItem) (int, bool) { return comparePtr(a.Score, b.Score) },
+	"change":    func(a, b *PortfolioItem) (int, bool) { return comparePtr(a.Change30d, b.Change30d) },
+	"last_sync": func(a, b *PortfolioItem) (int, bool) { return compareTimePtr(a.LastSync.At, b.LastSync.At) },
 }
 
 // comparePtr compares two optional values; ok is false when either is missing, and
@@ -134,28 +133,13 @@ func compareTimePtr(a, b *time.Time) (int, bool) {
 	return a.Compare(*b), true
 }
 
-// portfolio lists every organization the caller owns or advises.
-func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, c *call) error {
-	q := r.URL.Query()
-	key, desc, err := portfolioOrder(q.Get("sort"), q.Get("order"), "order")
-	if err != nil {
-		return err
-	}
-	items, err := s.portfolioItems(r.Context(), c.user.ID, key, desc)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items))
-	return nil
-}
-
-// portfolioOrder validates a sort key (default "name") and direction; dirField
+// PortfolioOrder validates a sort key (default "name") and direction; dirField
 // names the direction's parameter, which the API calls "order" and the page "dir".
-func portfolioOrder(key, dir, dirField string) (string, bool, error) {
-	f := fieldErrors{}
+func PortfolioOrder(key, dir, dirField string) (string, bool, error) {
+	f := FieldErrors{}
 	key = cmp.Or(key, "name")
-	if _, known := portfolioSorts[key]; !known {
-		f.add("sort", "must be one of score, change, name, last_sync")
+	if _, known := PortfolioSorts[key]; !known {
+		f.Add("sort", "must be one of score, change, name, last_sync")
 	}
 	desc := false
 	switch dir {
@@ -163,25 +147,25 @@ func portfolioOrder(key, dir, dirField string) (string, bool, error) {
 	case "desc":
 		desc = true
 	default:
-		f.add(dirField, "must be asc or desc")
+		f.Add(dirField, "must be asc or desc")
 	}
-	return key, desc, f.err()
+	return key, desc, f.Err()
 }
 
-// portfolioItems lists every organization the user owns or advises in the order of
-// key (validated by portfolioOrder), ties broken by name and then id so that the
+// PortfolioItems lists every organization the user owns or advises in the order of
+// key (validated by PortfolioOrder), ties broken by name and then id so that the
 // order is stable across requests.
-func (s *Server) portfolioItems(ctx context.Context, userID, key string, desc bool) ([]portfolioItem, error) {
+func (s Insights) PortfolioItems(ctx context.Context, userID, key string, desc bool) ([]PortfolioItem, error) {
 	entries, err := s.st.Portfolio(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	less := portfolioSorts[key]
-	items := make([]portfolioItem, len(entries))
+	less := PortfolioSorts[key]
+	items := make([]PortfolioItem, len(entries))
 	for i, e := range entries {
 		items[i] = newPortfolioItem(e)
 	}
-	slices.SortStableFunc(items, func(a, b portfolioItem) int {
+	slices.SortStableFunc(items, func(a, b PortfolioItem) int {
 		n, both := less(&a, &b)
 		if both && desc {
 			n = -n

@@ -1,8 +1,6 @@
 package http
 
 import (
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -10,8 +8,8 @@ import (
 	"finhealth/identity"
 )
 
-// registerRequest is the body of POST /auth/register.
-type registerRequest struct {
+// RegisterRequest is the body of POST /auth/register.
+type RegisterRequest struct {
 	Email            string `json:"email"`
 	Password         string `json:"password"`
 	Name             string `json:"name"`
@@ -20,21 +18,11 @@ type registerRequest struct {
 	CompanySize      string `json:"company_size"`
 }
 
-// decodeRegisterRequest decodes and validates a registration, normalizing the email
-// and filling the default organization name.
-func decodeRegisterRequest(body io.Reader) (registerRequest, error) {
-	var req registerRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return req, err
-	}
-	return req, req.normalize()
-}
-
-// normalize validates a registration wherever it came from (JSON or a form): the
+// Normalize validates a registration wherever it came from (JSON or a form): the
 // email and the names in their one stored form (package identity), then the
 // domain's rules for a new user and organization and the password policy.
-func (req *registerRequest) normalize() error {
-	f := fieldErrors{}
+func (req *RegisterRequest) Normalize() error {
+	f := FieldErrors{}
 	req.Email = identity.NormalizeEmail(req.Email)
 	req.Name = identity.NormalizeName(req.Name)
 	req.OrganizationName = identity.NormalizeName(req.OrganizationName)
@@ -42,7 +30,7 @@ func (req *registerRequest) normalize() error {
 	req.CompanySize = strings.TrimSpace(req.CompanySize)
 	f.addAll(finhealth.NewUser{Email: req.Email, Name: req.Name, Role: finhealth.RoleUser}.Validate())
 	if req.OrganizationName == "" && req.Name != "" && f["name"] == "" {
-		req.OrganizationName = truncate(req.Name+"'s business", finhealth.MaxOrganizationNameLen)
+		req.OrganizationName = Truncate(req.Name+"'s business", finhealth.MaxOrganizationNameLen)
 	}
 	org := finhealth.NewOrganization{Name: req.OrganizationName, Industry: req.Industry, CompanySize: req.CompanySize}
 	for field, problem := range finhealth.ErrorFields(org.Validate()) {
@@ -52,100 +40,49 @@ func (req *registerRequest) normalize() error {
 			}
 			field = "organization_name"
 		}
-		f.add(field, problem)
+		f.Add(field, problem)
 	}
 	f.addAll(identity.ValidatePassword(req.Password, req.Email))
-	return f.err()
+	return f.Err()
 }
 
-// loginRequest is the body of POST /auth/login.
-type loginRequest struct {
+// LoginRequest is the body of POST /auth/login.
+type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 }
 
-// decodeLoginRequest checks only presence: whether the credentials are right is the
-// login's business, and answering "malformed email" would be a needless oracle.
-func decodeLoginRequest(body io.Reader) (loginRequest, error) {
-	var req loginRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return req, err
-	}
-	return req, req.normalize()
-}
-
-func (req *loginRequest) normalize() error {
-	f := fieldErrors{}
+// Normalize checks that the credentials are there and puts the email in its stored
+// form.
+func (req *LoginRequest) Normalize() error {
+	f := FieldErrors{}
 	// Normalized as registration stores it, so that a differently composed "é"
 	// finds the account; not validated, so that a malformed address is just an
 	// unknown one (bytes that are not UTF-8, which a form can carry, included).
 	req.Email = identity.NormalizeEmail(strings.ToValidUTF8(req.Email, "\uFFFD"))
 	if req.Email == "" {
-		f.add("email", "is required")
+		f.Add("email", "is required")
 	} else if len(req.Email) > 254 {
-		f.add("email", "must be at most 254 characters")
+		f.Add("email", "must be at most 254 characters")
 	}
 	if req.Password == "" {
-		f.add("password", "is required")
+		f.Add("password", "is required")
 	} else if len(req.Password) > 1024 {
-		f.add("password", "must be at most 1024 bytes")
+		f.Add("password", "must be at most 1024 bytes")
 	}
-	return f.err()
+	return f.Err()
 }
 
-// tokenRequest is the body of refresh and logout.
-type tokenRequest struct {
-	RefreshToken string `json:"refresh_token"`
-}
-
-func decodeTokenRequest(body io.Reader) (tokenRequest, error) {
-	var req tokenRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return req, err
-	}
-	if req.RefreshToken == "" {
-		return req, finhealth.InvalidFields("The refresh token is required.", map[string]string{"refresh_token": "is required"})
-	}
-	return req, nil
-}
-
-// assessmentRequest is the body of POST .../assessments. Points are never taken from
-// the client: the unknown-field check rejects them.
-type assessmentRequest struct {
-	Answers []answerRequest `json:"answers"`
-}
-
-type answerRequest struct {
+// AnswerRequest is one answer as a client sends it.
+type AnswerRequest struct {
 	QuestionID string `json:"question_id"`
 	Value      string `json:"value"`
 }
 
-// maxAnswers is far above any questionnaire's length; it only bounds the work a
-// single request can cause.
-const maxAnswers = 200
-
-// decodeAssessmentRequest checks the answers' shape; whether they fit the
-// questionnaire is scoring's business.
-func decodeAssessmentRequest(body io.Reader) ([]finhealth.Answer, error) {
-	var req assessmentRequest
-	if err := decodeJSON(body, &req); err != nil {
-		return nil, err
-	}
-	f := fieldErrors{}
-	switch {
-	case req.Answers == nil:
-		f.add("answers", "is required")
-	case len(req.Answers) > maxAnswers:
-		f.add("answers", fmt.Sprintf("must hold at most %d answers", maxAnswers))
-	}
-	answers := cleanAnswers(f, req.Answers)
-	return answers, f.err()
-}
-
-// cleanAnswers trims the answers and records in f what is wrong with their shape,
+// CleanAnswers trims the answers and records in f what is wrong with their shape,
 // under answers[i].question_id and answers[i].value; the questionnaire page checks
 // its form with it too.
-func cleanAnswers(f fieldErrors, in []answerRequest) []finhealth.Answer {
+func CleanAnswers(f FieldErrors, in []AnswerRequest) []finhealth.Answer {
 	answers := make([]finhealth.Answer, 0, len(in))
 	for i, a := range in {
 		if len(f) >= 20 {

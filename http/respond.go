@@ -7,12 +7,14 @@ import (
 	"strconv"
 )
 
-var jsonContentType = []string{"application/json"}
+// JSONContentType is the Content-Type header of every JSON response, shared so that
+// writing it allocates nothing.
+var JSONContentType = []string{"application/json"}
 
-// writeJSON encodes v fully before writing, so that an encoding failure becomes a
+// WriteJSON encodes v fully before writing, so that an encoding failure becomes a
 // clean 500 instead of a truncated 200.
-func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	b, err := encodeBody(v)
+func (s *Server) WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := EncodeBody(v)
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "encode response",
 			slog.String("request_id", stateFrom(r.Context()).requestID),
@@ -20,11 +22,11 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 		b = []byte(`{"error":{"code":"internal","message":"An internal error occurred.","fields":{}}}` + "\n")
 		status = http.StatusInternalServerError
 	}
-	writeBody(w, r, status, b)
+	WriteBody(w, r, status, b)
 }
 
-// encodeBody is v as a complete JSON response body, newline included.
-func encodeBody(v any) ([]byte, error) {
+// EncodeBody is v as a complete JSON response body, newline included.
+func EncodeBody(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -32,44 +34,15 @@ func encodeBody(v any) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// writeBody writes an encoded JSON body (from encodeBody). It does not modify body,
+// WriteBody writes an encoded JSON body (from encodeBody). It does not modify body,
 // which may be shared between requests.
-func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+func WriteBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = JSONContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return
 	}
 	_, _ = w.Write(body)
-}
-
-// page is the shape of every paginated list. NextCursor is null on the last page.
-type page[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func newPage[T any](items []T, next string) page[T] {
-	if items == nil {
-		items = []T{}
-	}
-	p := page[T]{Items: items}
-	if next != "" {
-		p.NextCursor = &next
-	}
-	return p
-}
-
-// list is a complete, unpaginated list.
-type list[T any] struct {
-	Items []T `json:"items"`
-}
-
-func newList[T any](items []T) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items}
 }

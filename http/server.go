@@ -1,17 +1,23 @@
-// Package http serves finhealth's versioned JSON API under /api/v1, /healthz, /readyz
-// and /metrics, and the server-rendered web UI (html/template, embedded assets, cookie
-// sessions carrying the API's tokens, CSRF tokens, a strict CSP). It authenticates with
-// short-lived HS256 JWTs and rotated refresh tokens,
-// authorizes every route through one route table whose permissions come from the
-// role table in the root package, and maps finhealth.Error codes to status codes.
+// Package http is the HTTP layer that finhealth's JSON API (package http/api) and
+// its server-rendered web UI (package http/ui) share: the router and its route
+// table, the middleware (request ids, request logs and metrics, security headers,
+// CORS), the probes /healthz and /readyz, and /metrics. It authenticates API callers
+// with short-lived HS256 JWTs and rotated refresh tokens, and browsers with the same
+// tokens in session cookies and a CSRF token on every unsafe request; it authorizes
+// every route by the permission it declares, from the role table in the root
+// package; it maps finhealth.Error codes to status codes, decodes JSON strictly, and
+// limits login attempts. The operations that the API and the UI both perform live
+// here too (Accounts, Organizations, Insights, Wave, and the live health score), so
+// that both are held to the same checks.
 //
-// It depends on the root package and scoring only; the store arrives as the
-// finhealth.Store interface so that cmd/finhealth alone wires adapters together.
+// It depends on the root package, scoring and identity only; the store arrives as
+// the finhealth.Store interface so that cmd/finhealth alone wires adapters together.
+// cmd/finhealth builds a Server and mounts the API and the UI on it (api.Mount,
+// ui.Mount); the sub-packages import this one, never each other.
 package http
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,11 +27,11 @@ import (
 
 	"finhealth"
 	"finhealth/identity"
-	"finhealth/scoring"
 )
 
-// Config is everything the API needs from the outside. Zero fields take the defaults
-// documented on each; JWTSecret is the only field without one.
+// Config is everything the HTTP layer, API and UI, needs from the outside. Zero
+// fields take the defaults documented on each; JWTSecret is the only field without
+// one.
 type Config struct {
 	// JWTSecret signs access tokens (HS256). It must be at least 32 bytes.
 	JWTSecret []byte
@@ -101,39 +107,40 @@ type RateLimit struct {
 	Disabled bool
 }
 
-// Server is the HTTP API. Create it with NewServer.
+// Server is the HTTP layer that the JSON API and the web UI share: the router and
+// its route table, the middleware, authentication and authorization, and the state
+// of sessions and rate limits. Create it with NewServer, then mount the API
+// (http/api) and the UI (http/ui) on it.
 type Server struct {
 	cfg     Config
 	st      finhealth.Store
 	log     *slog.Logger
 	now     func() time.Time
-	routes  []route
+	routes  []Route
 	mux     *http.ServeMux
 	handler http.Handler
 
-	tokens        *tokenIssuer
-	dummyHash     string
-	loginIP       *limiter
-	loginAccount  *limiter
-	questionnaire encodedQuestionnaire
-	assessments   assessmentCache
-	openapi       []byte
-	corsOrigins   map[string]bool
-	metrics       *apiMetrics // nil without Config.Metrics
+	tokens       *tokenIssuer
+	dummyHash    string
+	loginIP      *limiter
+	loginAccount *limiter
+	assessments  assessmentCache
+	corsOrigins  map[string]bool
+	metrics      *apiMetrics // nil without Config.Metrics
 
-	// The web UI's session cookies, CSRF key, page templates and the renewals that
-	// keep concurrent page loads from spending one refresh token twice.
-	cookies     sessionCookies
+	// Browser sessions: their cookies, the CSRF key, and the renewals that keep
+	// concurrent page loads from spending one refresh token twice.
+	cookies     Cookies
 	csrfKey     []byte
 	crossOrigin *http.CrossOriginProtection
-	templates   map[string]*template.Template
 	renewals    renewals
-	uiCSP       []string
 }
 
-// NewServer builds the API and the web UI. It panics when JWTSecret is shorter than
-// 32 bytes, or the questionnaire or the templates cannot be prepared: all are start-up configuration errors that
-// cmd/finhealth validates first, and no request could be served correctly anyway.
+// NewServer builds the shared layer: the probes (/healthz, /readyz), /metrics, and
+// the JSON answer to /api paths that no route claims. The API and the UI add their
+// routes to it. It panics when JWTSecret is shorter than 32 bytes: a start-up
+// configuration error that cmd/finhealth validates first, and no request could be
+// served correctly anyway.
 func NewServer(cfg Config, st finhealth.Store) *Server {
 	cfg = withDefaults(cfg, st)
 	if len(cfg.JWTSecret) < 32 {
@@ -160,44 +167,57 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		panic("http: cannot hash the dummy password: " + err.Error())
 	}
 	s.dummyHash = dummy
-
-	q, err := encodeQuestionnaire(scoring.Current())
-	if err != nil {
-		panic("http: cannot encode the questionnaire: " + err.Error())
-	}
-	s.questionnaire = q
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
-	s.openapi = openapiDocument
 
 	s.metrics = newAPIMetrics(cfg.Metrics)
 	s.cookies = newSessionCookies(cfg)
 	s.csrfKey = newCSRFKey(cfg.JWTSecret)
 	s.crossOrigin = http.NewCrossOriginProtection()
-	tmpl, err := parseTemplates(s.uiFuncs())
-	if err != nil {
-		panic("http: cannot parse the UI templates: " + err.Error())
-	}
-	s.templates = tmpl
-	s.uiCSP = uiCSP(cfg.Wave)
 
-	s.routes = append(s.routeTable(), s.warehouseRoutes()...)
 	s.mux = http.NewServeMux()
-	for _, rt := range s.routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
-	}
+	s.HandleRoutes(s.probeRoutes())
 	s.mux.Handle("/api/", http.HandlerFunc(s.unmatched))
 	if cfg.MetricsHandler != nil {
 		// Beside the route table: it is Prometheus text for operators, not part of
 		// the JSON API or its OpenAPI document.
-		s.mux.Handle(metricsRoute, s.serveMetrics(cfg.MetricsHandler))
+		s.mux.Handle(MetricsRoute, s.serveMetrics(cfg.MetricsHandler))
 	}
-	s.mountUI()
 	s.handler = s.base(s.headers(s.mux))
 	return s
 }
 
-// Handler returns the API's handler with all middleware applied.
+// Handler returns the handler of every mounted route, with all middleware applied.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HandleRoutes adds rows to the route table and serves each under its pattern: its
+// access rule first (authorize), then its handler, whose error becomes the JSON
+// error body.
+func (s *Server) HandleRoutes(routes []Route) {
+	for _, rt := range routes {
+		s.mux.Handle(rt.Pattern(), s.wrap(rt))
+	}
+	s.routes = append(s.routes, routes...)
+}
+
+// Routes is the route table: every route that HandleRoutes added, with its access
+// rule and success status.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handle serves h under a ServeMux pattern outside the route table: the web UI's
+// pages, which authorize themselves (AuthorizeSession), and its assets.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Pattern is the pattern of the route that would serve r, "" when none would.
+func (s *Server) Pattern(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return pattern
+}
+
+// Store is the store the server was built with.
+func (s *Server) Store() finhealth.Store { return s.st }
+
+// Config is the server's configuration, with the defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
 
 func withDefaults(cfg Config, st finhealth.Store) Config {
 	if cfg.Issuer == "" {
@@ -246,30 +266,30 @@ func withDefaults(cfg Config, st finhealth.Store) Config {
 	return cfg
 }
 
-// accessKind says where a route's authority comes from.
-type accessKind int
+// AccessKind says where a route's authority comes from.
+type AccessKind int
 
 const (
-	// accessPublic needs no credentials.
-	accessPublic accessKind = iota
-	// accessUser needs any signed-in, active user.
-	accessUser
-	// accessPlatform needs a platform permission from the user's Role.
-	accessPlatform
-	// accessOrg needs an organization permission in the organization named by the
+	// AccessPublic needs no credentials.
+	AccessPublic AccessKind = iota
+	// AccessUser needs any signed-in, active user.
+	AccessUser
+	// AccessPlatform needs a platform permission from the user's Role.
+	AccessPlatform
+	// AccessOrg needs an organization permission in the organization named by the
 	// {id} path segment; non-members get 404 so that existence is not revealed.
-	accessOrg
-	// accessDefaultOrg is accessOrg applied to the caller's default organization.
-	accessDefaultOrg
+	AccessOrg
+	// AccessDefaultOrg is accessOrg applied to the caller's default organization.
+	AccessDefaultOrg
 )
 
-// access is what a route requires.
-type access struct {
-	kind accessKind
-	perm finhealth.Permission
-	// selfParam names a path value that, when it equals the caller's id, waives perm
+// Access is what a route requires.
+type Access struct {
+	Kind AccessKind
+	Perm finhealth.Permission
+	// SelfParam names a path value that, when it equals the caller's id, waives perm
 	// (a member may always leave an organization).
-	selfParam string
+	SelfParam string
 	// preload names data the handler needs that authorization reads in the same
 	// query as the caller's access, saving the hottest routes a round trip.
 	preload preload
@@ -285,95 +305,61 @@ const (
 	preloadLatestAssessment
 )
 
-// withLatestAssessment makes authorization also read the id of the organization's
+// WithLatestAssessment makes authorization also read the id of the organization's
 // newest assessment.
-func withLatestAssessment(a access) access {
+func WithLatestAssessment(a Access) Access {
 	a.preload = preloadLatestAssessment
 	return a
 }
 
+// The access rules of the route tables: Public needs nothing, AnyUser any signed-in,
+// active user, Platform a platform permission, Org an organization permission in
+// the organization of the {id} path segment, and DefaultOrg one in the caller's
+// default organization.
 var (
-	public = access{kind: accessPublic}
-	user   = access{kind: accessUser}
+	Public  = Access{Kind: AccessPublic}
+	AnyUser = Access{Kind: AccessUser}
 )
 
-func platform(p finhealth.Permission) access { return access{kind: accessPlatform, perm: p} }
-func org(p finhealth.Permission) access      { return access{kind: accessOrg, perm: p} }
-func defaultOrg(p finhealth.Permission) access {
-	return access{kind: accessDefaultOrg, perm: p}
+// Platform needs the platform permission p (AccessPlatform).
+func Platform(p finhealth.Permission) Access { return Access{Kind: AccessPlatform, Perm: p} }
+
+// Org needs the organization permission p in the organization of the path (AccessOrg).
+func Org(p finhealth.Permission) Access { return Access{Kind: AccessOrg, Perm: p} }
+
+// DefaultOrg needs the organization permission p in the caller's default
+// organization (AccessDefaultOrg).
+func DefaultOrg(p finhealth.Permission) Access {
+	return Access{Kind: AccessDefaultOrg, Perm: p}
 }
 
-// route is one row of the route table. status is the success status, which the
+// Route is one row of the route table. status is the success status, which the
 // role matrix and the OpenAPI coverage test rely on.
-type route struct {
-	method string
-	path   string
-	access access
-	status int
-	handle handlerFunc
+type Route struct {
+	Method string
+	Path   string
+	Access Access
+	Status int
+	Handle HandlerFunc
 }
 
-// pattern is the ServeMux pattern and the name routes are logged under.
-func (rt route) pattern() string { return rt.method + " " + rt.path }
+// Pattern is the ServeMux pattern and the name routes are logged under.
+func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 
-// handlerFunc is a route handler. Returning an error writes it as the JSON error
+// HandlerFunc is a route handler. Returning an error writes it as the JSON error
 // body, so handlers never format errors themselves.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, c *Call) error
 
-// call is what authorization established about the request.
-type call struct {
-	user  *finhealth.User // nil on public routes
-	orgID string          // set on organization routes
-	role  finhealth.OrgRole
+// Call is what authorization established about the request.
+type Call struct {
+	User  *finhealth.User // nil on public routes
+	OrgID string          // set on organization routes
+	Role  finhealth.OrgRole
 
 	preloaded bool   // the route's preload was read
 	latestID  string // preloadLatestAssessment: "" when there is no assessment
-}
 
-// routeTable is the single list of routes and the permission each needs.
-func (s *Server) routeTable() []route {
-	const (
-		ok      = http.StatusOK
-		created = http.StatusCreated
-		none    = http.StatusNoContent
-	)
-	return []route{
-		{"GET", "/healthz", public, ok, s.healthz},
-		{"GET", "/readyz", public, ok, s.readyz},
-		{"GET", "/api/v1/openapi.json", public, ok, s.openAPI},
-		{"GET", "/api/v1/questionnaire", public, ok, s.getQuestionnaire},
-
-		{"POST", "/api/v1/auth/register", public, created, s.register},
-		{"POST", "/api/v1/auth/login", public, ok, s.login},
-		{"POST", "/api/v1/auth/refresh", public, ok, s.refresh},
-		{"POST", "/api/v1/auth/logout", public, none, s.logout},
-		{"GET", "/api/v1/me", user, ok, s.me},
-
-		{"GET", "/api/v1/organizations", user, ok, s.listOrganizations},
-		{"GET", "/api/v1/organizations/{id}", org(finhealth.PermOrgRead), ok, s.getOrganization},
-		{"PATCH", "/api/v1/organizations/{id}", org(finhealth.PermOrgUpdate), ok, s.updateOrganization},
-		{"GET", "/api/v1/organizations/{id}/members", org(finhealth.PermMembersRead), ok, s.listMembers},
-		{"PATCH", "/api/v1/organizations/{id}/members/{user_id}", org(finhealth.PermMembersManage), ok, s.changeMemberRole},
-		{"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
-			access{kind: accessOrg, perm: finhealth.PermMembersManage, selfParam: "user_id"}, none, s.removeMember},
-		{"POST", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), created, s.createInvitation},
-		{"GET", "/api/v1/organizations/{id}/invitations", org(finhealth.PermMembersManage), ok, s.listInvitations},
-		{"DELETE", "/api/v1/organizations/{id}/invitations/{invitation_id}", org(finhealth.PermMembersManage), none, s.revokeInvitation},
-		{"POST", "/api/v1/invitations/accept", user, ok, s.acceptInvitation},
-		{"GET", "/api/v1/organizations/{id}/audit-log", org(finhealth.PermOrgAuditRead), ok, s.orgAuditLog},
-
-		{"POST", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments", org(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/organizations/{id}/assessments/latest", withLatestAssessment(org(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/organizations/{id}/assessments/{assessment_id}", org(finhealth.PermAssessmentsRead), ok, s.getAssessment},
-		{"POST", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsSubmit), created, s.createAssessment},
-		{"GET", "/api/v1/assessments", defaultOrg(finhealth.PermAssessmentsRead), ok, s.listAssessments},
-		{"GET", "/api/v1/assessments/latest", withLatestAssessment(defaultOrg(finhealth.PermAssessmentsRead)), ok, s.latestAssessment},
-		{"GET", "/api/v1/assessments/{assessment_id}", defaultOrg(finhealth.PermAssessmentsRead), ok, s.getAssessment},
-
-		{"GET", "/api/v1/admin/users", platform(finhealth.PermUsersManage), ok, s.adminListUsers},
-		{"PATCH", "/api/v1/admin/users/{id}", platform(finhealth.PermUsersManage), ok, s.adminSetRole},
-		{"POST", "/api/v1/admin/users/{id}/deactivate", platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
-		{"GET", "/api/v1/admin/audit-log", platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
-	}
+	// CSRF is the token that the forms of a web UI page must carry
+	// (Accounts.AuthorizeSession); API calls have none.
+	CSRF string
 }

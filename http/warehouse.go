@@ -14,48 +14,15 @@ import (
 	"finhealth"
 )
 
-// warehouseRoutes are the routes of the Wave connection, the sync runs, the health
-// score, the metrics, the account mapping and the portfolio. They live apart from
-// routeTable only so that this slice can grow without touching the foundation's
-// table; they are authorized by the same rules and covered by the same matrix.
-func (s *Server) warehouseRoutes() []route {
-	const (
-		ok       = http.StatusOK
-		accepted = http.StatusAccepted
-		none     = http.StatusNoContent
-	)
-	return []route{
-		{"POST", "/api/v1/organizations/{id}/wave/connect", org(finhealth.PermWaveManage), ok, s.waveConnect},
-		{"GET", "/api/v1/wave/callback", user, ok, s.waveCallback},
-		{"GET", "/api/v1/organizations/{id}/wave", org(finhealth.PermWaveRead), ok, s.waveStatus},
-		{"DELETE", "/api/v1/organizations/{id}/wave", org(finhealth.PermWaveManage), ok, s.waveDisconnect},
-		{"GET", "/api/v1/organizations/{id}/wave/businesses", org(finhealth.PermWaveManage), ok, s.waveBusinesses},
-		{"POST", "/api/v1/organizations/{id}/wave/business", org(finhealth.PermWaveManage), ok, s.waveChooseBusiness},
-		{"POST", "/api/v1/organizations/{id}/wave/sync", org(finhealth.PermSyncRun), accepted, s.waveSync},
-		{"GET", "/api/v1/organizations/{id}/wave/sync-runs", org(finhealth.PermWaveRead), ok, s.listSyncRuns},
-		{"GET", "/api/v1/organizations/{id}/wave/sync-runs/{run_id}", org(finhealth.PermWaveRead), ok, s.getSyncRun},
-
-		{"GET", "/api/v1/organizations/{id}/health", org(finhealth.PermHealthRead), ok, s.healthScore},
-		{"GET", "/api/v1/organizations/{id}/health/history", org(finhealth.PermHealthRead), ok, s.healthHistory},
-		{"GET", "/api/v1/organizations/{id}/metrics", org(finhealth.PermHealthRead), ok, s.metricSeries},
-		{"GET", "/api/v1/organizations/{id}/metrics/latest", org(finhealth.PermHealthRead), ok, s.latestMetrics},
-
-		{"GET", "/api/v1/organizations/{id}/account-mapping", org(finhealth.PermHealthRead), ok, s.accountMapping},
-		{"PUT", "/api/v1/organizations/{id}/account-mapping/{account_id}", org(finhealth.PermMappingEdit), ok, s.setAccountOverride},
-		{"DELETE", "/api/v1/organizations/{id}/account-mapping/{account_id}", org(finhealth.PermMappingEdit), none, s.deleteAccountOverride},
-
-		{"GET", "/api/v1/portfolio", user, ok, s.portfolio},
-	}
-}
-
+// The 503s of an instance without Wave or without background jobs.
 var (
 	errWaveNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave is not configured on this instance.")
-	errSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")
+	ErrSyncNotConfigured = finhealth.Errorf(finhealth.EUNAVAILABLE, "Background syncing is not configured on this instance.")
 )
 
 // wave returns the gateway, or the 503 every route that talks to Wave answers when
 // the instance has no Wave registration.
-func (s *Server) wave() (finhealth.WaveGateway, error) {
+func (s Wave) wave() (finhealth.WaveGateway, error) {
 	if s.cfg.Wave == nil {
 		return nil, errWaveNotConfigured
 	}
@@ -88,7 +55,7 @@ func (h *heldTokens) Save(_ context.Context, tok finhealth.OAuthToken) error {
 // its errors, so the error text is safe to log. Its internal errors (a
 // misconfigured registration, an unreadable answer) stay 503 rather than 500: the
 // request was fine, and the message says what the administrator must look at.
-func (s *Server) waveFailure(r *http.Request, op string, err error) error {
+func (s Wave) waveFailure(r *http.Request, op string, err error) error {
 	level := slog.LevelWarn
 	if finhealth.ErrorCode(err) == finhealth.EINTERNAL {
 		level = slog.LevelError
@@ -107,10 +74,10 @@ func (s *Server) waveFailure(r *http.Request, op string, err error) error {
 	return finhealth.Errorf(finhealth.EUNAVAILABLE, "Wave could not be reached. Try again later.")
 }
 
-// errWaveReconnectedMeanwhile answers a request whose Wave work was cut short because
+// ErrWaveReconnectedMeanwhile answers a request whose Wave work was cut short because
 // the owner connected Wave again while it ran: the new connection is fine, and the
 // next request uses it.
-var errWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
+var ErrWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
 	"Wave was connected again while this request was using the previous connection. Try again: the new connection is used from now on.")
 
 // waveSessionFailed turns an error of a Wave session on the organization's stored
@@ -122,7 +89,7 @@ var errWaveReconnectedMeanwhile = finhealth.Errorf(finhealth.ECONFLICT,
 // would not save for the same reason, is answered 409. In every such case the
 // process's cached token is the refused or replaced one, so it is dropped and the
 // next request starts from the store.
-func (s *Server) waveSessionFailed(r *http.Request, orgID string, tokens *finhealth.StoredWaveTokens, op string, err error) error {
+func (s Wave) waveSessionFailed(r *http.Request, orgID string, tokens *finhealth.StoredWaveTokens, op string, err error) error {
 	var rc *finhealth.WaveReconnectError
 	if errors.As(err, &rc) {
 		_, serr := s.st.SetWaveConnectionStatus(r.Context(), orgID, tokens.RefusedGrant(rc), finhealth.WaveNeedsReconnect, string(rc.Reason))
@@ -140,7 +107,7 @@ func (s *Server) waveSessionFailed(r *http.Request, orgID string, tokens *finhea
 	}
 	err = s.waveFailure(r, op, err)
 	if replaced {
-		return errWaveReconnectedMeanwhile
+		return ErrWaveReconnectedMeanwhile
 	}
 	return err
 }
@@ -149,7 +116,7 @@ func (s *Server) waveSessionFailed(r *http.Request, orgID string, tokens *finhea
 // something they depend on changed. The change itself is already stored and the live
 // health score shows it, so a queue failure is logged rather than failing the
 // request.
-func (s *Server) rescore(r *http.Request, orgID string) {
+func (s Insights) rescore(r *http.Request, orgID string) {
 	if s.cfg.Sync == nil {
 		return
 	}
@@ -163,12 +130,12 @@ func (s *Server) rescore(r *http.Request, orgID string) {
 
 // assessmentSubmitted is the hook createAssessment calls once an assessment is
 // stored, so that the stored health score blends it in.
-func (s *Server) assessmentSubmitted(r *http.Request, orgID string) { s.rescore(r, orgID) }
+func (s Insights) assessmentSubmitted(r *http.Request, orgID string) { s.rescore(r, orgID) }
 
 // parseTimeParam reads an RFC 3339 time or a YYYY-MM-DD date from the query. A date
 // is the start of that day (UTC) or, for the end of a range, its last instant, so
 // that "to=2024-05-31" includes the whole day.
-func parseTimeParam(r *http.Request, f fieldErrors, name string, endOfDay bool) time.Time {
+func parseTimeParam(r *http.Request, f FieldErrors, name string, endOfDay bool) time.Time {
 	v := strings.TrimSpace(r.URL.Query().Get(name))
 	if v == "" {
 		return time.Time{}
@@ -182,7 +149,7 @@ func parseTimeParam(r *http.Request, f fieldErrors, name string, endOfDay bool) 
 		}
 		return d
 	}
-	f.add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
+	f.Add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
 	return time.Time{}
 }
 

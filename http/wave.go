@@ -5,24 +5,23 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"finhealth"
 )
 
-// oauthStateTTL is how long an owner has to approve finhealth in Wave: long enough to
+// OAuthStateTTL is how long an owner has to approve finhealth in Wave: long enough to
 // sign in to Wave, short enough that a leaked authorize URL soon stops working.
-const oauthStateTTL = 10 * time.Minute
+const OAuthStateTTL = 10 * time.Minute
 
 // revokeTimeout bounds the call to Wave when disconnecting: the local deletion must
 // not wait on a slow Wave.
 const revokeTimeout = 10 * time.Second
 
-// businessView is a Wave business as the owner chooses it, with why it cannot be
+// BusinessView is a Wave business as the owner chooses it, with why it cannot be
 // fully assessed.
-type businessView struct {
+type BusinessView struct {
 	ID                 string                         `json:"id"`
 	Name               string                         `json:"name"`
 	Currency           string                         `json:"currency"`
@@ -33,29 +32,29 @@ type businessView struct {
 	Limitations        []finhealth.BusinessLimitation `json:"limitations"`
 }
 
-func newBusinessView(b finhealth.WaveBusiness) businessView {
+func newBusinessView(b finhealth.WaveBusiness) BusinessView {
 	lims := b.Limitations()
 	if lims == nil {
 		lims = []finhealth.BusinessLimitation{}
 	}
-	return businessView{
+	return BusinessView{
 		ID: b.ID, Name: b.Name, Currency: b.Currency, IsPersonal: b.IsPersonal,
 		IsClassicInvoicing: b.IsClassicInvoicing, IsArchived: b.IsArchived,
 		FullyAssessable: len(lims) == 0, Limitations: lims,
 	}
 }
 
-func newBusinessViews(bs []finhealth.WaveBusiness) []businessView {
-	out := make([]businessView, len(bs))
+func newBusinessViews(bs []finhealth.WaveBusiness) []BusinessView {
+	out := make([]BusinessView, len(bs))
 	for i, b := range bs {
 		out[i] = newBusinessView(b)
 	}
 	return out
 }
 
-// syncRunView is one sync run. Optional values are null rather than absent, so that
+// SyncRunView is one sync run. Optional values are null rather than absent, so that
 // a client polling a run sees the same shape from queued to finished.
-type syncRunView struct {
+type SyncRunView struct {
 	ID              string                 `json:"id"`
 	Status          finhealth.SyncStatus   `json:"status"`
 	Kind            finhealth.SyncKind     `json:"kind"`
@@ -73,8 +72,9 @@ type syncRunView struct {
 	DurationSeconds *float64               `json:"duration_seconds"`
 }
 
-func newSyncRunView(r *finhealth.SyncRun) syncRunView {
-	v := syncRunView{
+// NewSyncRunView is the view of a sync run.
+func NewSyncRunView(r *finhealth.SyncRun) SyncRunView {
+	v := SyncRunView{
 		ID: r.ID, Status: r.Status, Kind: r.Kind, Trigger: r.Trigger, Progress: r.SyncProgress, Attempt: r.Attempt,
 		QueuedAt: r.QueuedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedAt: r.UpdatedAt,
 		Warnings: r.Warnings, RetryAt: r.RetryAt,
@@ -95,13 +95,13 @@ func newSyncRunView(r *finhealth.SyncRun) syncRunView {
 	return v
 }
 
-// notConnected is the status of an organization that never connected Wave.
-const notConnected = "not_connected"
+// NotConnected is the status of an organization that never connected Wave.
+const NotConnected = "not_connected"
 
-// connectionView is an organization's Wave connection as its members see it. It is
+// ConnectionView is an organization's Wave connection as its members see it. It is
 // built field by field from the stored connection, which never holds the tokens, so
 // that nothing secret can ride along.
-type connectionView struct {
+type ConnectionView struct {
 	Status string `json:"status"`
 	// Configured says whether this instance can talk to Wave at all, so that a client
 	// knows whether to offer connecting.
@@ -110,7 +110,7 @@ type connectionView struct {
 	Reason         string        `json:"reason,omitempty"`
 	ReasonMessage  string        `json:"reason_message,omitempty"`
 	WaveUserEmail  string        `json:"wave_user_email,omitempty"`
-	Business       *businessView `json:"business,omitempty"`
+	Business       *BusinessView `json:"business,omitempty"`
 	Currency       string        `json:"currency,omitempty"`
 	Scopes         []string      `json:"scopes,omitempty"`
 	ConnectedBy    string        `json:"connected_by,omitempty"`
@@ -121,11 +121,13 @@ type connectionView struct {
 	// FullSyncDue says that the last run was partial, so the next sync reads
 	// everything.
 	FullSyncDue bool         `json:"full_sync_due"`
-	LastRun     *syncRunView `json:"last_run,omitempty"`
+	LastRun     *SyncRunView `json:"last_run,omitempty"`
 }
 
-func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) connectionView {
-	v := connectionView{Status: notConnected, Configured: s.cfg.Wave != nil}
+// NewConnectionView is the view of the connection and its newest run; a nil
+// connection is one never made.
+func (s Wave) NewConnectionView(c *finhealth.WaveConnection, last *finhealth.SyncRun) ConnectionView {
+	v := ConnectionView{Status: NotConnected, Configured: s.cfg.Wave != nil}
 	if c == nil {
 		return v
 	}
@@ -147,15 +149,15 @@ func (s *Server) newConnectionView(c *finhealth.WaveConnection, last *finhealth.
 	v.ConnectedAt, v.UpdatedAt = &connected, &updated
 	v.LastSyncAt, v.LastFullSyncAt, v.FullSyncDue = c.LastSyncAt, c.LastFullSyncAt, c.FullSyncDue
 	if last != nil {
-		lr := newSyncRunView(last)
+		lr := NewSyncRunView(last)
 		v.LastRun = &lr
 	}
 	return v
 }
 
-// connection reads the organization's connection and its newest run; a nil
+// Connection reads the organization's connection and its newest run; a nil
 // connection means it never connected.
-func (s *Server) connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
+func (s Wave) Connection(ctx context.Context, orgID string) (*finhealth.WaveConnection, *finhealth.SyncRun, error) {
 	c, err := s.st.WaveConnection(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return nil, nil, nil
@@ -177,7 +179,7 @@ var errWaveNotConnected = finhealth.Errorf(finhealth.ECONFLICT, "Wave is not con
 
 // usableConnection returns a connection whose tokens may be used: connected and not
 // refused by Wave.
-func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
+func (s Wave) usableConnection(ctx context.Context, orgID string) (*finhealth.WaveConnection, error) {
 	c, err := s.st.WaveConnection(ctx, orgID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
 		return nil, errWaveNotConnected
@@ -196,7 +198,7 @@ func (s *Server) usableConnection(ctx context.Context, orgID string) (*finhealth
 
 // usableTokens returns the tokens of a usable connection (usableConnection), for a
 // request's Wave session.
-func (s *Server) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
+func (s Wave) usableTokens(ctx context.Context, orgID string) (*finhealth.StoredWaveTokens, error) {
 	if _, err := s.usableConnection(ctx, orgID); err != nil {
 		return nil, err
 	}
@@ -208,43 +210,34 @@ func (s *Server) usableTokens(ctx context.Context, orgID string) (*finhealth.Sto
 	return tokens, err
 }
 
-// connectStarted is the answer to POST .../wave/connect.
-type connectStarted struct {
+// ConnectStarted is the answer to POST .../wave/connect.
+type ConnectStarted struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// waveConnect starts an authorization: a random state bound to the caller and the
-// organization (only its hash is stored) and a PKCE verifier kept server-side.
-func (s *Server) waveConnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	started, err := s.startWaveConnect(r.Context(), c.orgID, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, started)
-	return nil
-}
-
-func (s *Server) startWaveConnect(ctx context.Context, orgID, userID string) (connectStarted, error) {
+// StartConnect starts an authorization of Wave by the user for the organization (see
+// the API's waveConnect) and returns where to send them: Wave's consent page.
+func (s Wave) StartConnect(ctx context.Context, orgID, userID string) (ConnectStarted, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	state, stateHash, err := newOpaqueToken()
+	state, stateHash, err := NewOpaqueToken()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
 	verifier, challenge, err := gw.NewPKCE()
 	if err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	expires := s.now().Add(oauthStateTTL).UTC()
+	expires := s.now().Add(OAuthStateTTL).UTC()
 	if err := s.st.CreateOAuthState(ctx, finhealth.OAuthState{
 		StateHash: stateHash, OrganizationID: orgID, UserID: userID, CodeVerifier: verifier, ExpiresAt: expires,
 	}); err != nil {
-		return connectStarted{}, err
+		return ConnectStarted{}, err
 	}
-	return connectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires}, nil
+	return ConnectStarted{AuthorizeURL: gw.AuthorizeURL(state, challenge), ExpiresAt: expires}, nil
 }
 
 // Callback refusals. The store words its own refusals of a state (unknown, another
@@ -261,69 +254,57 @@ var (
 		"You no longer have permission to connect Wave for this organization.")
 )
 
-// callbackResult is the answer to the callback: the new connection (pending until a
+// CallbackResult is the answer to the callback: the new connection (pending until a
 // business is chosen) and the businesses to choose from.
-type callbackResult struct {
-	Connection connectionView `json:"connection"`
-	Businesses []businessView `json:"businesses"`
+type CallbackResult struct {
+	Connection ConnectionView `json:"connection"`
+	Businesses []BusinessView `json:"businesses"`
 	// Warning says what went wrong after the connection was saved (the businesses
 	// could not be listed); GET .../wave/businesses tries again.
 	Warning string `json:"warning,omitempty"`
 }
 
-// waveCallback finishes an authorization. The state is spent before anything else,
-// even when Wave reports an error, so that it can never be used twice; and it must
-// belong to the caller, who must still be allowed to connect the organization.
-func (s *Server) waveCallback(w http.ResponseWriter, r *http.Request, c *call) error {
-	_, res, err := s.finishWaveConnect(r, c.user.ID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
-// finishWaveConnect is the callback's work for the API and the web UI; it returns
+// FinishConnect is the callback's work for the API and the web UI; it returns
 // the organization the authorization was for, also with the refusal of a grant that
 // came without a refresh token (so that the web UI can offer to connect again).
-func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, callbackResult, error) {
+func (s Wave) FinishConnect(r *http.Request, userID string) (string, CallbackResult, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
-		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
+		return "", CallbackResult{}, finhealth.InvalidFields("The Wave callback has no state.", map[string]string{"state": "is required"})
 	}
-	if !plausibleOpaqueToken(state) {
-		return "", callbackResult{}, errStateUnknown
+	if !PlausibleOpaqueToken(state) {
+		return "", CallbackResult{}, errStateUnknown
 	}
-	st, err := s.st.ConsumeOAuthState(r.Context(), hashToken(state), userID)
+	st, err := s.st.ConsumeOAuthState(r.Context(), HashToken(state), userID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	// The store judges expiry by its own clock; this one is the server's, which
 	// tests move.
 	if !s.now().Before(st.ExpiresAt) {
-		return "", callbackResult{}, errStateExpired
+		return "", CallbackResult{}, errStateExpired
 	}
 	m, err := s.st.Membership(r.Context(), st.OrganizationID, userID)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return "", callbackResult{}, errOrgNotFound
+		return "", CallbackResult{}, ErrOrgNotFound
 	}
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	if !m.Role.Can(finhealth.PermWaveManage) {
-		return "", callbackResult{}, errNoLongerManager
+		return "", CallbackResult{}, errNoLongerManager
 	}
 	if e := q.Get("error"); e != "" {
-		return "", callbackResult{}, authorizeError(e)
+		return "", CallbackResult{}, authorizeError(e)
 	}
 	code := q.Get("code")
 	if code == "" {
-		return "", callbackResult{}, finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
+		return "", CallbackResult{}, finhealth.InvalidFields("The Wave callback has neither a code nor an error.", map[string]string{"code": "is required"})
 	}
 
 	ctx := r.Context()
@@ -332,10 +313,10 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 		// Wave issued only an access token: nothing is stored, and what was issued is
 		// revoked rather than left to expire.
 		_ = s.waveFailure(r, "exchange", err)
-		return st.OrganizationID, callbackResult{}, errNoLongLivedAccess(s.abandonGrant(r, gw, tok) == nil)
+		return st.OrganizationID, CallbackResult{}, NoLongLivedAccessError(s.abandonGrant(r, gw, tok) == nil)
 	}
 	if err != nil {
-		return "", callbackResult{}, s.waveFailure(r, "exchange", err)
+		return "", CallbackResult{}, s.waveFailure(r, "exchange", err)
 	}
 	// Until it is saved the token lives only here, so the session that reads who
 	// granted it gets a key of its own: under the organization's key it could meet a
@@ -346,7 +327,7 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 	tok, _ = held.Load(ctx)
 	if err != nil {
 		s.abandonGrant(r, gw, tok)
-		return "", callbackResult{}, s.waveFailure(r, "user", err)
+		return "", CallbackResult{}, s.waveFailure(r, "user", err)
 	}
 	// Saving overwrites the tokens of the grant this one replaces (a reconnect without
 	// disconnecting first), so they are read now, to be revoked once the new ones are
@@ -356,7 +337,7 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 		OrganizationID: st.OrganizationID, WaveUserID: waveUser.WaveID, WaveUserEmail: waveUser.Email,
 	}, tok); err != nil {
 		s.abandonGrant(r, gw, tok)
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	// Whatever the process cached for the organization belongs to the old grant.
 	gw.Forget(st.OrganizationID)
@@ -364,10 +345,10 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 		s.revokeReplacedGrant(r, gw, st.OrganizationID, replaced, tok)
 	}
 
-	res := callbackResult{Businesses: []businessView{}}
+	res := CallbackResult{Businesses: []BusinessView{}}
 	tokens, err := finhealth.NewStoredWaveTokens(ctx, s.st, st.OrganizationID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
 	bs, err := gw.Session(st.OrganizationID, tokens).Businesses(ctx)
 	if err != nil {
@@ -376,11 +357,11 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 	} else {
 		res.Businesses = newBusinessViews(bs)
 	}
-	conn, last, err := s.connection(ctx, st.OrganizationID)
+	conn, last, err := s.Connection(ctx, st.OrganizationID)
 	if err != nil {
-		return "", callbackResult{}, err
+		return "", CallbackResult{}, err
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return st.OrganizationID, res, nil
 }
 
@@ -388,7 +369,7 @@ func (s *Server) finishWaveConnect(r *http.Request, userID string) (string, call
 // saved, or Wave gave no refresh token), so that it does not stay alive at Wave, and
 // reports whether that failed (it is logged). The caller's request may be ending, so
 // the revocation gets its own deadline.
-func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
+func (s Wave) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok finhealth.OAuthToken) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
 	err := gw.Revoke(ctx, tok)
@@ -402,7 +383,7 @@ func (s *Server) abandonGrant(r *http.Request, gw finhealth.WaveGateway, tok fin
 // replace; false when there are none (never connected, or disconnected) or when they
 // cannot be read (sealed under a previous SECRET_KEY), which is logged: the new
 // connection must not depend on them.
-func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
+func (s Wave) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthToken, bool) {
 	tok, err := s.st.WaveToken(r.Context(), orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
@@ -422,7 +403,7 @@ func (s *Server) replacedGrant(r *http.Request, orgID string) (finhealth.OAuthTo
 // new grant shares means that Wave handed out the same grant again, which must live
 // on. A failure is logged and not fatal: the new connection works either way. The
 // request may be ending, so the revocation gets its own deadline.
-func (s *Server) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
+func (s Wave) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, orgID string, old, current finhealth.OAuthToken) {
 	if old.AccessToken == current.AccessToken || old.RefreshToken != "" && old.RefreshToken == current.RefreshToken {
 		return
 	}
@@ -435,11 +416,11 @@ func (s *Server) revokeReplacedGrant(r *http.Request, gw finhealth.WaveGateway, 
 	}
 }
 
-// errNoLongLivedAccess explains a grant refused because Wave issued no refresh token
+// NoLongLivedAccessError explains a grant refused because Wave issued no refresh token
 // with it (finhealth.ErrWaveNoRefreshToken): the owner can do nothing wrong here, so
 // the message says what happened, what was undone and what to try. It is 502: Wave
 // answered, with a grant finhealth cannot use.
-func errNoLongLivedAccess(revoked bool) error {
+func NoLongLivedAccessError(revoked bool) error {
 	undone := "Nothing was stored, and the access Wave gave was revoked."
 	if !revoked {
 		undone = "Nothing was stored. finhealth could not revoke the short-lived access Wave gave (it ends by itself within " +
@@ -480,27 +461,8 @@ func plainCode(s string) string {
 	return s
 }
 
-func (s *Server) waveStatus(w http.ResponseWriter, r *http.Request, c *call) error {
-	conn, last, err := s.connection(r.Context(), c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, s.newConnectionView(conn, last))
-	return nil
-}
-
-// waveBusinesses lists the connected Wave user's businesses again, to choose another
-// one later.
-func (s *Server) waveBusinesses(w http.ResponseWriter, r *http.Request, c *call) error {
-	bs, err := s.listWaveBusinesses(r, c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(bs))
-	return nil
-}
-
-func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessView, error) {
+// ListBusinesses lists the connected Wave user's businesses.
+func (s Wave) ListBusinesses(r *http.Request, orgID string) ([]BusinessView, error) {
 	gw, err := s.wave()
 	if err != nil {
 		return nil, err
@@ -516,58 +478,39 @@ func (s *Server) listWaveBusinesses(r *http.Request, orgID string) ([]businessVi
 	return newBusinessViews(bs), nil
 }
 
-type chooseBusinessRequest struct {
-	BusinessID string `json:"business_id"`
-}
-
-// businessChosen is the answer to POST .../wave/business: the active connection and
+// BusinessChosen is the answer to POST .../wave/business: the active connection and
 // the first sync it queued.
-type businessChosen struct {
-	Connection connectionView `json:"connection"`
-	SyncRun    *syncRunView   `json:"sync_run"`
+type BusinessChosen struct {
+	Connection ConnectionView `json:"connection"`
+	SyncRun    *SyncRunView   `json:"sync_run"`
 	// Warning says why no sync could be queued; POST .../wave/sync tries again.
 	Warning string `json:"warning,omitempty"`
 }
 
-// waveChooseBusiness sets the business to sync, read afresh from Wave so that what is
-// stored is what Wave says now, and queues its first full sync. Personal and
-// classic-invoicing businesses may be chosen (the response says what cannot be
-// assessed); an archived one may not, since its books no longer change.
-func (s *Server) waveChooseBusiness(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req chooseBusinessRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
-	}
-	res, err := s.chooseWaveBusiness(r, c.orgID, req.BusinessID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
-func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (businessChosen, error) {
+// ChooseBusiness sets the business to sync and queues its first sync (see the
+// API's waveChooseBusiness).
+func (s Wave) ChooseBusiness(r *http.Request, orgID, businessID string) (BusinessChosen, error) {
 	gw, err := s.wave()
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
-	f := fieldErrors{}
+	f := FieldErrors{}
 	id := cleanText(f, "business_id", businessID, true, 256)
-	if err := f.err(); err != nil {
-		return businessChosen{}, err
+	if err := f.Err(); err != nil {
+		return BusinessChosen{}, err
 	}
 	ctx := r.Context()
 	tokens, err := s.usableTokens(ctx, orgID)
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
 	b, err := gw.Session(orgID, tokens).Business(ctx, id)
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return businessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
+		return BusinessChosen{}, finhealth.InvalidFields("The business was not found in the connected Wave account.",
 			map[string]string{"business_id": "is not one of the connected Wave user's businesses"})
 	}
 	if err != nil {
-		return businessChosen{}, s.waveSessionFailed(r, orgID, tokens, "business", err)
+		return BusinessChosen{}, s.waveSessionFailed(r, orgID, tokens, "business", err)
 	}
 	if b.IsArchived {
 		reason := "is archived in Wave"
@@ -576,15 +519,15 @@ func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (
 				reason = l.Reason
 			}
 		}
-		return businessChosen{}, finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
+		return BusinessChosen{}, finhealth.InvalidFields("An archived business cannot be connected.", map[string]string{"business_id": reason})
 	}
 	conn, err := s.st.ChooseWaveBusiness(ctx, orgID, b)
 	if err != nil {
-		return businessChosen{}, err
+		return BusinessChosen{}, err
 	}
-	res := businessChosen{}
+	res := BusinessChosen{}
 	if s.cfg.Sync == nil {
-		res.Warning = errSyncNotConfigured.Message
+		res.Warning = ErrSyncNotConfigured.Message
 	} else {
 		run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, finhealth.SyncFull, finhealth.SyncOnConnect)
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
@@ -597,21 +540,21 @@ func (s *Server) chooseWaveBusiness(r *http.Request, orgID, businessID string) (
 				slog.String("request_id", stateFrom(ctx).requestID), slog.String("error", err.Error()))
 			res.Warning = "The business is connected, but its first sync could not be queued: " + finhealth.ErrorMessage(err)
 		} else {
-			v := newSyncRunView(run)
+			v := NewSyncRunView(run)
 			res.SyncRun = &v
 		}
 	}
-	conn2, last, err := s.connection(ctx, orgID)
+	conn2, last, err := s.Connection(ctx, orgID)
 	if err == nil && conn2 != nil {
 		conn = conn2
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return res, nil
 }
 
 // activeRun returns the organization's queued or running run, or cause when there is
 // none (the conflict was about the connection, not another run).
-func (s *Server) activeRun(ctx context.Context, orgID string, cause error) (*finhealth.SyncRun, error) {
+func (s Wave) activeRun(ctx context.Context, orgID string, cause error) (*finhealth.SyncRun, error) {
 	runs, _, err := s.st.ListSyncRuns(ctx, orgID, "", 1)
 	if err != nil {
 		return nil, err
@@ -622,36 +565,25 @@ func (s *Server) activeRun(ctx context.Context, orgID string, cause error) (*fin
 	return nil, cause
 }
 
-// disconnected is the answer to DELETE .../wave.
-type disconnected struct {
-	Connection connectionView `json:"connection"`
+// Disconnected is the answer to DELETE .../wave.
+type Disconnected struct {
+	Connection ConnectionView `json:"connection"`
 	// Warnings say what could not be done at Wave; the local deletion happened anyway.
 	Warnings []string `json:"warnings"`
 }
 
-// waveDisconnect revokes the grant at Wave and deletes the tokens. The deletion does
-// not depend on Wave: an owner who wants finhealth to stop reading must be able to
-// make it so even when Wave is down, or no longer configured on this instance, so a
-// revocation that cannot be made is only reported.
-func (s *Server) waveDisconnect(w http.ResponseWriter, r *http.Request, c *call) error {
-	res, err := s.disconnectWave(r, c.orgID)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, res)
-	return nil
-}
-
-func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, error) {
+// Disconnect revokes the grant at Wave and deletes the tokens (see the API's
+// waveDisconnect).
+func (s Wave) Disconnect(r *http.Request, orgID string) (Disconnected, error) {
 	gw := s.cfg.Wave
 	ctx := r.Context()
 	if _, err := s.st.WaveConnection(ctx, orgID); err != nil {
 		if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-			return disconnected{}, finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
+			return Disconnected{}, finhealth.Errorf(finhealth.ENOTFOUND, "Wave is not connected for this organization.")
 		}
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
-	res := disconnected{Warnings: []string{}}
+	res := Disconnected{Warnings: []string{}}
 	tok, err := s.st.WaveToken(ctx, orgID)
 	switch {
 	case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
@@ -678,62 +610,23 @@ func (s *Server) disconnectWave(r *http.Request, orgID string) (disconnected, er
 		}
 	}
 	if err := s.st.DeleteWaveConnection(ctx, orgID); err != nil {
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
 	if gw != nil {
 		gw.Forget(orgID)
 	}
-	conn, last, err := s.connection(ctx, orgID)
+	conn, last, err := s.Connection(ctx, orgID)
 	if err != nil {
-		return disconnected{}, err
+		return Disconnected{}, err
 	}
-	res.Connection = s.newConnectionView(conn, last)
+	res.Connection = s.NewConnectionView(conn, last)
 	return res, nil
 }
 
-type syncRequest struct {
-	Kind string `json:"kind"`
-}
-
-// syncQueued is the answer to POST .../wave/sync.
-type syncQueued struct {
-	Run syncRunView `json:"run"`
-}
-
-// waveSync queues a sync on demand. The body is optional: {"kind": "full"} reads
-// everything again, the default reads what changed (the worker makes it full when a
-// full resync is due anyway).
-func (s *Server) waveSync(w http.ResponseWriter, r *http.Request, c *call) error {
+// SyncNow queues a sync requested by a member.
+func (s Wave) SyncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
 	if s.cfg.Sync == nil {
-		return errSyncNotConfigured
-	}
-	kind := finhealth.SyncIncremental
-	if r.ContentLength != 0 {
-		var req syncRequest
-		if err := s.decode(w, r, &req); err != nil {
-			return err
-		}
-		switch req.Kind {
-		case "", string(finhealth.SyncIncremental):
-		case string(finhealth.SyncFull):
-			kind = finhealth.SyncFull
-		default:
-			return finhealth.InvalidFields("The sync kind is not valid.", map[string]string{"kind": "must be full or incremental"})
-		}
-	}
-	run, err := s.syncNow(r.Context(), c.orgID, kind)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", syncRunPath(c.orgID, run.ID))
-	s.writeJSON(w, r, http.StatusAccepted, syncQueued{Run: newSyncRunView(run)})
-	return nil
-}
-
-// syncNow queues a sync requested by a member.
-func (s *Server) syncNow(ctx context.Context, orgID string, kind finhealth.SyncKind) (*finhealth.SyncRun, error) {
-	if s.cfg.Sync == nil {
-		return nil, errSyncNotConfigured
+		return nil, ErrSyncNotConfigured
 	}
 	run, err := s.cfg.Sync.EnqueueSync(ctx, orgID, kind, finhealth.SyncManual)
 	if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
@@ -745,41 +638,5 @@ func (s *Server) syncNow(ctx context.Context, orgID string, kind finhealth.SyncK
 	return run, err
 }
 
-func syncRunPath(orgID, runID string) string {
-	return "/api/v1/organizations/" + url.PathEscape(orgID) + "/wave/sync-runs/" + url.PathEscape(runID)
-}
-
-func (s *Server) listSyncRuns(w http.ResponseWriter, r *http.Request, c *call) error {
-	limit, cursor, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	runs, next, err := s.st.ListSyncRuns(r.Context(), c.orgID, cursor, limit)
-	if err != nil {
-		return err
-	}
-	views := make([]syncRunView, len(runs))
-	for i, run := range runs {
-		views[i] = newSyncRunView(run)
-	}
-	s.writeJSON(w, r, http.StatusOK, newPage(views, next))
-	return nil
-}
-
-var errSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")
-
-func (s *Server) getSyncRun(w http.ResponseWriter, r *http.Request, c *call) error {
-	id := r.PathValue("run_id")
-	if !validID(id) {
-		return errSyncRunNotFound
-	}
-	run, err := s.st.SyncRun(r.Context(), c.orgID, id)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return errSyncRunNotFound
-	}
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, newSyncRunView(run))
-	return nil
-}
+// ErrSyncRunNotFound answers a sync run id that names no run of the organization.
+var ErrSyncRunNotFound = finhealth.Errorf(finhealth.ENOTFOUND, "Sync run not found.")

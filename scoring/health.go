@@ -121,72 +121,128 @@ func CombinedHealth(metrics []finhealth.MetricValue, latest *finhealth.Assessmen
 	}
 
 	qPillars := questionnairePillars(latest)
-	nQ := len(qPillars)
-	total := 100 * nQ
-
-	var pillars []pillarCalc
-	var comps []finhealth.HealthComponent
+	var (
+		pillars []pillarCalc
+		comps   []finhealth.HealthComponent
+	)
 	for _, lp := range ledgerPillars {
-		p := pillarCalc{weight: lp.share * nQ}
-		p.out = finhealth.HealthPillar{ID: lp.id, Label: lp.label, Source: finhealth.SourceLedger,
-			Weight: float64(p.weight) / float64(total)}
-		var num, den int
-		for _, wm := range lp.metrics {
-			c := finhealth.HealthComponent{
-				Name: wm.name, Label: defByName[wm.name].label, Source: finhealth.SourceLedger, Pillar: lp.id,
-				Weight: float64(p.weight*wm.weight) / float64(total*100),
-			}
-			m, found := byName[wm.name]
-			switch {
-			case !found && len(metrics) == 0:
-				c.Status, c.Reason = finhealth.MetricNotEnoughData, "No accounting data is connected."
-			case !found:
-				c.Status, c.Reason = finhealth.MetricNotEnoughData, "This metric was not computed."
-			case m.Status != finhealth.MetricOK || m.Points == nil:
-				c.Status, c.Reason = finhealth.MetricNotEnoughData, m.Reason
-				if c.Reason == "" {
-					c.Reason = "Not enough data."
-				}
-			default:
-				pts := min(max(*m.Points, 0), 100)
-				c.Status, c.Points = finhealth.MetricOK, ptr(float64(pts))
-				num += wm.weight * pts * 10
-				den += wm.weight
-			}
-			if c.Status != finhealth.MetricOK && p.out.Reason == "" {
-				p.out.Reason = c.Reason
-			}
-			if c.Status == finhealth.MetricOK {
-				p.okSum += wm.weight
-			}
-			p.comps = append(p.comps, len(comps))
-			p.shares = append(p.shares, wm.weight)
-			comps = append(comps, c)
-		}
-		if den > 0 {
-			p.ok, p.tenths, p.out.Reason = true, roundDiv(num, den), ""
-		}
+		var p pillarCalc
+		p, comps = lp.calc(byName, len(metrics) == 0, len(qPillars), comps)
 		pillars = append(pillars, p)
 	}
 	for _, qp := range qPillars {
-		p := pillarCalc{weight: questionnaireShare, out: qp.out, tenths: qp.tenths, ok: qp.ok}
-		p.out.Weight = float64(p.weight) / float64(total)
-		c := finhealth.HealthComponent{
-			Name: qp.out.ID, Label: qp.out.Label, Source: finhealth.SourceQuestionnaire, Pillar: qp.out.ID,
-			Status: finhealth.MetricNotEnoughData, Reason: qp.out.Reason, Weight: p.out.Weight,
-		}
-		if qp.ok {
-			c.Status, c.Reason, c.Points = finhealth.MetricOK, "", ptr(float64(qp.tenths)/10)
-		}
-		p.comps, p.shares, p.okSum = []int{len(comps)}, []int{100}, 100
-		comps = append(comps, c)
+		var p pillarCalc
+		p, comps = qp.calc(len(qPillars), comps)
 		pillars = append(pillars, p)
 	}
+	wsum, acc := redistribute(pillars, comps)
+	for _, p := range pillars {
+		hs.Pillars = append(hs.Pillars, p.out)
+	}
+	hs.Components = comps
 
-	// Redistribution: each pillar with data gets weight / (sum of weights with data),
-	// and within a ledger pillar each metric with data a share of that in proportion
-	// to its weight.
-	var wsum, acc int
+	if latest != nil {
+		hs.AssessmentID = latest.ID
+		hs.QuestionnaireVersion = latest.QuestionnaireVersion
+		hs.AlgorithmVersion = latest.AlgorithmVersion
+	}
+	hs.Notes = staleNotes(latest, ledgerAsOf, asOf)
+
+	if wsum == 0 {
+		hs.Status = finhealth.MetricNotEnoughData
+		hs.Reason = "There is neither an accounting connection with usable data nor a questionnaire answer to score."
+		hs.Recommendations = []finhealth.Recommendation{{
+			Category: "getting_started",
+			Priority: 1,
+			Title:    "Answer the questionnaire or connect Wave",
+			Detail: "A score needs at least one source: the 18-question financial health check takes about five minutes, " +
+				"and connecting Wave adds ratios computed from your books.",
+		}}
+		return hs
+	}
+	score := float64(roundDiv(acc, wsum)) / 10
+	hs.Status = finhealth.MetricOK
+	hs.Score = &score
+	hs.Tier = Tier(score)
+	hs.Recommendations = recommendHealth(hs.Components, byName, latest)
+	return hs
+}
+
+// calc scores the pillar from the metrics that have points and appends its
+// components to comps. nQ, the number of questionnaire pillars, sets the unit of
+// the weights (the whole score is 100 x nQ), so that every weight is an exact
+// integer until the one division that shows it. noBooks tells a metric missing
+// because nothing is connected from one that was not computed.
+func (lp ledgerPillar) calc(byName map[string]*finhealth.MetricValue, noBooks bool, nQ int, comps []finhealth.HealthComponent) (pillarCalc, []finhealth.HealthComponent) {
+	total := 100 * nQ
+	p := pillarCalc{weight: lp.share * nQ}
+	p.out = finhealth.HealthPillar{ID: lp.id, Label: lp.label, Source: finhealth.SourceLedger,
+		Weight: float64(p.weight) / float64(total)}
+	var num, den int
+	for _, wm := range lp.metrics {
+		c := finhealth.HealthComponent{
+			Name: wm.name, Label: defByName[wm.name].label, Source: finhealth.SourceLedger, Pillar: lp.id,
+			Weight: float64(p.weight*wm.weight) / float64(total*100),
+		}
+		if pts, ok, reason := metricPoints(byName[wm.name], noBooks); ok {
+			c.Status, c.Points = finhealth.MetricOK, ptr(float64(pts))
+			num += wm.weight * pts * 10
+			den += wm.weight
+			p.okSum += wm.weight
+		} else {
+			c.Status, c.Reason = finhealth.MetricNotEnoughData, reason
+			if p.out.Reason == "" {
+				p.out.Reason = reason
+			}
+		}
+		p.comps = append(p.comps, len(comps))
+		p.shares = append(p.shares, wm.weight)
+		comps = append(comps, c)
+	}
+	if den > 0 {
+		p.ok, p.tenths, p.out.Reason = true, roundDiv(num, den), ""
+	}
+	return p, comps
+}
+
+// metricPoints are a metric's points clamped to 0-100, or why it has none (m is nil
+// when the metric is missing).
+func metricPoints(m *finhealth.MetricValue, noBooks bool) (points int, ok bool, reason string) {
+	switch {
+	case m == nil && noBooks:
+		return 0, false, "No accounting data is connected."
+	case m == nil:
+		return 0, false, "This metric was not computed."
+	case m.Status != finhealth.MetricOK || m.Points == nil:
+		if m.Reason == "" {
+			return 0, false, "Not enough data."
+		}
+		return 0, false, m.Reason
+	}
+	return min(max(*m.Points, 0), 100), true, ""
+}
+
+// calc is the questionnaire pillar as one component of its own, weighed in the
+// units of ledgerPillar.calc, appended to comps.
+func (qp questionnairePillar) calc(nQ int, comps []finhealth.HealthComponent) (pillarCalc, []finhealth.HealthComponent) {
+	p := pillarCalc{weight: questionnaireShare, out: qp.out, tenths: qp.tenths, ok: qp.ok}
+	p.out.Weight = float64(p.weight) / float64(100*nQ)
+	c := finhealth.HealthComponent{
+		Name: qp.out.ID, Label: qp.out.Label, Source: finhealth.SourceQuestionnaire, Pillar: qp.out.ID,
+		Status: finhealth.MetricNotEnoughData, Reason: qp.out.Reason, Weight: p.out.Weight,
+	}
+	if qp.ok {
+		c.Status, c.Reason, c.Points = finhealth.MetricOK, "", ptr(float64(qp.tenths)/10)
+	}
+	p.comps, p.shares, p.okSum = []int{len(comps)}, []int{100}, 100
+	return p, append(comps, c)
+}
+
+// redistribute gives each pillar with data weight / (sum of weights with data), and
+// within a pillar each component with data a share of that in proportion to its
+// weight, so that missing data never counts as zero. It returns that sum and the
+// pillars' weighted tenths, whose quotient is the score.
+func redistribute(pillars []pillarCalc, comps []finhealth.HealthComponent) (wsum, acc int) {
 	for _, p := range pillars {
 		if p.ok {
 			wsum += p.weight
@@ -209,43 +265,22 @@ func CombinedHealth(metrics []finhealth.MetricValue, latest *finhealth.Assessmen
 			}
 		}
 	}
-	for _, p := range pillars {
-		hs.Pillars = append(hs.Pillars, p.out)
-	}
-	hs.Components = comps
+	return wsum, acc
+}
 
-	if latest != nil {
-		hs.AssessmentID = latest.ID
-		hs.QuestionnaireVersion = latest.QuestionnaireVersion
-		hs.AlgorithmVersion = latest.AlgorithmVersion
-		if !latest.CreatedAt.IsZero() && asOf.Sub(latest.CreatedAt) > staleAssessment {
-			hs.Notes = append(hs.Notes, "The questionnaire was last answered on "+
-				latest.CreatedAt.UTC().Format(time.DateOnly)+", over a year ago: answer it again so the score reflects today.")
-		}
+// staleNotes say which input is old enough to mislead: an assessment over a year
+// old, books not read for a week.
+func staleNotes(latest *finhealth.Assessment, ledgerAsOf, asOf time.Time) []string {
+	var notes []string
+	if latest != nil && !latest.CreatedAt.IsZero() && asOf.Sub(latest.CreatedAt) > staleAssessment {
+		notes = append(notes, "The questionnaire was last answered on "+
+			latest.CreatedAt.UTC().Format(time.DateOnly)+", over a year ago: answer it again so the score reflects today.")
 	}
 	if !ledgerAsOf.IsZero() && asOf.Sub(ledgerAsOf) > staleLedger {
-		hs.Notes = append(hs.Notes, "The books were last read on "+ledgerAsOf.UTC().Format(time.DateOnly)+
+		notes = append(notes, "The books were last read on "+ledgerAsOf.UTC().Format(time.DateOnly)+
 			": sync Wave so the ledger metrics are current.")
 	}
-
-	if wsum == 0 {
-		hs.Status = finhealth.MetricNotEnoughData
-		hs.Reason = "There is neither an accounting connection with usable data nor a questionnaire answer to score."
-		hs.Recommendations = []finhealth.Recommendation{{
-			Category: "getting_started",
-			Priority: 1,
-			Title:    "Answer the questionnaire or connect Wave",
-			Detail: "A score needs at least one source: the 18-question financial health check takes about five minutes, " +
-				"and connecting Wave adds ratios computed from your books.",
-		}}
-		return hs
-	}
-	score := float64(roundDiv(acc, wsum)) / 10
-	hs.Status = finhealth.MetricOK
-	hs.Score = &score
-	hs.Tier = Tier(score)
-	hs.Recommendations = recommendHealth(hs.Components, byName, latest)
-	return hs
+	return notes
 }
 
 type questionnairePillar struct {

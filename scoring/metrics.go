@@ -107,6 +107,11 @@ func bucketOf(daysPastDue int) int {
 // Revenue windows in days; each has a previous period of the same length for growth.
 var revenueWindows = [3]int{30, 90, 365}
 
+// invoiceCounts count the invoices left out of the metrics, for their notes.
+type invoiceCounts struct {
+	unknown, badCurrency, future, overflow int
+}
+
 // calc holds what one ComputeMetrics call has gathered.
 type calc struct {
 	snap     finhealth.LedgerSnapshot
@@ -132,7 +137,10 @@ type calc struct {
 	issuedYear  int // invoices issued in the last 365 days
 	custOverdue map[string]int64
 	custName    map[string]string
-	invoiceNote []string
+	// custNameFrom is the invoice each customer's name was taken from.
+	custNameFrom map[string]string
+	counts       invoiceCounts
+	invoiceNote  []string
 
 	customersOutstanding amount
 	customersOverdue     amount
@@ -400,90 +408,40 @@ func (c *calc) scanInvoices() {
 	c.invoicesOK = true
 	c.custOverdue = make(map[string]int64)
 	c.custName = make(map[string]string)
-	today := dayNumber(c.asOf)
-	var unknownStatus, badCurrency, future, overflow int
-	for i := range c.snap.Invoices {
-		inv := &c.snap.Invoices[i]
-		st := inv.Status
-		if !st.IsKnown() {
-			unknownStatus++
-			continue
+	c.custNameFrom = make(map[string]string)
+	if s := c.snap.InvoiceSummary; s != nil {
+		if err := c.addSummary(s); err != nil {
+			c.invoicesOK = false
+			c.invoiceWhy = "The invoices could not be read consistently (" + err.Error() + "); they are left out until the next read."
+			return
 		}
-		if st.IsReceivable() && inv.AmountDue.Minor > 0 {
-			due, ok := c.homeAmount(inv, inv.AmountDue)
-			if !ok {
-				badCurrency++
-			} else {
-				b := bucketOf(inv.DaysPastDue(c.asOf))
-				sum := c.buckets[b].plus(amount{v: due})
-				open := c.openDue.plus(amount{v: due})
-				if sum.over || open.over {
-					overflow++
-				} else {
-					c.buckets[b] = sum
-					c.bucketCount[b]++
-					c.openDue = open
-					c.open = append(c.open, invoiceRef{id: inv.WaveID, due: due, bucket: b})
-					if b != bucketCurrent {
-						c.overdueDue = c.overdueDue.plus(amount{v: due})
-						cust := inv.CustomerWaveID
-						// Saturate rather than wrap: this only ranks customers.
-						if s := c.custOverdue[cust] + due; s >= c.custOverdue[cust] {
-							c.custOverdue[cust] = s
-						}
-						if _, ok := c.custName[cust]; !ok || c.custName[cust] == "" {
-							c.custName[cust] = inv.CustomerName
-						}
-					}
-				}
+	} else {
+		today := dayNumber(c.asOf)
+		for i := range c.snap.Invoices {
+			inv := &c.snap.Invoices[i]
+			if !inv.Status.IsKnown() {
+				c.counts.unknown++
+				continue
 			}
-		}
-		if st == finhealth.InvoiceDraft || st == finhealth.InvoiceSaved || inv.InvoiceDate.IsZero() {
-			continue
-		}
-		age := today - dayNumber(inv.InvoiceDate)
-		if age < 0 {
-			future++
-			continue
-		}
-		if age >= 2*365 {
-			continue
-		}
-		total, ok := c.homeAmount(inv, inv.Total)
-		if !ok {
-			if !st.IsReceivable() || inv.AmountDue.Minor <= 0 {
-				badCurrency++ // an open one was counted above already
-			}
-			continue
-		}
-		for w, n := range revenueWindows {
-			switch {
-			case age < int64(n):
-				c.revenue[w] = c.revenue[w].plus(amount{v: total})
-				c.revCount[w]++
-			case age < 2*int64(n):
-				c.previous[w] = c.previous[w].plus(amount{v: total})
-			}
-		}
-		if age < 365 {
-			c.issuedYear++
+			c.addOwed(inv)
+			c.addIssued(inv, today)
 		}
 	}
-	if unknownStatus > 0 {
+	if n := c.counts.unknown; n > 0 {
 		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
-			"%d invoice(s) with a status finhealth does not know are left out, as neither owed nor sold.", unknownStatus))
+			"%d invoice(s) with a status finhealth does not know are left out, as neither owed nor sold.", n))
 	}
-	if badCurrency > 0 {
+	if n := c.counts.badCurrency; n > 0 {
 		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
-			"%d invoice(s) in another currency without a usable exchange rate to %s are left out.", badCurrency, c.cur))
+			"%d invoice(s) in another currency without a usable exchange rate to %s are left out.", n, c.cur))
 	}
-	if future > 0 {
+	if n := c.counts.future; n > 0 {
 		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
-			"%d invoice(s) dated after %s are left out of invoiced sales.", future, c.asOf.UTC().Format(time.DateOnly)))
+			"%d invoice(s) dated after %s are left out of invoiced sales.", n, c.asOf.UTC().Format(time.DateOnly)))
 	}
-	if overflow > 0 {
+	if n := c.counts.overflow; n > 0 {
 		c.invoiceNote = append(c.invoiceNote, fmt.Sprintf(
-			"%d invoice(s) with amounts too large to add up exactly are left out.", overflow))
+			"%d invoice(s) with amounts too large to add up exactly are left out.", n))
 	}
 	// Largest first, ties by id, so that the listed invoices never depend on input order.
 	slices.SortFunc(c.open, func(a, b invoiceRef) int {
@@ -494,21 +452,101 @@ func (c *calc) scanInvoices() {
 	})
 }
 
+// addOwed counts what an invoice of a known status still owes, if anything: its
+// amount due in the home currency, in its aging bucket and under its customer.
+func (c *calc) addOwed(inv *finhealth.Invoice) {
+	if !inv.Status.IsReceivable() || inv.AmountDue.Minor <= 0 {
+		return
+	}
+	due, ok := c.homeAmount(inv, inv.AmountDue)
+	if !ok {
+		c.counts.badCurrency++
+		return
+	}
+	b := bucketOf(inv.DaysPastDue(c.asOf))
+	sum := c.buckets[b].plus(amount{v: due})
+	open := c.openDue.plus(amount{v: due})
+	if sum.over || open.over {
+		c.counts.overflow++
+		return
+	}
+	c.buckets[b] = sum
+	c.bucketCount[b]++
+	c.openDue = open
+	c.open = append(c.open, invoiceRef{id: inv.WaveID, due: due, bucket: b})
+	if b == bucketCurrent {
+		return
+	}
+	c.overdueDue = c.overdueDue.plus(amount{v: due})
+	cust := inv.CustomerWaveID
+	// Saturate rather than wrap: this only ranks customers.
+	if s := c.custOverdue[cust] + due; s >= c.custOverdue[cust] {
+		c.custOverdue[cust] = s
+	}
+	if _, ok := c.custName[cust]; !ok || c.custName[cust] == "" {
+		c.custName[cust] = inv.CustomerName
+		if inv.CustomerName != "" {
+			c.custNameFrom[cust] = inv.WaveID
+		}
+	}
+}
+
+// addIssued counts an invoice of a known status in invoiced sales by its date, today
+// being dayNumber(c.asOf).
+func (c *calc) addIssued(inv *finhealth.Invoice, today int64) {
+	st := inv.Status
+	if st == finhealth.InvoiceDraft || st == finhealth.InvoiceSaved || inv.InvoiceDate.IsZero() {
+		return
+	}
+	age := today - dayNumber(inv.InvoiceDate)
+	if age < 0 {
+		c.counts.future++
+		return
+	}
+	if age >= 2*365 {
+		return
+	}
+	total, ok := c.homeAmount(inv, inv.Total)
+	if !ok {
+		if !st.IsReceivable() || inv.AmountDue.Minor <= 0 {
+			c.counts.badCurrency++ // an open one was counted by addOwed already
+		}
+		return
+	}
+	for w, n := range revenueWindows {
+		switch {
+		case age < int64(n):
+			c.revenue[w] = c.revenue[w].plus(amount{v: total})
+			c.revCount[w]++
+		case age < 2*int64(n):
+			c.previous[w] = c.previous[w].plus(amount{v: total})
+		}
+	}
+	if age < 365 {
+		c.issuedYear++
+	}
+}
+
 func (c *calc) scanCustomers() {
 	var other int
-	for i := range c.snap.Customers {
-		cu := &c.snap.Customers[i]
-		if cu.Outstanding.IsZero() && cu.Overdue.IsZero() {
-			continue
+	if t := c.snap.CustomerTotals; t != nil {
+		c.customersOutstanding, c.customersOverdue = amount{v: t.Outstanding}, amount{v: t.Overdue}
+		c.customersCounted, other = t.Counted, t.Other
+	} else {
+		for i := range c.snap.Customers {
+			cu := &c.snap.Customers[i]
+			if cu.Outstanding.IsZero() && cu.Overdue.IsZero() {
+				continue
+			}
+			if cu.Outstanding.Currency != c.cur || cu.Outstanding.Exponent != c.exp ||
+				(!cu.Overdue.IsZero() && (cu.Overdue.Currency != c.cur || cu.Overdue.Exponent != c.exp)) {
+				other++
+				continue
+			}
+			c.customersOutstanding = c.customersOutstanding.plus(amount{v: cu.Outstanding.Minor})
+			c.customersOverdue = c.customersOverdue.plus(amount{v: cu.Overdue.Minor})
+			c.customersCounted++
 		}
-		if cu.Outstanding.Currency != c.cur || cu.Outstanding.Exponent != c.exp ||
-			(!cu.Overdue.IsZero() && (cu.Overdue.Currency != c.cur || cu.Overdue.Exponent != c.exp)) {
-			other++
-			continue
-		}
-		c.customersOutstanding = c.customersOutstanding.plus(amount{v: cu.Outstanding.Minor})
-		c.customersOverdue = c.customersOverdue.plus(amount{v: cu.Overdue.Minor})
-		c.customersCounted++
 	}
 	if other > 0 {
 		c.customerNote = append(c.customerNote, fmt.Sprintf(
@@ -563,18 +601,26 @@ func differs(a, b int64, exp int) bool {
 	return d > math.Pow10(exp) && d > 0.05*math.Max(math.Abs(float64(a)), math.Abs(float64(b)))
 }
 
-// openInput lists the open invoices of one bucket (-1: all, -2: all past due).
+// openInput sums the open invoices of one bucket (-1: all, -2: all past due) and
+// lists the largest. The sums and counts are the buckets' (the same invoices as
+// c.open, which may hold only the largest of each bucket when the invoices were
+// summed by the database).
 func (c *calc) openInput(name, label string, bucket int) finhealth.MetricInput {
+	in := func(b int) bool { return bucket == -1 || bucket == -2 && b != bucketCurrent || b == bucket }
 	var sum amount
-	var ids []string
 	n := 0
-	for _, r := range c.open {
-		if bucket >= 0 && r.bucket != bucket || bucket == -2 && r.bucket == bucketCurrent {
-			continue
+	for b := range numBuckets {
+		if in(b) {
+			sum = sum.plus(c.buckets[b])
+			n += c.bucketCount[b]
 		}
-		n++
-		sum = sum.plus(amount{v: r.due})
-		if len(ids) < maxListed {
+	}
+	var ids []string
+	for _, r := range c.open {
+		if len(ids) == maxListed {
+			break
+		}
+		if in(r.bucket) {
 			ids = append(ids, r.id)
 		}
 	}

@@ -213,7 +213,11 @@ func (db *DB) Assessment(ctx context.Context, orgID, id string) (*finhealth.Asse
 // read in the application: one query that walks the (organization_id, id) index
 // backwards and stops at the first entry.
 func (db *DB) LatestAssessment(ctx context.Context, orgID string) (*finhealth.Assessment, error) {
-	a, err := scanAssessment(db.h.queryRow(ctx, `SELECT `+assessmentColumns+` FROM assessments
+	return db.h.latestAssessment(ctx, orgID)
+}
+
+func (h handle) latestAssessment(ctx context.Context, orgID string) (*finhealth.Assessment, error) {
+	a, err := scanAssessment(h.queryRow(ctx, `SELECT `+assessmentColumns+` FROM assessments
 		WHERE organization_id = ? ORDER BY id DESC LIMIT 1`, orgID))
 	if err != nil {
 		return nil, mapError(err, "latest assessment", "Assessment")

@@ -131,6 +131,8 @@ var backupTables = []BackupTable{
 		"id text, organization_id text, as_of time, status text, score float, tier text, method_version text, detail json, created_at time"),
 	defineTable("account_overrides", "organization_id, account_wave_id",
 		"organization_id text, account_wave_id text, class text, set_by text, set_at time, note text"),
+	defineTable("wave_account_subtypes", "value",
+		"value text, name text, type text, normal_balance text, description text, updated_at time"),
 }
 
 // defineTable builds a BackupTable from its key and "name kind, ..." column list.

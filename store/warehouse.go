@@ -422,6 +422,13 @@ var errNoBusiness = finhealth.Errorf(finhealth.ENOTFOUND, "No Wave business is c
 // in one read transaction: a sync commits page by page, and metrics computed from
 // accounts of one moment and invoices of another would match neither.
 func (db *DB) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
+	return db.ledger(ctx, orgID, asOf, false)
+}
+
+// ledger reads the books for LedgerSnapshot, or for LedgerSummary when summarize is
+// set: the invoices and customers then summed rather than listed, in the same
+// transaction.
+func (db *DB) ledger(ctx context.Context, orgID string, asOf time.Time, summarize bool) (*finhealth.LedgerSnapshot, error) {
 	if asOf.IsZero() {
 		return nil, finhealth.InvalidFields("The snapshot date is not valid.", map[string]string{"as_of": "required"})
 	}
@@ -431,32 +438,55 @@ func (db *DB) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) 
 		if err != nil {
 			return err
 		}
-		db.hooks.ledgerRead()
-		snap = &finhealth.LedgerSnapshot{
-			AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
-			Invoices: []finhealth.Invoice{},
-		}
-		if snap.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
-			return err
-		}
-		db.hooks.ledgerRead()
-		if conn.Business != nil && conn.Business.IsClassicInvoicing {
-			for _, l := range conn.Business.Limitations() {
-				if l.Code == finhealth.LimitationClassicInvoicing {
-					snap.InvoicesUnavailable = l.Reason
-				}
-			}
-		} else if snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow)); err != nil {
-			return err
-		}
-		db.hooks.ledgerRead()
-		snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
+		snap, err = db.readLedger(ctx, h, orgID, conn, asOf, summarize)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return snap, nil
+}
+
+// readLedger reads the books of conn's business on h (inside the caller's read
+// transaction): the invoices summed by the database when summarize, else listed.
+func (db *DB) readLedger(ctx context.Context, h handle, orgID string, conn *finhealth.WaveConnection, asOf time.Time, summarize bool) (*finhealth.LedgerSnapshot, error) {
+	var err error
+	db.hooks.ledgerRead()
+	snap := &finhealth.LedgerSnapshot{
+		AsOf: asOf, BusinessID: conn.BusinessID, Currency: conn.Currency, CurrencyExponent: conn.CurrencyExponent,
+		Invoices: []finhealth.Invoice{},
+	}
+	if snap.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
+		return nil, err
+	}
+	db.hooks.ledgerRead()
+	if conn.Business != nil && conn.Business.IsClassicInvoicing {
+		for _, l := range conn.Business.Limitations() {
+			if l.Code == finhealth.LimitationClassicInvoicing {
+				snap.InvoicesUnavailable = l.Reason
+			}
+		}
+	} else if summarize {
+		if snap.InvoiceSummary, err = h.invoiceSummary(ctx, orgID, conn, asOf); err != nil {
+			return nil, err
+		}
+		if snap.InvoiceSummary == nil { // too large to sum exactly
+			snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+		}
+	} else {
+		snap.Invoices, err = h.ledgerInvoices(ctx, orgID, conn.BusinessID, asOf.Add(-ledgerWindow))
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.hooks.ledgerRead()
+	if summarize {
+		if snap.CustomerTotals, err = h.customerTotals(ctx, orgID, conn); err != nil || snap.CustomerTotals != nil {
+			return snap, err
+		}
+	}
+	snap.Customers, err = h.ledgerCustomers(ctx, orgID, conn.BusinessID)
+	return snap, err
 }
 
 // chosenBusiness returns the connection whose business the ledger belongs to, or
@@ -489,6 +519,9 @@ func (db *DB) MappingAccounts(ctx context.Context, orgID string) (*finhealth.Map
 			if out.Accounts, err = h.ledgerAccounts(ctx, orgID, conn.BusinessID); err != nil {
 				return err
 			}
+		}
+		if out.Subtypes, err = h.accountSubtypes(ctx); err != nil {
+			return err
 		}
 		out.Overrides, err = h.accountOverrides(ctx, orgID)
 		return err
@@ -558,12 +591,20 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 	if err := h.queryRow(ctx, `SELECT COUNT(*)`+where, orgID, businessID, since).Scan(&n); err != nil {
 		return nil, fmt.Errorf("store: count ledger invoices: %w", err)
 	}
-	rows, err := h.query(ctx, `SELECT wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
+	return h.invoices(ctx, "ledger invoices", n, `SELECT `+invoiceColumns+where+` ORDER BY wave_id`, orgID, businessID, since)
+}
+
+// invoiceColumns are what invoices scans, unqualified.
+const invoiceColumns = `wave_id, business_wave_id, number, title, customer_wave_id, customer_name,
 			status, currency, exchange_rate, money_currency, money_exponent, total_minor, amount_due_minor,
 			amount_paid_minor, tax_total_minor, invoice_date, due_date, created_at, modified_at, last_sent_at,
-			last_sent_via, last_viewed_at`+where+` ORDER BY wave_id`, orgID, businessID, since)
+			last_sent_via, last_viewed_at`
+
+// invoices runs a query of invoiceColumns and scans every invoice, with room for n.
+func (h handle) invoices(ctx context.Context, what string, n int, query string, args ...any) ([]finhealth.Invoice, error) {
+	rows, err := h.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: ledger invoices: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var (
@@ -580,7 +621,7 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 	for rows.Next() {
 		inv = finhealth.Invoice{}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: ledger invoices: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		inv.Total.Currency, inv.Total.Exponent = cur, exp
 		inv.AmountDue.Currency, inv.AmountDue.Exponent = cur, exp
@@ -589,7 +630,7 @@ func (h handle) ledgerInvoices(ctx context.Context, orgID, businessID string, si
 		out = append(out, inv)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: ledger invoices: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
 }

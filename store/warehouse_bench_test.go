@@ -85,7 +85,7 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 				}
 				b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "invoices/s")
 			})
-			b.Run("ledger_snapshot", func(b *testing.B) {
+			connected := func() string {
 				orgID := newOrg()
 				if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: orgID, WaveUserID: "w",
 					Business: &finhealth.WaveBusiness{ID: "QnVzaW5lc3M6YmVuY2g=", Currency: "USD", CurrencyExponent: 2}},
@@ -93,6 +93,10 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 					b.Fatal(err)
 				}
 				store(orgID)
+				return orgID
+			}
+			b.Run("ledger_snapshot", func(b *testing.B) {
+				orgID := connected()
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -102,6 +106,65 @@ func BenchmarkUpsertInvoices(b *testing.B) {
 					}
 				}
 			})
+			// The same books summed by the database: every one of these invoices is open,
+			// which is the summary's worst case.
+			b.Run("ledger_summary", func(b *testing.B) {
+				orgID := connected()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					snap, err := db.LedgerSummary(ctx, orgID, time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
+					if err != nil || snap.InvoiceSummary == nil || len(snap.InvoiceSummary.Largest) != 5*100 {
+						b.Fatalf("summary: %+v, %v", snap, err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkBaseSnapshotRead reads one balance snapshot out of a year of daily ones,
+// as the health read does for the snapshot it compares the books with: the query,
+// the decoding and the conversion to finhealth's balances, for a chart of 40 and of
+// 300 accounts.
+func BenchmarkBaseSnapshotRead(b *testing.B) {
+	for _, dialect := range testdb.Dialects {
+		b.Run(dialect, func(b *testing.B) {
+			testdb.SkipIfUnavailable(b, dialect)
+			ctx := context.Background()
+			db := testdb.Open(b, dialect)
+			for _, n := range []int{40, 300} {
+				_, org, err := db.Register(ctx, finhealth.NewUser{Email: fmt.Sprintf("snap%d@example.com", n), Name: "B", PasswordHash: "h"},
+					finhealth.NewOrganization{Name: "Bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				last := time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)
+				for d := 364; d >= 0; d-- {
+					snap := finhealth.BalanceSnapshot{AsOf: last.AddDate(0, 0, -d), Currency: "USD", CurrencyExponent: 2,
+						Balances: make([]finhealth.AccountBalance, n)}
+					for i := range snap.Balances {
+						m := finhealth.Money{Minor: int64((i*7919+d*31)%2000000) - 250000, Currency: "USD", Exponent: 2}
+						if i%20 == 19 {
+							m.Currency = "EUR"
+						}
+						snap.Balances[i] = finhealth.AccountBalance{AccountID: fmt.Sprintf("QnVzaW5lc3M6MDE5MGMzYjItN2ExZS03YzNkLTlmMDAtNWI2YTJlNGQ4YzExO0FjY291bnQ6%08d", i), Balance: m}
+					}
+					if err := db.InsertBalanceSnapshot(ctx, org.ID, snap); err != nil {
+						b.Fatal(err)
+					}
+				}
+				base := last.AddDate(0, 0, -90)
+				b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						hist, err := db.BalanceHistory(ctx, org.ID, base, base)
+						if err != nil || len(hist) != 1 || len(hist[0].Balances) != n {
+							b.Fatalf("%d snapshots, %v", len(hist), err)
+						}
+					}
+				})
+			}
 		})
 	}
 }

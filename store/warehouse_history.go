@@ -95,8 +95,12 @@ func mapInsertError(err error, what string) error {
 // BalanceHistory returns the balance snapshots of the business the organization
 // follows now (of none, without a connection), oldest first.
 func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	return db.h.balanceHistory(ctx, orgID, from, to)
+}
+
+func (h handle) balanceHistory(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
 	ids := map[string]string{}
-	return collect(ctx, db.h, "balance history", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
+	return collect(ctx, h, "balance history", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
 		var (
 			s   finhealth.BalanceSnapshot
 			enc []byte
@@ -128,7 +132,11 @@ func (db *DB) BalanceHistory(ctx context.Context, orgID string, from, to time.Ti
 
 // BalanceSnapshotDates is BalanceHistory without the balances.
 func (db *DB) BalanceSnapshotDates(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
-	return collect(ctx, db.h, "balance snapshot dates", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
+	return db.h.balanceSnapshotDates(ctx, orgID, from, to)
+}
+
+func (h handle) balanceSnapshotDates(ctx context.Context, orgID string, from, to time.Time) ([]finhealth.BalanceSnapshot, error) {
+	return collect(ctx, h, "balance snapshot dates", func(row rowScanner) (finhealth.BalanceSnapshot, error) {
 		var s finhealth.BalanceSnapshot
 		err := row.Scan(scanTime{&s.AsOf}, &s.Currency, &s.CurrencyExponent)
 		return s, err

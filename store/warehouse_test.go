@@ -302,71 +302,81 @@ func TestWarehouseRollback(t *testing.T) {
 // TestLedgerSnapshotReadsOneMoment commits a sync's page to every table on other
 // connections while LedgerSnapshot is between the tables it reads: the snapshot shows
 // the books as they were when it began, whole, and the next one shows the page.
+// LedgerSummary likewise.
 func TestLedgerSnapshotReadsOneMoment(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ctx, org, _ := connected(t, db, "owner@example.com")
-		if _, err := db.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{ID: "biz", Name: "B", Currency: "USD", CurrencyExponent: 2}); err != nil {
-			t.Fatal(err)
-		}
-		usd := func(minor int64) finhealth.Money { return finhealth.Money{Minor: minor, Currency: "USD", Exponent: 2} }
-		asOf := time.Now().UTC()
-		page := func(n int, balance, due int64) {
-			t.Helper()
-			var (
-				accounts  []finhealth.LedgerAccount
-				invoices  []finhealth.Invoice
-				customers []finhealth.Customer
-			)
-			for i := range n {
-				id := fmt.Sprint(i)
-				accounts = append(accounts, finhealth.LedgerAccount{WaveID: "A" + id, BusinessWaveID: "biz", Name: "Bank " + id,
-					Type: finhealth.AccountAsset, Currency: "USD", Balance: usd(balance), AccountBalance: usd(balance)})
-				invoices = append(invoices, finhealth.Invoice{WaveID: "I" + id, BusinessWaveID: "biz", Status: finhealth.InvoiceSent,
-					Currency: "USD", ExchangeRate: "1", Total: usd(1000), AmountDue: usd(due), InvoiceDate: asOf.AddDate(0, 0, -10)})
-				customers = append(customers, finhealth.Customer{WaveID: "C" + id, BusinessWaveID: "biz", Name: "C " + id,
-					Currency: "USD", Outstanding: usd(due)})
-			}
-			if _, err := db.UpsertAccounts(ctx, org.ID, accounts); err != nil {
-				t.Error(err)
-			}
-			if _, err := db.UpsertInvoices(ctx, org.ID, invoices); err != nil {
-				t.Error(err)
-			}
-			if _, err := db.UpsertCustomers(ctx, org.ID, customers); err != nil {
-				t.Error(err)
-			}
-		}
-		page(1, 100, 500)
-		before, err := db.LedgerSnapshot(ctx, org.ID, asOf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		t.Run("LedgerSnapshot", func(t *testing.T) { readsOneMoment(t, db, "snapshot@example.com", db.LedgerSnapshot) })
+		t.Run("LedgerSummary", func(t *testing.T) { readsOneMoment(t, db, "summary@example.com", db.LedgerSummary) })
+	})
+}
 
-		calls := 0
-		db.BetweenLedgerReads(func() {
-			if calls++; calls == 1 {
-				page(2, 999, 0) // one record changed, one added, in every table
-			}
-		})
-		during, err := db.LedgerSnapshot(ctx, org.ID, asOf)
-		if err != nil {
-			t.Fatal(err)
+func readsOneMoment(t *testing.T, db *store.DB, email string, read func(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error)) {
+	t.Helper()
+	ctx, org, _ := connected(t, db, email)
+	if _, err := db.ChooseWaveBusiness(ctx, org.ID, finhealth.WaveBusiness{ID: "biz", Name: "B", Currency: "USD", CurrencyExponent: 2}); err != nil {
+		t.Fatal(err)
+	}
+	usd := func(minor int64) finhealth.Money { return finhealth.Money{Minor: minor, Currency: "USD", Exponent: 2} }
+	asOf := time.Now().UTC()
+	page := func(n int, balance, due int64) {
+		t.Helper()
+		var (
+			accounts  []finhealth.LedgerAccount
+			invoices  []finhealth.Invoice
+			customers []finhealth.Customer
+		)
+		for i := range n {
+			id := fmt.Sprint(i)
+			accounts = append(accounts, finhealth.LedgerAccount{WaveID: "A" + id, BusinessWaveID: "biz", Name: "Bank " + id,
+				Type: finhealth.AccountAsset, Currency: "USD", Balance: usd(balance), AccountBalance: usd(balance)})
+			invoices = append(invoices, finhealth.Invoice{WaveID: "I" + id, BusinessWaveID: "biz", Status: finhealth.InvoiceSent,
+				Currency: "USD", ExchangeRate: "1", Total: usd(1000), AmountDue: usd(due), InvoiceDate: asOf.AddDate(0, 0, -10)})
+			customers = append(customers, finhealth.Customer{WaveID: "C" + id, BusinessWaveID: "biz", Name: "C " + id,
+				Currency: "USD", Outstanding: usd(due)})
 		}
-		if calls != 3 {
-			t.Fatalf("the hook ran %d times; the test proves nothing", calls)
+		if _, err := db.UpsertAccounts(ctx, org.ID, accounts); err != nil {
+			t.Error(err)
 		}
-		if !reflect.DeepEqual(during, before) {
-			t.Errorf("a snapshot read while a page was committed:\n got %+v\nwant %+v", during, before)
+		if _, err := db.UpsertInvoices(ctx, org.ID, invoices); err != nil {
+			t.Error(err)
 		}
+		if _, err := db.UpsertCustomers(ctx, org.ID, customers); err != nil {
+			t.Error(err)
+		}
+	}
+	page(1, 100, 500)
+	before, err := read(ctx, org.ID, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
 
-		db.BetweenLedgerReads(nil)
-		after, err := db.LedgerSnapshot(ctx, org.ID, asOf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(after.Accounts) != 2 || after.Accounts[0].Balance.Minor != 999 || len(after.Invoices) != 2 ||
-			after.Invoices[0].AmountDue.Minor != 0 || len(after.Customers) != 2 {
-			t.Errorf("snapshot after the page = %+v", after)
+	calls := 0
+	db.BetweenLedgerReads(func() {
+		if calls++; calls == 1 {
+			page(2, 999, 0) // one record changed, one added, in every table
 		}
 	})
+	during, err := read(ctx, org.ID, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 3 {
+		t.Fatalf("the hook ran %d times; the test proves nothing", calls)
+	}
+	if !reflect.DeepEqual(during, before) {
+		t.Errorf("a snapshot read while a page was committed:\n got %+v\nwant %+v", during, before)
+	}
+
+	db.BetweenLedgerReads(nil)
+	after, err := read(ctx, org.ID, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Accounts) != 2 || after.Accounts[0].Balance.Minor != 999 {
+		t.Errorf("snapshot after the page = %+v", after)
+	}
+	if s := after.InvoiceSummary; s == nil && (len(after.Invoices) != 2 || after.Invoices[0].AmountDue.Minor != 0 || len(after.Customers) != 2) ||
+		s != nil && (len(s.Open) != 0 || len(s.Issued) != 1 || s.Issued[0].Count != 2 || after.CustomerTotals.Counted != 0) {
+		t.Errorf("snapshot after the page = %+v, %+v, %+v", after, after.InvoiceSummary, after.CustomerTotals)
+	}
 }

@@ -141,96 +141,23 @@ func businessColumns(b *finhealth.WaveBusiness) (id, name, currency any, exponen
 // SaveWaveConnection creates or replaces the organization's connection and its
 // tokens, and audits it, in one transaction.
 func (db *DB) SaveWaveConnection(ctx context.Context, in finhealth.WaveConnection, tok finhealth.OAuthToken) (*finhealth.WaveConnection, error) {
-	c := in
-	if c.Business != nil {
-		b := *c.Business
-		c.Business = &b
-		c.BusinessID, c.BusinessName, c.Currency, c.CurrencyExponent = b.ID, b.Name, b.Currency, b.CurrencyExponent
-	} else if c.BusinessID != "" {
-		c.Business = &finhealth.WaveBusiness{ID: c.BusinessID, Name: c.BusinessName, Currency: c.Currency, CurrencyExponent: c.CurrencyExponent}
-	}
-	if c.Status == "" {
-		c.Status = finhealth.WavePendingBusiness
-		if c.BusinessID != "" {
-			c.Status = finhealth.WaveActive
-		}
-	}
-	fields := map[string]string{}
-	if c.OrganizationID == "" {
-		fields["organization_id"] = "required"
-	}
-	if c.WaveUserID == "" {
-		fields["wave_user_id"] = "required"
-	}
-	switch {
-	case c.Status != finhealth.WavePendingBusiness && c.Status != finhealth.WaveActive:
-		fields["status"] = "a new connection is pending_business or active"
-	case c.Status == finhealth.WaveActive && c.BusinessID == "":
-		fields["business_id"] = "required for an active connection"
-	}
-	if len(fields) > 0 {
-		return nil, finhealth.InvalidFields("The Wave connection is not valid.", fields)
+	c, err := newWaveConnection(in, tok)
+	if err != nil {
+		return nil, err
 	}
 	sealed, err := db.sealToken(c.OrganizationID, tok)
 	if err != nil {
 		return nil, err
 	}
-	if c.Status == finhealth.WavePendingBusiness {
-		// Pending means no business yet, whatever the caller left in the fields.
-		c.Business, c.BusinessID, c.BusinessName, c.Currency, c.CurrencyExponent = nil, "", "", "", 0
-	}
-	bID, bName, bCurrency, bExponent, bJSON, err := businessColumns(c.Business)
-	if err != nil {
-		return nil, err
-	}
-	c.StatusReason = ""
 	c.ConnectedBy = cmp.Or(c.ConnectedBy, finhealth.ActorFrom(ctx).UserID)
-	c.Scopes = strings.Fields(tok.Scope)
-	if len(c.Scopes) == 0 {
-		c.Scopes = in.Scopes
-	}
-	if c.Scopes == nil {
-		c.Scopes = []string{}
-	}
 	err = db.withTx(ctx, func(h handle) error {
 		c.ConnectedAt, c.UpdatedAt = h.now, h.now
-		prev, err := h.waveConnection(ctx, c.OrganizationID, true)
-		if err != nil && finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+		prev, err := h.upsertWaveConnection(ctx, &c)
+		if err != nil {
 			return err
 		}
-		if prev != nil {
-			// A reconnection keeps the record of past syncs: they are still what the
-			// warehouse holds.
-			c.LastSyncAt, c.LastFullSyncAt = prev.LastSyncAt, prev.LastFullSyncAt
-		}
-		_, err = h.exec(ctx, `INSERT INTO wave_connections (`+waveConnectionColumns+`)
-			VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (organization_id) DO UPDATE SET
-				status = excluded.status, status_reason = excluded.status_reason,
-				wave_user_id = excluded.wave_user_id, wave_user_email = excluded.wave_user_email,
-				business_id = excluded.business_id, business_name = excluded.business_name,
-				currency = excluded.currency, currency_exponent = excluded.currency_exponent,
-				business = excluded.business, scopes = excluded.scopes, connected_by = excluded.connected_by,
-				connected_at = excluded.connected_at, updated_at = excluded.updated_at`,
-			c.OrganizationID, c.Status, c.WaveUserID, c.WaveUserEmail, bID, bName, bCurrency, bExponent, bJSON,
-			strings.Join(c.Scopes, " "), nullString(c.ConnectedBy), c.ConnectedAt, c.UpdatedAt, c.LastSyncAt, c.LastFullSyncAt)
-		if isForeignKeyViolation(err) {
-			return finhealth.Errorf(finhealth.ENOTFOUND, "The organization or the connecting user was not found.")
-		}
-		if err != nil {
-			return fmt.Errorf("store: save wave connection: %w", err)
-		}
-		// A new grant id on every authorization: a refresh of the previous grant, still
-		// running somewhere, can then no longer overwrite these tokens (SaveWaveToken).
-		if _, err := h.exec(ctx, `INSERT INTO wave_tokens
-				(organization_id, access_token, refresh_token, token_type, expires_at, scope, updated_at, grant_id)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (organization_id) DO UPDATE SET
-					access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-					token_type = excluded.token_type, expires_at = excluded.expires_at,
-					scope = excluded.scope, updated_at = excluded.updated_at, grant_id = excluded.grant_id`,
-			c.OrganizationID, sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, h.now, newID()); err != nil {
-			return fmt.Errorf("store: save wave token: %w", err)
+		if err := h.replaceWaveTokens(ctx, c.OrganizationID, sealed, tok, h.now); err != nil {
+			return err
 		}
 		if c.BusinessID != "" && (prev == nil || prev.BusinessID != c.BusinessID) {
 			if err := h.dropOtherBusinesses(ctx, c.OrganizationID, c.BusinessID); err != nil {
@@ -253,6 +180,116 @@ func (db *DB) SaveWaveConnection(ctx context.Context, in finhealth.WaveConnectio
 		return nil, err
 	}
 	return &c, nil
+}
+
+// newWaveConnection is the connection that SaveWaveConnection stores for in: callers
+// name the business either whole or by its columns, may leave the status to follow
+// from whether there is one, and get the scopes the token grants (in's when the
+// token names none).
+func newWaveConnection(in finhealth.WaveConnection, tok finhealth.OAuthToken) (finhealth.WaveConnection, error) {
+	c := in
+	if c.Business != nil {
+		b := *c.Business
+		c.Business = &b
+		c.BusinessID, c.BusinessName, c.Currency, c.CurrencyExponent = b.ID, b.Name, b.Currency, b.CurrencyExponent
+	} else if c.BusinessID != "" {
+		c.Business = &finhealth.WaveBusiness{ID: c.BusinessID, Name: c.BusinessName, Currency: c.Currency, CurrencyExponent: c.CurrencyExponent}
+	}
+	if c.Status == "" {
+		c.Status = finhealth.WavePendingBusiness
+		if c.BusinessID != "" {
+			c.Status = finhealth.WaveActive
+		}
+	}
+	if err := validateNewWaveConnection(c); err != nil {
+		return c, err
+	}
+	if c.Status == finhealth.WavePendingBusiness {
+		// Pending means no business yet, whatever the caller left in the fields.
+		c.Business, c.BusinessID, c.BusinessName, c.Currency, c.CurrencyExponent = nil, "", "", "", 0
+	}
+	c.StatusReason = ""
+	c.Scopes = strings.Fields(tok.Scope)
+	if len(c.Scopes) == 0 {
+		c.Scopes = in.Scopes
+	}
+	if c.Scopes == nil {
+		c.Scopes = []string{}
+	}
+	return c, nil
+}
+
+func validateNewWaveConnection(c finhealth.WaveConnection) error {
+	fields := map[string]string{}
+	if c.OrganizationID == "" {
+		fields["organization_id"] = "required"
+	}
+	if c.WaveUserID == "" {
+		fields["wave_user_id"] = "required"
+	}
+	switch {
+	case c.Status != finhealth.WavePendingBusiness && c.Status != finhealth.WaveActive:
+		fields["status"] = "a new connection is pending_business or active"
+	case c.Status == finhealth.WaveActive && c.BusinessID == "":
+		fields["business_id"] = "required for an active connection"
+	}
+	if len(fields) > 0 {
+		return finhealth.InvalidFields("The Wave connection is not valid.", fields)
+	}
+	return nil
+}
+
+// upsertWaveConnection writes c over the organization's connection, locked first,
+// and returns the one it replaced (nil for none).
+func (h handle) upsertWaveConnection(ctx context.Context, c *finhealth.WaveConnection) (*finhealth.WaveConnection, error) {
+	bID, bName, bCurrency, bExponent, bJSON, err := businessColumns(c.Business)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := h.waveConnection(ctx, c.OrganizationID, true)
+	if err != nil && finhealth.ErrorCode(err) != finhealth.ENOTFOUND {
+		return nil, err
+	}
+	if prev != nil {
+		// A reconnection keeps the record of past syncs: they are still what the
+		// warehouse holds.
+		c.LastSyncAt, c.LastFullSyncAt = prev.LastSyncAt, prev.LastFullSyncAt
+	}
+	_, err = h.exec(ctx, `INSERT INTO wave_connections (`+waveConnectionColumns+`)
+		VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (organization_id) DO UPDATE SET
+			status = excluded.status, status_reason = excluded.status_reason,
+			wave_user_id = excluded.wave_user_id, wave_user_email = excluded.wave_user_email,
+			business_id = excluded.business_id, business_name = excluded.business_name,
+			currency = excluded.currency, currency_exponent = excluded.currency_exponent,
+			business = excluded.business, scopes = excluded.scopes, connected_by = excluded.connected_by,
+			connected_at = excluded.connected_at, updated_at = excluded.updated_at`,
+		c.OrganizationID, c.Status, c.WaveUserID, c.WaveUserEmail, bID, bName, bCurrency, bExponent, bJSON,
+		strings.Join(c.Scopes, " "), nullString(c.ConnectedBy), c.ConnectedAt, c.UpdatedAt, c.LastSyncAt, c.LastFullSyncAt)
+	if isForeignKeyViolation(err) {
+		return nil, finhealth.Errorf(finhealth.ENOTFOUND, "The organization or the connecting user was not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: save wave connection: %w", err)
+	}
+	return prev, nil
+}
+
+// replaceWaveTokens stores the tokens of a new authorization under a new grant id:
+// a refresh of the previous grant, still running somewhere, can then no longer
+// overwrite them (SaveWaveToken).
+func (h handle) replaceWaveTokens(ctx context.Context, orgID string, sealed sealedToken, tok finhealth.OAuthToken, t time.Time) error {
+	if _, err := h.exec(ctx, `INSERT INTO wave_tokens
+			(organization_id, access_token, refresh_token, token_type, expires_at, scope, updated_at, grant_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (organization_id) DO UPDATE SET
+				access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+				token_type = excluded.token_type, expires_at = excluded.expires_at,
+				scope = excluded.scope, updated_at = excluded.updated_at, grant_id = excluded.grant_id`,
+		orgID, sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, t, newID()); err != nil {
+		return fmt.Errorf("store: save wave token: %w", err)
+	}
+	return nil
 }
 
 // dropOtherBusinesses deletes the current-state rows of businesses other than the

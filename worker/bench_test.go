@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -16,7 +18,10 @@ import (
 // the whole sync (accounts, customers, snapshots and score included) and over the
 // invoice pages alone, the peak heap in use and process memory obtained from the OS
 // (sampled; the fake Wave runs in the same process and counts too), and how long the
-// snapshots, metrics and score took after the last page.
+// snapshots, metrics and score took after the last page. After the sync it reads the
+// business's health as the API does (the books summed, the one balance snapshot
+// compared with, metrics and score), within the memory sampled, and reports how long
+// that took.
 //
 //	go test ./worker -run '^$' -bench Sync50k -benchtime 1x
 func BenchmarkSync50k(b *testing.B) {
@@ -27,7 +32,7 @@ func BenchmarkSync50k(b *testing.B) {
 			db := testdb.Open(b, dialect)
 			e := newEnv(b, db, 100, nil)
 			biz := e.srv.GenerateBusiness(42, invoices, customers, accounts)
-			var elapsed, invoicing, scoring time.Duration
+			var elapsed, invoicing, scoring, health time.Duration
 			var peakHeap, peakSys uint64
 			b.ResetTimer()
 			for range b.N {
@@ -44,6 +49,11 @@ func BenchmarkSync50k(b *testing.B) {
 				elapsed += time.Since(start)
 
 				b.StopTimer()
+				if err == nil {
+					start = time.Now()
+					err = readHealth(e, org)
+					health += time.Since(start)
+				}
 				heap, sys := stop()
 				peakHeap, peakSys = max(peakHeap, heap), max(peakSys, sys)
 				if err != nil {
@@ -62,8 +72,19 @@ func BenchmarkSync50k(b *testing.B) {
 			b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 			b.ReportMetric(float64(peakSys)/(1<<20), "peak-sys-MB")
 			b.ReportMetric(float64(scoring.Milliseconds())/float64(b.N), "score-ms")
+			b.ReportMetric(float64(health.Microseconds())/1000/float64(b.N), "health-ms")
 		})
 	}
+}
+
+// readHealth reads the organization's health as GET .../health does: through the
+// store's HealthService.
+func readHealth(e *env, orgID string) error {
+	r, err := e.store.Health(context.Background(), orgID, e.clock.Now())
+	if err == nil && r.Books == nil {
+		err = fmt.Errorf("no books: %s", r.Ledger.Reason)
+	}
+	return err
 }
 
 // sampleMemory samples the heap in use and the memory obtained from the OS every few

@@ -49,39 +49,39 @@ type hookStore struct {
 	mu            sync.Mutex
 	invoicePages  int
 	beforeInvoice map[int]func()
-	scoring       [2]time.Time // the first LedgerSnapshot and the last InsertHealthScore
+	scoring       [2]time.Time // the first LedgerSummary and the last InsertHealthScore
 	invoicing     [2]time.Time // the first and the last UpsertInvoices
-	// afterOverrides runs once, after the next AccountOverrides, the last read of a
-	// metrics computation.
-	afterOverrides func()
+	// afterHealth runs once, after the next Health: every input of a score has been
+	// read, and the score is stored once it returns.
+	afterHealth func()
 }
 
-func (h *hookStore) AccountOverrides(ctx context.Context, orgID string) ([]finhealth.AccountOverride, error) {
-	os, err := h.DB.AccountOverrides(ctx, orgID)
+func (h *hookStore) Health(ctx context.Context, orgID string, now time.Time) (*finhealth.HealthReport, error) {
+	r, err := h.DB.Health(ctx, orgID, now)
 	h.mu.Lock()
-	fn := h.afterOverrides
-	h.afterOverrides = nil
+	fn := h.afterHealth
+	h.afterHealth = nil
 	h.mu.Unlock()
 	if fn != nil {
 		fn()
 	}
-	return os, err
+	return r, err
 }
 
-// onOverridesRead runs fn once, after the next read of the account overrides.
-func (h *hookStore) onOverridesRead(fn func()) {
+// onHealthRead runs fn once, after the next health computation has read its inputs.
+func (h *hookStore) onHealthRead(fn func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.afterOverrides = fn
+	h.afterHealth = fn
 }
 
-func (h *hookStore) LedgerSnapshot(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
+func (h *hookStore) LedgerSummary(ctx context.Context, orgID string, asOf time.Time) (*finhealth.LedgerSnapshot, error) {
 	h.mu.Lock()
 	if h.scoring[0].IsZero() {
 		h.scoring[0] = time.Now()
 	}
 	h.mu.Unlock()
-	return h.DB.LedgerSnapshot(ctx, orgID, asOf)
+	return h.DB.LedgerSummary(ctx, orgID, asOf)
 }
 
 func (h *hookStore) InsertHealthScore(ctx context.Context, orgID string, s finhealth.HealthScore) error {

@@ -239,9 +239,9 @@ func TestRescoreAfterChangeDuringRescore(t *testing.T) {
 		events := startWorker(t, e.w)
 		within := testContext(t)
 		var savings int64
-		e.store.onOverridesRead(func() {
-			// The first rescore has read the books and the overrides, and computes
-			// from them once this returns.
+		e.store.onHealthRead(func() {
+			// The first rescore has read the books and the overrides and computed
+			// from them, and stores the result once this returns.
 			savings = e.savingsOverride(t, org)
 			if err := e.w.EnqueueRescore(ctx, org); err != nil {
 				t.Error(err)

@@ -9,37 +9,55 @@ import (
 	"finhealth/scoring"
 )
 
-// historyWindow is how far back the metrics look for an earlier balance snapshot:
-// scoring uses one between 25 and 400 days old.
-const historyWindow = 401 * 24 * time.Hour
-
 // errSyncActive defers a rescore while a sync is writing the ledger it would read.
 var errSyncActive = errors.New("worker: a sync is running")
 
-// scoreSync records what a finished sync read: the dated balance and receivables
-// snapshots, the metrics and the combined health score, all as of now.
-func (w *Worker) scoreSync(ctx context.Context, orgID string, subtypes []finhealth.AccountSubtype, invoicesUnavailable string) error {
-	asOf := w.cfg.Now()
-	history, err := w.store.BalanceHistory(ctx, orgID, asOf.Add(-historyWindow), asOf)
-	if err != nil {
-		return err
-	}
-	snap, metrics, err := w.ledgerMetrics(ctx, orgID, asOf, history, subtypes, invoicesUnavailable)
-	if err != nil {
-		return err
-	}
-	if err := w.store.InsertBalanceSnapshot(ctx, orgID, snap.Balances()); err != nil {
-		return err
-	}
-	if rs, ok := receivablesSnapshot(metrics, snap); ok {
-		if err := w.store.InsertReceivablesSnapshot(ctx, orgID, rs); err != nil {
+// scoreSync records what a finished sync read: the dated balance snapshot of the
+// books it leaves, then what the health service makes of them (the receivables
+// snapshot, the metrics and the combined health score), all as of now. The score is
+// computed by the same call a page makes, after the snapshot that dates the books
+// is stored, so that a page read later shows exactly what was recorded.
+func (w *Worker) scoreSync(ctx context.Context, orgID string, invoicesUnavailable string) error {
+	now := w.cfg.Now()
+	if invoicesUnavailable != "" {
+		if err := w.markInvoicesUnavailable(ctx, orgID); err != nil {
 			return err
 		}
 	}
-	if err := w.store.InsertMetrics(ctx, orgID, asOf, metrics); err != nil {
+	books, err := w.store.LedgerSummary(ctx, orgID, now)
+	if err != nil {
 		return err
 	}
-	return w.recordHealth(ctx, orgID, metrics, asOf)
+	if err := w.store.InsertBalanceSnapshot(ctx, orgID, books.Balances()); err != nil {
+		return err
+	}
+	r, err := w.health(ctx, orgID, now)
+	if err != nil {
+		return err
+	}
+	if r.Books != nil {
+		if rs, ok := receivablesSnapshot(r.Metrics, r.Books); ok {
+			if err := w.store.InsertReceivablesSnapshot(ctx, orgID, rs); err != nil {
+				return err
+			}
+		}
+	}
+	return w.record(ctx, orgID, r)
+}
+
+// markInvoicesUnavailable records on the connection's business that Wave does not
+// expose its invoices (it answered a sync so, though the business was not flagged
+// as on classic invoicing when chosen): the health service then leaves receivables
+// out and says why, rather than score invoices Wave no longer lets finhealth read.
+func (w *Worker) markInvoicesUnavailable(ctx context.Context, orgID string) error {
+	conn, err := w.store.WaveConnection(ctx, orgID)
+	if err != nil || conn.Business == nil || conn.Business.IsClassicInvoicing {
+		return err
+	}
+	b := *conn.Business
+	b.IsClassicInvoicing = true
+	_, err = w.store.ChooseWaveBusiness(ctx, orgID, b)
+	return err
 }
 
 // rescore recomputes the metrics of the latest snapshot's books (replacing that
@@ -54,76 +72,38 @@ func (w *Worker) rescore(ctx context.Context, orgID string) error {
 	if len(runs) > 0 && runs[0].Status.Active() {
 		return errSyncActive
 	}
-	now := w.cfg.Now()
-	history, err := w.store.BalanceHistory(ctx, orgID, now.Add(-historyWindow), now)
+	r, err := w.health(ctx, orgID, w.cfg.Now())
 	if err != nil {
 		return err
 	}
-	var metrics []finhealth.MetricValue
-	if len(history) > 0 {
-		// The current-state tables hold what the last sync read, which is what its
-		// snapshot is dated.
-		asOf := history[len(history)-1].AsOf
-		_, m, err := w.ledgerMetrics(ctx, orgID, asOf, history, w.knownSubtypes(), "")
-		switch {
-		case finhealth.ErrorCode(err) == finhealth.ENOTFOUND:
-			// Disconnected without a business: nothing to compute the ledger from.
-		case err != nil:
+	return w.record(ctx, orgID, r)
+}
+
+// health is the store's HealthService, the one computation of a business's health.
+func (w *Worker) health(ctx context.Context, orgID string, now time.Time) (*finhealth.HealthReport, error) {
+	r, err := w.store.Health(ctx, orgID, now)
+	if err == nil && r.OverridesIgnored != "" {
+		w.log.WarnContext(ctx, "account overrides ignored", "organization_id", orgID, "error", r.OverridesIgnored)
+	}
+	return r, err
+}
+
+// record stores a report's metrics (dated by its books, replacing an earlier
+// computation of the same books) and appends its health score, unless there is
+// nothing to score: a blank score would only clutter the history.
+func (w *Worker) record(ctx context.Context, orgID string, r *finhealth.HealthReport) error {
+	if r.Books != nil {
+		if err := w.store.InsertMetrics(ctx, orgID, r.Books.AsOf, r.Metrics); err != nil {
 			return err
-		default:
-			if err := w.store.InsertMetrics(ctx, orgID, asOf, m); err != nil {
-				return err
-			}
-			metrics = m
 		}
 	}
-	return w.recordHealth(ctx, orgID, metrics, now)
-}
-
-// ledgerMetrics computes the metrics of the stored books as of asOf, with the
-// owners' account-mapping decisions applied.
-func (w *Worker) ledgerMetrics(ctx context.Context, orgID string, asOf time.Time, history []finhealth.BalanceSnapshot,
-	subtypes []finhealth.AccountSubtype, invoicesUnavailable string) (*finhealth.LedgerSnapshot, []finhealth.MetricValue, error) {
-	snap, err := w.store.LedgerSnapshot(ctx, orgID, asOf)
-	if err != nil {
-		return nil, nil, err
+	if !r.Scored() {
+		return nil
 	}
-	if invoicesUnavailable != "" && snap.InvoicesUnavailable == "" {
-		snap.InvoicesUnavailable = invoicesUnavailable
-		snap.Invoices = nil
-	}
-	overrides, err := w.store.AccountOverrides(ctx, orgID)
-	if err != nil {
-		return nil, nil, err
-	}
-	mapping := scoring.DefaultAccountMapping(snap.Accounts, subtypes)
-	if m, err := scoring.ApplyOverrides(mapping, overrides); err != nil {
-		// Stored overrides were validated when set; one this version no longer
-		// accepts must not stop every metric, so the defaults stand in for all.
-		w.log.WarnContext(ctx, "account overrides ignored", "organization_id", orgID, "error", err)
-	} else {
-		mapping = m
-	}
-	return snap, scoring.ComputeMetrics(*snap, history, mapping, asOf), nil
-}
-
-// recordHealth appends the combined score of the metrics and the latest assessment.
-func (w *Worker) recordHealth(ctx context.Context, orgID string, metrics []finhealth.MetricValue, asOf time.Time) error {
-	latest, err := w.store.LatestAssessment(ctx, orgID)
-	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		latest, err = nil, nil
-	}
-	if err != nil {
+	if err := w.store.InsertHealthScore(ctx, orgID, r.Health); err != nil {
 		return err
 	}
-	if latest == nil && len(metrics) == 0 {
-		return nil // nothing to score, and a blank score would only clutter the history
-	}
-	hs := scoring.CombinedHealth(metrics, latest, asOf)
-	if err := w.store.InsertHealthScore(ctx, orgID, hs); err != nil {
-		return err
-	}
-	w.log.DebugContext(ctx, "health score recorded", "organization_id", orgID, "status", hs.Status, "tier", hs.Tier)
+	w.log.DebugContext(ctx, "health score recorded", "organization_id", orgID, "status", r.Health.Status, "tier", r.Health.Tier)
 	return nil
 }
 

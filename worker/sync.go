@@ -299,7 +299,6 @@ func (s *syncer) sync(ctx context.Context) error {
 	if s.tokens, err = finhealth.NewStoredWaveTokens(ctx, w.store, orgID); err != nil {
 		return err
 	}
-	businessID := conn.BusinessID
 	full := s.run.Kind == finhealth.SyncFull
 	// Wave's modifiedAt is compared with this clock: an invoice edited after this
 	// instant (less the margin) is read again by the next incremental sync.
@@ -317,90 +316,113 @@ func (s *syncer) sync(ctx context.Context) error {
 		case <-readCtx.Done():
 		}
 	}()
+	r := &waveRead{ctx: readCtx, cancel: cancel, session: w.cfg.Gateway.Session(orgID, s.tokens), businessID: conn.BusinessID}
 
-	session := w.cfg.Gateway.Session(orgID, s.tokens)
-	subtypes, err := session.AccountSubtypes(readCtx)
+	if err := s.readAccounts(ctx, r); err != nil {
+		return err
+	}
+	invoicesRead, invoicesMoved, err := s.readInvoices(ctx, r, conn, full)
 	if err != nil {
 		return err
 	}
-	w.rememberSubtypes(subtypes)
-
-	if err := pipelined(cancel, func(fn func([]finhealth.LedgerAccount) error) error {
-		return session.EachAccountPage(readCtx, businessID, fn)
-	}, func(page []finhealth.LedgerAccount, pages int) error {
-		n, err := w.store.UpsertAccounts(ctx, orgID, page)
-		if err != nil {
-			return err
-		}
-		s.progress.Accounts.Seen += len(page)
-		s.progress.Accounts.Upserted += n
-		return s.pagesDone(ctx, pages)
-	}); s.readDone(ctx, finhealth.EntityAccounts, err) != nil {
+	if err := s.readCustomers(ctx, r); err != nil {
 		return err
 	}
 
-	var after time.Time
-	if !full {
-		if after, err = w.store.SyncWatermark(ctx, orgID, finhealth.EntityInvoices); err != nil {
-			return err
-		}
-	}
-	invoicesRead := conn.Business == nil || !conn.Business.IsClassicInvoicing
-	var invoices invoiceWalk
-	if invoicesRead {
-		invoices.start = w.cfg.Now()
-		err := pipelined(cancel, func(fn func([]finhealth.Invoice) error) error {
-			return session.EachInvoicePage(readCtx, businessID, after, func(page []finhealth.Invoice) error {
-				for i := range page {
-					invoices.saw(page[i].ModifiedAt)
-				}
-				return fn(page)
-			})
-		}, func(page []finhealth.Invoice, pages int) error {
-			n, err := w.store.UpsertInvoices(ctx, orgID, page)
-			if err != nil {
-				return err
-			}
-			s.progress.Invoices.Seen += len(page)
-			s.progress.Invoices.Upserted += n
-			return s.pagesDone(ctx, pages)
-		})
-		invoices.end = w.cfg.Now()
-		err = s.readDone(ctx, finhealth.EntityInvoices, err)
-		var werr *writeError
-		switch {
-		case finhealth.ErrorCode(err) == finhealth.EINVALID && !errors.As(err, &werr) && !w.isStopping():
-			// Wave refuses invoices of a business on classic invoicing; the rest of
-			// the books can still be assessed, and the snapshot says what is missing.
-			s.log.WarnContext(ctx, "wave does not expose this business's invoices", "error", err)
-			invoicesRead = false
-		case err != nil:
-			return err
-		}
-	}
-
-	if err := pipelined(cancel, func(fn func([]finhealth.Customer) error) error {
-		return session.EachCustomerPage(readCtx, businessID, fn)
-	}, func(page []finhealth.Customer, pages int) error {
-		n, err := w.store.UpsertCustomers(ctx, orgID, page)
-		if err != nil {
-			return err
-		}
-		s.progress.Customers.Seen += len(page)
-		s.progress.Customers.Upserted += n
-		return s.pagesDone(ctx, pages)
-	}); s.readDone(ctx, finhealth.EntityCustomers, err) != nil {
-		return err
-	}
-
-	if err := s.finishEntities(ctx, started, full, invoicesRead && !invoices.moved() && !s.incomplete[finhealth.EntityInvoices]); err != nil {
+	if err := s.finishEntities(ctx, started, full, invoicesRead && !invoicesMoved && !s.incomplete[finhealth.EntityInvoices]); err != nil {
 		return err
 	}
 	var unavailable string
 	if !invoicesRead {
 		unavailable = "Wave does not let finhealth read this business's invoices."
 	}
-	return w.scoreSync(ctx, orgID, subtypes, unavailable)
+	return w.scoreSync(ctx, orgID, unavailable)
+}
+
+// waveRead is what the reads of one sync share. ctx is the reads' own context (see
+// sync), and cancel ends it.
+type waveRead struct {
+	ctx        context.Context
+	cancel     func()
+	session    finhealth.WaveSession
+	businessID string
+}
+
+// readAccounts reads Wave's account subtypes and the business's accounts.
+func (s *syncer) readAccounts(ctx context.Context, r *waveRead) error {
+	subtypes, err := r.session.AccountSubtypes(r.ctx)
+	if err != nil {
+		return err
+	}
+	// Kept, so that every reader maps accounts from the same list (HealthService).
+	if err := s.w.store.SaveAccountSubtypes(ctx, subtypes); err != nil {
+		return err
+	}
+	err = pipelined(r.cancel, func(fn func([]finhealth.LedgerAccount) error) error {
+		return r.session.EachAccountPage(r.ctx, r.businessID, fn)
+	}, pageWriter(ctx, s, s.w.store.UpsertAccounts, &s.progress.Accounts))
+	return s.readDone(ctx, finhealth.EntityAccounts, err)
+}
+
+// readInvoices reads the invoices modified since the watermark (all of them in a
+// full sync). read is false when Wave does not let the business's invoices be
+// read, which leaves the rest of the books to assess; moved reports an invoice
+// edited during the read (invoiceWalk).
+func (s *syncer) readInvoices(ctx context.Context, r *waveRead, conn *finhealth.WaveConnection, full bool) (read, moved bool, err error) {
+	w, orgID := s.w, s.run.OrganizationID
+	var after time.Time
+	if !full {
+		if after, err = w.store.SyncWatermark(ctx, orgID, finhealth.EntityInvoices); err != nil {
+			return false, false, err
+		}
+	}
+	if conn.Business != nil && conn.Business.IsClassicInvoicing {
+		return false, false, nil
+	}
+	invoices := invoiceWalk{start: w.cfg.Now()}
+	err = pipelined(r.cancel, func(fn func([]finhealth.Invoice) error) error {
+		return r.session.EachInvoicePage(r.ctx, r.businessID, after, func(page []finhealth.Invoice) error {
+			for i := range page {
+				invoices.saw(page[i].ModifiedAt)
+			}
+			return fn(page)
+		})
+	}, pageWriter(ctx, s, w.store.UpsertInvoices, &s.progress.Invoices))
+	invoices.end = w.cfg.Now()
+	err = s.readDone(ctx, finhealth.EntityInvoices, err)
+	var werr *writeError
+	switch {
+	case finhealth.ErrorCode(err) == finhealth.EINVALID && !errors.As(err, &werr) && !w.isStopping():
+		// Wave refuses invoices of a business on classic invoicing; the rest of
+		// the books can still be assessed, and the snapshot says what is missing.
+		s.log.WarnContext(ctx, "wave does not expose this business's invoices", "error", err)
+		return false, false, nil
+	case err != nil:
+		return false, false, err
+	}
+	return true, invoices.moved(), nil
+}
+
+// readCustomers reads the business's customers.
+func (s *syncer) readCustomers(ctx context.Context, r *waveRead) error {
+	err := pipelined(r.cancel, func(fn func([]finhealth.Customer) error) error {
+		return r.session.EachCustomerPage(r.ctx, r.businessID, fn)
+	}, pageWriter(ctx, s, s.w.store.UpsertCustomers, &s.progress.Customers))
+	return s.readDone(ctx, finhealth.EntityCustomers, err)
+}
+
+// pageWriter is pipelined's writer of one entity's pages: it stores them with
+// upsert, counts them into counts and records the progress.
+func pageWriter[T any](ctx context.Context, s *syncer, upsert func(context.Context, string, []T) (int, error), counts *finhealth.SyncCounts) func([]T, int) error {
+	return func(page []T, pages int) error {
+		n, err := upsert(ctx, s.run.OrganizationID, page)
+		if err != nil {
+			return err
+		}
+		counts.Seen += len(page)
+		counts.Upserted += n
+		return s.pagesDone(ctx, pages)
+	}
 }
 
 // errWriteFailed stops a read whose pages can no longer be written; the write's own
@@ -576,19 +598,4 @@ func (s *syncer) pagesDone(ctx context.Context, pages int) error {
 		return errInterrupted
 	}
 	return nil
-}
-
-func (w *Worker) rememberSubtypes(st []finhealth.AccountSubtype) {
-	if len(st) == 0 {
-		return
-	}
-	w.subtypesMu.Lock()
-	defer w.subtypesMu.Unlock()
-	w.subtypes = st
-}
-
-func (w *Worker) knownSubtypes() []finhealth.AccountSubtype {
-	w.subtypesMu.Lock()
-	defer w.subtypesMu.Unlock()
-	return w.subtypes
 }

@@ -19,6 +19,7 @@ import (
 // the health score blends in. The store package's *DB implements it.
 type Store interface {
 	finhealth.WarehouseService
+	finhealth.HealthService
 	finhealth.AssessmentService
 }
 
@@ -157,9 +158,6 @@ type Worker struct {
 	// and then ends its run as interrupted.
 	stopping chan struct{}
 	stopOnce sync.Once
-
-	subtypesMu sync.Mutex
-	subtypes   []finhealth.AccountSubtype // Wave's reference list, from the last sync
 }
 
 var _ finhealth.SyncQueue = (*Worker)(nil)

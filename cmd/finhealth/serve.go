@@ -13,7 +13,10 @@ import (
 	"strconv"
 	"time"
 
+	"finhealth"
 	fhttp "finhealth/http"
+	"finhealth/http/api"
+	"finhealth/http/ui"
 	"finhealth/worker"
 )
 
@@ -61,66 +64,14 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 		return err
 	}
 	defer d.Close()
-
-	registry, metricsHandler := newMetrics(logger)
-	gateway, simulated, err := newWave(cfg, logger, registry)
+	s, err := newService(ctx, cfg, logger, d, notice)
 	if err != nil {
 		return err
-	}
-	switch {
-	case simulated != nil:
-		logger.Log(ctx, notice, "Wave: using the SIMULATED Wave served at "+cfg.BaseURL+simulatedWavePrefix+" (development; set WAVE_CLIENT_ID to use the real Wave)")
-	case gateway == nil:
-		logger.Warn("Wave: not configured (WAVE_CLIENT_ID is empty); connecting Wave is disabled")
-	}
-	var jobs *worker.Worker
-	if gateway != nil {
-		jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry})
-		if err != nil {
-			return fmt.Errorf("configuring background jobs: %w", err)
-		}
-	}
-
-	apiCfg := fhttp.Config{
-		JWTSecret:   []byte(cfg.JWTSecretKey),
-		BaseURL:     cfg.BaseURL,
-		CORSOrigins: cfg.CORSOrigins,
-		Development: cfg.Development(),
-		TrustProxy:  cfg.TrustProxy,
-		Logger:      logger,
-		Wave:        gateway,
-		Ready:       d.ready,
-		Metrics:     registry,
-		// The UI labels the simulated Wave as such.
-		SimulatedWave: simulated != nil,
-	}
-	switch {
-	case cfg.MetricsToken != "":
-		apiCfg.MetricsHandler, apiCfg.MetricsToken = metricsHandler, cfg.MetricsToken
-	case cfg.Development():
-		apiCfg.MetricsHandler = metricsHandler
-	default:
-		// The page holds no secret, but it does show activity (logins failing,
-		// sign-ups, syncs, the job backlog) and each scrape queries the database:
-		// not for the open internet. Prometheus sends a bearer token natively.
-		logger.Warn("metrics: /metrics is not served in production without METRICS_TOKEN")
-	}
-	if jobs != nil {
-		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.
-		apiCfg.Sync = jobs
-	}
-	api := fhttp.NewServer(apiCfg, d.db)
-	handler := api.Handler()
-	if simulated != nil {
-		mux := http.NewServeMux()
-		mux.Handle(simulatedWavePrefix+"/", simulated)
-		mux.Handle("/", handler)
-		handler = mux
 	}
 
 	srv := &http.Server{
 		Addr:    net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.Port)),
-		Handler: handler,
+		Handler: s.handler,
 		// Every timeout is set so that slow or stalled clients cannot hold
 		// connections (and goroutines) forever.
 		ReadHeaderTimeout: 5 * time.Second,
@@ -138,51 +89,146 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 		return fmt.Errorf("listening on %s: %w", srv.Addr, err)
 	}
 	logger.Log(ctx, detail, "listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
+	var ready io.Writer
+	if plain {
+		ready = out
+	}
+	return s.runUntilStopped(ctx, cfg, logger, srv, ln, ready)
+}
 
+// service is what serve runs: the handler of every route (the simulated Wave's
+// included, in development) and the background jobs, nil when Wave is not
+// configured.
+type service struct {
+	handler       http.Handler
+	jobs          *worker.Worker
+	simulatedWave bool
+}
+
+// newService wires Wave, the background jobs and the HTTP server over the databases.
+// notice is the level of the lines a newcomer need not read.
+func newService(ctx context.Context, cfg *Config, logger *slog.Logger, d *databases, notice slog.Level) (*service, error) {
+	registry, metricsHandler := newMetrics(logger)
+	gateway, simulated, err := newWave(cfg, logger, registry)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case simulated != nil:
+		logger.Log(ctx, notice, "Wave: using the SIMULATED Wave served at "+cfg.BaseURL+simulatedWavePrefix+" (development; set WAVE_CLIENT_ID to use the real Wave)")
+	case gateway == nil:
+		logger.Warn("Wave: not configured (WAVE_CLIENT_ID is empty); connecting Wave is disabled")
+	}
+	s := &service{simulatedWave: simulated != nil}
+	if gateway != nil {
+		s.jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry})
+		if err != nil {
+			return nil, fmt.Errorf("configuring background jobs: %w", err)
+		}
+	}
+
+	apiCfg := fhttp.Config{
+		JWTSecret:   []byte(cfg.JWTSecretKey),
+		BaseURL:     cfg.BaseURL,
+		CORSOrigins: cfg.CORSOrigins,
+		Development: cfg.Development(),
+		TrustProxy:  cfg.TrustProxy,
+		Logger:      logger,
+		Wave:        gateway,
+		Ready:       d.ready,
+		Metrics:     registry,
+		// The UI labels the simulated Wave as such.
+		SimulatedWave: s.simulatedWave,
+	}
+	switch {
+	case cfg.MetricsToken != "":
+		apiCfg.MetricsHandler, apiCfg.MetricsToken = metricsHandler, cfg.MetricsToken
+	case cfg.Development():
+		apiCfg.MetricsHandler = metricsHandler
+	default:
+		// The page holds no secret, but it does show activity (logins failing,
+		// sign-ups, syncs, the job backlog) and each scrape queries the database:
+		// not for the open internet. Prometheus sends a bearer token natively.
+		logger.Warn("metrics: /metrics is not served in production without METRICS_TOKEN")
+	}
+	if s.jobs != nil {
+		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.
+		apiCfg.Sync = s.jobs
+	}
+	s.handler = newHandler(apiCfg, d.db)
+	if simulated != nil {
+		mux := http.NewServeMux()
+		mux.Handle(simulatedWavePrefix+"/", simulated)
+		mux.Handle("/", s.handler)
+		s.handler = mux
+	}
+	return s, nil
+}
+
+// runUntilStopped serves on ln and runs the jobs until ctx ends, then stops both;
+// a server that fails first ends it with its error. Once everything is up, the
+// ready line goes to ready (nil for none).
+func (s *service) runUntilStopped(ctx context.Context, cfg *Config, logger *slog.Logger, srv *http.Server, ln net.Listener, ready io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	if jobs != nil {
+	if s.jobs != nil {
 		// Started after the listener so that the simulated Wave, served by this same
 		// process, answers the first scheduled sync.
-		if err := jobs.Start(ctx); err != nil {
+		if err := s.jobs.Start(ctx); err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("starting background jobs: %w", err)
 		}
 	}
-	if plain {
-		fmt.Fprintln(out, readyLine(cfg, simulated != nil))
+	if ready != nil {
+		fmt.Fprintln(ready, readyLine(cfg, s.simulatedWave))
 	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	// Stop accepting and let in-flight requests finish, while the jobs stop beside
-	// them under the same deadline: a request that outlasts it must not keep a
-	// running sync from recording where it stopped, nor leave it writing to a
-	// database that is about to be closed.
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	jobsStopped := make(chan struct{})
-	go func() {
-		defer close(jobsStopped)
-		if jobs == nil {
-			return
-		}
-		// A running sync stops at a page boundary and is re-queued for the next start.
-		if err := jobs.Stop(sctx); err != nil {
-			logger.Warn("background jobs did not stop cleanly", "err", err)
-		}
-	}()
-	err = srv.Shutdown(sctx)
-	<-jobsStopped
-	if err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+	if err := s.shutdown(srv, cfg.ShutdownTimeout, logger); err != nil {
+		return err
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// newHandler composes the HTTP layer from one config: the shared Server (probes,
+// /metrics, middleware, sessions), with the JSON API and the web UI mounted on it.
+func newHandler(cfg fhttp.Config, st finhealth.Store) http.Handler {
+	srv := fhttp.NewServer(cfg, st)
+	api.Mount(srv)
+	ui.Mount(srv)
+	return srv.Handler()
+}
+
+// shutdown stops accepting and lets in-flight requests finish, while the jobs stop
+// beside them under the same deadline: a request that outlasts it must not keep a
+// running sync from recording where it stopped, nor leave it writing to a database
+// that is about to be closed.
+func (s *service) shutdown(srv *http.Server, timeout time.Duration, logger *slog.Logger) error {
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	jobsStopped := make(chan struct{})
+	go func() {
+		defer close(jobsStopped)
+		if s.jobs == nil {
+			return
+		}
+		// A running sync stops at a page boundary and is re-queued for the next start.
+		if err := s.jobs.Stop(sctx); err != nil {
+			logger.Warn("background jobs did not stop cleanly", "err", err)
+		}
+	}()
+	err := srv.Shutdown(sctx)
+	<-jobsStopped
+	if err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
 	return nil
 }

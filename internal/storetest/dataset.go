@@ -44,6 +44,11 @@ func Populate(t *testing.T, s finhealth.Store) Dataset {
 	_, err := s.UpdateOrganization(ctx, org.ID, finhealth.OrganizationUpdate{Name: &name, Industry: &industry})
 	must(t, err)
 
+	must(t, ws.SaveAccountSubtypes(bg, []finhealth.AccountSubtype{
+		{Value: "CASH_AND_BANK", Name: "Cash and Bank", Type: finhealth.AccountAsset, NormalBalance: finhealth.NormalDebit, Description: "Banks <and> tills ☕"},
+		{Value: "DEPRECIATION_AND_AMORTIZATION", Name: "Depreciation", Type: finhealth.AccountAsset},
+	}))
+
 	advisor := createUser(t, s, "advisor@example.com", finhealth.RoleUser)
 	join(t, s, owner, org.ID, advisor, finhealth.OrgRoleAdvisor)
 	invite(t, s, owner, org.ID, "pending@example.com", finhealth.OrgRoleViewer)

@@ -38,6 +38,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T, now func() time.Time) fi
 		{"SyncRunAttempts", testSyncRunAttempts},
 		{"SyncRunPartial", testSyncRunPartial},
 		{"SyncRunWait", testSyncRunWait},
+		{"AccountSubtypes", testAccountSubtypes},
 		{"SyncRunOnePerOrganization", testSyncRunOnePerOrganization},
 		{"SyncRunsRejected", testSyncRunsRejected},
 		{"SyncRunPagination", testSyncRunPagination},
@@ -49,6 +50,9 @@ func runWarehouse(t *testing.T, open func(t *testing.T, now func() time.Time) fi
 		{"UpsertRejected", testUpsertRejected},
 		{"PruneUnseen", testPruneUnseen},
 		{"LedgerSnapshotWindow", testLedgerSnapshotWindow},
+		{"LedgerSummaryMatchesInvoices", testLedgerSummaryMatchesInvoices},
+		{"LedgerSummaryPaidUp", testLedgerSummaryPaidUp},
+		{"LedgerSummaryTooLarge", testLedgerSummaryTooLarge},
 		{"ChooseOtherBusiness", testChooseOtherBusiness},
 		{"BalanceSnapshots", testBalanceSnapshots},
 		{"ReceivablesSnapshots", testReceivablesSnapshots},
@@ -778,6 +782,36 @@ func testSyncRunWait(t *testing.T, s warehouseStore) {
 	if got, _ := s.SyncRun(ctx, org.ID, run.ID); n != 1 || got.Status != finhealth.SyncFailed || got.RetryAt != nil {
 		t.Fatalf("abandoned %d; run = %+v", n, got)
 	}
+}
+
+// Wave's subtype list is kept whole: a new list replaces the old one at once, and an
+// empty answer keeps what was known.
+func testAccountSubtypes(t *testing.T, s warehouseStore) {
+	ctx := context.Background()
+	got, err := s.AccountSubtypes(ctx)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("before any sync: %+v", got)
+	}
+	first := []finhealth.AccountSubtype{
+		{Value: "DEPRECIATION_AND_AMORTIZATION", Name: "Depreciation and Amortization", Type: finhealth.AccountAsset, NormalBalance: finhealth.NormalCredit},
+		{Value: "CASH_AND_BANK", Name: "Cash and Bank", Type: finhealth.AccountAsset, NormalBalance: finhealth.NormalDebit, Description: "Bank accounts."},
+	}
+	must(t, s.SaveAccountSubtypes(ctx, first))
+	got, err = s.AccountSubtypes(ctx)
+	must(t, err)
+	if len(got) != 2 || got[0] != first[1] || got[1] != first[0] {
+		t.Fatalf("stored %+v", got)
+	}
+	second := []finhealth.AccountSubtype{{Value: "LOANS", Name: "Loans", Type: finhealth.AccountLiability, NormalBalance: finhealth.NormalCredit}}
+	must(t, s.SaveAccountSubtypes(ctx, second))
+	must(t, s.SaveAccountSubtypes(ctx, nil))
+	got, err = s.AccountSubtypes(ctx)
+	must(t, err)
+	if len(got) != 1 || got[0] != second[0] {
+		t.Fatalf("after a new list and an empty answer: %+v", got)
+	}
+	wantCode(t, s.SaveAccountSubtypes(ctx, []finhealth.AccountSubtype{{Name: "no value"}}), finhealth.EINVALID)
 }
 
 func testSyncRunOnePerOrganization(t *testing.T, s warehouseStore) {
