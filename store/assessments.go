@@ -69,7 +69,7 @@ func (db *DB) EnsureQuestionnaire(ctx context.Context, q *finhealth.Questionnair
 	}
 	if _, err := db.h.exec(ctx, `INSERT INTO questionnaires (id, version, title, definition, content_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
-		q.ID, q.Version, q.Title, definition, hash, now()); err != nil {
+		q.ID, q.Version, q.Title, definition, hash, db.now()); err != nil {
 		return fmt.Errorf("store: insert questionnaire: %w", err)
 	}
 	var stored string
@@ -126,7 +126,7 @@ func (db *DB) CreateAssessment(ctx context.Context, in *finhealth.Assessment) (*
 	}
 	a := *in
 	a.ID = newID()
-	a.CreatedAt = now()
+	a.CreatedAt = db.now() // the time of the assessment and of its audit entry
 	var encoded [3]string
 	for i, v := range []any{a.Categories, a.Recommendations, a.Answers} {
 		b, err := json.Marshal(v)
@@ -137,7 +137,7 @@ func (db *DB) CreateAssessment(ctx context.Context, in *finhealth.Assessment) (*
 	}
 	values := []any{a.ID, a.OrganizationID, a.UserID, a.QuestionnaireID, a.QuestionnaireVersion, a.AlgorithmVersion,
 		a.Score, a.Tier, encoded[0], encoded[1], encoded[2], a.CreatedAt}
-	audit, err := auditValues(ctx, finhealth.AuditEntry{
+	audit, err := auditValues(ctx, a.CreatedAt, finhealth.AuditEntry{
 		OrganizationID: a.OrganizationID,
 		Action:         finhealth.AuditAssessmentSubmitted,
 		TargetType:     "assessment",

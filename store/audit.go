@@ -5,15 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"finhealth"
 )
 
 // audit writes an entry with h, normally inside the transaction of the change it
-// records. Whatever the entry leaves empty is taken from the context's Actor, so
-// that no method needs the actor as a parameter.
+// records, and at that transaction's time. Whatever the entry leaves empty is taken
+// from the context's Actor, so that no method needs the actor as a parameter.
 func (h handle) audit(ctx context.Context, e finhealth.AuditEntry) error {
-	values, err := auditValues(ctx, e)
+	values, err := auditValues(ctx, h.now, e)
 	if err != nil {
 		return err
 	}
@@ -28,16 +29,21 @@ const insertAudit = `INSERT INTO audit_log
 		(id, at, actor_id, actor_email, organization_id, action, target_type, target_id, ip, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// auditValues completes e from the context's Actor (ID, time, actor, IP where e
-// leaves them empty) and returns the arguments of insertAudit, for statements that
-// write an entry together with the change it records.
-func auditValues(ctx context.Context, e finhealth.AuditEntry) ([]any, error) {
+// auditValues completes e (ID, time from at, actor and IP from the context's Actor,
+// where e leaves them empty) and returns the arguments of insertAudit, for statements
+// that write an entry together with the change it records.
+func auditValues(ctx context.Context, at time.Time, e finhealth.AuditEntry) ([]any, error) {
 	actor := finhealth.ActorFrom(ctx)
 	if e.ID == "" {
 		e.ID = newID()
 	}
 	if e.At.IsZero() {
-		e.At = now()
+		if at.IsZero() {
+			// A handle method run on the pool handle, which carries no time: give
+			// it one with db.at().
+			return nil, fmt.Errorf("store: audit %s: no transaction time", e.Action)
+		}
+		e.At = at
 	}
 	if e.ActorID == "" {
 		e.ActorID = actor.UserID
@@ -66,7 +72,7 @@ func (db *DB) Record(ctx context.Context, e finhealth.AuditEntry) error {
 	if strings.TrimSpace(e.Action) == "" {
 		return finhealth.InvalidFields("The audit entry is not valid.", map[string]string{"action": "required"})
 	}
-	return db.h.audit(ctx, e)
+	return db.at().audit(ctx, e)
 }
 
 // ListAudit returns entries newest first.

@@ -192,14 +192,14 @@ func (db *DB) Backup(ctx context.Context, w io.Writer, appVersion string) (*Mani
 		return nil, fmt.Errorf("store: backup: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	h := handle{q: tx, pg: db.h.pg}
+	h := handle{q: tx, pg: db.h.pg, now: db.now()}
 	if err := h.checkCatalog(ctx, backupTables); err != nil {
 		return nil, err
 	}
 
 	m := &Manifest{
 		Format: BackupFormat, FormatVersion: BackupFormatVersion, SchemaVersion: current,
-		CreatedAt: now(), AppVersion: appVersion, SourceDialect: db.dialect,
+		CreatedAt: h.now, AppVersion: appVersion, SourceDialect: db.dialect,
 	}
 	bw := newBackupWriter(w)
 	if err := bw.header(m); err != nil {

@@ -20,7 +20,7 @@ func scanOrganization(row rowScanner) (*finhealth.Organization, error) {
 }
 
 func (h handle) insertOrganization(ctx context.Context, no finhealth.NewOrganization) (*finhealth.Organization, error) {
-	t := now()
+	t := h.now
 	o := &finhealth.Organization{
 		ID:          newID(),
 		Name:        strings.TrimSpace(no.Name),
@@ -83,7 +83,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, orgID string, upd finhealt
 		if len(changed) == 0 {
 			return nil
 		}
-		o.UpdatedAt = now()
+		o.UpdatedAt = h.now
 		if _, err := h.exec(ctx, `UPDATE organizations SET name = ?, industry = ?, company_size = ?, updated_at = ? WHERE id = ?`,
 			o.Name, o.Industry, o.CompanySize, o.UpdatedAt, o.ID); err != nil {
 			return fmt.Errorf("store: update organization: %w", err)
@@ -251,7 +251,7 @@ func (db *DB) RemoveMember(ctx context.Context, orgID, userID string) error {
 				default_organization_id = (SELECT organization_id FROM memberships
 					WHERE user_id = ? ORDER BY created_at, organization_id LIMIT 1),
 				updated_at = ?
-			WHERE id = ? AND default_organization_id = ?`, userID, now(), userID, orgID); err != nil {
+			WHERE id = ? AND default_organization_id = ?`, userID, h.now, userID, orgID); err != nil {
 			return fmt.Errorf("store: reset default organization: %w", err)
 		}
 		return h.audit(ctx, finhealth.AuditEntry{
@@ -279,7 +279,6 @@ func scanInvitation(row rowScanner) (*finhealth.Invitation, error) {
 // email in the organization. Inviting an existing member is ECONFLICT. InvitedBy
 // defaults to the context's actor.
 func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*finhealth.Invitation, error) {
-	t := now()
 	inv := finhealth.Invitation{
 		ID:             newID(),
 		OrganizationID: in.OrganizationID,
@@ -288,7 +287,6 @@ func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*f
 		InvitedBy:      cmp.Or(in.InvitedBy, finhealth.ActorFrom(ctx).UserID),
 		TokenHash:      in.TokenHash,
 		ExpiresAt:      dbTime(in.ExpiresAt),
-		CreatedAt:      t,
 	}
 	fields := map[string]string{}
 	if inv.Email == "" {
@@ -310,6 +308,7 @@ func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*f
 		return nil, finhealth.InvalidFields("The invitation is not valid.", fields)
 	}
 	err := db.withTx(ctx, func(h handle) error {
+		inv.CreatedAt = h.now
 		if _, err := h.organization(ctx, inv.OrganizationID, false); err != nil {
 			return err
 		}
@@ -355,7 +354,7 @@ func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*f
 func (db *DB) Invitations(ctx context.Context, orgID string) ([]*finhealth.Invitation, error) {
 	return collect(ctx, db.h, "invitations", scanInvitation, `SELECT `+invitationColumns+` FROM invitations
 		WHERE organization_id = ? AND accepted_at IS NULL AND expires_at > ?
-		ORDER BY created_at, id`, orgID, now())
+		ORDER BY created_at, id`, orgID, db.now())
 }
 
 // RevokeInvitation deletes an unaccepted invitation of the organization: its token
@@ -396,7 +395,7 @@ func (db *DB) PendingInvitation(ctx context.Context, tokenHash, userID string) (
 	var inv finhealth.Invitation
 	err := db.h.queryRow(ctx, `SELECT i.id, i.organization_id, o.name, i.email, i.role, i.invited_by, i.token_hash,
 			i.expires_at, i.created_at
-		`+invitationForUser, tokenHash, userID, now()).
+		`+invitationForUser, tokenHash, userID, db.now()).
 		Scan(&inv.ID, &inv.OrganizationID, &inv.OrganizationName, &inv.Email, &inv.Role, &inv.InvitedBy,
 			&inv.TokenHash, scanTime{&inv.ExpiresAt}, scanTime{&inv.CreatedAt})
 	if err != nil {
@@ -411,7 +410,7 @@ func (db *DB) PendingInvitation(ctx context.Context, tokenHash, userID string) (
 func (db *DB) AcceptInvitation(ctx context.Context, tokenHash, userID string) (*finhealth.Membership, error) {
 	var membership *finhealth.Membership
 	err := db.withTx(ctx, func(h handle) error {
-		t := now()
+		t := h.now
 		var (
 			inv  finhealth.Invitation
 			user finhealth.User

@@ -30,6 +30,13 @@ type handle struct {
 	pg bool
 	// stmts, set on SQLite's pool handle only, reuses prepared statements.
 	stmts *stmtCache
+	// now is the time of the transaction the handle runs in, read once from the
+	// store's clock when it began, so that every row the transaction writes carries
+	// the same time and every expiry it checks is judged as of that one moment. It
+	// is zero on the pool handle (db.h): a write made there of a single statement
+	// takes its time from db.now, or runs on db.at(), a copy of the pool handle
+	// carrying one.
+	now time.Time
 }
 
 func (h handle) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -182,7 +189,18 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 // then identical on both databases.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-func now() time.Time { return dbTime(time.Now()) }
+// now reads the store's clock, normalized. Call it once per transaction (withTx and
+// readTx do, into handle.now) or once per statement run on the pool by itself.
+func (db *DB) now() time.Time { return dbTime(db.clock()) }
+
+// at returns the pool handle carrying the clock's time now, for a method that runs
+// one statement on the pool (its own transaction) through a handle method that
+// stamps rows with h.now.
+func (db *DB) at() handle {
+	h := db.h
+	h.now = db.now()
+	return h
+}
 
 // args converts times for the database: normalized time.Time for PostgreSQL's
 // timestamptz, timeLayout text for SQLite. *time.Time carries nullable timestamps.
@@ -305,7 +323,7 @@ func (db *DB) withTx(ctx context.Context, fn func(h handle) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(handle{q: tx, pg: db.h.pg}); err != nil {
+	if err := fn(handle{q: tx, pg: db.h.pg, now: db.now()}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -338,7 +356,7 @@ func (db *DB) readTx(ctx context.Context, fn func(h handle) error) error {
 	// Nothing was written, so ending it either way is the same; Rollback also runs
 	// when fn panics.
 	defer func() { _ = tx.Rollback() }()
-	return fn(handle{q: tx, pg: db.h.pg})
+	return fn(handle{q: tx, pg: db.h.pg, now: db.now()})
 }
 
 // newID returns a UUIDv7: time-ordered, so ordering by id is creation order and

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"finhealth"
@@ -39,6 +40,13 @@ type DB struct {
 	h       handle       // the pool itself, for reads outside a transaction
 	tokens  *tokenCipher // nil without WithTokenKey: secrets are then refused, never stored in clear
 	hooks   *testHooks   // nil outside the store's own tests
+
+	// clock is where every timestamp the store writes or compares with comes from
+	// (WithClock; time.Now by default). It is read through db.now, once per
+	// transaction: see handle.now.
+	clock func() time.Time
+	// lastSeen is the UnixMicro of the last time seenNow handed out.
+	lastSeen atomic.Int64
 }
 
 // testHooks let the store's tests act between the statements of a method, to prove
@@ -80,6 +88,20 @@ func WithMaxConns(n int) Option {
 		if n > 0 && !(db.dialect == DialectSQLite && db.memory) {
 			db.sql.SetMaxOpenConns(n)
 			db.sql.SetMaxIdleConns(n)
+		}
+		return nil
+	}
+}
+
+// WithClock sets the clock the store stamps rows with (created_at, updated_at, the
+// audit log, seen_at) and judges expiry by (invitations, refresh tokens, OAuth
+// states); nil keeps time.Now. Production uses the real clock; tests pass a manual one
+// so that expiry and "later" cost no waiting. The store reads it once per
+// transaction, so every row one transaction writes carries the same time.
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) error {
+		if now != nil {
+			db.clock = now
 		}
 		return nil
 	}
@@ -127,7 +149,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
-	db := &DB{sql: pool, dialect: dialect, memory: memory}
+	db := &DB{sql: pool, dialect: dialect, memory: memory, clock: time.Now}
 	db.h = handle{q: pool, pg: dialect == DialectPostgres}
 	if dialect == DialectSQLite {
 		db.h.stmts = &stmtCache{pool: pool}

@@ -26,7 +26,7 @@ func (db *DB) SaveAccountSubtypes(ctx context.Context, subtypes []finhealth.Acco
 		if _, err := h.exec(ctx, `DELETE FROM wave_account_subtypes`); err != nil {
 			return fmt.Errorf("store: account subtypes: %w", err)
 		}
-		t := now()
+		t := h.now
 		for _, st := range subtypes {
 			if _, err := h.exec(ctx, `INSERT INTO wave_account_subtypes (value, name, type, normal_balance, description, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (value) DO UPDATE SET name = excluded.name, type = excluded.type,

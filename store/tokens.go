@@ -55,8 +55,8 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t finhealth.RefreshToken) 
 	t.ID = cmp.Or(t.ID, newID())
 	t.FamilyID = cmp.Or(t.FamilyID, newID())
 	t.ExpiresAt = dbTime(t.ExpiresAt)
-	t.CreatedAt = now()
 	return db.withTx(ctx, func(h handle) error {
+		t.CreatedAt = h.now
 		u, err := h.userByID(ctx, t.UserID, false)
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, next finhe
 		reused bool
 	)
 	err := db.withTx(ctx, func(h handle) error {
-		t := now()
+		t := h.now
 		var (
 			id, userID, familyID string
 			expiresAt            time.Time
@@ -166,7 +166,7 @@ func (db *DB) RevokeRefreshFamily(ctx context.Context, tokenHash string) error {
 			return fmt.Errorf("store: find refresh token: %w", err)
 		}
 		res, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`,
-			now(), familyID)
+			h.now, familyID)
 		if err != nil {
 			return fmt.Errorf("store: revoke token family: %w", err)
 		}

@@ -55,7 +55,7 @@ var errEmailTaken = finhealth.Errorf(finhealth.ECONFLICT, "email already registe
 
 // insertUser writes a new user row and returns it.
 func (h handle) insertUser(ctx context.Context, nu finhealth.NewUser, defaultOrg string) (*finhealth.User, error) {
-	t := now()
+	t := h.now
 	u := &finhealth.User{
 		ID:                    newID(),
 		Email:                 nu.Email,
@@ -271,7 +271,7 @@ func (db *DB) SetUserRole(ctx context.Context, userID string, role finhealth.Rol
 			return conflict("The last active admin cannot be demoted.")
 		}
 		from := u.Role
-		u.Role, u.UpdatedAt = role, now()
+		u.Role, u.UpdatedAt = role, h.now
 		if _, err := h.exec(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, u.Role, u.UpdatedAt, u.ID); err != nil {
 			return fmt.Errorf("store: set user role: %w", err)
 		}
@@ -310,7 +310,7 @@ func (db *DB) DeactivateUser(ctx context.Context, userID string) (*finhealth.Use
 		if isLastActiveAdmin(u, admins) {
 			return conflict("The last active admin cannot be deactivated.")
 		}
-		u.Active, u.UpdatedAt = false, now()
+		u.Active, u.UpdatedAt = false, h.now
 		if _, err := h.exec(ctx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, false, u.UpdatedAt, u.ID); err != nil {
 			return fmt.Errorf("store: deactivate user: %w", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"finhealth"
@@ -220,18 +219,16 @@ func (h handle) timeOrNull(t time.Time) any {
 	return h.timeArg(t)
 }
 
-// lastSeen is the UnixMicro of the last time seenNow handed out.
-var lastSeen atomic.Int64
-
-// seenNow is now(), made later than any earlier seenNow of this process. A row counts
+// seenNow is db.now(), made later than any earlier seenNow of this DB. A row counts
 // as changed when its changed_at is the seen_at of the write, so two writes must never
 // share a time: a clock that ticks coarser than a microsecond, two calls within one
-// tick.
-func seenNow() time.Time {
+// tick, a manual clock that stands still. It is kept per DB, not per process, so that
+// a test's clock set far ahead does not drag the times of other stores with it.
+func (db *DB) seenNow() time.Time {
 	for {
-		last := lastSeen.Load()
-		us := max(now().UnixMicro(), last+1)
-		if lastSeen.CompareAndSwap(last, us) {
+		last := db.lastSeen.Load()
+		us := max(db.now().UnixMicro(), last+1)
+		if db.lastSeen.CompareAndSwap(last, us) {
 			return time.UnixMicro(us).UTC()
 		}
 	}
@@ -262,7 +259,7 @@ func upsertRows[T any](ctx context.Context, db *DB, orgID, what string, b *bulkU
 	if n == 0 {
 		return 0, nil
 	}
-	seen := seenNow()
+	seen := db.seenNow()
 	changed, err := db.bulkWrite(ctx, b, n, func(h handle, i int, args []any) []any {
 		if keep != nil {
 			i = keep[i]

@@ -64,7 +64,7 @@ func (db *DB) InsertBalanceSnapshot(ctx context.Context, orgID string, snap finh
 			(organization_id, as_of, business_wave_id, currency, currency_exponent, balances, created_at)
 		VALUES (?, ?, `+businessOfOrg+`, ?, ?, ?, ?)
 		ON CONFLICT (organization_id, as_of) DO NOTHING`,
-		orgID, snap.AsOf, orgID, snap.Currency, snap.CurrencyExponent, string(enc), now())
+		orgID, snap.AsOf, orgID, snap.Currency, snap.CurrencyExponent, string(enc), db.now())
 	return mapInsertError(err, "balance snapshot")
 }
 
@@ -168,7 +168,7 @@ func (db *DB) InsertReceivablesSnapshot(ctx context.Context, orgID string, s fin
 		VALUES (?, ?, `+businessOfOrg+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (organization_id, as_of) DO NOTHING`,
 		orgID, s.AsOf, orgID, s.Currency, s.CurrencyExponent, s.Total.Minor, s.Overdue.Minor, s.Current.Minor,
-		s.Days1To30.Minor, s.Days31To60.Minor, s.Days61To90.Minor, s.Over90.Minor, s.OpenInvoices, s.OverdueInvoices, now())
+		s.Days1To30.Minor, s.Days31To60.Minor, s.Days61To90.Minor, s.Over90.Minor, s.OpenInvoices, s.OverdueInvoices, db.now())
 	return mapInsertError(err, "receivables snapshot")
 }
 
@@ -211,7 +211,7 @@ func (h handle) accountOverrides(ctx context.Context, orgID string) ([]finhealth
 func (db *DB) SetAccountOverride(ctx context.Context, orgID string, in finhealth.AccountOverride) (*finhealth.AccountOverride, error) {
 	o := finhealth.AccountOverride{
 		AccountID: in.AccountID, Class: in.Class, Note: strings.TrimSpace(in.Note),
-		SetBy: cmp.Or(in.SetBy, finhealth.ActorFrom(ctx).UserID), SetAt: now(),
+		SetBy: cmp.Or(in.SetBy, finhealth.ActorFrom(ctx).UserID),
 	}
 	fields := map[string]string{}
 	if o.AccountID == "" {
@@ -227,6 +227,7 @@ func (db *DB) SetAccountOverride(ctx context.Context, orgID string, in finhealth
 		return nil, finhealth.InvalidFields("The account override is not valid.", fields)
 	}
 	err := db.withTx(ctx, func(h handle) error {
+		o.SetAt = h.now
 		var n int
 		if err := h.queryRow(ctx, `SELECT COUNT(*) FROM ledger_accounts WHERE organization_id = ? AND wave_id = ?`,
 			orgID, o.AccountID).Scan(&n); err != nil {
@@ -439,7 +440,7 @@ func (db *DB) InsertHealthScore(ctx context.Context, orgID string, s finhealth.H
 	_, err = db.h.exec(ctx, `INSERT INTO health_scores
 			(id, organization_id, as_of, status, score, tier, method_version, detail, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), orgID, s.AsOf, string(s.Status), score, s.Tier, s.MethodVersion, string(enc), now())
+		newID(), orgID, s.AsOf, string(s.Status), score, s.Tier, s.MethodVersion, string(enc), db.now())
 	return mapInsertError(err, "health score")
 }
 
@@ -568,7 +569,7 @@ func (p *portfolioMetric) result() *finhealth.PortfolioMetric {
 
 // Portfolio lists the organizations where the user is owner or advisor, in one query.
 func (db *DB) Portfolio(ctx context.Context, userID string) ([]finhealth.PortfolioEntry, error) {
-	cutoff := now().Add(-scoreChangeWindow)
+	cutoff := db.now().Add(-scoreChangeWindow)
 	return collect(ctx, db.h, "portfolio", func(row rowScanner) (finhealth.PortfolioEntry, error) {
 		var (
 			e                                   finhealth.PortfolioEntry

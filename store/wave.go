@@ -149,15 +149,14 @@ func (db *DB) SaveWaveConnection(ctx context.Context, in finhealth.WaveConnectio
 	if err != nil {
 		return nil, err
 	}
-	t := now()
 	c.ConnectedBy = cmp.Or(c.ConnectedBy, finhealth.ActorFrom(ctx).UserID)
-	c.ConnectedAt, c.UpdatedAt = t, t
 	err = db.withTx(ctx, func(h handle) error {
+		c.ConnectedAt, c.UpdatedAt = h.now, h.now
 		prev, err := h.upsertWaveConnection(ctx, &c)
 		if err != nil {
 			return err
 		}
-		if err := h.replaceWaveTokens(ctx, c.OrganizationID, sealed, tok, t); err != nil {
+		if err := h.replaceWaveTokens(ctx, c.OrganizationID, sealed, tok, h.now); err != nil {
 			return err
 		}
 		if c.BusinessID != "" && (prev == nil || prev.BusinessID != c.BusinessID) {
@@ -350,7 +349,7 @@ func (db *DB) SaveWaveToken(ctx context.Context, orgID string, tok finhealth.OAu
 	ok, err := db.h.execOne(ctx, `UPDATE wave_tokens SET access_token = ?, refresh_token = ?, token_type = ?,
 			expires_at = ?, scope = ?, updated_at = ?
 		WHERE organization_id = ? AND grant_id = ?`,
-		sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, now(), orgID, tok.GrantID)
+		sealed.access, sealed.refresh, tok.TokenType, optTime(tok.ExpiresAt), tok.Scope, db.now(), orgID, tok.GrantID)
 	if err != nil {
 		return fmt.Errorf("store: save wave token: %w", err)
 	}
@@ -413,7 +412,7 @@ func (db *DB) SetWaveConnectionStatus(ctx context.Context, orgID, grantID string
 			return conflict("Choose a Wave business before the connection can be active.")
 		}
 		from := c.Status
-		c.Status, c.StatusReason, c.UpdatedAt = status, reason, now()
+		c.Status, c.StatusReason, c.UpdatedAt = status, reason, h.now
 		if _, err := h.exec(ctx, `UPDATE wave_connections SET status = ?, status_reason = ?, updated_at = ?
 			WHERE organization_id = ?`, c.Status, c.StatusReason, c.UpdatedAt, orgID); err != nil {
 			return fmt.Errorf("store: set wave connection status: %w", err)
@@ -460,7 +459,7 @@ func (db *DB) ChooseWaveBusiness(ctx context.Context, orgID string, business fin
 			}
 		}
 		c.Business, c.BusinessID, c.BusinessName, c.Currency, c.CurrencyExponent = &b, b.ID, b.Name, b.Currency, b.CurrencyExponent
-		c.Status, c.StatusReason, c.UpdatedAt = finhealth.WaveActive, "", now()
+		c.Status, c.StatusReason, c.UpdatedAt = finhealth.WaveActive, "", h.now
 		if _, err := h.exec(ctx, `UPDATE wave_connections SET business_id = ?, business_name = ?, currency = ?,
 				currency_exponent = ?, business = ?, status = ?, status_reason = '', updated_at = ?
 			WHERE organization_id = ?`, bID, bName, bCurrency, bExponent, bJSON, c.Status, c.UpdatedAt, orgID); err != nil {
@@ -500,7 +499,7 @@ func (db *DB) DeleteWaveConnection(ctx context.Context, orgID string) error {
 			return nil
 		}
 		if _, err := h.exec(ctx, `UPDATE wave_connections SET status = 'disconnected', status_reason = '', updated_at = ?
-			WHERE organization_id = ?`, now(), orgID); err != nil {
+			WHERE organization_id = ?`, h.now, orgID); err != nil {
 			return fmt.Errorf("store: disconnect wave: %w", err)
 		}
 		return h.audit(ctx, finhealth.AuditEntry{
@@ -533,7 +532,7 @@ func (db *DB) CreateOAuthState(ctx context.Context, st finhealth.OAuthState) err
 	if st.CodeVerifier == "" {
 		fields["code_verifier"] = "required"
 	}
-	t := now()
+	t := db.now()
 	if !st.ExpiresAt.After(t) {
 		fields["expires_at"] = "must be in the future"
 	}
@@ -578,7 +577,7 @@ var (
 // nothing does a second read say why, checking the user first so that another user's
 // state is indistinguishable from an unknown one.
 func (db *DB) ConsumeOAuthState(ctx context.Context, stateHash, userID string) (*finhealth.OAuthState, error) {
-	t := now()
+	t := db.now()
 	st := finhealth.OAuthState{StateHash: stateHash, UserID: userID}
 	var verifier []byte
 	err := db.h.queryRow(ctx, `UPDATE oauth_states SET used_at = ?

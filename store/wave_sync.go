@@ -65,12 +65,13 @@ func (db *DB) CreateSyncRun(ctx context.Context, orgID string, kind finhealth.Sy
 	if len(fields) > 0 {
 		return nil, finhealth.InvalidFields("The sync run is not valid.", fields)
 	}
-	t := now()
 	r := &finhealth.SyncRun{
 		ID: newID(), OrganizationID: orgID, Kind: kind, Trigger: trigger, Status: finhealth.SyncQueued,
-		RequestedBy: finhealth.ActorFrom(ctx).UserID, QueuedAt: t, UpdatedAt: t,
+		RequestedBy: finhealth.ActorFrom(ctx).UserID,
 	}
 	err := db.withTx(ctx, func(h handle) error {
+		t := h.now
+		r.QueuedAt, r.UpdatedAt = t, t
 		var status, reason string
 		err := h.queryRow(ctx, `SELECT status, status_reason FROM wave_connections WHERE organization_id = ?`, orgID).
 			Scan(&status, &reason)
@@ -134,7 +135,7 @@ func (db *DB) syncRunRefusal(ctx context.Context, runID, want string) error {
 // it (a job retried after its worker died): its start time and totals are kept, so
 // that what the first attempt wrote is neither lost nor counted twice.
 func (db *DB) StartSyncRun(ctx context.Context, runID string) (*finhealth.SyncRun, error) {
-	t := now()
+	t := db.now()
 	r, err := scanSyncRun(db.h.queryRow(ctx, `UPDATE sync_runs
 		SET status = 'running', started_at = COALESCE(started_at, ?), updated_at = ?
 		WHERE id = ? AND status IN ('queued', 'running')
@@ -150,7 +151,7 @@ func (db *DB) StartSyncRun(ctx context.Context, runID string) (*finhealth.SyncRu
 
 // UpdateSyncProgress records a running run's totals, which doubles as its heartbeat.
 func (db *DB) UpdateSyncProgress(ctx context.Context, runID string, p finhealth.SyncProgress) error {
-	args := append(progressArgs(p), now(), runID)
+	args := append(progressArgs(p), db.now(), runID)
 	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET `+setProgress+`, updated_at = ?
 		WHERE id = ? AND status = 'running'`, args...)
 	if err != nil {
@@ -168,7 +169,7 @@ func (db *DB) RecordSyncAttempt(ctx context.Context, runID string, attempt int, 
 		return finhealth.InvalidFields("The sync attempt is not valid.", map[string]string{"attempt": "at least 1"})
 	}
 	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET attempt = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status = 'running'`, attempt, truncate(errMsg, maxSyncError), now(), runID)
+		WHERE id = ? AND status = 'running'`, attempt, truncate(errMsg, maxSyncError), db.now(), runID)
 	if err != nil {
 		return fmt.Errorf("store: record sync attempt: %w", err)
 	}
@@ -185,7 +186,7 @@ func (db *DB) WaitSyncRun(ctx context.Context, runID string, retryAt time.Time, 
 		return finhealth.InvalidFields("The sync wait is not valid.", map[string]string{"retry_at": "required"})
 	}
 	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET retry_at = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status = 'running'`, retryAt.UTC(), truncate(msg, maxSyncError), now(), runID)
+		WHERE id = ? AND status = 'running'`, retryAt.UTC(), truncate(msg, maxSyncError), db.now(), runID)
 	if err != nil {
 		return fmt.Errorf("store: record sync wait: %w", err)
 	}
@@ -229,7 +230,7 @@ func (db *DB) FinishSyncRun(ctx context.Context, runID string, status finhealth.
 	}
 	var run *finhealth.SyncRun
 	err = db.withTx(ctx, func(h handle) error {
-		t := now()
+		t := h.now
 		if status != finhealth.SyncFailed {
 			// What an earlier attempt left is no longer why anything failed.
 			errMsg = ""
@@ -281,7 +282,7 @@ var errNoActiveRun = errors.New("no active run")
 
 // AbandonSyncRuns fails the active runs with no sign of life since before.
 func (db *DB) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error) {
-	t := now()
+	t := db.now()
 	res, err := db.h.exec(ctx, `UPDATE sync_runs SET status = 'failed', finished_at = ?, updated_at = ?,
 			error = 'The sync stopped responding and was abandoned.', retry_at = NULL
 		WHERE status IN ('queued', 'running') AND updated_at < ? AND (retry_at IS NULL OR retry_at < ?)`, t, t, before, before)
@@ -380,7 +381,7 @@ func (db *DB) SetSyncWatermark(ctx context.Context, orgID, runID string, entity 
 		case business == "":
 			return conflict("No Wave business is chosen for this organization.")
 		}
-		t := now()
+		t := h.now
 		if _, err := h.exec(ctx, `INSERT INTO sync_watermarks (organization_id, entity, business_id, modified_at, run_id, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (organization_id, entity) DO UPDATE SET business_id = excluded.business_id,

@@ -100,7 +100,11 @@ func (w *Worker) record(ctx context.Context, orgID string, r *finhealth.HealthRe
 	if !r.Scored() {
 		return nil
 	}
-	return w.store.InsertHealthScore(ctx, orgID, r.Health)
+	if err := w.store.InsertHealthScore(ctx, orgID, r.Health); err != nil {
+		return err
+	}
+	w.log.DebugContext(ctx, "health score recorded", "organization_id", orgID, "status", r.Health.Status, "tier", r.Health.Tier)
+	return nil
 }
 
 // agingMetrics are the receivables aging buckets in ReceivablesSnapshot's order.

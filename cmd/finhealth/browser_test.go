@@ -13,13 +13,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -29,10 +27,12 @@ import (
 type app struct {
 	URL string
 	Dir string
+	Log *serveLog // what serve writes, at debug level
 }
 
-// startApp runs `finhealth serve` in development mode on a fresh SQLite database
-// and waits until it answers /readyz. It stops when the test ends.
+// startApp runs `finhealth serve` in development mode on a fresh SQLite database,
+// logging at debug level, and waits until it says it is ready. It stops when the
+// test ends.
 func startApp(t *testing.T, extra map[string]string) *app {
 	t.Helper()
 	dir := chdirTemp(t)
@@ -43,14 +43,20 @@ func startApp(t *testing.T, extra map[string]string) *app {
 		"DATABASE_URL": filepath.Join(dir, "fh.db"),
 		"PORT":         fmt.Sprint(port),
 		"BASE_URL":     base,
+		"LOG_LEVEL":    "debug", // for the records tests wait for, such as a score recorded
 	}
 	for k, v := range extra {
 		env[k] = v
 	}
+	logs := newServeLog()
+	// Taken now, so that it outlives the cleanup below, which waits for serve to
+	// stop until the test's deadline.
+	stopCtx := testContext(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := runCmd(t, ctx, env, "", "serve")
+		err := run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), logs, logs)
+		logs.end()
 		done <- err
 	}()
 	t.Cleanup(func() {
@@ -60,29 +66,12 @@ func startApp(t *testing.T, extra map[string]string) *app {
 			if err != nil {
 				t.Errorf("serve: %v", err)
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s")
+		case <-stopCtx.Done():
+			t.Error("serve did not stop by the test's deadline")
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &app{URL: base, Dir: dir}
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited before it was ready: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the app did not become ready at %s: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	logs.waitListening(t)
+	return &app{URL: base, Dir: dir, Log: logs}
 }
 
 // chromiumPath finds the browser, or "" when there is none.
@@ -120,12 +109,12 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1280, 900),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The browser's actions, and waits for what a page shows, end at the test's
+	// deadline: the one bound on a real browser that may be slow under load.
+	alloc, cancelAlloc := chromedp.NewExecAllocator(testContext(t), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancelTimeout)
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting Chromium at %s: %v", path, err)
 	}
@@ -267,30 +256,18 @@ func connectSimulatedWave(t *testing.T, ctx context.Context, a *app) string {
 	return orgID
 }
 
-// waitSynced waits until the page's sync box reports the last sync succeeded. The
-// page reloads itself (app.js) when a running sync ends, so a read can land in the
-// middle of a reload: such a read is retried, not a failure.
+// waitSynced waits until the page's sync box reports that the last sync ended, and
+// fails the test unless it succeeded. The page reloads itself (app.js) when a running
+// sync ends; chromedp's wait looks again in the reloaded page.
 func waitSynced(t *testing.T, ctx context.Context) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var state string
-		var ok bool
-		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := chromedp.Run(rctx, chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery))
-		cancel()
-		switch {
-		case err != nil:
-		case state == "succeeded":
-			return
-		case state == "failed":
-			shot(t, ctx, "sync-failed")
-			t.Fatalf("the sync failed: %s", text(t, ctx, "[data-sync-live]"))
-		}
-		if time.Now().After(deadline) {
-			shot(t, ctx, "sync-timeout")
-			t.Fatalf("the sync did not finish within 60s (state %q, last error %v)", state, err)
-		}
-		time.Sleep(300 * time.Millisecond)
+	const ended = `[data-sync-status][data-state="succeeded"], [data-sync-status][data-state="failed"]`
+	var state string
+	var ok bool
+	act(t, ctx, "waiting for the sync to end", chromedp.WaitVisible(ended, chromedp.ByQuery),
+		chromedp.AttributeValue(ended, "data-state", &state, &ok, chromedp.ByQuery))
+	if state != "succeeded" {
+		shot(t, ctx, "sync-failed")
+		t.Fatalf("the sync failed: %s", text(t, ctx, "[data-sync-live]"))
 	}
 }

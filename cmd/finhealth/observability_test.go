@@ -18,7 +18,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	fhttp "finhealth/http"
 	"finhealth/internal/metricstest"
@@ -128,7 +127,7 @@ func TestServeObservability(t *testing.T) {
 
 	org := "/api/v1/organizations/" + reg.OrganizationID
 	back := c.connectWave(tok, org)
-	c.waitSync(tok, org, c.chooseBusiness(tok, org, fake.Seed().AcmeBusinessID))
+	c.waitSync(logs, tok, org, c.chooseBusiness(tok, org, fake.Seed().AcmeBusinessID))
 
 	// /metrics answers only with the token.
 	scrape := func(auth string) (int, []byte) {
@@ -190,7 +189,7 @@ func TestServeObservability(t *testing.T) {
 	stop()
 
 	// One JSON object per line, and a request line carries what an operator needs.
-	log := logs()
+	log := logs.String()
 	var sawMe bool
 	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(nil, 1<<20)
@@ -240,11 +239,11 @@ func TestServeObservability(t *testing.T) {
 }
 
 // startServe runs `finhealth serve` with env until stop is called or the test ends,
-// and returns once /readyz answers 200. logs reads what it has logged so far (a file:
-// writes to one are safe from the server's goroutines); stop waits for serve to
-// return and reports an error it returned. adjust, when given, changes the
-// configuration read from env (settings no variable reaches).
-func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs func() string, stop func()) {
+// and returns once it listens. logs is what it has written so far, and tells when it
+// says more; stop waits for serve to return and reports an error it returned.
+// adjust, when given, changes the configuration read from env (settings no variable
+// reaches).
+func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func()) {
 	t.Helper()
 	logs, stopped := launchServe(t, env, adjust...)
 	stop = sync.OnceFunc(func() {
@@ -258,21 +257,9 @@ func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (l
 
 // launchServe is startServe for a test that expects serve to fail: stop returns
 // what serve returned.
-func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs func() string, stop func() error) {
+func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func() error) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "serve.log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	logs = func() string {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	logs = newServeLog()
 	cfg, err := loadConfig(envOf(env))
 	if err != nil {
 		t.Fatal(err)
@@ -280,12 +267,17 @@ func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (
 	for _, a := range adjust {
 		a(cfg)
 	}
+	// Taken now, so that it outlives the cleanup below: stopping waits for serve
+	// until the test's deadline, for it may take long under load, and a serve that
+	// never returns fails the test.
+	stopCtx := testContext(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr error
 	exited := make(chan struct{})
 	go func() {
 		// What run does for `serve`, with the configuration adjusted.
-		serveErr = serve(ctx, cfg, newLogger(cfg, f), f)
+		serveErr = serve(ctx, cfg, newLogger(cfg, logs), logs)
+		logs.end()
 		close(exited)
 	}()
 	stop = func() error {
@@ -293,32 +285,13 @@ func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (
 		select {
 		case <-exited:
 			return serveErr
-		case <-time.After(30 * time.Second):
-			return errors.New("serve did not stop within 30s")
+		case <-stopCtx.Done():
+			return errors.New("serve did not stop by the test's deadline")
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
-
-	readyz := "http://127.0.0.1:" + env["PORT"] + "/readyz"
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("serve exited: %v", serveErr)
-		default:
-		}
-		resp, err := http.Get(readyz)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return logs, stop
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 30s: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	logs.waitListening(t)
+	return logs, stop
 }
 
 // TestMetricsWithoutToken: without METRICS_TOKEN, production keeps /metrics
@@ -345,7 +318,7 @@ func TestMetricsWithoutToken(t *testing.T) {
 			if resp.StatusCode != c.want {
 				t.Errorf("/metrics: %d, want %d", resp.StatusCode, c.want)
 			}
-			if warned := strings.Contains(logs(), "without METRICS_TOKEN"); warned != (c.want == http.StatusNotFound) {
+			if warned := strings.Contains(logs.String(), "without METRICS_TOKEN"); warned != (c.want == http.StatusNotFound) {
 				t.Errorf("start-up warning about METRICS_TOKEN: %v", warned)
 			}
 		})
@@ -367,8 +340,11 @@ func TestServeBindAddress(t *testing.T) {
 	if len(others) == 0 {
 		t.Log("this machine has no address besides 127.0.0.1; only the listening address is checked")
 	}
+	// A dial is answered or refused at once by this machine's own addresses; the
+	// test's deadline bounds it only in case one is not.
 	dial := func(host string, port int) error {
-		conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, fmt.Sprint(port)), 2*time.Second)
+		var d net.Dialer
+		conn, err := d.DialContext(testContext(t), "tcp", net.JoinHostPort(host, fmt.Sprint(port)))
 		if err == nil {
 			conn.Close()
 		}
@@ -390,8 +366,8 @@ func TestServeBindAddress(t *testing.T) {
 			if bind == "" {
 				want = fmt.Sprintf("[::]:%d", port)
 			}
-			if !strings.Contains(logs(), `"msg":"listening","addr":"`+want+`"`) {
-				t.Errorf("not listening on %s:\n%s", want, logs())
+			if !strings.Contains(logs.String(), `"msg":"listening","addr":"`+want+`"`) {
+				t.Errorf("not listening on %s:\n%s", want, logs)
 			}
 			for _, host := range others {
 				err := dial(host, port)

@@ -81,6 +81,9 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown runs this once it has closed the listener: from here on new
+	// connections are refused, while the requests in flight finish.
+	srv.RegisterOnShutdown(func() { logger.Info("stopped accepting connections; finishing the requests in flight") })
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", srv.Addr, err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -193,19 +192,14 @@ func TestUIWithoutJavaScript(t *testing.T) {
 			break
 		}
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var state string
-		var ok bool
-		act(t, ctx, "reading the sync state", chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery))
-		if state == "succeeded" {
-			break
-		}
-		if state == "failed" || time.Now().After(deadline) {
-			t.Fatalf("sync state %q", state)
-		}
-		time.Sleep(500 * time.Millisecond)
-		act(t, ctx, "reloading", chromedp.Reload(), chromedp.WaitVisible(`[data-sync-status]`, chromedp.ByQuery))
+	// The page cannot reload itself: reload it once serve says the sync has ended.
+	a.Log.waitOrgSyncEnd(t, orgID)
+	var state string
+	var ok bool
+	act(t, ctx, "reloading", chromedp.Reload(), chromedp.WaitVisible(`[data-sync-status]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`[data-sync-status]`, "data-state", &state, &ok, chromedp.ByQuery))
+	if state != "succeeded" {
+		t.Fatalf("sync state %q", state)
 	}
 	act(t, ctx, "opening the dashboard", chromedp.Navigate(a.URL+"/orgs/"+orgID), chromedp.WaitVisible(`[data-testid="score"]`, chromedp.ByQuery))
 	shot(t, ctx, "dashboard-without-javascript")

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -243,11 +243,14 @@ func overflows(t *testing.T, ctx context.Context) bool {
 }
 
 // waitForScores waits until the token's portfolio holds n scored organizations: the
-// rescore after an assessment runs in the background.
+// rescore after an assessment runs in the background. It looks after each score
+// serve says it has recorded, from its start.
 func waitForScores(t *testing.T, a *app, token string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	a.Log.wait(t, fmt.Sprintf("that %d organizations are scored", n), func(line logLine) bool {
+		if !line.is("health score recorded") {
+			return false
+		}
 		var l struct {
 			Items []struct {
 				Score *float64 `json:"score"`
@@ -260,12 +263,6 @@ func waitForScores(t *testing.T, a *app, token string, n int) {
 				scored++
 			}
 		}
-		if scored >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d organizations scored after 30s", scored, n)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return scored >= n
+	})
 }

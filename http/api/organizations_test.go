@@ -253,10 +253,10 @@ func TestInvitations(t *testing.T) {
 			}
 			ctx := finhealth.WithActor(context.Background(), finhealth.Actor{UserID: tm.Owner.ID})
 			if _, err := db.CreateInvitation(ctx, finhealth.Invitation{OrganizationID: tm.Org, Email: late.Email,
-				Role: finhealth.OrgRoleViewer, InvitedBy: tm.Owner.ID, TokenHash: hash, ExpiresAt: time.Now().Add(50 * time.Millisecond)}); err != nil {
+				Role: finhealth.OrgRoleViewer, InvitedBy: tm.Owner.ID, TokenHash: hash, ExpiresAt: a.Clock.Now().Add(time.Minute)}); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(100 * time.Millisecond) // the store judges expiry by its own clock
+			a.Clock.Advance(time.Minute) // the store, which judges expiry, reads this clock too
 			a.Post("/api/v1/invitations/accept", late.Token, map[string]string{"token": token}).Expect(t, http.StatusNotFound)
 		})
 	})

@@ -174,16 +174,12 @@ func TestWaveFlow(t *testing.T) {
 			want3, wantMetrics3 := a.ExpectedHealth(org, mustLatest(t, db, org))
 			servertest.CompareHealth(t, h3, want3, wantMetrics3)
 			// The override also queued a rescore, which records the new value.
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			a.Wave.WaitFor(t, "the recorded metrics to catch up with the override", func() bool {
 				var lm latestMetricsView
 				a.Call("GET", servertest.OrgPath(org, "/metrics/latest"), owner.Token, nil).Expect(t, http.StatusOK).Decode(t, &lm)
-				if v := metricNamed(lm.Items, "current_ratio").Value; v != nil && *v == *crAfter {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the recorded metrics never caught up with the override")
-				}
-			}
+				v := metricNamed(lm.Items, "current_ratio").Value
+				return v != nil && *v == *crAfter
+			})
 
 			a.Call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNoContent)
 			a.Call("DELETE", path, owner.Token, nil).Expect(t, http.StatusNotFound)

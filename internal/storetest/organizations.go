@@ -53,7 +53,7 @@ func testUpdateOrganization(t *testing.T, s finhealth.Store) {
 func invite(t *testing.T, s finhealth.Store, by *finhealth.User, orgID, email string, role finhealth.OrgRole) *finhealth.Invitation {
 	t.Helper()
 	inv, err := s.CreateInvitation(actorCtx(by), finhealth.Invitation{
-		OrganizationID: orgID, Email: email, Role: role, TokenHash: unique("invite"), ExpiresAt: time.Now().Add(time.Hour),
+		OrganizationID: orgID, Email: email, Role: role, TokenHash: unique("invite"), ExpiresAt: nowOf(s).Add(time.Hour),
 	})
 	if err != nil {
 		t.Fatalf("CreateInvitation(%s): %v", email, err)
@@ -260,7 +260,7 @@ func testRemoveMember(t *testing.T, s finhealth.Store) {
 func testInvitations(t *testing.T, s finhealth.Store) {
 	owner, org := register(t, s, "owner@example.com")
 	ctx := actorCtx(owner)
-	expires := time.Now().Add(48 * time.Hour)
+	expires := nowOf(s).Add(48 * time.Hour)
 
 	inv, err := s.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: org.ID, Email: "New@Example.com", Role: finhealth.OrgRoleAdvisor, TokenHash: "tok-1", ExpiresAt: expires,
@@ -278,7 +278,7 @@ func testInvitations(t *testing.T, s finhealth.Store) {
 	// An expired invitation is not pending.
 	_, err = s.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: org.ID, Email: "late@example.com", Role: finhealth.OrgRoleViewer, TokenHash: "tok-late",
-		ExpiresAt: time.Now().Add(-time.Minute),
+		ExpiresAt: nowOf(s).Add(-time.Minute),
 	})
 	must(t, err)
 	pending, err = s.Invitations(ctx, org.ID)
@@ -447,7 +447,7 @@ func testAcceptInvitationRejected(t *testing.T, s finhealth.Store) {
 	// Expired.
 	expired, err := s.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: org.ID, Email: "late@example.com", Role: finhealth.OrgRoleViewer, TokenHash: "expired",
-		ExpiresAt: time.Now().Add(-time.Second),
+		ExpiresAt: nowOf(s).Add(-time.Second),
 	})
 	must(t, err)
 	late := createUser(t, s, "late@example.com", finhealth.RoleUser)
@@ -489,7 +489,7 @@ func testPendingInvitation(t *testing.T, s finhealth.Store) {
 
 	expired, err := s.CreateInvitation(ctx, finhealth.Invitation{
 		OrganizationID: org.ID, Email: "late@example.com", Role: finhealth.OrgRoleViewer, TokenHash: unique("expired"),
-		ExpiresAt: time.Now().Add(-time.Second),
+		ExpiresAt: nowOf(s).Add(-time.Second),
 	})
 	must(t, err)
 	late := createUser(t, s, "late@example.com", finhealth.RoleUser)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,9 +16,13 @@ import (
 	"finhealth"
 )
 
-// Run runs the suite. open must return a fresh, empty, migrated store for each call;
-// subtests run in parallel, so open must be safe to call concurrently.
-func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
+// Run runs the suite. open must return a fresh, empty, migrated store for each call,
+// reading the time from now (the store's clock: every timestamp it writes and every
+// expiry it judges); subtests run in parallel, so open must be safe to call
+// concurrently. Each store gets a manual clock of its own, which stands still
+// but for a microsecond's tick at each reading unless its test moves it, so that no
+// test waits for time to pass.
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s finhealth.Store)
@@ -61,14 +66,72 @@ func Run(t *testing.T, open func(t *testing.T) finhealth.Store) {
 		{"AccessLatestAssessment", testAccessLatestAssessment},
 		{"AccessImmediate", testAccessImmediate},
 		{"Ping", testPing},
+		{"ClockOncePerTransaction", testClockOncePerTransaction},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, open(t))
+			tc.fn(t, openWithClock(t, open))
 		})
 	}
 	runWarehouse(t, open)
+}
+
+// clock is a manual clock. It starts at the real time, so that fixtures dated
+// relative to time.Now (a token valid for an hour) mean what they say. Each reading
+// moves it on by a microsecond, the store's precision, as a real clock moves between
+// two transactions (so that "oldest first" has a meaning), and a transaction that
+// read it twice would write two different times; beyond that it moves only when a
+// test advances it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Microsecond)
+	return c.t
+}
+
+// Advance moves the clock by d and returns the new time.
+func (c *clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// clocks holds the clock of every store the suite opened.
+var clocks sync.Map // store -> *clock
+
+// openWithClock opens a store on a new manual clock, which clockOf finds.
+func openWithClock(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.Store) finhealth.Store {
+	c := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	s := open(t, c.Now)
+	clocks.Store(s, c)
+	t.Cleanup(func() { clocks.Delete(s) })
+	return s
+}
+
+// nowOf reads the clock of the store: its manual clock when the suite opened it, the
+// real one otherwise (Populate's callers open their own).
+func nowOf(s any) time.Time {
+	if c, ok := clocks.Load(s); ok {
+		return c.(*clock).Now()
+	}
+	return time.Now()
+}
+
+// clockOf is the manual clock of a store the suite opened.
+func clockOf(t *testing.T, s any) *clock {
+	t.Helper()
+	c, ok := clocks.Load(s)
+	if !ok {
+		t.Fatalf("no clock for the store %T", s)
+	}
+	return c.(*clock)
 }
 
 // actorCtx is a request context acting as u, as the HTTP layer builds it.
@@ -171,4 +234,30 @@ func countAction(t *testing.T, s finhealth.Store, action string) int {
 
 func testPing(t *testing.T, s finhealth.Store) {
 	must(t, s.Ping(context.Background()))
+}
+
+// testClockOncePerTransaction: the store takes its times from the clock it was given,
+// reading it once per transaction, so that every row one transaction writes carries
+// the same time even though this clock moves at every reading.
+func testClockOncePerTransaction(t *testing.T, s finhealth.Store) {
+	clock := clockOf(t, s)
+	before := clock.Now()
+	u, o := register(t, s, "owner@example.com")
+	after := clock.Now()
+	at := u.CreatedAt
+	if !at.After(before) || !at.Before(after) {
+		t.Fatalf("registered at %v, not by the store's clock (between %v and %v)", at, before, after)
+	}
+	ms, err := s.MembershipsForUser(context.Background(), u.ID)
+	must(t, err)
+	entries := allAudit(t, s, finhealth.AuditFilter{OrganizationID: o.ID})
+	if len(ms) != 1 || len(entries) != 1 {
+		t.Fatalf("%d memberships and %d audit entries after a registration", len(ms), len(entries))
+	}
+	for what, ts := range map[string]time.Time{"user updated": u.UpdatedAt, "organization created": o.CreatedAt,
+		"organization updated": o.UpdatedAt, "membership created": ms[0].CreatedAt, "audited": entries[0].At} {
+		if !ts.Equal(at) {
+			t.Errorf("%s at %v, user created at %v: one transaction, two times", what, ts, at)
+		}
+	}
 }

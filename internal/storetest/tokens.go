@@ -13,7 +13,7 @@ import (
 func login(t *testing.T, s finhealth.Store, u *finhealth.User, hash string) {
 	t.Helper()
 	must(t, s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
-		UserID: u.ID, TokenHash: hash, ExpiresAt: time.Now().Add(time.Hour),
+		UserID: u.ID, TokenHash: hash, ExpiresAt: nowOf(s).Add(time.Hour),
 	}))
 }
 
@@ -39,11 +39,11 @@ func testRefreshTokenRotation(t *testing.T, s finhealth.Store) {
 	_, err := rotate(s, "other-login", "other-login-2")
 	must(t, err)
 
-	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: u.ID, TokenHash: "r3", ExpiresAt: time.Now().Add(time.Hour)})
+	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: u.ID, TokenHash: "r3", ExpiresAt: nowOf(s).Add(time.Hour)})
 	wantCode(t, err, finhealth.ECONFLICT)
-	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: "0190a000-0000-7000-8000-000000000000", TokenHash: "x", ExpiresAt: time.Now().Add(time.Hour)})
+	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: "0190a000-0000-7000-8000-000000000000", TokenHash: "x", ExpiresAt: nowOf(s).Add(time.Hour)})
 	wantCode(t, err, finhealth.ENOTFOUND)
-	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: u.ID, ExpiresAt: time.Now().Add(time.Hour)})
+	err = s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{UserID: u.ID, ExpiresAt: nowOf(s).Add(time.Hour)})
 	wantCode(t, err, finhealth.EINVALID)
 	_, err = rotate(s, "r3", "")
 	wantCode(t, err, finhealth.EINVALID)
@@ -71,7 +71,7 @@ func testRefreshTokenReuse(t *testing.T, s finhealth.Store) {
 
 	// a0 was spent; presenting it again is reuse. The call fails...
 	thief := finhealth.WithActor(context.Background(), finhealth.Actor{IP: "192.0.2.66"})
-	_, err = s.RotateRefreshToken(thief, "a0", finhealth.RefreshToken{TokenHash: "stolen", ExpiresAt: time.Now().Add(time.Hour)})
+	_, err = s.RotateRefreshToken(thief, "a0", finhealth.RefreshToken{TokenHash: "stolen", ExpiresAt: nowOf(s).Add(time.Hour)})
 	wantCode(t, err, finhealth.EUNAUTHORIZED)
 
 	// ...and the whole family is revoked, including the newest token,
@@ -104,7 +104,7 @@ func testRefreshTokenRejected(t *testing.T, s finhealth.Store) {
 	wantCode(t, err, finhealth.EUNAUTHORIZED)
 
 	must(t, s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
-		UserID: u.ID, TokenHash: "expired", ExpiresAt: time.Now().Add(-time.Second),
+		UserID: u.ID, TokenHash: "expired", ExpiresAt: nowOf(s).Add(-time.Second),
 	}))
 	_, err = rotate(s, "expired", "e1")
 	wantCode(t, err, finhealth.EUNAUTHORIZED)

@@ -373,7 +373,7 @@ func testDeactivateUser(t *testing.T, s finhealth.Store) {
 	root := createUser(t, s, "root@example.com", finhealth.RoleAdmin)
 	u, _ := register(t, s, "leaver@example.com")
 	ctx := actorCtx(root)
-	future := time.Now().Add(time.Hour)
+	future := nowOf(s).Add(time.Hour)
 	must(t, s.CreateRefreshToken(ctx, finhealth.RefreshToken{UserID: u.ID, TokenHash: "leaver-1", ExpiresAt: future}))
 	must(t, s.CreateRefreshToken(ctx, finhealth.RefreshToken{UserID: u.ID, TokenHash: "leaver-2", ExpiresAt: future}))
 

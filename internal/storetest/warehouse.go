@@ -21,7 +21,7 @@ type warehouseStore interface {
 }
 
 // runWarehouse runs the warehouse part of the suite.
-func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
+func runWarehouse(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s warehouseStore)
@@ -66,7 +66,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T) finhealth.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s, ok := open(t).(warehouseStore)
+			s, ok := openWithClock(t, open).(warehouseStore)
 			if !ok {
 				t.Fatal("the store does not implement finhealth.WarehouseService")
 			}
@@ -407,13 +407,13 @@ func testActiveWaveConnections(t *testing.T, s warehouseStore) {
 	}
 	syncNow(orgA.ID)
 
-	due, err := s.ActiveWaveConnections(context.Background(), time.Now().Add(-time.Hour), 10)
+	due, err := s.ActiveWaveConnections(context.Background(), nowOf(s).Add(-time.Hour), 10)
 	must(t, err)
 	if len(due) != 1 || due[0].OrganizationID != orgB.ID {
 		t.Fatalf("due an hour ago = %+v", due)
 	}
 	syncNow(orgB.ID)
-	due, err = s.ActiveWaveConnections(context.Background(), time.Now().Add(time.Minute), 10)
+	due, err = s.ActiveWaveConnections(context.Background(), nowOf(s).Add(time.Minute), 10)
 	must(t, err)
 	if len(due) != 2 || due[0].OrganizationID != orgA.ID || due[1].OrganizationID != orgB.ID {
 		t.Fatalf("due now = %+v (A %s, B %s)", due, orgA.ID, orgB.ID)
@@ -427,7 +427,7 @@ func testOAuthState(t *testing.T, s warehouseStore) {
 	st := finhealth.OAuthState{
 		StateHash: unique("state"), OrganizationID: org.ID, UserID: owner.ID,
 		CodeVerifier: "verifier-that-is-secret", RedirectAfter: "/organizations/x/wave",
-		ExpiresAt: time.Now().Add(10 * time.Minute),
+		ExpiresAt: nowOf(s).Add(10 * time.Minute),
 	}
 	must(t, s.CreateOAuthState(ctx, st))
 	wantCode(t, s.CreateOAuthState(ctx, st), finhealth.ECONFLICT)
@@ -457,26 +457,27 @@ func testOAuthState(t *testing.T, s warehouseStore) {
 	wantCode(t, err, finhealth.ENOTFOUND)
 
 	for _, bad := range []finhealth.OAuthState{
-		{OrganizationID: org.ID, UserID: owner.ID, CodeVerifier: "v", ExpiresAt: time.Now().Add(time.Minute)},
-		{StateHash: "h1", UserID: owner.ID, CodeVerifier: "v", ExpiresAt: time.Now().Add(time.Minute)},
-		{StateHash: "h2", OrganizationID: org.ID, CodeVerifier: "v", ExpiresAt: time.Now().Add(time.Minute)},
-		{StateHash: "h3", OrganizationID: org.ID, UserID: owner.ID, ExpiresAt: time.Now().Add(time.Minute)},
-		{StateHash: "h4", OrganizationID: org.ID, UserID: owner.ID, CodeVerifier: "v", ExpiresAt: time.Now().Add(-time.Minute)},
+		{OrganizationID: org.ID, UserID: owner.ID, CodeVerifier: "v", ExpiresAt: nowOf(s).Add(time.Minute)},
+		{StateHash: "h1", UserID: owner.ID, CodeVerifier: "v", ExpiresAt: nowOf(s).Add(time.Minute)},
+		{StateHash: "h2", OrganizationID: org.ID, CodeVerifier: "v", ExpiresAt: nowOf(s).Add(time.Minute)},
+		{StateHash: "h3", OrganizationID: org.ID, UserID: owner.ID, ExpiresAt: nowOf(s).Add(time.Minute)},
+		{StateHash: "h4", OrganizationID: org.ID, UserID: owner.ID, CodeVerifier: "v", ExpiresAt: nowOf(s).Add(-time.Minute)},
 	} {
 		wantCode(t, s.CreateOAuthState(ctx, bad), finhealth.EINVALID)
 	}
 	wantCode(t, s.CreateOAuthState(ctx, finhealth.OAuthState{StateHash: "h5", OrganizationID: "0190a000-0000-7000-8000-000000000000",
-		UserID: owner.ID, CodeVerifier: "v", ExpiresAt: time.Now().Add(time.Minute)}), finhealth.ENOTFOUND)
+		UserID: owner.ID, CodeVerifier: "v", ExpiresAt: nowOf(s).Add(time.Minute)}), finhealth.ENOTFOUND)
 }
 
 func testOAuthStateExpired(t *testing.T, s warehouseStore) {
 	owner, org := register(t, s, "owner@example.com")
 	other, _ := register(t, s, "other@example.com")
 	ctx := actorCtx(owner)
+	clock := clockOf(t, s)
 	st := finhealth.OAuthState{StateHash: unique("state"), OrganizationID: org.ID, UserID: owner.ID,
-		CodeVerifier: "v", ExpiresAt: time.Now().Add(200 * time.Millisecond)}
+		CodeVerifier: "v", ExpiresAt: clock.Now().Add(time.Minute)}
 	must(t, s.CreateOAuthState(ctx, st))
-	time.Sleep(300 * time.Millisecond)
+	clock.Advance(time.Minute)
 	_, err := s.ConsumeOAuthState(ctx, st.StateHash, owner.ID)
 	wantCode(t, err, finhealth.EINVALID)
 	if msg := finhealth.ErrorMessage(err); !strings.Contains(msg, "expired") {
@@ -489,7 +490,7 @@ func testOAuthStateExpired(t *testing.T, s warehouseStore) {
 func testOAuthStateConcurrentConsume(t *testing.T, s warehouseStore) {
 	owner, org := register(t, s, "owner@example.com")
 	st := finhealth.OAuthState{StateHash: unique("state"), OrganizationID: org.ID, UserID: owner.ID,
-		CodeVerifier: "v", ExpiresAt: time.Now().Add(time.Minute)}
+		CodeVerifier: "v", ExpiresAt: nowOf(s).Add(time.Minute)}
 	must(t, s.CreateOAuthState(actorCtx(owner), st))
 	const n = 8
 	var (
@@ -704,7 +705,7 @@ func testSyncRunPartial(t *testing.T, s warehouseStore) {
 	if before.FullSyncDue || before.LastFullSyncAt == nil {
 		t.Fatalf("after a full sync: %+v", before)
 	}
-	due, err := s.ActiveWaveConnections(ctx, time.Now().Add(-time.Hour), 10)
+	due, err := s.ActiveWaveConnections(ctx, nowOf(s).Add(-time.Hour), 10)
 	must(t, err)
 	if len(due) != 0 {
 		t.Fatalf("a connection synced now is due: %+v", due)
@@ -723,7 +724,7 @@ func testSyncRunPartial(t *testing.T, s warehouseStore) {
 	if !after.FullSyncDue || !after.LastSyncAt.Equal(*before.LastSyncAt) || !after.LastFullSyncAt.Equal(*before.LastFullSyncAt) {
 		t.Fatalf("after a partial sync: %+v (before %+v)", after, before)
 	}
-	due, err = s.ActiveWaveConnections(ctx, time.Now().Add(-time.Hour), 10)
+	due, err = s.ActiveWaveConnections(ctx, nowOf(s).Add(-time.Hour), 10)
 	must(t, err)
 	if len(due) != 1 || due[0].OrganizationID != org.ID || !due[0].FullSyncDue {
 		t.Fatalf("a connection whose last run was partial is not due at once: %+v", due)
@@ -758,11 +759,11 @@ func testSyncRunWait(t *testing.T, s warehouseStore) {
 	connect(t, s, owner, org.ID)
 	run, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncFull, finhealth.SyncManual)
 	must(t, err)
-	wantCode(t, s.WaitSyncRun(ctx, run.ID, time.Now().Add(time.Hour), "x"), finhealth.ECONFLICT)
+	wantCode(t, s.WaitSyncRun(ctx, run.ID, nowOf(s).Add(time.Hour), "x"), finhealth.ECONFLICT)
 	_, err = s.StartSyncRun(ctx, run.ID)
 	must(t, err)
 	wantCode(t, s.WaitSyncRun(ctx, run.ID, time.Time{}, "x"), finhealth.EINVALID)
-	retryAt := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+	retryAt := nowOf(s).Add(3 * time.Hour).UTC().Truncate(time.Second)
 	must(t, s.WaitSyncRun(ctx, run.ID, retryAt, "Wave asked finhealth to wait 3h0m0s."))
 	got, err := s.SyncRun(ctx, org.ID, run.ID)
 	must(t, err)
@@ -770,7 +771,7 @@ func testSyncRunWait(t *testing.T, s warehouseStore) {
 		t.Fatalf("waiting run = %+v", got)
 	}
 	// Silent for longer than the grace, but waiting: alive.
-	n, err := s.AbandonSyncRuns(ctx, time.Now().Add(time.Hour))
+	n, err := s.AbandonSyncRuns(ctx, nowOf(s).Add(time.Hour))
 	must(t, err)
 	if n != 0 {
 		t.Fatalf("abandoned %d runs waiting for their retry", n)
@@ -868,12 +869,12 @@ func testSyncRunOnePerOrganization(t *testing.T, s warehouseStore) {
 	// run is not.
 	_, err = s.StartSyncRun(ctx, next.ID)
 	must(t, err)
-	n2, err := s.AbandonSyncRuns(ctx, time.Now().Add(-time.Hour))
+	n2, err := s.AbandonSyncRuns(ctx, nowOf(s).Add(-time.Hour))
 	must(t, err)
 	if n2 != 0 {
 		t.Fatalf("abandoned %d live runs", n2)
 	}
-	n2, err = s.AbandonSyncRuns(ctx, time.Now().Add(time.Second))
+	n2, err = s.AbandonSyncRuns(ctx, nowOf(s).Add(time.Second))
 	must(t, err)
 	if n2 != 2 { // org's running run and org2's queued one
 		t.Fatalf("abandoned %d runs, want 2", n2)

@@ -211,13 +211,10 @@ func testUpsertCountsChanges(t *testing.T, s warehouseStore) {
 	ctx := context.Background()
 	upsertInv := func(p []finhealth.Invoice) (int, error) { return s.UpsertInvoices(ctx, org.ID, p) }
 
-	// The clock of a prune is later than every earlier write.
-	later := func() time.Time {
-		time.Sleep(2 * time.Millisecond)
-		at := time.Now()
-		time.Sleep(2 * time.Millisecond)
-		return at
-	}
+	// The clock of a prune is later than every earlier write: the store's clock
+	// moves on, and the writes since carry its new time or later.
+	clock := clockOf(t, s)
+	later := func() time.Time { return clock.Advance(time.Second) }
 
 	invoices := ledgerInvoices(biz, 0, 120)
 	accounts := []finhealth.LedgerAccount{ledgerAccount(biz, 1, 10), ledgerAccount(biz, 2, 20), ledgerAccount(biz, 3, 30)}
@@ -414,7 +411,7 @@ func testUpsertRejected(t *testing.T, s warehouseStore) {
 	if snap := snapshot(t, s, org.ID); len(snap.Invoices)+len(snap.Accounts)+len(snap.Customers) != 0 {
 		t.Fatalf("rejected upserts wrote %+v", snap)
 	}
-	_, err = s.PruneUnseen(ctx, org.ID, "vendors", time.Now())
+	_, err = s.PruneUnseen(ctx, org.ID, "vendors", nowOf(s))
 	wantCode(t, err, finhealth.EINVALID)
 }
 
@@ -429,9 +426,7 @@ func testPruneUnseen(t *testing.T, s warehouseStore) {
 	must(t, err)
 	_, err = s.UpsertCustomers(ctx, org2.ID, []finhealth.Customer{ledgerCustomer(biz2, 1)})
 	must(t, err)
-	time.Sleep(2 * time.Millisecond)
-	fullReadStart := time.Now()
-	time.Sleep(2 * time.Millisecond)
+	fullReadStart := clockOf(t, s).Advance(time.Second) // later than the writes above
 	// Customer 2 was deleted in Wave: the full read does not return it.
 	_, err = s.UpsertCustomers(ctx, org.ID, []finhealth.Customer{customers[0], customers[2]})
 	must(t, err)
@@ -868,7 +863,7 @@ func testPortfolio(t *testing.T, s warehouseStore) {
 	}
 
 	// Alpha: connected and synced, a score now and one 40 days ago, flags data.
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := nowOf(s).UTC().Truncate(time.Microsecond)
 	connect(t, s, ownerA, orgA.ID)
 	run, err := s.CreateSyncRun(ctx, orgA.ID, finhealth.SyncFull, finhealth.SyncOnConnect)
 	must(t, err)
@@ -1005,7 +1000,7 @@ func testWarehouseTenantIsolation(t *testing.T, s warehouseStore) {
 	}
 	_, err = s.UpsertInvoices(ctx, orgB.ID, invB)
 	must(t, err)
-	_, err = s.PruneUnseen(ctx, orgB.ID, finhealth.EntityAccounts, time.Now().Add(time.Hour))
+	_, err = s.PruneUnseen(ctx, orgB.ID, finhealth.EntityAccounts, nowOf(s).Add(time.Hour))
 	must(t, err)
 	_, err = s.ChooseWaveBusiness(actorCtx(ownerB), orgB.ID, business("elsewhere"))
 	must(t, err)

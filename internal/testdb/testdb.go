@@ -51,14 +51,15 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 }
 
 // Open returns a fresh, migrated, empty database of the dialect, closed (and on
-// PostgreSQL dropped) when the test ends.
-func Open(t testing.TB, dialect string) *store.DB {
+// PostgreSQL dropped) when the test ends. opts come after the test token key, for
+// example store.WithClock to give the store a manual clock.
+func Open(t testing.TB, dialect string, opts ...store.Option) *store.DB {
 	t.Helper()
 	switch dialect {
 	case store.DialectSQLite:
-		return openSQLite(t)
+		return openSQLite(t, opts)
 	case store.DialectPostgres:
-		return openPostgres(t)
+		return openPostgres(t, opts)
 	}
 	t.Fatalf("testdb: unknown dialect %q", dialect)
 	return nil
@@ -77,10 +78,10 @@ func SkipIfUnavailable(t testing.TB, dialect string) {
 	t.Skipf("testdb: %s not set; skipping PostgreSQL", EnvPostgresURL)
 }
 
-func openSQLite(t testing.TB) *store.DB {
+func openSQLite(t testing.TB, opts []store.Option) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"), store.WithTokenKey(TokenKey))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "finhealth.db"), withTokenKey(opts)...)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -111,10 +112,15 @@ func OpenEmpty(t testing.TB, dialect string) *store.DB {
 		if _, err := a.db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
 			t.Fatalf("testdb: create database: %v", err)
 		}
-		return openCreated(t, a, name)
+		return openCreated(t, a, name, nil)
 	}
 	t.Fatalf("testdb: unknown dialect %q", dialect)
 	return nil
+}
+
+// withTokenKey puts the test token key before opts.
+func withTokenKey(opts []store.Option) []store.Option {
+	return append([]store.Option{store.WithTokenKey(TokenKey)}, opts...)
 }
 
 // adminPool is the process-wide superuser connection that creates and drops
@@ -248,7 +254,7 @@ func uniqueName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-func openPostgres(t testing.TB) *store.DB {
+func openPostgres(t testing.TB, opts []store.Option) *store.DB {
 	t.Helper()
 	SkipIfUnavailable(t, store.DialectPostgres)
 	a := admin(t)
@@ -256,10 +262,10 @@ func openPostgres(t testing.TB) *store.DB {
 	if _, err := a.db.ExecContext(context.Background(), `CREATE DATABASE `+name+` TEMPLATE `+a.template); err != nil {
 		t.Fatalf("testdb: create database: %v", err)
 	}
-	return openCreated(t, a, name)
+	return openCreated(t, a, name, opts)
 }
 
-func openCreated(t testing.TB, a *adminPool, name string) *store.DB {
+func openCreated(t testing.TB, a *adminPool, name string, opts []store.Option) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() {
@@ -269,7 +275,7 @@ func openCreated(t testing.TB, a *adminPool, name string) *store.DB {
 			t.Errorf("testdb: drop database %s: %v", name, err)
 		}
 	})
-	db, err := store.Open(ctx, a.dsn(name), store.WithTokenKey(TokenKey))
+	db, err := store.Open(ctx, a.dsn(name), withTokenKey(opts)...)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}

@@ -38,8 +38,9 @@ var Argon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
 // Password satisfies the policy and is used for every fixture account.
 const Password = "correct horse battery staple"
 
-// Clock is an adjustable clock. It starts at the real time because the store
-// stamps rows with its own clock, and expiry checks compare the two.
+// Clock is an adjustable clock, which the server and its store share (EachDB,
+// New), as they share the real one in production. It starts at the real time
+// because River and the fake Wave, which tests do not set, read the real one.
 type Clock struct {
 	mu  sync.Mutex
 	off time.Duration
@@ -96,25 +97,63 @@ func newJSONLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// EachDB runs fn against a fresh, migrated database of every configured kind.
+// clocks holds the clock each database of EachDB reads, for New to give the
+// server built on it.
+var clocks sync.Map // *store.DB -> *Clock
+
+// EachDB runs fn against a fresh, migrated database of every configured kind, each
+// on a Clock of its own.
 func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		for _, q := range scoring.Questionnaires() {
-			if err := db.EnsureQuestionnaire(ctx, q); err != nil {
-				t.Fatalf("ensure questionnaire: %v", err)
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			clock := &Clock{}
+			db := testdb.Open(t, dialect, store.WithClock(clock.Now))
+			clocks.Store(db, clock)
+			t.Cleanup(func() { clocks.Delete(db) })
+			ctx := context.Background()
+			for _, q := range scoring.Questionnaires() {
+				if err := db.EnsureQuestionnaire(ctx, q); err != nil {
+					t.Fatalf("ensure questionnaire: %v", err)
+				}
 			}
+			fn(t, db)
+		})
+	}
+}
+
+// ClockOf is the clock db reads, or a new one for a database EachDB did not open.
+func ClockOf(db *store.DB) *Clock {
+	if c, ok := clocks.Load(db); ok {
+		return c.(*Clock)
+	}
+	return &Clock{}
+}
+
+// Context ends shortly before the test binary's -timeout would. Waits for
+// background work (a sync, a rescore) use it rather than deadlines of their own:
+// under load (the race detector, a few shared cores) the work may take many times
+// longer than usual, and only work that never ends should fail the test, with a
+// message rather than the binary's panic. Unlike t.Context it is still live in
+// cleanups.
+func Context(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if deadline, ok := d.Deadline(); ok {
+			ctx, cancel = context.WithDeadline(context.Background(), deadline.Add(-5*time.Second))
 		}
-		fn(t, db)
-	})
+	}
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // New builds a Server with fast hashing and generous login limits, and mounts
 // on it what mount mounts (each test package passes the packages it tests, mounted
-// as cmd/finhealth mounts them); tune changes the config further.
+// as cmd/finhealth mounts them), reading the clock its database reads; tune
+// changes the config further.
 func New(t *testing.T, db *store.DB, mount func(*fhttp.Server), tune ...func(*fhttp.Config)) *API {
 	t.Helper()
-	clock := &Clock{}
+	clock := ClockOf(db)
 	logs := &SyncBuffer{}
 	cfg := fhttp.Config{
 		JWTSecret:         Secret,

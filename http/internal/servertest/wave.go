@@ -29,7 +29,8 @@ type WaveEnv struct {
 	Client  *wave.Client
 	Gateway finhealth.WaveGateway
 	worker  *worker.Worker
-	logs    *SyncBuffer // the Wave client's and the worker's
+	logs    *SyncBuffer  // the Wave client's and the worker's
+	writes  *workerStore // the worker's store, which tells of its writes
 
 	mu     sync.Mutex
 	bodies []string // every response body the wave tests saw, for the leak check
@@ -45,8 +46,75 @@ type WaveOptions struct {
 	Client func(*wave.Config)
 }
 
-// newWaveEnv starts a fake Wave and a worker on db. The clock is real: the store and
-// River stamp rows with it, and the fake dates its seed data from it.
+// workerStore is the worker's store, which announces the writes that end a piece of
+// background work (a sync run finished or abandoned, metrics or a score recorded), so
+// that a test waits for them rather than polling against a deadline.
+type workerStore struct {
+	*store.DB
+	mu   sync.Mutex
+	next chan struct{} // closed at the next write
+}
+
+// written returns a channel closed at the next announced write. Take it before
+// looking at what the write would change, so that a write in between is not missed.
+func (s *workerStore) written() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next == nil {
+		s.next = make(chan struct{})
+	}
+	return s.next
+}
+
+func (s *workerStore) announce() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next != nil {
+		close(s.next)
+		s.next = nil
+	}
+}
+
+func (s *workerStore) FinishSyncRun(ctx context.Context, runID string, status finhealth.SyncStatus, p finhealth.SyncProgress, errMsg string, warnings ...string) (*finhealth.SyncRun, error) {
+	defer s.announce()
+	return s.DB.FinishSyncRun(ctx, runID, status, p, errMsg, warnings...)
+}
+
+func (s *workerStore) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error) {
+	defer s.announce()
+	return s.DB.AbandonSyncRuns(ctx, before)
+}
+
+func (s *workerStore) InsertMetrics(ctx context.Context, orgID string, asOf time.Time, metrics []finhealth.MetricValue) error {
+	defer s.announce()
+	return s.DB.InsertMetrics(ctx, orgID, asOf, metrics)
+}
+
+func (s *workerStore) InsertHealthScore(ctx context.Context, orgID string, hs finhealth.HealthScore) error {
+	defer s.announce()
+	return s.DB.InsertHealthScore(ctx, orgID, hs)
+}
+
+// WaitFor waits until done reports true, checking it at first and after every write
+// the worker announces, until the test's deadline; what names the wait in the failure.
+func (e *WaveEnv) WaitFor(t testing.TB, what string, done func() bool) {
+	t.Helper()
+	ctx := Context(t)
+	for {
+		written := e.writes.written()
+		if done() {
+			return
+		}
+		select {
+		case <-written:
+		case <-ctx.Done():
+			t.Fatalf("gave up waiting for %s at the test's deadline", what)
+		}
+	}
+}
+
+// newWaveEnv starts a fake Wave and a worker on db. The worker's clock is real, as
+// are River's and the fake's (which dates its seed data from it).
 func newWaveEnv(t testing.TB, db *store.DB, o WaveOptions) *WaveEnv {
 	t.Helper()
 	srv := wavetest.NewServer(o.Fake)
@@ -74,8 +142,9 @@ func newWaveEnv(t testing.TB, db *store.DB, o WaveOptions) *WaveEnv {
 	if err := worker.Migrate(context.Background(), rdb, logger); err != nil {
 		t.Fatal(err)
 	}
+	writes := &workerStore{DB: db}
 	w, err := worker.New(worker.Config{
-		Store: db, Gateway: gw, DB: rdb, Logger: logger,
+		Store: writes, Gateway: gw, DB: rdb, Logger: logger,
 		RetryBackoff: 10 * time.Millisecond, MaxRetryBackoff: 50 * time.Millisecond, MaxAttempts: 2,
 		PollInterval: 20 * time.Millisecond,
 	})
@@ -83,18 +152,19 @@ func newWaveEnv(t testing.TB, db *store.DB, o WaveOptions) *WaveEnv {
 		t.Fatal(err)
 	}
 	if o.StartWorker {
+		// Stopping waits for running jobs until the test's deadline, which is
+		// taken now so that it outlives the cleanup below.
+		stopCtx := Context(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := w.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer scancel()
-			_ = w.Stop(sctx)
+			_ = w.Stop(stopCtx)
 			cancel()
 		})
 	}
-	return &WaveEnv{Fake: srv, Client: client, Gateway: gw, worker: w, logs: logs}
+	return &WaveEnv{Fake: srv, Client: client, Gateway: gw, worker: w, logs: logs, writes: writes}
 }
 
 // riverDatabase opens River's own handle on the test's database, as cmd/finhealth
@@ -193,21 +263,16 @@ func (a *API) ChooseBusiness(acc Account, orgID, businessID string) fhttp.Busine
 	return res
 }
 
-// WaitRun polls the run until it has finished, for at most 30 seconds.
+// WaitRun waits for the run to finish, reading it through the API at first and after
+// every write that can end a run.
 func (a *API) WaitRun(acc Account, orgID, runID string) fhttp.SyncRunView {
 	a.T.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var run fhttp.SyncRunView
+	var run fhttp.SyncRunView
+	a.Wave.WaitFor(a.T, "sync run "+runID+" to finish", func() bool {
 		a.Call("GET", OrgPath(orgID, "/wave/sync-runs/"+runID), acc.Token, nil).Expect(a.T, http.StatusOK).Decode(a.T, &run)
-		if !run.Status.Active() {
-			return run
-		}
-		if time.Now().After(deadline) {
-			a.T.Fatalf("sync run %s still %s after 30s", runID, run.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return !run.Status.Active()
+	})
+	return run
 }
 
 // ConnectAndSync connects the organization to a business of the fake and waits for
