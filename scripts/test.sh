@@ -26,11 +26,12 @@ else
   echo "test: PostgreSQL not found; running against SQLite only (install postgresql to test both)"
 fi
 
-# By default the tests run under the race detector (it needs cgo, i.e. a C compiler)
-# and in a shuffled order (go test prints the seed; -shuffle=SEED replays an order).
-# No test waits on the wall clock, so the detector's slowdown costs time, never a
-# spurious failure. GOTESTFLAGS replaces these flags: GOTESTFLAGS= (empty) runs
-# without either, GOTESTFLAGS='-shuffle=1234' replays an order without the detector.
+# By default the tests run under the race detector (it needs cgo, i.e. a C compiler) and
+# in a shuffled order (a failing package's output starts with its seed, as "-test.shuffle
+# 1234"; -shuffle=1234 replays that order). No test sleeps or waits against a wall-clock
+# deadline, so the detector's slowdown costs time, not a spurious failure. GOTESTFLAGS
+# replaces these flags: GOTESTFLAGS= (empty) runs without either,
+# GOTESTFLAGS='-shuffle=1234' replays an order without the detector.
 flags=${GOTESTFLAGS--race -shuffle=on}
 if [[ " $flags " == *" -race "* ]] && [ "$("${GO:-go}" env CGO_ENABLED)" != 1 ]; then
   if [ "${CI:-}" = "true" ]; then
