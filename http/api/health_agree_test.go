@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 
 	"finhealth"
 	fhttp "finhealth/http"
@@ -97,20 +96,13 @@ func TestPageAPIAndStoredScoreAgree(t *testing.T) {
 		a.Call("PUT", servertest.OrgPath(owner.OrgID, "/account-mapping/"+url.PathEscape(cash)), owner.Token,
 			map[string]string{"class": "other_current_asset"}).Expect(t, http.StatusOK)
 		// The change queued a rescore; its stored score is the one to compare.
-		for {
+		a.Wave.WaitFor(t, "the rescore after the mapping change", func() bool {
 			after, err := db.LatestHealthScore(ctx, owner.OrgID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !after.AsOf.Equal(before.AsOf) {
-				break
-			}
-			select {
-			case <-t.Context().Done():
-				t.Fatal("the rescore after the mapping change never recorded a score")
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+			return !after.AsOf.Equal(before.AsOf)
+		})
 		agree("after a mapping change")
 	})
 }
