@@ -29,8 +29,8 @@ type NewOrganization struct {
 func (o NewOrganization) Validate() error {
 	f := fieldProblems{}
 	f.check("name", nameProblem(o.Name, true, MaxOrganizationNameLen))
-	f.check("industry", textProblem(o.Industry, false, MaxIndustryLen))
-	f.check("company_size", textProblem(o.CompanySize, false, MaxCompanySizeLen))
+	f.check("industry", TextProblem(o.Industry, false, MaxIndustryLen))
+	f.check("company_size", TextProblem(o.CompanySize, false, MaxCompanySizeLen))
 	return f.err()
 }
 
@@ -49,10 +49,10 @@ func (u OrganizationUpdate) Validate() error {
 		f.check("name", nameProblem(*u.Name, true, MaxOrganizationNameLen))
 	}
 	if u.Industry != nil {
-		f.check("industry", textProblem(*u.Industry, false, MaxIndustryLen))
+		f.check("industry", TextProblem(*u.Industry, false, MaxIndustryLen))
 	}
 	if u.CompanySize != nil {
-		f.check("company_size", textProblem(*u.CompanySize, false, MaxCompanySizeLen))
+		f.check("company_size", TextProblem(*u.CompanySize, false, MaxCompanySizeLen))
 	}
 	return f.err()
 }

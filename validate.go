@@ -33,9 +33,10 @@ func hasFormatChar(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0
 }
 
-// textProblem says what is wrong with the plain single-line text s of at most max
-// characters, "" when nothing is.
-func textProblem(s string, required bool, max int) string {
+// TextProblem says what is wrong with the plain single-line text s of at most max
+// characters, "" when nothing is: the rule every text field of the domain and of a
+// request shares.
+func TextProblem(s string, required bool, max int) string {
 	switch {
 	case s == "" && required:
 		return "is required"
@@ -49,10 +50,10 @@ func textProblem(s string, required bool, max int) string {
 	return ""
 }
 
-// nameProblem is textProblem for the name of a person or an organization, which
+// nameProblem is TextProblem for the name of a person or an organization, which
 // also may not hold format characters.
 func nameProblem(s string, required bool, max int) string {
-	if p := textProblem(s, required, max); p != "" {
+	if p := TextProblem(s, required, max); p != "" {
 		return p
 	}
 	if hasFormatChar(s) {

@@ -3,13 +3,11 @@ package http
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"finhealth"
@@ -178,23 +176,8 @@ func (f FieldErrors) Err() error {
 // cleanText trims s and checks it is a plain single-line text of at most max runes.
 func cleanText(f FieldErrors, field, s string, required bool, max int) string {
 	s = strings.TrimSpace(s)
-	if problem := textProblem(s, required, max); problem != "" {
+	if problem := finhealth.TextProblem(s, required, max); problem != "" {
 		f.Add(field, problem)
 	}
 	return s
-}
-
-// textProblem says what is wrong with the trimmed text s, "" when nothing is.
-func textProblem(s string, required bool, max int) string {
-	switch {
-	case s == "" && required:
-		return "is required"
-	case !utf8.ValidString(s):
-		return "must be valid UTF-8"
-	case utf8.RuneCountInString(s) > max:
-		return fmt.Sprintf("must be at most %d characters", max)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return "must not contain control characters"
-	}
-	return ""
 }

@@ -61,7 +61,7 @@ func AuditFilter(r *http.Request) (finhealth.AuditFilter, error) {
 	case actor == "":
 	case ValidID(actor):
 		filter.ActorID = actor
-	case strings.Contains(actor, "@") && textProblem(actor, false, 254) == "":
+	case strings.Contains(actor, "@") && finhealth.TextProblem(actor, false, 254) == "":
 		// Not checked as an address: a failed login records whatever was typed, and
 		// that must stay findable.
 		filter.ActorEmail = actor

@@ -91,7 +91,7 @@ func CleanAnswers(f FieldErrors, in []AnswerRequest) []finhealth.Answer {
 		qid, val := strings.TrimSpace(a.QuestionID), strings.TrimSpace(a.Value)
 		// The field names are built only for a bad answer: this loop runs for every
 		// answer of every submission.
-		if textProblem(qid, true, 100) != "" || textProblem(val, true, 100) != "" {
+		if finhealth.TextProblem(qid, true, 100) != "" || finhealth.TextProblem(val, true, 100) != "" {
 			prefix := "answers[" + strconv.Itoa(i) + "]."
 			qid = cleanText(f, prefix+"question_id", a.QuestionID, true, 100)
 			val = cleanText(f, prefix+"value", a.Value, true, 100)
