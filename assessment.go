@@ -66,6 +66,9 @@ type Recommendation struct {
 	Priority int    `json:"priority"` // 1 is most urgent
 	Title    string `json:"title"`
 	Detail   string `json:"detail"`
+	// Why explains the advice (the figures, the bands, what is typical); pages show
+	// it folded under the one-sentence Detail.
+	Why string `json:"why,omitempty"`
 }
 
 // Assessment is a scored submission of a questionnaire for an organization.

@@ -36,6 +36,9 @@ type HealthReport struct {
 	// Metrics explain the ledger components: inputs, formula, thresholds, bands and
 	// points, or why there was not enough data; nil without synced books.
 	Metrics []MetricValue
+	// Mapping is the account mapping the metrics used (defaults with the owners'
+	// overrides); nil without synced books.
+	Mapping *AccountMapping
 	// Assessment is the latest questionnaire, nil when none was answered.
 	Assessment *Assessment
 	// Health combines the metrics and the assessment.

@@ -347,10 +347,11 @@ const (
 	SourceQuestionnaire = "questionnaire"
 )
 
-// HealthComponent is one scored part of the health score: a ledger metric or a
-// questionnaire pillar. Weight is its nominal share of the score; EffectiveWeight is its
-// share after the weight of parts without enough data has been spread over the others
-// (the effective weights of all components sum to 1).
+// HealthComponent is one scored part of the health score: a ledger metric, or one
+// pillar's questionnaire answers. Weight is its nominal share of the score;
+// EffectiveWeight is its share after the weight of parts without enough data has been
+// spread over the others (the effective weights of all components sum to 1). Points
+// are exact (a mean of answers may be 53.75); pages show them to one decimal.
 type HealthComponent struct {
 	Name            string       `json:"name"`
 	Label           string       `json:"label"`
@@ -361,19 +362,93 @@ type HealthComponent struct {
 	Points          *float64     `json:"points"`
 	Weight          float64      `json:"weight"`
 	EffectiveWeight float64      `json:"effective_weight"`
+	// Value and Unit repeat a ledger metric's shown value, so that a later score can
+	// say what moved ("days sales outstanding rose from 38.0 to 52.0") from the
+	// stored score alone.
+	Value *float64   `json:"value,omitempty"`
+	Unit  MetricUnit `json:"unit,omitempty"`
 }
 
-// HealthPillar is a group of components with one score: a ledger pillar (liquidity,
-// receivables, solvency, profitability and growth) or a questionnaire pillar.
+// HealthPillar is one of the score's five pillars (liquidity, profitability and
+// growth, debt and solvency, receivables, planning and controls). Each blends a books
+// half (its ledger metrics) and an answers half (its questionnaire items); a half
+// without data gives its weight to the other, and a pillar with neither gives its
+// weight to the other pillars. Score is rounded to one decimal for display from the
+// exact value the score was computed with.
 type HealthPillar struct {
 	ID              string       `json:"id"`
 	Label           string       `json:"label"`
-	Source          string       `json:"source"`
+	Source          string       `json:"source,omitempty"`
 	Status          MetricStatus `json:"status"`
 	Reason          string       `json:"reason,omitempty"`
 	Score           *float64     `json:"score"`
 	Weight          float64      `json:"weight"`
 	EffectiveWeight float64      `json:"effective_weight"`
+	Books           *PillarHalf  `json:"books,omitempty"`
+	Answers         *PillarHalf  `json:"answers,omitempty"`
+}
+
+// PillarHalf is the books or the answers half of a pillar. Weight is its nominal share
+// of the pillar (0.6 for the books, 0.4 for the answers); EffectiveWeight is its share
+// once a half without data has given its weight to the other.
+type PillarHalf struct {
+	Status          MetricStatus `json:"status"`
+	Reason          string       `json:"reason,omitempty"`
+	Score           *float64     `json:"score"`
+	Weight          float64      `json:"weight"`
+	EffectiveWeight float64      `json:"effective_weight"`
+}
+
+// ScoreChange explains the difference between a score and the previous one recorded
+// with other inputs: Delta is the shown change (this score minus the previous, each
+// rounded to one decimal) and the Parts add up to it exactly.
+type ScoreChange struct {
+	PreviousScore float64      `json:"previous_score"`
+	PreviousAsOf  time.Time    `json:"previous_as_of"`
+	Delta         float64      `json:"delta"`
+	Parts         []ChangePart `json:"parts"`
+}
+
+// Kinds of ChangePart.
+const (
+	ChangeMetric        = "metric"        // a ledger metric's points or weight moved
+	ChangeQuestionnaire = "questionnaire" // the questionnaire was retaken
+	ChangeAnswers       = "answers"       // a pillar's answers weigh differently
+	ChangeMethod        = "method"        // the scoring method changed in between
+	ChangeOther         = "other"         // the remaining small parts, together
+)
+
+// ChangePart is one cause of a score change with its share of the change, to one
+// decimal.
+type ChangePart struct {
+	Kind      string  `json:"kind"`
+	Component string  `json:"component,omitempty"`
+	Label     string  `json:"label"`
+	Text      string  `json:"text"`
+	Delta     float64 `json:"delta"`
+}
+
+// Confidence levels of the books behind a score.
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+)
+
+// Confidence says how far the books behind a score can be trusted, and what to do
+// about each doubt: balances in uncategorized or unknown accounts, accounts flagged
+// for review, an old sync, no payables recorded.
+type Confidence struct {
+	Level  string            `json:"level"`
+	Issues []ConfidenceIssue `json:"issues"`
+}
+
+// ConfidenceIssue is one doubt about the books, at the level it lowers confidence to.
+type ConfidenceIssue struct {
+	Code   string `json:"code"`
+	Level  string `json:"level"`
+	Text   string `json:"text"`
+	Action string `json:"action"`
 }
 
 // HealthScore is the combined 0-100 score of a business from its ledger metrics and its
@@ -398,4 +473,9 @@ type HealthScore struct {
 	// LedgerAsOf is when the books behind the ledger metrics were read; nil without them.
 	LedgerAsOf *time.Time `json:"ledger_as_of,omitempty"`
 	AsOf       time.Time  `json:"as_of"`
+	// Change explains the difference from the previous score recorded with other
+	// inputs; nil for a first score.
+	Change *ScoreChange `json:"change,omitempty"`
+	// Confidence judges the books behind the score; nil without books.
+	Confidence *Confidence `json:"confidence,omitempty"`
 }

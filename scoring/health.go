@@ -2,24 +2,25 @@ package scoring
 
 import (
 	"math"
+	"math/big"
 	"time"
 
 	"finhealth"
 )
 
 // HealthMethodVersion names the combined-score method: the ledger metrics, their bands
-// and points, the weights and the redistribution rule. It is stored with every score
-// and must change whenever CombinedHealth or ComputeMetrics would give a different
-// result for the same books and answers.
-const HealthMethodVersion = "fh-health-v1"
+// and points, the pillars, their weights and the redistribution rule. It is stored with
+// every score and must change whenever CombinedHealth or ComputeMetrics would give a
+// different result for the same books and answers.
+const HealthMethodVersion = "fh-health-v2"
 
-// The two sources' shares of the score when both are present, in percent. The books
+// The books' and the answers' shares of a pillar that has both, in percent. The books
 // get the larger share because they are measured rather than remembered; the answers
 // keep a real one because they hold what the books cannot show (plans, insurance,
 // habits, how bills get paid).
 const (
-	ledgerShare        = 60
-	questionnaireShare = 40
+	booksShare   = 60
+	answersShare = 40
 )
 
 // healthyComponent is the points from which no recommendation is made, as for the
@@ -28,47 +29,58 @@ const healthyComponent = 80
 
 type weightedMetric struct {
 	name   string
-	weight int // share of its pillar, in percent
+	weight int // share of its pillar's books half, in percent
 }
 
-// ledgerPillar groups metrics that answer one question about the business. Within a
-// pillar a metric without enough data leaves its weight to its siblings, so the
-// pillar keeps its weight as long as one of them is known (as in Projection Genie's
-// scorecard: inapplicable metrics are dropped and the category keeps its weight).
-type ledgerPillar struct {
+// pillarDef is one question about the business, answered by the books and by the
+// questionnaire together. Within a half a metric without enough data leaves its
+// weight to its siblings (as in Projection Genie's scorecard: inapplicable metrics are
+// dropped and the category keeps its weight).
+type pillarDef struct {
 	id      string
 	label   string
-	share   int // percent of the whole score when both sources are present
+	weight  int // percent of the whole score
 	metrics []weightedMetric
 }
 
-// ledgerPillars: the shares (21 + 12 + 9 + 18 = 60) follow the anchors of scoring.md
-// section 4 adapted to what Wave can give. Liquidity is first because running out of
-// cash is what ends small businesses (JPMorgan Chase Institute); profitability and
-// growth next (Projection Genie weighs profitability most, but margins need a month of
-// snapshots, and growth stands in until then); receivables, where a small business's
-// cash is most often stuck, with overdue share weighed heavily as scoring.md asks;
-// solvency last, since many small businesses carry little debt. Cash ratio, gross
-// margin, 30-day growth and the amounts are shown but not scored: they have no standard
-// cut-off or repeat a scored metric.
-var ledgerPillars = []ledgerPillar{
-	{id: "ledger_liquidity", label: "Liquidity (books)", share: 21, metrics: []weightedMetric{
-		{MetricCurrentRatio, 30}, {MetricQuickRatio, 20}, {MetricCashBufferDays, 30}, {MetricRunwayMonths, 20},
+// Metrics added with this method whose names scoring's metric list does not define
+// yet; a missing metric counts as not enough data, never as zero.
+const (
+	metricDPO            = "days_payables_outstanding"
+	metricReturnOnAssets = "return_on_assets"
+	metricInterestCover  = "interest_cover"
+)
+
+// pillarDefs are the score's five pillars, cash first as the anchors of scoring.md §4
+// weigh it: running out of cash is what ends small businesses (JPMorgan Chase
+// Institute), so liquidity has the largest share (30); profitability and growth next
+// (25: Projection Genie weighs profitability most, but margins need a month of
+// snapshots, and growth stands in until then); debt and solvency (20), as in the
+// scorecards' solvency share; receivables (15), where a small business's cash is most
+// often stuck, with overdue share weighed heavily as scoring.md asks; planning and
+// controls (10), which only the answers can show. Payables belong to liquidity: paying
+// suppliers late is spending cash one does not have. Cash ratio, gross margin, 30-day
+// growth, the cash conversion cycle and the amounts are shown but not scored: they have
+// no standard cut-off or repeat a scored metric. The order is the urgency order of
+// the recommendations.
+var pillarDefs = []pillarDef{
+	{id: "liquidity", label: "Liquidity", weight: 30, metrics: []weightedMetric{
+		{MetricCurrentRatio, 25}, {MetricQuickRatio, 15}, {MetricCashBufferDays, 25}, {MetricRunwayMonths, 25}, {metricDPO, 10},
 	}},
-	{id: "ledger_receivables", label: "Receivables (books)", share: 12, metrics: []weightedMetric{
+	{id: "receivables", label: "Receivables", weight: 15, metrics: []weightedMetric{
 		{MetricOverdueShare, 60}, {MetricDSO, 40},
 	}},
-	{id: "ledger_solvency", label: "Solvency (books)", share: 9, metrics: []weightedMetric{
-		{MetricDebtToEquity, 100},
+	{id: "profitability_growth", label: "Profitability and growth", weight: 25, metrics: []weightedMetric{
+		{MetricNetMargin, 35}, {metricReturnOnAssets, 15}, {MetricRevenueGrowth1y, 30}, {MetricRevenueGrowth90d, 20},
 	}},
-	{id: "ledger_profitability_growth", label: "Profitability and growth (books)", share: 18, metrics: []weightedMetric{
-		{MetricNetMargin, 50}, {MetricRevenueGrowth1y, 30}, {MetricRevenueGrowth90d, 20},
+	{id: "debt_solvency", label: "Debt and solvency", weight: 20, metrics: []weightedMetric{
+		{MetricDebtToEquity, 70}, {metricInterestCover, 30},
 	}},
+	{id: "planning_controls", label: "Planning and controls", weight: 10},
 }
 
-// questionnairePrefix makes questionnaire pillar ids distinct from ledger ones
-// ("liquidity" exists in both).
-const questionnairePrefix = "questionnaire_"
+// answersPrefix names a pillar's answers component.
+const answersPrefix = "answers_"
 
 // Staleness beyond which the score says its inputs are old.
 const (
@@ -76,36 +88,43 @@ const (
 	staleAssessment = 365 * 24 * time.Hour
 )
 
-// pillarCalc is a pillar while the score is worked out; points are in tenths so that
-// rounding is exact.
-type pillarCalc struct {
-	out    finhealth.HealthPillar
-	weight int // nominal, in units where the whole score is 100 x number of questionnaire pillars
-	tenths int
-	ok     bool
-	comps  []int // indices into components
-	shares []int // each component's share of the pillar, in percent
-	okSum  int   // the shares of the components with data
+// part is a scored component while the score is worked out: exact points and its
+// share of its half.
+type part struct {
+	comp   int // index into the components
+	points *big.Rat
+	share  int
 }
+
+// half is the books or the answers half of a pillar while the score is worked out.
+type half struct {
+	out   *finhealth.PillarHalf
+	share int    // nominal share of the pillar, percent
+	parts []part // the components with data
+	sum   int    // their shares
+	exact *big.Rat
+}
+
+func (h *half) ok() bool { return h != nil && h.sum > 0 }
 
 // CombinedHealth blends ledger metrics (from ComputeMetrics; nil when no accounting is
 // connected) and the latest assessment (nil when none) into one 0-100 score.
 //
-// The score is a weighted mean of pillars: four ledger pillars with 60% and the
-// questionnaire's pillars with 40% shared equally. A ledger pillar's score is the
-// weighted mean of the points of its metrics that have data, and a questionnaire
-// pillar's is the assessment's. A part without enough data never counts as zero: a
-// metric's weight goes to the other metrics of its pillar, and a pillar with no data
-// at all gives its weight to all other pillars in proportion to theirs. So with no
-// ledger the score is exactly the questionnaire score, with no assessment it rests on
-// the ledger alone, and with neither there is no score (status not_enough_data).
-// Pillar scores are rounded to one decimal before they are combined, so the score is
-// exactly the weighted mean of the numbers shown; all rounding is on integer tenths.
+// The score is a weighted mean of five pillars. Each pillar blends a books half (the
+// weighted mean of its metrics' points, 60%) and an answers half (the mean of its
+// answered questionnaire items, 40%). A part without enough data never counts as
+// zero: a metric's weight goes to the other metrics of its half, a half with no data
+// gives its weight to the other half, and a pillar with neither gives its weight to
+// the other pillars in proportion to theirs. So with no ledger the score rests on the
+// answers alone, with no assessment on the books alone, and with neither there is no
+// score (status not_enough_data). The arithmetic is exact (rationals) and the score is
+// rounded once, to one decimal, half away from zero; pillar and half scores are
+// rounded from their exact values for display only.
 //
-// Recommendations address the components (ledger metrics and questionnaire pillars)
-// under 80 points that cost the score most, that is with the largest effective weight
-// x (100 - points), at most three, each quoting the numbers behind it. asOf is the
-// moment the score describes; nothing here reads the clock.
+// Recommendations address the components under 80 points, most urgent first: a weak
+// part of a pillar earlier in the cash-first order before a weak part of a later one,
+// each quoting the numbers behind it. asOf is the moment the score describes; nothing
+// here reads the clock.
 func CombinedHealth(metrics []finhealth.MetricValue, latest *finhealth.Assessment, asOf time.Time) finhealth.HealthScore {
 	byName := make(map[string]*finhealth.MetricValue, len(metrics))
 	var ledgerAsOf time.Time
@@ -119,25 +138,60 @@ func CombinedHealth(metrics []finhealth.MetricValue, latest *finhealth.Assessmen
 	if !ledgerAsOf.IsZero() {
 		hs.LedgerAsOf = &ledgerAsOf
 	}
+	answers := answerPillars(latest)
 
-	qPillars := questionnairePillars(latest)
-	var (
-		pillars []pillarCalc
-		comps   []finhealth.HealthComponent
-	)
-	for _, lp := range ledgerPillars {
-		var p pillarCalc
-		p, comps = lp.calc(byName, len(metrics) == 0, len(qPillars), comps)
-		pillars = append(pillars, p)
+	var comps []finhealth.HealthComponent
+	halves := make([][2]*half, len(pillarDefs))
+	wsum := 0
+	for i, d := range pillarDefs {
+		p := finhealth.HealthPillar{ID: d.id, Label: d.label, Weight: float64(d.weight) / 100}
+		var books, ans *half
+		if len(d.metrics) > 0 {
+			books, comps = d.books(byName, len(metrics) == 0, comps)
+			p.Books = books.out
+		}
+		ans, comps = d.answers(answers, latest, books == nil, comps)
+		p.Answers = ans.out
+		halves[i] = [2]*half{books, ans}
+		if books.ok() || ans.ok() {
+			wsum += d.weight
+		}
+		hs.Pillars = append(hs.Pillars, p)
 	}
-	for _, qp := range qPillars {
-		var p pillarCalc
-		p, comps = qp.calc(len(qPillars), comps)
-		pillars = append(pillars, p)
-	}
-	wsum, acc := redistribute(pillars, comps)
-	for _, p := range pillars {
-		hs.Pillars = append(hs.Pillars, p.out)
+
+	score := new(big.Rat)
+	for i, d := range pillarDefs {
+		p := &hs.Pillars[i]
+		books, ans := halves[i][0], halves[i][1]
+		hsum := 0
+		for _, h := range halves[i] {
+			if h.ok() {
+				hsum += h.share
+			}
+		}
+		if hsum == 0 {
+			p.Status = finhealth.MetricNotEnoughData
+			p.Reason = pillarReason(books, ans)
+			continue
+		}
+		p.Status = finhealth.MetricOK
+		p.EffectiveWeight = ratFloat(big.NewRat(int64(d.weight), int64(wsum)))
+		pillarExact := new(big.Rat)
+		for _, h := range []*half{books, ans} {
+			if !h.ok() {
+				continue
+			}
+			hw := big.NewRat(int64(h.share), int64(hsum))
+			h.out.EffectiveWeight = ratFloat(hw)
+			pillarExact.Add(pillarExact, new(big.Rat).Mul(hw, h.exact))
+			for _, pt := range h.parts {
+				// pillar share x half share x part share, one exact product.
+				eff := new(big.Rat).SetFrac64(int64(d.weight*h.share*pt.share), int64(wsum*hsum*h.sum))
+				comps[pt.comp].EffectiveWeight = ratFloat(eff)
+				score.Add(score, eff.Mul(eff, pt.points))
+			}
+		}
+		p.Score = ptr(round1(pillarExact))
 	}
 	hs.Components = comps
 
@@ -155,54 +209,111 @@ func CombinedHealth(metrics []finhealth.MetricValue, latest *finhealth.Assessmen
 			Category: "getting_started",
 			Priority: 1,
 			Title:    "Answer the questionnaire or connect Wave",
-			Detail: "A score needs at least one source: the 18-question financial health check takes about five minutes, " +
+			Detail:   "Answer the five-minute financial health check, or connect Wave, to get a first score.",
+			Why: "A score needs at least one source: the questionnaire holds what only you know (plans, habits, how bills get paid), " +
 				"and connecting Wave adds ratios computed from your books.",
 		}}
 		return hs
 	}
-	score := float64(roundDiv(acc, wsum)) / 10
+	s := round1(score)
 	hs.Status = finhealth.MetricOK
-	hs.Score = &score
-	hs.Tier = Tier(score)
+	hs.Score = &s
+	hs.Tier = Tier(s)
 	hs.Recommendations = recommendHealth(hs.Components, byName, latest)
 	return hs
 }
 
-// calc scores the pillar from the metrics that have points and appends its
-// components to comps. nQ, the number of questionnaire pillars, sets the unit of
-// the weights (the whole score is 100 x nQ), so that every weight is an exact
-// integer until the one division that shows it. noBooks tells a metric missing
-// because nothing is connected from one that was not computed.
-func (lp ledgerPillar) calc(byName map[string]*finhealth.MetricValue, noBooks bool, nQ int, comps []finhealth.HealthComponent) (pillarCalc, []finhealth.HealthComponent) {
-	total := 100 * nQ
-	p := pillarCalc{weight: lp.share * nQ}
-	p.out = finhealth.HealthPillar{ID: lp.id, Label: lp.label, Source: finhealth.SourceLedger,
-		Weight: float64(p.weight) / float64(total)}
-	var num, den int
-	for _, wm := range lp.metrics {
+// books is the pillar's books half: the weighted mean of the points of its metrics
+// that have data. noBooks tells a metric missing because nothing is connected from
+// one that was not computed.
+func (d pillarDef) books(byName map[string]*finhealth.MetricValue, noBooks bool, comps []finhealth.HealthComponent) (*half, []finhealth.HealthComponent) {
+	h := &half{share: booksShare, out: &finhealth.PillarHalf{Weight: float64(booksShare) / 100}}
+	num := 0
+	for _, wm := range d.metrics {
+		m := byName[wm.name]
 		c := finhealth.HealthComponent{
-			Name: wm.name, Label: defByName[wm.name].label, Source: finhealth.SourceLedger, Pillar: lp.id,
-			Weight: float64(p.weight*wm.weight) / float64(total*100),
+			Name: wm.name, Label: metricLabel(wm.name, m), Source: finhealth.SourceLedger, Pillar: d.id,
+			Weight: float64(d.weight*booksShare*wm.weight) / 1e6,
 		}
-		if pts, ok, reason := metricPoints(byName[wm.name], noBooks); ok {
+		if m != nil {
+			c.Value, c.Unit = m.Value, m.Unit
+		}
+		if pts, ok, reason := metricPoints(m, noBooks); ok {
 			c.Status, c.Points = finhealth.MetricOK, ptr(float64(pts))
-			num += wm.weight * pts * 10
-			den += wm.weight
-			p.okSum += wm.weight
+			h.parts = append(h.parts, part{comp: len(comps), points: big.NewRat(int64(pts), 1), share: wm.weight})
+			h.sum += wm.weight
+			num += wm.weight * pts
 		} else {
 			c.Status, c.Reason = finhealth.MetricNotEnoughData, reason
-			if p.out.Reason == "" {
-				p.out.Reason = reason
+			if h.out.Reason == "" {
+				h.out.Reason = reason
 			}
 		}
-		p.comps = append(p.comps, len(comps))
-		p.shares = append(p.shares, wm.weight)
 		comps = append(comps, c)
 	}
-	if den > 0 {
-		p.ok, p.tenths, p.out.Reason = true, roundDiv(num, den), ""
+	if h.sum > 0 {
+		h.exact = big.NewRat(int64(num), int64(h.sum))
+		h.out.Status, h.out.Reason, h.out.Score = finhealth.MetricOK, "", ptr(round1(h.exact))
+	} else {
+		h.out.Status = finhealth.MetricNotEnoughData
 	}
-	return p, comps
+	return h, comps
+}
+
+// metricLabel is the metric's own label, or the definition's when it was not computed.
+func metricLabel(name string, m *finhealth.MetricValue) string {
+	if m != nil && m.Label != "" {
+		return m.Label
+	}
+	if d, ok := defByName[name]; ok {
+		return d.label
+	}
+	return name
+}
+
+// answers is the pillar's answers half as one component: the mean of its answered
+// items. alone is set for a pillar without a books half, whose answers carry it all.
+func (d pillarDef) answers(ap map[string]*answerPillar, a *finhealth.Assessment, alone bool, comps []finhealth.HealthComponent) (*half, []finhealth.HealthComponent) {
+	share := answersShare
+	if alone {
+		share = 100
+	}
+	h := &half{share: share, out: &finhealth.PillarHalf{Weight: float64(share) / 100}}
+	c := finhealth.HealthComponent{
+		Name: answersPrefix + d.id, Label: d.label + " (answers)", Source: finhealth.SourceQuestionnaire, Pillar: d.id,
+		Weight: float64(d.weight*share) / 1e4,
+	}
+	switch p := ap[d.id]; {
+	case a == nil:
+		c.Reason = "The questionnaire has not been answered."
+	case p == nil || p.n == 0:
+		c.Reason = "No question of this pillar was answered."
+		if p != nil && p.notApplicable > 0 {
+			c.Reason = "Every question of this pillar was answered “not applicable”."
+		}
+	default:
+		h.exact = big.NewRat(int64(p.sum), int64(p.n*p.scale))
+		h.parts = []part{{comp: len(comps), points: h.exact, share: 100}}
+		h.sum = 100
+		c.Status, c.Points = finhealth.MetricOK, ptr(ratFloat(h.exact))
+		h.out.Status, h.out.Score = finhealth.MetricOK, ptr(round1(h.exact))
+	}
+	if c.Status == "" {
+		c.Status = finhealth.MetricNotEnoughData
+		h.out.Status, h.out.Reason = finhealth.MetricNotEnoughData, c.Reason
+	}
+	return h, append(comps, c)
+}
+
+// pillarReason says why a pillar has no score, naming each half's reason.
+func pillarReason(books, ans *half) string {
+	switch {
+	case books == nil:
+		return ans.out.Reason
+	case books.out.Reason == ans.out.Reason:
+		return books.out.Reason
+	}
+	return "Books: " + books.out.Reason + " Answers: " + ans.out.Reason
 }
 
 // metricPoints are a metric's points clamped to 0-100, or why it has none (m is nil
@@ -222,52 +333,6 @@ func metricPoints(m *finhealth.MetricValue, noBooks bool) (points int, ok bool, 
 	return min(max(*m.Points, 0), 100), true, ""
 }
 
-// calc is the questionnaire pillar as one component of its own, weighed in the
-// units of ledgerPillar.calc, appended to comps.
-func (qp questionnairePillar) calc(nQ int, comps []finhealth.HealthComponent) (pillarCalc, []finhealth.HealthComponent) {
-	p := pillarCalc{weight: questionnaireShare, out: qp.out, tenths: qp.tenths, ok: qp.ok}
-	p.out.Weight = float64(p.weight) / float64(100*nQ)
-	c := finhealth.HealthComponent{
-		Name: qp.out.ID, Label: qp.out.Label, Source: finhealth.SourceQuestionnaire, Pillar: qp.out.ID,
-		Status: finhealth.MetricNotEnoughData, Reason: qp.out.Reason, Weight: p.out.Weight,
-	}
-	if qp.ok {
-		c.Status, c.Reason, c.Points = finhealth.MetricOK, "", ptr(float64(qp.tenths)/10)
-	}
-	p.comps, p.shares, p.okSum = []int{len(comps)}, []int{100}, 100
-	return p, append(comps, c)
-}
-
-// redistribute gives each pillar with data weight / (sum of weights with data), and
-// within a pillar each component with data a share of that in proportion to its
-// weight, so that missing data never counts as zero. It returns that sum and the
-// pillars' weighted tenths, whose quotient is the score.
-func redistribute(pillars []pillarCalc, comps []finhealth.HealthComponent) (wsum, acc int) {
-	for _, p := range pillars {
-		if p.ok {
-			wsum += p.weight
-			acc += p.weight * p.tenths
-		}
-	}
-	for i := range pillars {
-		p := &pillars[i]
-		if !p.ok {
-			p.out.Status = finhealth.MetricNotEnoughData
-			continue
-		}
-		p.out.Status = finhealth.MetricOK
-		p.out.Score = ptr(float64(p.tenths) / 10)
-		p.out.EffectiveWeight = float64(p.weight) / float64(wsum)
-		// One division of exact integers, so a weight of 0.042 reads 0.042.
-		for k, ci := range p.comps {
-			if comps[ci].Status == finhealth.MetricOK {
-				comps[ci].EffectiveWeight = float64(p.weight*p.shares[k]) / float64(wsum*p.okSum)
-			}
-		}
-	}
-	return wsum, acc
-}
-
 // staleNotes say which input is old enough to mislead: an assessment over a year
 // old, books not read for a week.
 func staleNotes(latest *finhealth.Assessment, ledgerAsOf, asOf time.Time) []string {
@@ -283,53 +348,23 @@ func staleNotes(latest *finhealth.Assessment, ledgerAsOf, asOf time.Time) []stri
 	return notes
 }
 
-type questionnairePillar struct {
-	out    finhealth.HealthPillar
-	tenths int
-	ok     bool
+// round1 rounds an exact value to one decimal, half away from zero, once.
+func round1(r *big.Rat) float64 {
+	x := new(big.Rat).Mul(r, big.NewRat(10, 1))
+	num, den := new(big.Int).Abs(x.Num()), x.Denom()
+	// floor((2|n| + d) / 2d) rounds |x| half up.
+	q := new(big.Int).Quo(new(big.Int).Add(new(big.Int).Lsh(num, 1), den), new(big.Int).Lsh(den, 1))
+	t := q.Int64()
+	if x.Sign() < 0 {
+		t = -t
+	}
+	return float64(t) / 10
 }
 
-// questionnairePillars are the assessment's pillars, or, without an assessment, the
-// current questionnaire's pillars marked as missing, so that the response shows what
-// answering it would add.
-func questionnairePillars(a *finhealth.Assessment) []questionnairePillar {
-	pillar := func(id, label string) finhealth.HealthPillar {
-		return finhealth.HealthPillar{ID: questionnairePrefix + id, Label: label + " (questionnaire)", Source: finhealth.SourceQuestionnaire}
-	}
-	if a == nil {
-		q := Current()
-		out := make([]questionnairePillar, len(q.Categories))
-		for i, c := range q.Categories {
-			out[i].out = pillar(c.ID, c.Label)
-			out[i].out.Reason = "The questionnaire has not been answered."
-		}
-		return out
-	}
-	if len(a.Categories) == 0 {
-		// An assessment without pillar scores still has its overall score.
-		p := questionnairePillar{out: pillar("overall", "Questionnaire")}
-		p.tenths, p.ok = tenthsOf(a.Score)
-		if !p.ok {
-			p.out.Reason = "The assessment has no valid score."
-		}
-		return []questionnairePillar{p}
-	}
-	out := make([]questionnairePillar, len(a.Categories))
-	for i, c := range a.Categories {
-		out[i].out = pillar(c.Category, c.Label)
-		out[i].tenths, out[i].ok = tenthsOf(c.Score)
-		if !out[i].ok {
-			out[i].out.Reason = "The assessment has no valid score for this pillar."
-		}
-	}
-	return out
+func ratFloat(r *big.Rat) float64 {
+	f, _ := r.Float64()
+	return f
 }
 
-// tenthsOf reads a stored one-decimal score exactly; anything outside 0-100 is not a
-// score finhealth made.
-func tenthsOf(score float64) (int, bool) {
-	if math.IsNaN(score) || score < 0 || score > 100 {
-		return 0, false
-	}
-	return int(math.Round(score * 10)), true
-}
+// tenths is a one-decimal score as an exact integer.
+func tenths(score float64) int64 { return int64(math.Round(score * 10)) }

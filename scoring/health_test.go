@@ -2,24 +2,12 @@ package scoring
 
 import (
 	"math"
-	"slices"
+	"math/big"
 	"strings"
 	"testing"
 
 	"finhealth"
 )
-
-func mixedAssessment(t testing.TB) *finhealth.Assessment {
-	t.Helper()
-	q := Current()
-	a, err := Score(q, answersFor(t, q, mixedAnswers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.ID = "assess-1"
-	a.CreatedAt = day(2025, 5, 20)
-	return a
-}
 
 func sumEffective(hs finhealth.HealthScore) (pillars, comps float64) {
 	for _, p := range hs.Pillars {
@@ -49,175 +37,155 @@ func checkWeights(t *testing.T, hs finhealth.HealthScore) {
 	}
 }
 
-// TestBakeryHealth works out the combined score of the fixture with the mixed
-// questionnaire answers.
-//
-// Ledger pillars (points from TestBakeryMetrics, metric weights within the pillar):
-//
-//	liquidity      current 100 x 30 + quick 100 x 20 + buffer 85 x 30 + runway 65 x 20 = 8,850 / 100 = 88.5
-//	receivables    overdue 30 x 60 + DSO 100 x 40                                   = 5,800 / 100 = 58.0
-//	solvency       debt-to-equity 15                                                               = 15.0
-//	profit/growth  net 70 x 50 + growth 365d 30 x 30 + growth 90d 85 x 20           = 6,100 / 100 = 61.0
-//
-// Questionnaire pillars (TestScoreMixed): 53.8, 71.3, 80.0, 91.7, 48.8.
-// Weights with five questionnaire pillars, in units of 1/500: ledger 21x5=105, 12x5=60,
-// 9x5=45, 18x5=90; questionnaire 40 each.
-//
-//	105 x 885 + 60 x 580 + 45 x 150 + 90 x 610 = 92,925 + 34,800 + 6,750 + 54,900 = 189,375
-//	40 x (538 + 713 + 800 + 917 + 488) = 40 x 3,456                            = 138,240
-//	(189,375 + 138,240) / 500 = 655.23 tenths -> 65.5, coping
-//
-// Score lost by each component under 80 (effective weight x (100 - points)):
-// debt-to-equity 0.09 x 85 = 7.65; overdue share 0.072 x 70 = 5.04; planning & controls
-// 0.08 x 51.2 = 4.10; growth 365d 0.054 x 70 = 3.78; questionnaire liquidity 0.08 x 46.2
-// = 3.70; net margin 0.09 x 30 = 2.7; ... so the three recommendations are
-// debt-to-equity, overdue share, then planning & controls.
-func TestBakeryHealth(t *testing.T) {
-	ms := ComputeMetrics(bakerySnapshot(), bakeryHistory(), bakeryMapping(t), bakeryAsOf)
-	a := mixedAssessment(t)
-	hs := CombinedHealth(ms, a, bakeryAsOf)
+// scored builds a metric as ComputeMetrics would leave it, with the given points.
+func scored(name string, points int) finhealth.MetricValue {
+	v := float64(points)
+	return finhealth.MetricValue{Name: name, Status: finhealth.MetricOK, Value: &v, Points: &points, AsOf: bakeryAsOf}
+}
 
-	if hs.Status != finhealth.MetricOK || hs.Score == nil || *hs.Score != 65.5 || hs.Tier != finhealth.TierCoping {
-		t.Fatalf("score %v %s %s, want 65.5 coping", deref(hs.Score), hs.Tier, hs.Status)
+// v1Assessment is a stored first-version assessment: its answers keep the points they
+// were scored with, and the combined score reads them by what they measure.
+func v1Assessment(t testing.TB, values map[string]string) *finhealth.Assessment {
+	t.Helper()
+	q, ok := Lookup("sbfhc", 1)
+	if !ok {
+		t.Fatal("questionnaire sbfhc v1 is not known")
 	}
-	if hs.MethodVersion != HealthMethodVersion || hs.AssessmentID != "assess-1" || hs.AlgorithmVersion != AlgorithmVersion ||
-		hs.QuestionnaireVersion != 1 || !hs.AsOf.Equal(bakeryAsOf) || hs.LedgerAsOf == nil || !hs.LedgerAsOf.Equal(bakeryAsOf) {
-		t.Errorf("provenance %+v", hs)
+	a, err := Score(q, answersFor(t, q, values))
+	if err != nil {
+		t.Fatal(err)
 	}
-	wantPillars := map[string]float64{
-		"ledger_liquidity": 88.5, "ledger_receivables": 58, "ledger_solvency": 15, "ledger_profitability_growth": 61,
-		"questionnaire_liquidity": 53.8, "questionnaire_profitability": 71.3, "questionnaire_receivables_payables": 80,
-		"questionnaire_debt": 91.7, "questionnaire_planning_controls": 48.8,
-	}
-	if len(hs.Pillars) != len(wantPillars) {
-		t.Fatalf("%d pillars", len(hs.Pillars))
-	}
-	for _, p := range hs.Pillars {
-		if p.Score == nil || *p.Score != wantPillars[p.ID] {
-			t.Errorf("pillar %s = %v, want %v", p.ID, deref(p.Score), wantPillars[p.ID])
-		}
-		if p.Weight != p.EffectiveWeight {
-			t.Errorf("pillar %s: nothing missing, yet weight %v became %v", p.ID, p.Weight, p.EffectiveWeight)
-		}
-	}
-	checkWeights(t, hs)
-	if len(hs.Components) != 10+5 {
-		t.Errorf("%d components, want 10 metrics and 5 pillars", len(hs.Components))
-	}
-	for _, c := range hs.Components {
-		if c.Name == MetricOverdueShare && (math.Abs(c.Weight-0.072) > 1e-12 || *c.Points != 30) {
-			t.Errorf("overdue share component %+v", c)
-		}
-	}
+	a.ID, a.CreatedAt = "assess-1", day(2025, 5, 20)
+	return a
+}
 
-	got := make([]string, len(hs.Recommendations))
-	for i, r := range hs.Recommendations {
-		got[i] = r.Category
-		if r.Priority != i+1 {
-			t.Errorf("priority %d at %d", r.Priority, i)
-		}
-	}
-	if want := []string{MetricDebtToEquity, MetricOverdueShare, "questionnaire_planning_controls"}; !slices.Equal(got, want) {
-		t.Fatalf("recommendations %v, want %v", got, want)
-	}
-	de := hs.Recommendations[0]
-	for _, s := range []string{"2.07", "46,000.00 USD", "22,200.00 USD", "30,000.00 USD"} {
-		if !strings.Contains(de.Title+de.Detail, s) {
-			t.Errorf("debt-to-equity advice lacks %q: %s / %s", s, de.Title, de.Detail)
-		}
-	}
-	od := hs.Recommendations[1]
-	for _, s := range []string{"27.8%", "2,500.00 USD", "9,000.00 USD", "400.00 USD of it by more than 90 days",
-		"Northside Deli (1,200.00 USD), Harbor Cafe (600.00 USD), Green Grocer (400.00 USD)"} {
-		if !strings.Contains(od.Title+od.Detail, s) {
-			t.Errorf("overdue advice lacks %q: %s / %s", s, od.Title, od.Detail)
-		}
-	}
-	pc := hs.Recommendations[2]
-	if !strings.HasPrefix(pc.Detail, "Your questionnaire answers put Planning & controls at 48.8 out of 100.") &&
-		!strings.Contains(pc.Detail, "at 48.8 out of 100") {
-		t.Errorf("planning advice %q", pc.Detail)
-	}
-	var fromAssessment bool
-	for _, r := range a.Recommendations {
-		fromAssessment = fromAssessment || (r.Category == "planning_controls" && r.Title == pc.Title && strings.HasSuffix(pc.Detail, r.Detail))
-	}
-	if !fromAssessment {
-		t.Errorf("planning advice should reuse the assessment's: %+v", pc)
+// handAnswers are v1 answers whose points the hand computation below uses.
+var handAnswers = map[string]string{
+	"cash_buffer_days":    "days_15_26",      // 25, liquidity
+	"short_term_coverage": "covered_1x",      // 45, liquidity
+	"cash_shortfalls":     "once",            // 65, liquidity
+	"tax_set_aside":       "when_due",        // 25, liquidity
+	"bills_on_time":       "mostly_on_time",  // 70, liquidity (payables)
+	"overdue_share":       "from_5_to_15",    // 70, receivables
+	"days_to_get_paid":    "days_31_45",      // 70, receivables
+	"net_margin":          "margin_0_5",      // 30, profitability and growth
+	"revenue_trend":       "flat",            // 60
+	"owner_pay":           "reduced",         // 55
+	"pricing_review":      "last_12_months",  // 75
+	"debt_service_share":  "under_10",        // 90, debt and solvency
+	"missed_payments":     "never",           // 100
+	"credit_access":       "bank_would_lend", // 85
+	"budget_forecast":     "quarterly",       // 70, planning and controls
+	"books_review":        "monthly",         // 100
+	"separate_finances":   "mostly",          // 65
+	"insurance":           "minimum",         // 35
+}
+
+func handMetrics() []finhealth.MetricValue {
+	return []finhealth.MetricValue{
+		scored(MetricCurrentRatio, 100), scored(MetricQuickRatio, 40), scored(MetricCashBufferDays, 25), scored(MetricRunwayMonths, 0),
+		scored(MetricOverdueShare, 70), scored(MetricDSO, 45),
+		scored(MetricNetMargin, 30), scored(MetricRevenueGrowth1y, 60), scored(MetricRevenueGrowth90d, 100),
+		scored(MetricDebtToEquity, 85),
 	}
 }
 
-// Without history, the liquidity and profitability pillars rest on the metrics they
-// have, and the total weight still sums to 1.
+// TestHealthByHand works a whole score out by hand. Days payables outstanding, return
+// on assets and interest cover have no data, so their weight goes to their siblings.
 //
-// Ledger only (no assessment): liquidity = (100 x 30 + 100 x 20) / 50 = 100.0;
-// receivables 58.0; solvency 15.0; profit/growth = (30 x 30 + 85 x 20) / 50 = 52.0.
+//	liquidity   books   (100x25 + 40x15 + 25x25 + 0x25) / 90 = 3,725 / 90 = 41.3889
+//	            answers (25 + 45 + 65 + 25 + 70) / 5 = 46
+//	            pillar  0.6 x 41.3889 + 0.4 x 46 = 43.2333 -> 43.2
+//	receivables books (70x60 + 45x40) / 100 = 60; answers (70 + 70) / 2 = 70; pillar 64.0
+//	profit      books (30x35 + 60x30 + 100x20) / 85 = 4,850 / 85 = 57.0588
+//	            answers (30 + 60 + 55 + 75) / 4 = 55; pillar 34.2353 + 22 = 56.2353 -> 56.2
+//	debt        books 85; answers (90 + 100 + 85) / 3 = 91.6667; pillar 51 + 36.6667 = 87.6667 -> 87.7
+//	planning    answers only (70 + 100 + 65 + 35) / 4 = 67.5
+//	score       0.30 x 43.2333 + 0.15 x 64 + 0.25 x 56.2353 + 0.20 x 87.6667 + 0.10 x 67.5
+//	            = 12.97 + 9.6 + 14.0588 + 17.5333 + 6.75 = 60.912 (77,663 / 1,275) -> 60.9, coping
 //
-//	(105 x 1000 + 60 x 580 + 45 x 150 + 90 x 520) / 300 = 193,350 / 300 = 644.5 -> 645 tenths = 64.5
-//
-// Effective weights: pillars 105/300 = 0.35, 0.2, 0.15, 0.3; current ratio 0.35 x 30/50
-// = 0.21, quick ratio 0.14; net margin, cash buffer and runway 0.
-func TestHealthWithoutHistoryOrAssessment(t *testing.T) {
-	ms := ComputeMetrics(bakerySnapshot(), nil, bakeryMapping(t), bakeryAsOf)
-	hs := CombinedHealth(ms, nil, bakeryAsOf)
-	if hs.Score == nil || *hs.Score != 64.5 || hs.Tier != finhealth.TierCoping {
-		t.Fatalf("score %v %s, want 64.5", deref(hs.Score), hs.Tier)
+// The weak parts, most urgent first: runway (0 points, liquidity, effective weight
+// 0.3 x 0.6 x 25/90 = 0.05, 5 points lost) and cash buffer (25 points, 3.75 lost) are
+// urgent and in the first pillar; net margin (30) is urgent but in a later pillar, so
+// it comes third although quick ratio (40) is in liquidity: 40 is not urgent.
+func TestHealthByHand(t *testing.T) {
+	hs := CombinedHealth(handMetrics(), v1Assessment(t, handAnswers), bakeryAsOf)
+	if hs.Score == nil || *hs.Score != 60.9 || hs.Tier != finhealth.TierCoping || hs.MethodVersion != "fh-health-v2" {
+		t.Fatalf("score %v %s %s, want 60.9 coping fh-health-v2", deref(hs.Score), hs.Tier, hs.MethodVersion)
 	}
 	checkWeights(t, hs)
-	eff := map[string]float64{}
-	for _, c := range hs.Components {
-		eff[c.Name] = c.EffectiveWeight
-	}
-	for name, w := range map[string]float64{
-		MetricCurrentRatio: 0.21, MetricQuickRatio: 0.14, MetricCashBufferDays: 0, MetricRunwayMonths: 0,
-		MetricOverdueShare: 0.12, MetricDSO: 0.08, MetricDebtToEquity: 0.15,
-		MetricNetMargin: 0, MetricRevenueGrowth1y: 0.18, MetricRevenueGrowth90d: 0.12,
-		"questionnaire_liquidity": 0,
-	} {
-		if math.Abs(eff[name]-w) > 1e-12 {
-			t.Errorf("%s effective weight %v, want %v", name, eff[name], w)
-		}
+	want := map[string]struct{ score, books, answers float64 }{
+		"liquidity":            {43.2, 41.4, 46},
+		"receivables":          {64, 60, 70},
+		"profitability_growth": {56.2, 57.1, 55},
+		"debt_solvency":        {87.7, 85, 91.7},
 	}
 	for _, p := range hs.Pillars {
-		if p.Source == finhealth.SourceQuestionnaire && (p.Status != finhealth.MetricNotEnoughData || p.Score != nil || p.Reason == "") {
-			t.Errorf("questionnaire pillar without an assessment: %+v", p)
-		}
-	}
-}
-
-// With no ledger, the score is exactly the questionnaire's.
-func TestHealthQuestionnaireOnly(t *testing.T) {
-	q := Current()
-	for _, answers := range [][]finhealth.Answer{
-		answersFor(t, q, mixedAnswers), extremeAnswers(q, true), extremeAnswers(q, false),
-	} {
-		a, err := Score(q, answers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ms := range [][]finhealth.MetricValue{nil, ComputeMetrics(finhealth.LedgerSnapshot{}, nil, finhealth.AccountMapping{}, bakeryAsOf)} {
-			hs := CombinedHealth(ms, a, bakeryAsOf)
-			if hs.Score == nil || *hs.Score != a.Score || hs.Tier != a.Tier {
-				t.Errorf("score %v %s, want the assessment's %v %s", deref(hs.Score), hs.Tier, a.Score, a.Tier)
+		if p.ID == "planning_controls" {
+			if p.Books != nil || p.Answers.EffectiveWeight != 1 || *p.Score != 67.5 || p.Weight != 0.1 {
+				t.Errorf("planning: %+v %+v", p, p.Answers)
 			}
-			checkWeights(t, hs)
+			continue
+		}
+		w, ok := want[p.ID]
+		if !ok || *p.Score != w.score || *p.Books.Score != w.books || *p.Answers.Score != w.answers ||
+			p.Books.EffectiveWeight != 0.6 || p.Answers.EffectiveWeight != 0.4 {
+			t.Errorf("%s: score %v books %v answers %v, want %+v", p.ID, deref(p.Score), deref(p.Books.Score), deref(p.Answers.Score), w)
 		}
 	}
-	// Every rounding of five pillar scores agrees with the questionnaire's own.
-	for i := 0; i < 2000; i++ {
-		cats := make([]finhealth.CategoryScore, 5)
-		tenths := 0
-		for c := range cats {
-			v := (i*37 + c*211) % 1001
-			cats[c] = finhealth.CategoryScore{Category: string(rune('a' + c)), Score: float64(v) / 10}
-			tenths += v
-		}
-		want := float64(roundDiv(tenths, 5)) / 10
-		hs := CombinedHealth(nil, &finhealth.Assessment{Categories: cats, Score: want}, bakeryAsOf)
-		if *hs.Score != want {
-			t.Fatalf("%v: %v, want %v", cats, *hs.Score, want)
+	var titles []string
+	for _, r := range hs.Recommendations {
+		titles = append(titles, r.Category)
+		if r.Title == "" || r.Detail == "" || r.Why == "" || strings.Count(r.Detail, ". ") > 0 {
+			t.Errorf("recommendation %s is not a title, one sentence and a why: %+v", r.Category, r)
 		}
 	}
+	if strings.Join(titles, ",") != "runway_months,cash_buffer_days,net_margin" {
+		t.Errorf("recommendations %v", titles)
+	}
+	for _, c := range hs.Components {
+		if c.Name == MetricRunwayMonths && math.Abs(c.EffectiveWeight-0.05) > 1e-12 {
+			t.Errorf("runway effective weight %v, want 0.05", c.EffectiveWeight)
+		}
+		if c.Name == metricDPO && (c.Status != finhealth.MetricNotEnoughData || c.Reason == "") {
+			t.Errorf("days payables outstanding without data: %+v", c)
+		}
+	}
+}
+
+// A half without data gives its weight to the other; a pillar with neither gives its
+// weight to the other pillars.
+func TestHealthRedistribution(t *testing.T) {
+	// Books only, two pillars: liquidity (current 100) and debt (D/E 50):
+	// (30 x 100 + 20 x 50) / 50 = 80.0.
+	hs := CombinedHealth([]finhealth.MetricValue{scored(MetricCurrentRatio, 100), scored(MetricDebtToEquity, 50)}, nil, bakeryAsOf)
+	if *hs.Score != 80 || hs.Tier != finhealth.TierHealthy {
+		t.Errorf("score %v %s, want 80 healthy", *hs.Score, hs.Tier)
+	}
+	checkWeights(t, hs)
+	for _, p := range hs.Pillars {
+		switch p.ID {
+		case "liquidity":
+			if p.EffectiveWeight != 0.6 || p.Books.EffectiveWeight != 1 || p.Answers.Status != finhealth.MetricNotEnoughData ||
+				p.Answers.Reason != "The questionnaire has not been answered." {
+				t.Errorf("liquidity %+v books %+v answers %+v", p, p.Books, p.Answers)
+			}
+		case "receivables", "profitability_growth", "planning_controls":
+			if p.Status != finhealth.MetricNotEnoughData || p.Score != nil || p.Reason == "" || p.EffectiveWeight != 0 {
+				t.Errorf("%s without data: %+v", p.ID, p)
+			}
+		}
+	}
+
+	// Answers only: the pillars' answers weighed 30/15/25/20/10, not the
+	// questionnaire's plain mean of pillars:
+	// 0.30 x 46 + 0.15 x 70 + 0.25 x 55 + 0.20 x 91.6667 + 0.10 x 67.5
+	// = 13.8 + 10.5 + 13.75 + 18.3333 + 6.75 = 63.1333 -> 63.1.
+	hs = CombinedHealth(nil, v1Assessment(t, handAnswers), bakeryAsOf)
+	if *hs.Score != 63.1 {
+		t.Errorf("answers only: %v, want 63.1", *hs.Score)
+	}
+	checkWeights(t, hs)
 }
 
 func TestHealthNothing(t *testing.T) {
@@ -230,63 +198,50 @@ func TestHealthNothing(t *testing.T) {
 	}
 }
 
-// scored builds a metric as ComputeMetrics would leave it, with the given points.
-func scored(name string, points int) finhealth.MetricValue {
-	v := float64(points)
-	return finhealth.MetricValue{Name: name, Status: finhealth.MetricOK, Value: &v, Points: &points, AsOf: bakeryAsOf}
-}
-
-func TestHealthTierBoundaries(t *testing.T) {
-	cats := func(scores ...float64) *finhealth.Assessment {
-		a := &finhealth.Assessment{}
-		for i, s := range scores {
-			a.Categories = append(a.Categories, finhealth.CategoryScore{Category: string(rune('a' + i)), Score: s})
-		}
-		return a
-	}
+// The score is rounded once, half away from zero, and the tier is read from the
+// rounded score.
+func TestHealthRoundingAndTiers(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		metrics []finhealth.MetricValue
-		a       *finhealth.Assessment
 		score   float64
 		tier    string
 	}{
-		{"ledger 80", []finhealth.MetricValue{scored(MetricDebtToEquity, 80)}, nil, 80, finhealth.TierHealthy},
-		{"ledger 79", []finhealth.MetricValue{scored(MetricDebtToEquity, 79)}, nil, 79, finhealth.TierCoping},
-		{"ledger 40", []finhealth.MetricValue{scored(MetricDSO, 40)}, nil, 40, finhealth.TierCoping},
-		{"ledger 39", []finhealth.MetricValue{scored(MetricDSO, 39)}, nil, 39, finhealth.TierVulnerable},
-		{"answers 80.0", nil, cats(80, 80, 80, 80, 80), 80, finhealth.TierHealthy},
-		{"answers 79.9", nil, cats(79.9, 79.9, 79.9, 79.9, 79.9), 79.9, finhealth.TierCoping},
-		{"answers 40.0", nil, cats(40, 40, 40, 40, 40), 40, finhealth.TierCoping},
-		{"answers 39.9", nil, cats(39.9, 39.9, 39.9, 39.9, 39.9), 39.9, finhealth.TierVulnerable},
-		// 79.95 as a mean rounds up to 80.0 before the tier is read: (79.9 + 80.0) / 2
-		// over two equal pillars.
-		{"rounded up to 80", nil, cats(79.9, 80), 80, finhealth.TierHealthy},
-		// One questionnaire pillar, so ledger units are share x 1: solvency 9 at 100
-		// against the answers' 40 at 72.7: (9 x 1000 + 40 x 727) / 49 = 38,080 / 49
-		// = 777.1 tenths -> 77.7.
-		{"blend", []finhealth.MetricValue{scored(MetricDebtToEquity, 100)}, cats(72.7), 77.7, finhealth.TierCoping},
-		{"both 100", []finhealth.MetricValue{scored(MetricCurrentRatio, 100)}, cats(100, 100), 100, finhealth.TierHealthy},
-		{"both 0", []finhealth.MetricValue{scored(MetricCurrentRatio, 0)}, cats(0, 0), 0, finhealth.TierVulnerable},
+		{"80", []finhealth.MetricValue{scored(MetricDebtToEquity, 80)}, 80, finhealth.TierHealthy},
+		{"79", []finhealth.MetricValue{scored(MetricDebtToEquity, 79)}, 79, finhealth.TierCoping},
+		{"40", []finhealth.MetricValue{scored(MetricDSO, 40)}, 40, finhealth.TierCoping},
+		{"39", []finhealth.MetricValue{scored(MetricDSO, 39)}, 39, finhealth.TierVulnerable},
+		// Liquidity books (current 80 x 25 + quick 79 x 15) / 40 = 3,185 / 40 = 79.625
+		// -> 79.6; with debt 80: (30 x 79.625 + 20 x 80) / 50 = 79.775 -> 79.8.
+		{"once", []finhealth.MetricValue{scored(MetricCurrentRatio, 80), scored(MetricQuickRatio, 79), scored(MetricDebtToEquity, 80)}, 79.8, finhealth.TierCoping},
+		// (100 x 25 + 59 x 15) / 40 = 84.625; with D/E 75: (30 x 84.625 + 20 x 75) / 50
+		// = 80.775 -> 80.8: rounded once from the exact value, not from 84.6.
+		{"exact", []finhealth.MetricValue{scored(MetricCurrentRatio, 100), scored(MetricQuickRatio, 59), scored(MetricDebtToEquity, 75)}, 80.8, finhealth.TierHealthy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			hs := CombinedHealth(tc.metrics, tc.a, bakeryAsOf)
+			hs := CombinedHealth(tc.metrics, nil, bakeryAsOf)
 			if hs.Score == nil || *hs.Score != tc.score || hs.Tier != tc.tier {
 				t.Errorf("score %v %s, want %v %s", deref(hs.Score), hs.Tier, tc.score, tc.tier)
 			}
 			checkWeights(t, hs)
 		})
 	}
+	for _, tc := range []struct {
+		num, den int64
+		want     float64
+	}{{7995, 100, 80}, {-7995, 100, -80}, {7994, 100, 79.9}, {1, 20, 0.1}, {1, 21, 0}, {0, 1, 0}} {
+		if got := round1(big.NewRat(tc.num, tc.den)); got != tc.want {
+			t.Errorf("round1(%d/%d) = %v, want %v", tc.num, tc.den, got, tc.want)
+		}
+	}
 }
 
 // A business healthy everywhere gets one maintenance note, naming its weakest part.
 func TestHealthMaintenance(t *testing.T) {
 	ms := []finhealth.MetricValue{scored(MetricCurrentRatio, 100), scored(MetricOverdueShare, 85), scored(MetricNetMargin, 100)}
-	q := Current()
-	a, _ := Score(q, extremeAnswers(q, true))
-	hs := CombinedHealth(ms, a, bakeryAsOf)
+	hs := CombinedHealth(ms, nil, bakeryAsOf)
 	if len(hs.Recommendations) != 1 || hs.Recommendations[0].Category != MetricOverdueShare ||
-		!strings.Contains(hs.Recommendations[0].Detail, "85 points") {
+		!strings.Contains(hs.Recommendations[0].Detail, "85.0 points") {
 		t.Errorf("%+v", hs.Recommendations)
 	}
 }
@@ -298,52 +253,41 @@ func TestHealthDefensive(t *testing.T) {
 	none := scored(MetricQuickRatio, 0)
 	none.Points = nil
 	hs := CombinedHealth([]finhealth.MetricValue{bad, none, scored(MetricDSO, -20)}, nil, bakeryAsOf)
-	// liquidity 100 (105 units), receivables 0 (60 units): 105,000 / 165 = 636.4 -> 63.6
-	if *hs.Score != 63.6 {
-		t.Errorf("score %v, want 63.6", *hs.Score)
+	// liquidity 100 (30), receivables 0 (15): 3,000 / 45 = 66.67 -> 66.7
+	if *hs.Score != 66.7 {
+		t.Errorf("score %v, want 66.7", *hs.Score)
 	}
 	checkWeights(t, hs)
 }
 
-// Every recommendation text quotes numbers, for every weak metric the score can carry.
+// Every recommendation quotes numbers, for every weak metric the score can carry.
 func TestMetricAdviceQuotesNumbers(t *testing.T) {
 	ms := ComputeMetrics(bakerySnapshot(), bakeryHistory(), bakeryMapping(t), bakeryAsOf)
-	for _, p := range ledgerPillars {
-		for _, wm := range p.metrics {
-			m := metricNamed(t, ms, wm.name)
-			title, detail := metricAdvice(&m)
-			if title == "" || detail == "" || strings.Contains(title+detail, "unknown amount") || strings.Contains(title+detail, "%!") {
-				t.Errorf("%s: %q / %q", wm.name, title, detail)
-			}
-			if !strings.ContainsAny(title+detail, "0123456789") {
-				t.Errorf("%s quotes no number: %q", wm.name, detail)
-			}
-		}
+	byName := map[string]bool{}
+	for _, m := range ms {
+		byName[m.Name] = true
 	}
-	// The special cases have their own wording.
-	for _, m := range []finhealth.MetricValue{
-		func() finhealth.MetricValue {
-			m := metricNamed(t, ms, MetricDSO)
-			m.Band, m.Value = "no_recent_sales", nil
-			return m
-		}(),
-		func() finhealth.MetricValue {
-			m := metricNamed(t, ms, MetricNetMargin)
-			v := -4.2
-			m.Value = &v
-			return m
-		}(),
-	} {
-		title, detail := metricAdvice(&m)
-		if strings.Contains(title+detail, "n/a") || strings.Contains(title+detail, "%!") {
-			t.Errorf("%s: %q / %q", m.Name, title, detail)
+	for _, p := range pillarDefs {
+		for _, wm := range p.metrics {
+			if !byName[wm.name] {
+				continue
+			}
+			m := metricNamed(t, ms, wm.name)
+			r := metricAdvice(&m)
+			text := r.Title + r.Detail + r.Why
+			if r.Title == "" || r.Detail == "" || r.Why == "" || strings.Contains(text, "unknown amount") || strings.Contains(text, "%!") {
+				t.Errorf("%s: %+v", wm.name, r)
+			}
+			if !strings.ContainsAny(r.Detail, "0123456789") {
+				t.Errorf("%s quotes no number: %q", wm.name, r.Detail)
+			}
 		}
 	}
 }
 
 func TestHealthStaleNotes(t *testing.T) {
 	ms := ComputeMetrics(bakerySnapshot(), nil, bakeryMapping(t), bakeryAsOf)
-	a := mixedAssessment(t)
+	a := v1Assessment(t, handAnswers)
 	a.CreatedAt = day(2024, 1, 1)
 	hs := CombinedHealth(ms, a, bakeryAsOf.AddDate(0, 0, 30))
 	if len(hs.Notes) != 2 {

@@ -43,8 +43,45 @@ func (db *DB) health(ctx context.Context, h handle, orgID string, now time.Time)
 	default:
 		r.Assessment = latest
 	}
-	r.Health = scoring.CombinedHealth(r.Metrics, r.Assessment, now)
+	var mapping finhealth.AccountMapping
+	if r.Mapping != nil {
+		mapping = *r.Mapping
+	}
+	r.Health = scoring.HealthOf(r.Metrics, r.Assessment, r.Books, mapping, now)
+	prev, err := h.previousHealthScore(ctx, orgID, &r.Health)
+	if err != nil {
+		return nil, err
+	}
+	scoring.Attribute(&r.Health, prev)
 	return r, nil
+}
+
+// previousScoreScan bounds the stored scores passed over to find the previous one:
+// at most the score this same computation recorded, and rarely a repeat of it.
+const previousScoreScan = 5
+
+// previousHealthScore is the newest stored score, at or before cur, made from other
+// inputs than cur (other books, answers, method, or a score the mapping moved): the
+// one cur's change is explained against. The score a sync records and the same books
+// read later on a page thus both explain themselves against the score before that sync.
+func (h handle) previousHealthScore(ctx context.Context, orgID string, cur *finhealth.HealthScore) (*finhealth.HealthScore, error) {
+	scores, err := collect(ctx, h, "previous health score", scanHealthDetail, `SELECT detail FROM health_scores
+		WHERE organization_id = ? AND as_of <= ? ORDER BY as_of DESC, id DESC LIMIT ?`, orgID, upTo(cur.AsOf), previousScoreScan)
+	if err != nil {
+		return nil, err
+	}
+	for i := range scores {
+		if !sameScore(&scores[i], cur) {
+			return &scores[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func sameScore(a, b *finhealth.HealthScore) bool {
+	sameTime := (a.LedgerAsOf == nil) == (b.LedgerAsOf == nil) && (a.LedgerAsOf == nil || a.LedgerAsOf.Equal(*b.LedgerAsOf))
+	sameValue := (a.Score == nil) == (b.Score == nil) && (a.Score == nil || *a.Score == *b.Score)
+	return sameTime && sameValue && a.AssessmentID == b.AssessmentID && a.MethodVersion == b.MethodVersion
 }
 
 // healthLedger computes the metrics of the stored books into r, or says in r.Ledger
@@ -109,7 +146,7 @@ func (db *DB) healthLedger(ctx context.Context, h handle, orgID string, r *finhe
 		return err
 	}
 	src.Available, src.AsOf = true, &asOf
-	r.Books = books
+	r.Books, r.Mapping = books, &mapping
 	r.Metrics = scoring.ComputeMetrics(*books, history, mapping, asOf)
 	return nil
 }

@@ -97,7 +97,8 @@ func TestSyncWholeFlow(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				metrics := scoring.ComputeMetrics(*snap, nil, scoring.DefaultAccountMapping(snap.Accounts, subtypes), asOf)
+				mapping := scoring.DefaultAccountMapping(snap.Accounts, subtypes)
+				metrics := scoring.ComputeMetrics(*snap, nil, mapping, asOf)
 				sameJSON(t, "metrics", stored, metrics)
 				if m := byName(stored, scoring.MetricReceivables); m == nil || m.Money == nil || m.Money.Minor == 0 {
 					t.Errorf("receivables metric %+v", m)
@@ -106,7 +107,8 @@ func TestSyncWholeFlow(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sameJSON(t, "health score", score, scoring.CombinedHealth(metrics, nil, asOf))
+				// A first score: the books' confidence, and no change to explain.
+				sameJSON(t, "health score", score, scoring.HealthOf(metrics, nil, snap, mapping, asOf))
 				if score.Score == nil || score.MethodVersion != scoring.HealthMethodVersion {
 					t.Errorf("score %+v", score)
 				}

@@ -110,7 +110,7 @@ func TestUIInsightPages(t *testing.T) {
 				`data-testid="score">`+formatScore(h.Health.Score)+`<`,
 				`>`+tierLabel(h.Health.Tier)+`<`,
 				`id="score-gauge-title"`, `aria-labelledby="pillar-bars-title pillar-bars-desc"`,
-				`Liquidity (books)`,
+				`>Liquidity<`,
 				`href="/orgs/`+fx.org+`/metrics/current_ratio"`,
 				`data-testid="sync-now"`, "Last sync succeeded",
 			)

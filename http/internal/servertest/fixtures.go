@@ -3,6 +3,7 @@ package servertest
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"reflect"
 	"testing"
@@ -130,7 +131,7 @@ func (a *API) ExpectedHealth(orgID string, latest *finhealth.Assessment) (finhea
 		a.T.Fatal(err)
 	}
 	metrics := scoring.ComputeMetrics(*snap, history, mapping, asOf)
-	return scoring.CombinedHealth(metrics, latest, now), metrics
+	return scoring.HealthOf(metrics, latest, snap, mapping, now), metrics
 }
 
 // CompareHealth compares everything but the moment the score describes.
@@ -138,6 +139,18 @@ func CompareHealth(t *testing.T, got fhttp.HealthView, want finhealth.HealthScor
 	t.Helper()
 	g := got.Health
 	g.AsOf, want.AsOf = time.Time{}, time.Time{}
+	// The change is explained against the stored history, which scoring's functions
+	// alone do not see: check that it adds up, then compare the rest.
+	if c := g.Change; c != nil {
+		sum := 0.0
+		for _, p := range c.Parts {
+			sum += p.Delta
+		}
+		if g.Score == nil || math.Abs(sum-c.Delta) > 1e-9 || math.Abs(*g.Score-c.PreviousScore-c.Delta) > 1e-9 {
+			t.Errorf("the change does not add up: %+v", c)
+		}
+	}
+	want.Change = g.Change
 	fhttp.NormalizeHealth(&want)
 	if !SameJSON(t, g, want) {
 		gb, _ := json.Marshal(g)
