@@ -631,6 +631,11 @@ func TestBandsCoverTheLine(t *testing.T) {
 		{MetricCashBufferDays, 14.9, "critical"}, {MetricCashBufferDays, 15, "thin"}, {MetricCashBufferDays, 27, "median"},
 		{MetricNetMargin, -0.1, "loss"}, {MetricNetMargin, 0, "thin"}, {MetricNetMargin, 10, "strong"},
 		{MetricDSO, 45, "slow"}, {MetricOverdueShare, 30, "severe"}, {MetricRevenueGrowth1y, -2, "flat"},
+		{MetricDPO, 44.9, "prompt"}, {MetricDPO, 45, "stretched"}, {MetricDPO, 60, "slow"}, {MetricDPO, 90, "critical"},
+		{MetricReturnOnAssets, -0.1, "loss"}, {MetricReturnOnAssets, 0, "low"}, {MetricReturnOnAssets, 2, "moderate"},
+		{MetricReturnOnAssets, 5, "good"}, {MetricReturnOnAssets, 10, "strong"},
+		{MetricInterestCover, 1.49, "critical"}, {MetricInterestCover, 1.5, "thin"}, {MetricInterestCover, 3, "adequate"},
+		{MetricInterestCover, 5, "strong"},
 	} {
 		if b := bandOf(defByName[tc.name].bands, tc.v); b.name != tc.band {
 			t.Errorf("%s %v in %s, want %s", tc.name, tc.v, b.name, tc.band)
