@@ -26,9 +26,9 @@ var payableSubtypes = []finhealth.AccountSubtypeValue{
 // so the name ("Interest Expense", "Loan interest") is the only clue the books give.
 const interestWord = "interest"
 
-const noPayables = "The books record no payables (Wave's API has no bills, so finhealth sees only the payable accounts, " +
-	"and their balance is zero). Days payables outstanding is left out rather than counted as paying promptly, " +
-	"which would flatter the score; record supplier bills in Wave to measure it."
+const noPayables = "The books record no payables (Wave's API has no bills): the payable accounts are missing or at zero. " +
+	"Days payables outstanding is left out rather than counted as paying promptly, which would flatter the score; " +
+	"record supplier bills in Wave to measure it."
 
 func (c *calc) moreMetrics(history []finhealth.BalanceSnapshot, done []finhealth.MetricValue) []finhealth.MetricValue {
 	var f *flows
