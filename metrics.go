@@ -273,6 +273,7 @@ const (
 	UnitDays    MetricUnit = "days"
 	UnitPercent MetricUnit = "percent"
 	UnitMonths  MetricUnit = "months"
+	UnitWeeks   MetricUnit = "weeks"
 )
 
 // MetricStatus says whether a metric could be computed.

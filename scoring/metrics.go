@@ -59,15 +59,18 @@ func (a amount) minus(b amount) amount {
 	return a.plus(amount{v: -b.v, over: b.over})
 }
 
-// classTotal is the signed sum of one class and the accounts it came from.
+// classTotal is the signed sum of one class and the accounts it came from, with each
+// account's part (amounts[i] is accounts[i]'s) for the metrics that read a subset.
 type classTotal struct {
 	amount
 	accounts []string
+	amounts  []int64
 }
 
 func (t *classTotal) add(id string, v int64) {
 	t.amount = t.amount.plus(amount{v: v})
 	t.accounts = append(t.accounts, id)
+	t.amounts = append(t.amounts, v)
 }
 
 // invoiceRef is an open invoice's amount due in the home currency, kept to list the
@@ -215,6 +218,7 @@ func ComputeMetrics(snap finhealth.LedgerSnapshot, history []finhealth.BalanceSn
 		out = append(out, c.growthMetric(w))
 	}
 	out = append(out, c.historyMetrics(history)...)
+	out = append(out, c.moreMetrics(history, out)...)
 	return out
 }
 
@@ -636,6 +640,12 @@ func (c *calc) currentLiabilities() (finhealth.MetricInput, amount) {
 	return c.classInput("current_liabilities", "Current liabilities", finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt)
 }
 
+func (c *calc) totalAssets() (finhealth.MetricInput, amount) {
+	return c.classInput("total_assets", "Total assets",
+		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable,
+		finhealth.ClassOtherCurrentAsset, finhealth.ClassLongTermAsset)
+}
+
 func (c *calc) workingCapital() finhealth.MetricValue {
 	m := c.newMetric(MetricWorkingCapital)
 	ca, a := c.currentAssets()
@@ -817,9 +827,7 @@ func (c *calc) dso() finhealth.MetricValue {
 
 func (c *calc) debtToEquity() finhealth.MetricValue {
 	m := c.newMetric(MetricDebtToEquity)
-	assets, a := c.classInput("total_assets", "Total assets",
-		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable,
-		finhealth.ClassOtherCurrentAsset, finhealth.ClassLongTermAsset)
+	assets, a := c.totalAssets()
 	liabs, l := c.classInput("total_liabilities", "Total liabilities",
 		finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt, finhealth.ClassLongTermLiability)
 	debt, _ := c.classInput("borrowings", "Of which borrowings (loans, owner loans)",
@@ -943,6 +951,7 @@ func baseIndex(history []finhealth.BalanceSnapshot, snapAsOf time.Time, currency
 // snapshot and now.
 type flows struct {
 	base     *finhealth.BalanceSnapshot
+	then     map[string]int64 // each account's counted balance at the base snapshot
 	days     float64
 	revenue  amount // change in sales
 	other    amount // change in other income
@@ -973,6 +982,7 @@ func (c *calc) flows(base *finhealth.BalanceSnapshot) flows {
 		}
 		return t.amount.minus(before), before
 	}
+	f.then = then
 	f.revenue, _ = change(finhealth.ClassRevenue)
 	f.other, _ = change(finhealth.ClassOtherIncome)
 	f.cost, _ = change(finhealth.ClassCostOfSales)
@@ -980,6 +990,14 @@ func (c *calc) flows(base *finhealth.BalanceSnapshot) flows {
 	f.cash, f.cashThen = change(finhealth.ClassCash)
 	f.cashNow = c.classes[finhealth.ClassCash].amount
 	return f
+}
+
+// window names the period every history metric is measured over.
+func (f flows) window() []finhealth.MetricInput {
+	return []finhealth.MetricInput{
+		{Name: "from", Label: "Earlier snapshot " + f.base.AsOf.UTC().Format(time.DateOnly)},
+		{Name: "days", Label: "Days between the snapshots", Value: ptr(roundTo(f.days, 1))},
+	}
 }
 
 var historyMetricNames = []string{MetricCashBufferDays, MetricRunwayMonths, MetricNetMargin, MetricGrossMargin}
@@ -997,10 +1015,7 @@ func (c *calc) historyMetrics(history []finhealth.BalanceSnapshot) []finhealth.M
 		return out
 	}
 	f := c.flows(base)
-	window := []finhealth.MetricInput{
-		{Name: "from", Label: "Earlier snapshot " + base.AsOf.UTC().Format(time.DateOnly)},
-		{Name: "days", Label: "Days between the snapshots", Value: ptr(roundTo(f.days, 1))},
-	}
+	window := f.window()
 	for i := range out {
 		out[i].Inputs = append(out[i].Inputs, window...)
 		out[i].Notes = c.balanceNotes
@@ -1059,7 +1074,7 @@ func (c *calc) runway(m *finhealth.MetricValue, f flows) {
 }
 
 func (c *calc) margins(net, gross *finhealth.MetricValue, f flows) {
-	profit := f.revenue.plus(f.other).minus(f.cost).minus(f.expense)
+	profit := f.netIncome()
 	grossProfit := f.revenue.minus(f.cost)
 	sales := c.moneyInput("sales", "Sales between the snapshots", f.revenue, c.classes[finhealth.ClassRevenue].accounts)
 	cost := c.moneyInput("cost_of_sales", "Cost of sales between the snapshots", f.cost, c.classes[finhealth.ClassCostOfSales].accounts)

@@ -32,6 +32,13 @@ const (
 	MetricRunwayMonths     = "runway_months"
 	MetricNetMargin        = "net_margin"
 	MetricGrossMargin      = "gross_margin"
+
+	MetricCashBufferWeeks = "cash_buffer_weeks"
+	MetricRunwayWeeks     = "runway_weeks"
+	MetricDPO             = "days_payables_outstanding"
+	MetricCashConversion  = "cash_conversion_cycle"
+	MetricReturnOnAssets  = "return_on_assets"
+	MetricInterestCover   = "interest_cover"
 )
 
 // band is one band of a metric: values in [min, max), or, when special, a named case
@@ -187,6 +194,50 @@ var metricDefs = []metricDef{
 	{name: MetricGrossMargin, label: "Gross margin", unit: finhealth.UnitPercent, decimals: 1,
 		formula:    "(sales - cost of sales) / sales x 100, from balance changes between two snapshots",
 		thresholds: "Varies too much by industry for one cut-off: shown for context and not scored."},
+	{name: MetricCashBufferWeeks, label: "Cash buffer in weeks", unit: finhealth.UnitWeeks, decimals: 1,
+		formula:    "cash buffer days / 7, from the same cash and outflows",
+		thresholds: "The cash buffer in days, in weeks for planning: shown for context and not scored (the days are scored)."},
+	{name: MetricRunwayWeeks, label: "Cash runway in weeks", unit: finhealth.UnitWeeks, decimals: 1,
+		formula:    "cash / net weekly burn, where burn = fall in cash between two snapshots per 7 days",
+		thresholds: "The runway in weeks, for planning: shown for context and not scored (the months are scored)."},
+	{name: MetricDPO, label: "Days payables outstanding", unit: finhealth.UnitDays, decimals: 1,
+		formula: "payables (accounts payable, bills and other payables) / cost of sales and expenses between two snapshots " +
+			"x days between them",
+		thresholds: "Under 45 days pays suppliers on usual terms; 90 days and more is stretching suppliers, a liquidity warning. " +
+			"Books with no payables recorded are not enough data, never full points.",
+		bands: []band{
+			{name: "prompt", label: "under 45 days: on usual terms", min: -inf, max: 45, points: 100},
+			{name: "stretched", label: "45 to 60 days: stretched", min: 45, max: 60, points: 70},
+			{name: "slow", label: "60 to 90 days: slow", min: 60, max: 90, points: 30},
+			{name: "critical", label: "90 days and more: stretching suppliers", min: 90, max: inf, points: 0},
+		}},
+	{name: MetricCashConversion, label: "Cash conversion cycle", unit: finhealth.UnitDays, decimals: 1,
+		formula: "days inventory outstanding + days sales outstanding - days payables outstanding, where days inventory " +
+			"outstanding = inventory / cost of sales between two snapshots x days between them",
+		thresholds: "How long cash is tied up between paying suppliers and being paid; it varies by industry, so it is shown " +
+			"for context and not scored. Only for businesses that hold inventory."},
+	{name: MetricReturnOnAssets, label: "Return on assets", unit: finhealth.UnitPercent, decimals: 1,
+		formula: "net profit between two snapshots x 365 / days between them / total assets x 100, where net profit = " +
+			"sales + other income - cost of sales - expenses",
+		thresholds: "Below 0 the assets lose money; 5-10% is good and 10% and more strong for a small business.",
+		bands: []band{
+			{name: "loss", label: "below 0%: a loss", min: -inf, max: 0, points: 0},
+			{name: "low", label: "0% to 2%: low", min: 0, max: 2, points: 30},
+			{name: "moderate", label: "2% to 5%: moderate", min: 2, max: 5, points: 60},
+			{name: "good", label: "5% to 10%: good", min: 5, max: 10, points: 85},
+			{name: "strong", label: "10% and above: strong", min: 10, max: inf, points: 100},
+		}},
+	{name: MetricInterestCover, label: "Interest cover", unit: finhealth.UnitRatio, decimals: 2,
+		formula: "earnings before interest / interest expense between two snapshots, where interest expense is the expense " +
+			"accounts whose name contains \"interest\" and earnings before interest = net profit + interest expense",
+		thresholds: "Under 1.5 earnings barely cover the interest (a loss before interest is the lowest band); 3 to 5 is " +
+			"adequate; 5 and more is strong.",
+		bands: []band{
+			{name: "critical", label: "under 1.5: interest barely covered, or a loss before interest", min: -inf, max: 1.5, points: 0},
+			{name: "thin", label: "1.5 to 3: thin", min: 1.5, max: 3, points: 40},
+			{name: "adequate", label: "3 to 5: adequate", min: 3, max: 5, points: 80},
+			{name: "strong", label: "5 and above: strong", min: 5, max: inf, points: 100},
+		}},
 }
 
 const growthThresholds = "Falling sales are the warning; growth of 10% or more scores fully (a cap: faster is not scored higher)."

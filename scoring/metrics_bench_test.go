@@ -38,6 +38,9 @@ func largeBusiness() (finhealth.LedgerSnapshot, []finhealth.BalanceSnapshot) {
 		snap.Accounts = append(snap.Accounts, account("acct-"+strconv.Itoa(i), "Account "+strconv.Itoa(i), p.typ, p.sub, p.side,
 			usd(r.Int64N(50_000_000))))
 	}
+	// Interest is found by name, so one expense account is named for it.
+	snap.Accounts = append(snap.Accounts, account("acct-interest", "Loan interest", finhealth.AccountExpense,
+		finhealth.SubtypeExpense, finhealth.NormalDebit, usd(r.Int64N(5_000_000))))
 	statuses := []finhealth.InvoiceStatus{finhealth.InvoicePaid, finhealth.InvoicePaid, finhealth.InvoicePaid,
 		finhealth.InvoiceSent, finhealth.InvoiceOverdue, finhealth.InvoicePartial, finhealth.InvoiceDraft}
 	for i := range 50_000 {

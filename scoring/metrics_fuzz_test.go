@@ -13,10 +13,13 @@ import (
 var fuzzSubtypes = []finhealth.AccountSubtypeValue{
 	finhealth.SubtypeCashAndBank, finhealth.SubtypeMoneyInTransit, finhealth.SubtypeReceivable, finhealth.SubtypeInventory,
 	finhealth.SubtypePropertyPlantEquipment, finhealth.SubtypeDepreciationAndAmortization, finhealth.SubtypeCreditCard,
-	finhealth.SubtypePayableBills, finhealth.SubtypeLoans, finhealth.SubtypeDueToYouAndOtherOwners, finhealth.SubtypeRetainedEarnings,
+	finhealth.SubtypePayableBills, finhealth.SubtypePayable, finhealth.SubtypePayableOther, finhealth.SubtypeLoans, finhealth.SubtypeDueToYouAndOtherOwners, finhealth.SubtypeRetainedEarnings,
 	finhealth.SubtypeIncome, finhealth.SubtypeDiscounts, finhealth.SubtypeOtherIncome, finhealth.SubtypeCostOfGoodsSold,
 	finhealth.SubtypeExpense, finhealth.SubtypeUnknownAccount, "NEW_SUBTYPE", "",
 }
+
+// fuzzNames include the names interest cover looks for.
+var fuzzNames = []string{"acct", "Loan interest", "INTEREST", ""}
 
 var fuzzTypes = []finhealth.AccountType{
 	finhealth.AccountAsset, finhealth.AccountLiability, finhealth.AccountEquity, finhealth.AccountIncome, finhealth.AccountExpense, "", "ALIEN",
@@ -79,7 +82,7 @@ func FuzzLedgerHealth(f *testing.F) {
 		for i := range n {
 			sides := []finhealth.NormalBalance{finhealth.NormalDebit, finhealth.NormalCredit, ""}
 			snap.Accounts = append(snap.Accounts, finhealth.LedgerAccount{
-				WaveID: "a" + string(rune('0'+i%10)) + string(rune('a'+i/10)), Name: "acct",
+				WaveID: "a" + string(rune('0'+i%10)) + string(rune('a'+i/10)), Name: fuzzNames[r.IntN(len(fuzzNames))],
 				Type: fuzzTypes[r.IntN(len(fuzzTypes))], Subtype: fuzzSubtypes[r.IntN(len(fuzzSubtypes))],
 				NormalBalance: sides[r.IntN(3)], Balance: money(),
 			})
@@ -159,6 +162,7 @@ func FuzzLedgerHealth(f *testing.F) {
 		if _, err := json.Marshal(ms); err != nil {
 			t.Fatal(err)
 		}
+		checkWeeks(t, ms)
 
 		hs := CombinedHealth(ms, assessment, asOf)
 		if _, err := json.Marshal(hs); err != nil {
@@ -187,4 +191,23 @@ func FuzzLedgerHealth(f *testing.F) {
 			t.Fatalf("%d recommendations", len(hs.Recommendations))
 		}
 	})
+}
+
+// checkWeeks: a metric in weeks has its source's status and reason, and, when both
+// have a value, the two agree within their roundings (half a tenth each, the
+// source's scaled to weeks).
+func checkWeeks(t *testing.T, ms []finhealth.MetricValue) {
+	t.Helper()
+	for _, w := range []struct {
+		weeks, src string
+		perWeek    float64 // source units in a week
+	}{{MetricCashBufferWeeks, MetricCashBufferDays, 7}, {MetricRunwayWeeks, MetricRunwayMonths, 7 / daysPerMonth}} {
+		wk, src := metricIn(ms, w.weeks), metricIn(ms, w.src)
+		if wk.Status != src.Status || wk.Reason != src.Reason || (wk.Value == nil) != (src.Value == nil) {
+			t.Fatalf("%s: %s %q %v; %s: %s %q %v", w.weeks, wk.Status, wk.Reason, deref(wk.Value), w.src, src.Status, src.Reason, deref(src.Value))
+		}
+		if wk.Value != nil && math.Abs(*wk.Value-*src.Value/w.perWeek) > 0.05+0.05/w.perWeek+1e-9*math.Abs(*wk.Value) {
+			t.Fatalf("%s = %v but %s = %v", w.weeks, *wk.Value, w.src, *src.Value)
+		}
+	}
 }

@@ -66,6 +66,13 @@ import (
 //	runway       burn 550,000 / 90 x 30.4375 = 186,006.94 a month; 2,050,000 / 186,006.94 = 11.02 -> 11.0 moderate 65
 //	net margin   (3,950,000 + 10,000 - 1,600,000 - 2,000,000) / 3,950,000 = 360,000 / 3,950,000 = 9.11% -> 9.1 acceptable 70
 //	gross margin (3,950,000 - 1,600,000) / 3,950,000 = 59.49% -> 59.5 (not scored)
+//	cash buffer in weeks  51.25 / 7 = 7.32 -> 7.3 (not scored)
+//	runway in weeks  burn 550,000 / 90 x 7 = 42,777.78 a week; 2,050,000 / 42,777.78 = 47.92 -> 47.9 (not scored)
+//	DPO          payables (ap) 780,000 / outflows 3,600,000 x 90 = 19.5  prompt 100
+//	DIO          inventory 600,000 / cost of sales 1,600,000 x 90 = 33.75 -> 33.8
+//	cash conversion cycle  33.8 + DSO 24.8 - DPO 19.5 = 39.1 (not scored)
+//	return on assets  360,000 x 365 / 90 = 1,460,000 a year; / total assets 6,820,000 = 21.41% -> 21.4 strong 100
+//	interest cover  not enough data: the only account named "interest" is income, not an expense
 func TestBakeryMetrics(t *testing.T) {
 	ms := ComputeMetrics(bakerySnapshot(), bakeryHistory(), bakeryMapping(t), bakeryAsOf)
 
@@ -101,13 +108,25 @@ func TestBakeryMetrics(t *testing.T) {
 		MetricRunwayMonths:     {11, "moderate", 65},
 		MetricNetMargin:        {9.1, "acceptable", 70},
 		MetricGrossMargin:      {59.5, "", -1},
+		MetricCashBufferWeeks:  {7.3, "", -1},
+		MetricRunwayWeeks:      {47.9, "", -1},
+		MetricDPO:              {19.5, "prompt", 100},
+		MetricCashConversion:   {39.1, "", -1},
+		MetricReturnOnAssets:   {21.4, "strong", 100},
 	}
-	if len(ms) != len(metricDefs) || len(money)+len(values) != len(metricDefs) {
-		t.Fatalf("%d metrics, %d definitions, %d expectations", len(ms), len(metricDefs), len(money)+len(values))
+	missing := map[string]string{MetricInterestCover: "No interest expense found in the accounts"}
+	if len(ms) != len(metricDefs) || len(money)+len(values)+len(missing) != len(metricDefs) {
+		t.Fatalf("%d metrics, %d definitions, %d expectations", len(ms), len(metricDefs), len(money)+len(values)+len(missing))
 	}
 	for i, m := range ms {
 		if m.Name != metricDefs[i].name {
 			t.Errorf("metric %d is %s, want %s: the order is part of the API", i, m.Name, metricDefs[i].name)
+		}
+		if why, ok := missing[m.Name]; ok {
+			if m.Status != finhealth.MetricNotEnoughData || !strings.HasPrefix(m.Reason, why) {
+				t.Errorf("%s: %s %q, want not enough data: %s", m.Name, m.Status, m.Reason, why)
+			}
+			continue
 		}
 		if m.Status != finhealth.MetricOK {
 			t.Errorf("%s: status %s (%s)", m.Name, m.Status, m.Reason)
@@ -612,6 +631,11 @@ func TestBandsCoverTheLine(t *testing.T) {
 		{MetricCashBufferDays, 14.9, "critical"}, {MetricCashBufferDays, 15, "thin"}, {MetricCashBufferDays, 27, "median"},
 		{MetricNetMargin, -0.1, "loss"}, {MetricNetMargin, 0, "thin"}, {MetricNetMargin, 10, "strong"},
 		{MetricDSO, 45, "slow"}, {MetricOverdueShare, 30, "severe"}, {MetricRevenueGrowth1y, -2, "flat"},
+		{MetricDPO, 44.9, "prompt"}, {MetricDPO, 45, "stretched"}, {MetricDPO, 60, "slow"}, {MetricDPO, 90, "critical"},
+		{MetricReturnOnAssets, -0.1, "loss"}, {MetricReturnOnAssets, 0, "low"}, {MetricReturnOnAssets, 2, "moderate"},
+		{MetricReturnOnAssets, 5, "good"}, {MetricReturnOnAssets, 10, "strong"},
+		{MetricInterestCover, 1.49, "critical"}, {MetricInterestCover, 1.5, "thin"}, {MetricInterestCover, 3, "adequate"},
+		{MetricInterestCover, 5, "strong"},
 	} {
 		if b := bandOf(defByName[tc.name].bands, tc.v); b.name != tc.band {
 			t.Errorf("%s %v in %s, want %s", tc.name, tc.v, b.name, tc.band)

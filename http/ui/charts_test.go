@@ -195,6 +195,7 @@ func TestMetricFormatting(t *testing.T) {
 		{finhealth.MetricValue{Unit: finhealth.UnitPercent, Status: finhealth.MetricOK, Value: &v}, "1.5%"},
 		{finhealth.MetricValue{Unit: finhealth.UnitDays, Status: finhealth.MetricOK, Value: &v}, "1.5 days"},
 		{finhealth.MetricValue{Unit: finhealth.UnitMonths, Status: finhealth.MetricOK, Value: &v}, "1.5 months"},
+		{finhealth.MetricValue{Unit: finhealth.UnitWeeks, Status: finhealth.MetricOK, Value: &v}, "1.5 weeks"},
 		{finhealth.MetricValue{Unit: finhealth.UnitRatio, Status: finhealth.MetricNotEnoughData}, "Not enough data"},
 		{finhealth.MetricValue{Unit: finhealth.UnitRatio, Status: finhealth.MetricOK, Band: "no_short_term_liabilities",
 			Bands: noLiabilities, Points: &pts}, "No short-term liabilities: healthy"},

@@ -142,6 +142,17 @@ func TestUIInsightPages(t *testing.T) {
 				t.Error("the overdue share's invoices are not listed by number, customer and amount")
 			}
 			owner.Get("/orgs/"+fx.org+"/metrics/no_such_metric").Expect(t, http.StatusNotFound)
+			// The metrics added for issue 11 have pages of their own, with their formula
+			// and what they show now (one sync: no history yet, so their reasons).
+			for _, name := range []string{scoring.MetricDPO, scoring.MetricCashConversion, scoring.MetricReturnOnAssets,
+				scoring.MetricInterestCover, scoring.MetricRunwayWeeks, scoring.MetricCashBufferWeeks} {
+				m := liveMetric(t, a, fx.org, name)
+				body := string(owner.Get("/orgs/"+fx.org+"/metrics/"+name).Expect(t, http.StatusOK).Body)
+				// html/template also escapes "+", which the formulas of sums have.
+				formula := strings.ReplaceAll(html.EscapeString(m.Formula), "+", "&#43;")
+				mustContain(t, body, `data-testid="metric-value">`+metricText(m)+`<`, formula, html.EscapeString(m.Reason))
+				mustNotContain(t, body, "NaN", "Inf")
+			}
 		})
 
 		t.Run("roles", func(t *testing.T) {

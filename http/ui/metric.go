@@ -58,6 +58,8 @@ func formatUnit(unit finhealth.MetricUnit, v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64) + " days"
 	case finhealth.UnitMonths:
 		return strconv.FormatFloat(v, 'f', 1, 64) + " months"
+	case finhealth.UnitWeeks:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " weeks"
 	case finhealth.UnitMoney:
 		return compactNumber(v)
 	}
