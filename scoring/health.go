@@ -43,14 +43,6 @@ type pillarDef struct {
 	metrics []weightedMetric
 }
 
-// Metrics added with this method whose names scoring's metric list does not define
-// yet; a missing metric counts as not enough data, never as zero.
-const (
-	metricDPO            = "days_payables_outstanding"
-	metricReturnOnAssets = "return_on_assets"
-	metricInterestCover  = "interest_cover"
-)
-
 // pillarDefs are the score's five pillars, cash first as the anchors of scoring.md §4
 // weigh it: running out of cash is what ends small businesses (JPMorgan Chase
 // Institute), so liquidity has the largest share (30); profitability and growth next
@@ -65,16 +57,16 @@ const (
 // the recommendations.
 var pillarDefs = []pillarDef{
 	{id: "liquidity", label: "Liquidity", weight: 30, metrics: []weightedMetric{
-		{MetricCurrentRatio, 25}, {MetricQuickRatio, 15}, {MetricCashBufferDays, 25}, {MetricRunwayMonths, 25}, {metricDPO, 10},
+		{MetricCurrentRatio, 25}, {MetricQuickRatio, 15}, {MetricCashBufferDays, 25}, {MetricRunwayMonths, 25}, {MetricDPO, 10},
 	}},
 	{id: "receivables", label: "Receivables", weight: 15, metrics: []weightedMetric{
 		{MetricOverdueShare, 60}, {MetricDSO, 40},
 	}},
 	{id: "profitability_growth", label: "Profitability and growth", weight: 25, metrics: []weightedMetric{
-		{MetricNetMargin, 35}, {metricReturnOnAssets, 15}, {MetricRevenueGrowth1y, 30}, {MetricRevenueGrowth90d, 20},
+		{MetricNetMargin, 35}, {MetricReturnOnAssets, 15}, {MetricRevenueGrowth1y, 30}, {MetricRevenueGrowth90d, 20},
 	}},
 	{id: "debt_solvency", label: "Debt and solvency", weight: 20, metrics: []weightedMetric{
-		{MetricDebtToEquity, 70}, {metricInterestCover, 30},
+		{MetricDebtToEquity, 70}, {MetricInterestCover, 30},
 	}},
 	{id: "planning_controls", label: "Planning and controls", weight: 10},
 }
@@ -88,9 +80,9 @@ const (
 	staleAssessment = 365 * 24 * time.Hour
 )
 
-// part is a scored component while the score is worked out: exact points and its
+// scoredPart is a scored component while the score is worked out: exact points and its
 // share of its half.
-type part struct {
+type scoredPart struct {
 	comp   int // index into the components
 	points *big.Rat
 	share  int
@@ -100,7 +92,7 @@ type part struct {
 type half struct {
 	out   *finhealth.PillarHalf
 	share int    // nominal share of the pillar, percent
-	parts []part // the components with data
+	parts []scoredPart // the components with data
 	sum   int    // their shares
 	exact *big.Rat
 }
@@ -240,7 +232,7 @@ func (d pillarDef) books(byName map[string]*finhealth.MetricValue, noBooks bool,
 		}
 		if pts, ok, reason := metricPoints(m, noBooks); ok {
 			c.Status, c.Points = finhealth.MetricOK, ptr(float64(pts))
-			h.parts = append(h.parts, part{comp: len(comps), points: big.NewRat(int64(pts), 1), share: wm.weight})
+			h.parts = append(h.parts, scoredPart{comp: len(comps), points: big.NewRat(int64(pts), 1), share: wm.weight})
 			h.sum += wm.weight
 			num += wm.weight * pts
 		} else {
@@ -293,7 +285,7 @@ func (d pillarDef) answers(ap map[string]*answerPillar, a *finhealth.Assessment,
 		}
 	default:
 		h.exact = big.NewRat(int64(p.sum), int64(p.n*p.scale))
-		h.parts = []part{{comp: len(comps), points: h.exact, share: 100}}
+		h.parts = []scoredPart{{comp: len(comps), points: h.exact, share: 100}}
 		h.sum = 100
 		c.Status, c.Points = finhealth.MetricOK, ptr(ratFloat(h.exact))
 		h.out.Status, h.out.Score = finhealth.MetricOK, ptr(round1(h.exact))

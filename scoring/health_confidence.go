@@ -100,24 +100,6 @@ func uncategorized(e *finhealth.AccountMappingEntry) bool {
 	return !known || e.Class == finhealth.ClassExcluded
 }
 
-// HasPayables reports whether the books hold any payable: an account of a payable
-// subtype, counted as a liability, with a balance in the business's currency.
-func HasPayables(snap finhealth.LedgerSnapshot, mapping finhealth.AccountMapping) bool {
-	class := make(map[string]finhealth.AccountClass, len(mapping.Entries))
-	for _, e := range mapping.Entries {
-		class[e.AccountID] = e.Class
-	}
-	for _, a := range snap.Accounts {
-		switch a.Subtype {
-		case finhealth.SubtypePayable, finhealth.SubtypePayableBills, finhealth.SubtypePayableOther:
-			if a.Balance.Minor != 0 && a.Balance.Currency == snap.Currency && class[a.WaveID].IsLiability() {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func absMinor(v int64) uint64 {
 	if v < 0 {
 		return uint64(-(v + 1)) + 1 // no overflow at MinInt64

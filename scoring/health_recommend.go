@@ -198,7 +198,7 @@ func metricAdvice(m *finhealth.MetricValue) finhealth.Recommendation {
 			fmt.Sprintf("Below 1 is fairly safe and 2 or more risky; borrowings are %s. Borrow only for what pays for itself within a "+
 				"year, and keep profit in the business.", in("borrowings")))
 	case MetricNetMargin:
-		if m.Band == "loss_no_sales" || (m.Value != nil && *m.Value < 0) {
+		if m.Band == "loss_without_sales" || (m.Value != nil && *m.Value < 0) {
 			return rec("Stop the losses", fmt.Sprintf(
 				"Since %s sales of %s left a net result of %s: find what loses money and cut the largest expense lines first.",
 				snapshotDate(m), in("sales"), in("profit")),
@@ -207,6 +207,22 @@ func metricAdvice(m *finhealth.MetricValue) finhealth.Recommendation {
 		return rec("Improve your margin", fmt.Sprintf(
 			"Since %s the business kept %s of %s in sales (%s%%): review prices and the costs that grew faster than sales.",
 			snapshotDate(m), in("profit"), in("sales"), v), "10 to 20% is strong and under 5% thin; review prices at least once a year.")
+	case MetricDPO:
+		return rec("Pay suppliers on time", fmt.Sprintf(
+			"Suppliers wait about %s days for the %s you owe them: agree a payment plan for the oldest bills before they stop delivering.",
+			v, in("payables")),
+			"Under 45 days is normal trade credit; beyond 60, paying late is spending cash the business does not have, and suppliers "+
+				"start asking for payment up front.")
+	case MetricReturnOnAssets:
+		return rec("Make your assets earn more", fmt.Sprintf(
+			"The business earns %s%% a year on %s of assets: sell or put to work what sits idle, and lift the margin on what you sell.",
+			v, in("total_assets")),
+			"5 to 10% a year is a good return on what a small business owns; below 2%, the money tied up in it would earn more elsewhere.")
+	case MetricInterestCover:
+		return rec("Lighten the interest burden", fmt.Sprintf(
+			"Earnings before interest of %s cover the %s of interest only %s times: refinance or repay the most expensive debt first.",
+			in("ebit"), in("interest"), v),
+			"Lenders look for at least 3 times, and under 1.5 a bad month leaves the interest unpaid.")
 	case MetricRevenueGrowth1y, MetricRevenueGrowth90d:
 		days := "365"
 		if m.Name == MetricRevenueGrowth90d {

@@ -31,13 +31,14 @@ var subtypeClass = map[finhealth.AccountSubtypeValue]finhealth.AccountClass{
 	finhealth.SubtypeCustomerPrepaymentsAndCredits: finhealth.ClassCurrentLiability,
 	finhealth.SubtypeSystemCustomerCredits:         finhealth.ClassCurrentLiability,
 	finhealth.SubtypeOtherCurrentLiability:         finhealth.ClassCurrentLiability,
-	finhealth.SubtypeLoans:                         finhealth.ClassLongTermDebt,
-	finhealth.SubtypeDueToYouAndOtherOwners:        finhealth.ClassLongTermDebt,
-	finhealth.SubtypeOtherLongTermLiability:        finhealth.ClassLongTermLiability,
-	finhealth.SubtypeNonRetainedEarnings:           finhealth.ClassEquity,
-	finhealth.SubtypeRetainedEarnings:              finhealth.ClassEquity,
-	finhealth.SubtypeIncome:                        finhealth.ClassRevenue,
-	finhealth.SubtypeUncategorizedIncome:           finhealth.ClassRevenue,
+	// Wave files revolving lines of credit under LOANS: current until someone says it is a term loan.
+	finhealth.SubtypeLoans:                  finhealth.ClassCurrentDebt,
+	finhealth.SubtypeDueToYouAndOtherOwners: finhealth.ClassLongTermDebt,
+	finhealth.SubtypeOtherLongTermLiability: finhealth.ClassLongTermLiability,
+	finhealth.SubtypeNonRetainedEarnings:    finhealth.ClassEquity,
+	finhealth.SubtypeRetainedEarnings:       finhealth.ClassEquity,
+	finhealth.SubtypeIncome:                 finhealth.ClassRevenue,
+	finhealth.SubtypeUncategorizedIncome:    finhealth.ClassRevenue,
 	// Sales discounts: contra revenue, subtracted by their normal balance.
 	finhealth.SubtypeDiscounts:             finhealth.ClassRevenue,
 	finhealth.SubtypeOtherIncome:           finhealth.ClassOtherIncome,
@@ -51,11 +52,12 @@ var subtypeClass = map[finhealth.AccountSubtypeValue]finhealth.AccountClass{
 }
 
 // Why the ambiguous subtypes are flagged for review: scoring.md leaves the decision to
-// the owner or advisor, and the default is the one that flatters liquidity least
-// without inventing a short-term obligation nobody confirmed.
+// the owner or advisor. Wave's LOANS covers lines of credit, which are repayable on
+// demand, so counting it as current is the default that never flatters liquidity; money
+// owed to owners is rarely called in at short notice, so it stays long-term.
 const (
-	reviewLoans = "Loans can be due within a year or later. Counted as long-term debt until you confirm: " +
-		"if repayments fall due within 12 months, map it to current debt so the liquidity ratios include it."
+	reviewLoans = "Wave files lines of credit and term loans under the same subtype. Counted as current debt until you confirm: " +
+		"if this is a term loan with nothing due within 12 months, map it to long-term debt so the liquidity ratios leave it out."
 	reviewOwners = "Money owed to owners may be repayable on demand or only in the long run. Counted as long-term debt " +
 		"until you confirm: map it to current debt if the owners expect repayment within 12 months, or to equity if they never will."
 )
@@ -103,10 +105,13 @@ func classType(c finhealth.AccountClass) finhealth.AccountType {
 // classified by type alone (cautiously, see typeFallback) and flagged for review. An
 // account whose type cannot be told is excluded and flagged.
 //
-// Contra accounts are found by side: an account whose normal balance is opposite to
-// its class's natural side (a credit-normal accumulated depreciation among assets) is
-// subtracted. When the provider gives no side, the subtype's documented contra status
-// decides.
+// Contra accounts are found by subtype first: Wave documents DISCOUNTS and
+// DEPRECIATION_AND_AMORTIZATION as contra, so they are contra in a class of their own
+// type whatever side Wave reports (or when it reports none). For any other subtype the
+// side is the second signal: an account whose normal balance is opposite to its class's
+// natural side (a credit-normal "accumulated depreciation" filed under equipment, or an
+// account an override moved across sides) is contra too. See signedBalance for how
+// each counts.
 func DefaultAccountMapping(accounts []finhealth.LedgerAccount, subtypes []finhealth.AccountSubtype) finhealth.AccountMapping {
 	ref := make(map[finhealth.AccountSubtypeValue]finhealth.AccountSubtype, len(subtypes))
 	for _, s := range subtypes {
@@ -159,7 +164,7 @@ func DefaultAccountMapping(accounts []finhealth.LedgerAccount, subtypes []finhea
 		}
 		e.DefaultClass = class
 		e.Class = class
-		e.Contra = isContra(class, side, a.Subtype)
+		e.Contra = isContra(class, typ, side, a.Subtype)
 		m.Entries = append(m.Entries, e)
 	}
 	return m
@@ -172,15 +177,44 @@ func subtypeName(a finhealth.LedgerAccount) string {
 	return string(a.Subtype)
 }
 
-func isContra(class finhealth.AccountClass, side finhealth.NormalBalance, sub finhealth.AccountSubtypeValue) bool {
+// isContra reports whether an account reduces its class. The side is filled in from
+// the subtype list when Wave gives none, and Wave's list gives a subtype its type's
+// side, so the side cannot be what tells a documented contra subtype: the subtype
+// decides for those, and the side only for the others.
+func isContra(class finhealth.AccountClass, typ finhealth.AccountType, side finhealth.NormalBalance, sub finhealth.AccountSubtypeValue) bool {
 	natural := class.NaturalSide()
 	if natural == "" {
 		return false
 	}
+	if documentedContra(typ, sub) {
+		// Contra in a class of its usual side; an override to a class of the other side
+		// (discounts as an expense) adds to that class instead.
+		return subtypeClass[sub].NaturalSide() == natural
+	}
 	if side == finhealth.NormalDebit || side == finhealth.NormalCredit {
 		return side != natural
 	}
-	return sub.IsContra()
+	return false
+}
+
+// documentedContra reports an account of a subtype Wave documents as contra, filed
+// under the type that subtype belongs to: accumulated depreciation among assets,
+// discounts among income. Filed under another type it is something else (depreciation
+// under EXPENSE is the expense, not the contra asset).
+func documentedContra(typ finhealth.AccountType, sub finhealth.AccountSubtypeValue) bool {
+	return sub.IsContra() && (typ == "" || typ == classType(subtypeClass[sub]))
+}
+
+// growsAgainstType reports an account whose balance grows opposite to its type's side:
+// a documented contra account, or one whose own side says so. Wave does not document
+// the sign it gives such a balance (wave-api.md section 3.8: -6,000.00 and 6,000.00
+// are both plausible for the same depreciation), so only its size is trusted.
+func growsAgainstType(e *finhealth.AccountMappingEntry) bool {
+	if documentedContra(e.Type, e.Subtype) {
+		return true
+	}
+	ts := typeFallback[e.Type].NaturalSide()
+	return ts != "" && (e.NormalBalance == finhealth.NormalDebit || e.NormalBalance == finhealth.NormalCredit) && e.NormalBalance != ts
 }
 
 // ApplyOverrides returns m with the owners' and advisors' decisions applied: each
@@ -225,7 +259,7 @@ func ApplyOverrides(m finhealth.AccountMapping, overrides []finhealth.AccountOve
 		seen[e.AccountID] = true
 		o := overrides[j]
 		e.Class = o.Class
-		e.Contra = isContra(o.Class, e.NormalBalance, e.Subtype)
+		e.Contra = isContra(o.Class, e.Type, e.NormalBalance, e.Subtype)
 		e.Review = ""
 		e.Override = &o
 	}

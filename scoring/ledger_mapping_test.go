@@ -27,7 +27,7 @@ func TestDefaultAccountMapping(t *testing.T) {
 		"ap":       {finhealth.ClassCurrentLiability, false, ""},
 		"tax":      {finhealth.ClassCurrentLiability, false, ""},
 		"payroll":  {finhealth.ClassCurrentLiability, false, ""},
-		"loan":     {finhealth.ClassLongTermDebt, false, "within 12 months"},
+		"loan":     {finhealth.ClassCurrentDebt, false, "map it to long-term debt"},
 		"owner":    {finhealth.ClassLongTermDebt, false, "owners"},
 		"capital":  {finhealth.ClassEquity, false, ""},
 		"sales":    {finhealth.ClassRevenue, false, ""},

@@ -73,6 +73,12 @@ func (t *classTotal) add(id string, v int64) {
 	t.amounts = append(t.amounts, v)
 }
 
+func (t *classTotal) sub(id string, v int64) {
+	t.amount = t.amount.minus(amount{v: v})
+	t.accounts = append(t.accounts, id)
+	t.amounts = append(t.amounts, -v)
+}
+
 // invoiceRef is an open invoice's amount due in the home currency, kept to list the
 // largest ones under the inputs.
 type invoiceRef struct {
@@ -124,7 +130,11 @@ type calc struct {
 	exp      int
 	entries  map[string]*finhealth.AccountMappingEntry
 
-	classes      map[finhealth.AccountClass]*classTotal
+	classes map[finhealth.AccountClass]*classTotal
+	// overdrafts are the cash accounts below zero, as positive amounts owed to the bank:
+	// they are current liabilities, not less cash.
+	overdrafts   classTotal
+	noPayables   bool
 	balanceNotes []string
 
 	invoicesOK  bool
@@ -194,6 +204,7 @@ func ComputeMetrics(snap finhealth.LedgerSnapshot, history []finhealth.BalanceSn
 	}
 
 	c.sumBalances()
+	c.noPayables = !HasPayables(snap, mapping)
 	c.scanInvoices()
 	c.scanCustomers()
 	// Slices shared between metrics are clipped so that a caller appending to one
@@ -202,6 +213,7 @@ func ComputeMetrics(snap finhealth.LedgerSnapshot, history []finhealth.BalanceSn
 	for _, t := range c.classes {
 		t.accounts = slices.Clip(t.accounts)
 	}
+	c.overdrafts.accounts = slices.Clip(c.overdrafts.accounts)
 
 	out = append(out,
 		c.cashMetric(), c.receivablesMetric(), c.workingCapital(),
@@ -293,18 +305,32 @@ func (c *calc) classInput(name, label string, classes ...finhealth.AccountClass)
 }
 
 // signedBalance is an account's balance as it counts towards its class, and false when
-// it cannot count (another currency, or a contra balance that cannot be negated).
+// it cannot count (another currency, or a balance too large to negate).
+//
+// An account that grows against its type (accumulated depreciation, discounts) counts
+// by its size alone, because Wave's sign for it is undocumented: as a contra account it
+// takes its size off its class whichever sign Wave uses, so it can never add to it.
+// Any other contra account (one an override moved to a class of the other side, such
+// as a bank account mapped to current debt) is negated: its sign is the ordinary one
+// of its own side, so an overdrawn account becomes a positive debt.
 func signedBalance(e *finhealth.AccountMappingEntry, m finhealth.Money, cur string, exp int) (int64, bool) {
 	if m.Currency != cur || m.Exponent != exp {
 		return 0, false
 	}
-	if e.Contra {
-		if m.Minor == math.MinInt64 {
-			return 0, false
-		}
-		return -m.Minor, true
+	v := m.Minor
+	if !e.Contra && !growsAgainstType(e) {
+		return v, true
 	}
-	return m.Minor, true
+	if v == math.MinInt64 {
+		return 0, false
+	}
+	if growsAgainstType(e) && v < 0 {
+		v = -v
+	}
+	if e.Contra {
+		return -v, true
+	}
+	return v, true
 }
 
 func (c *calc) sumBalances() {
@@ -328,8 +354,73 @@ func (c *calc) sumBalances() {
 		if t == nil { // an override made before this version knew the class
 			continue
 		}
+		if e.Class == finhealth.ClassCash && v < 0 {
+			c.overdrafts.sub(a.WaveID, v)
+			continue
+		}
 		t.add(a.WaveID, v)
 	}
+}
+
+// payableSubtypes are the subtypes of money owed to suppliers.
+var payableSubtypes = map[finhealth.AccountSubtypeValue]bool{
+	finhealth.SubtypePayable:      true,
+	finhealth.SubtypePayableBills: true,
+	finhealth.SubtypePayableOther: true,
+}
+
+// HasPayables reports whether the books record any payables: an account of a payable
+// subtype (PAYABLE, PAYABLE_BILLS, PAYABLE_OTHER) that the mapping does not exclude,
+// with a balance other than zero. Wave's API cannot read bills, so books without one
+// may simply not hold the business's debts to suppliers, and every liquidity ratio
+// would then look better than it is.
+func HasPayables(snap finhealth.LedgerSnapshot, mapping finhealth.AccountMapping) bool {
+	counted := make(map[string]bool)
+	for _, e := range mapping.Entries {
+		if payableSubtypes[e.Subtype] && e.Class != finhealth.ClassExcluded {
+			counted[e.AccountID] = true
+		}
+	}
+	for _, a := range snap.Accounts {
+		if counted[a.WaveID] && a.Balance.Minor != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+const noPayablesNote = "The books record no payables: no supplier bills are owed in Wave (its API cannot read bills), " +
+	"so this may look healthier than it is. Record unpaid bills in Wave under Accounts Payable; if they are kept in " +
+	"another liability account, check that the account is mapped as a current liability."
+
+// liquidityNotes are the notes of the metrics that compare current assets with current
+// liabilities.
+func (c *calc) liquidityNotes() []string {
+	if c.noPayables {
+		return append(c.balanceNotes, noPayablesNote)
+	}
+	return c.balanceNotes
+}
+
+// overdraftInput names the overdrawn bank accounts, when there are any, where they
+// change a figure: left out of cash and counted as liabilities.
+func (c *calc) overdraftInput() []finhealth.MetricInput {
+	if len(c.overdrafts.accounts) == 0 {
+		return nil
+	}
+	return []finhealth.MetricInput{c.moneyInput("overdrafts", "Overdrawn bank accounts (owed to the bank, counted as current liabilities, not as cash)",
+		c.overdrafts.amount, c.overdrafts.accounts)}
+}
+
+// plusOverdrafts adds the overdrawn bank accounts to a liabilities input.
+func (c *calc) plusOverdrafts(in finhealth.MetricInput, sum amount) (finhealth.MetricInput, amount) {
+	if len(c.overdrafts.accounts) == 0 {
+		return in, sum
+	}
+	sum = sum.plus(c.overdrafts.amount)
+	in.Amount = c.money(sum.v)
+	in.Accounts = append(slices.Clip(in.Accounts), c.overdrafts.accounts...)
+	return in, sum
 }
 
 func quoteName(s string) string {
@@ -561,7 +652,7 @@ func (c *calc) scanCustomers() {
 func (c *calc) cashMetric() finhealth.MetricValue {
 	m := c.newMetric(MetricCash)
 	in, sum := c.classInput("cash", "Cash accounts", finhealth.ClassCash)
-	m.Inputs = []finhealth.MetricInput{in}
+	m.Inputs = append([]finhealth.MetricInput{in}, c.overdraftInput()...)
 	m.Notes = c.balanceNotes
 	if sum.over {
 		notEnough(&m, overflowReason)
@@ -631,13 +722,20 @@ func (c *calc) openInput(name, label string, bucket int) finhealth.MetricInput {
 	return finhealth.MetricInput{Name: name, Label: label, Amount: c.money(sum.v), Invoices: ids, InvoiceCount: n}
 }
 
+// borrowings are the money owed to lenders: loans, lines of credit, owners' loans and
+// overdrafts.
+func (c *calc) borrowings() (finhealth.MetricInput, amount) {
+	return c.plusOverdrafts(c.classInput("borrowings", "Of which borrowings (loans, lines of credit, owner loans, overdrafts)",
+		finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt))
+}
+
 func (c *calc) currentAssets() (finhealth.MetricInput, amount) {
 	return c.classInput("current_assets", "Current assets",
 		finhealth.ClassCash, finhealth.ClassMoneyInTransit, finhealth.ClassReceivable, finhealth.ClassOtherCurrentAsset)
 }
 
 func (c *calc) currentLiabilities() (finhealth.MetricInput, amount) {
-	return c.classInput("current_liabilities", "Current liabilities", finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt)
+	return c.plusOverdrafts(c.classInput("current_liabilities", "Current liabilities", finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt))
 }
 
 func (c *calc) totalAssets() (finhealth.MetricInput, amount) {
@@ -650,8 +748,8 @@ func (c *calc) workingCapital() finhealth.MetricValue {
 	m := c.newMetric(MetricWorkingCapital)
 	ca, a := c.currentAssets()
 	cl, l := c.currentLiabilities()
-	m.Inputs = []finhealth.MetricInput{ca, cl}
-	m.Notes = c.balanceNotes
+	m.Inputs = append([]finhealth.MetricInput{ca, cl}, c.overdraftInput()...)
+	m.Notes = c.liquidityNotes()
 	wc := a.minus(l)
 	if wc.over {
 		notEnough(&m, overflowReason)
@@ -672,8 +770,8 @@ func (c *calc) workingCapital() finhealth.MetricValue {
 func (c *calc) ratioMetric(name string, num finhealth.MetricInput, n amount) finhealth.MetricValue {
 	m := c.newMetric(name)
 	cl, l := c.currentLiabilities()
-	m.Inputs = []finhealth.MetricInput{num, cl}
-	m.Notes = c.balanceNotes
+	m.Inputs = append([]finhealth.MetricInput{num, cl}, c.overdraftInput()...)
+	m.Notes = c.liquidityNotes()
 	switch {
 	case n.over || l.over:
 		notEnough(&m, overflowReason)
@@ -828,12 +926,12 @@ func (c *calc) dso() finhealth.MetricValue {
 func (c *calc) debtToEquity() finhealth.MetricValue {
 	m := c.newMetric(MetricDebtToEquity)
 	assets, a := c.totalAssets()
-	liabs, l := c.classInput("total_liabilities", "Total liabilities",
-		finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt, finhealth.ClassLongTermLiability)
-	debt, _ := c.classInput("borrowings", "Of which borrowings (loans, owner loans)",
-		finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt)
+	liabs, l := c.plusOverdrafts(c.classInput("total_liabilities", "Total liabilities",
+		finhealth.ClassCurrentLiability, finhealth.ClassCurrentDebt, finhealth.ClassLongTermDebt, finhealth.ClassLongTermLiability))
+	debt, _ := c.borrowings()
 	eq := a.minus(l)
-	m.Inputs = []finhealth.MetricInput{assets, liabs, {Name: "equity", Label: "Equity (assets - liabilities)", Amount: c.money(eq.v)}, debt}
+	m.Inputs = append([]finhealth.MetricInput{assets, liabs, {Name: "equity", Label: "Equity (assets - liabilities)", Amount: c.money(eq.v)}, debt},
+		c.overdraftInput()...)
 	m.Notes = c.balanceNotes
 	switch {
 	case eq.over:
@@ -947,8 +1045,8 @@ func baseIndex(history []finhealth.BalanceSnapshot, snapAsOf time.Time, currency
 	return best, otherCurrency
 }
 
-// flows are the changes of the profit-and-loss classes and of cash between the base
-// snapshot and now.
+// flows are the changes of the profit-and-loss classes, of cash and of borrowings
+// between the base snapshot and now.
 type flows struct {
 	base     *finhealth.BalanceSnapshot
 	then     map[string]int64 // each account's counted balance at the base snapshot
@@ -957,9 +1055,12 @@ type flows struct {
 	other    amount // change in other income
 	cost     amount // change in cost of sales
 	expense  amount // change in expenses
-	cash     amount // change in cash
+	cash     amount // change in cash (the bank accounts above zero)
 	cashNow  amount
 	cashThen amount
+	debt     amount // change in borrowings, overdrafts included
+	debtNow  amount
+	debtThen amount
 }
 
 // flows measures each class over the same accounts at both dates: the accounts counted
@@ -987,8 +1088,26 @@ func (c *calc) flows(base *finhealth.BalanceSnapshot) flows {
 	f.other, _ = change(finhealth.ClassOtherIncome)
 	f.cost, _ = change(finhealth.ClassCostOfSales)
 	f.expense, _ = change(finhealth.ClassExpense)
-	f.cash, f.cashThen = change(finhealth.ClassCash)
+	// Each bank account is split by its sign at each date, since it may be overdrawn at
+	// one and not at the other: above zero it is cash, below it is owed to the bank.
+	var overdraftThen amount
+	for _, ids := range [][]string{c.classes[finhealth.ClassCash].accounts, c.overdrafts.accounts} {
+		for _, id := range ids {
+			if v := then[id]; v >= 0 {
+				f.cashThen = f.cashThen.plus(amount{v: v})
+			} else {
+				overdraftThen = overdraftThen.minus(amount{v: v})
+			}
+		}
+	}
 	f.cashNow = c.classes[finhealth.ClassCash].amount
+	f.cash = f.cashNow.minus(f.cashThen)
+	_, currentDebtThen := change(finhealth.ClassCurrentDebt)
+	_, longDebtThen := change(finhealth.ClassLongTermDebt)
+	_, debtNow := c.borrowings()
+	f.debtNow = debtNow
+	f.debtThen = currentDebtThen.plus(longDebtThen).plus(overdraftThen)
+	f.debt = f.debtNow.minus(f.debtThen)
 	return f
 }
 
@@ -1039,6 +1158,7 @@ func (c *calc) cashBuffer(m *finhealth.MetricValue, f flows) {
 		c.moneyInput("outflows", "Cost of sales and expenses between the snapshots", out,
 			append(slices.Clone(c.classes[finhealth.ClassCostOfSales].accounts), c.classes[finhealth.ClassExpense].accounts...)),
 	)
+	m.Inputs = append(m.Inputs, c.overdraftInput()...)
 	switch {
 	case out.over || f.cashNow.over:
 		notEnough(m, overflowReason)
@@ -1052,23 +1172,32 @@ func (c *calc) cashBuffer(m *finhealth.MetricValue, f flows) {
 	}
 }
 
+// runway measures the burn from operations: the fall in cash not paid for by new
+// borrowing. Money drawn on a line of credit raises cash and debt alike, so it cannot
+// hide a burn; repaying a loan lowers both, so it does not count as one either.
 func (c *calc) runway(m *finhealth.MetricValue, f flows) {
+	debt, _ := c.borrowings()
 	m.Inputs = append(m.Inputs,
 		c.moneyInput("cash", "Cash now", f.cashNow, c.classes[finhealth.ClassCash].accounts),
 		c.moneyInput("cash_then", "Cash at the earlier snapshot", f.cashThen, nil),
+		c.moneyInput("borrowings", "Borrowings now (loans, lines of credit, owner loans, overdrafts)", f.debtNow, debt.Accounts),
+		c.moneyInput("borrowings_then", "Borrowings at the earlier snapshot", f.debtThen, nil),
 	)
+	m.Inputs = append(m.Inputs, c.overdraftInput()...)
+	operating := f.cash.minus(f.debt)
 	switch {
-	case f.cash.over || f.cashNow.over || f.cashThen.over:
+	case f.cash.over || f.cashNow.over || f.cashThen.over || f.debt.over || operating.over:
 		notEnough(m, overflowReason)
 	case f.cashNow.v <= 0:
-		// An overdraft that shrinks is still an overdraft: no runway left, whatever the trend.
+		// Overdrafts are debts, not cash: a business whose accounts are all empty or
+		// overdrawn has no runway left, whatever the trend.
 		setValue(m, 0)
-		m.Note = "Cash is already at or below zero."
-	case f.cash.v >= 0:
-		setSpecial(m, "not_burning", "Cash did not fall between the snapshots, so at this pace it does not run out.")
+		m.Note = "No cash left: every bank account is at zero or overdrawn."
+	case operating.v >= 0:
+		setSpecial(m, "not_burning", "Cash, net of what was borrowed or repaid, did not fall between the snapshots, so at this pace it does not run out.")
 	default:
-		burn := -float64(f.cash.v) / f.days * daysPerMonth
-		m.Inputs = append(m.Inputs, c.moneyInput("monthly_burn", "Net fall in cash per month", amount{v: roundMinor(burn)}, nil))
+		burn := -float64(operating.v) / f.days * daysPerMonth
+		m.Inputs = append(m.Inputs, c.moneyInput("monthly_burn", "Fall in cash not paid for by borrowing, per month", amount{v: roundMinor(burn)}, nil))
 		setValue(m, float64(f.cashNow.v)/burn)
 	}
 }
@@ -1090,6 +1219,10 @@ func (c *calc) margins(net, gross *finhealth.MetricValue, f flows) {
 			notEnough(m, overflowReason)
 		case f.revenue.v < 0 || f.cost.v < 0 || f.expense.v < 0:
 			notEnough(m, fmt.Sprintf(fiscalReset, "income or expense"))
+		case f.revenue.v == 0 && m == net && profit.v < 0:
+			// Spending with nothing sold is the worst profitability there is, not missing data.
+			setSpecial(m, "loss_without_sales", fmt.Sprintf(
+				"A loss with no sales: nothing was sold between the snapshots, and the net result is %s.", c.money(profit.v).Display()))
 		case f.revenue.v == 0:
 			notEnough(m, "No sales were recorded between the snapshots.")
 		case m == net:

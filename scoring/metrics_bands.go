@@ -73,7 +73,7 @@ type metricDef struct {
 // beyond a healthy level more is not better, and a step is what a reader can check.
 var metricDefs = []metricDef{
 	{name: MetricCash, label: "Cash", unit: finhealth.UnitMoney,
-		formula: "sum of the balances of the accounts mapped as cash"},
+		formula: "sum of the balances above zero of the accounts mapped as cash (an overdrawn account is a current liability)"},
 	{name: MetricReceivables, label: "Receivables", unit: finhealth.UnitMoney,
 		formula: "sum of the balances of the accounts mapped as receivables"},
 	{name: MetricWorkingCapital, label: "Working capital", unit: finhealth.UnitMoney,
@@ -172,7 +172,7 @@ var metricDefs = []metricDef{
 			{name: "strong", label: "90 days and more: strong", min: 90, max: inf, points: 100},
 		}},
 	{name: MetricRunwayMonths, label: "Cash runway", unit: finhealth.UnitMonths, decimals: 1,
-		formula:    "cash / net monthly burn, where burn = fall in cash between two snapshots per 30.44 days",
+		formula:    "cash / monthly burn, where burn = fall in cash not paid for by borrowing (change in cash - change in borrowings) between two snapshots per 30.44 days",
 		thresholds: "Cash that is not falling has no limit; under 3 months at the current pace is critical.",
 		bands: []band{
 			{name: "critical", label: "under 3 months", min: -inf, max: 3, points: 0},
@@ -180,7 +180,7 @@ var metricDefs = []metricDef{
 			{name: "moderate", label: "6 to 12 months", min: 6, max: 12, points: 65},
 			{name: "long", label: "12 to 24 months", min: 12, max: 24, points: 90},
 			{name: "very_long", label: "24 months and more", min: 24, max: inf, points: 100},
-			{name: "not_burning", label: "cash did not fall: no limit", special: true, points: 100},
+			{name: "not_burning", label: "cash, net of borrowing, did not fall: no limit", special: true, points: 100},
 		}},
 	{name: MetricNetMargin, label: "Net margin", unit: finhealth.UnitPercent, decimals: 1,
 		formula:    "(sales + other income - cost of sales - expenses) / sales x 100, from balance changes between two snapshots",
@@ -190,6 +190,7 @@ var metricDefs = []metricDef{
 			{name: "thin", label: "0% to 5%: thin", min: 0, max: 5, points: 30},
 			{name: "acceptable", label: "5% to 10%: acceptable", min: 5, max: 10, points: 70},
 			{name: "strong", label: "10% and above: strong", min: 10, max: inf, points: 100},
+			{name: "loss_without_sales", label: "a loss with no sales", special: true, points: 0},
 		}},
 	{name: MetricGrossMargin, label: "Gross margin", unit: finhealth.UnitPercent, decimals: 1,
 		formula:    "(sales - cost of sales) / sales x 100, from balance changes between two snapshots",

@@ -15,13 +15,6 @@ import (
 // assets, no interest account) is given as the reason before the missing history,
 // because waiting for a second snapshot would not change it.
 
-// payableSubtypes are the current liabilities owed to suppliers. Cards, sales tax and
-// payroll are current liabilities too, but not trade credit, so they would make the
-// business look slower to pay its suppliers than it is.
-var payableSubtypes = []finhealth.AccountSubtypeValue{
-	finhealth.SubtypePayable, finhealth.SubtypePayableBills, finhealth.SubtypePayableOther,
-}
-
 // interestWord marks an expense account as interest. Wave has no interest subtype,
 // so the name ("Interest Expense", "Loan interest") is the only clue the books give.
 const interestWord = "interest"
@@ -135,20 +128,20 @@ func cashBufferWeeks(f flows) float64 {
 	return float64(f.cashNow.v) / (float64(f.cost.plus(f.expense).v) / f.days) / 7
 }
 
-// runwayWeeks is cash / the fall in cash per 7 days, as runway computes the months;
-// cash at or below zero has no runway left.
+// runwayWeeks is cash / the fall in cash not paid for by borrowing, per 7 days, as
+// runway computes the months; cash at or below zero has no runway left.
 func runwayWeeks(f flows) float64 {
 	if f.cashNow.v <= 0 {
 		return 0
 	}
-	return float64(f.cashNow.v) / (-float64(f.cash.v) / f.days * 7)
+	return float64(f.cashNow.v) / (-float64(f.cash.minus(f.debt).v) / f.days * 7)
 }
 
 func (c *calc) daysPayables(f *flows, why string) finhealth.MetricValue {
 	m := c.newMetric(MetricDPO)
 	m.Notes = c.balanceNotes
 	pay := c.part(finhealth.ClassCurrentLiability, func(e *finhealth.AccountMappingEntry) bool {
-		return slices.Contains(payableSubtypes, e.Subtype)
+		return payableSubtypes[e.Subtype]
 	})
 	m.Inputs = []finhealth.MetricInput{c.moneyInput("payables", "Payables (accounts payable, bills and other payables)", pay.now, pay.ids)}
 	switch {

@@ -124,8 +124,10 @@ func wantAmount(t *testing.T, m finhealth.MetricValue, input string, minor int64
 //	         = 7.435% -> 7.4 good 85
 //	cover    interest 80,000 + 20,000 = 100,000 (not "Interest income"); EBIT 110,000 + 100,000 = 210,000
 //	         210,000 / 100,000 = 2.1 thin 40
-//	runway   3,000,000 / (600,000 / 60 x 30.4375 = 304,375) = 9.86 -> 9.9 months
-//	         3,000,000 / (600,000 / 60 x 7 = 70,000) = 42.86 -> 42.9 weeks
+//	runway   cash fell 600,000 of which 100,000 repaid the loan (2,100,000 -> 2,000,000),
+//	         so the burn is 500,000: 3,000,000 / (500,000 / 60 x 30.4375 = 253,645.8)
+//	         = 11.83 -> 11.8 months; 3,000,000 / (500,000 / 60 x 7 = 58,333.3) = 51.43
+//	         -> 51.4 weeks
 //	buffer   3,000,000 / (2,900,000 / 60 = 48,333.33) = 62.07 -> 62.1 days; 62.07 / 7 = 8.87 -> 8.9 weeks
 func TestWorkshopMoreMetrics(t *testing.T) {
 	ms := workshopMetrics(workshopLines())
@@ -155,8 +157,8 @@ func TestWorkshopMoreMetrics(t *testing.T) {
 		t.Errorf("window %q", in.Label)
 	}
 
-	wantValue(t, ms, MetricRunwayMonths, 9.9, "moderate", 65)
-	run := wantValue(t, ms, MetricRunwayWeeks, 42.9, "", -1)
+	wantValue(t, ms, MetricRunwayMonths, 11.8, "moderate", 65)
+	run := wantValue(t, ms, MetricRunwayWeeks, 51.4, "", -1)
 	wantValue(t, ms, MetricCashBufferDays, 62.1, "comfortable", 85)
 	buf := wantValue(t, ms, MetricCashBufferWeeks, 8.9, "", -1)
 	// The weeks explain themselves with the inputs of the days and months.
@@ -283,7 +285,7 @@ func TestMoreMetricsFiscalReset(t *testing.T) {
 	for _, n := range []string{MetricDPO, MetricReturnOnAssets, MetricInterestCover, MetricCashBufferWeeks} {
 		wantNotEnough(t, ms, n, "fiscal year")
 	}
-	wantValue(t, ms, MetricRunwayWeeks, 42.9, "", -1)
+	wantValue(t, ms, MetricRunwayWeeks, 51.4, "", -1)
 	wantNotEnough(t, workshopMetrics(withLine("cogs", 100_000, 2_800_000)), MetricCashConversion, "fiscal year")
 	wantNotEnough(t, workshopMetrics(withLine("sales", 1_000_000, 7_000_000)), MetricReturnOnAssets, "fiscal year")
 	// An interest account that fell while the other expenses grew.

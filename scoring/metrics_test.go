@@ -14,7 +14,8 @@ import (
 // TestBakeryMetrics checks every metric of the fixture against values worked out by
 // hand. The arithmetic (amounts in cents, "->" is the rounding to what is shown):
 //
-// Balances (the euro account is left out; accumulated depreciation is contra):
+// Balances (the euro account is left out; accumulated depreciation is contra; the bank
+// loan is long-term debt by the advisor's review, see bakeryMapping):
 //
 //	cash                = 1,850,000 + 200,000                      = 2,050,000
 //	money in transit    = 150,000
@@ -62,8 +63,9 @@ import (
 //	cost of sales 6,000,000 - 4,400,000 = 1,600,000
 //	expenses (1,800,000 - 1,350,000) + (4,500,000 - 3,000,000) + (200,000 - 150,000) = 2,000,000
 //	cash     2,050,000 - 2,600,000 = -550,000
+//	borrowings (loan 2,500,000 + owner 500,000) unchanged: change 0
 //	cash buffer  2,050,000 / (3,600,000 / 90 = 40,000 a day) = 51.25  -> 51.3  comfortable 85
-//	runway       burn 550,000 / 90 x 30.4375 = 186,006.94 a month; 2,050,000 / 186,006.94 = 11.02 -> 11.0 moderate 65
+//	runway       burn (550,000 + 0) / 90 x 30.4375 = 186,006.94 a month; 2,050,000 / 186,006.94 = 11.02 -> 11.0 moderate 65
 //	net margin   (3,950,000 + 10,000 - 1,600,000 - 2,000,000) / 3,950,000 = 360,000 / 3,950,000 = 9.11% -> 9.1 acceptable 70
 //	gross margin (3,950,000 - 1,600,000) / 3,950,000 = 59.49% -> 59.5 (not scored)
 //	cash buffer in weeks  51.25 / 7 = 7.32 -> 7.3 (not scored)
@@ -289,9 +291,11 @@ func TestMetricsWithoutHistory(t *testing.T) {
 			}
 		})
 	}
-	// Exactly 25 days is enough.
+	// Exactly 25 days is enough. Cash rose from 10,000.00 (the savings account opened
+	// since) to 20,500.00 with borrowings unchanged at 30,000.00.
 	h := []finhealth.BalanceSnapshot{{AsOf: bakeryAsOf.AddDate(0, 0, -25), Currency: "USD", CurrencyExponent: 2,
-		Balances: []finhealth.AccountBalance{{AccountID: "chk", Balance: usd(1_000_000)}}}}
+		Balances: []finhealth.AccountBalance{{AccountID: "chk", Balance: usd(1_000_000)},
+			{AccountID: "loan", Balance: usd(2_500_000)}, {AccountID: "owner", Balance: usd(500_000)}}}}
 	ms := ComputeMetrics(bakerySnapshot(), h, bakeryMapping(t), bakeryAsOf)
 	if m := metricNamed(t, ms, MetricRunwayMonths); m.Status != finhealth.MetricOK || m.Band != "not_burning" || m.Value != nil || *m.Points != 100 {
 		t.Errorf("runway with rising cash: %+v", m)
@@ -425,32 +429,47 @@ func TestMetricsNegativeEquity(t *testing.T) {
 	if in := inputNamed(t, m, "equity"); *in.Amount != usd(-500_000) {
 		t.Errorf("equity %v", in.Amount)
 	}
-	// The current ratio ignores the long-term loan: 10,000 / 3,000 = 3.33 -> idle cash.
-	if cr := metricNamed(t, ms, MetricCurrentRatio); *cr.Value != 3.33 || cr.Band != "idle_cash" || *cr.Points != 85 {
+	// The loan counts as current debt until someone says it is a term loan:
+	// 10,000 / (3,000 + 12,000) = 0.667 -> 0.67, poor.
+	if cr := metricNamed(t, ms, MetricCurrentRatio); *cr.Value != 0.67 || cr.Band != "poor" || *cr.Points != 20 {
 		t.Errorf("current ratio %+v", cr)
 	}
 }
 
-// An advisor deciding that the bank loan falls due within a year moves it into current
-// liabilities: 3,750,000 / (1,600,000 + 2,500,000) = 0.9146 -> 0.91, poor, 20 points.
-func TestMetricsOverriddenMapping(t *testing.T) {
-	m, err := ApplyOverrides(bakeryMapping(t), []finhealth.AccountOverride{{
-		AccountID: "loan", Class: finhealth.ClassCurrentDebt, SetBy: "advisor-1", SetAt: day(2025, 6, 1), Note: "balloon payment due in March",
-	}})
-	if err != nil {
-		t.Fatal(err)
+// Before the advisor's review, Wave's LOANS default puts the bank loan in current debt
+// (it may be a line of credit), flagged:
+//
+//	current liabilities 1,600,000 + 2,500,000 = 4,100,000
+//	current ratio   3,750,000 / 4,100,000 = 0.9146 -> 0.91  poor  20
+//	quick ratio     3,100,000 / 4,100,000 = 0.7561 -> 0.76  weak  40
+//	cash ratio      2,050,000 / 4,100,000 = 0.5
+//	working capital 3,750,000 - 4,100,000 = -350,000  negative
+//
+// Debt-to-equity is unchanged (4,600,000 / 2,220,000 = 2.07): the loan is debt either way.
+func TestMetricsLoanDefault(t *testing.T) {
+	m := DefaultAccountMapping(bakeryAccounts(), nil)
+	if e, _ := m.Entry("loan"); e.Class != finhealth.ClassCurrentDebt || !strings.Contains(e.Review, "term loan") {
+		t.Fatalf("loan entry %+v", e)
 	}
 	ms := ComputeMetrics(bakerySnapshot(), nil, m, bakeryAsOf)
-	cr := metricNamed(t, ms, MetricCurrentRatio)
-	if *cr.Value != 0.91 || cr.Band != "poor" || *cr.Points != 20 {
-		t.Errorf("current ratio %v %s %v, want 0.91 poor 20", *cr.Value, cr.Band, *cr.Points)
+	for name, w := range map[string]struct {
+		v      float64
+		band   string
+		points int
+	}{MetricCurrentRatio: {0.91, "poor", 20}, MetricQuickRatio: {0.76, "weak", 40}, MetricDebtToEquity: {2.07, "risky", 15}} {
+		if g := metricNamed(t, ms, name); g.Value == nil || *g.Value != w.v || g.Band != w.band || *g.Points != w.points {
+			t.Errorf("%s %v %s %v, want %v %s %d", name, deref(g.Value), g.Band, deref(g.Points), w.v, w.band, w.points)
+		}
 	}
+	cr := metricNamed(t, ms, MetricCurrentRatio)
 	if cl := inputNamed(t, cr, "current_liabilities"); *cl.Amount != usd(4_100_000) || !slices.Contains(cl.Accounts, "loan") {
 		t.Errorf("current liabilities %+v", cl)
 	}
-	// Borrowings and debt-to-equity are unchanged: the loan is debt either way.
-	if de := metricNamed(t, ms, MetricDebtToEquity); *de.Value != 2.07 {
-		t.Errorf("debt-to-equity %v", *de.Value)
+	if v := metricNamed(t, ms, MetricCashRatio).Value; v == nil || *v != 0.5 {
+		t.Errorf("cash ratio %v", deref(v))
+	}
+	if wc := metricNamed(t, ms, MetricWorkingCapital); *wc.Money != usd(-350_000) || wc.Band != "negative" {
+		t.Errorf("working capital %+v", wc)
 	}
 }
 

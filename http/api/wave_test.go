@@ -152,23 +152,24 @@ func TestWaveFlow(t *testing.T) {
 				t.Errorf("health history: %+v", hist)
 			}
 
-			// Moving the loan to current debt lowers the current ratio in the very
-			// next read, and removing the override restores it.
+			// The loan counts as current debt until reviewed (Wave files lines of credit
+			// under LOANS); moving it to long-term debt raises the current ratio in the
+			// very next read, and removing the override restores it.
 			loan := accountMapping(a, owner, org, "Equipment Loan")
-			if loan.DefaultClass != finhealth.ClassLongTermDebt || !loan.NeedsReview || loan.Override != nil {
+			if loan.DefaultClass != finhealth.ClassCurrentDebt || !loan.NeedsReview || loan.Override != nil {
 				t.Fatalf("loan before: %+v", loan)
 			}
 			path := servertest.OrgPath(org, "/account-mapping/"+url.PathEscape(loan.AccountID))
 			var entry fhttp.MappingEntry
-			a.Call("PUT", path, owner.Token, map[string]string{"class": "current_debt", "note": "repaid within the year"}).
+			a.Call("PUT", path, owner.Token, map[string]string{"class": "long_term_debt", "note": "five-year term loan"}).
 				Expect(t, http.StatusOK).Decode(t, &entry)
-			if entry.Class != finhealth.ClassCurrentDebt || entry.NeedsReview || entry.Override == nil ||
-				entry.Override.SetBy != owner.ID || entry.Override.SetByEmail != owner.Email || entry.Override.Note != "repaid within the year" {
+			if entry.Class != finhealth.ClassLongTermDebt || entry.NeedsReview || entry.Override == nil ||
+				entry.Override.SetBy != owner.ID || entry.Override.SetByEmail != owner.Email || entry.Override.Note != "five-year term loan" {
 				t.Fatalf("entry after override: %+v", entry)
 			}
 			h3 := a.Health(owner, org)
 			crBefore, crAfter := metricNamed(h.Metrics, "current_ratio").Value, metricNamed(h3.Metrics, "current_ratio").Value
-			if crBefore == nil || crAfter == nil || !(*crAfter < *crBefore) {
+			if crBefore == nil || crAfter == nil || !(*crAfter > *crBefore) {
 				t.Fatalf("current ratio %v -> %v: the override did not count at once", crBefore, crAfter)
 			}
 			want3, wantMetrics3 := a.ExpectedHealth(org, mustLatest(t, db, org))

@@ -180,11 +180,37 @@ func subtypeInfo(value string) (name, typ string) {
 	return strings.ToLower(value), "ASSET"
 }
 
+// ContraSign is a sign convention for contra balances (Options.ContraBalances).
+type ContraSign string
+
+const (
+	// ContraNegative (the default, also "") signs a contra balance against its type:
+	// accumulated depreciation of 6,000.00 is -6000.00, with a CREDIT side.
+	ContraNegative ContraSign = "negative"
+	// ContraPositive gives a contra balance positive on its own side: 6000.00, CREDIT.
+	ContraPositive ContraSign = "positive"
+)
+
+// signed is a contra balance of size |v| under the convention.
+func (c ContraSign) signed(v int64) int64 {
+	if v < 0 {
+		v = -v
+	}
+	if c == ContraPositive {
+		return v
+	}
+	return -v
+}
+
+func isContraSubtype(subtype string) bool {
+	return subtype == "DISCOUNTS" || subtype == "DEPRECIATION_AND_AMORTIZATION"
+}
+
 // normalBalanceFor is the side an account of subtype grows on: its type's, except for
 // the contra subtypes, which grow opposite to it.
 func normalBalanceFor(subtype, typ string) string {
 	_, normal := accountTypeName(typ)
-	if subtype == "DISCOUNTS" || subtype == "DEPRECIATION_AND_AMORTIZATION" {
+	if isContraSubtype(subtype) {
 		if normal == "DEBIT" {
 			return "CREDIT"
 		}

@@ -85,6 +85,12 @@ type Options struct {
 	// NoSeed starts the fake with only the user: no seeded businesses.
 	NoSeed bool
 
+	// ContraBalances is the sign convention of contra accounts' balances (accumulated
+	// depreciation, discounts), which Wave does not document (wave-api.md section
+	// 3.8). The fake serves a contra account's size with the sign the convention
+	// gives, and the same normalBalanceType (opposite to its type's) under both.
+	ContraBalances ContraSign
+
 	// PageHook, when set, decides how many of the n records a list page would hold
 	// are served; pageInfo still announces them all. It stands in for a page that
 	// Wave answers short or empty before the last one. typ is the record type

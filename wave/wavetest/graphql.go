@@ -920,6 +920,15 @@ func (e *executor) accounts(b *bizData, fg *fieldGroup) any {
 	})
 }
 
+// balance is an amount of a as served: a contra account's under the fake's sign
+// convention, any other as recorded.
+func (e *executor) balance(a *Account, v int64) int64 {
+	if isContraSubtype(a.Subtype) {
+		return e.opts.ContraBalances.signed(v)
+	}
+	return v
+}
+
 func (e *executor) account(b *bizData, a *Account, sub ast.SelectionSet) any {
 	cur := a.Currency
 	if cur == "" {
@@ -948,9 +957,9 @@ func (e *executor) account(b *bizData, a *Account, sub ast.SelectionSet) any {
 		case "sequence":
 			return a.Sequence
 		case "balance":
-			return e.decimal(formatMinor(a.Balance, currencyOf(cur).Exponent))
+			return e.decimal(formatMinor(e.balance(a, a.Balance), currencyOf(cur).Exponent))
 		case "balanceInBusinessCurrency":
-			return e.decimal(formatMinor(a.BalanceInBusinessCurrency, currencyOf(b.Currency).Exponent))
+			return e.decimal(formatMinor(e.balance(a, a.BalanceInBusinessCurrency), currencyOf(b.Currency).Exponent))
 		case "business":
 			return e.business(b, fg.sub)
 		}
