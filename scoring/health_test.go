@@ -11,7 +11,7 @@ import (
 
 func mixedAssessment(t testing.TB) *finhealth.Assessment {
 	t.Helper()
-	q := Current()
+	q := v1(t)
 	a, err := Score(q, answersFor(t, q, mixedAnswers))
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestBakeryHealth(t *testing.T) {
 	if hs.Status != finhealth.MetricOK || hs.Score == nil || *hs.Score != 65.5 || hs.Tier != finhealth.TierCoping {
 		t.Fatalf("score %v %s %s, want 65.5 coping", deref(hs.Score), hs.Tier, hs.Status)
 	}
-	if hs.MethodVersion != HealthMethodVersion || hs.AssessmentID != "assess-1" || hs.AlgorithmVersion != AlgorithmVersion ||
+	if hs.MethodVersion != HealthMethodVersion || hs.AssessmentID != "assess-1" || hs.AlgorithmVersion != "sbfhc-mean-v1" ||
 		hs.QuestionnaireVersion != 1 || !hs.AsOf.Equal(bakeryAsOf) || hs.LedgerAsOf == nil || !hs.LedgerAsOf.Equal(bakeryAsOf) {
 		t.Errorf("provenance %+v", hs)
 	}
@@ -187,7 +187,7 @@ func TestHealthWithoutHistoryOrAssessment(t *testing.T) {
 
 // With no ledger, the score is exactly the questionnaire's.
 func TestHealthQuestionnaireOnly(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	for _, answers := range [][]finhealth.Answer{
 		answersFor(t, q, mixedAnswers), extremeAnswers(q, true), extremeAnswers(q, false),
 	} {
@@ -282,7 +282,7 @@ func TestHealthTierBoundaries(t *testing.T) {
 // A business healthy everywhere gets one maintenance note, naming its weakest part.
 func TestHealthMaintenance(t *testing.T) {
 	ms := []finhealth.MetricValue{scored(MetricCurrentRatio, 100), scored(MetricOverdueShare, 85), scored(MetricNetMargin, 100)}
-	q := Current()
+	q := v1(t)
 	a, _ := Score(q, extremeAnswers(q, true))
 	hs := CombinedHealth(ms, a, bakeryAsOf)
 	if len(hs.Recommendations) != 1 || hs.Recommendations[0].Category != MetricOverdueShare ||
