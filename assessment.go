@@ -33,10 +33,17 @@ type Question struct {
 
 // Option is one answer. Points (0-100) are deliberately uneven between options and not
 // shown with the question, so the questionnaire does not steer answers.
+//
+// Unknown marks "I don't know": it never earns more than the question's worst real
+// answer, so not knowing cannot flatter a business. NotApplicable marks an answer
+// for a business the question cannot apply to (no sales yet, trading under two
+// years): it earns no points and drops the question from its pillar's mean.
 type Option struct {
-	Value  string `json:"value"`
-	Label  string `json:"label"`
-	Points int    `json:"-"`
+	Value         string `json:"value"`
+	Label         string `json:"label"`
+	Points        int    `json:"-"`
+	Unknown       bool   `json:"unknown,omitempty"`
+	NotApplicable bool   `json:"not_applicable,omitempty"`
 }
 
 // Tiers of a 0-100 score.
@@ -46,18 +53,25 @@ const (
 	TierVulnerable = "vulnerable" // < 40
 )
 
-// Answer is one answered question. Points is filled in by scoring.
+// Answer is one answered question. Points and NotApplicable are filled in by
+// scoring; a not-applicable answer has 0 points that count nowhere.
 type Answer struct {
-	QuestionID string `json:"question_id"`
-	Value      string `json:"value"`
-	Points     int    `json:"points"`
+	QuestionID    string `json:"question_id"`
+	Value         string `json:"value"`
+	Points        int    `json:"points"`
+	NotApplicable bool   `json:"not_applicable,omitempty"`
 }
 
-// CategoryScore is a pillar's score: the mean of its answered items' points.
+// CategoryScore is a pillar's score: the mean of its answered items' points, leaving
+// out not-applicable answers. NotApplicable means every item of the pillar was not
+// applicable: the pillar has no score (Score is 0 and means nothing) and is left out
+// of the assessment's mean. The flag is set only then, so an assessment stored before
+// it existed reads as scored, which it was.
 type CategoryScore struct {
-	Category string  `json:"category"`
-	Label    string  `json:"label"`
-	Score    float64 `json:"score"`
+	Category      string  `json:"category"`
+	Label         string  `json:"label"`
+	Score         float64 `json:"score"`
+	NotApplicable bool    `json:"not_applicable,omitempty"`
 }
 
 // Recommendation is a concrete next step tied to a weak category.

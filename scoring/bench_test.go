@@ -10,7 +10,7 @@ import (
 // small share of that budget.
 func BenchmarkScore(b *testing.B) {
 	q := Current()
-	answers := answersFor(b, q, mixedAnswers)
+	answers := answersFor(b, q, mixedAnswersV2)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Score(q, answers); err != nil {
@@ -22,7 +22,7 @@ func BenchmarkScore(b *testing.B) {
 // Invalid submissions are cheap to send, so rejecting them must be cheap too.
 func BenchmarkScoreInvalid(b *testing.B) {
 	q := Current()
-	answers := answersFor(b, q, mixedAnswers)
+	answers := answersFor(b, q, mixedAnswersV2)
 	answers[0].Value = "lots"
 	answers = append(answers[:17], finhealth.Answer{QuestionID: "nope", Value: "x"})
 	b.ReportAllocs()

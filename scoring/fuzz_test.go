@@ -79,8 +79,13 @@ func FuzzScore(f *testing.F) {
 			t.Fatalf("%d categories, %d answers", len(a.Categories), len(a.Answers))
 		}
 		for _, c := range a.Categories {
-			if c.Score < 0 || c.Score > 100 {
-				t.Fatalf("%s = %v", c.Category, c.Score)
+			if c.Score < 0 || c.Score > 100 || (c.NotApplicable && c.Score != 0) {
+				t.Fatalf("%s = %v (not applicable %v)", c.Category, c.Score, c.NotApplicable)
+			}
+			for _, r := range a.Recommendations {
+				if c.NotApplicable && r.Category == c.Category {
+					t.Fatalf("recommendation for %s, which has no score", c.Category)
+				}
 			}
 		}
 		if len(a.Recommendations) < 1 || len(a.Recommendations) > maxRecommendations {

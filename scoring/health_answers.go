@@ -70,6 +70,11 @@ func answerPillars(a *finhealth.Assessment) map[string]*answerPillar {
 				continue
 			}
 			p := get(id, 1)
+			if ans.NotApplicable {
+				// "Not applicable" drops the item from its pillar's mean.
+				p.notApplicable++
+				continue
+			}
 			p.sum += min(max(ans.Points, 0), 100)
 			p.n++
 		}
@@ -78,6 +83,10 @@ func answerPillars(a *finhealth.Assessment) map[string]*answerPillar {
 	for _, c := range a.Categories {
 		id := pillarOf("", c.Category)
 		if id == "" || math.IsNaN(c.Score) || c.Score < 0 || c.Score > 100 {
+			continue
+		}
+		if c.NotApplicable {
+			get(id, 10).notApplicable++
 			continue
 		}
 		p := get(id, 10)

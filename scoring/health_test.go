@@ -295,3 +295,45 @@ func TestHealthStaleNotes(t *testing.T) {
 		t.Errorf("notes %q", hs.Notes)
 	}
 }
+
+// A pre-revenue start-up answers "not applicable" where a question cannot apply: the
+// items drop out of their pillar's mean, and a pillar with nothing applicable drops
+// out of the score, its weight going to the others.
+//
+//	liquidity    (25 + 0 ("I don't know") + 100 + 100 + 100) / 5 = 65
+//	profit       (0 + 15 + 100) / 3 = 38.3333 (revenue trend not applicable)
+//	debt         (100 + 100 + 85) / 3 = 95
+//	receivables  both "no sales yet": no score
+//	planning     100
+//	score        (30 x 65 + 25 x 38.3333 + 20 x 95 + 10 x 100) / 85 = 5,808.33 / 85 = 68.33 -> 68.3
+func TestHealthNotApplicable(t *testing.T) {
+	q := Current()
+	a, err := Score(q, answersFor(t, q, map[string]string{
+		"cash_buffer_days": "days_15_26", "short_term_coverage": "unknown", "cash_shortfalls": "never",
+		"tax_set_aside": "separate_account", "bills_on_time": "on_time",
+		"net_margin": "loss", "revenue_trend": "trading_under_2_years", "owner_pay": "nothing", "pricing_review": "last_6_months",
+		"debt_service_share": "none", "missed_payments": "never", "credit_access": "bank_would_lend",
+		"overdue_share": "no_sales_yet", "days_to_get_paid": "no_sales_yet",
+		"budget_forecast": "monthly", "books_review": "monthly", "separate_finances": "fully", "insurance": "reviewed",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := CombinedHealth(nil, a, bakeryAsOf)
+	if hs.Score == nil || *hs.Score != 68.3 {
+		t.Fatalf("score %v, want 68.3", deref(hs.Score))
+	}
+	checkWeights(t, hs)
+	for _, p := range hs.Pillars {
+		switch p.ID {
+		case "receivables":
+			if p.Status != finhealth.MetricNotEnoughData || !strings.Contains(p.Answers.Reason, "not applicable") {
+				t.Errorf("receivables: %+v %+v", p, p.Answers)
+			}
+		case "profitability_growth":
+			if *p.Score != 38.3 {
+				t.Errorf("profitability %v, want 38.3", *p.Score)
+			}
+		}
+	}
+}

@@ -78,7 +78,7 @@ func largeBusiness() (finhealth.LedgerSnapshot, []finhealth.BalanceSnapshot) {
 // the mapping, every metric and the combined score for a large business.
 func BenchmarkMetricsAndScore(b *testing.B) {
 	snap, history := largeBusiness()
-	q := Current()
+	q := v1(b)
 	a, err := Score(q, answersFor(b, q, mixedAnswers))
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -16,9 +17,25 @@ import (
 	"finhealth"
 )
 
-// AlgorithmVersion names the scoring method. Stored with every assessment, it must
-// change whenever Score would give a different result for the same answers.
-const AlgorithmVersion = "sbfhc-mean-v1"
+// AlgorithmVersion names the scoring method of new questionnaires. Stored with every
+// assessment, it must change whenever Score would give a different result for the
+// same answers. Version 2 leaves not-applicable answers out of their pillar's mean
+// and pillars with nothing applicable out of the overall mean.
+const AlgorithmVersion = "sbfhc-mean-v2"
+
+// algorithmV1 is what sbfhc version 1 was scored and recorded with. That version has
+// no not-applicable option, so the version 2 arithmetic scores it exactly as version
+// 1 did; it keeps its own name so that its assessments, old and new, are explained
+// by the method they were made under.
+const algorithmV1 = "sbfhc-mean-v1"
+
+// algorithmFor is the algorithm version a questionnaire is scored and recorded with.
+func algorithmFor(q *finhealth.Questionnaire) string {
+	if q.ID == currentID && q.Version == 1 {
+		return algorithmV1
+	}
+	return AlgorithmVersion
+}
 
 // currentID is the questionnaire Current serves; other ids may be embedded for tests
 // of a future questionnaire without becoming visible to users.
@@ -59,24 +76,51 @@ type category struct {
 }
 
 type question struct {
-	ID             string   `json:"id"`
-	Category       string   `json:"category"`
-	Text           string   `json:"text"`
-	Help           string   `json:"help"`
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	Text     string `json:"text"`
+	Help     string `json:"help"`
+	// BookMetric names the ledger metric that measures the same fact; the options'
+	// ranges must then be that metric's bands, edge for edge and point for point, so
+	// that an answer and the books never disagree about what a number is worth.
+	BookMetric     string   `json:"book_metric"`
 	Options        []option `json:"options"`
 	Recommendation advice   `json:"recommendation"`
 }
 
 type option struct {
-	Value  string `json:"value"`
-	Label  string `json:"label"`
-	Points int    `json:"points"`
+	Value         string       `json:"value"`
+	Label         string       `json:"label"`
+	Points        int          `json:"points"`
+	Unknown       bool         `json:"unknown"`
+	NotApplicable bool         `json:"not_applicable"`
+	Range         *optionRange `json:"range"`
+}
+
+// optionRange is the numeric range an option's label names, [From, Below); an absent
+// end is open. It is written next to the label so that a machine can check what a
+// reader can only trust: that no two options claim the same number.
+type optionRange struct {
+	From  *float64 `json:"from"`
+	Below *float64 `json:"below"`
+}
+
+func (r *optionRange) bounds() (lo, hi float64) {
+	lo, hi = -inf, inf
+	if r.From != nil {
+		lo = *r.From
+	}
+	if r.Below != nil {
+		hi = *r.Below
+	}
+	return lo, hi
 }
 
 // scorer is everything Score needs about one questionnaire, computed once so that
 // scoring a submission allocates only its result.
 type scorer struct {
 	q           *finhealth.Questionnaire
+	algorithm   string
 	doc         *document // the source of the advice texts; nil when generic
 	questionPos map[string]int
 	questions   []questionIndex // parallel to q.Questions
@@ -190,7 +234,7 @@ func load(data []byte) (*scorer, error) {
 		return nil, errors.New("trailing data after the questionnaire")
 	}
 	q := doc.questionnaire()
-	if err := errors.Join(validate(q), doc.validateAdvice()); err != nil {
+	if err := errors.Join(validate(q), doc.validateAdvice(), doc.validateRanges()); err != nil {
 		return nil, err
 	}
 	return newScorer(q, &doc), nil
@@ -210,7 +254,7 @@ func (d *document) questionnaire() *finhealth.Questionnaire {
 	for i, dq := range d.Questions {
 		opts := make([]finhealth.Option, len(dq.Options))
 		for j, o := range dq.Options {
-			opts[j] = finhealth.Option{Value: o.Value, Label: o.Label, Points: o.Points}
+			opts[j] = finhealth.Option{Value: o.Value, Label: o.Label, Points: o.Points, Unknown: o.Unknown, NotApplicable: o.NotApplicable}
 		}
 		q.Questions[i] = finhealth.Question{ID: dq.ID, Category: dq.Category, Text: dq.Text, Help: dq.Help, Options: opts}
 	}
@@ -231,6 +275,73 @@ func (d *document) validateAdvice() error {
 	}
 	for _, q := range d.Questions {
 		check("question "+strconv.Quote(q.ID), q.Recommendation)
+	}
+	return errors.Join(errs...)
+}
+
+// validateRanges refuses options whose numeric ranges overlap or are empty, and a
+// question paired with a book metric whose ranged options are not exactly the
+// metric's bands.
+func (d *document) validateRanges() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for _, q := range d.Questions {
+		type ranged struct {
+			value  string
+			lo, hi float64
+			points int
+		}
+		var rs []ranged
+		for _, o := range q.Options {
+			if o.Range == nil {
+				continue
+			}
+			lo, hi := o.Range.bounds()
+			if !(lo < hi) || (math.IsInf(lo, -1) && math.IsInf(hi, 1)) {
+				bad("question %q: option %q: range [%g, %g) is empty or unbounded", q.ID, o.Value, lo, hi)
+				continue
+			}
+			if o.Unknown || o.NotApplicable {
+				bad("question %q: option %q is not a real answer, so it has no range", q.ID, o.Value)
+			}
+			for _, r := range rs {
+				if lo < r.hi && r.lo < hi {
+					bad("question %q: options %q and %q overlap", q.ID, r.value, o.Value)
+				}
+			}
+			rs = append(rs, ranged{o.Value, lo, hi, o.Points})
+		}
+		if q.BookMetric == "" {
+			continue
+		}
+		def, ok := defByName[q.BookMetric]
+		if !ok || len(def.bands) == 0 {
+			bad("question %q: book metric %q is not a scored metric", q.ID, q.BookMetric)
+			continue
+		}
+		matched := 0
+		for _, b := range def.bands {
+			if b.special {
+				continue
+			}
+			found := false
+			for _, r := range rs {
+				if r.lo == b.min && r.hi == b.max {
+					found = true
+					if r.points != b.points {
+						bad("question %q: option %q has %d points, the %s band %q has %d", q.ID, r.value, r.points, q.BookMetric, b.label, b.points)
+					}
+				}
+			}
+			if found {
+				matched++
+			} else {
+				bad("question %q: no option covers the %s band %q", q.ID, q.BookMetric, b.label)
+			}
+		}
+		if matched != len(rs) {
+			bad("question %q: %d ranged options for %d %s bands: every range must be a band", q.ID, len(rs), matched, q.BookMetric)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -269,6 +380,9 @@ func validate(q *finhealth.Questionnaire) error {
 		}
 	}
 	seen := make(map[string]bool, len(q.Questions))
+	// alwaysApplies holds the pillars with a question that has no not-applicable
+	// answer: they always have a mean, so the overall score always has one too.
+	alwaysApplies := map[string]bool{}
 	for _, qu := range q.Questions {
 		if !isSlug(qu.ID) {
 			bad("question id %q is not a slug", qu.ID)
@@ -289,7 +403,29 @@ func validate(q *finhealth.Questionnaire) error {
 			bad("question %q: %d options, need at least 2", qu.ID, len(qu.Options))
 		}
 		values := make(map[string]bool, len(qu.Options))
+		real, worst := 0, 100
 		for _, o := range qu.Options {
+			if !o.Unknown && !o.NotApplicable {
+				real++
+				worst = min(worst, o.Points)
+			}
+		}
+		if real < 2 {
+			bad("question %q: %d real answers (neither unknown nor not applicable), need at least 2", qu.ID, real)
+		}
+		if !slices.ContainsFunc(qu.Options, func(o finhealth.Option) bool { return o.NotApplicable }) {
+			alwaysApplies[qu.Category] = true
+		}
+		for _, o := range qu.Options {
+			switch {
+			case o.Unknown && o.NotApplicable:
+				bad("question %q: option %q cannot be both unknown and not applicable", qu.ID, o.Value)
+			case o.Unknown && o.Points > worst:
+				// Not knowing must never score better than the worst thing one could know.
+				bad("question %q: unknown option %q has %d points, more than the worst real answer's %d", qu.ID, o.Value, o.Points, worst)
+			case o.NotApplicable && o.Points != 0:
+				bad("question %q: not-applicable option %q has %d points; it must have none", qu.ID, o.Value, o.Points)
+			}
 			if !isSlug(o.Value) {
 				bad("question %q: option value %q is not a slug", qu.ID, o.Value)
 			}
@@ -309,6 +445,9 @@ func validate(q *finhealth.Questionnaire) error {
 		if used[c.ID] == 0 {
 			bad("category %q has no questions, so it has no mean", c.ID)
 		}
+	}
+	if len(alwaysApplies) == 0 && len(q.Questions) > 0 {
+		bad("every question can be not applicable, so a submission could have no score")
 	}
 	return errors.Join(errs...)
 }
@@ -336,6 +475,7 @@ func isSlug(s string) bool {
 func newScorer(q *finhealth.Questionnaire, doc *document) *scorer {
 	s := &scorer{
 		q:           q,
+		algorithm:   algorithmFor(q),
 		doc:         doc,
 		questionPos: make(map[string]int, len(q.Questions)),
 		questions:   make([]questionIndex, len(q.Questions)),

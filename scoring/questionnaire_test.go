@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"go/parser"
 	"go/token"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,48 +37,130 @@ func TestEmbeddedQuestionnairesValidate(t *testing.T) {
 	}
 }
 
-// The shape the product asks for: 18 questions in five pillars of 3-4 questions, 4-5
-// uneven options each running from a best answer worth 100 to a worst worth 0.
+// The shape the product asks for: 18 questions in the five pillars of the combined
+// score (whose ids it relies on), each with real answers running from a best worth
+// 100 to a worst worth 0 and uneven in between.
 func TestCurrentQuestionnaireShape(t *testing.T) {
 	q := Current()
-	if q.ID != "sbfhc" || q.Version != 1 || q.Title != "Small Business Financial Health Check" {
+	if q.ID != "sbfhc" || q.Version != 2 || q.Title != "Small Business Financial Health Check" {
 		t.Errorf("current = %s v%d %q", q.ID, q.Version, q.Title)
+	}
+	if got := algorithmFor(q); got != "sbfhc-mean-v2" || AlgorithmVersion != "sbfhc-mean-v2" {
+		t.Errorf("current is scored with %q, want sbfhc-mean-v2", got)
 	}
 	var cats []string
 	for _, c := range q.Categories {
 		cats = append(cats, c.ID+"="+c.Label)
 	}
-	want := []string{"liquidity=Liquidity", "profitability=Profitability",
-		"receivables_payables=Receivables & payables", "debt=Debt", "planning_controls=Planning & controls"}
+	want := []string{"liquidity=Liquidity", "profitability_growth=Profitability and growth",
+		"debt_solvency=Debt and solvency", "receivables=Receivables", "planning_controls=Planning and controls"}
 	if !slices.Equal(cats, want) {
 		t.Errorf("categories = %q, want %q", cats, want)
 	}
 	if len(q.Questions) != 18 {
 		t.Errorf("%d questions, want 18", len(q.Questions))
 	}
-	perCat := map[string]int{}
+	perCat := map[string][]string{}
 	for _, qu := range q.Questions {
-		perCat[qu.Category]++
-		if n := len(qu.Options); n < 4 || n > 5 {
-			t.Errorf("%s has %d options, want 4-5", qu.ID, n)
-		}
+		perCat[qu.Category] = append(perCat[qu.Category], qu.ID)
 		lo, hi := 100, 0
 		points := map[int]bool{}
 		for _, o := range qu.Options {
+			if o.Unknown || o.NotApplicable {
+				continue
+			}
 			lo, hi = min(lo, o.Points), max(hi, o.Points)
 			points[o.Points] = true
 		}
 		if lo != 0 || hi != 100 || len(points) < 4 {
 			t.Errorf("%s: points run %d-%d with %d distinct values; want 0-100 and at least 4", qu.ID, lo, hi, len(points))
 		}
-		if adviceOf(t, qu.ID).Detail == "" {
+		if currentAdvice(t, qu.ID).Detail == "" {
 			t.Errorf("%s has no advice", qu.ID)
 		}
 	}
-	for id, n := range perCat {
-		if n < 3 || n > 4 {
-			t.Errorf("%s has %d questions, want 3-4", id, n)
+	// Payables are liquidity; how customers pay is receivables; tax arrears are asked
+	// in the tax question only.
+	wantIn := map[string][]string{
+		"liquidity":            {"cash_buffer_days", "short_term_coverage", "cash_shortfalls", "tax_set_aside", "bills_on_time"},
+		"profitability_growth": {"net_margin", "revenue_trend", "owner_pay", "pricing_review"},
+		"debt_solvency":        {"debt_service_share", "missed_payments", "credit_access"},
+		"receivables":          {"overdue_share", "days_to_get_paid"},
+		"planning_controls":    {"budget_forecast", "books_review", "separate_finances", "insurance"},
+	}
+	for id, qs := range wantIn {
+		if !slices.Equal(perCat[id], qs) {
+			t.Errorf("%s asks %q, want %q", id, perCat[id], qs)
 		}
+	}
+	for _, qu := range q.Questions {
+		if qu.ID != "tax_set_aside" && strings.Contains(strings.ToLower(qu.Text), "tax instalment") {
+			t.Errorf("%s asks about tax arrears again: %q", qu.ID, qu.Text)
+		}
+	}
+	// "I don't know" and "not applicable" are where the issue puts them.
+	flagged := map[string][]string{}
+	for _, qu := range q.Questions {
+		for _, o := range qu.Options {
+			if o.Unknown {
+				flagged["unknown"] = append(flagged["unknown"], qu.ID)
+			}
+			if o.NotApplicable {
+				flagged["not_applicable"] = append(flagged["not_applicable"], qu.ID)
+			}
+		}
+	}
+	if want := []string{"short_term_coverage", "net_margin"}; !slices.Equal(flagged["unknown"], want) {
+		t.Errorf("unknown options on %q, want %q", flagged["unknown"], want)
+	}
+	if want := []string{"revenue_trend", "overdue_share", "days_to_get_paid"}; !slices.Equal(flagged["not_applicable"], want) {
+		t.Errorf("not-applicable options on %q, want %q", flagged["not_applicable"], want)
+	}
+}
+
+// Where a question asks for a fact the books measure, each of its ranged options is
+// one of the metric's bands, read from the metric's own definition: same edges, and
+// every number in the range scores in the books what the answer scores.
+func TestQuestionBandsAgreeWithBookMetrics(t *testing.T) {
+	paired := map[string]string{}
+	for _, dq := range current.doc.Questions {
+		if dq.BookMetric == "" {
+			continue
+		}
+		paired[dq.ID] = dq.BookMetric
+		bands := defByName[dq.BookMetric].bands
+		ranged := 0
+		for _, o := range dq.Options {
+			if o.Range == nil {
+				continue
+			}
+			ranged++
+			lo, hi := o.Range.bounds()
+			// Probe the range's ends and a point inside it; an open end is probed far out.
+			probes := []float64{max(lo, -1e6), (max(lo, -1e6) + min(hi, 1e6)) / 2, math.Nextafter(min(hi, 1e6), -inf)}
+			for _, v := range probes {
+				if b := bandOf(bands, v); b.points != o.Points || b.min != lo || b.max != hi {
+					t.Errorf("%s %q: at %g the %s band is %q [%g, %g) worth %d; the option is [%g, %g) worth %d",
+						dq.ID, o.Label, v, dq.BookMetric, b.label, b.min, b.max, b.points, lo, hi, o.Points)
+				}
+			}
+		}
+		nonSpecial := 0
+		for _, b := range bands {
+			if !b.special {
+				nonSpecial++
+			}
+		}
+		if ranged != nonSpecial {
+			t.Errorf("%s: %d ranged options for %d %s bands", dq.ID, ranged, nonSpecial, dq.BookMetric)
+		}
+	}
+	want := map[string]string{
+		"cash_buffer_days": MetricCashBufferDays, "days_to_get_paid": MetricDSO, "overdue_share": MetricOverdueShare,
+		"net_margin": MetricNetMargin, "revenue_trend": MetricRevenueGrowth1y,
+	}
+	if !maps.Equal(paired, want) {
+		t.Errorf("paired questions = %v, want %v", paired, want)
 	}
 }
 
@@ -127,8 +211,15 @@ func TestQuestionnaireJSONHasNoPoints(t *testing.T) {
 		}
 		for _, qu := range shape.Questions {
 			for _, o := range qu.Options {
-				if len(o) != 2 || o["value"] == nil || o["label"] == nil {
-					t.Errorf("%s: option %v, want exactly value and label", qu.ID, o)
+				if o["value"] == nil || o["label"] == nil {
+					t.Errorf("%s: option %v, want a value and a label", qu.ID, o)
+				}
+				for k, v := range o {
+					if (k == "unknown" || k == "not_applicable") && v != true {
+						t.Errorf("%s: option %v: %s is published only when true", qu.ID, o, k)
+					} else if k != "value" && k != "label" && k != "unknown" && k != "not_applicable" {
+						t.Errorf("%s: option %v publishes %s", qu.ID, o, k)
+					}
 				}
 			}
 		}
@@ -136,7 +227,7 @@ func TestQuestionnaireJSONHasNoPoints(t *testing.T) {
 }
 
 func TestLoadRejectsBadData(t *testing.T) {
-	good, err := os.ReadFile("questionnaires/sbfhc-v1.json")
+	good, err := os.ReadFile("questionnaires/sbfhc-v2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +252,31 @@ func TestLoadRejectsBadData(t *testing.T) {
 		{"question without advice", func(d *document) { d.Questions[2].Recommendation = advice{} }, `question "cash_shortfalls": recommendation needs`},
 		{"pillar without advice", func(d *document) { d.Categories[4].Recommendation.Detail = " " }, `category "planning_controls": recommendation needs`},
 		{"no maintenance advice", func(d *document) { d.Maintenance = advice{} }, "maintenance: recommendation needs"},
+		// short_term_coverage's worst real answer is worth 0.
+		{"unknown above the worst answer", func(d *document) { d.Questions[1].Options[4].Points = 10 },
+			`unknown option "unknown" has 10 points, more than the worst real answer's 0`},
+		{"not applicable with points", func(d *document) { d.Questions[6].Options[5].Points = 50 },
+			`not-applicable option "trading_under_2_years" has 50 points`},
+		{"unknown and not applicable", func(d *document) { d.Questions[6].Options[5].Unknown = true },
+			`"trading_under_2_years" cannot be both unknown and not applicable`},
+		{"only one real answer", func(d *document) {
+			d.Questions[2].Options = []option{d.Questions[2].Options[0], {Value: "na", Label: "n/a", NotApplicable: true}}
+		}, `question "cash_shortfalls": 1 real answers`},
+		{"everything can be not applicable", func(d *document) {
+			for i := range d.Questions {
+				d.Questions[i].Options = append(d.Questions[i].Options, option{Value: "na", Label: "n/a", NotApplicable: true})
+			}
+		}, "every question can be not applicable"},
+		{"overlapping ranges", func(d *document) { d.Questions[5].Options[1].Range.Below = ptr(10.5) },
+			`options "margin_10_plus" and "margin_5_10" overlap`},
+		{"empty range", func(d *document) { d.Questions[5].Options[1].Range.From = ptr(10.0) }, `"margin_5_10": range [10, 10) is empty`},
+		{"band points disagree", func(d *document) { d.Questions[0].Options[2].Points = 65 },
+			`option "days_27_44" has 65 points, the cash_buffer_days band "27 to 45 days: around the median" has 60`},
+		{"band edge disagrees", func(d *document) {
+			d.Questions[0].Options[2].Range.Below = ptr(46.0)
+			d.Questions[0].Options[1].Range.From = ptr(46.0)
+		}, `no option covers the cash_buffer_days band "27 to 45 days: around the median"`},
+		{"unknown book metric", func(d *document) { d.Questions[0].BookMetric = "cash_days" }, `book metric "cash_days" is not a scored metric`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var d document
@@ -186,18 +302,18 @@ func TestLoadRejectsBadData(t *testing.T) {
 		}
 	})
 	t.Run("file name disagrees with content", func(t *testing.T) {
-		_, err := loadAll(fstest.MapFS{"questionnaires/sbfhc-v2.json": {Data: good}})
-		if err == nil || !strings.Contains(err.Error(), "must be named sbfhc-v1.json") {
+		_, err := loadAll(fstest.MapFS{"questionnaires/sbfhc-v3.json": {Data: good}})
+		if err == nil || !strings.Contains(err.Error(), "must be named sbfhc-v2.json") {
 			t.Errorf("loadAll error %v", err)
 		}
 	})
 	t.Run("versions sorted and newest is current", func(t *testing.T) {
-		v2 := strings.Replace(string(good), `"version": 1`, `"version": 2`, 1)
+		v10 := strings.Replace(string(good), `"version": 2`, `"version": 10`, 1)
 		all, err := loadAll(fstest.MapFS{
-			"questionnaires/sbfhc-v2.json": {Data: []byte(v2)},
-			"questionnaires/sbfhc-v1.json": {Data: good},
+			"questionnaires/sbfhc-v10.json": {Data: []byte(v10)},
+			"questionnaires/sbfhc-v2.json":  {Data: good},
 		})
-		if err != nil || len(all) != 2 || all[0].q.Version != 1 || all[1].q.Version != 2 {
+		if err != nil || len(all) != 2 || all[0].q.Version != 2 || all[1].q.Version != 10 {
 			t.Errorf("loadAll = %v, %v", all, err)
 		}
 	})

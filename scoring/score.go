@@ -67,7 +67,7 @@ func Score(q *finhealth.Questionnaire, answers []finhealth.Answer) (*finhealth.A
 		}
 		if !dup {
 			o := &qu.Options[opt]
-			out[pos] = finhealth.Answer{QuestionID: qu.ID, Value: o.Value, Points: o.Points}
+			out[pos] = finhealth.Answer{QuestionID: qu.ID, Value: o.Value, Points: o.Points, NotApplicable: o.NotApplicable}
 		}
 	}
 	for pos := range out {
@@ -91,27 +91,35 @@ func Score(q *finhealth.Questionnaire, answers []finhealth.Answer) (*finhealth.A
 		tenths = make([]int, 0, len(cats))
 	}
 	tenths = tenths[:len(cats)]
-	total := 0
+	total, scored := 0, 0
 	for c := range cats {
-		sum := 0
-		members := s.categories[c].questions
-		for _, pos := range members {
-			sum += out[pos].Points
+		sum, n := 0, 0
+		for _, pos := range s.categories[c].questions {
+			if !out[pos].NotApplicable {
+				sum += out[pos].Points
+				n++
+			}
 		}
-		tenths[c] = roundDiv(sum*10, len(members))
+		cats[c] = finhealth.CategoryScore{Category: q.Categories[c].ID, Label: q.Categories[c].Label}
+		if n == 0 {
+			// Nothing in the pillar applies: it has no mean, and a zero here would
+			// punish a business for being new.
+			tenths[c] = notScored
+			cats[c].NotApplicable = true
+			continue
+		}
+		tenths[c] = roundDiv(sum*10, n)
 		total += tenths[c]
-		cats[c] = finhealth.CategoryScore{
-			Category: q.Categories[c].ID,
-			Label:    q.Categories[c].Label,
-			Score:    float64(tenths[c]) / 10,
-		}
+		scored++
+		cats[c].Score = float64(tenths[c]) / 10
 	}
-	score := float64(roundDiv(total, len(cats))) / 10
+	// validate guarantees a pillar that always applies, so scored > 0.
+	score := float64(roundDiv(total, scored)) / 10
 
 	return &finhealth.Assessment{
 		QuestionnaireID:      q.ID,
 		QuestionnaireVersion: q.Version,
-		AlgorithmVersion:     AlgorithmVersion,
+		AlgorithmVersion:     s.algorithm,
 		Score:                score,
 		Tier:                 Tier(score),
 		Categories:           cats,
@@ -140,6 +148,10 @@ func roundDiv(num, den int) int {
 	return (2*num + den) / (2 * den)
 }
 
+// notScored stands in the tenths of a pillar with no applicable answer; recommend
+// passes over it.
+const notScored = -1
+
 // maxRecommendations keeps the list short enough to act on.
 const maxRecommendations = 3
 
@@ -157,7 +169,7 @@ func (s *scorer) recommend(answers []finhealth.Answer, tenths []int) []finhealth
 	for n < maxRecommendations {
 		best := -1
 		for c, t := range tenths {
-			if t >= healthyPillar*10 || contains(picked[:n], c) {
+			if t == notScored || t >= healthyPillar*10 || contains(picked[:n], c) {
 				continue
 			}
 			if best < 0 || t < tenths[best] {
@@ -172,9 +184,9 @@ func (s *scorer) recommend(answers []finhealth.Answer, tenths []int) []finhealth
 	}
 
 	if n == 0 {
-		lowest := 0
+		lowest := -1
 		for c, t := range tenths {
-			if t < tenths[lowest] {
+			if t != notScored && (lowest < 0 || t < tenths[lowest]) {
 				lowest = c
 			}
 		}
@@ -217,7 +229,7 @@ func (s *scorer) lowestAnswers(answers []finhealth.Answer, c int) ([adviceParts]
 	n := 0
 	for _, pos := range s.categories[c].questions {
 		p := answers[pos].Points
-		if p >= lowPoints {
+		if p >= lowPoints || answers[pos].NotApplicable {
 			continue
 		}
 		// Insert in order, keeping the earlier question first on equal points.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestScoreAllBest(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	a, err := Score(q, extremeAnswers(q, true))
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func TestScoreAllBest(t *testing.T) {
 		Category: "liquidity",
 		Priority: 1,
 		Title:    "Keep up the habits that got you here",
-		Detail:   strings.ReplaceAll(current.doc.Maintenance.Detail, "{category}", "Liquidity"),
+		Detail:   strings.ReplaceAll(scorers[0].doc.Maintenance.Detail, "{category}", "Liquidity"),
 	}}
 	if !reflect.DeepEqual(a.Recommendations, want) {
 		t.Errorf("recommendations = %+v, want %+v", a.Recommendations, want)
@@ -42,7 +42,7 @@ func TestScoreAllBest(t *testing.T) {
 }
 
 func TestScoreAllWorst(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	a, err := Score(q, extremeAnswers(q, false))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestScoreAllWorst(t *testing.T) {
 }
 
 func TestScoreMixed(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	a, err := Score(q, answersFor(t, q, mixedAnswers))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestScoreMixed(t *testing.T) {
 	if a.Score != 69.1 || a.Tier != finhealth.TierCoping {
 		t.Errorf("score %v %s, want 69.1 coping", a.Score, a.Tier)
 	}
-	if a.QuestionnaireID != "sbfhc" || a.QuestionnaireVersion != 1 || a.AlgorithmVersion != AlgorithmVersion {
+	if a.QuestionnaireID != "sbfhc" || a.QuestionnaireVersion != 1 || a.AlgorithmVersion != "sbfhc-mean-v1" {
 		t.Errorf("provenance = %s v%d %s", a.QuestionnaireID, a.QuestionnaireVersion, a.AlgorithmVersion)
 	}
 	if a.ID != "" || a.OrganizationID != "" || a.UserID != "" || !a.CreatedAt.IsZero() {
@@ -124,7 +124,7 @@ func TestScoreMixed(t *testing.T) {
 }
 
 func TestScorePillarsRoundedBeforeMean(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	a, err := Score(q, answersFor(t, q, map[string]string{
 		"cash_buffer_days":    "days_under_15",  // 0
 		"short_term_coverage": "not_covered",    // 0
@@ -213,7 +213,7 @@ func TestTier(t *testing.T) {
 }
 
 func TestScoreAnswersInQuestionnaireOrder(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	in := answersFor(t, q, mixedAnswers)
 	slices.Reverse(in)
 	for i := range in {
@@ -248,7 +248,7 @@ func TestScoreAnswersInQuestionnaireOrder(t *testing.T) {
 }
 
 func TestScoreErrors(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	valid := func() []finhealth.Answer { return answersFor(t, q, mixedAnswers) }
 	allRequired := make(map[string]string)
 	for _, qu := range q.Questions {
@@ -361,9 +361,9 @@ func TestScoreRejectsBrokenQuestionnaire(t *testing.T) {
 	if _, err := Score(nil, nil); err == nil || finhealth.ErrorCode(err) != finhealth.EINTERNAL {
 		t.Errorf("nil questionnaire: %v, want an internal error", err)
 	}
-	q := cloneQuestionnaire(Current())
+	q := cloneQuestionnaire(v1(t))
 	q.Questions[1].ID = q.Questions[0].ID
-	_, err := Score(q, extremeAnswers(Current(), true))
+	_, err := Score(q, extremeAnswers(v1(t), true))
 	if err == nil || finhealth.ErrorCode(err) != finhealth.EINTERNAL {
 		t.Errorf("broken questionnaire: %v, want an internal error, not the caller's fault", err)
 	}
@@ -372,7 +372,7 @@ func TestScoreRejectsBrokenQuestionnaire(t *testing.T) {
 // A copy of an embedded version, such as one read back from the database, scores and
 // advises exactly like the original.
 func TestScoreCopyOfQuestionnaire(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	cp := cloneQuestionnaire(q)
 	for _, set := range [][]finhealth.Answer{extremeAnswers(q, true), extremeAnswers(q, false), answersFor(t, q, mixedAnswers)} {
 		want, err := Score(q, set)
@@ -415,7 +415,7 @@ func TestScoreOtherQuestionnaire(t *testing.T) {
 
 // A weak pillar with no single bad answer still gets advice: the pillar's own.
 func TestRecommendationWithoutLowAnswers(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	set := extremeAnswers(q, true)
 	for i, v := range []string{"days_27_44", "covered_1_5x", "once", "estimated_payments"} {
 		set[i].Value = v // liquidity (60 + 90 + 65 + 80) / 4 = 73.75 -> 73.8, nothing under 60
@@ -436,7 +436,7 @@ func TestRecommendationWithoutLowAnswers(t *testing.T) {
 
 // Within a weak pillar the two lowest answers speak, lowest first.
 func TestRecommendationUsesLowestAnswers(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	values := map[string]string{}
 	for _, a := range extremeAnswers(q, true) {
 		values[a.QuestionID] = a.Value
@@ -459,7 +459,7 @@ func TestRecommendationUsesLowestAnswers(t *testing.T) {
 
 // Every pillar below 80 is recommended, up to three, and priorities count from 1.
 func TestRecommendationCount(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	for weak := 0; weak <= len(q.Categories); weak++ {
 		set := extremeAnswers(q, true)
 		worst := extremeAnswers(q, false)
@@ -485,7 +485,7 @@ func TestRecommendationCount(t *testing.T) {
 }
 
 func TestScoreConcurrent(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	set := answersFor(t, q, mixedAnswers)
 	want, err := Score(q, set)
 	if err != nil {
@@ -526,7 +526,7 @@ func cloneQuestionnaire(q *finhealth.Questionnaire) *finhealth.Questionnaire {
 
 // A pillar at exactly 80 is healthy and is not recommended; just below, it is.
 func TestRecommendationBoundary(t *testing.T) {
-	q := Current()
+	q := v1(t)
 	values := map[string]string{}
 	for _, a := range extremeAnswers(q, true) {
 		values[a.QuestionID] = a.Value

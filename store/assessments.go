@@ -30,10 +30,14 @@ type storedQuestion struct {
 	Options  []storedOption `json:"options"`
 }
 
+// The flags are omitted when false so that a version stored before they existed
+// hashes as it did then: EnsureQuestionnaire would otherwise call it changed.
 type storedOption struct {
-	Value  string `json:"value"`
-	Label  string `json:"label"`
-	Points int    `json:"points"`
+	Value         string `json:"value"`
+	Label         string `json:"label"`
+	Points        int    `json:"points"`
+	Unknown       bool   `json:"unknown,omitempty"`
+	NotApplicable bool   `json:"not_applicable,omitempty"`
 }
 
 // questionnaireContent returns the stored definition and its hash. The hash is taken

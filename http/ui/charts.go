@@ -135,7 +135,7 @@ func barsSVG(id, title string, bars []scoreBar) template.HTML {
 	for i, bar := range bars {
 		y := float64(i) * row
 		svgText(&b, 0, y+14, `class="bar-label"`, bar.Label)
-		value := "not enough data"
+		value := orDefault(bar.Missing, "not enough data")
 		if bar.Value != nil {
 			value = formatScore(bar.Value)
 		}

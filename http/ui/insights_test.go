@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -275,7 +276,7 @@ func TestUIInsightPages(t *testing.T) {
 			if n := strings.Count(chart, `class="dot series-2"`); n != 1 {
 				t.Errorf("the chart marks %d questionnaire scores, want 1", n)
 			}
-			mustContain(t, body, ">35<", ">63<", ">81<", "Vulnerable", "Healthy", "Questionnaire version 1")
+			mustContain(t, body, ">35<", ">63<", ">81<", "Vulnerable", "Healthy", "Questionnaire version "+strconv.Itoa(scoring.Current().Version))
 		})
 	})
 }

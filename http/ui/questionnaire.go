@@ -4,6 +4,8 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +40,8 @@ type questionnairePage struct {
 	Missing []*questionView
 	// Latest is the organization's newest assessment, nil before the first.
 	Latest *finhealth.Assessment
+	// Carried is how many of Latest's answers are pre-selected on a fresh form.
+	Carried int
 }
 
 type questionPillar struct {
@@ -144,9 +148,31 @@ func (s questionnairePages) questionnairePage(ctx context.Context, orgID string,
 	if err != nil {
 		return questionnairePage{}, err
 	}
-	p := newQuestionnairePage(scoring.Current(), f)
+	q := scoring.Current()
+	carried := 0
+	if f.Values == nil && latest != nil {
+		f.Values, carried = previousAnswers(q, latest)
+	}
+	p := newQuestionnairePage(q, f)
 	p.Latest = latest
+	p.Carried = carried
 	return p, nil
+}
+
+// previousAnswers are the answers of the organization's latest assessment that mean
+// the same in q: the same question id with an option of the same value. Retaking
+// then starts from what was said last time, and a question that is new or whose
+// options changed is left for the owner to answer afresh.
+func previousAnswers(q *finhealth.Questionnaire, latest *finhealth.Assessment) (url.Values, int) {
+	v := url.Values{}
+	for _, ans := range latest.Answers {
+		for _, qu := range q.Questions {
+			if qu.ID == ans.QuestionID && slices.ContainsFunc(qu.Options, func(o finhealth.Option) bool { return o.Value == ans.Value }) {
+				v.Set(qu.ID, ans.Value)
+			}
+		}
+	}
+	return v, len(v)
 }
 
 // newQuestionnairePage lays the questionnaire out by pillar, numbering questions in
@@ -191,21 +217,25 @@ type assessmentPage struct {
 }
 
 type pillarResult struct {
-	ID      string
-	Label   string
-	Score   string
-	Tier    string
-	Answers []answerExplained
+	ID    string
+	Label string
+	Score string
+	Tier  string
+	// NotApplicable is a pillar none of whose questions applied: it has no score.
+	NotApplicable bool
+	Answers       []answerExplained
 }
 
 // answerExplained is one contributing answer: the question, the option chosen and
-// the points it earned out of the most its question gives.
+// the points it earned out of the most its question gives. A not-applicable answer
+// earned nothing and counted nowhere.
 type answerExplained struct {
-	Number    int
-	Question  string
-	Answer    string
-	Points    int
-	MaxPoints int
+	Number        int
+	Question      string
+	Answer        string
+	Points        int
+	MaxPoints     int
+	NotApplicable bool
 }
 
 type recommendationView struct {
@@ -260,6 +290,9 @@ func newAssessmentPage(a *finhealth.Assessment) assessmentPage {
 		labels[cat.Category] = cat.Label
 		v := cat.Score
 		pr := pillarResult{ID: cat.Category, Label: cat.Label, Score: formatScore(&v), Tier: scoring.Tier(cat.Score)}
+		if cat.NotApplicable {
+			pr = pillarResult{ID: cat.Category, Label: cat.Label, Score: "not applicable", NotApplicable: true}
+		}
 		for _, ans := range a.Answers {
 			qu := questions[ans.QuestionID]
 			if qu == nil || qu.Category != cat.Category {
@@ -288,7 +321,7 @@ func newAssessmentPage(a *finhealth.Assessment) assessmentPage {
 }
 
 func explainAnswer(qu *finhealth.Question, ans finhealth.Answer, number int) answerExplained {
-	e := answerExplained{Number: number, Question: qu.Text, Answer: ans.Value, Points: ans.Points}
+	e := answerExplained{Number: number, Question: qu.Text, Answer: ans.Value, Points: ans.Points, NotApplicable: ans.NotApplicable}
 	for _, o := range qu.Options {
 		if o.Value == ans.Value {
 			e.Answer = o.Label
@@ -303,6 +336,10 @@ func explainAnswer(qu *finhealth.Question, ans finhealth.Answer, number int) ans
 func pillarBars(cats []finhealth.CategoryScore) []scoreBar {
 	bars := make([]scoreBar, len(cats))
 	for i, cat := range cats {
+		if cat.NotApplicable {
+			bars[i] = scoreBar{Label: cat.Label, Missing: "not applicable"}
+			continue
+		}
 		v := min(max(cat.Score, 0), 100)
 		bars[i] = scoreBar{Label: cat.Label, Value: &v}
 	}

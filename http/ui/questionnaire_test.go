@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -245,19 +246,26 @@ func TestNewAssessmentPage(t *testing.T) {
 		if pr.ID != cat.Category || pr.Tier != scoring.Tier(cat.Score) {
 			t.Errorf("pillar %d = %+v, want %s (%s)", i, pr, cat.Category, scoring.Tier(cat.Score))
 		}
-		// The pillar's score is the mean of the points listed under it.
-		sum := 0
+		// The pillar's score is the mean of the points listed under it, leaving out
+		// the answers marked not applicable (the cycling picks days_to_get_paid's).
+		sum, counted := 0, 0
 		for _, e := range pr.Answers {
 			seen++
 			if e.Number != seen {
 				t.Errorf("answer numbered %d, want %d in page order", e.Number, seen)
 			}
-			sum += e.Points
+			if !e.NotApplicable {
+				sum += e.Points
+				counted++
+			}
 			if e.MaxPoints != 100 || e.Answer == "" || strings.Contains(e.Answer, "_") {
 				t.Errorf("answer %+v: want its option's label and the question's best points", e)
 			}
 		}
-		if mean := float64(sum) / float64(len(pr.Answers)); math.Abs(mean-cat.Score) > 0.05+1e-9 { // the pillar is rounded to tenths
+		if counted == len(pr.Answers) && pr.ID == "receivables" {
+			t.Errorf("receivables: no answer marked not applicable in %+v", pr.Answers)
+		}
+		if mean := float64(sum) / float64(counted); math.Abs(mean-cat.Score) > 0.05+1e-9 { // the pillar is rounded to tenths
 			t.Errorf("%s: answers average %.2f, pillar score %.1f", pr.ID, mean, cat.Score)
 		}
 		bar := `<rect class="fill-` + ratingClass(cat.Score) + `" x="0" y="` + coord(float64(i)*40+20) +
@@ -303,4 +311,88 @@ func TestQuestionErrors(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("questionErrors = %v, want %v", got, want)
 	}
+}
+
+// An organization whose latest assessment answered version 1 retakes version 2: the
+// page starts from the old answers wherever the same question has the same option,
+// and the old result still reads as version 1 scored it, on the page and in the API.
+func TestUIQuestionnaireStartsFromLatestV1(t *testing.T) {
+	servertest.EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		owner := a.RegisterDirect("Owner")
+		v1, ok := scoring.Lookup("sbfhc", 1)
+		if !ok {
+			t.Fatal("sbfhc version 1 is not embedded")
+		}
+		old := map[string]string{
+			"cash_buffer_days": "days_15_26", "short_term_coverage": "covered_1x", "cash_shortfalls": "once",
+			"tax_set_aside": "estimated_payments", "net_margin": "margin_5_10",
+			"revenue_trend": "grew_under_10", // version 2 has other growth bands: not carried
+			"owner_pay":     "reduced", "pricing_review": "last_12_months", "overdue_share": "from_5_to_15",
+			"days_to_get_paid": "days_31_45", // version 2 has the books' DSO bands: not carried
+			"bills_on_time":    "on_time", "debt_service_share": "under_10", "missed_payments": "never",
+			"credit_access": "bank_would_lend", "budget_forecast": "rough", "books_review": "quarterly",
+			"separate_finances": "mostly", "insurance": "minimum",
+		}
+		var in []finhealth.Answer
+		for _, qu := range v1.Questions {
+			in = append(in, finhealth.Answer{QuestionID: qu.ID, Value: old[qu.ID]})
+		}
+		scored, err := scoring.Score(v1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scored.OrganizationID, scored.UserID = owner.OrgID, owner.ID
+		stored, err := db.CreateAssessment(finhealth.WithActor(context.Background(), finhealth.Actor{UserID: owner.ID}), scored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ui := a.UILogin(owner.Email)
+		page := "/orgs/" + owner.OrgID + "/questionnaire"
+
+		// 18 - 2 = 16 answers carried over, each as it was.
+		res := ui.Get(page).Expect(t, http.StatusOK)
+		res.Has(t, "16</strong> of <span data-total>18</span> answered", `data-testid="carried-answers">16 of the 18 answers`)
+		carried := checkedAnswers(string(res.Body))
+		want := maps.Clone(old)
+		delete(want, "revenue_trend")
+		delete(want, "days_to_get_paid")
+		if !maps.Equal(carried, want) {
+			t.Fatalf("pre-selected %v\nwant %v", carried, want)
+		}
+
+		// The version 1 result is still explained by version 1: its pillars, its
+		// question (tax instalments were asked there), its points and its method.
+		// v1 pillars: 53.8, 71.3, 80.0, 91.7, 48.8 -> 345.6 / 5 = 69.12 -> 69.1.
+		if stored.Score != 69.1 || stored.AlgorithmVersion != "sbfhc-mean-v1" || stored.QuestionnaireVersion != 1 {
+			t.Fatalf("stored v1 assessment %v %s v%d", stored.Score, stored.AlgorithmVersion, stored.QuestionnaireVersion)
+		}
+		ui.Get("/orgs/"+owner.OrgID+"/assessments/"+stored.ID).Expect(t, http.StatusOK).Has(t,
+			`<a href="#pillar-receivables_payables">Receivables &amp; payables</a></th><td class="num">80</td>`,
+			htmlText("In the past 12 months, has the business paid a loan, lease, credit card or tax instalment late?")+
+				`</td><td>No, every payment was on time</td><td class="num">100<span class="muted"> of 100</span>`)
+		var got finhealth.Assessment
+		a.Get("/api/v1/organizations/"+owner.OrgID+"/assessments/"+stored.ID, owner.Token).Expect(t, http.StatusOK).Decode(t, &got)
+		if got.AlgorithmVersion != "sbfhc-mean-v1" || got.Categories[2].Category != "receivables_payables" || got.Score != 69.1 {
+			t.Fatalf("API v1 assessment = %s %+v %v", got.AlgorithmVersion, got.Categories, got.Score)
+		}
+
+		// Retaking with the two blanks answered stores a version 2 assessment; a
+		// business trading under two years answers revenue_trend not applicable.
+		f := url.Values{}
+		for k, v := range carried {
+			f.Set(k, v)
+		}
+		f.Set("revenue_trend", "trading_under_2_years")
+		f.Set("days_to_get_paid", "days_30_44")
+		ui.Post(page, f).Expect(t, http.StatusSeeOther)
+		latest, err := db.LatestAssessment(context.Background(), owner.OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// profitability_growth (70 + 55 + 75) / 3 = 66.7 with revenue_trend left out.
+		if latest.QuestionnaireVersion != 2 || latest.AlgorithmVersion != "sbfhc-mean-v2" || latest.Categories[1].Score != 66.7 {
+			t.Fatalf("retake stored v%d %s %+v", latest.QuestionnaireVersion, latest.AlgorithmVersion, latest.Categories)
+		}
+	})
 }

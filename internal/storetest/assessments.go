@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"finhealth"
+	"finhealth/scoring"
 )
 
 func questionnaire(version int) *finhealth.Questionnaire {
@@ -67,6 +69,20 @@ func testQuestionnaire(t *testing.T, s finhealth.Store) {
 
 	wantCode(t, s.EnsureQuestionnaire(ctx, &finhealth.Questionnaire{ID: "core"}), finhealth.EINVALID)
 	wantCode(t, s.EnsureQuestionnaire(ctx, nil), finhealth.EINVALID)
+
+	// Every embedded version is stored at start-up, the old beside the current, and
+	// again at the next start; the flags of a version's options are part of it.
+	for _, q := range scoring.Questionnaires() {
+		must(t, s.EnsureQuestionnaire(ctx, q))
+		must(t, s.EnsureQuestionnaire(ctx, q))
+	}
+	cur := scoring.Current()
+	flagged := *cur
+	flagged.Questions = slices.Clone(cur.Questions)
+	opts := slices.Clone(flagged.Questions[0].Options)
+	opts[0].NotApplicable = true
+	flagged.Questions[0].Options = opts
+	wantCode(t, s.EnsureQuestionnaire(ctx, &flagged), finhealth.ECONFLICT)
 }
 
 func testAssessments(t *testing.T, s finhealth.Store) {
