@@ -91,9 +91,9 @@ type scoredPart struct {
 // half is the books or the answers half of a pillar while the score is worked out.
 type half struct {
 	out   *finhealth.PillarHalf
-	share int    // nominal share of the pillar, percent
+	share int          // nominal share of the pillar, percent
 	parts []scoredPart // the components with data
-	sum   int    // their shares
+	sum   int          // their shares
 	exact *big.Rat
 }
 
