@@ -173,9 +173,12 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 	// The largest open invoices of each aging bucket in the home currency: their ids
 	// first, by bucket, then the invoices whole by id. (A join of the two let
 	// PostgreSQL, without statistics on a freshly synced table, read the business's
-	// invoices once per listed invoice.) The current bucket's two ranges (due from
-	// today, and no due date) are two index ranges rather than one OR, which would read
-	// the whole index.
+	// invoices once per listed invoice.) A bucket holding at least half the open
+	// invoices (past 90 days, in a business that leaves old invoices unpaid) is read
+	// in order of amount, where the first hundred of the bucket come after about two
+	// hundred entries; a smaller one is read whole by due date and sorted. The current
+	// bucket's two ranges (due from today, and no due date) are two index ranges
+	// rather than one OR, which would read the whole index.
 	ranges := [][]struct {
 		where string
 		args  []any
@@ -186,6 +189,10 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 		{{`due_date >= ? AND due_date < ?`, []any{cuts.Aging[3], cuts.Aging[2]}}},
 		{{`due_date < ?`, []any{cuts.Aging[3]}}},
 	}
+	owedHome := 0
+	for _, n := range owedAtHome {
+		owedHome += n
+	}
 	var listed []any
 	for b, bucket := range ranges {
 		if owedAtHome[b] == 0 {
@@ -195,10 +202,21 @@ func (h handle) invoiceSummary(ctx context.Context, orgID string, conn *finhealt
 			parts []string
 			args  []any
 		)
-		for _, r := range bucket {
-			parts = append(parts, `SELECT wave_id, amount_due_minor FROM invoices`+h.indexedBy("invoices_owed_by_due")+`
+		if 2*owedAtHome[b] >= owedHome {
+			var wheres []string
+			args = []any{orgID, biz, cur, cur, exp}
+			for _, r := range bucket {
+				wheres = append(wheres, r.where)
+				args = append(args, r.args...)
+			}
+			parts = []string{`SELECT wave_id, amount_due_minor FROM invoices` + h.indexedBy("invoices_owed_by_amount") + `
+				WHERE` + owed + sqlOwedStatuses + ` AND ` + inHomeSQL + ` AND ((` + strings.Join(wheres, `) OR (`) + `))`}
+		} else {
+			for _, r := range bucket {
+				parts = append(parts, `SELECT wave_id, amount_due_minor FROM invoices`+h.indexedBy("invoices_owed_by_due")+`
 				WHERE`+owed+sqlOwedStatuses+` AND `+inHomeSQL+` AND `+r.where)
-			args = append(append(args, orgID, biz, cur, cur, exp), r.args...)
+				args = append(append(args, orgID, biz, cur, cur, exp), r.args...)
+			}
 		}
 		ids, err := collect(ctx, h, "largest open invoices", func(row rowScanner) (any, error) {
 			var id string

@@ -373,6 +373,19 @@ func testLedgerSummaryAfterChanges(t *testing.T, s warehouseStore) {
 	must(t, err)
 	upsert(invoices)
 	same("read again")
+
+	// A business that leaves old invoices unpaid: most open invoices are over 90 days
+	// past due, where the largest are read in order of amount (few amounts between
+	// them, so the tie-break by id decides which are listed).
+	var old []finhealth.Invoice
+	for i := range 600 {
+		old = append(old, finhealth.Invoice{WaveID: fmt.Sprintf("Invoice:unpaid-%c%d", "zAaé"[i%4:][0], 997*i%600),
+			BusinessWaveID: biz, CustomerWaveID: customers[i%len(customers)].WaveID, Status: finhealth.InvoiceOverdue,
+			Currency: "USD", ExchangeRate: "1", Total: usd(900_000), AmountDue: usd(int64(800_000 + 100_000*(i%3))),
+			InvoiceDate: day.AddDate(-2, 0, i), DueDate: day.AddDate(-2, 1, i)})
+	}
+	upsert(old)
+	same("mostly unpaid")
 }
 
 // testLedgerSummaryPaidUp reads books with nothing owed: invoiced sales with no open
