@@ -53,6 +53,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T, now func() time.Time) fi
 		{"LedgerSummaryMatchesInvoices", testLedgerSummaryMatchesInvoices},
 		{"LedgerSummaryPaidUp", testLedgerSummaryPaidUp},
 		{"LedgerSummaryTooLarge", testLedgerSummaryTooLarge},
+		{"LedgerSummaryAfterChanges", testLedgerSummaryAfterChanges},
 		{"ChooseOtherBusiness", testChooseOtherBusiness},
 		{"BalanceSnapshots", testBalanceSnapshots},
 		{"ReceivablesSnapshots", testReceivablesSnapshots},

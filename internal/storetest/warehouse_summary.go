@@ -239,16 +239,25 @@ func overdueCustomers(m finhealth.MetricValue) []string {
 	return out
 }
 
-func testLedgerSummaryMatchesInvoices(t *testing.T, s warehouseStore) {
+// storeVariedBooks registers an organization and stores summaryAccounts and the
+// variedBooks of seed as its books. It returns the owner's context, the
+// organization, its business and the books.
+func storeVariedBooks(t *testing.T, s warehouseStore, seed uint64) (context.Context, *finhealth.Organization, string, []finhealth.Invoice, []finhealth.Customer) {
+	t.Helper()
 	owner, org := register(t, s, "owner@example.com")
 	ctx := actorCtx(owner)
 	biz := connect(t, s, owner, org.ID).BusinessID
-	invoices, customers := variedBooks(biz, 1)
+	invoices, customers := variedBooks(biz, seed)
 	_, err := s.UpsertAccounts(ctx, org.ID, summaryAccounts(biz))
 	must(t, err)
 	upsertPages(t, invoices, 250, func(p []finhealth.Invoice) (int, error) { return s.UpsertInvoices(ctx, org.ID, p) })
 	_, err = s.UpsertCustomers(ctx, org.ID, customers)
 	must(t, err)
+	return ctx, org, biz, invoices, customers
+}
+
+func testLedgerSummaryMatchesInvoices(t *testing.T, s warehouseStore) {
+	ctx, org, biz, invoices, _ := storeVariedBooks(t, s, 1)
 
 	for _, asOf := range summaryAsOfs {
 		metrics := wantSameMetrics(t, s, org.ID, asOf, bothSummed)
@@ -290,7 +299,7 @@ func testLedgerSummaryMatchesInvoices(t *testing.T, s warehouseStore) {
 			foreign = append(foreign, inv)
 		}
 	}
-	_, err = s.UpsertInvoices(ctx, org.ID, foreign)
+	_, err := s.UpsertInvoices(ctx, org.ID, foreign)
 	must(t, err)
 	for _, asOf := range summaryAsOfs {
 		wantSameMetrics(t, s, org.ID, asOf, bothSummed)
@@ -306,6 +315,77 @@ func testLedgerSummaryMatchesInvoices(t *testing.T, s warehouseStore) {
 			t.Fatalf("as of %s the overdue share from customers is %+v", asOf, m)
 		}
 	}
+}
+
+// testLedgerSummaryAfterChanges changes stored books every way a sync does (invoices
+// rewritten with new statuses, amounts, dates and currencies; invoices pruned; the
+// business's rows dropped for another business and read again): the database keeps
+// its sums per day as the invoices change, and they must follow every change. A sum
+// that missed one would count an invoice twice, or one that is gone.
+func testLedgerSummaryAfterChanges(t *testing.T, s warehouseStore) {
+	ctx, org, biz, invoices, customers := storeVariedBooks(t, s, 3)
+	upsert := func(invoices []finhealth.Invoice) {
+		t.Helper()
+		upsertPages(t, invoices, 250, func(p []finhealth.Invoice) (int, error) { return s.UpsertInvoices(ctx, org.ID, p) })
+	}
+	same := func(step string) {
+		t.Helper()
+		for _, asOf := range summaryAsOfs {
+			if open := wantSameMetrics(t, s, org.ID, asOf, bothSummed)[scoring.MetricAgingOver90]; open.Money == nil {
+				t.Fatalf("%s, as of %s: no invoices past due, so the comparison proves little", step, asOf)
+			}
+		}
+	}
+	same("stored")
+
+	// Each invoice takes another's contents under its own id: most change status,
+	// amounts, dates or currency, and some change nothing.
+	rewritten := make([]finhealth.Invoice, len(invoices))
+	for i := range invoices {
+		rewritten[i] = invoices[(i*7+3)%len(invoices)]
+		rewritten[i].WaveID = invoices[i].WaveID
+	}
+	upsert(rewritten)
+	same("rewritten")
+
+	// A full read that found every other invoice: the rest are pruned.
+	readStart := clockOf(t, s).Advance(time.Second)
+	var kept []finhealth.Invoice
+	for i := 0; i < len(rewritten); i += 2 {
+		kept = append(kept, rewritten[i])
+	}
+	upsert(kept)
+	n, err := s.PruneUnseen(ctx, org.ID, finhealth.EntityInvoices, readStart)
+	must(t, err)
+	if n != len(rewritten)-len(kept) {
+		t.Fatalf("pruned %d invoices, want %d", n, len(rewritten)-len(kept))
+	}
+	same("pruned")
+
+	// Another business, then back: the invoices were dropped and are read again.
+	_, err = s.ChooseWaveBusiness(ctx, org.ID, business("biz-other"))
+	must(t, err)
+	_, err = s.ChooseWaveBusiness(ctx, org.ID, business(biz))
+	must(t, err)
+	_, err = s.UpsertAccounts(ctx, org.ID, summaryAccounts(biz))
+	must(t, err)
+	_, err = s.UpsertCustomers(ctx, org.ID, customers)
+	must(t, err)
+	upsert(invoices)
+	same("read again")
+
+	// A business that leaves old invoices unpaid: most open invoices are over 90 days
+	// past due, where the largest are read in order of amount (few amounts between
+	// them, so the tie-break by id decides which are listed).
+	var old []finhealth.Invoice
+	for i := range 600 {
+		old = append(old, finhealth.Invoice{WaveID: fmt.Sprintf("Invoice:unpaid-%c%d", "zAaé"[i%4:][0], 997*i%600),
+			BusinessWaveID: biz, CustomerWaveID: customers[i%len(customers)].WaveID, Status: finhealth.InvoiceOverdue,
+			Currency: "USD", ExchangeRate: "1", Total: usd(900_000), AmountDue: usd(int64(800_000 + 100_000*(i%3))),
+			InvoiceDate: day.AddDate(-2, 0, i), DueDate: day.AddDate(-2, 1, i)})
+	}
+	upsert(old)
+	same("mostly unpaid")
 }
 
 // testLedgerSummaryPaidUp reads books with nothing owed: invoiced sales with no open
