@@ -1,0 +1,287 @@
+package scoring
+
+import (
+	"testing"
+
+	"finhealth"
+)
+
+// Golden businesses: eight books from issue 11, each worked out by hand from the
+// balances to the combined score. Amounts are in cents; every business is read on
+// bakeryAsOf (30 June 2025) against a snapshot exactly 90 days earlier, so "days"
+// is 90 throughout and a month is 30.4375 days. Pillar arithmetic: a pillar is
+// 0.6 x books + 0.4 x answers (books alone or answers alone when the other half has
+// no data), the score the pillars weighed 30/15/25/20/10 over the pillars that have
+// data, rounded once to one decimal.
+
+// retakeFrom is the business's answers before a retake: budget_forecast "none" (0)
+// instead of "rough" (30), so planning was (0 + 65 + 65 + 35) / 4 = 41.25 and every
+// other pillar is unchanged.
+var retakeFrom = map[string]string{"budget_forecast": "none"}
+
+// depreciationBooks is business 1 to 3: equipment bought on finance, depreciated, and
+// the depreciation entered with the given sign and side.
+//
+//	account                      now          then
+//	Checking                     1,000,000    1,150,000
+//	Equipment                    2,500,000    2,500,000
+//	Accumulated depreciation    (-)600,000   (-)450,000   contra asset
+//	Accounts payable               480,000      480,000
+//	Equipment finance            2,520,000    2,520,000   other long-term liability
+//	Sales                        2,000,000    1,000,000
+//	Rent                         1,000,000      400,000
+//	Depreciation (expense)         300,000      150,000
+//	Loan interest                  100,000       50,000
+//
+// Invoices, all paid: 6,000.00 on 10 June and 4,000.00 on 1 May (the last 90 days),
+// 9,000.00 on 1 February (the 90 before, and the last 365), 18,000.00 on 1 May 2024
+// (the 365 before).
+func depreciationBooks(dep int64, side finhealth.NormalBalance) goldenBooks {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	paid := finhealth.InvoicePaid
+	return goldenBooks{
+		lines: []goldenLine{
+			{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 1_000_000, 1_150_000},
+			{"ppe", "Equipment", A, finhealth.SubtypePropertyPlantEquipment, debit, 2_500_000, 2_500_000},
+			{"dep", "Accumulated depreciation", A, finhealth.SubtypeDepreciationAndAmortization, side, dep, dep / 4 * 3},
+			{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, 480_000, 480_000},
+			{"fin", "Equipment finance", L, finhealth.SubtypeOtherLongTermLiability, credit, 2_520_000, 2_520_000},
+			{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 2_000_000, 1_000_000},
+			{"rent", "Rent", X, finhealth.SubtypeExpense, debit, 1_000_000, 400_000},
+			{"depx", "Depreciation", X, finhealth.SubtypeExpense, debit, 300_000, 150_000},
+			{"int", "Loan interest", X, finhealth.SubtypeExpense, debit, 100_000, 50_000},
+		},
+		invoices: []finhealth.Invoice{
+			invoice("g1", "c1", "Garage", paid, 600_000, 0, day(2025, 6, 10), day(2025, 7, 10)),
+			invoice("g2", "c2", "Fleet", paid, 400_000, 0, day(2025, 5, 1), day(2025, 5, 31)),
+			invoice("g3", "c1", "Garage", paid, 900_000, 0, day(2025, 2, 1), day(2025, 3, 3)),
+			invoice("g4", "c2", "Fleet", paid, 1_800_000, 0, day(2024, 5, 1), day(2024, 5, 31)),
+		},
+	}
+}
+
+// TestGoldenDepreciation: businesses 1, 2 and 3, the same books under Wave's negative
+// sign (-600,000 with a credit side), the positive sign (+600,000) and with no side
+// (the subtype alone says contra). The depreciation takes its size off the assets
+// every time.
+//
+// Flows over the 90 days:
+//
+//	sales 2,000,000 - 1,000,000 = 1,000,000
+//	expenses rent 600,000 + depreciation 150,000 + interest 50,000 = 800,000
+//	net profit 1,000,000 - 800,000 = 200,000; cash 1,000,000 - 1,150,000 = -150,000
+//	borrowings none (equipment finance is a long-term liability, not a loan), unchanged
+//
+// Metrics:
+//
+//	current ratio  1,000,000 / 480,000 = 2.083 -> 2.08 healthy 100; quick the same, satisfactory 100
+//	cash buffer    1,000,000 / (800,000 / 90 = 8,888.89 a day) = 112.5 strong 100
+//	runway         1,000,000 / (150,000 / 90 x 30.4375 = 50,729.17) = 19.71 -> 19.7 long 90
+//	DPO            480,000 / 800,000 x 90 = 54.0 stretched 70
+//	overdue share  nothing open, invoices issued this year: nothing_outstanding 100
+//	DSO            0 open / 1,000,000 x 90 = 0.0 fast 100
+//	net margin     200,000 / 1,000,000 = 20.0% strong 100
+//	ROA            assets 1,000,000 + 2,500,000 - 600,000 = 2,900,000;
+//	               200,000 x 365 / 90 = 811,111.11 a year / 2,900,000 = 27.97% -> 28.0 strong 100
+//	growth 1y      (600,000 + 400,000 + 900,000 = 1,900,000 - 1,800,000) / 1,800,000 = 5.56% -> 5.6 growing 85
+//	growth 90d     (1,000,000 - 900,000) / 900,000 = 11.1% growing_fast 100
+//	D/E            liabilities 480,000 + 2,520,000 = 3,000,000 > assets 2,900,000:
+//	               equity -100,000, negative_equity 0 (adding the depreciation gave 11,000.00 and 2.73)
+//	interest cover (200,000 + 50,000) / 50,000 = 5.0 strong 100
+//
+// Pillars, with mixedAnswersV2 (answers: liquidity 315/5 = 63, receivables 150/2 = 75,
+// profitability 285/4 = 71.25, debt 275/3 = 91.67, planning 195/4 = 48.75):
+//
+//	liquidity      books (100x25 + 100x15 + 100x25 + 90x25 + 70x10) / 100 = 94.5
+//	               0.6 x 94.5 + 0.4 x 63 = 56.7 + 25.2 = 81.9
+//	receivables    books (100x60 + 100x40) / 100 = 100; 60 + 30 = 90.0
+//	profitability  books (100x35 + 100x15 + 85x30 + 100x20) / 100 = 95.5; 57.3 + 28.5 = 85.8
+//	debt           books (0x70 + 100x30) / 100 = 30; 18 + 36.667 = 54.667 -> 54.7
+//	planning       answers only 48.75 -> 48.8
+//	score          0.3 x 81.9 + 0.15 x 90 + 0.25 x 85.8 + 0.2 x 54.667 + 0.1 x 48.75
+//	               = 24.57 + 13.5 + 21.45 + 10.933 + 4.875 = 75.328 -> 75.3 coping
+//
+// Before the retake planning was 41.25: the score was 75.328 - 0.1 x 7.5 = 74.578 ->
+// 74.6. The change shown is 75.3 - 74.6 = 0.7, one questionnaire part (exactly 0.75,
+// shown as 0.7 so that the part adds up to the change).
+//
+// Advice: the only urgent part (under 40) is debt-to-equity at 0, so rebuilding
+// equity comes first. Confidence is high: payables recorded, nothing flagged.
+func TestGoldenDepreciation(t *testing.T) {
+	want := golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 2.08, "healthy", 100),
+			valued(MetricQuickRatio, 2.08, "satisfactory", 100),
+			valued(MetricCashBufferDays, 112.5, "strong", 100),
+			valued(MetricRunwayMonths, 19.7, "long", 90),
+			valued(MetricDPO, 54, "stretched", 70),
+			special(MetricOverdueShare, "nothing_outstanding", 100),
+			valued(MetricDSO, 0, "fast", 100),
+			valued(MetricNetMargin, 20, "strong", 100),
+			valued(MetricReturnOnAssets, 28, "strong", 100),
+			valued(MetricRevenueGrowth1y, 5.6, "growing", 85),
+			valued(MetricRevenueGrowth90d, 11.1, "growing_fast", 100),
+			special(MetricDebtToEquity, "negative_equity", 0),
+			valued(MetricInterestCover, 5, "strong", 100),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {81.9, 94.5, 63},
+			"receivables":          {90, 100, 75},
+			"profitability_growth": {85.8, 95.5, 71.3},
+			"debt_solvency":        {54.7, 30, 91.7},
+			"planning_controls":    {48.8, -1, 48.8},
+		},
+		score: 75.3, tier: finhealth.TierCoping,
+		previous: 74.6, delta: 0.7,
+		parts:      []goldenPart{{finhealth.ChangeQuestionnaire, "", 0.7}},
+		topAdvice:  MetricDebtToEquity,
+		confidence: finhealth.ConfidenceHigh,
+	}
+	for _, tc := range []struct {
+		name string
+		dep  int64
+		side finhealth.NormalBalance
+	}{
+		{"negative sign", -600_000, credit},
+		{"positive sign", 600_000, credit},
+		{"no side", -600_000, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			books := depreciationBooks(tc.dep, tc.side)
+			ms, hs := books.health(t, goldenAssessment(t, "retake", mixedAnswersV2))
+			_, prev := books.health(t, goldenAssessment(t, "first", withAnswers(mixedAnswersV2, retakeFrom)))
+			checkGolden(t, ms, hs, prev, want)
+			de := metricNamed(t, ms, MetricDebtToEquity)
+			wantAmount(t, de, "total_assets", 2_900_000, "chk", "ppe", "dep")
+			wantAmount(t, de, "equity", -100_000)
+		})
+	}
+}
+
+// startupAnswers is a business with no sales yet, trading under two years: the
+// questions about its sales answered "not applicable".
+var startupAnswers = map[string]string{
+	"cash_buffer_days":    "days_90_plus",          // 100, liquidity
+	"short_term_coverage": "covered_2x",            // 100
+	"cash_shortfalls":     "never",                 // 100
+	"tax_set_aside":       "estimated_payments",    // 80
+	"bills_on_time":       "on_time",               // 100
+	"net_margin":          "loss",                  // 0, profitability and growth
+	"revenue_trend":       "trading_under_2_years", // not applicable
+	"owner_pay":           "nothing",               // 15
+	"pricing_review":      "never",                 // 0
+	"debt_service_share":  "none",                  // 100, debt and solvency
+	"missed_payments":     "never",                 // 100
+	"credit_access":       "unlikely",              // 0
+	"overdue_share":       "no_sales_yet",          // not applicable, receivables
+	"days_to_get_paid":    "no_sales_yet",          // not applicable
+	"budget_forecast":     "monthly",               // 100, planning and controls
+	"books_review":        "monthly",               // 100
+	"separate_finances":   "fully",                 // 100
+	"insurance":           "not_reviewed",          // 70
+}
+
+// TestGoldenStartup: business 4, a pre-revenue start-up that spent 12,000.00 in the
+// quarter and has sold nothing yet. No invoices.
+//
+//	account            now          then
+//	Checking           3,000,000    4,200,000
+//	Accounts payable     160,000      160,000
+//	Sales                      0            0
+//	Rent                 700,000            0
+//	Development          500,000            0
+//
+// Metrics (expenses 1,200,000 over 90 days, profit -1,200,000, no borrowings):
+//
+//	current ratio  3,000,000 / 160,000 = 18.75 idle_cash 85; quick 18.75 satisfactory 100
+//	cash buffer    3,000,000 / (1,200,000 / 90 = 13,333.33 a day) = 225.0 strong 100
+//	runway         3,000,000 / (1,200,000 / 90 x 30.4375 = 405,833.33) = 7.39 -> 7.4 moderate 65
+//	DPO            160,000 / 1,200,000 x 90 = 12.0 prompt 100
+//	overdue share, DSO, growth: no invoice at all, not enough data
+//	net margin     a loss with no sales: loss_without_sales 0 (not "no data")
+//	ROA            -1,200,000 x 365 / 90 = -4,866,666.67 / 3,000,000 = -162.2% loss 0
+//	D/E            160,000 / (3,000,000 - 160,000 = 2,840,000) = 0.056 -> 0.06 low 100
+//	interest cover no account named interest: not enough data
+//
+// Pillars (answers: liquidity (100+100+100+80+100)/5 = 96; profitability (0+15+0)/3
+// = 5 with revenue trend dropped; debt (100+100+0)/3 = 66.67; receivables: both
+// answers not applicable, no answers; planning (100+100+100+70)/4 = 92.5):
+//
+//	liquidity      books (85x25 + 100x15 + 100x25 + 65x25 + 100x10) / 100 = 87.5
+//	               0.6 x 87.5 + 0.4 x 96 = 52.5 + 38.4 = 90.9
+//	receivables    no books, no answers: no score, its 15 goes to the others (85 left)
+//	profitability  books (0x35 + 0x15) / 50 = 0; 0 + 0.4 x 5 = 2.0
+//	debt           books D/E alone 100; 60 + 26.667 = 86.667 -> 86.7
+//	planning       92.5
+//	score          (30 x 90.9 + 25 x 2 + 20 x 86.667 + 10 x 92.5) / 85
+//	               = (2,727 + 50 + 1,733.33 + 925) / 85 = 5,435.33 / 85 = 63.945 -> 63.9 coping
+//
+// The previous score had the same books and no questionnaire yet: books alone over
+// liquidity, profitability and debt (75): (30 x 87.5 + 25 x 0 + 20 x 100) / 75 =
+// 4,625 / 75 = 61.667 -> 61.7, so the change is 63.9 - 61.7 = +2.2. Its exact parts
+// (points x the change in effective weight, now pillar x 0.6 x share / 85, before
+// pillar x share / 75):
+//
+//	questionnaire  (30 x 0.4 x 96 + 25 x 0.4 x 5 + 20 x 0.4 x 66.667 + 10 x 92.5) / 85 = 2,660.33 / 85 = +31.298
+//	D/E            100 x (20 x 0.6 / 85 - 20 / 75) = 14.118 - 26.667 = -12.549
+//	cash buffer    100 x (30 x 0.6 x 0.25 / 85 - 30 x 0.25 / 75) = 5.294 - 10 = -4.706
+//	current ratio  85 x (0.052941 - 0.1) = -4.0; runway 65 x the same = -3.059
+//	quick ratio    100 x (2.7 / 85 - 0.06) = -2.824; DPO 100 x (1.8 / 85 - 0.04) = -1.882
+//	(net margin and ROA have 0 points either way)
+//
+// The four largest are listed and the rest summed: -4.0 - 3.059 - 2.824 - 1.882 =
+// -11.765. Rounded 31.3 - 12.5 - 4.7 - 11.8 = 2.3; the largest part absorbs the 0.1
+// so the parts add up to +2.2: 31.2.
+//
+// Advice: urgent parts are net margin (0), ROA (0) and the profitability answers (5),
+// all in profitability; net margin loses most (weight 25 x 0.6 x 35/50 / 85 = 0.1235,
+// 12.35 points, against 11.18 for the answers and 5.29 for ROA), so it leads.
+func TestGoldenStartup(t *testing.T) {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	books := goldenBooks{lines: []goldenLine{
+		{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 3_000_000, 4_200_000},
+		{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, 160_000, 160_000},
+		{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 0, 0},
+		{"rent", "Rent", X, finhealth.SubtypeExpense, debit, 700_000, 0},
+		{"dev", "Development", X, finhealth.SubtypeExpense, debit, 500_000, 0},
+	}}
+	ms, hs := books.health(t, goldenAssessment(t, "startup-1", startupAnswers))
+	_, prev := books.health(t, nil)
+	checkGolden(t, ms, hs, prev, golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 18.75, "idle_cash", 85),
+			valued(MetricQuickRatio, 18.75, "satisfactory", 100),
+			valued(MetricCashBufferDays, 225, "strong", 100),
+			valued(MetricRunwayMonths, 7.4, "moderate", 65),
+			valued(MetricDPO, 12, "prompt", 100),
+			missing(MetricOverdueShare, "No invoice was issued in the last 365 days"),
+			missing(MetricDSO, "No invoice was issued in the last 90 days"),
+			special(MetricNetMargin, "loss_without_sales", 0),
+			valued(MetricReturnOnAssets, -162.2, "loss", 0),
+			missing(MetricRevenueGrowth1y, "Nothing was invoiced in the 365 days before"),
+			missing(MetricRevenueGrowth90d, "Nothing was invoiced in the 90 days before"),
+			valued(MetricDebtToEquity, 0.06, "low", 100),
+			missing(MetricInterestCover, "No interest expense found"),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {90.9, 87.5, 96},
+			"receivables":          {-1, -1, -1},
+			"profitability_growth": {2, 0, 5},
+			"debt_solvency":        {86.7, 100, 66.7},
+			"planning_controls":    {92.5, -1, 92.5},
+		},
+		score: 63.9, tier: finhealth.TierCoping,
+		previous: 61.7, delta: 2.2,
+		parts: []goldenPart{
+			{finhealth.ChangeQuestionnaire, "", 31.2},
+			{finhealth.ChangeMetric, MetricDebtToEquity, -12.5},
+			{finhealth.ChangeMetric, MetricCashBufferDays, -4.7},
+			{finhealth.ChangeOther, "", -11.8},
+		},
+		topAdvice:  MetricNetMargin,
+		confidence: finhealth.ConfidenceHigh,
+	})
+	if a := metricNamed(t, ms, MetricNetMargin); a.Note == "" {
+		t.Errorf("net margin says nothing of the loss: %+v", a)
+	}
+}
