@@ -189,3 +189,12 @@ func checkGolden(t *testing.T, ms []finhealth.MetricValue, hs, prev finhealth.He
 		t.Errorf("confidence %+v, want %s", hs.Confidence, want.confidence)
 	}
 }
+
+// confidenceCodes lists a confidence's issue codes, comma-separated.
+func confidenceCodes(c *finhealth.Confidence) string {
+	var codes []string
+	for _, is := range c.Issues {
+		codes = append(codes, is.Code)
+	}
+	return strings.Join(codes, ",")
+}

@@ -285,3 +285,266 @@ func TestGoldenStartup(t *testing.T) {
 		t.Errorf("net margin says nothing of the loss: %+v", a)
 	}
 }
+
+// overdraftBooks is business 5, a caterer with card sales and invoices paid on the
+// spot, that bought an oven partly on its overdraft. bills is what accounts payable
+// shows: 1,000,000 once the supplier bills are entered, 600,000 before.
+//
+//	account               now          then
+//	Checking              2,000,000    2,300,000
+//	Second account         -500,000            0   overdrawn
+//	Kitchen equipment     1,000,000      200,000
+//	Accounts payable      bills        1,000,000
+//	Sales                 3,000,000    1,500,000
+//	Food                    900,000      450,000   cost of sales
+//	Wages                 1,500,000      750,000
+//	Overdraft interest       30,000            0
+//
+// Invoices, all paid: 8,000.00 on 1 June and 7,000.00 on 15 April (the last 90 days),
+// 20,000.00 on 1 March (the 90 before), 10,000.00 on 1 September 2024 (the last
+// 365), 30,000.00 on 1 March 2024 (the 365 before).
+func overdraftBooks(bills int64) goldenBooks {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	paid := finhealth.InvoicePaid
+	return goldenBooks{
+		lines: []goldenLine{
+			{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 2_000_000, 2_300_000},
+			{"od", "Second account", A, finhealth.SubtypeCashAndBank, debit, -500_000, 0},
+			{"oven", "Kitchen equipment", A, finhealth.SubtypePropertyPlantEquipment, debit, 1_000_000, 200_000},
+			{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, bills, 1_000_000},
+			{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 3_000_000, 1_500_000},
+			{"food", "Food", X, finhealth.SubtypeCostOfGoodsSold, debit, 900_000, 450_000},
+			{"wages", "Wages", X, finhealth.SubtypePayrollExpenses, debit, 1_500_000, 750_000},
+			{"odint", "Overdraft interest", X, finhealth.SubtypeExpense, debit, 30_000, 0},
+		},
+		invoices: []finhealth.Invoice{
+			invoice("o1", "c1", "Office", paid, 800_000, 0, day(2025, 6, 1), day(2025, 6, 1)),
+			invoice("o2", "c2", "Wedding", paid, 700_000, 0, day(2025, 4, 15), day(2025, 4, 15)),
+			invoice("o3", "c1", "Office", paid, 2_000_000, 0, day(2025, 3, 1), day(2025, 3, 1)),
+			invoice("o4", "c3", "School", paid, 1_000_000, 0, day(2024, 9, 1), day(2024, 9, 1)),
+			invoice("o5", "c3", "School", paid, 3_000_000, 0, day(2024, 3, 1), day(2024, 3, 1)),
+		},
+	}
+}
+
+// TestGoldenOverdraft: business 5. The overdrawn account is owed to the bank: left out
+// of cash and counted as a current liability, and its growth is borrowing, not an
+// inflow. No questionnaire: the score is the books alone.
+//
+// Flows: sales 1,500,000; cost of sales 450,000; expenses 750,000 + 30,000 = 780,000;
+// outflows 1,230,000; profit 1,500,000 - 1,230,000 = 270,000; cash (above zero)
+// 2,000,000 - 2,300,000 = -300,000; borrowings (the overdraft) 0 -> 500,000.
+//
+//	current ratio  2,000,000 / (1,000,000 + 500,000) = 1.333 -> 1.33 exposed 50 (netting gave 1.50)
+//	quick ratio    1.33 satisfactory 100
+//	cash buffer    2,000,000 / (1,230,000 / 90 = 13,666.67 a day) = 146.34 -> 146.3 strong 100
+//	runway         burn (300,000 + 500,000) / 90 x 30.4375 = 270,555.56 a month;
+//	               2,000,000 / 270,555.56 = 7.39 -> 7.4 moderate 65
+//	DPO            1,000,000 / 1,230,000 x 90 = 73.17 -> 73.2 slow 30
+//	overdue share  nothing open: nothing_outstanding 100; DSO 0 / 1,500,000 x 90 = 0.0 fast 100
+//	net margin     270,000 / 1,500,000 = 18.0% strong 100
+//	ROA            assets 2,000,000 + 1,000,000 = 3,000,000 (the overdraft is not a negative asset);
+//	               270,000 x 365 / 90 = 1,095,000 / 3,000,000 = 36.5% strong 100
+//	growth 1y      (800,000 + 700,000 + 2,000,000 + 1,000,000 = 4,500,000 - 3,000,000) / 3,000,000 = 50.0% growing_fast 100
+//	growth 90d     (1,500,000 - 2,000,000) / 2,000,000 = -25.0% falling_fast 0
+//	D/E            1,500,000 / (3,000,000 - 1,500,000) = 1.0 elevated 50
+//	interest cover (270,000 + 30,000) / 30,000 = 10.0 strong 100
+//
+// Pillars, books alone; planning has no data, so the other four share 90:
+//
+//	liquidity      (50x25 + 100x15 + 100x25 + 65x25 + 30x10) / 100 = 7,175 / 100 = 71.75 -> 71.8
+//	receivables    100
+//	profitability  (100x35 + 100x15 + 100x30 + 0x20) / 100 = 80
+//	debt           (50x70 + 100x30) / 100 = 65
+//	score          (30 x 71.75 + 15 x 100 + 25 x 80 + 20 x 65) / 90 = 6,952.5 / 90 = 77.25 -> 77.3 coping
+//
+// The previous score was read before 4,000.00 of supplier bills were entered (payables
+// 600,000): current ratio 2,000,000 / 1,100,000 = 1.82 healthy 100; DPO 600,000 /
+// 1,230,000 x 90 = 43.9 prompt 100; D/E 1,100,000 / 1,900,000 = 0.58 fairly_safe 85.
+// Liquidity (100x25 + 1,500 + 2,500 + 1,625 + 100x10) / 100 = 86.25, debt (85x70 +
+// 3,000) / 100 = 89.5: (30 x 86.25 + 1,500 + 2,000 + 20 x 89.5) / 90 = 8,027.5 / 90
+// = 89.194 -> 89.2. The change is 77.3 - 89.2 = -11.9, each part points x effective
+// weight (pillar x share / 90):
+//
+//	D/E            (50 - 85) x 20 x 0.7 / 90 = -5.444 -> -5.4
+//	current ratio  (50 - 100) x 30 x 0.25 / 90 = -4.167 -> -4.2
+//	DPO            (30 - 100) x 30 x 0.1 / 90 = -2.333 -> -2.3, together -11.9
+//
+// Advice: urgent parts are DPO (30, liquidity) and 90-day growth (0, profitability):
+// liquidity comes first, so paying suppliers leads.
+func TestGoldenOverdraft(t *testing.T) {
+	ms, hs := overdraftBooks(1_000_000).health(t, nil)
+	_, prev := overdraftBooks(600_000).health(t, nil)
+	checkGolden(t, ms, hs, prev, golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 1.33, "exposed", 50),
+			valued(MetricQuickRatio, 1.33, "satisfactory", 100),
+			valued(MetricCashBufferDays, 146.3, "strong", 100),
+			valued(MetricRunwayMonths, 7.4, "moderate", 65),
+			valued(MetricDPO, 73.2, "slow", 30),
+			special(MetricOverdueShare, "nothing_outstanding", 100),
+			valued(MetricDSO, 0, "fast", 100),
+			valued(MetricNetMargin, 18, "strong", 100),
+			valued(MetricReturnOnAssets, 36.5, "strong", 100),
+			valued(MetricRevenueGrowth1y, 50, "growing_fast", 100),
+			valued(MetricRevenueGrowth90d, -25, "falling_fast", 0),
+			valued(MetricDebtToEquity, 1, "elevated", 50),
+			valued(MetricInterestCover, 10, "strong", 100),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {71.8, 71.8, -1},
+			"receivables":          {100, 100, -1},
+			"profitability_growth": {80, 80, -1},
+			"debt_solvency":        {65, 65, -1},
+			"planning_controls":    {-1, -1, -1},
+		},
+		score: 77.3, tier: finhealth.TierCoping,
+		previous: 89.2, delta: -11.9,
+		parts: []goldenPart{
+			{finhealth.ChangeMetric, MetricDebtToEquity, -5.4},
+			{finhealth.ChangeMetric, MetricCurrentRatio, -4.2},
+			{finhealth.ChangeMetric, MetricDPO, -2.3},
+		},
+		topAdvice:  MetricDPO,
+		confidence: finhealth.ConfidenceHigh,
+	})
+	cr := metricNamed(t, ms, MetricCurrentRatio)
+	wantAmount(t, cr, "current_liabilities", 1_500_000, "ap", "od")
+	wantAmount(t, cr, "overdrafts", 500_000, "od")
+	wantAmount(t, metricNamed(t, ms, MetricRunwayMonths), "monthly_burn", 270_556)
+}
+
+// creditBooks is business 6, a delivery firm with a line of credit and a term loan,
+// both filed by Wave under LOANS. termLoan is the mapping's decision about the term
+// loan: nil leaves the default (current debt, flagged for review).
+//
+//	account               now          then
+//	Checking              1,400,000    1,000,000
+//	Accounts receivable     600,000      500,000
+//	Vehicles              4,000,000    4,000,000
+//	Accounts payable        300,000      300,000
+//	Line of credit        1,000,000            0   LOANS, default: current debt
+//	Term loan             3,000,000    3,100,000   LOANS
+//	Sales                 2,400,000    1,200,000
+//	Wages                 1,800,000      900,000
+//	Rent                    900,000      450,000
+//	Term loan interest      120,000       60,000
+//
+// Invoices: l1 4,000.00 on 15 June, open and not yet due; l2 3,000.00 on 20 April, due
+// 20 May, 2,000.00 still owed (41 days late); l3 5,000.00 on 10 May, paid (together
+// 12,000.00 in the last 90 days); l4 10,000.00 on 1 February (the 90 before); l5
+// 20,000.00 on 1 April 2024 (the 365 before).
+func creditBooks(termLoan []finhealth.AccountOverride) goldenBooks {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	return goldenBooks{
+		lines: []goldenLine{
+			{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 1_400_000, 1_000_000},
+			{"ar", "Accounts receivable", A, finhealth.SubtypeReceivableInvoices, debit, 600_000, 500_000},
+			{"vans", "Vehicles", A, finhealth.SubtypePropertyPlantEquipment, debit, 4_000_000, 4_000_000},
+			{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, 300_000, 300_000},
+			{"loc", "Line of credit", L, finhealth.SubtypeLoans, credit, 1_000_000, 0},
+			{"term", "Term loan", L, finhealth.SubtypeLoans, credit, 3_000_000, 3_100_000},
+			{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 2_400_000, 1_200_000},
+			{"wages", "Wages", X, finhealth.SubtypePayrollExpenses, debit, 1_800_000, 900_000},
+			{"rent", "Rent", X, finhealth.SubtypeExpense, debit, 900_000, 450_000},
+			{"tint", "Term loan interest", X, finhealth.SubtypeExpense, debit, 120_000, 60_000},
+		},
+		invoices: []finhealth.Invoice{
+			invoice("l1", "c1", "Grocer", finhealth.InvoiceSent, 400_000, 400_000, day(2025, 6, 15), day(2025, 7, 15)),
+			invoice("l2", "c2", "Pharmacy", finhealth.InvoicePartial, 300_000, 200_000, day(2025, 4, 20), day(2025, 5, 20)),
+			invoice("l3", "c1", "Grocer", finhealth.InvoicePaid, 500_000, 0, day(2025, 5, 10), day(2025, 6, 9)),
+			invoice("l4", "c2", "Pharmacy", finhealth.InvoicePaid, 1_000_000, 0, day(2025, 2, 1), day(2025, 3, 3)),
+			invoice("l5", "c1", "Grocer", finhealth.InvoicePaid, 2_000_000, 0, day(2024, 4, 1), day(2024, 5, 1)),
+		},
+		overrides: termLoan,
+	}
+}
+
+// TestGoldenCreditLines: business 6. The owner drew 10,000.00 on the line of credit
+// and repaid 1,000.00 of the term loan; the advisor mapped the term loan as long-term
+// debt, and the line stays current debt, flagged.
+//
+// Flows: sales 1,200,000; expenses 900,000 + 450,000 + 60,000 = 1,410,000; profit
+// -210,000; cash +400,000; borrowings (1,000,000 + 3,000,000) - (0 + 3,100,000) = +900,000.
+//
+//	current ratio  (1,400,000 + 600,000) / (300,000 + 1,000,000) = 1.538 -> 1.54 healthy 100; quick the same, satisfactory 100
+//	cash buffer    1,400,000 / (1,410,000 / 90 = 15,666.67 a day) = 89.36 -> 89.4 comfortable 85
+//	runway         cash rose, but not by operations: 400,000 - 900,000 = -500,000;
+//	               burn 500,000 / 90 x 30.4375 = 169,097.22 a month; 1,400,000 / 169,097.22 = 8.28 -> 8.3 moderate 65
+//	               (counting the draw as an inflow would say "not burning", 100)
+//	DPO            300,000 / 1,410,000 x 90 = 19.15 -> 19.1 prompt 100
+//	overdue share  200,000 / (400,000 + 200,000) = 33.3% severe 0
+//	DSO            600,000 / 1,200,000 x 90 = 45.0 slow 45
+//	net margin     -210,000 / 1,200,000 = -17.5% loss 0
+//	ROA            -210,000 x 365 / 90 = -851,666.67 / (2,000,000 + 4,000,000) = -14.19 -> -14.2 loss 0
+//	growth 1y      (1,200,000 + 1,000,000 - 2,000,000) / 2,000,000 = 10.0% growing_fast 100
+//	growth 90d     (1,200,000 - 1,000,000) / 1,000,000 = 20.0% growing_fast 100
+//	D/E            4,300,000 / (6,000,000 - 4,300,000 = 1,700,000) = 2.53 risky 15
+//	interest cover (-210,000 + 60,000) / 60,000 = -2.5 critical 0
+//
+// Pillars, with mixedAnswersV2 (answers 63, 75, 71.25, 91.67, 48.75 as in business 1):
+//
+//	liquidity      books (100x25 + 100x15 + 85x25 + 65x25 + 100x10) / 100 = 87.5; 52.5 + 25.2 = 77.7
+//	receivables    books (0x60 + 45x40) / 100 = 18; 10.8 + 30 = 40.8
+//	profitability  books (0x35 + 0x15 + 100x30 + 100x20) / 100 = 50; 30 + 28.5 = 58.5
+//	debt           books (15x70 + 0x30) / 100 = 10.5; 6.3 + 36.667 = 42.967 -> 43.0
+//	planning       48.75 -> 48.8
+//	score          0.3 x 77.7 + 0.15 x 40.8 + 0.25 x 58.5 + 0.2 x 42.967 + 0.1 x 48.75
+//	               = 23.31 + 6.12 + 14.625 + 8.593 + 4.875 = 57.523 -> 57.5 coping
+//
+// Before the advisor's override the term loan counted as current debt too: current
+// liabilities 4,300,000, current and quick ratio 2,000,000 / 4,300,000 = 0.47 (critical
+// 0, poor 0); liquidity books (0 + 0 + 85x25 + 65x25 + 100x10) / 100 = 47.5, pillar
+// 28.5 + 25.2 = 53.7; score 57.523 - 0.3 x (77.7 - 53.7) = 50.323 -> 50.3. The change
+// is +7.2: current ratio 100 x 0.3 x 0.6 x 0.25 = +4.5, quick ratio 100 x 0.3 x 0.6 x
+// 0.15 = +2.7.
+//
+// Advice: urgent parts are overdue share (0, receivables), net margin, ROA (0,
+// profitability), interest cover (0) and D/E (15, debt): receivables comes first, so
+// collecting the overdue invoice leads. Confidence is medium: the line of credit is
+// still flagged for review.
+func TestGoldenCreditLines(t *testing.T) {
+	term := []finhealth.AccountOverride{{AccountID: "term", Class: finhealth.ClassLongTermDebt, SetBy: "advisor-1", SetAt: day(2025, 6, 2), Note: "five-year loan"}}
+	a := goldenAssessment(t, "credit-1", mixedAnswersV2)
+	ms, hs := creditBooks(term).health(t, a)
+	_, prev := creditBooks(nil).health(t, a)
+	checkGolden(t, ms, hs, prev, golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 1.54, "healthy", 100),
+			valued(MetricQuickRatio, 1.54, "satisfactory", 100),
+			valued(MetricCashBufferDays, 89.4, "comfortable", 85),
+			valued(MetricRunwayMonths, 8.3, "moderate", 65),
+			valued(MetricDPO, 19.1, "prompt", 100),
+			valued(MetricOverdueShare, 33.3, "severe", 0),
+			valued(MetricDSO, 45, "slow", 45),
+			valued(MetricNetMargin, -17.5, "loss", 0),
+			valued(MetricReturnOnAssets, -14.2, "loss", 0),
+			valued(MetricRevenueGrowth1y, 10, "growing_fast", 100),
+			valued(MetricRevenueGrowth90d, 20, "growing_fast", 100),
+			valued(MetricDebtToEquity, 2.53, "risky", 15),
+			valued(MetricInterestCover, -2.5, "critical", 0),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {77.7, 87.5, 63},
+			"receivables":          {40.8, 18, 75},
+			"profitability_growth": {58.5, 50, 71.3},
+			"debt_solvency":        {43, 10.5, 91.7},
+			"planning_controls":    {48.8, -1, 48.8},
+		},
+		score: 57.5, tier: finhealth.TierCoping,
+		previous: 50.3, delta: 7.2,
+		parts: []goldenPart{
+			{finhealth.ChangeMetric, MetricCurrentRatio, 4.5},
+			{finhealth.ChangeMetric, MetricQuickRatio, 2.7},
+		},
+		topAdvice:  MetricOverdueShare,
+		confidence: finhealth.ConfidenceMedium,
+	})
+	run := metricNamed(t, ms, MetricRunwayMonths)
+	wantAmount(t, run, "monthly_burn", 169_097)
+	wantAmount(t, run, "borrowings", 4_000_000, "loc", "term")
+	wantAmount(t, run, "borrowings_then", 3_100_000)
+	if codes := confidenceCodes(hs.Confidence); codes != "review" {
+		t.Errorf("confidence issues %s, want review (the line of credit)", codes)
+	}
+}
