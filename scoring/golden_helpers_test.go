@@ -28,6 +28,9 @@ type goldenBooks struct {
 	lines     []goldenLine
 	invoices  []finhealth.Invoice
 	overrides []finhealth.AccountOverride
+	// foreign are accounts held in another currency than the business's, which the
+	// metrics leave out; they have no earlier balance.
+	foreign []finhealth.LedgerAccount
 }
 
 // build is the ledger snapshot, its history (one snapshot 90 days earlier) and the
@@ -40,6 +43,7 @@ func (b goldenBooks) build(t *testing.T) (finhealth.LedgerSnapshot, []finhealth.
 		snap.Accounts = append(snap.Accounts, account(l.id, l.name, l.typ, l.sub, l.side, usd(l.now)))
 		then[l.id] = l.then
 	}
+	snap.Accounts = append(snap.Accounts, b.foreign...)
 	snap.Invoices = b.invoices
 	mapping, err := ApplyOverrides(DefaultAccountMapping(snap.Accounts, nil), b.overrides)
 	if err != nil {

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"strings"
 	"testing"
 
 	"finhealth"
@@ -546,5 +547,283 @@ func TestGoldenCreditLines(t *testing.T) {
 	wantAmount(t, run, "borrowings_then", 3_100_000)
 	if codes := confidenceCodes(hs.Confidence); codes != "review" {
 		t.Errorf("confidence issues %s, want review (the line of credit)", codes)
+	}
+}
+
+// inEuros is an invoice in euros at the exchange rate Wave gave it (amounts in euro
+// cents).
+func inEuros(inv finhealth.Invoice, rate string) finhealth.Invoice {
+	inv.Currency, inv.ExchangeRate = "EUR", rate
+	inv.Total, inv.AmountDue, inv.AmountPaid = eur(inv.Total.Minor), eur(inv.AmountDue.Minor), eur(inv.AmountPaid.Minor)
+	return inv
+}
+
+// TestGoldenForeignCurrency: business 7, a design studio invoicing European clients in
+// euros, each invoice converted at its own exchange rate (half away from zero to the
+// cent, once), with a euro bank account the metrics leave out with a note.
+//
+//	account               now          then
+//	Checking              2,500,000    2,000,000
+//	Euro account          EUR 500,000      -        left out: not in USD
+//	Accounts receivable   1,210,000      800,000
+//	Accounts payable        500,000      400,000
+//	Business card           300,000      200,000
+//	Sales                 3,000,000    1,500,000
+//	Subcontractors          600,000      300,000   cost of sales
+//	Wages                   900,000      450,000
+//	Rent                    450,000      225,000
+//
+// Invoices (USD cents after conversion):
+//
+//	f1 EUR 500,000 at 1.1, 5 June, open, not yet due        = 550,000
+//	f2 EUR 600,000 at 1.05, 10 April, due 10 May, open      = 630,000 (51 days late)
+//	f3 USD 320,000, 20 May, paid                            = 320,000
+//	f4 EUR 1,234,567 at 1.0837, 1 March, paid               = 1,337,900.2579 -> 1,337,900
+//	f5 USD 3,000,000, 1 June 2024, paid (the 365 before)    = 3,000,000
+//	f6 EUR 200,000 with no rate, 20 June, open              = left out with a note
+//
+// Flows: sales 1,500,000; cost 300,000; expenses 450,000 + 225,000 = 675,000;
+// outflows 975,000; profit 525,000; cash +500,000, no borrowings.
+//
+//	current ratio  (2,500,000 + 1,210,000) / (500,000 + 300,000) = 4.6375 -> 4.64 idle_cash 85; quick 4.64 satisfactory 100
+//	cash buffer    2,500,000 / (975,000 / 90 = 10,833.33 a day) = 230.77 -> 230.8 strong 100
+//	runway         cash rose with no borrowing: not_burning 100
+//	DPO            500,000 / 975,000 x 90 = 46.15 -> 46.2 stretched 70
+//	overdue share  630,000 / (550,000 + 630,000 = 1,180,000) = 53.39 -> 53.4 severe 0
+//	DSO            1,180,000 / (550,000 + 630,000 + 320,000 = 1,500,000) x 90 = 70.8 very_slow 15
+//	net margin     525,000 / 1,500,000 = 35.0% strong 100
+//	ROA            525,000 x 365 / 90 = 2,129,166.67 / 3,710,000 = 57.39 -> 57.4 strong 100
+//	growth 1y      (1,500,000 + 1,337,900 = 2,837,900 - 3,000,000) / 3,000,000 = -5.40 -> -5.4 falling 30
+//	growth 90d     (1,500,000 - 1,337,900) / 1,337,900 = 12.12 -> 12.1 growing_fast 100
+//	D/E            800,000 / (3,710,000 - 800,000 = 2,910,000) = 0.27 low 100
+//	interest cover no account named interest: not enough data
+//
+// Pillars, with mixedAnswersV2 retaken to answer days to get paid "60 to 89 days"
+// (15) rather than "30 to 44" (80): receivables answers (70 + 15) / 2 = 42.5.
+//
+//	liquidity      books (85x25 + 100x15 + 100x25 + 100x25 + 70x10) / 100 = 93.25 -> 93.3
+//	               55.95 + 25.2 = 81.15 -> 81.2
+//	receivables    books (0x60 + 15x40) / 100 = 6; 3.6 + 17 = 20.6
+//	profitability  books (100x35 + 100x15 + 30x30 + 100x20) / 100 = 79; 47.4 + 28.5 = 75.9
+//	debt           books D/E alone 100; 60 + 36.667 = 96.667 -> 96.7
+//	planning       48.75 -> 48.8
+//	score          24.345 + 3.09 + 18.975 + 19.333 + 4.875 = 70.618 -> 70.6 coping
+//
+// Before the retake receivables answered 75: pillar 3.6 + 30 = 33.6, score 70.618 +
+// 0.15 x 13 = 72.568 -> 72.6; the change is -2.0, the questionnaire's (exactly -1.95).
+//
+// Advice: urgent parts are overdue share (0) and DSO (15) in receivables, and 1-year
+// growth (30) in profitability; overdue share loses most (0.15 x 0.6 x 0.6 x 100 =
+// 5.4 against 0.15 x 0.6 x 0.4 x 85 = 3.06) and leads.
+func TestGoldenForeignCurrency(t *testing.T) {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	sent, paid := finhealth.InvoiceSent, finhealth.InvoicePaid
+	books := goldenBooks{
+		lines: []goldenLine{
+			{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 2_500_000, 2_000_000},
+			{"ar", "Accounts receivable", A, finhealth.SubtypeReceivableInvoices, debit, 1_210_000, 800_000},
+			{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, 500_000, 400_000},
+			{"card", "Business card", L, finhealth.SubtypeCreditCard, credit, 300_000, 200_000},
+			{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 3_000_000, 1_500_000},
+			{"subs", "Subcontractors", X, finhealth.SubtypeCostOfGoodsSold, debit, 600_000, 300_000},
+			{"wages", "Wages", X, finhealth.SubtypePayrollExpenses, debit, 900_000, 450_000},
+			{"rent", "Rent", X, finhealth.SubtypeExpense, debit, 450_000, 225_000},
+		},
+		foreign: []finhealth.LedgerAccount{account("eur", "Euro account", A, finhealth.SubtypeCashAndBank, debit, eur(500_000))},
+		invoices: []finhealth.Invoice{
+			inEuros(invoice("f1", "c1", "Lyon agency", sent, 500_000, 500_000, day(2025, 6, 5), day(2025, 7, 5)), "1.1"),
+			inEuros(invoice("f2", "c2", "Berlin shop", sent, 600_000, 600_000, day(2025, 4, 10), day(2025, 5, 10)), "1.05"),
+			invoice("f3", "c3", "Boston cafe", paid, 320_000, 0, day(2025, 5, 20), day(2025, 6, 19)),
+			inEuros(invoice("f4", "c1", "Lyon agency", paid, 1_234_567, 0, day(2025, 3, 1), day(2025, 3, 31)), "1.0837"),
+			invoice("f5", "c3", "Boston cafe", paid, 3_000_000, 0, day(2024, 6, 1), day(2024, 7, 1)),
+			inEuros(invoice("f6", "c2", "Berlin shop", sent, 200_000, 200_000, day(2025, 6, 20), day(2025, 7, 20)), ""),
+		},
+	}
+	ms, hs := books.health(t, goldenAssessment(t, "studio-2", withAnswers(mixedAnswersV2, map[string]string{"days_to_get_paid": "days_60_89"})))
+	_, prev := books.health(t, goldenAssessment(t, "studio-1", mixedAnswersV2))
+	checkGolden(t, ms, hs, prev, golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 4.64, "idle_cash", 85),
+			valued(MetricQuickRatio, 4.64, "satisfactory", 100),
+			valued(MetricCashBufferDays, 230.8, "strong", 100),
+			special(MetricRunwayMonths, "not_burning", 100),
+			valued(MetricDPO, 46.2, "stretched", 70),
+			valued(MetricOverdueShare, 53.4, "severe", 0),
+			valued(MetricDSO, 70.8, "very_slow", 15),
+			valued(MetricNetMargin, 35, "strong", 100),
+			valued(MetricReturnOnAssets, 57.4, "strong", 100),
+			valued(MetricRevenueGrowth1y, -5.4, "falling", 30),
+			valued(MetricRevenueGrowth90d, 12.1, "growing_fast", 100),
+			valued(MetricDebtToEquity, 0.27, "low", 100),
+			missing(MetricInterestCover, "No interest expense found"),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {81.2, 93.3, 63},
+			"receivables":          {20.6, 6, 42.5},
+			"profitability_growth": {75.9, 79, 71.3},
+			"debt_solvency":        {96.7, 100, 91.7},
+			"planning_controls":    {48.8, -1, 48.8},
+		},
+		score: 70.6, tier: finhealth.TierCoping,
+		previous: 72.6, delta: -2,
+		parts:      []goldenPart{{finhealth.ChangeQuestionnaire, "", -2}},
+		topAdvice:  MetricOverdueShare,
+		confidence: finhealth.ConfidenceHigh,
+	})
+	od := metricNamed(t, ms, MetricOverdueShare)
+	wantAmount(t, od, "open", 1_180_000)
+	wantAmount(t, od, "overdue", 630_000)
+	wantAmount(t, metricNamed(t, ms, MetricRevenue90d), "invoices", 1_500_000)
+	if len(od.Notes) != 1 || !strings.HasPrefix(od.Notes[0], "1 invoice(s) in another currency without a usable exchange rate") {
+		t.Errorf("invoice notes %q, want f6 left out", od.Notes)
+	}
+	cr := metricNamed(t, ms, MetricCurrentRatio)
+	if len(cr.Notes) != 1 || !strings.Contains(cr.Notes[0], `"Euro account"`) || !strings.Contains(cr.Notes[0], "EUR") {
+		t.Errorf("balance notes %q, want the euro account left out", cr.Notes)
+	}
+}
+
+// healthyAnswers is a well-run business: every answer the best but pricing (reviewed
+// in the last 12 months, 75), debt service (under 10%, 90) and insurance (not
+// reviewed, 70).
+var healthyAnswers = map[string]string{
+	"cash_buffer_days":    "days_90_plus",     // 100, liquidity: 500 / 5 = 100
+	"short_term_coverage": "covered_2x",       // 100
+	"cash_shortfalls":     "never",            // 100
+	"tax_set_aside":       "separate_account", // 100
+	"bills_on_time":       "on_time",          // 100
+	"net_margin":          "margin_10_plus",   // 100, profitability: 375 / 4 = 93.75
+	"revenue_trend":       "grew_10_plus",     // 100
+	"owner_pay":           "regular",          // 100
+	"pricing_review":      "last_12_months",   // 75
+	"debt_service_share":  "under_10",         // 90, debt: 290 / 3 = 96.67
+	"missed_payments":     "never",            // 100
+	"credit_access":       "line_in_place",    // 100
+	"overdue_share":       "under_5",          // 100, receivables: 100
+	"days_to_get_paid":    "under_30_days",    // 100
+	"budget_forecast":     "monthly",          // 100, planning: 370 / 4 = 92.5
+	"books_review":        "monthly",          // 100
+	"separate_finances":   "fully",            // 100
+	"insurance":           "not_reviewed",     // 70
+}
+
+// TestGoldenHealthy: business 8, a well-rounded hardware shop with stock, supplier
+// bills and a term loan (mapped long-term by its advisor) whose interest is booked,
+// so that DPO, the cash conversion cycle, ROA and interest cover are all computed.
+//
+//	account               now          then
+//	Checking              4,000,000    3,500,000
+//	Accounts receivable   1,000,000      900,000
+//	Inventory             1,500,000    1,400,000
+//	Fittings              5,000,000    5,000,000
+//	Accounts payable      1,200,000    1,100,000
+//	Business card         1,500,000    1,400,000
+//	Term loan             2,000,000    2,100,000   LOANS, mapped to long-term debt
+//	Sales                 9,000,000    4,500,000
+//	Goods sold            3,600,000    1,800,000   cost of sales
+//	Wages                 3,000,000    1,500,000
+//	Rent                  1,200,000      600,000
+//	Loan interest           100,000       50,000
+//
+// Invoices: h1 10,000.00 on 20 June, open, not yet due; h2 20,000.00 on 15 May and h3
+// 15,000.00 on 10 April, paid (45,000.00 in the last 90 days); h4 40,000.00 on 15
+// February (the 90 before); h5 70,000.00 on 15 May 2024 (the 365 before).
+//
+// Flows: sales 4,500,000; cost 1,800,000; expenses 1,500,000 + 600,000 + 50,000 =
+// 2,150,000; outflows 3,950,000; profit 550,000; cash +500,000; borrowings -100,000.
+//
+//	current ratio  (4,000,000 + 1,000,000 + 1,500,000) / (1,200,000 + 1,500,000) = 2.407 -> 2.41 healthy 100
+//	quick ratio    5,000,000 / 2,700,000 = 1.85 satisfactory 100
+//	cash buffer    4,000,000 / (3,950,000 / 90 = 43,888.89 a day) = 91.14 -> 91.1 strong 100
+//	runway         500,000 - (-100,000) = +600,000 from operations: not_burning 100
+//	DPO            1,200,000 / 3,950,000 x 90 = 27.34 -> 27.3 prompt 100
+//	overdue share  0 / 1,000,000 = 0.0 low 100; DSO 1,000,000 / 4,500,000 x 90 = 20.0 fast 100
+//	cycle          inventory days 1,500,000 / 1,800,000 x 90 = 75.0; 75.0 + 20.0 - 27.3 = 67.7 (not scored)
+//	net margin     550,000 / 4,500,000 = 12.22 -> 12.2 strong 100
+//	ROA            550,000 x 365 / 90 = 2,230,555.56 / 11,500,000 = 19.40 -> 19.4 strong 100
+//	growth 1y      (4,500,000 + 4,000,000 - 7,000,000) / 7,000,000 = 21.43 -> 21.4 growing_fast 100
+//	growth 90d     (4,500,000 - 4,000,000) / 4,000,000 = 12.5 growing_fast 100
+//	D/E            4,700,000 / (11,500,000 - 4,700,000 = 6,800,000) = 0.69 fairly_safe 85
+//	interest cover (550,000 + 50,000) / 50,000 = 12.0 strong 100
+//
+// Pillars with healthyAnswers:
+//
+//	liquidity      books 100; 60 + 40 = 100
+//	receivables    books 100; 100
+//	profitability  books 100; 60 + 0.4 x 93.75 = 97.5
+//	debt           books (85x70 + 100x30) / 100 = 89.5; 53.7 + 38.667 = 92.367 -> 92.4
+//	planning       92.5
+//	score          30 + 15 + 24.375 + 18.473 + 9.25 = 97.098 -> 97.1 healthy
+//
+// Before the retake books were reviewed quarterly (65): planning 335 / 4 = 83.75,
+// score 97.098 - 0.1 x 8.75 = 96.223 -> 96.2; the change +0.9 is the questionnaire's
+// (exactly 0.875).
+//
+// Advice: nothing is under 80, so the advice is to keep going, watching the lowest
+// part, debt-to-equity at 85.
+func TestGoldenHealthy(t *testing.T) {
+	A, L, I, X := assetT, liabT, incomeT, expenseT
+	paid := finhealth.InvoicePaid
+	books := goldenBooks{
+		lines: []goldenLine{
+			{"chk", "Checking", A, finhealth.SubtypeCashAndBank, debit, 4_000_000, 3_500_000},
+			{"ar", "Accounts receivable", A, finhealth.SubtypeReceivableInvoices, debit, 1_000_000, 900_000},
+			{"stock", "Inventory", A, finhealth.SubtypeInventory, debit, 1_500_000, 1_400_000},
+			{"fit", "Fittings", A, finhealth.SubtypePropertyPlantEquipment, debit, 5_000_000, 5_000_000},
+			{"ap", "Accounts payable", L, finhealth.SubtypePayableBills, credit, 1_200_000, 1_100_000},
+			{"card", "Business card", L, finhealth.SubtypeCreditCard, credit, 1_500_000, 1_400_000},
+			{"loan", "Term loan", L, finhealth.SubtypeLoans, credit, 2_000_000, 2_100_000},
+			{"sales", "Sales", I, finhealth.SubtypeIncome, credit, 9_000_000, 4_500_000},
+			{"cogs", "Goods sold", X, finhealth.SubtypeCostOfGoodsSold, debit, 3_600_000, 1_800_000},
+			{"wages", "Wages", X, finhealth.SubtypePayrollExpenses, debit, 3_000_000, 1_500_000},
+			{"rent", "Rent", X, finhealth.SubtypeExpense, debit, 1_200_000, 600_000},
+			{"int", "Loan interest", X, finhealth.SubtypeExpense, debit, 100_000, 50_000},
+		},
+		invoices: []finhealth.Invoice{
+			invoice("h1", "c1", "Builder", finhealth.InvoiceSent, 1_000_000, 1_000_000, day(2025, 6, 20), day(2025, 7, 20)),
+			invoice("h2", "c2", "Plumber", paid, 2_000_000, 0, day(2025, 5, 15), day(2025, 6, 14)),
+			invoice("h3", "c1", "Builder", paid, 1_500_000, 0, day(2025, 4, 10), day(2025, 5, 10)),
+			invoice("h4", "c2", "Plumber", paid, 4_000_000, 0, day(2025, 2, 15), day(2025, 3, 17)),
+			invoice("h5", "c1", "Builder", paid, 7_000_000, 0, day(2024, 5, 15), day(2024, 6, 14)),
+		},
+		overrides: []finhealth.AccountOverride{{AccountID: "loan", Class: finhealth.ClassLongTermDebt, SetBy: "advisor-1", SetAt: day(2025, 6, 2)}},
+	}
+	ms, hs := books.health(t, goldenAssessment(t, "shop-2", healthyAnswers))
+	_, prev := books.health(t, goldenAssessment(t, "shop-1", withAnswers(healthyAnswers, map[string]string{"books_review": "quarterly"})))
+	checkGolden(t, ms, hs, prev, golden{
+		metrics: []goldenMetric{
+			valued(MetricCurrentRatio, 2.41, "healthy", 100),
+			valued(MetricQuickRatio, 1.85, "satisfactory", 100),
+			valued(MetricCashBufferDays, 91.1, "strong", 100),
+			special(MetricRunwayMonths, "not_burning", 100),
+			valued(MetricDPO, 27.3, "prompt", 100),
+			valued(MetricOverdueShare, 0, "low", 100),
+			valued(MetricDSO, 20, "fast", 100),
+			valued(MetricNetMargin, 12.2, "strong", 100),
+			valued(MetricReturnOnAssets, 19.4, "strong", 100),
+			valued(MetricRevenueGrowth1y, 21.4, "growing_fast", 100),
+			valued(MetricRevenueGrowth90d, 12.5, "growing_fast", 100),
+			valued(MetricDebtToEquity, 0.69, "fairly_safe", 85),
+			valued(MetricInterestCover, 12, "strong", 100),
+		},
+		pillars: map[string]goldenPillar{
+			"liquidity":            {100, 100, 100},
+			"receivables":          {100, 100, 100},
+			"profitability_growth": {97.5, 100, 93.8},
+			"debt_solvency":        {92.4, 89.5, 96.7},
+			"planning_controls":    {92.5, -1, 92.5},
+		},
+		score: 97.1, tier: finhealth.TierHealthy,
+		previous: 96.2, delta: 0.9,
+		parts:      []goldenPart{{finhealth.ChangeQuestionnaire, "", 0.9}},
+		topAdvice:  MetricDebtToEquity,
+		confidence: finhealth.ConfidenceHigh,
+	})
+	ccc := wantValue(t, ms, MetricCashConversion, 67.7, "", -1)
+	if dio := inputNamed(t, ccc, "days_inventory_outstanding"); dio.Value == nil || *dio.Value != 75 {
+		t.Errorf("days inventory outstanding %v, want 75.0", deref(dio.Value))
+	}
+	if r := hs.Recommendations; len(r) != 1 || r[0].Title != "Keep up what got you here" {
+		t.Errorf("recommendations %+v, want only the keep-going advice", r)
 	}
 }
