@@ -31,6 +31,8 @@ type goldenBooks struct {
 	// foreign are accounts held in another currency than the business's, which the
 	// metrics leave out; they have no earlier balance.
 	foreign []finhealth.LedgerAccount
+	// subtypes is Wave's subtype list as served, from which a missing side is filled in.
+	subtypes []finhealth.AccountSubtype
 }
 
 // build is the ledger snapshot, its history (one snapshot 90 days earlier) and the
@@ -45,7 +47,7 @@ func (b goldenBooks) build(t *testing.T) (finhealth.LedgerSnapshot, []finhealth.
 	}
 	snap.Accounts = append(snap.Accounts, b.foreign...)
 	snap.Invoices = b.invoices
-	mapping, err := ApplyOverrides(DefaultAccountMapping(snap.Accounts, nil), b.overrides)
+	mapping, err := ApplyOverrides(DefaultAccountMapping(snap.Accounts, b.subtypes), b.overrides)
 	if err != nil {
 		t.Fatal(err)
 	}
