@@ -106,12 +106,12 @@ func gaugeSVG(id string, score *float64, tierText string) template.HTML {
 		}
 	}
 	// The tier edges cross the track so that a score near one reads as near it; the
-	// labels sit inside the arc, where the viewBox has room.
+	// labels sit outside the arc, clear of the number in the middle.
 	for _, edge := range []float64{40, 80} {
 		x1, y1 := at(edge, r-11)
 		x2, y2 := at(edge, r+11)
 		b.WriteString(`<line class="gauge-edge" x1="` + coord(x1) + `" y1="` + coord(y1) + `" x2="` + coord(x2) + `" y2="` + coord(y2) + `"/>`)
-		x, y := at(edge, r-22)
+		x, y := at(edge, r+18)
 		svgText(&b, x, y+4, `class="gauge-edge-label" text-anchor="middle"`, strconv.Itoa(int(edge)))
 	}
 	svgText(&b, cx, 88, `class="gauge-number" text-anchor="middle"`, label)

@@ -183,17 +183,17 @@ func TestGaugeAndBars(t *testing.T) {
 	if !strings.Contains(svg, "Score 50.0 out of 100: Coping. Tier edges at 40 (coping from here) and 80 (healthy from here).") {
 		t.Errorf("gauge description: %s", svg)
 	}
-	// The edges cross the track (radius 80) from 69 to 91 and are labelled inside
-	// at 58. At 40 the angle is 0.6π: cos = -0.309017, sin = 0.951057, so the
+	// The edges cross the track (radius 80) from 69 to 91 and are labelled outside
+	// at 98. At 40 the angle is 0.6π: cos = -0.309017, sin = 0.951057, so the
 	// tick runs from (100-21.3, 100-65.6) = (78.7, 34.4) to (100-28.1, 100-86.5) =
-	// (71.9, 13.5) and the label sits at (100-17.9, 100-55.2+4) = (82.1, 48.8). At
+	// (71.9, 13.5) and the label sits at (100-30.3, 100-93.2+4) = (69.7, 10.8). At
 	// 80 (0.2π: cos 0.809017, sin 0.587785): (155.8, 59.4) to (173.6, 46.5), label
-	// at (146.9, 69.9).
+	// at (179.3, 46.4).
 	for _, want := range []string{
 		`<line class="gauge-edge" x1="78.7" y1="34.4" x2="71.9" y2="13.5"/>`,
-		`<text x="82.1" y="48.8" class="gauge-edge-label" text-anchor="middle">40</text>`,
+		`<text x="69.7" y="10.8" class="gauge-edge-label" text-anchor="middle">40</text>`,
 		`<line class="gauge-edge" x1="155.8" y1="59.4" x2="173.6" y2="46.5"/>`,
-		`<text x="146.9" y="69.9" class="gauge-edge-label" text-anchor="middle">80</text>`,
+		`<text x="179.3" y="46.4" class="gauge-edge-label" text-anchor="middle">80</text>`,
 	} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("gauge edge: missing %s in %s", want, svg)

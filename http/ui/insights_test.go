@@ -135,7 +135,8 @@ func TestUIInsightPages(t *testing.T) {
 			// open invoices: each says which it is.
 			rec := liveMetric(t, a, fx.org, scoring.MetricReceivables)
 			mustContain(t, body, "Receivables (account balances)</a>", rec.Money.Display())
-			mustNotContain(t, body, ">Receivables</a>")
+			mustNotContain(t, body, ">Receivables</a>", "Receivables not yet due", "Receivables 1-30 days")
+			mustContain(t, body, "Owed on open invoices, not yet due</a>", "Owed on open invoices, over 90 days past due</a>")
 			for _, m := range regexp.MustCompile(`([0-9,.]+ USD) owed`).FindAllStringSubmatch(body, -1) {
 				if m[1] == rec.Money.Display() {
 					t.Errorf("%s is both the receivables balance and an amount owed on open invoices", m[1])
