@@ -23,19 +23,37 @@ func TestUIDashboardAfterWaveSync(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="score"]`, chromedp.ByQuery))
 	shot(t, ctx, "dashboard")
 	score := text(t, ctx, `[data-testid="score"]`)
-	if v, err := strconv.Atoi(score); err != nil || v < 0 || v > 100 {
-		t.Fatalf("score = %q, want a number from 0 to 100", score)
+	if v, err := strconv.ParseFloat(score, 64); err != nil || v < 0 || v > 100 || !strings.Contains(score, ".") {
+		t.Fatalf("score = %q, want a number from 0 to 100 with one decimal", score)
 	}
 	if tier := text(t, ctx, ".score-caption .tier"); tier != "Healthy" && tier != "Coping" && tier != "Vulnerable" {
 		t.Errorf("tier = %q", tier)
 	}
-	var gauges, bars, tiles int
+	var gauges, edges, bars, pillars, tiles int
 	act(t, ctx, "counting the charts and tiles",
 		chromedp.Evaluate(`document.querySelectorAll('svg.gauge[role="img"] title').length`, &gauges),
+		chromedp.Evaluate(`document.querySelectorAll('svg.gauge line.gauge-edge').length`, &edges),
 		chromedp.Evaluate(`document.querySelectorAll('svg.bars[role="img"] rect.bar-track').length`, &bars),
+		chromedp.Evaluate(`document.querySelectorAll('.pillar-list li[data-pillar]').length`, &pillars),
 		chromedp.Evaluate(`document.querySelectorAll('li.tile').length`, &tiles))
-	if gauges != 1 || bars < 4 || tiles < 10 {
-		t.Errorf("gauge %d, pillar bars %d, tiles %d; want 1, at least 4 (the books' pillars), at least 10", gauges, bars, tiles)
+	// One set of five pillars, each with its weight, and the 40 and 80 tier edges.
+	if gauges != 1 || edges != 2 || bars != 5 || pillars != 5 || tiles < 10 {
+		t.Errorf("gauge %d with %d tier edges, pillar bars %d, pillars listed %d, tiles %d; want 1 with 2, 5, 5, at least 10",
+			gauges, edges, bars, pillars, tiles)
+	}
+	if w := text(t, ctx, `li[data-pillar="liquidity"] p`); !strings.HasPrefix(w, "Weight 30%") {
+		t.Errorf("liquidity's weight reads %q", w)
+	}
+	if c := text(t, ctx, `[data-testid="confidence"] .badge`); !strings.HasSuffix(c, " books confidence") {
+		t.Errorf("confidence = %q", c)
+	}
+	// The why of a recommendation opens without JavaScript's help from the page.
+	var whyOpen bool
+	act(t, ctx, "opening a recommendation's why",
+		chromedp.Click(`.recs details.why summary`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('.recs details.why').open`, &whyOpen))
+	if !whyOpen {
+		t.Error("the first recommendation's why does not open")
 	}
 	if v := text(t, ctx, `li.tile[data-metric="current_ratio"] .tile-value`); v == "" || strings.Contains(v, "Not enough") {
 		t.Errorf("current ratio tile = %q, want a value", v)

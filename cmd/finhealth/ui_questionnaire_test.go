@@ -118,6 +118,9 @@ func TestUIQuestionnaire(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="score"]`); got == "" || got == "–" {
 		t.Errorf("dashboard score %q, want a score from the answers", got)
 	}
+	if c := text(t, ctx, `[data-testid="confidence"]`); !strings.Contains(c, "rests on the questionnaire answers alone") {
+		t.Errorf("without books the confidence box says %q", c)
+	}
 	act(t, ctx, "the questionnaire on a phone", chromedp.Navigate(strings.TrimSuffix(location(t, ctx), "/")+"/questionnaire"),
 		chromedp.WaitVisible(`form[data-questionnaire]`, chromedp.ByQuery))
 	noSidewaysScroll(t, ctx, "the questionnaire")

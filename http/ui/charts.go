@@ -91,15 +91,28 @@ func gaugeSVG(id string, score *float64, tierText string) template.HTML {
 		label = formatScore(score)
 		desc = "Score " + label + " out of 100: " + tierText + "."
 	}
+	desc += " Tier edges at 40 (coping from here) and 80 (healthy from here)."
 	svgOpen(&b, id, "gauge", "0 0 200 118", title, desc, "")
 	b.WriteString(`<path class="gauge-track" d="M 20 100 A 80 80 0 0 1 180 100"/>`)
+	// at is the point of the arc at radius rr for a score v.
+	at := func(v, rr float64) (float64, float64) {
+		angle := math.Pi * (1 - v/100)
+		return cx + rr*math.Cos(angle), cy - rr*math.Sin(angle)
+	}
 	if score != nil && !math.IsNaN(*score) {
-		f := math.Max(0, math.Min(1, *score/100))
-		if f > 0 {
-			angle := math.Pi * (1 - f)
-			x, y := cx+r*math.Cos(angle), cy-r*math.Sin(angle)
+		if v := math.Max(0, math.Min(100, *score)); v > 0 {
+			x, y := at(v, r)
 			b.WriteString(`<path class="gauge-value fill-` + ratingClass(*score) + `" d="M 20 100 A 80 80 0 0 1 ` + coord(x) + ` ` + coord(y) + `"/>`)
 		}
+	}
+	// The tier edges cross the track so that a score near one reads as near it; the
+	// labels sit outside the arc, clear of the number in the middle.
+	for _, edge := range []float64{40, 80} {
+		x1, y1 := at(edge, r-11)
+		x2, y2 := at(edge, r+11)
+		b.WriteString(`<line class="gauge-edge" x1="` + coord(x1) + `" y1="` + coord(y1) + `" x2="` + coord(x2) + `" y2="` + coord(y2) + `"/>`)
+		x, y := at(edge, r+18)
+		svgText(&b, x, y+4, `class="gauge-edge-label" text-anchor="middle"`, strconv.Itoa(int(edge)))
 	}
 	svgText(&b, cx, 88, `class="gauge-number" text-anchor="middle"`, label)
 	svgText(&b, cx, 112, `class="gauge-label" text-anchor="middle"`, tierText)
@@ -238,6 +251,14 @@ type lineChart struct {
 	Format    func(float64) string
 	Min, Max  float64
 	Guides    []float64
+	// Markers are moments drawn as vertical lines with a label (a change of method).
+	Markers []chartMarker
+}
+
+// chartMarker is a moment marked on a line chart.
+type chartMarker struct {
+	At    time.Time
+	Label string
 }
 
 // Line chart geometry, in viewBox units: the plot sits inside the margins that hold
@@ -302,6 +323,9 @@ func (c lineChart) render() template.HTML {
 		desc = append(desc, s.Name+": "+plural(len(s.Points), "value")+" from "+first.At.UTC().Format(lineDateFormatLong)+
 			" to "+last.At.UTC().Format(lineDateFormatLong)+", lowest "+format(slo)+", highest "+format(shi)+", latest "+format(last.Value))
 	}
+	for _, m := range c.Markers {
+		desc = append(desc, m.Label+" from "+m.At.UTC().Format(lineDateFormatLong))
+	}
 	svgOpen(&b, c.ID, "line", "0 0 460 224", c.Title, strings.Join(desc, "; ")+".", "")
 
 	y := func(v float64) float64 { return scaleValue(v, lo, hi, plotBottom, plotTop) }
@@ -328,6 +352,16 @@ func (c lineChart) render() template.HTML {
 		if g > lo && g < hi {
 			b.WriteString(`<line class="guide" x1="` + coord(plotLeft) + `" y1="` + coord(y(g)) + `" x2="` + coord(plotRight) + `" y2="` + coord(y(g)) + `"/>`)
 		}
+	}
+	for _, m := range c.Markers {
+		mx := x(m.At)
+		b.WriteString(`<line class="marker" x1="` + coord(mx) + `" y1="` + coord(plotTop) + `" x2="` + coord(mx) + `" y2="` + coord(plotBottom) + `"/>`)
+		// The label runs away from the nearer edge so that it stays inside the plot.
+		anchor, dx := `start`, 3.0
+		if mx > (plotLeft+plotRight)/2 {
+			anchor, dx = `end`, -3.0
+		}
+		svgText(&b, mx+dx, plotTop+10, `class="marker-label" text-anchor="`+anchor+`"`, m.Label)
 	}
 	dateFmt := lineDateFormat
 	if t0.Year() != t1.Year() {

@@ -101,13 +101,33 @@ func TestLineChart(t *testing.T) {
 			Format: func(v float64) string { return formatScore(&v) },
 			Series: []lineSeries{{Name: "Health score", Points: daily(55, 60)}, {Name: "Questionnaire score"}}}.render())
 		wellFormed(t, svg)
-		for _, want := range []string{">0</text>", ">50</text>", ">100</text>", "Questionnaire score: no values"} {
+		for _, want := range []string{">0.0</text>", ">50.0</text>", ">100.0</text>", "Questionnaire score: no values"} {
 			if !strings.Contains(svg, want) {
 				t.Errorf("missing %q", want)
 			}
 		}
 		if n := strings.Count(svg, `class="guide"`); n != 2 {
 			t.Errorf("%d guides, want 2", n)
+		}
+	})
+	t.Run("markers", func(t *testing.T) {
+		// Five days from 1 Jan drawn from x 64 to 446: a day is 95.5 wide, so the
+		// method change on 2 Jan is at 159.5 (label to its right, from 162.5) and one
+		// on 5 Jan at 446 (label to its left, ending at 443).
+		svg := string(lineChart{ID: "m", Title: "Scores", Min: 0, Max: 100, Format: func(v float64) string { return formatScore(&v) },
+			Series:  []lineSeries{{Name: "Health score", Points: daily(55, 60, 61, 62, 70)}},
+			Markers: []chartMarker{{At: daily(0, 0)[1].At, Label: "method v2"}, {At: daily(0, 0, 0, 0, 0)[4].At, Label: "method v3"}}}.render())
+		wellFormed(t, svg)
+		for _, want := range []string{
+			`<line class="marker" x1="159.5" y1="14" x2="159.5" y2="200"/>`,
+			`<text x="162.5" y="24" class="marker-label" text-anchor="start">method v2</text>`,
+			`<line class="marker" x1="446" y1="14" x2="446" y2="200"/>`,
+			`<text x="443" y="24" class="marker-label" text-anchor="end">method v3</text>`,
+			"method v2 from 2 Jan 2025; method v3 from 5 Jan 2025.",
+		} {
+			if !strings.Contains(svg, want) {
+				t.Errorf("missing %s in %s", want, svg)
+			}
 		}
 	})
 	t.Run("escaping", func(t *testing.T) {
@@ -160,8 +180,24 @@ func TestGaugeAndBars(t *testing.T) {
 	if !strings.Contains(svg, `d="M 20 100 A 80 80 0 0 1 100 20"`) || !strings.Contains(svg, "fill-warn") {
 		t.Errorf("gauge at 50: %s", svg)
 	}
-	if !strings.Contains(svg, "Score 50 out of 100: Coping.") {
+	if !strings.Contains(svg, "Score 50.0 out of 100: Coping. Tier edges at 40 (coping from here) and 80 (healthy from here).") {
 		t.Errorf("gauge description: %s", svg)
+	}
+	// The edges cross the track (radius 80) from 69 to 91 and are labelled outside
+	// at 98. At 40 the angle is 0.6π: cos = -0.309017, sin = 0.951057, so the
+	// tick runs from (100-21.3, 100-65.6) = (78.7, 34.4) to (100-28.1, 100-86.5) =
+	// (71.9, 13.5) and the label sits at (100-30.3, 100-93.2+4) = (69.7, 10.8). At
+	// 80 (0.2π: cos 0.809017, sin 0.587785): (155.8, 59.4) to (173.6, 46.5), label
+	// at (179.3, 46.4).
+	for _, want := range []string{
+		`<line class="gauge-edge" x1="78.7" y1="34.4" x2="71.9" y2="13.5"/>`,
+		`<text x="69.7" y="10.8" class="gauge-edge-label" text-anchor="middle">40</text>`,
+		`<line class="gauge-edge" x1="155.8" y1="59.4" x2="173.6" y2="46.5"/>`,
+		`<text x="179.3" y="46.4" class="gauge-edge-label" text-anchor="middle">80</text>`,
+	} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("gauge edge: missing %s in %s", want, svg)
+		}
 	}
 	full := 100.0
 	if svg := string(gaugeSVG("g", &full, "Healthy")); !strings.Contains(svg, `0 0 1 180 100"`) || !strings.Contains(svg, "fill-good") {
@@ -176,7 +212,7 @@ func TestGaugeAndBars(t *testing.T) {
 	low, high := 25.0, 90.0
 	bars := string(barsSVG("b", "Pillars", []scoreBar{{Label: "Liquidity & <cash>", Value: &high}, {Label: "Debt", Value: &low}}))
 	wellFormed(t, bars)
-	for _, want := range []string{`width="360"`, `width="100"`, "fill-good", "fill-bad", "Liquidity &amp; &lt;cash&gt;: 90 of 100; Debt: 25 of 100."} {
+	for _, want := range []string{`width="360"`, `width="100"`, "fill-good", "fill-bad", "Liquidity &amp; &lt;cash&gt;: 90.0 of 100; Debt: 25.0 of 100."} {
 		if !strings.Contains(bars, want) {
 			t.Errorf("missing %q in %s", want, bars)
 		}

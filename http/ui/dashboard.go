@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"finhealth"
@@ -44,40 +45,75 @@ type dashboardPage struct {
 	Tier       string
 	TierClass  string
 	Pillars    template.HTML
-	// HasBars is false when no pillar has data to draw.
-	HasBars    bool
 	PillarRows []pillarRow
-	// Missing are the pillars without data, grouped by why.
-	Missing []missingPillars
-	Tiles   []metricTile
+	// Change is the attribution of the change since the previous score; nil for a
+	// first score.
+	Change *changeView
+	// Confidence is the books' quality; nil without books.
+	Confidence *confidenceView
+	Tiles      []metricTile
 	// Others are the metrics shown for context, listed without a tile.
 	Others []metricTile
 	// Sync is the Wave box (last sync, "Sync now", live progress) of the Wave pages.
 	Sync syncCard
 }
 
+// pillarRow is one pillar with its weight in the score and the two halves it
+// blends, so that the score can be recomputed by hand from the page: the score is
+// the sum of each pillar's score times its effective weight.
 type pillarRow struct {
+	ID     string
 	Label  string
 	Score  string
 	Rating rating
 	Reason string
+	weights
+	Halves []halfRow
 }
 
-// missingPillars are pillars without data for one reason (the five questionnaire
-// pillars share "not answered").
-type missingPillars struct {
-	Labels []string
-	Reason string
+// weights are a nominal share and, when it differs, the share after the weight of
+// parts without data moved to the others, with why.
+type weights struct {
+	Weight    string
+	Effective string
+	Moved     string
 }
 
-func addMissing(groups []missingPillars, label, reason string) []missingPillars {
-	for i := range groups {
-		if groups[i].Reason == reason {
-			groups[i].Labels = append(groups[i].Labels, label)
-			return groups
-		}
+func newWeights(nominal, effective float64, moved string) weights {
+	w := weights{Weight: formatWeight(nominal)}
+	if e := formatWeight(effective); e != w.Weight {
+		w.Effective, w.Moved = e, moved
 	}
-	return append(groups, missingPillars{Labels: []string{label}, Reason: reason})
+	return w
+}
+
+// halfRow is the books or the answers half of a pillar.
+type halfRow struct {
+	Label  string
+	Score  string
+	Reason string
+	weights
+}
+
+// changeView is what moved the score since the previous one: the parts add up to
+// the shown delta exactly (scoring gives the rounding to the largest part).
+type changeView struct {
+	Since    time.Time
+	Previous string
+	Delta    string
+	Parts    []changePart
+}
+
+type changePart struct {
+	Delta string
+	Text  string
+}
+
+// confidenceView is how far the books behind the score can be trusted.
+type confidenceView struct {
+	Level  string
+	Class  string
+	Issues []finhealth.ConfidenceIssue
 }
 
 // metricTile is one metric at a glance; Change and Spark come from its series.
@@ -126,20 +162,16 @@ func (s insightPages) dashboard(ctx context.Context, c *fhttp.Call) (dashboardPa
 	}
 	p.Gauge = gaugeSVG("score-gauge", h.Health.Score, p.Tier)
 
-	// Pillars without data are listed in words rather than drawn as empty bars.
-	bars := make([]scoreBar, 0, len(h.Health.Pillars))
-	for _, pl := range h.Health.Pillars {
-		row := pillarRow{Label: pl.Label, Score: formatScore(pl.Score), Reason: pl.Reason}
-		if pl.Score != nil {
-			row.Rating = rating{Label: tierLabel(scoring.Tier(*pl.Score)), Class: ratingClass(*pl.Score)}
-			bars = append(bars, scoreBar{Label: pl.Label, Value: pl.Score})
-		} else {
-			row.Rating = rating{Label: "Not enough data"}
-			p.Missing = addMissing(p.Missing, pl.Label, pl.Reason)
-		}
-		p.PillarRows = append(p.PillarRows, row)
+	p.PillarRows = pillarRows(h.Health.Pillars)
+	bars := make([]scoreBar, 0, len(p.PillarRows))
+	for i, pl := range h.Health.Pillars {
+		bars = append(bars, scoreBar{Label: pl.Label + " · " + p.PillarRows[i].Weight, Value: pl.Score})
 	}
-	p.Pillars, p.HasBars = barsSVG("pillar-bars", "Pillar scores", bars), len(bars) > 0
+	p.Pillars = barsSVG("pillar-bars", "Pillar scores", bars)
+	p.Change = newChangeView(h.Health.Change)
+	if c := h.Health.Confidence; c != nil {
+		p.Confidence = &confidenceView{Level: capitalize(c.Level) + " books confidence", Class: confidenceClass[c.Level], Issues: c.Issues}
+	}
 
 	if !h.Ledger.Available {
 		return p, nil
@@ -192,9 +224,97 @@ func (s insightPages) dashboard(ctx context.Context, c *fhttp.Call) (dashboardPa
 	return p, nil
 }
 
+// confidenceClass colours a confidence level like the ratings.
+var confidenceClass = map[string]string{finhealth.ConfidenceHigh: "good", finhealth.ConfidenceMedium: "warn", finhealth.ConfidenceLow: "bad"}
+
+// pillarRows are the pillars with their weights and halves. A pillar's weight moves
+// when another has no data; a half's when the other half has none.
+func pillarRows(pillars []finhealth.HealthPillar) []pillarRow {
+	var missing []string
+	for _, pl := range pillars {
+		if pl.Score == nil {
+			missing = append(missing, strings.ToLower(pl.Label))
+		}
+	}
+	movedIn := ""
+	if len(missing) > 0 {
+		movedIn = joinAnd(missing) + map[bool]string{true: " has", false: " have"}[len(missing) == 1] + " no data"
+	}
+	rows := make([]pillarRow, 0, len(pillars))
+	for _, pl := range pillars {
+		row := pillarRow{ID: pl.ID, Label: pl.Label, Score: formatScore(pl.Score), Reason: pl.Reason,
+			Rating: rating{Label: "Not enough data"}}
+		moved := movedIn
+		if pl.Score != nil {
+			row.Rating = rating{Label: tierLabel(scoring.Tier(*pl.Score)), Class: ratingClass(*pl.Score)}
+		} else {
+			moved = "no data, its weight moves to the other pillars"
+		}
+		row.weights = newWeights(pl.Weight, pl.EffectiveWeight, moved)
+		halves := []struct {
+			label, other string
+			h, o         *finhealth.PillarHalf
+		}{{"Books", "the answers", pl.Books, pl.Answers}, {"Answers", "the books", pl.Answers, pl.Books}}
+		for _, hv := range halves {
+			if hv.h == nil {
+				continue
+			}
+			hr := halfRow{Label: hv.label, Score: formatScore(hv.h.Score), Reason: hv.h.Reason}
+			switch {
+			case pl.Score == nil:
+				// A pillar without data has no halves to share between.
+				hr.weights = weights{Weight: formatWeight(hv.h.Weight)}
+			case hv.h.Score == nil:
+				hr.weights = newWeights(hv.h.Weight, 0, "no data, its weight moves to "+hv.other)
+			default:
+				hr.weights = newWeights(hv.h.Weight, hv.h.EffectiveWeight, hv.other+" have no data")
+			}
+			row.Halves = append(row.Halves, hr)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// joinAnd lists names as people do: "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// newChangeView shows a score change; nil for a first score.
+func newChangeView(c *finhealth.ScoreChange) *changeView {
+	if c == nil {
+		return nil
+	}
+	prev := c.PreviousScore
+	v := &changeView{Since: c.PreviousAsOf, Previous: formatScore(&prev), Delta: formatDelta(c.Delta)}
+	for _, part := range c.Parts {
+		v.Parts = append(v.Parts, changePart{Delta: formatDelta(part.Delta), Text: part.Text})
+	}
+	return v
+}
+
+// dashboardLabels name the two receivables apart: the balances of the receivable
+// accounts, and the open invoices the recommendations and the aging buckets add up,
+// which differ whenever the books and the invoices do.
+var dashboardLabels = map[string]string{
+	scoring.MetricReceivables:  "Receivables (account balances)",
+	scoring.MetricAgingCurrent: "Owed on open invoices, not yet due",
+	scoring.MetricAging1To30:   "Owed on open invoices, 1-30 days past due",
+	scoring.MetricAging31To60:  "Owed on open invoices, 31-60 days past due",
+	scoring.MetricAging61To90:  "Owed on open invoices, 61-90 days past due",
+	scoring.MetricAgingOver90:  "Owed on open invoices, over 90 days past due",
+}
+
 func newTile(orgID string, m finhealth.MetricValue) metricTile {
 	t := metricTile{Name: m.Name, Label: m.Label, Value: metricText(m), Rating: metricRating(m.Status, m.Points),
 		Reason: m.Reason, Note: m.Note, URL: "/orgs/" + orgID + "/metrics/" + m.Name, HasValue: m.Status == finhealth.MetricOK}
+	if l, ok := dashboardLabels[m.Name]; ok {
+		t.Label = l
+	}
 	if m.Value != nil || m.Money != nil {
 		t.Band = capitalize(bandLabel(m.Bands, m.Band))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,12 +46,33 @@ func (s *Handler) uiFuncs() template.FuncMap {
 	}
 }
 
-// formatScore shows a 0-100 score as a whole number; nil (not enough data) as "–".
+// formatScore shows a 0-100 score to one decimal, as scoring rounds it once from the
+// exact value (a whole number would disagree with the recommendations' 43.3);
+// nil (not enough data) as "–".
 func formatScore(v *float64) string {
 	if v == nil || math.IsNaN(*v) {
 		return "–"
 	}
-	return fmt.Sprintf("%.0f", math.Round(*v))
+	return strconv.FormatFloat(math.Round(*v*10)/10, 'f', 1, 64)
+}
+
+// formatDelta shows a change of score signed, to one decimal, with a true minus
+// sign: the parts of a change are read as a sum.
+func formatDelta(d float64) string {
+	r := math.Round(d*10) / 10
+	switch {
+	case r > 0:
+		return "+" + strconv.FormatFloat(r, 'f', 1, 64)
+	case r < 0:
+		return "\u2212" + strconv.FormatFloat(-r, 'f', 1, 64)
+	}
+	return "0.0"
+}
+
+// formatWeight shows a share (0.3) as a percentage ("30%"), with one decimal only
+// where the share after redistribution needs it (6/17 is "35.3%").
+func formatWeight(w float64) string {
+	return strconv.FormatFloat(math.Round(w*1000)/10, 'f', -1, 64) + "%"
 }
 
 // tierLabel names a tier for people; the colour that goes with it is never the only

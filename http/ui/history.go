@@ -24,6 +24,9 @@ type historyPage struct {
 	CanAssessments bool
 	// Truncated says the lists stopped at historyMaxRows.
 	Truncated bool
+	// MethodChanges mark where consecutive scores were made by different methods,
+	// whose numbers do not compare like for like.
+	MethodChanges []chartMarker
 }
 
 type scoreRow struct {
@@ -90,14 +93,33 @@ func (s insightPages) history(ctx context.Context, orgID string, withAssessments
 	// The store answers newest first; the chart runs left to right in time.
 	slices.Reverse(scorePoints)
 	slices.Reverse(answerPoints)
+	markers := methodChanges(scores)
+	for i := range p.Scores {
+		if slices.ContainsFunc(markers, func(m chartMarker) bool { return m.At.Equal(p.Scores[i].At) }) {
+			p.Scores[i].Detail += "; scored with method " + scores[i].MethodVersion + " from here"
+		}
+	}
+	p.MethodChanges = markers
 	series := []lineSeries{{Name: "Health score", Class: "series-1", Points: scorePoints}}
 	if withAssessments {
 		series = append(series, lineSeries{Name: "Questionnaire score", Class: "series-2", Points: answerPoints})
 	}
 	p.Chart = lineChart{ID: "history-chart", Title: "Health score and questionnaire score over the last year",
-		Series: series, Min: 0, Max: 100, Guides: []float64{40, 80},
+		Series: series, Min: 0, Max: 100, Guides: []float64{40, 80}, Markers: markers,
 		Format: func(v float64) string { return formatScore(&v) }}.render()
 	return p, nil
+}
+
+// methodChanges marks each score (newest first, as the store answers) whose
+// method differs from the score before it, oldest first.
+func methodChanges(newestFirst []finhealth.HealthScore) []chartMarker {
+	var out []chartMarker
+	for i := len(newestFirst) - 2; i >= 0; i-- {
+		if v := newestFirst[i].MethodVersion; v != newestFirst[i+1].MethodVersion {
+			out = append(out, chartMarker{At: newestFirst[i].AsOf, Label: "method " + v})
+		}
+	}
+	return out
 }
 
 // scoreSources says what a stored score was made of.

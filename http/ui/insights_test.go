@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -124,9 +125,23 @@ func TestUIInsightPages(t *testing.T) {
 			mustContain(t, tile, "Not enough history for a trend yet")
 			mustNotContain(t, tile, "30-day change")
 			for _, rec := range h.Health.Recommendations {
-				mustContain(t, body, html.EscapeString(rec.Title))
+				mustContain(t, body, html.EscapeString(rec.Title),
+					htmlText(rec.Detail)+`</p><details class="why"><summary>Why</summary><p>`+htmlText(rec.Why)+`</p></details>`)
 			}
 			mustNotContain(t, body, "NaN", "Inf")
+			checkDashboardScore(t, body, h.Health)
+
+			// The receivables metric sums account balances, the recommendations the
+			// open invoices: each says which it is.
+			rec := liveMetric(t, a, fx.org, scoring.MetricReceivables)
+			mustContain(t, body, "Receivables (account balances)</a>", rec.Money.Display())
+			mustNotContain(t, body, ">Receivables</a>", "Receivables not yet due", "Receivables 1-30 days")
+			mustContain(t, body, "Owed on open invoices, not yet due</a>", "Owed on open invoices, over 90 days past due</a>")
+			for _, m := range regexp.MustCompile(`([0-9,.]+ USD) owed`).FindAllStringSubmatch(body, -1) {
+				if m[1] == rec.Money.Display() {
+					t.Errorf("%s is both the receivables balance and an amount owed on open invoices", m[1])
+				}
+			}
 		})
 
 		t.Run("metric_page", func(t *testing.T) {
@@ -255,10 +270,14 @@ func TestUIInsightPages(t *testing.T) {
 			historian := a.RegisterDirect("Historian")
 			org := historian.OrgID
 			a.CreateAssessment(org, historian.ID)
+			// The first score was made by the previous method.
 			for i, score := range []float64{35, 62.5, 81} {
-				s := score
+				s, method := score, scoring.HealthMethodVersion
+				if i == 0 {
+					method = "fh-health-v1"
+				}
 				if err := db.InsertHealthScore(ctx, org, finhealth.HealthScore{Status: finhealth.MetricOK, Score: &s,
-					Tier: scoring.Tier(s), MethodVersion: scoring.HealthMethodVersion,
+					Tier: scoring.Tier(s), MethodVersion: method,
 					AsOf: a.Clock.Now().Add(time.Duration(i-3) * 24 * time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
@@ -276,7 +295,19 @@ func TestUIInsightPages(t *testing.T) {
 			if n := strings.Count(chart, `class="dot series-2"`); n != 1 {
 				t.Errorf("the chart marks %d questionnaire scores, want 1", n)
 			}
-			mustContain(t, body, ">35<", ">63<", ">81<", "Vulnerable", "Healthy", "Questionnaire version "+strconv.Itoa(scoring.Current().Version))
+			mustContain(t, body, ">35.0<", ">62.5<", ">81.0<", "Vulnerable", "Healthy", "Questionnaire version "+strconv.Itoa(scoring.Current().Version))
+			// One marker, at the second score (two days back), named by the new method.
+			second := a.Clock.Now().Add(-2 * 24 * time.Hour)
+			if n := strings.Count(chart, `<line class="marker"`); n != 1 {
+				t.Errorf("%d method markers, want 1", n)
+			}
+			mustContain(t, chart, `class="marker-label"`, ">method "+scoring.HealthMethodVersion+"<",
+				"method "+scoring.HealthMethodVersion+" from "+second.UTC().Format("2 Jan 2006"))
+			mustContain(t, body, "Scoring method changed", "Scored with method "+scoring.HealthMethodVersion+" from "+second.UTC().Format("2 Jan 2006, 15:04 UTC"),
+				"scored with method "+scoring.HealthMethodVersion+" from here")
+			if n := strings.Count(body, "from here"); n != 1 {
+				t.Errorf("%d score rows say the method changed, want 1", n)
+			}
 		})
 	})
 }
@@ -342,7 +373,8 @@ func TestUIDashboardEmptyStates(t *testing.T) {
 		// metrics say why they are missing.
 		a.CreateAssessment(owner.OrgID, owner.ID)
 		body = string(c.Get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).Body)
-		mustContain(t, body, "score-gauge", "Not enough data.", "Wave is not connected")
+		mustContain(t, body, "score-gauge", "Not enough data.", "Wave is not connected",
+			"No books behind this score: it rests on the questionnaire answers alone.")
 		mustNotContain(t, body, "Let's find out", "NaN")
 	})
 }
@@ -370,5 +402,78 @@ func TestAllPages(t *testing.T) {
 	}
 	if got, more, err := allPages(3, read); err != nil || !more || !slices.Equal(got, []int{1, 2, 3, 4}) {
 		t.Errorf("stopping at 3: %v, more %v, %v", got, more, err)
+	}
+}
+
+// checkDashboardScore: the page shows the API's score, pillars, halves, change and
+// confidence, and its figures add up: the score is the pillars' scores times their
+// weights, each pillar its halves' scores times theirs, and the change its parts.
+// Every shown score is rounded to 0.05 at most and the weights sum to 1, so the
+// sums may differ from the shown total by the rounding of the parts (0.05) and of
+// the total (0.05): 0.1 at most.
+func checkDashboardScore(t *testing.T, body string, h finhealth.HealthScore) {
+	t.Helper()
+	shown := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("not a shown score: %q", s)
+		}
+		return v
+	}
+	score := shown(formatScore(h.Score))
+	mustContain(t, body, `data-testid="score">`+formatScore(h.Score)+`<`)
+	sum := 0.0
+	for _, pl := range h.Pillars {
+		block := between(body, `data-pillar="`+pl.ID+`"`, `</ul>`)
+		weight := "Weight " + formatWeight(pl.Weight)
+		if e := formatWeight(pl.EffectiveWeight); e != formatWeight(pl.Weight) {
+			weight += " → " + e
+		}
+		mustContain(t, block, `>`+html.EscapeString(pl.Label)+`<`, `<span class="num">`+formatScore(pl.Score)+`</span>`, weight)
+		if pl.Score == nil {
+			continue
+		}
+		sum += pl.EffectiveWeight * shown(formatScore(pl.Score))
+		halves, halfSum := 0, 0.0
+		for _, hv := range []struct {
+			label string
+			h     *finhealth.PillarHalf
+		}{{"Books", pl.Books}, {"Answers", pl.Answers}} {
+			if hv.h == nil {
+				continue
+			}
+			halves++
+			mustContain(t, block, hv.label+" "+formatWeight(hv.h.Weight))
+			mustContain(t, block, `<strong>`+formatScore(hv.h.Score)+`</strong>`)
+			if hv.h.Score != nil {
+				halfSum += hv.h.EffectiveWeight * shown(formatScore(hv.h.Score))
+			}
+		}
+		if halves == 0 || math.Abs(halfSum-shown(formatScore(pl.Score))) > 0.1 {
+			t.Errorf("%s: the halves add up to %.2f, the page shows %s", pl.ID, halfSum, formatScore(pl.Score))
+		}
+	}
+	if math.Abs(sum-score) > 0.1 {
+		t.Errorf("the pillars add up to %.2f, the page shows %.1f", sum, score)
+	}
+	mustNotContain(t, body, "(books)", "(questionnaire)")
+
+	if h.Change == nil || h.Confidence == nil {
+		t.Fatalf("the fixture was scored before its assessment and has books: want a change and a confidence, got %+v, %+v", h.Change, h.Confidence)
+	}
+	change := between(body, `data-testid="score-change"`, `</div>`)
+	mustContain(t, change, "Since "+h.Change.PreviousAsOf.UTC().Format("2 Jan 2006")+": "+htmlText(formatDelta(h.Change.Delta)))
+	tenths := 0
+	for _, part := range h.Change.Parts {
+		mustContain(t, change, `<span class="num nowrap">`+htmlText(formatDelta(part.Delta))+`</span> `+htmlText(part.Text))
+		tenths += int(math.Round(part.Delta * 10))
+	}
+	if tenths != int(math.Round(h.Change.Delta*10)) {
+		t.Errorf("the parts add up to %d tenths, the change is %.1f", tenths, h.Change.Delta)
+	}
+	conf := between(body, `data-testid="confidence"`, `</div>`)
+	mustContain(t, conf, capitalize(h.Confidence.Level)+" books confidence")
+	for _, is := range h.Confidence.Issues {
+		mustContain(t, conf, htmlText(is.Text), htmlText(is.Action))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"finhealth"
@@ -212,14 +213,16 @@ func newPortfolioRow(it fhttp.PortfolioItem) portfolioRow {
 		row.TierKey = *it.Tier
 	}
 	if it.Change30d != nil {
-		n := math.Round(*it.Change30d)
+		// One decimal, like the scores it is the difference of.
+		n := math.Round(*it.Change30d*10) / 10
+		row.Change = formatDelta(n)
 		switch {
 		case n > 0:
-			row.Change, row.ChangeDir, row.ChangeText = fmt.Sprintf("+%.0f", n), "up", fmt.Sprintf("up %s", plural(int(n), "point"))
+			row.ChangeDir, row.ChangeText = "up", "up "+strconv.FormatFloat(n, 'f', 1, 64)+" points"
 		case n < 0:
-			row.Change, row.ChangeDir, row.ChangeText = fmt.Sprintf("−%.0f", -n), "down", fmt.Sprintf("down %s", plural(int(-n), "point"))
+			row.ChangeDir, row.ChangeText = "down", "down "+strconv.FormatFloat(-n, 'f', 1, 64)+" points"
 		default:
-			row.Change, row.ChangeText = "0", "no change"
+			row.ChangeText = "no change"
 		}
 	}
 	for _, fl := range it.Flags {

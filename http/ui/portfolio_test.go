@@ -66,9 +66,9 @@ func TestUIPortfolio(t *testing.T) {
 		}
 		// Columns: organization, role, score, tier, change, flags, last sync.
 		want := map[string][]string{
-			"Me's business": {"Me's business", "Owner", "82", "Healthy", "+12 up 12 points",
+			"Me's business": {"Me's business", "Owner", "82.0", "Healthy", "+12.0 up 12.0 points",
 				"Overdue invoices 15% Cash buffer 14 days", "Wave not connected"},
-			"Bravo's business": {"Bravo's business Wave: Bravo Books", "Advisor", "40", "Coping",
+			"Bravo's business": {"Bravo's business Wave: Bravo Books", "Advisor", "40.0", "Coping",
 				"– no score 30 days ago to compare with", "Reconnect Wave", "just now"},
 			"Echo's business": {"Echo's business", "Owner", "–", "Not enough data",
 				"– no score 30 days ago to compare with", "None", "Wave not connected"},

@@ -222,7 +222,7 @@ func TestUIAssessmentResult(t *testing.T) {
 
 // htmlText is s as html/template writes it in text.
 func htmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "'", "&#39;", `"`, "&#34;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer("&", "&amp;", "'", "&#39;", `"`, "&#34;", "<", "&lt;", ">", "&gt;", "+", "&#43;").Replace(s)
 }
 
 func TestNewAssessmentPage(t *testing.T) {
@@ -368,7 +368,7 @@ func TestUIQuestionnaireStartsFromLatestV1(t *testing.T) {
 			t.Fatalf("stored v1 assessment %v %s v%d", stored.Score, stored.AlgorithmVersion, stored.QuestionnaireVersion)
 		}
 		ui.Get("/orgs/"+owner.OrgID+"/assessments/"+stored.ID).Expect(t, http.StatusOK).Has(t,
-			`<a href="#pillar-receivables_payables">Receivables &amp; payables</a></th><td class="num">80</td>`,
+			`<a href="#pillar-receivables_payables">Receivables &amp; payables</a></th><td class="num">80.0</td>`,
 			htmlText("In the past 12 months, has the business paid a loan, lease, credit card or tax instalment late?")+
 				`</td><td>No, every payment was on time</td><td class="num">100<span class="muted"> of 100</span>`)
 		var got finhealth.Assessment
