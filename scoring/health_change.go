@@ -99,16 +99,20 @@ func Attribute(cur *finhealth.HealthScore, prev *finhealth.HealthScore) {
 		return
 	}
 	var sum int64
+	largest := 0 // the summed smaller changes may outweigh every part shown alone
 	for i := range causes {
 		t := int64(math.Round(causes[i].exact * 10))
 		causes[i].part.Delta = float64(t) / 10
 		sum += t
+		if math.Abs(causes[i].exact) > math.Abs(causes[largest].exact) {
+			largest = i
+		}
 	}
 	// The largest part absorbs the rounding, so the parts add up to the shown change.
-	causes[0].part.Delta = float64(tenths(causes[0].part.Delta)+dt-sum) / 10
+	causes[largest].part.Delta = float64(tenths(causes[largest].part.Delta)+dt-sum) / 10
 	for i, c := range causes {
 		// A part that rounds to nothing says nothing; the sum is unchanged without it.
-		if i == 0 || c.part.Delta != 0 {
+		if i == largest || c.part.Delta != 0 {
 			ch.Parts = append(ch.Parts, c.part)
 		}
 	}

@@ -139,7 +139,7 @@ func metricAdvice(m *finhealth.MetricValue) finhealth.Recommendation {
 				"month can tip it over; 1.5 to 3 is healthy. Paying for equipment with term finance rather than working cash also helps.")
 	case MetricQuickRatio:
 		return rec("Hold more cash against short-term bills", fmt.Sprintf(
-			"Cash, money in transit and receivables of %s cover current liabilities of %s only %s times: buy stock closer to need "+
+			"Cash, money in transit and receivable balances of %s cover current liabilities of %s only %s times: buy stock closer to need "+
 				"and chase what customers owe.", in("quick_assets"), in("current_liabilities"), v),
 			"1.0 is the usual minimum: below it, paying today's short-term debts depends on selling inventory first.")
 	case MetricCashBufferDays:

@@ -297,24 +297,9 @@ func newChangeView(c *finhealth.ScoreChange) *changeView {
 	return v
 }
 
-// dashboardLabels name the two receivables apart: the balances of the receivable
-// accounts, and the open invoices the recommendations and the aging buckets add up,
-// which differ whenever the books and the invoices do.
-var dashboardLabels = map[string]string{
-	scoring.MetricReceivables:  "Receivables (account balances)",
-	scoring.MetricAgingCurrent: "Owed on open invoices, not yet due",
-	scoring.MetricAging1To30:   "Owed on open invoices, 1-30 days past due",
-	scoring.MetricAging31To60:  "Owed on open invoices, 31-60 days past due",
-	scoring.MetricAging61To90:  "Owed on open invoices, 61-90 days past due",
-	scoring.MetricAgingOver90:  "Owed on open invoices, over 90 days past due",
-}
-
 func newTile(orgID string, m finhealth.MetricValue) metricTile {
 	t := metricTile{Name: m.Name, Label: m.Label, Value: metricText(m), Rating: metricRating(m.Status, m.Points),
 		Reason: m.Reason, Note: m.Note, URL: "/orgs/" + orgID + "/metrics/" + m.Name, HasValue: m.Status == finhealth.MetricOK}
-	if l, ok := dashboardLabels[m.Name]; ok {
-		t.Label = l
-	}
 	if m.Value != nil || m.Money != nil {
 		t.Band = capitalize(bandLabel(m.Bands, m.Band))
 	}
