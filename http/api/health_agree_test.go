@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"testing"
@@ -72,7 +71,7 @@ func TestPageAPIAndStoredScoreAgree(t *testing.T) {
 				}
 			}
 			ui.Get("/orgs/"+owner.OrgID).Expect(t, http.StatusOK).
-				Has(t, fmt.Sprintf(`data-testid="score">%.0f</strong>`, math.Round(*stored.Score)))
+				Has(t, fmt.Sprintf(`data-testid="score">%.1f</strong>`, *stored.Score))
 		}
 		agree("after the sync")
 
