@@ -46,6 +46,10 @@ type tokenIssuer struct {
 func newTokenIssuer(cfg Config) *tokenIssuer {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		// One token has one spelling: without strict decoding the signature's unused
+		// trailing bits may be anything, so four strings would verify as one token
+		// (and each would be cached and logged as a different one).
+		jwt.WithStrictDecoding(),
 		jwt.WithIssuer(cfg.Issuer),
 		jwt.WithAudience(cfg.Audience),
 		jwt.WithExpirationRequired(),

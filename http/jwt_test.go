@@ -1,6 +1,7 @@
 package http
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,31 @@ func TestVerifiedTokenCache(t *testing.T) {
 	// A token altered in any byte is a different key, and fails verification.
 	if _, err := ti.verify(tok[:len(tok)-2] + "xx"); err == nil {
 		t.Fatal("a tampered token was accepted")
+	}
+}
+
+// TestTokenHasOneSpelling: an HS256 signature is 32 bytes, 43 base64url characters
+// whose last one carries 2 unused bits; a token re-spelled through those bits is
+// refused, and only the canonical spelling verifies.
+func TestTokenHasOneSpelling(t *testing.T) {
+	cfg := withDefaults(Config{JWTSecret: testSecret}, nil)
+	ti := newTokenIssuer(cfg)
+	tok, err := ti.issue("01900000-0000-7000-8000-000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	if last < 0 || last&3 != 0 {
+		t.Fatalf("the signature's last character %q is not canonical", tok[len(tok)-1])
+	}
+	for bits := 1; bits < 4; bits++ {
+		respelled := tok[:len(tok)-1] + string(alphabet[last|bits])
+		if _, err := ti.verify(respelled); err == nil {
+			t.Errorf("the re-spelled token %q verified", respelled[len(respelled)-4:])
+		}
+	}
+	if _, err := ti.verify(tok); err != nil {
+		t.Errorf("the canonical token: %v", err)
 	}
 }
