@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -50,6 +51,40 @@ func checkConfig(getenv func(string) string, stdout io.Writer) error {
 		return fmt.Errorf("check-config: %d unsafe setting(s)", unsafe)
 	}
 	return nil
+}
+
+// allowUnsafe names the override that lets serve start in production with settings
+// check-config calls unsafe (a try-out behind a trusted network, a test rig).
+const allowUnsafe = "ALLOW_UNSAFE_CONFIG"
+
+// refuseUnsafe stops serve in production on what check-config calls unsafe, so that
+// the check is not advice a deploy can skip; ALLOW_UNSAFE_CONFIG=true starts it
+// anyway, with a warning per setting.
+func refuseUnsafe(c *Config, getenv func(string) string, logger *slog.Logger) error {
+	if c.Development() {
+		return nil
+	}
+	var unsafe []finding
+	for _, f := range productionFindings(c, getenv) {
+		if f.unsafe {
+			unsafe = append(unsafe, f)
+		}
+	}
+	if len(unsafe) == 0 {
+		return nil
+	}
+	if allowed, _ := strconv.ParseBool(strings.TrimSpace(getenv(allowUnsafe))); allowed {
+		for _, f := range unsafe {
+			logger.Warn("unsafe setting allowed by "+allowUnsafe, "setting", f.setting, "problem", f.problem)
+		}
+		return nil
+	}
+	msg := make([]string, len(unsafe))
+	for i, f := range unsafe {
+		msg[i] = f.setting + ": " + f.problem
+	}
+	return fmt.Errorf("refusing to serve in production with %d unsafe setting(s) (run finhealth check-config; %s=true overrides): %s",
+		len(unsafe), allowUnsafe, strings.Join(msg, "; "))
 }
 
 // inspectConfig loads the configuration and returns it, as far as it could be read,

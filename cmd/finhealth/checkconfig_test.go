@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -151,5 +152,42 @@ func TestRedactURL(t *testing.T) {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestServeRefusesUnsafe: serve in production refuses what check-config calls unsafe
+// (here an http Wave redirect, which would carry authorization codes in clear),
+// unless ALLOW_UNSAFE_CONFIG is set, and then warns per setting.
+func TestServeRefusesUnsafe(t *testing.T) {
+	chdirTemp(t)
+	env := map[string]string{
+		"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB,
+		"BASE_URL": "https://finhealth.example.com", "WAVE_CLIENT_ID": "id", "WAVE_CLIENT_SECRET": strongB + "w",
+		"WAVE_REDIRECT_URI": "http://finhealth.example.com/wave/callback",
+	}
+	cfg, err := loadConfig(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	err = refuseUnsafe(cfg, envOf(env), logger)
+	if err == nil || !strings.Contains(err.Error(), "WAVE_REDIRECT_URI") || !strings.Contains(err.Error(), "check-config") {
+		t.Fatalf("serve started with an unsafe setting: %v", err)
+	}
+	env["ALLOW_UNSAFE_CONFIG"] = "true"
+	if err := refuseUnsafe(cfg, envOf(env), logger); err != nil {
+		t.Fatalf("the override did not allow it: %v", err)
+	}
+	if !strings.Contains(logs.String(), "unsafe setting allowed") || !strings.Contains(logs.String(), "WAVE_REDIRECT_URI") {
+		t.Errorf("no warning: %s", logs.String())
+	}
+	env["WAVE_REDIRECT_URI"] = "https://finhealth.example.com/wave/callback"
+	delete(env, "ALLOW_UNSAFE_CONFIG")
+	if cfg, err = loadConfig(envOf(env)); err != nil {
+		t.Fatal(err)
+	}
+	if err := refuseUnsafe(cfg, envOf(env), logger); err != nil {
+		t.Errorf("a safe configuration was refused: %v", err)
 	}
 }

@@ -79,10 +79,12 @@ var weakSecrets = map[string]bool{
 // loadConfig reads the configuration from getenv. A `.env` file in the working
 // directory is read first in development; real environment variables win over it.
 func loadConfig(getenv func(string) string) (*Config, error) {
-	env := strings.ToLower(strings.TrimSpace(getenv("APP_ENV")))
+	env := canonicalEnv(getenv("APP_ENV"))
 	if env == "" {
-		env = strings.ToLower(strings.TrimSpace(getenv("FLASK_ENV"))) // the original app's name
+		env = canonicalEnv(getenv("FLASK_ENV")) // the original app's name
 	}
+	// Every spelling of production skips .env alike: a file left in the working
+	// directory must never override a production deployment's settings.
 	if env != "production" {
 		dotenv, err := readDotenv(".env")
 		if err != nil {
@@ -90,14 +92,13 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 		getenv = layered(getenv, dotenv)
 		if env == "" {
-			env = strings.ToLower(strings.TrimSpace(getenv("APP_ENV")))
+			env = canonicalEnv(getenv("APP_ENV"))
 		}
 	}
 	switch env {
-	case "", "dev", "development":
+	case "":
 		env = "development"
-	case "prod", "production":
-		env = "production"
+	case "development", "production":
 	default:
 		return nil, fmt.Errorf("APP_ENV: %q is not one of development, production", env)
 	}
@@ -163,8 +164,10 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		if o == "" {
 			continue
 		}
-		if o == "*" {
-			bad("CORS_ORIGINS: \"*\" is not allowed; list the exact origins (scheme://host[:port]) that may call the API")
+		if strings.Contains(o, "*") {
+			// The origin check compares exact strings: a pattern would be accepted
+			// here and then never match anything.
+			bad("CORS_ORIGINS: %q: patterns and \"*\" are not allowed; list the exact origins (scheme://host[:port]) that may call the API", o)
 			continue
 		}
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -339,8 +342,33 @@ func weakness(v string) string {
 		return fmt.Sprintf("is %d characters; at least %d are required", len(v), minSecretBytes)
 	case distinctBytes(v) < 8:
 		return "has too little variety to be random"
+	case periodic(v):
+		return "repeats a shorter value, so it is not random"
 	}
 	return ""
+}
+
+// canonicalEnv is APP_ENV's one spelling of each mode ("prod" is "production").
+func canonicalEnv(v string) string {
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "dev":
+		return "development"
+	case "prod":
+		return "production"
+	}
+	return v
+}
+
+// periodic reports whether s is a shorter string repeated ("abcdefgh" four times):
+// such a value has many distinct characters yet only a fraction of its length in
+// randomness.
+func periodic(s string) bool {
+	for p := 1; p <= len(s)/2; p++ {
+		if len(s)%p == 0 && strings.Repeat(s[:p], len(s)/p) == s {
+			return true
+		}
+	}
+	return false
 }
 
 func distinctBytes(s string) int {

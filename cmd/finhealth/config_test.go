@@ -32,6 +32,9 @@ func TestProductionRefusesMissingAndWeakSecrets(t *testing.T) {
 		{"repetitive", map[string]string{"APP_ENV": "production", "SECRET_KEY": strings.Repeat("ab", 20), "JWT_SECRET_KEY": strongB}, []string{"too little variety"}},
 		{"same", map[string]string{"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongA}, []string{"must differ"}},
 		{"cors wildcard", map[string]string{"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB, "CORS_ORIGINS": "*"}, []string{"CORS_ORIGINS"}},
+		{"cors pattern", map[string]string{"APP_ENV": "production", "SECRET_KEY": strongA, "JWT_SECRET_KEY": strongB, "CORS_ORIGINS": "https://*.example.com"}, []string{"CORS_ORIGINS", "patterns"}},
+		// Eight distinct characters, but "abcdefgh" four times over.
+		{"periodic", map[string]string{"APP_ENV": "production", "SECRET_KEY": strings.Repeat("abcdefgh", 4), "JWT_SECRET_KEY": strongB}, []string{"SECRET_KEY: repeats a shorter value"}},
 		{"bad port", map[string]string{"SECRET_KEY": strongA, "PORT": "http"}, []string{"PORT"}},
 		{"bad pool size", map[string]string{"SECRET_KEY": strongA, "DATABASE_MAX_CONNS": "0"}, []string{"DATABASE_MAX_CONNS"}},
 		{"bad env", map[string]string{"APP_ENV": "staging"}, []string{"APP_ENV"}},
@@ -131,12 +134,15 @@ func TestDotenvInDevelopmentOnly(t *testing.T) {
 	if c.DatabaseURL != "./real.db" {
 		t.Errorf("the real environment must win over .env; DatabaseURL = %q", c.DatabaseURL)
 	}
-	c, err = loadConfig(envOf(map[string]string{"APP_ENV": "production", "SECRET_KEY": strongB, "JWT_SECRET_KEY": strongA}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Port != 5000 {
-		t.Error("production must ignore .env")
+	// Every spelling of production ignores .env alike.
+	for _, env := range []string{"production", "prod", " PROD "} {
+		c, err = loadConfig(envOf(map[string]string{"APP_ENV": env, "SECRET_KEY": strongB, "JWT_SECRET_KEY": strongA}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Port != 5000 || c.Env != "production" {
+			t.Errorf("APP_ENV=%q: port %d, env %s: production must ignore .env", env, c.Port, c.Env)
+		}
 	}
 }
 

@@ -160,6 +160,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	logger := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
+		if err := refuseUnsafe(cfg, getenv, logger); err != nil {
+			return err
+		}
 		return serve(ctx, cfg, logger, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)

@@ -98,6 +98,8 @@ func TestServeObservability(t *testing.T) {
 		"WAVE_CLIENT_ID": "finhealth-prod-client", "WAVE_CLIENT_SECRET": waveSecret,
 		"WAVE_OAUTH_BASE": fake.Endpoints().OAuthBase, "WAVE_GRAPHQL_URL": fake.Endpoints().GraphQLURL,
 		"METRICS_TOKEN": metricsToken,
+		// The fake Wave listens on plain http, which production calls unsafe.
+		"ALLOW_UNSAFE_CONFIG": "true",
 		// This test drives the connect flow through the API, so Wave must send the
 		// browser back to the API's callback rather than the UI's default.
 		"WAVE_REDIRECT_URI": base + "/api/v1/wave/callback",

@@ -226,6 +226,8 @@ func newShutdownEnv(t *testing.T, dialect string) *shutdownEnv {
 			"WAVE_OAUTH_BASE": ends.OAuthBase, "WAVE_GRAPHQL_URL": ends.GraphQLURL,
 			// The connect flow is driven through the API, so Wave returns to its callback.
 			"WAVE_REDIRECT_URI": base + "/api/v1/wave/callback",
+			// The fake Wave listens on plain http, which production calls unsafe.
+			"ALLOW_UNSAFE_CONFIG": "true",
 		},
 		base: base, fake: fake, gate: gate, db: db,
 	}
