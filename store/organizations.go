@@ -208,6 +208,11 @@ func (db *DB) ChangeMemberRole(ctx context.Context, orgID, userID string, role f
 		}
 		from := m.Role
 		m.Role = role
+		if from == finhealth.OrgRoleOwner {
+			if err := h.revokeInvitationsBy(ctx, orgID, userID, "the inviter is no longer an owner"); err != nil {
+				return err
+			}
+		}
 		return h.audit(ctx, finhealth.AuditEntry{
 			OrganizationID: orgID,
 			Action:         finhealth.AuditMemberRoleChanged,
@@ -246,6 +251,9 @@ func (db *DB) RemoveMember(ctx context.Context, orgID, userID string) error {
 		}
 		if !ok {
 			return notFound("Membership")
+		}
+		if err := h.revokeInvitationsBy(ctx, orgID, userID, "the inviter was removed"); err != nil {
+			return err
 		}
 		if _, err := h.exec(ctx, `UPDATE users SET
 				default_organization_id = (SELECT organization_id FROM memberships
@@ -378,16 +386,56 @@ func (db *DB) RevokeInvitation(ctx context.Context, orgID, invitationID string) 
 	})
 }
 
+// revokeInvitationsBy deletes the pending invitations the user sent (in orgID, or in
+// every organization when orgID is empty), auditing each with why: an invitation
+// speaks for its inviter, and must not outlive their right to send it.
+func (h handle) revokeInvitationsBy(ctx context.Context, orgID, userID, why string) error {
+	query := `DELETE FROM invitations WHERE invited_by = ? AND accepted_at IS NULL`
+	args := []any{userID}
+	if orgID != "" {
+		query += ` AND organization_id = ?`
+		args = append(args, orgID)
+	}
+	revoked, err := collect(ctx, h, "revoke invitations", func(r rowScanner) (finhealth.Invitation, error) {
+		var inv finhealth.Invitation
+		err := r.Scan(&inv.ID, &inv.OrganizationID, &inv.Email, &inv.Role)
+		return inv, err
+	}, query+` RETURNING id, organization_id, email, role`, args...)
+	if err != nil {
+		return err
+	}
+	for _, inv := range revoked {
+		if err := h.audit(ctx, finhealth.AuditEntry{
+			OrganizationID: inv.OrganizationID,
+			Action:         finhealth.AuditInvitationRevoked,
+			TargetType:     "invitation",
+			TargetID:       inv.ID,
+			Details:        map[string]string{"email": inv.Email, "role": string(inv.Role), "reason": why},
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var errNoInvitation = finhealth.Errorf(finhealth.ENOTFOUND, "Invitation not found.")
 
 // invitationForUser matches an invitation token hash (first argument) to the user
 // (second) it may admit, as of the third: pending, unexpired, addressed to the
 // user's email, the user active. PendingInvitation and AcceptInvitation share it so
 // that the page asking to accept never promises what accepting then refuses.
+//
+// An invitation speaks for its inviter, so it holds only while the inviter is still
+// an active owner of the organization: removing, demoting or deactivating them
+// revokes what they sent (the store also deletes such invitations then; this check
+// keeps one made in a race with that change from slipping through).
 const invitationForUser = `FROM invitations i JOIN users u ON u.email = i.email
 		JOIN organizations o ON o.id = i.organization_id
 	WHERE i.token_hash = ? AND u.id = ? AND u.active = TRUE
-		AND i.accepted_at IS NULL AND i.expires_at > ?`
+		AND i.accepted_at IS NULL AND i.expires_at > ?
+		AND EXISTS (SELECT 1 FROM memberships im JOIN users iu ON iu.id = im.user_id
+			WHERE im.organization_id = i.organization_id AND im.user_id = i.invited_by
+				AND im.role = 'owner' AND iu.active = TRUE)`
 
 // PendingInvitation returns the invitation the user could accept with the token
 // hash, with its organization's name; ENOTFOUND in every case AcceptInvitation is.

@@ -314,6 +314,9 @@ func (db *DB) DeactivateUser(ctx context.Context, userID string) (*finhealth.Use
 		if _, err := h.exec(ctx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, false, u.UpdatedAt, u.ID); err != nil {
 			return fmt.Errorf("store: deactivate user: %w", err)
 		}
+		if err := h.revokeInvitationsBy(ctx, "", u.ID, "the inviter was deactivated"); err != nil {
+			return err
+		}
 		res, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, u.UpdatedAt, u.ID)
 		if err != nil {
 			return fmt.Errorf("store: revoke user's tokens: %w", err)

@@ -427,6 +427,55 @@ func testRevokeInvitation(t *testing.T, s finhealth.Store) {
 	}
 }
 
+// testInvitationsOutliveNoInviter: an invitation speaks for its inviter, so an
+// owner who is demoted, removed or deactivated takes what they sent with them, each
+// revocation audited with why; another owner's invitations stay.
+func testInvitationsOutliveNoInviter(t *testing.T, s finhealth.Store) {
+	founder, org := register(t, s, "founder@example.com")
+	partner := createUser(t, s, "partner@example.com", finhealth.RoleUser)
+	join(t, s, founder, org.ID, partner, finhealth.OrgRoleOwner)
+	third := createUser(t, s, "third@example.com", finhealth.RoleUser)
+	join(t, s, founder, org.ID, third, finhealth.OrgRoleOwner)
+
+	invitee := createUser(t, s, "invitee@example.com", finhealth.RoleUser)
+	byPartner := invite(t, s, partner, org.ID, invitee.Email, finhealth.OrgRoleOwner)
+	byThird := invite(t, s, third, org.ID, "later@example.com", finhealth.OrgRoleViewer)
+	byFounder := invite(t, s, founder, org.ID, "kept@example.com", finhealth.OrgRoleViewer)
+
+	// Demoted: the partner's invitation no longer admits anyone.
+	_, err := s.ChangeMemberRole(actorCtx(founder), org.ID, partner.ID, finhealth.OrgRoleViewer)
+	must(t, err)
+	_, err = s.PendingInvitation(actorCtx(invitee), byPartner.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	_, err = s.AcceptInvitation(actorCtx(invitee), byPartner.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+
+	// Removed: the third owner's invitation goes too.
+	must(t, s.RemoveMember(actorCtx(founder), org.ID, third.ID))
+	pending, err := s.Invitations(actorCtx(founder), org.ID)
+	must(t, err)
+	wantEqual(t, "pending after the inviters left", pending, []*finhealth.Invitation{byFounder})
+
+	entries := allAudit(t, s, finhealth.AuditFilter{OrganizationID: org.ID, Action: finhealth.AuditInvitationRevoked})
+	reasons := map[string]string{}
+	for _, e := range entries {
+		reasons[e.TargetID] = e.Details["reason"]
+	}
+	if len(entries) != 2 || reasons[byPartner.ID] != "the inviter is no longer an owner" || reasons[byThird.ID] != "the inviter was removed" {
+		t.Fatalf("revocations audited: %+v", entries)
+	}
+
+	// Deactivated: the founder's invitation is revoked in every organization.
+	admin := createUser(t, s, "admin@example.com", finhealth.RoleAdmin)
+	_, err = s.DeactivateUser(actorCtx(admin), founder.ID)
+	must(t, err)
+	_, err = s.AcceptInvitation(actorCtx(invitee), byFounder.TokenHash, invitee.ID)
+	wantCode(t, err, finhealth.ENOTFOUND)
+	pending, err = s.Invitations(actorCtx(partner), org.ID)
+	must(t, err)
+	wantEqual(t, "pending after the founder was deactivated", pending, []*finhealth.Invitation{})
+}
+
 func testAcceptInvitationRejected(t *testing.T, s finhealth.Store) {
 	owner, org := register(t, s, "owner@example.com")
 	ctx := actorCtx(owner)

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.S
 		{"AcceptInvitationRejected", testAcceptInvitationRejected},
 		{"PendingInvitation", testPendingInvitation},
 		{"RevokeInvitation", testRevokeInvitation},
+		{"InvitationsOutliveNoInviter", testInvitationsOutliveNoInviter},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenReuse", testRefreshTokenReuse},
 		{"RefreshTokenRejected", testRefreshTokenRejected},
