@@ -20,7 +20,11 @@ import (
 // SignUp creates the account and its default organization from a validated request;
 // the API and the web form share it.
 func (s Accounts) SignUp(ctx context.Context, req RegisterRequest) (*finhealth.User, *finhealth.Organization, error) {
-	hash, err := identity.HashPassword(req.Password, s.cfg.Argon2)
+	var hash string
+	err := s.withHashSlot(ctx, func() (err error) {
+		hash, err = identity.HashPassword(req.Password, s.cfg.Argon2)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,8 +65,18 @@ func (s Accounts) LogIn(w http.ResponseWriter, r *http.Request, req LoginRequest
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	match, err := identity.VerifyPassword(hash, req.Password)
-	if err != nil && u != nil {
+	var (
+		match     bool
+		malformed error
+	)
+	if err := s.withHashSlot(ctx, func() error {
+		match, malformed = identity.VerifyPassword(hash, req.Password)
+		return nil
+	}); err != nil {
+		w.Header().Set("Retry-After", "1")
+		return TokenPair{}, nil, err
+	}
+	if malformed != nil && u != nil {
 		// The account cannot log in until an admin resets it; say so in the log only.
 		s.log.LogAttrs(ctx, slog.LevelError, "stored password hash is malformed",
 			slog.String("request_id", stateFrom(ctx).requestID), slog.String("user_id", u.ID))
@@ -115,6 +129,32 @@ func (s Accounts) LogIn(w http.ResponseWriter, r *http.Request, req LoginRequest
 		return TokenPair{}, nil, err
 	}
 	return pair, u, nil
+}
+
+// errHashBusy sheds a password hash when every slot stayed busy for HashWait: a
+// flood of signups or logins then costs queued requests, not memory.
+var errHashBusy = finhealth.Errorf(finhealth.EUNAVAILABLE, "The server is busy checking passwords; try again in a moment.")
+
+// withHashSlot runs f, an argon2 hash or check, in one of HashConcurrency slots,
+// waiting at most HashWait for one.
+func (s Accounts) withHashSlot(ctx context.Context, f func() error) error {
+	if s.cfg.HashWait < 0 {
+		if !s.hashing.TryAcquire(1) {
+			return errHashBusy
+		}
+	} else {
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.HashWait)
+		err := s.hashing.Acquire(wctx, 1)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return errHashBusy
+		}
+	}
+	defer s.hashing.Release(1)
+	return f()
 }
 
 func rateLimited(w http.ResponseWriter, wait time.Duration) error {

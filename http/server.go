@@ -20,10 +20,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"finhealth"
 	"finhealth/identity"
@@ -72,6 +74,12 @@ type Config struct {
 	// Argon2 sets the password hashing cost for new hashes; default
 	// identity.DefaultArgon2Params (OWASP). Tests lower Memory to stay fast.
 	Argon2 identity.Argon2Params
+	// HashConcurrency bounds how many password hashes (signup, login) run at once,
+	// since each holds Argon2.Memory (19 MiB by default); default the number of CPUs.
+	// HashWait is how long a request waits for a slot before it is shed with 503
+	// and Retry-After; default 3 s, and a negative value means not at all.
+	HashConcurrency int
+	HashWait        time.Duration
 
 	// Wave connects organizations to their books; nil makes the routes that talk to
 	// Wave answer 503. Sync queues syncs and rescores; nil makes POST .../wave/sync
@@ -122,6 +130,7 @@ type Server struct {
 
 	tokens       *tokenIssuer
 	dummyHash    string
+	hashing      *semaphore.Weighted
 	loginIP      *limiter
 	loginAccount *limiter
 	assessments  assessmentCache
@@ -167,6 +176,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		panic("http: cannot hash the dummy password: " + err.Error())
 	}
 	s.dummyHash = dummy
+	s.hashing = semaphore.NewWeighted(int64(cfg.HashConcurrency))
 	s.assessments = newAssessmentCache(cfg.AssessmentCacheSize)
 
 	s.metrics = newAPIMetrics(cfg.Metrics)
@@ -256,6 +266,12 @@ func withDefaults(cfg Config, st finhealth.Store) Config {
 	}
 	if cfg.Argon2 == (identity.Argon2Params{}) {
 		cfg.Argon2 = identity.DefaultArgon2Params
+	}
+	if cfg.HashConcurrency <= 0 {
+		cfg.HashConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if cfg.HashWait == 0 {
+		cfg.HashWait = 3 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
