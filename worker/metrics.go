@@ -87,8 +87,8 @@ func (s meteredStore) FinishSyncRun(ctx context.Context, runID string, status fi
 	return run, nil
 }
 
-func (s meteredStore) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error {
-	err := s.Store.RecordSyncAttempt(ctx, runID, attempt, errMsg)
+func (s meteredStore) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string, retryAt time.Time) error {
+	err := s.Store.RecordSyncAttempt(ctx, runID, attempt, errMsg, retryAt)
 	if err == nil {
 		s.m.retries.Inc()
 	}

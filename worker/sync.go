@@ -158,7 +158,8 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 	log.WarnContext(ctx, "sync failed; River retries it", "error", err, "retry_in", delay)
 	// The run stays running between attempts; it shows which attempt failed and why.
 	msg := fmt.Sprintf("Attempt %d of %d failed: %s Trying again in %s.", attempt, maxAttempts, userMessage(err), delay.Round(time.Second))
-	if rerr := w.store.RecordSyncAttempt(fctx, run.ID, attempt, msg); rerr != nil {
+	// retry_at keeps the run alive for the heartbeat check while no process works it.
+	if rerr := w.store.RecordSyncAttempt(fctx, run.ID, attempt, msg, w.cfg.Now().Add(delay)); rerr != nil {
 		log.ErrorContext(ctx, "recording the failed attempt failed", "error", rerr)
 	}
 	return err
