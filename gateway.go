@@ -112,17 +112,19 @@ type WaveGateway interface {
 }
 
 // WaveSession reads one connection's data. Lists are streamed a page at a time so
-// that a large business is never held in memory whole.
+// that a large business is never held in memory whole. A list read starts at page
+// fromPage when it is above 1 (a sync continuing an interrupted walk); such a read
+// ends with *IncompleteReadError, since it cannot prove it saw every record.
 type WaveSession interface {
 	User(ctx context.Context) (WaveUser, error)
 	Businesses(ctx context.Context) ([]WaveBusiness, error)
 	Business(ctx context.Context, businessID string) (WaveBusiness, error)
 	AccountSubtypes(ctx context.Context) ([]AccountSubtype, error)
-	EachAccountPage(ctx context.Context, businessID string, fn func([]LedgerAccount) error) error
+	EachAccountPage(ctx context.Context, businessID string, fromPage int, fn func([]LedgerAccount) error) error
 	// EachInvoicePage streams invoices modified after modifiedAfter (all of them when
 	// it is zero).
-	EachInvoicePage(ctx context.Context, businessID string, modifiedAfter time.Time, fn func([]Invoice) error) error
-	EachCustomerPage(ctx context.Context, businessID string, fn func([]Customer) error) error
+	EachInvoicePage(ctx context.Context, businessID string, modifiedAfter time.Time, fromPage int, fn func([]Invoice) error) error
+	EachCustomerPage(ctx context.Context, businessID string, fromPage int, fn func([]Customer) error) error
 }
 
 // SyncQueue schedules background syncs; the worker package implements it.

@@ -168,6 +168,17 @@ type SyncProgress struct {
 	Invoices  SyncCounts `json:"invoices"`
 	Customers SyncCounts `json:"customers"`
 	Pages     int        `json:"pages"`
+	// Position is how far the walk has committed; it is the store's, not the API's.
+	Position SyncPosition `json:"-"`
+}
+
+// SyncPosition is how far a run's walk has committed: every entity before Entity (read
+// in the order accounts, invoices, customers) and the first Pages pages of Entity are
+// stored. A run that takes over from one whose process died continues from there
+// rather than from the first page. The zero position is the start.
+type SyncPosition struct {
+	Entity SyncEntity
+	Pages  int
 }
 
 // SyncRun is the record of one sync of an organization's books.
@@ -197,6 +208,9 @@ type SyncRun struct {
 	// UpdatedAt is the last sign of life (start, progress or finish); a running run
 	// whose UpdatedAt is old has lost its worker.
 	UpdatedAt time.Time `json:"updated_at"`
+	// ResumedFrom is the run whose process died and which this run continues from its
+	// Position; empty for a run that starts from the beginning.
+	ResumedFrom string `json:"-"`
 }
 
 // Duration is how long the run ran, zero until it has started and finished.
@@ -356,13 +370,16 @@ type WarehouseService interface {
 	// resumes it (a retried job keeps its start time and counts); a finished run is
 	// ECONFLICT.
 	StartSyncRun(ctx context.Context, runID string) (*SyncRun, error)
-	// UpdateSyncProgress records the running totals of a running run (ECONFLICT
-	// otherwise).
+	// UpdateSyncProgress records the running totals and position of a running run
+	// (ECONFLICT otherwise); it is also a heartbeat.
 	UpdateSyncProgress(ctx context.Context, runID string, progress SyncProgress) error
+	// HeartbeatSyncRun records that the process workerID is working the running run
+	// (ECONFLICT otherwise, when the run has finished or was taken over).
+	HeartbeatSyncRun(ctx context.Context, runID, workerID string) error
 	// RecordSyncAttempt records on a running run that attempt failed with errMsg and
-	// will be retried, so that the run shows it while it waits (also a sign of life).
-	// A run that is not running is ECONFLICT; an unknown one ENOTFOUND.
-	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error
+	// will be retried at retryAt, so that the run shows it while it waits and is alive
+	// until then. A run that is not running is ECONFLICT; an unknown one ENOTFOUND.
+	RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string, retryAt time.Time) error
 	// WaitSyncRun records on a running run that it waits until retryAt (Wave asked
 	// it to), with msg saying so: the run is alive until then (AbandonSyncRuns).
 	WaitSyncRun(ctx context.Context, runID string, retryAt time.Time, msg string) error
@@ -377,6 +394,13 @@ type WarehouseService interface {
 	// a run whose worker died does not block its organization forever. A run waiting
 	// for a retry at a time after before is alive.
 	AbandonSyncRuns(ctx context.Context, before time.Time) (int, error)
+	// ResumeStaleSyncRuns fails every running run whose last heartbeat is before
+	// before and that does not wait for a retry after before (its process died), and
+	// queues in the same transaction a run that resumes it from its position. Each
+	// stale run is taken over by one conditional update, so that of several instances
+	// exactly one resumes it. It returns the queued runs, whose jobs the caller
+	// enqueues.
+	ResumeStaleSyncRuns(ctx context.Context, before time.Time) ([]*SyncRun, error)
 	// SyncRun returns one run of the organization; ENOTFOUND otherwise.
 	SyncRun(ctx context.Context, orgID, runID string) (*SyncRun, error)
 	// ListSyncRuns returns runs newest first and the cursor of the next page.

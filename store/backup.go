@@ -105,7 +105,8 @@ var backupTables = []BackupTable{
 	defineTable("sync_runs", "id",
 		"id text, organization_id text, kind text, triggered_by text, status text, requested_by text, accounts_seen int, accounts_upserted int, "+
 			"invoices_seen int, invoices_upserted int, customers_seen int, customers_upserted int, pages int, error text, "+
-			"queued_at time, started_at time, finished_at time, updated_at time, attempt int, warnings json, retry_at time"),
+			"queued_at time, started_at time, finished_at time, updated_at time, attempt int, warnings json, retry_at time, "+
+			"heartbeat_at time, worker_id text, walk_entity text, walk_pages int, resumed_from text"),
 	defineTable("sync_watermarks", "organization_id, entity",
 		"organization_id text, entity text, business_id text, modified_at time, run_id text, updated_at time"),
 	defineTable("ledger_accounts", "organization_id, wave_id",

@@ -14,7 +14,8 @@ import (
 
 const syncRunColumns = `id, organization_id, kind, triggered_by, status, requested_by,
 	accounts_seen, accounts_upserted, invoices_seen, invoices_upserted, customers_seen, customers_upserted,
-	pages, attempt, error, queued_at, started_at, finished_at, updated_at, warnings, retry_at`
+	pages, attempt, error, queued_at, started_at, finished_at, updated_at, warnings, retry_at,
+	walk_entity, walk_pages, resumed_from`
 
 func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 	var (
@@ -27,7 +28,7 @@ func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 		&p.Accounts.Seen, &p.Accounts.Upserted, &p.Invoices.Seen, &p.Invoices.Upserted,
 		&p.Customers.Seen, &p.Customers.Upserted, &p.Pages, &r.Attempt, &r.Error,
 		scanTime{&r.QueuedAt}, scanNullTime{&r.StartedAt}, scanNullTime{&r.FinishedAt}, scanTime{&r.UpdatedAt},
-		&warnings, scanNullTime{&r.RetryAt}); err != nil {
+		&warnings, scanNullTime{&r.RetryAt}, &p.Position.Entity, &p.Position.Pages, &r.ResumedFrom); err != nil {
 		return nil, err
 	}
 	r.RequestedBy = string(requestedBy)
@@ -44,11 +45,11 @@ func scanSyncRun(row rowScanner) (*finhealth.SyncRun, error) {
 
 func progressArgs(p finhealth.SyncProgress) []any {
 	return []any{p.Accounts.Seen, p.Accounts.Upserted, p.Invoices.Seen, p.Invoices.Upserted,
-		p.Customers.Seen, p.Customers.Upserted, p.Pages}
+		p.Customers.Seen, p.Customers.Upserted, p.Pages, p.Position.Entity, p.Position.Pages}
 }
 
 const setProgress = `accounts_seen = ?, accounts_upserted = ?, invoices_seen = ?, invoices_upserted = ?,
-	customers_seen = ?, customers_upserted = ?, pages = ?`
+	customers_seen = ?, customers_upserted = ?, pages = ?, walk_entity = ?, walk_pages = ?`
 
 var errSyncRunning = conflict("A Wave sync is already queued or running for this organization.")
 
@@ -137,9 +138,9 @@ func (db *DB) syncRunRefusal(ctx context.Context, runID, want string) error {
 func (db *DB) StartSyncRun(ctx context.Context, runID string) (*finhealth.SyncRun, error) {
 	t := db.now()
 	r, err := scanSyncRun(db.h.queryRow(ctx, `UPDATE sync_runs
-		SET status = 'running', started_at = COALESCE(started_at, ?), updated_at = ?
+		SET status = 'running', started_at = COALESCE(started_at, ?), updated_at = ?, heartbeat_at = ?
 		WHERE id = ? AND status IN ('queued', 'running')
-		RETURNING `+syncRunColumns, t, t, runID))
+		RETURNING `+syncRunColumns, t, t, t, runID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.syncRunRefusal(ctx, runID, "queued")
 	}
@@ -149,10 +150,12 @@ func (db *DB) StartSyncRun(ctx context.Context, runID string) (*finhealth.SyncRu
 	return r, nil
 }
 
-// UpdateSyncProgress records a running run's totals, which doubles as its heartbeat.
+// UpdateSyncProgress records a running run's totals and position, which doubles as
+// its heartbeat.
 func (db *DB) UpdateSyncProgress(ctx context.Context, runID string, p finhealth.SyncProgress) error {
-	args := append(progressArgs(p), db.now(), runID)
-	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET `+setProgress+`, updated_at = ?
+	t := db.now()
+	args := append(progressArgs(p), t, t, runID)
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET `+setProgress+`, updated_at = ?, heartbeat_at = ?
 		WHERE id = ? AND status = 'running'`, args...)
 	if err != nil {
 		return fmt.Errorf("store: sync progress: %w", err)
@@ -163,13 +166,34 @@ func (db *DB) UpdateSyncProgress(ctx context.Context, runID string, p finhealth.
 	return nil
 }
 
-// RecordSyncAttempt records a failed attempt of a running run that will be retried.
-func (db *DB) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error {
-	if attempt < 1 {
-		return finhealth.InvalidFields("The sync attempt is not valid.", map[string]string{"attempt": "at least 1"})
+// HeartbeatSyncRun records that workerID is working the running run.
+func (db *DB) HeartbeatSyncRun(ctx context.Context, runID, workerID string) error {
+	t := db.now()
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET heartbeat_at = ?, updated_at = ?, worker_id = ?
+		WHERE id = ? AND status = 'running'`, t, t, workerID, runID)
+	if err != nil {
+		return fmt.Errorf("store: sync heartbeat: %w", err)
 	}
-	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET attempt = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status = 'running'`, attempt, truncate(errMsg, maxSyncError), db.now(), runID)
+	if !ok {
+		return db.syncRunRefusal(ctx, runID, "running")
+	}
+	return nil
+}
+
+// RecordSyncAttempt records a failed attempt of a running run that will be retried.
+func (db *DB) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string, retryAt time.Time) error {
+	fields := map[string]string{}
+	if attempt < 1 {
+		fields["attempt"] = "at least 1"
+	}
+	if retryAt.IsZero() {
+		fields["retry_at"] = "required"
+	}
+	if len(fields) > 0 {
+		return finhealth.InvalidFields("The sync attempt is not valid.", fields)
+	}
+	ok, err := db.h.execOne(ctx, `UPDATE sync_runs SET attempt = ?, error = ?, retry_at = ?, updated_at = ?
+		WHERE id = ? AND status = 'running'`, attempt, truncate(errMsg, maxSyncError), retryAt.UTC(), db.now(), runID)
 	if err != nil {
 		return fmt.Errorf("store: record sync attempt: %w", err)
 	}
@@ -294,6 +318,68 @@ func (db *DB) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error
 		return 0, fmt.Errorf("store: abandon sync runs: %w", err)
 	}
 	return int(n), nil
+}
+
+// msgResumed is stored on a run whose process died; the run that resumes it says the rest.
+const msgResumed = "The process working this sync stopped; a new run continues it from its last stored page."
+
+// ResumeStaleSyncRuns takes over the running runs whose process died.
+func (db *DB) ResumeStaleSyncRuns(ctx context.Context, before time.Time) ([]*finhealth.SyncRun, error) {
+	// Runs from before heartbeats were recorded have only updated_at.
+	const stale = `status = 'running' AND COALESCE(heartbeat_at, updated_at) < ? AND (retry_at IS NULL OR retry_at < ?)`
+	var ids []string
+	rows, err := db.h.query(ctx, `SELECT id FROM sync_runs WHERE `+stale, before, before)
+	if err != nil {
+		return nil, fmt.Errorf("store: stale sync runs: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: stale sync runs: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("store: stale sync runs: %w", err)
+	}
+	var resumed []*finhealth.SyncRun
+	for _, id := range ids {
+		var next *finhealth.SyncRun
+		err := db.withTx(ctx, func(h handle) error {
+			t := h.now
+			// The condition is checked again by the update itself: of two instances
+			// that both found the run stale, the second updates nothing.
+			old, err := scanSyncRun(h.queryRow(ctx, `UPDATE sync_runs SET status = 'failed', error = ?,
+					finished_at = ?, updated_at = ?, retry_at = NULL
+				WHERE id = ? AND `+stale+` RETURNING `+syncRunColumns, msgResumed, t, t, id, before, before))
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("store: fail stale sync run: %w", err)
+			}
+			next = &finhealth.SyncRun{ID: newID(), OrganizationID: old.OrganizationID, Kind: old.Kind, Trigger: old.Trigger,
+				Status: finhealth.SyncQueued, RequestedBy: old.RequestedBy, SyncProgress: old.SyncProgress,
+				QueuedAt: t, UpdatedAt: t, ResumedFrom: old.ID}
+			args := append([]any{next.ID, next.OrganizationID, next.Kind, next.Trigger, nullString(next.RequestedBy), t, t, old.ID},
+				progressArgs(old.SyncProgress)...)
+			if _, err := h.exec(ctx, `INSERT INTO sync_runs (id, organization_id, kind, triggered_by, status, requested_by,
+					queued_at, updated_at, resumed_from, accounts_seen, accounts_upserted, invoices_seen, invoices_upserted,
+					customers_seen, customers_upserted, pages, walk_entity, walk_pages)
+				VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+				return fmt.Errorf("store: resume sync run: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return resumed, err
+		}
+		if next != nil {
+			resumed = append(resumed, next)
+		}
+	}
+	return resumed, nil
 }
 
 // SyncRun returns one run of the organization.

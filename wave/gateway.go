@@ -88,14 +88,14 @@ func (s waveSession) AccountSubtypes(ctx context.Context) ([]finhealth.AccountSu
 
 // EachAccountPage includes archived accounts, so that a sync records an account
 // being archived instead of keeping its last live state.
-func (s waveSession) EachAccountPage(ctx context.Context, businessID string, fn func([]finhealth.LedgerAccount) error) error {
-	return s.conn.EachAccountPage(ctx, businessID, AccountQuery{}, fn)
+func (s waveSession) EachAccountPage(ctx context.Context, businessID string, fromPage int, fn func([]finhealth.LedgerAccount) error) error {
+	return s.conn.EachAccountPage(ctx, businessID, AccountQuery{FromPage: fromPage}, fn)
 }
 
-func (s waveSession) EachInvoicePage(ctx context.Context, businessID string, modifiedAfter time.Time, fn func([]finhealth.Invoice) error) error {
-	return s.conn.EachInvoicePage(ctx, businessID, InvoiceQuery{ModifiedAfter: modifiedAfter}, fn)
+func (s waveSession) EachInvoicePage(ctx context.Context, businessID string, modifiedAfter time.Time, fromPage int, fn func([]finhealth.Invoice) error) error {
+	return s.conn.EachInvoicePage(ctx, businessID, InvoiceQuery{ModifiedAfter: modifiedAfter, FromPage: fromPage}, fn)
 }
 
-func (s waveSession) EachCustomerPage(ctx context.Context, businessID string, fn func([]finhealth.Customer) error) error {
-	return s.conn.EachCustomerPage(ctx, businessID, CustomerQuery{}, fn)
+func (s waveSession) EachCustomerPage(ctx context.Context, businessID string, fromPage int, fn func([]finhealth.Customer) error) error {
+	return s.conn.EachCustomerPage(ctx, businessID, CustomerQuery{FromPage: fromPage}, fn)
 }

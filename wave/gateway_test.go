@@ -101,13 +101,13 @@ func TestWaveGatewayAgainstFake(t *testing.T) {
 		return n
 	}
 	accounts := count(func(fn func(int) error) error {
-		return s.EachAccountPage(ctx, acme, func(p []finhealth.LedgerAccount) error { return fn(len(p)) })
+		return s.EachAccountPage(ctx, acme, 0, func(p []finhealth.LedgerAccount) error { return fn(len(p)) })
 	})
 	if want := len(srv.Accounts(acme)); accounts != want { // archived ones included
 		t.Errorf("accounts: %d, want %d", accounts, want)
 	}
 	invoices := count(func(fn func(int) error) error {
-		return s.EachInvoicePage(ctx, acme, time.Time{}, func(p []finhealth.Invoice) error { return fn(len(p)) })
+		return s.EachInvoicePage(ctx, acme, time.Time{}, 0, func(p []finhealth.Invoice) error { return fn(len(p)) })
 	})
 	if invoices != 120 {
 		t.Errorf("invoices: %d, want 120", invoices)
@@ -121,13 +121,13 @@ func TestWaveGatewayAgainstFake(t *testing.T) {
 		}
 	}
 	modified := count(func(fn func(int) error) error {
-		return s.EachInvoicePage(ctx, acme, after, func(p []finhealth.Invoice) error { return fn(len(p)) })
+		return s.EachInvoicePage(ctx, acme, after, 0, func(p []finhealth.Invoice) error { return fn(len(p)) })
 	})
 	if modified != wantAfter || wantAfter == 0 {
 		t.Errorf("invoices modified after the watermark: %d, want %d", modified, wantAfter)
 	}
 	customers := count(func(fn func(int) error) error {
-		return s.EachCustomerPage(ctx, acme, func(p []finhealth.Customer) error { return fn(len(p)) })
+		return s.EachCustomerPage(ctx, acme, 0, func(p []finhealth.Customer) error { return fn(len(p)) })
 	})
 	if want := len(srv.Customers(acme)); customers != want {
 		t.Errorf("customers: %d, want %d", customers, want)

@@ -283,7 +283,7 @@ func (cn *Conn) Businesses(ctx context.Context) ([]finhealth.WaveBusiness, error
 	var all []finhealth.WaveBusiness
 	// The owner picks from this list; a walk that is not provably whole still shows
 	// every business it found, so its completeness is not checked.
-	w := newWalk("businesses", cn.c.cfg.PageSize)
+	w := newWalk("businesses", cn.c.cfg.PageSize, 1)
 	err := eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		var out struct {
 			Businesses *wireConnection[wireBusiness] `json:"businesses"`
@@ -363,6 +363,10 @@ type AccountQuery struct {
 	ExcludeArchived bool
 	// PageSize overrides the client's page size (at most MaxPageSize).
 	PageSize int
+	// FromPage, when above 1, starts the walk at that page: the pages before it were
+	// read by an attempt that was interrupted (a resumed sync). Such a walk cannot
+	// prove it saw every record, so it ends with *finhealth.IncompleteReadError.
+	FromPage int
 }
 
 type wireAccount struct {
@@ -393,7 +397,7 @@ func (cn *Conn) EachAccountPage(ctx context.Context, businessID string, q Accoun
 	if err != nil {
 		return err
 	}
-	w := newWalk("accounts", size)
+	w := newWalk("accounts", size, q.FromPage)
 	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireAccount]{field: "accounts"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size}
@@ -484,6 +488,10 @@ type InvoiceQuery struct {
 	ModifiedAfter time.Time
 	// PageSize overrides the client's page size (at most MaxPageSize).
 	PageSize int
+	// FromPage, when above 1, starts the walk at that page: the pages before it were
+	// read by an attempt that was interrupted (a resumed sync). Such a walk cannot
+	// prove it saw every record, so it ends with *finhealth.IncompleteReadError.
+	FromPage int
 }
 
 type wireInvoice struct {
@@ -580,7 +588,7 @@ func (cn *Conn) EachInvoicePage(ctx context.Context, businessID string, q Invoic
 	useFilter := !after.IsZero() && !cn.c.modifiedAtAfterUnsupported.Load()
 	reachedWatermark := false
 
-	w := newWalk("invoices", size)
+	w := newWalk("invoices", size, q.FromPage)
 	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		if reachedWatermark {
 			return wirePageInfo{}, 0, true, nil
@@ -690,6 +698,10 @@ func (cn *Conn) Invoices(ctx context.Context, businessID string, q InvoiceQuery)
 type CustomerQuery struct {
 	// PageSize overrides the client's page size (at most MaxPageSize).
 	PageSize int
+	// FromPage, when above 1, starts the walk at that page: the pages before it were
+	// read by an attempt that was interrupted (a resumed sync). Such a walk cannot
+	// prove it saw every record, so it ends with *finhealth.IncompleteReadError.
+	FromPage int
 }
 
 type wireCustomer struct {
@@ -729,7 +741,7 @@ func (cn *Conn) EachCustomerPage(ctx context.Context, businessID string, q Custo
 	if err != nil {
 		return err
 	}
-	w := newWalk("customers", size)
+	w := newWalk("customers", size, q.FromPage)
 	err = eachPage(ctx, w, func(ctx context.Context, page int) (wirePageInfo, int, bool, error) {
 		out := listPage[wireCustomer]{field: "customers"}
 		vars := map[string]any{"businessId": businessID, "page": page, "pageSize": size, "sort": []string{"CREATED_AT_ASC"}}

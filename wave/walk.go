@@ -38,6 +38,9 @@ type walk struct {
 	// structural is false for a read that stops early on purpose (newest first down
 	// to a watermark), whose pages and count say nothing about completeness.
 	structural bool
+	// from is the first page read; above 1 when a walk resumes an interrupted one,
+	// whose earlier pages this walk has no evidence of.
+	from int
 
 	counted    bool // a page has reported totalCount
 	firstCount int
@@ -52,8 +55,8 @@ type walk struct {
 	skipped  int
 }
 
-func newWalk(noun string, size int) *walk {
-	return &walk{noun: noun, size: size, structural: true, seed: maphash.MakeSeed(), ids: map[uint64]struct{}{}}
+func newWalk(noun string, size, from int) *walk {
+	return &walk{noun: noun, size: size, structural: true, from: max(from, 1), seed: maphash.MakeSeed(), ids: map[uint64]struct{}{}}
 }
 
 // saw records a record read; an id read twice (a record that moved between pages) is
@@ -103,7 +106,9 @@ func (w *walk) page(page int, info wirePageInfo, n int) {
 
 // result is nil for a complete walk, else the evidence that it was not.
 func (w *walk) result() error {
-	if w.structural && w.counted && !w.changed && len(w.ids) != w.lastCount {
+	if w.from > 1 {
+		w.problem("The read of the %s continued at page %d after an interruption, so it cannot prove it saw every one; the next full sync reads them all.", w.noun, w.from)
+	} else if w.structural && w.counted && !w.changed && len(w.ids) != w.lastCount {
 		w.problem("%d different %s were read, but Wave counts %d.", len(w.ids), w.noun, w.lastCount)
 	}
 	if !w.structural {
@@ -121,14 +126,14 @@ func (w *walk) result() error {
 	return &finhealth.IncompleteReadError{Problems: problems, Skipped: w.skipped}
 }
 
-// eachPage fetches pages 1, 2, ... until the last one Wave announces, recording each
+// eachPage fetches pages w.from, w.from+1, ... until the last one Wave announces, recording each
 // in w. An empty page before the last does not end the walk (the pages after it are
 // still read, up to maxEmptyPages empty ones in a row); w decides afterwards whether
 // the walk was whole. fetch returns the page's pageInfo and how many edges it held,
 // and stop true when the caller has read all it wants.
 func eachPage(ctx context.Context, w *walk, fetch func(ctx context.Context, page int) (info wirePageInfo, n int, stop bool, err error)) error {
 	empty := 0
-	for page := 1; page <= maxPages; page++ {
+	for page := w.from; page <= maxPages; page++ {
 		info, n, stop, err := fetch(ctx, page)
 		if err != nil {
 			return err

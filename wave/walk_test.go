@@ -46,6 +46,25 @@ func TestWalkCompleteHasNoProblems(t *testing.T) {
 	}
 }
 
+// A walk resumed at a later page reads that page and the rest, and reports it cannot
+// prove it saw every invoice, so that nothing is pruned on its evidence.
+func TestWalkResumedIsNotProvablyComplete(t *testing.T) {
+	e := newEnv(t, wavetest.Options{}, nil)
+	cn, _ := e.connect(t)
+	var got []finhealth.Invoice
+	err := cn.EachInvoicePage(context.Background(), e.srv.Seed().AcmeBusinessID, wave.InvoiceQuery{PageSize: 10, FromPage: 4}, func(p []finhealth.Invoice) error {
+		got = append(got, p...)
+		return nil
+	})
+	all, aerr := readInvoices(t, e, cn)
+	if aerr != nil || len(got) != 90 || got[0].WaveID != all[30].WaveID || got[89].WaveID != all[119].WaveID {
+		t.Fatalf("resumed read: %d invoices, %v", len(got), aerr)
+	}
+	if inc := incomplete(t, err); len(inc.Problems) != 1 || !strings.Contains(inc.Problems[0], "page 4") {
+		t.Fatalf("problems = %q", inc.Problems)
+	}
+}
+
 // A server that serves smaller pages than asked for, and counts its pages by that
 // size, is walked whole without complaint.
 func TestWalkServerPageSizeSmaller(t *testing.T) {

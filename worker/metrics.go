@@ -19,6 +19,7 @@ const (
 	outcomeFailed      = "failed"
 	outcomeInterrupted = "interrupted"
 	outcomeAbandoned   = "abandoned"
+	outcomeResumed     = "resumed"
 )
 
 // syncMetrics are the worker's instruments: how sync runs end and how long they took.
@@ -32,7 +33,7 @@ func newSyncMetrics() *syncMetrics {
 	return &syncMetrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "finhealth_sync_runs_total",
-			Help: "Sync runs finished, by outcome: succeeded, failed, interrupted (by a shutdown; resumed at the next start) or abandoned (their worker died).",
+			Help: "Sync runs finished, by outcome: succeeded, failed, interrupted (by a shutdown; resumed at the next start), resumed (their process died and a new run continues them) or abandoned (queued too long).",
 		}, []string{"outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "finhealth_sync_run_duration_seconds",
@@ -87,12 +88,18 @@ func (s meteredStore) FinishSyncRun(ctx context.Context, runID string, status fi
 	return run, nil
 }
 
-func (s meteredStore) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string) error {
-	err := s.Store.RecordSyncAttempt(ctx, runID, attempt, errMsg)
+func (s meteredStore) RecordSyncAttempt(ctx context.Context, runID string, attempt int, errMsg string, retryAt time.Time) error {
+	err := s.Store.RecordSyncAttempt(ctx, runID, attempt, errMsg, retryAt)
 	if err == nil {
 		s.m.retries.Inc()
 	}
 	return err
+}
+
+func (s meteredStore) ResumeStaleSyncRuns(ctx context.Context, before time.Time) ([]*finhealth.SyncRun, error) {
+	runs, err := s.Store.ResumeStaleSyncRuns(ctx, before)
+	s.m.runs.WithLabelValues(outcomeResumed).Add(float64(len(runs)))
+	return runs, err
 }
 
 func (s meteredStore) AbandonSyncRuns(ctx context.Context, before time.Time) (int, error) {

@@ -59,7 +59,21 @@ func (w *Worker) runSync(ctx context.Context, a syncArgs, attempt, maxAttempts i
 		}
 	}
 
+	if err := w.store.HeartbeatSyncRun(ctx, run.ID, w.id); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
+			log.InfoContext(ctx, "sync run finished or was taken over meanwhile", "error", err)
+			return nil
+		}
+		return err
+	}
+
 	s := &syncer{w: w, run: run, log: log}
+	if run.ResumedFrom != "" {
+		// Continues the walk of a run whose process died, with its totals.
+		s.progress = run.SyncProgress
+		log.InfoContext(ctx, "resuming the walk of an interrupted sync", "resumed_from", run.ResumedFrom,
+			"entity", run.Position.Entity, "pages_stored", run.Position.Pages)
+	}
 	err = s.sync(ctx)
 	if err == nil {
 		status := finhealth.SyncSucceeded
@@ -158,7 +172,8 @@ func (w *Worker) syncFailed(ctx context.Context, log *slog.Logger, s *syncer, er
 	log.WarnContext(ctx, "sync failed; River retries it", "error", err, "retry_in", delay)
 	// The run stays running between attempts; it shows which attempt failed and why.
 	msg := fmt.Sprintf("Attempt %d of %d failed: %s Trying again in %s.", attempt, maxAttempts, userMessage(err), delay.Round(time.Second))
-	if rerr := w.store.RecordSyncAttempt(fctx, run.ID, attempt, msg); rerr != nil {
+	// retry_at keeps the run alive for the heartbeat check while no process works it.
+	if rerr := w.store.RecordSyncAttempt(fctx, run.ID, attempt, msg, w.cfg.Now().Add(delay)); rerr != nil {
 		log.ErrorContext(ctx, "recording the failed attempt failed", "error", rerr)
 	}
 	return err
@@ -317,6 +332,8 @@ func (s *syncer) sync(ctx context.Context) error {
 		}
 	}()
 	r := &waveRead{ctx: readCtx, cancel: cancel, session: w.cfg.Gateway.Session(orgID, s.tokens), businessID: conn.BusinessID}
+	stopBeating := s.heartbeat(ctx, cancel)
+	defer stopBeating()
 
 	if err := s.readAccounts(ctx, r); err != nil {
 		return err
@@ -358,9 +375,13 @@ func (s *syncer) readAccounts(ctx context.Context, r *waveRead) error {
 	if err := s.w.store.SaveAccountSubtypes(ctx, subtypes); err != nil {
 		return err
 	}
+	from, skip := s.resumeAt(ctx, finhealth.EntityAccounts)
+	if skip {
+		return nil
+	}
 	err = pipelined(r.cancel, func(fn func([]finhealth.LedgerAccount) error) error {
-		return r.session.EachAccountPage(r.ctx, r.businessID, fn)
-	}, pageWriter(ctx, s, s.w.store.UpsertAccounts, &s.progress.Accounts))
+		return r.session.EachAccountPage(r.ctx, r.businessID, from, fn)
+	}, pageWriter(ctx, s, finhealth.EntityAccounts, from, s.w.store.UpsertAccounts, &s.progress.Accounts))
 	return s.readDone(ctx, finhealth.EntityAccounts, err)
 }
 
@@ -379,15 +400,19 @@ func (s *syncer) readInvoices(ctx context.Context, r *waveRead, conn *finhealth.
 	if conn.Business != nil && conn.Business.IsClassicInvoicing {
 		return false, false, nil
 	}
+	from, skip := s.resumeAt(ctx, finhealth.EntityInvoices)
+	if skip {
+		return true, false, nil
+	}
 	invoices := invoiceWalk{start: w.cfg.Now()}
 	err = pipelined(r.cancel, func(fn func([]finhealth.Invoice) error) error {
-		return r.session.EachInvoicePage(r.ctx, r.businessID, after, func(page []finhealth.Invoice) error {
+		return r.session.EachInvoicePage(r.ctx, r.businessID, after, from, func(page []finhealth.Invoice) error {
 			for i := range page {
 				invoices.saw(page[i].ModifiedAt)
 			}
 			return fn(page)
 		})
-	}, pageWriter(ctx, s, w.store.UpsertInvoices, &s.progress.Invoices))
+	}, pageWriter(ctx, s, finhealth.EntityInvoices, from, w.store.UpsertInvoices, &s.progress.Invoices))
 	invoices.end = w.cfg.Now()
 	err = s.readDone(ctx, finhealth.EntityInvoices, err)
 	var werr *writeError
@@ -405,15 +430,26 @@ func (s *syncer) readInvoices(ctx context.Context, r *waveRead, conn *finhealth.
 
 // readCustomers reads the business's customers.
 func (s *syncer) readCustomers(ctx context.Context, r *waveRead) error {
+	from, skip := s.resumeAt(ctx, finhealth.EntityCustomers)
+	if skip {
+		return nil
+	}
 	err := pipelined(r.cancel, func(fn func([]finhealth.Customer) error) error {
-		return r.session.EachCustomerPage(r.ctx, r.businessID, fn)
-	}, pageWriter(ctx, s, s.w.store.UpsertCustomers, &s.progress.Customers))
+		return r.session.EachCustomerPage(r.ctx, r.businessID, from, fn)
+	}, pageWriter(ctx, s, finhealth.EntityCustomers, from, s.w.store.UpsertCustomers, &s.progress.Customers))
 	return s.readDone(ctx, finhealth.EntityCustomers, err)
 }
 
-// pageWriter is pipelined's writer of one entity's pages: it stores them with
-// upsert, counts them into counts and records the progress.
-func pageWriter[T any](ctx context.Context, s *syncer, upsert func(context.Context, string, []T) (int, error), counts *finhealth.SyncCounts) func([]T, int) error {
+// pageWriter is pipelined's writer of one entity's pages, read from page from: it
+// stores them with upsert, counts them into counts and records the progress and the
+// walk's position.
+//
+// The position counts the pages handed to the writer, which may be fewer than Wave
+// served (a page whose records were all skipped or filtered out is not handed on):
+// a walk resumed from it may read a page again, which the upserts make harmless,
+// but never skips one.
+func pageWriter[T any](ctx context.Context, s *syncer, entity finhealth.SyncEntity, from int, upsert func(context.Context, string, []T) (int, error), counts *finhealth.SyncCounts) func([]T, int) error {
+	stored := max(from, 1) - 1
 	return func(page []T, pages int) error {
 		n, err := upsert(ctx, s.run.OrganizationID, page)
 		if err != nil {
@@ -421,7 +457,73 @@ func pageWriter[T any](ctx context.Context, s *syncer, upsert func(context.Conte
 		}
 		counts.Seen += len(page)
 		counts.Upserted += n
+		stored += pages
+		s.progress.Position = finhealth.SyncPosition{Entity: entity, Pages: stored}
 		return s.pagesDone(ctx, pages)
+	}
+}
+
+// walkOrder is the order in which a sync reads the entities.
+var walkOrder = map[finhealth.SyncEntity]int{finhealth.EntityAccounts: 0, finhealth.EntityInvoices: 1, finhealth.EntityCustomers: 2}
+
+// resumeAt says where the read of entity starts in a run that continues an
+// interrupted one: skip when the interrupted run stored all of it, else the first
+// page to read (0 for the start). An entity it does not read from the start cannot
+// be proven complete, so it is neither pruned nor its watermark moved, and the run
+// ends partial, which makes the next sync a full one.
+func (s *syncer) resumeAt(ctx context.Context, entity finhealth.SyncEntity) (from int, skip bool) {
+	pos := s.run.Position
+	if s.run.ResumedFrom == "" || pos.Entity == "" || walkOrder[entity] > walkOrder[pos.Entity] ||
+		(entity == pos.Entity && pos.Pages == 0) {
+		return 0, false
+	}
+	if entity == pos.Entity {
+		// The walk reports its own incompleteness (wave's walk from a later page).
+		return pos.Pages + 1, false
+	}
+	s.log.InfoContext(ctx, "the interrupted run stored this entity whole; not reading it again", "entity", entity)
+	if s.incomplete == nil {
+		s.incomplete = map[finhealth.SyncEntity]bool{}
+	}
+	s.incomplete[entity] = true
+	s.warnings = append(s.warnings, fmt.Sprintf("The %s were read by a sync that was interrupted and continued, so they are not proven complete; the next full sync reads them all.", entity))
+	return 0, true
+}
+
+// heartbeat tells the store every quarter of HeartbeatTimeout that this process works
+// the run, also while a long page or an in-process wait for Wave holds the walk. It
+// stops the reads (cancelRead) when the run was taken over or has finished. The
+// returned func stops it.
+func (s *syncer) heartbeat(ctx context.Context, cancelRead func()) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(s.w.cfg.HeartbeatTimeout / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := s.w.store.HeartbeatSyncRun(ctx, s.run.ID, s.w.id)
+			switch {
+			case finhealth.ErrorCode(err) == finhealth.ECONFLICT:
+				s.log.WarnContext(ctx, "the sync run was taken over by another process; stopping this attempt", "error", err)
+				cancelRead()
+				return
+			case err != nil && ctx.Err() == nil:
+				// The next beat may get through; the timeout allows for a few misses.
+				s.log.WarnContext(ctx, "recording the sync's heartbeat failed", "error", err)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
 	}
 }
 

@@ -41,6 +41,8 @@ func TestSyncWholeFlow(t *testing.T) {
 					Invoices:  finhealth.SyncCounts{Seen: 120, Upserted: 120},
 					Customers: finhealth.SyncCounts{Seen: customers, Upserted: customers},
 					Pages:     ceilDiv(accounts, size) + ceilDiv(120, size) + ceilDiv(customers, size),
+					// The walk's position ends after the last page of the last entity.
+					Position: finhealth.SyncPosition{Entity: finhealth.EntityCustomers, Pages: ceilDiv(customers, size)},
 				}
 				if run.SyncProgress != want {
 					t.Errorf("progress %+v, want %+v", run.SyncProgress, want)

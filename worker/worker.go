@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -64,6 +65,12 @@ type Config struct {
 	// exceed MaxRetryBackoff, or runs waiting for a retry are abandoned. Default
 	// 30 minutes.
 	StaleRunAfter time.Duration
+	// HeartbeatTimeout is how long a running run may go without a heartbeat from
+	// the process working it before another instance takes it over: the run is
+	// failed and a new run continues it from its last stored page. The working
+	// process beats at a quarter of it, and every instance looks for such runs at
+	// start-up and every third of it. Default 60 seconds.
+	HeartbeatTimeout time.Duration
 	// SyncTimeout bounds one attempt of a sync. Default 2 hours: a 50,000-invoice
 	// business at Wave's pace of about a request a second takes ten minutes.
 	SyncTimeout time.Duration
@@ -90,6 +97,7 @@ const (
 	DefaultScheduleEvery   = time.Hour
 	DefaultStaleRunAfter   = 30 * time.Minute
 	DefaultSyncTimeout     = 2 * time.Hour
+	DefaultHeartbeat       = time.Minute
 	DefaultWatermarkMargin = 10 * time.Minute
 	DefaultPollInterval    = time.Second
 )
@@ -107,6 +115,7 @@ func (c *Config) setDefaults() {
 	def(&c.ScheduleEvery, DefaultScheduleEvery)
 	def(&c.StaleRunAfter, DefaultStaleRunAfter)
 	def(&c.SyncTimeout, DefaultSyncTimeout)
+	def(&c.HeartbeatTimeout, DefaultHeartbeat)
 	def(&c.WatermarkMargin, DefaultWatermarkMargin)
 	def(&c.PollInterval, DefaultPollInterval)
 	if c.Concurrency <= 0 {
@@ -153,6 +162,9 @@ type Worker struct {
 	store  Store
 	log    *slog.Logger
 	client riverClient
+	// id names this process on the runs it works (their worker_id), so that an
+	// operator can tell which instance a run was on when it died.
+	id string
 
 	// stopping is closed by Stop: a running sync finishes the page it is writing
 	// and then ends its run as interrupted.
@@ -175,7 +187,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.StaleRunAfter <= cfg.MaxRetryBackoff {
 		return nil, fmt.Errorf("worker: StaleRunAfter (%s) must exceed MaxRetryBackoff (%s), or runs waiting for a retry are abandoned", cfg.StaleRunAfter, cfg.MaxRetryBackoff)
 	}
-	w := &Worker{cfg: cfg, store: cfg.Store, log: cfg.Logger, stopping: make(chan struct{})}
+	w := &Worker{cfg: cfg, store: cfg.Store, log: cfg.Logger, stopping: make(chan struct{}), id: uuid.NewString()}
 	if cfg.Metrics != nil {
 		m := newSyncMetrics()
 		if err := m.register(cfg.Metrics, cfg.DB); err != nil {
@@ -245,7 +257,42 @@ func (w *Worker) Start(ctx context.Context) error {
 	// River treats a cancelled start context as a soft stop (SoftStopTimeout); the
 	// syncs must hear of it too, or a long one would hold the shutdown for minutes.
 	context.AfterFunc(ctx, w.signalStop)
+	go w.resumeStaleLoop(ctx)
 	return nil
+}
+
+// resumeStaleLoop takes over the runs whose process died, at start and then every
+// third of HeartbeatTimeout, until the worker stops. Every instance runs it; the
+// store's conditional update lets one of them take each run.
+func (w *Worker) resumeStaleLoop(ctx context.Context) {
+	t := time.NewTicker(w.cfg.HeartbeatTimeout / 3)
+	defer t.Stop()
+	for {
+		w.resumeStale(ctx)
+		select {
+		case <-t.C:
+		case <-w.stopping:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// resumeStale queues a continuation of every running run not heard from within
+// HeartbeatTimeout.
+func (w *Worker) resumeStale(ctx context.Context) {
+	runs, err := w.store.ResumeStaleSyncRuns(ctx, w.cfg.Now().Add(-w.cfg.HeartbeatTimeout))
+	if err != nil && ctx.Err() == nil {
+		w.log.ErrorContext(ctx, "looking for sync runs whose process died failed", "error", err)
+	}
+	for _, run := range runs {
+		w.log.WarnContext(ctx, "sync run resumed: its process stopped sending heartbeats", "organization_id", run.OrganizationID,
+			"run_id", run.ID, "resumed_from", run.ResumedFrom, "entity", run.Position.Entity, "pages_stored", run.Position.Pages)
+		// insertSync fails the new run when its job cannot be queued; the scheduler
+		// syncs the connection later.
+		_ = w.insertSync(ctx, run, time.Time{})
+	}
 }
 
 func (w *Worker) signalStop() { w.stopOnce.Do(func() { close(w.stopping) }) }

@@ -46,6 +46,10 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // "text" or "json"
 	ShutdownTimeout time.Duration
+	// SyncHeartbeatTimeout is how long a running sync may go unheard from before
+	// another instance resumes it (SYNC_HEARTBEAT_TIMEOUT); 0 keeps the worker's
+	// default of a minute.
+	SyncHeartbeatTimeout time.Duration
 	// DatabaseMaxConns sizes the store's connection pool; 0 keeps
 	// store.DefaultMaxConns.
 	DatabaseMaxConns int
@@ -150,6 +154,14 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			bad("DATABASE_MAX_CONNS: %q is not a number of connections (1-1000)", v)
 		} else {
 			c.DatabaseMaxConns = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("SYNC_HEARTBEAT_TIMEOUT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			bad("SYNC_HEARTBEAT_TIMEOUT: %q is not a duration between 1s and 1h (such as 60s)", v)
+		} else {
+			c.SyncHeartbeatTimeout = d
 		}
 	}
 	c.BaseURL = strings.TrimRight(strings.TrimSpace(getenv("BASE_URL")), "/")

@@ -121,7 +121,8 @@ func newService(ctx context.Context, cfg *Config, logger *slog.Logger, d *databa
 	}
 	s := &service{simulatedWave: simulated != nil}
 	if gateway != nil {
-		s.jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry})
+		s.jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry,
+			HeartbeatTimeout: cfg.SyncHeartbeatTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("configuring background jobs: %w", err)
 		}

@@ -91,7 +91,7 @@ func Populate(t *testing.T, s finhealth.Store) Dataset {
 	must(t, err)
 	_, err = ws.StartSyncRun(bg, run.ID)
 	must(t, err)
-	must(t, ws.RecordSyncAttempt(bg, run.ID, 1, "Wave answered 503; retrying"))
+	must(t, ws.RecordSyncAttempt(bg, run.ID, 1, "Wave answered 503; retrying", time.Now().Add(time.Minute)))
 	accounts := []finhealth.LedgerAccount{ledgerAccount(biz, 1, 1234567), ledgerAccount(biz, 2, -500)}
 	accounts[1].Currency, accounts[1].AccountBalance = "JPY", finhealth.Money{Minor: -800, Currency: "JPY", Exponent: 0}
 	accounts[1].IsArchived = true

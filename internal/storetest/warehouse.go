@@ -38,6 +38,7 @@ func runWarehouse(t *testing.T, open func(t *testing.T, now func() time.Time) fi
 		{"SyncRunAttempts", testSyncRunAttempts},
 		{"SyncRunPartial", testSyncRunPartial},
 		{"SyncRunWait", testSyncRunWait},
+		{"SyncRunResume", testSyncRunResume},
 		{"AccountSubtypes", testAccountSubtypes},
 		{"SyncRunOnePerOrganization", testSyncRunOnePerOrganization},
 		{"SyncRunsRejected", testSyncRunsRejected},
@@ -627,15 +628,15 @@ func testSyncRunAttempts(t *testing.T, s warehouseStore) {
 		t.Fatalf("queued run = %+v", run)
 	}
 	// Only a running run records attempts.
-	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 1, "too early"), finhealth.ECONFLICT)
-	wantCode(t, s.RecordSyncAttempt(ctx, "0190a0a0-0000-7000-8000-000000000000", 1, "x"), finhealth.ENOTFOUND)
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 1, "too early", nowOf(s).Add(time.Minute)), finhealth.ECONFLICT)
+	wantCode(t, s.RecordSyncAttempt(ctx, "0190a0a0-0000-7000-8000-000000000000", 1, "x", nowOf(s).Add(time.Minute)), finhealth.ENOTFOUND)
 	started, err := s.StartSyncRun(ctx, run.ID)
 	must(t, err)
-	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 0, "x"), finhealth.EINVALID)
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 0, "x", nowOf(s).Add(time.Minute)), finhealth.EINVALID)
 
 	// Each failed attempt is shown on the running run, the last one winning.
-	must(t, s.RecordSyncAttempt(ctx, run.ID, 1, "Attempt 1 of 3 failed: Wave is down."))
-	must(t, s.RecordSyncAttempt(ctx, run.ID, 2, "Attempt 2 of 3 failed: Wave is limiting."))
+	must(t, s.RecordSyncAttempt(ctx, run.ID, 1, "Attempt 1 of 3 failed: Wave is down.", nowOf(s).Add(time.Minute)))
+	must(t, s.RecordSyncAttempt(ctx, run.ID, 2, "Attempt 2 of 3 failed: Wave is limiting.", nowOf(s).Add(time.Minute)))
 	got, err := s.SyncRun(ctx, org.ID, run.ID)
 	must(t, err)
 	if got.Status != finhealth.SyncRunning || got.Attempt != 2 || got.Error != "Attempt 2 of 3 failed: Wave is limiting." ||
@@ -662,14 +663,14 @@ func testSyncRunAttempts(t *testing.T, s warehouseStore) {
 	got, err = s.SyncRun(ctx, org.ID, run.ID)
 	must(t, err)
 	wantEqual(t, "stored succeeded run", got, done)
-	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 3, "late"), finhealth.ECONFLICT)
+	wantCode(t, s.RecordSyncAttempt(ctx, run.ID, 3, "late", nowOf(s).Add(time.Minute)), finhealth.ECONFLICT)
 
 	// A failure keeps the attempt and records the final error.
 	run2, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncIncremental, finhealth.SyncScheduled)
 	must(t, err)
 	_, err = s.StartSyncRun(ctx, run2.ID)
 	must(t, err)
-	must(t, s.RecordSyncAttempt(ctx, run2.ID, 1, "Attempt 1 of 2 failed."))
+	must(t, s.RecordSyncAttempt(ctx, run2.ID, 1, "Attempt 1 of 2 failed.", nowOf(s).Add(time.Minute)))
 	failed, err := s.FinishSyncRun(ctx, run2.ID, finhealth.SyncFailed, finhealth.SyncProgress{}, "It failed 2 times in a row.")
 	must(t, err)
 	if failed.Status != finhealth.SyncFailed || failed.Attempt != 1 || failed.Error != "It failed 2 times in a row." {
@@ -777,11 +778,76 @@ func testSyncRunWait(t *testing.T, s warehouseStore) {
 	if n != 0 {
 		t.Fatalf("abandoned %d runs waiting for their retry", n)
 	}
+	// Nor is it resumed as a run whose process died.
+	resumed, err := s.ResumeStaleSyncRuns(ctx, nowOf(s).Add(time.Hour))
+	must(t, err)
+	if len(resumed) != 0 {
+		t.Fatalf("resumed %d runs waiting for their retry", len(resumed))
+	}
 	// Past its retry time as well: abandoned.
 	n, err = s.AbandonSyncRuns(ctx, retryAt.Add(time.Minute))
 	must(t, err)
 	if got, _ := s.SyncRun(ctx, org.ID, run.ID); n != 1 || got.Status != finhealth.SyncFailed || got.RetryAt != nil {
 		t.Fatalf("abandoned %d; run = %+v", n, got)
+	}
+}
+
+// A running run whose heartbeat stopped is failed and continued by a new queued run
+// from its position, once however many callers look; a live one is left alone.
+func testSyncRunResume(t *testing.T, s warehouseStore) {
+	owner, org := register(t, s, "owner@example.com")
+	ctx := actorCtx(owner)
+	connect(t, s, owner, org.ID)
+	run, err := s.CreateSyncRun(ctx, org.ID, finhealth.SyncFull, finhealth.SyncManual)
+	must(t, err)
+	_, err = s.StartSyncRun(ctx, run.ID)
+	must(t, err)
+	wantCode(t, s.HeartbeatSyncRun(ctx, "0190a0a0-0000-7000-8000-000000000000", "w1"), finhealth.ENOTFOUND)
+	must(t, s.HeartbeatSyncRun(ctx, run.ID, "w1"))
+	progress := finhealth.SyncProgress{Accounts: finhealth.SyncCounts{Seen: 3, Upserted: 3}, Invoices: finhealth.SyncCounts{Seen: 200, Upserted: 200},
+		Pages: 5, Position: finhealth.SyncPosition{Entity: finhealth.EntityInvoices, Pages: 4}}
+	must(t, s.UpdateSyncProgress(ctx, run.ID, progress))
+	beat := nowOf(s)
+
+	// Heard from since before: alive.
+	resumed, err := s.ResumeStaleSyncRuns(ctx, beat.Add(-time.Second))
+	must(t, err)
+	if len(resumed) != 0 {
+		t.Fatalf("resumed a live run: %+v", resumed)
+	}
+	resumed, err = s.ResumeStaleSyncRuns(ctx, beat.Add(time.Second))
+	must(t, err)
+	if len(resumed) != 1 {
+		t.Fatalf("resumed %d runs, want 1", len(resumed))
+	}
+	next := resumed[0]
+	if next.Status != finhealth.SyncQueued || next.ResumedFrom != run.ID || next.SyncProgress != progress || next.Kind != run.Kind {
+		t.Fatalf("resuming run = %+v", next)
+	}
+	stored, err := s.SyncRun(ctx, org.ID, next.ID)
+	must(t, err)
+	if stored.ResumedFrom != run.ID || stored.SyncProgress != progress {
+		t.Fatalf("stored resuming run = %+v", stored)
+	}
+	old, err := s.SyncRun(ctx, org.ID, run.ID)
+	must(t, err)
+	if old.Status != finhealth.SyncFailed || old.Error == "" {
+		t.Fatalf("taken-over run = %+v", old)
+	}
+	// The dead process can no longer record anything on it.
+	wantCode(t, s.HeartbeatSyncRun(ctx, run.ID, "w1"), finhealth.ECONFLICT)
+	wantCode(t, s.UpdateSyncProgress(ctx, run.ID, progress), finhealth.ECONFLICT)
+	// A second look (another instance) finds nothing left to resume.
+	resumed, err = s.ResumeStaleSyncRuns(ctx, beat.Add(time.Second))
+	must(t, err)
+	if len(resumed) != 0 {
+		t.Fatalf("resumed the run twice: %+v", resumed)
+	}
+	// A queued run is waiting for a worker, not working: left to AbandonSyncRuns.
+	resumed, err = s.ResumeStaleSyncRuns(ctx, nowOf(s).Add(time.Hour))
+	must(t, err)
+	if len(resumed) != 0 {
+		t.Fatalf("resumed a queued run: %+v", resumed)
 	}
 }
 
