@@ -14,38 +14,6 @@ import (
 	"finhealth/store"
 )
 
-// fullSQLite returns a migrated SQLite database that cannot grow by a single page:
-// every connection carries max_page_count at the file's size, so any write that
-// needs a new page fails with a real SQLITE_FULL, as on a full disk.
-func fullSQLite(t *testing.T) *store.DB {
-	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "full.db")
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// VACUUM empties the free list, so no write can reuse a page either.
-	var pages int
-	if _, err := db.SQL().ExecContext(ctx, `VACUUM`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SQL().QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-	full, err := store.Open(ctx, fmt.Sprintf("%s?_pragma=max_page_count(%d)", path, pages),
-		store.WithTokenKey(testdb.TokenKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = full.Close() })
-	return full
-}
-
 func fillUsers(ctx context.Context, db *store.DB) error {
 	for i := 0; ; i++ {
 		_, err := db.CreateUser(ctx, finhealth.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Name: "U",
@@ -67,7 +35,7 @@ func TestClassifyRealDriverErrors(t *testing.T) {
 	}
 	var cases []tc
 
-	full := fullSQLite(t)
+	full := testdb.OpenFullSQLite(t)
 	cases = append(cases, tc{"sqlite full", fillUsers(ctx, full), true})
 
 	// SQLITE_BUSY: a second connection with no busy timeout meets a held write lock.
@@ -159,7 +127,7 @@ func TestClassifyRealDriverErrors(t *testing.T) {
 // is not ready, and a store write on it is EUNAVAILABLE rather than internal.
 func TestReadinessNoticesAFullSQLite(t *testing.T) {
 	ctx := context.Background()
-	db := fullSQLite(t)
+	db := testdb.OpenFullSQLite(t)
 	if err := db.Ping(ctx); finhealth.ErrorCode(err) != finhealth.EUNAVAILABLE {
 		t.Fatalf("Ping on a full database = %v, want EUNAVAILABLE", err)
 	}

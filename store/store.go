@@ -217,7 +217,10 @@ func (db *DB) Ping(ctx context.Context) error {
 			finhealth.Errorf(finhealth.EUNAVAILABLE, "The database schema is not up to date."), current, latest)
 	}
 	if err := db.probeWrite(ctx); err != nil {
-		return fmt.Errorf("%w: cannot write: %v", errUnavailable, err)
+		if finhealth.ErrorCode(err) == finhealth.EUNAVAILABLE {
+			return fmt.Errorf("store: readiness write: %w", err)
+		}
+		return fmt.Errorf("%w: readiness write: %v", errUnavailable, err)
 	}
 	return nil
 }
