@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,15 @@ import (
 
 // codeMethodNotAllowed exists only at the HTTP edge: no service can fail this way.
 const codeMethodNotAllowed = "method_not_allowed"
+
+// codeClientClosed is a request whose client went away before the answer: nobody
+// reads the answer, and it is no fault of the server. It is logged and counted with
+// status 499, the code proxies use for it.
+const (
+	codeClientClosed   = "client_closed_request"
+	statusClientClosed = 499
+	retryAfterSeconds  = "5" // how long a client should wait after a 503
+)
 
 // StatusOf maps an error code to its one status. Unknown codes are internal errors:
 // a new code must be added here deliberately, not leak as something else.
@@ -39,6 +49,8 @@ func StatusOf(code string) int {
 		return http.StatusBadGateway
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case codeClientClosed:
+		return statusClientClosed
 	default:
 		return http.StatusInternalServerError
 	}
@@ -63,9 +75,22 @@ var noFields = map[string]string{}
 // Classify returns err's code and status. Anything that is not a *finhealth.Error
 // (or maps to 500) is logged with the request id and becomes EINTERNAL, so that
 // neither the API nor the UI ever shows SQL, paths or other internals.
+//
+// A request whose client went away (its context canceled) is logged at INFO as
+// such, whatever error the cancellation surfaced as; an unavailable database is
+// told by the outage log, not once per request.
 func (s *Server) Classify(r *http.Request, err error) (code string, status int) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "client went away",
+			slog.String("request_id", stateFrom(r.Context()).requestID),
+			slog.String("error", err.Error()))
+		return codeClientClosed, statusClientClosed
+	}
 	code = finhealth.ErrorCode(err)
 	status = StatusOf(code)
+	if code == finhealth.EUNAVAILABLE {
+		s.outage.failed(r.Context(), stateFrom(r.Context()).requestID, err)
+	}
 	var fe *finhealth.Error
 	if status == http.StatusInternalServerError || !errors.As(err, &fe) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
@@ -92,7 +117,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="finhealth"`)
 	}
+	SetRetryAfter(w.Header(), status)
 	s.WriteJSON(w, r, status, body)
+}
+
+// SetRetryAfter tells the client of a 503 when to try again: an outage of the
+// database is expected to pass, and a client that waits spares it a stampede.
+func SetRetryAfter(h http.Header, status int) {
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", retryAfterSeconds)
+	}
 }
 
 // Errors the handlers share.

@@ -40,5 +40,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *Call) error {
 			slog.String("request_id", stateFrom(r.Context()).requestID), slog.String("error", err.Error()))
 		return finhealth.Errorf(finhealth.EUNAVAILABLE, "Not ready.")
 	}
+	s.outage.recovered(r.Context())
 	return s.healthz(w, r, nil)
 }

@@ -108,8 +108,14 @@ func (s *Server) base(next http.Handler) http.Handler {
 				s.metrics.observe(st, status, elapsed)
 			}
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case status == http.StatusServiceUnavailable:
+				// Told by the outage log, a few lines for a whole outage.
+			case status >= 500:
 				level = slog.LevelError
+			case st.userID != "":
+				// The store answered this request's access query.
+				s.outage.recovered(ctx)
 			}
 			if !s.log.Enabled(ctx, level) {
 				return

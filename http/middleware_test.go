@@ -2,7 +2,9 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -45,5 +47,28 @@ func TestGeneratedRequestIDsAreUnique(t *testing.T) {
 			t.Fatalf("request id %q repeats", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestClientGoneIsNotAServerError: a handler failing because its client
+// disconnected (the request's context canceled) is a 499 logged at INFO as "client
+// went away", never a 500 at ERROR.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, nil)
+	logs := &bytes.Buffer{}
+	srv.log = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := srv.base(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.writeError(w, r, fmt.Errorf("store: user by id: %w", r.Context().Err()))
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/me", nil).WithContext(ctx))
+	if rec.Code != statusClientClosed {
+		t.Fatalf("status %d, want %d", rec.Code, statusClientClosed)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) || !strings.Contains(logs.String(), `"msg":"client went away"`) ||
+		!strings.Contains(logs.String(), `"status":499`) {
+		t.Fatalf("log:\n%s", logs)
 	}
 }

@@ -123,6 +123,7 @@ type Server struct {
 	cfg     Config
 	st      finhealth.Store
 	log     *slog.Logger
+	outage  *outageLog // tells a database outage in a few lines
 	now     func() time.Time
 	routes  []Route
 	mux     *http.ServeMux
@@ -166,6 +167,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		s.corsOrigins[strings.TrimRight(o, "/")] = true
 	}
 	s.tokens = newTokenIssuer(cfg)
+	s.outage = newOutageLog(cfg.Logger, cfg.Now, outageLogEvery)
 	s.loginIP = newLimiter(cfg.LoginIPLimit)
 	s.loginAccount = newLimiter(cfg.LoginAccountLimit)
 

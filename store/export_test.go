@@ -9,6 +9,7 @@ var (
 	IsForeignKeyViolation = isForeignKeyViolation
 	MapError              = mapError
 	EncodeCursor          = encodeCursor
+	Classify              = classify
 )
 
 // RebindPostgres rebinds a query as for PostgreSQL.

@@ -39,26 +39,36 @@ type handle struct {
 	now time.Time
 }
 
-func (h handle) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (h handle) exec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	if st := h.stmts.get(ctx, query); st != nil {
-		return st.ExecContext(ctx, h.args(args)...)
+		res, err = st.ExecContext(ctx, h.args(args)...)
+	} else {
+		res, err = h.q.ExecContext(ctx, h.rebind(query), h.args(args)...)
 	}
-	return h.q.ExecContext(ctx, h.rebind(query), h.args(args)...)
+	return res, classify(err)
 }
 
-func (h handle) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (h handle) query(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
 	if st := h.stmts.get(ctx, query); st != nil {
-		return st.QueryContext(ctx, h.args(args)...)
+		rows, err = st.QueryContext(ctx, h.args(args)...)
+	} else {
+		rows, err = h.q.QueryContext(ctx, h.rebind(query), h.args(args)...)
 	}
-	return h.q.QueryContext(ctx, h.rebind(query), h.args(args)...)
+	return rows, classify(err)
 }
 
-func (h handle) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (h handle) queryRow(ctx context.Context, query string, args ...any) row {
 	if st := h.stmts.get(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, h.args(args)...)
+		return row{st.QueryRowContext(ctx, h.args(args)...)}
 	}
-	return h.q.QueryRowContext(ctx, h.rebind(query), h.args(args)...)
+	return row{h.q.QueryRowContext(ctx, h.rebind(query), h.args(args)...)}
 }
+
+// row is a *sql.Row whose Scan classifies its error, since a single-row query
+// reports a failed connection only there.
+type row struct{ r *sql.Row }
+
+func (r row) Scan(dest ...any) error { return classify(r.r.Scan(dest...)) }
 
 // stmtCache keeps a prepared statement per query text for SQLite. database/sql
 // re-prepares every query on SQLite (modernc.org/sqlite compiles it each time), and
@@ -315,7 +325,7 @@ func (s *nullableString) Scan(v any) error {
 func (db *DB) withTx(ctx context.Context, fn func(h handle) error) (err error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return classify(fmt.Errorf("store: begin: %w", err))
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -325,10 +335,10 @@ func (db *DB) withTx(ctx context.Context, fn func(h handle) error) (err error) {
 	}()
 	if err := fn(handle{q: tx, pg: db.h.pg, now: db.now()}); err != nil {
 		_ = tx.Rollback()
-		return err
+		return classify(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return classify(fmt.Errorf("store: commit: %w", err))
 	}
 	return nil
 }
@@ -351,12 +361,12 @@ func (db *DB) readTx(ctx context.Context, fn func(h handle) error) error {
 	}
 	tx, err := db.sql.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("store: begin read: %w", err)
+		return classify(fmt.Errorf("store: begin read: %w", err))
 	}
 	// Nothing was written, so ending it either way is the same; Rollback also runs
 	// when fn panics.
 	defer func() { _ = tx.Rollback() }()
-	return fn(handle{q: tx, pg: db.h.pg, now: db.now()})
+	return classify(fn(handle{q: tx, pg: db.h.pg, now: db.now()}))
 }
 
 // newID returns a UUIDv7: time-ordered, so ordering by id is creation order and

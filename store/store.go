@@ -200,20 +200,51 @@ func (db *DB) Close() error {
 	return db.sql.Close()
 }
 
-// Ping reports EUNAVAILABLE when the database does not answer or its schema is
-// behind the migrations this binary carries, so that a readiness probe keeps traffic
-// away from an instance that would fail on missing tables.
+// Ping reports EUNAVAILABLE when the database does not answer, cannot write, or its
+// schema is behind the migrations this binary carries, so that a readiness probe
+// keeps traffic away from an instance that would fail on missing tables or on every
+// write.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The database is unavailable."), err)
+		return fmt.Errorf("%w: %v", errUnavailable, err)
 	}
 	current, latest, err := db.SchemaVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The database is unavailable."), err)
+		return fmt.Errorf("%w: %v", errUnavailable, err)
 	}
 	if current < latest {
 		return fmt.Errorf("%w: schema version %d, want %d",
 			finhealth.Errorf(finhealth.EUNAVAILABLE, "The database schema is not up to date."), current, latest)
 	}
+	if err := db.probeWrite(ctx); err != nil {
+		if finhealth.ErrorCode(err) == finhealth.EUNAVAILABLE {
+			return fmt.Errorf("store: readiness write: %w", err)
+		}
+		return fmt.Errorf("%w: readiness write: %v", errUnavailable, err)
+	}
 	return nil
+}
+
+// probeWrite commits a write of the readiness row, because only a committed write
+// proves what readiness promises. A rolled-back one would not do: SQLite touches
+// the file only at commit, so a full disk lets it pass, and a PostgreSQL standby
+// refuses only writes, which SELECT pg_is_in_recovery() would also tell but a full
+// disk would not. On SQLite the transaction also inserts and deletes a row padded to
+// more than a page, so that the write needs a page allocated as any insert would and
+// fails with SQLITE_FULL at max_page_count; deleted in the same transaction, it
+// leaves only its pages on the free list for the next probe to reuse. The cost is one
+// small commit per probe, which orchestrators make every few seconds.
+func (db *DB) probeWrite(ctx context.Context) error {
+	return db.withTx(ctx, func(h handle) error {
+		if !h.pg {
+			if _, err := h.exec(ctx, `INSERT INTO readiness (id, checked_at) VALUES (2, zeroblob(8192))`); err != nil {
+				return err
+			}
+			if _, err := h.exec(ctx, `DELETE FROM readiness WHERE id = 2`); err != nil {
+				return err
+			}
+		}
+		_, err := h.exec(ctx, `UPDATE readiness SET checked_at = ? WHERE id = 1`, h.now)
+		return err
+	})
 }

@@ -354,6 +354,7 @@ func (s *Handler) renderErrorWithAction(w http.ResponseWriter, r *http.Request, 
 		v.Heading = "Please wait a moment"
 	case http.StatusServiceUnavailable:
 		v.Heading = "This is not available right now"
+		fhttp.SetRetryAfter(w.Header(), status)
 	case http.StatusBadGateway:
 		v.Heading = "Wave's answer could not be used"
 	case http.StatusInternalServerError:

@@ -282,3 +282,35 @@ func openCreated(t testing.TB, a *adminPool, name string, opts []store.Option) *
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// OpenFullSQLite returns a migrated SQLite database that cannot grow by a single
+// page: every connection carries max_page_count at the file's size, so any write that
+// needs a new page fails with a real SQLITE_FULL, as on a full disk. opts come after
+// the test token key.
+func OpenFullSQLite(t testing.TB, opts ...store.Option) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "full.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	// VACUUM empties the free list, so that no write can reuse a page either.
+	var pages int
+	if _, err := db.SQL().ExecContext(ctx, `VACUUM`); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	if err := db.SQL().QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	full, err := store.Open(ctx, fmt.Sprintf("%s?_pragma=max_page_count(%d)", path, pages), withTokenKey(opts)...)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(func() { _ = full.Close() })
+	return full
+}
