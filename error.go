@@ -80,3 +80,9 @@ func ErrorFields(err error) map[string]string {
 	}
 	return nil
 }
+
+// ErrDatabaseUnavailable is what callers see of a database that cannot serve for now
+// (refused, shutting down, read-only, full): the store wraps the driver's error in it,
+// the HTTP edge answers 503 with Retry-After and tells the outage in a few log lines,
+// which other unavailable errors (a busy password hasher, Wave not configured) are not.
+var ErrDatabaseUnavailable = Errorf(EUNAVAILABLE, "The database is unavailable; try again shortly.")

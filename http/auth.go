@@ -73,7 +73,6 @@ func (s Accounts) LogIn(w http.ResponseWriter, r *http.Request, req LoginRequest
 		match, malformed = identity.VerifyPassword(hash, req.Password)
 		return nil
 	}); err != nil {
-		w.Header().Set("Retry-After", "1")
 		return TokenPair{}, nil, err
 	}
 	if malformed != nil && u != nil {

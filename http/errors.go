@@ -88,7 +88,7 @@ func (s *Server) Classify(r *http.Request, err error) (code string, status int) 
 	}
 	code = finhealth.ErrorCode(err)
 	status = StatusOf(code)
-	if code == finhealth.EUNAVAILABLE {
+	if errors.Is(err, finhealth.ErrDatabaseUnavailable) {
 		s.outage.failed(r.Context(), stateFrom(r.Context()).requestID, err)
 	}
 	var fe *finhealth.Error

@@ -86,7 +86,7 @@ func conflict(format string, args ...any) error {
 // errUnavailable is what callers see of a database that cannot serve for now: the
 // HTTP edge answers it with 503 and Retry-After, and the cause stays in the chain
 // for the log.
-var errUnavailable = finhealth.Errorf(finhealth.EUNAVAILABLE, "The database is unavailable; try again shortly.")
+var errUnavailable = finhealth.ErrDatabaseUnavailable
 
 // classify marks err as EUNAVAILABLE when it says the database cannot serve right
 // now rather than that the request or the code is wrong, keeping err in the chain
