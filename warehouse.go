@@ -366,6 +366,11 @@ type WarehouseService interface {
 	// CreateSyncRun queues a run. An organization has at most one queued or running
 	// run: another is ECONFLICT, as is a connection that is not active.
 	CreateSyncRun(ctx context.Context, orgID string, kind SyncKind, trigger SyncTrigger) (*SyncRun, error)
+	// CreateScheduledSyncRun queues a scheduled run only if the connection is still
+	// due when the run is created (not synced since syncedBefore, or due a full
+	// walk), ECONFLICT otherwise: the scheduler reads what is due, then queues, and a
+	// sync finishing in between must not be followed by a needless second one.
+	CreateScheduledSyncRun(ctx context.Context, orgID string, kind SyncKind, syncedBefore time.Time) (*SyncRun, error)
 	// StartSyncRun moves a queued run to running. Starting a running run again
 	// resumes it (a retried job keeps its start time and counts); a finished run is
 	// ECONFLICT.

@@ -56,6 +56,32 @@ var errSyncRunning = conflict("A Wave sync is already queued or running for this
 // CreateSyncRun queues a run for an active connection. The partial unique index on
 // active runs decides between concurrent requests; no check here can race it.
 func (db *DB) CreateSyncRun(ctx context.Context, orgID string, kind finhealth.SyncKind, trigger finhealth.SyncTrigger) (*finhealth.SyncRun, error) {
+	return db.createSyncRun(ctx, orgID, kind, trigger, time.Time{})
+}
+
+// CreateScheduledSyncRun is CreateSyncRun for the scheduler, checking in the same
+// transaction that the connection is still due.
+func (db *DB) CreateScheduledSyncRun(ctx context.Context, orgID string, kind finhealth.SyncKind, syncedBefore time.Time) (*finhealth.SyncRun, error) {
+	if syncedBefore.IsZero() {
+		return nil, finhealth.InvalidFields("The sync run is not valid.", map[string]string{"synced_before": "required"})
+	}
+	return db.createSyncRun(ctx, orgID, kind, finhealth.SyncScheduled, syncedBefore)
+}
+
+// dueCutoff is the time before which a last sync makes a connection due; with no
+// schedule to honour, every connection is due.
+func dueCutoff(syncedBefore time.Time) time.Time {
+	if syncedBefore.IsZero() {
+		return endOfTime
+	}
+	return syncedBefore
+}
+
+var errSyncNotDue = finhealth.Errorf(finhealth.ECONFLICT, "Wave was synced since the schedule looked; no sync is due.")
+
+// createSyncRun queues a run; a non-zero syncedBefore also requires the connection
+// to be due (see CreateScheduledSyncRun).
+func (db *DB) createSyncRun(ctx context.Context, orgID string, kind finhealth.SyncKind, trigger finhealth.SyncTrigger, syncedBefore time.Time) (*finhealth.SyncRun, error) {
 	fields := map[string]string{}
 	if kind != finhealth.SyncFull && kind != finhealth.SyncIncremental {
 		fields["kind"] = "full or incremental"
@@ -73,9 +99,14 @@ func (db *DB) CreateSyncRun(ctx context.Context, orgID string, kind finhealth.Sy
 	err := db.withTx(ctx, func(h handle) error {
 		t := h.now
 		r.QueuedAt, r.UpdatedAt = t, t
-		var status, reason string
-		err := h.queryRow(ctx, `SELECT status, status_reason FROM wave_connections WHERE organization_id = ?`, orgID).
-			Scan(&status, &reason)
+		var (
+			status, reason string
+			due            bool
+		)
+		err := h.queryRow(ctx, `SELECT status, status_reason,
+				last_sync_at IS NULL OR last_sync_at < ? OR full_sync_due
+			FROM wave_connections WHERE organization_id = ?`, dueCutoff(syncedBefore), orgID).
+			Scan(&status, &reason, &due)
 		if errors.Is(err, sql.ErrNoRows) {
 			return conflict("Wave is not connected for this organization.")
 		}
@@ -90,6 +121,9 @@ func (db *DB) CreateSyncRun(ctx context.Context, orgID string, kind finhealth.Sy
 			return conflict("%s", finhealth.WaveReconnectReason(reason).Message())
 		default:
 			return conflict("Wave is disconnected for this organization; connect it again to sync.")
+		}
+		if !due {
+			return errSyncNotDue
 		}
 		_, err = h.exec(ctx, `INSERT INTO sync_runs (id, organization_id, kind, triggered_by, status, requested_by, queued_at, updated_at)
 			VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`, r.ID, orgID, kind, trigger, nullString(r.RequestedBy), t, t)

@@ -200,9 +200,9 @@ func (w *Worker) scheduleSyncs(ctx context.Context) (int, error) {
 		if w.fullDue(c) {
 			kind = finhealth.SyncFull
 		}
-		run, err := w.store.CreateSyncRun(ctx, c.OrganizationID, kind, finhealth.SyncScheduled)
+		run, err := w.store.CreateScheduledSyncRun(ctx, c.OrganizationID, kind, now.Add(-w.cfg.SyncInterval))
 		if finhealth.ErrorCode(err) == finhealth.ECONFLICT {
-			continue // a sync is already queued or running
+			continue // a sync is queued or running, or finished since the list was read
 		}
 		if err == nil {
 			err = w.insertSync(ctx, run, time.Time{})

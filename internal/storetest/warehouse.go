@@ -414,6 +414,16 @@ func testActiveWaveConnections(t *testing.T, s warehouseStore) {
 	if len(due) != 1 || due[0].OrganizationID != orgB.ID {
 		t.Fatalf("due an hour ago = %+v", due)
 	}
+	// The scheduler read B as due; A, synced since, is not queued again even when
+	// asked (a sync that finished between the read and the queueing).
+	_, err = s.CreateScheduledSyncRun(context.Background(), orgA.ID, finhealth.SyncIncremental, nowOf(s).Add(-time.Hour))
+	wantCode(t, err, finhealth.ECONFLICT)
+	_, err = s.CreateScheduledSyncRun(context.Background(), orgA.ID, finhealth.SyncIncremental, time.Time{})
+	wantCode(t, err, finhealth.EINVALID)
+	run, err := s.CreateScheduledSyncRun(context.Background(), orgB.ID, finhealth.SyncIncremental, nowOf(s).Add(-time.Hour))
+	must(t, err)
+	_, err = s.FinishSyncRun(context.Background(), run.ID, finhealth.SyncFailed, finhealth.SyncProgress{}, "test")
+	must(t, err)
 	syncNow(orgB.ID)
 	due, err = s.ActiveWaveConnections(context.Background(), nowOf(s).Add(time.Minute), 10)
 	must(t, err)
