@@ -7,7 +7,7 @@ BIN       ?= bin/finhealth
 STATICCHECK_VERSION ?= v0.8.2
 DEADCODE_VERSION ?= v0.53.0
 
-.PHONY: run test build lint bench bench-go bench-load fuzz screenshots clean
+.PHONY: run test build lint bench bench-go bench-load bench-soak fuzz screenshots clean
 
 ## run: serve the app on :5000 with the embedded SQLite database (./data/finhealth.db)
 run:
@@ -30,14 +30,19 @@ lint:
 	@dead=$$($(GO) run golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION) -test ./...); \
 	  if [ -n "$$dead" ]; then echo "unreachable code:"; echo "$$dead"; exit 1; fi
 
-## bench: Go benchmarks, then the HTTP load script against a running server on PostgreSQL
-bench: bench-go bench-load
+## bench: Go benchmarks, the HTTP load script, then a SOAK_DURATION soak, against a running server on PostgreSQL
+bench: bench-go bench-load bench-soak
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 bench-load:
 	./scripts/loadtest.sh
+
+## bench-soak: a steady mixed load for SOAK_DURATION (default 30m) on durable PostgreSQL; fails on errors or memory growth
+SOAK_DURATION ?= 30m
+bench-soak:
+	./scripts/soak.sh $(SOAK_DURATION)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -490,6 +490,12 @@ type WarehouseService interface {
 	// HealthHistory returns scores with AsOf in [from, to], newest first, and the
 	// cursor of the next page.
 	HealthHistory(ctx context.Context, orgID string, from, to time.Time, cursor string, limit int) ([]HealthScore, string, error)
+	// HealthTimeline returns at most limit scores with AsOf in [from, to] (a zero to
+	// is no upper bound), newest first as HealthHistory orders them, and whether
+	// there were more. Each holds only Status, Score, Tier, MethodVersion,
+	// AssessmentID, LedgerAsOf and AsOf: enough to list and chart the scores without
+	// reading every score's explanation.
+	HealthTimeline(ctx context.Context, orgID string, from, to time.Time, limit int) (scores []HealthScore, more bool, err error)
 	// LatestHealthScore returns the newest score; ENOTFOUND when there is none.
 	LatestHealthScore(ctx context.Context, orgID string) (*HealthScore, error)
 

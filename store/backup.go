@@ -133,7 +133,8 @@ var backupTables = []BackupTable{
 		"organization_id text, name text, as_of time, unit text, status text, value float, money_minor int, money_currency text, "+
 			"money_exponent int, band text, points int, position int, detail json"),
 	defineTable("health_scores", "id",
-		"id text, organization_id text, as_of time, status text, score float, tier text, method_version text, detail json, created_at time"),
+		"id text, organization_id text, as_of time, status text, score float, tier text, method_version text, detail json, created_at time, "+
+			"ledger_as_of time, assessment_id text"),
 	defineTable("account_overrides", "organization_id, account_wave_id",
 		"organization_id text, account_wave_id text, class text, set_by text, set_at time, note text"),
 	defineTable("wave_account_subtypes", "value",

@@ -433,14 +433,17 @@ func (db *DB) InsertHealthScore(ctx context.Context, orgID string, s finhealth.H
 	if err != nil {
 		return fmt.Errorf("store: encode health score: %w", err)
 	}
-	var score any
+	var score, ledgerAsOf any
 	if s.Score != nil {
 		score = *s.Score
 	}
+	if s.LedgerAsOf != nil {
+		ledgerAsOf = *s.LedgerAsOf
+	}
 	_, err = db.h.exec(ctx, `INSERT INTO health_scores
-			(id, organization_id, as_of, status, score, tier, method_version, detail, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), orgID, s.AsOf, string(s.Status), score, s.Tier, s.MethodVersion, string(enc), db.now())
+			(id, organization_id, as_of, status, score, tier, method_version, ledger_as_of, assessment_id, detail, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID(), orgID, s.AsOf, string(s.Status), score, s.Tier, s.MethodVersion, ledgerAsOf, s.AssessmentID, string(enc), db.now())
 	return mapInsertError(err, "health score")
 }
 
@@ -500,6 +503,34 @@ func (db *DB) HealthHistory(ctx context.Context, orgID string, from, to time.Tim
 		out[i] = r.score
 	}
 	return out, next, nil
+}
+
+// HealthTimeline returns at most limit scores with AsOf in [from, to], newest first,
+// without their explanations, from the covering index alone (migration 00013).
+func (db *DB) HealthTimeline(ctx context.Context, orgID string, from, to time.Time, limit int) ([]finhealth.HealthScore, bool, error) {
+	index := ""
+	if !db.h.pg {
+		index = "INDEXED BY health_scores_timeline"
+	}
+	scores, err := collect(ctx, db.h, "health timeline", func(row rowScanner) (finhealth.HealthScore, error) {
+		var (
+			s     finhealth.HealthScore
+			score sql.NullFloat64
+		)
+		if err := row.Scan(scanTime{&s.AsOf}, &s.Status, &score, &s.Tier, &s.MethodVersion, scanNullTime{&s.LedgerAsOf}, &s.AssessmentID); err != nil {
+			return s, err
+		}
+		if score.Valid {
+			s.Score = &score.Float64
+		}
+		return s, nil
+	}, `SELECT as_of, status, score, tier, method_version, ledger_as_of, assessment_id FROM health_scores `+index+`
+		WHERE organization_id = ? AND as_of >= ? AND as_of <= ? ORDER BY as_of DESC, id DESC LIMIT ?`,
+		orgID, from, upTo(to), limit+1)
+	if err != nil || len(scores) <= limit {
+		return scores, false, err
+	}
+	return scores[:limit], true, nil
 }
 
 // LatestHealthScore returns the newest score; ENOTFOUND when there is none.

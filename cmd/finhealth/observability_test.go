@@ -247,7 +247,14 @@ func TestServeObservability(t *testing.T) {
 // reaches).
 func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func()) {
 	t.Helper()
-	logs, stopped := launchServe(t, env, adjust...)
+	return startServeAlso(t, nil, env, adjust...)
+}
+
+// startServeAlso is startServe that also writes serve's log to also (when not nil):
+// one log shared by several instances says what any of them did.
+func startServeAlso(t *testing.T, also io.Writer, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func()) {
+	t.Helper()
+	logs, stopped := launchServeAlso(t, also, env, adjust...)
 	stop = sync.OnceFunc(func() {
 		if err := stopped(); err != nil {
 			t.Errorf("serve: %v", err)
@@ -261,7 +268,16 @@ func startServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (l
 // what serve returned.
 func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func() error) {
 	t.Helper()
+	return launchServeAlso(t, nil, env, adjust...)
+}
+
+func launchServeAlso(t *testing.T, also io.Writer, env map[string]string, adjust ...func(*Config)) (logs *serveLog, stop func() error) {
+	t.Helper()
 	logs = newServeLog()
+	out := io.Writer(logs)
+	if also != nil {
+		out = io.MultiWriter(logs, also)
+	}
 	cfg, err := loadConfig(envOf(env))
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +294,7 @@ func launchServe(t *testing.T, env map[string]string, adjust ...func(*Config)) (
 	exited := make(chan struct{})
 	go func() {
 		// What run does for `serve`, with the configuration adjusted.
-		serveErr = serve(ctx, cfg, newLogger(cfg, logs), logs)
+		serveErr = serve(ctx, cfg, newLogger(cfg, out), out)
 		logs.end()
 		close(exited)
 	}()

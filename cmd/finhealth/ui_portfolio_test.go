@@ -99,19 +99,7 @@ func loginAPI(t *testing.T, a *app, email string) string {
 // question (options run from the strongest answer to the weakest).
 func answerQuestionnaire(t *testing.T, a *app, acc apiAccount, pick int) {
 	t.Helper()
-	var q struct {
-		Questions []struct {
-			ID      string `json:"id"`
-			Options []struct {
-				Value string `json:"value"`
-			} `json:"options"`
-		} `json:"questions"`
-	}
-	callAPI(t, a, "GET", "/api/v1/questionnaire", "", nil, &q, http.StatusOK)
-	var answers []map[string]string
-	for _, qu := range q.Questions {
-		answers = append(answers, map[string]string{"question_id": qu.ID, "value": qu.Options[min(pick, len(qu.Options)-1)].Value})
-	}
+	answers := pickAnswers(pick, func(q any) { callAPI(t, a, "GET", "/api/v1/questionnaire", "", nil, q, http.StatusOK) })
 	callAPI(t, a, "POST", "/api/v1/organizations/"+acc.OrgID+"/assessments", acc.Token, map[string]any{"answers": answers}, nil, http.StatusCreated)
 }
 
@@ -265,4 +253,23 @@ func waitForScores(t *testing.T, a *app, token string, n int) {
 		}
 		return scored >= n
 	})
+}
+
+// pickAnswers answers every question of the questionnaire, which get decodes from
+// GET /api/v1/questionnaire, with option pick.
+func pickAnswers(pick int, get func(q any)) []map[string]string {
+	var q struct {
+		Questions []struct {
+			ID      string `json:"id"`
+			Options []struct {
+				Value string `json:"value"`
+			} `json:"options"`
+		} `json:"questions"`
+	}
+	get(&q)
+	var answers []map[string]string
+	for _, qu := range q.Questions {
+		answers = append(answers, map[string]string{"question_id": qu.ID, "value": qu.Options[min(pick, len(qu.Options)-1)].Value})
+	}
+	return answers
 }

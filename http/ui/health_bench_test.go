@@ -3,10 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -187,36 +184,11 @@ func BenchmarkHealth50k(b *testing.B) {
 			}
 			srv := fhttp.NewServer(fhttp.Config{JWTSecret: servertest.Secret, Argon2: servertest.Argon2}, db)
 			mount(srv)
-			tok, err := fhttp.Accounts{Server: srv}.AccessToken(userID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			seed, _, _ := fhttp.NewOpaqueToken()
-			for _, page := range []struct{ name, path, want string }{
+			benchPages(b, srv, userID, []benchPage{
 				{"api", "/api/v1/organizations/" + orgID + "/health", `"overdue_share"`},
 				{"dashboard", "/orgs/" + orgID, `data-metric="overdue_share"`},
 				{"overdue_page", "/orgs/" + orgID + "/metrics/overdue_share", `G00`},
-			} {
-				b.Run(page.name, func(b *testing.B) {
-					b.ReportAllocs()
-					cpu := processCPU()
-					for b.Loop() {
-						r := httptest.NewRequest("GET", page.path, nil)
-						if strings.HasPrefix(page.path, "/api/") {
-							r.Header.Set("Authorization", "Bearer "+tok)
-						} else {
-							r.AddCookie(&http.Cookie{Name: fhttp.Accounts{Server: srv}.Cookies().Name(fhttp.CookieAccess), Value: tok})
-							r.AddCookie(&http.Cookie{Name: fhttp.Accounts{Server: srv}.Cookies().Name(fhttp.CookieCSRF), Value: seed})
-						}
-						w := httptest.NewRecorder()
-						srv.Handler().ServeHTTP(w, r)
-						if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), page.want) {
-							b.Fatalf("status %d: %.2000s", w.Code, w.Body)
-						}
-					}
-					b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
-				})
-			}
+			})
 		})
 	}
 }

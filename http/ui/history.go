@@ -51,15 +51,14 @@ func (s insightPages) uiHistory(w http.ResponseWriter, r *http.Request, c *fhttp
 	return s.render(w, r, c, http.StatusOK, "history.html", "History", p)
 }
 
-// history reads the stored scores and assessments through the same store calls as
-// GET .../health/history and GET .../assessments, page by page.
+// history reads the stored scores as GET .../health/history lists them but without
+// their explanations, which the page does not show and which were most of its time,
+// and the assessments through the same store call as GET .../assessments.
 func (s insightPages) history(ctx context.Context, orgID string, withAssessments bool) (historyPage, error) {
 	p := historyPage{OrgID: orgID, CanAssessments: withAssessments}
 	from := s.now().UTC().Add(-historyWindow)
 	var scorePoints, answerPoints []chartPoint
-	scores, more, err := allPages(historyMaxRows, func(cursor string) ([]finhealth.HealthScore, string, error) {
-		return s.st.HealthHistory(ctx, orgID, from, time.Time{}, cursor, finhealth.MaxPageSize)
-	})
+	scores, more, err := s.st.HealthTimeline(ctx, orgID, from, time.Time{}, historyMaxRows)
 	if err != nil {
 		return p, err
 	}

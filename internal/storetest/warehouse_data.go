@@ -842,6 +842,20 @@ func testHealthScores(t *testing.T, s warehouseStore) {
 		t.Fatalf("whole history = %d scores, last %+v", len(all), all[len(all)-1])
 	}
 
+	// The timeline is the same list without the explanations.
+	line, more, err := s.HealthTimeline(ctx, org.ID, day.AddDate(0, 0, -3), day, 4)
+	must(t, err)
+	if !more {
+		t.Error("a timeline of five scores cut at four says there are no more")
+	}
+	wantEqual(t, "timeline in [-3d, day]", line, TimelineOf(got[:4]))
+	line, more, err = s.HealthTimeline(ctx, org.ID, time.Time{}, time.Time{}, 100)
+	must(t, err)
+	if more {
+		t.Error("the whole timeline says there are more")
+	}
+	wantEqual(t, "whole timeline", line, TimelineOf(all))
+
 	_, _, err = s.HealthHistory(ctx, org.ID, time.Time{}, time.Time{}, "garbage", 10)
 	wantCode(t, err, finhealth.EINVALID)
 	wantCode(t, s.InsertHealthScore(ctx, org.ID, finhealth.HealthScore{MethodVersion: "x"}), finhealth.EINVALID)
@@ -1024,4 +1038,14 @@ func testWarehouseTenantIsolation(t *testing.T, s warehouseStore) {
 	if tokA.AccessToken != waveToken(orgA.ID).AccessToken {
 		t.Fatalf("A's token = %#v", tokA)
 	}
+}
+
+// TimelineOf is what HealthTimeline keeps of each score.
+func TimelineOf(scores []finhealth.HealthScore) []finhealth.HealthScore {
+	out := make([]finhealth.HealthScore, len(scores))
+	for i, h := range scores {
+		out[i] = finhealth.HealthScore{Status: h.Status, Score: h.Score, Tier: h.Tier, MethodVersion: h.MethodVersion,
+			AssessmentID: h.AssessmentID, LedgerAsOf: h.LedgerAsOf, AsOf: h.AsOf}
+	}
+	return out
 }
