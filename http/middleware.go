@@ -78,7 +78,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{requestID: requestID(r.Header.Get("X-Request-ID")), ip: s.clientIP(r), route: "unmatched"}
+		// The canonical key read directly: Get would canonicalize "X-Request-ID" into a
+		// new string on every request.
+		var inID string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 {
+			inID = v[0]
+		}
+		st := &requestState{requestID: requestID(inID), ip: s.clientIP(r), route: "unmatched"}
 		w.Header()["X-Request-Id"] = []string{st.requestID}
 		ctx := context.WithValue(r.Context(), stateKey{}, st)
 		ctx = finhealth.WithActor(ctx, finhealth.Actor{IP: st.ip, RequestID: st.requestID})
@@ -199,6 +205,11 @@ func (s *Server) clientIP(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Is4() {
+			// ParseAddr takes only the canonical dotted form of an IPv4 address, so
+			// the text is already what String would build.
+			return host
+		}
 		return ip.Unmap().String()
 	}
 	return host
