@@ -30,6 +30,8 @@ var thirdParty = map[string][]string{
 	"worker":   {"github.com/riverqueue/river", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
 	"cmd":      {"filippo.io/age", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
 	"internal": {"github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/stdlib", "github.com/prometheus/"},
+	// The load script's bare baseline server talks to PostgreSQL directly.
+	"scripts": {"github.com/jackc/pgx/v5/pgxpool"},
 }
 
 var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worker": true}

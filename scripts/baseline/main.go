@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"flag"
 	"io"
 	"log"
@@ -15,7 +16,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -71,8 +71,7 @@ func main() {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		id, _ := uuid.NewV7()
-		if _, err := pool.Exec(r.Context(), `INSERT INTO baseline_inserts (id, body) VALUES ($1, $2)`, id.String(), string(in)); err != nil {
+		if _, err := pool.Exec(r.Context(), `INSERT INTO baseline_inserts (id, body) VALUES ($1, $2)`, rand.Text(), string(in)); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
