@@ -37,5 +37,15 @@ func compress(next http.Handler) http.Handler {
 	if err != nil {
 		panic("http: the compression options are invalid: " + err.Error())
 	}
-	return wrap(next)
+	compressed := wrap(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Without Accept-Encoding there is nothing to negotiate, and the wrapper's
+		// per-request header and writer would be spent for nothing (load tools and
+		// most API clients but Go's send none).
+		if len(r.Header["Accept-Encoding"]) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		compressed(w, r)
+	})
 }

@@ -217,12 +217,14 @@ func (s *Server) clientIP(r *http.Request) string {
 
 // Header values shared by every response; never mutated after start-up.
 var (
-	hdrNoSniff      = []string{"nosniff"}
-	hdrNoReferrer   = []string{"no-referrer"}
-	hdrDeny         = []string{"DENY"}
-	hdrAPICSP       = []string{"default-src 'none'; frame-ancestors 'none'"}
-	hdrNoStore      = []string{"no-store"}
-	hdrVaryOrigin   = []string{"Origin"}
+	hdrNoSniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrAPICSP     = []string{"default-src 'none'; frame-ancestors 'none'"}
+	hdrNoStore    = []string{"no-store"}
+	// Every answer may depend on Origin (CORS) and, through compress, on
+	// Accept-Encoding; naming both here spares compress adding its own.
+	hdrVary         = []string{"Origin, Accept-Encoding"}
 	hdrHSTS         = []string{"max-age=63072000; includeSubDomains"}
 	hdrAllowMethods = []string{"GET, POST, PUT, PATCH, DELETE"}
 	hdrAllowHeaders = []string{"Authorization, Content-Type, X-Request-ID, If-None-Match"}
@@ -241,7 +243,7 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		h["X-Frame-Options"] = hdrDeny
 		h["Content-Security-Policy"] = hdrAPICSP
 		h["Cache-Control"] = hdrNoStore
-		h["Vary"] = hdrVaryOrigin
+		h["Vary"] = hdrVary
 		if !s.cfg.Development && s.overHTTPS(r) {
 			h["Strict-Transport-Security"] = hdrHSTS
 		}
