@@ -6,7 +6,7 @@
 # row read by key, POST assessment against one durable insert, GET questionnaire
 # against a fixed body of the same size.
 #
-# Usage: scripts/loadtest.sh [duration, default 15s]. Needs wrk (apt-get install wrk),
+# Usage: scripts/loadtest.sh [duration of one round, default 5s]; ROUNDS (default 3). Needs wrk (apt-get install wrk),
 # python3 and psql. The database is a throwaway PostgreSQL cluster with durable
 # settings (fsync, synchronous_commit and full_page_writes on, as in production);
 # LOADTEST_DATABASE_URL=postgres://... uses an existing database instead, and
@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
 
-DURATION=${1:-15s}
+DURATION=${1:-5s}
+ROUNDS=${ROUNDS:-3}
 PORT=${LOADTEST_PORT:-5077}
 BASE_PORT=${LOADTEST_BASELINE_PORT:-5078}
 THREADS=${THREADS:-2}
@@ -105,19 +106,27 @@ measure() {
     END { printf "%s %.0f %.2f %.0f %s %d\n", name, rps, p99, (n > 0 ? t / hz * 1e6 / n : 0), load, bad }' >>"$work/results"
 }
 
-# Each route runs against finhealth, then at once against its baseline, so both see
-# about the same machine.
-measure "latest" "$server_pid" -H "Authorization: Bearer $token" "$base/api/v1/assessments/latest"
-measure "latest-baseline" "$baseline_pid" "$bare/row/$user_id"
-measure "post" "$server_pid" -s "$work/post-finhealth.lua" "$base/api/v1/assessments"
-measure "post-baseline" "$baseline_pid" -s "$work/post-baseline.lua" "$bare/insert"
-measure "questionnaire" "$server_pid" "$base/api/v1/questionnaire"
-measure "questionnaire-baseline" "$baseline_pid" "$bare/fixed"
+# Each route alternates between finhealth and its baseline ROUNDS times (DURATION
+# each), so that both see about the same machine even when other work on it comes
+# and goes; the table averages the rounds.
+for _ in $(seq "$ROUNDS"); do
+  measure "latest" "$server_pid" -H "Authorization: Bearer $token" "$base/api/v1/assessments/latest"
+  measure "latest-baseline" "$baseline_pid" "$bare/row/$user_id"
+done
+for _ in $(seq "$ROUNDS"); do
+  measure "post" "$server_pid" -s "$work/post-finhealth.lua" "$base/api/v1/assessments"
+  measure "post-baseline" "$baseline_pid" -s "$work/post-baseline.lua" "$bare/insert"
+done
+for _ in $(seq "$ROUNDS"); do
+  measure "questionnaire" "$server_pid" "$base/api/v1/questionnaire"
+  measure "questionnaire-baseline" "$baseline_pid" "$bare/fixed"
+done
 
 echo
-echo "database: $durability; wrk -t$THREADS -c$CONNS -d$DURATION; $(nproc) cores"
+echo "database: $durability; wrk -t$THREADS -c$CONNS, $ROUNDS rounds of $DURATION alternating; $(nproc) cores; means of the rounds"
 awk '
-  { rps[$1] = $2; p99[$1] = $3; cpu[$1] = $4; load[$1] = $5; bad[$1] = $6 }
+  { n[$1]++; rps[$1] += ($2 - rps[$1]) / n[$1]; p99[$1] += ($3 - p99[$1]) / n[$1]; cpu[$1] += ($4 - cpu[$1]) / n[$1]
+    load[$1] += ($5 - load[$1]) / n[$1]; bad[$1] += $6 }
   END {
     split("latest post questionnaire", routes, " ")
     split("GET latest assessment|POST assessment|GET questionnaire", names, "|")
@@ -126,7 +135,7 @@ awk '
     printf "|---|---|---|---|---|---|---|---|---|---|\n"
     for (i = 1; i <= 3; i++) {
       r = routes[i]; b = r "-baseline"
-      printf "| %s | %d | %.1f | %s | %d | %.1f | %.0f%% | x%.1f | %d / %d | %s / %s |\n", names[i], rps[r], p99[r], bases[i], rps[b], p99[b],
+      printf "| %s | %d | %.1f | %s | %d | %.1f | %.0f%% | x%.1f | %d / %d | %.1f / %.1f |\n", names[i], rps[r], p99[r], bases[i], rps[b], p99[b],
         (rps[b] > 0 ? 100 * rps[r] / rps[b] : 0), (p99[b] > 0 ? p99[r] / p99[b] : 0), cpu[r], cpu[b], load[r], load[b]
       if (bad[r] + bad[b] > 0) printf "  WARNING: %d / %d non-2xx responses\n", bad[r], bad[b]
     }
