@@ -25,11 +25,13 @@ var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/", "fi
 var thirdParty = map[string][]string{
 	"identity": {"golang.org/x/crypto/argon2", "golang.org/x/text/unicode/norm"},
 	"store":    {"github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/stdlib", "github.com/pressly/goose/v3", "modernc.org/sqlite", "github.com/google/uuid"},
-	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus", "golang.org/x/sync/semaphore"},
+	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus", "golang.org/x/sync/semaphore", "github.com/klauspost/compress/gzhttp"},
 	"wave":     {"github.com/prometheus/client_golang/prometheus", "golang.org/x/oauth2", "golang.org/x/time/rate", "github.com/vektah/gqlparser/v2"},
 	"worker":   {"github.com/riverqueue/river", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus", "github.com/google/uuid"},
 	"cmd":      {"filippo.io/age", "github.com/jackc/pgx/v5/pgxpool", "github.com/prometheus/client_golang/prometheus"},
 	"internal": {"github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/stdlib", "github.com/prometheus/"},
+	// The load script's bare baseline server talks to PostgreSQL directly.
+	"scripts": {"github.com/jackc/pgx/v5/pgxpool"},
 }
 
 var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worker": true}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +76,16 @@ func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
 type routeMetrics struct {
 	route    string
 	duration prometheus.Observer
+	// answered is the request counter of the status this route answered last: a
+	// route nearly always answers the same one, and looking the series up by its
+	// labels (hashing them, formatting the status) was most of what counting cost.
+	// Resolved on first use, so that no series is exported before it counts.
+	answered atomic.Pointer[statusCounter]
+}
+
+type statusCounter struct {
+	status int
+	prometheus.Counter
 }
 
 // forRoute returns the route's instruments; nil when metrics are off.
@@ -88,12 +99,19 @@ func (m *apiMetrics) forRoute(route string) *routeMetrics {
 // observe counts one answered request under st.route. A route's handler sets it, with
 // the route's instruments in st.metrics; a handler may name a route without them.
 func (m *apiMetrics) observe(st *requestState, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(st.route, strconv.Itoa(status)).Inc()
-	if rm := st.metrics; rm != nil && rm.route == st.route {
-		rm.duration.Observe(elapsed.Seconds())
+	rm := st.metrics
+	if rm == nil || rm.route != st.route {
+		m.requests.WithLabelValues(st.route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(st.route).Observe(elapsed.Seconds())
 		return
 	}
-	m.duration.WithLabelValues(st.route).Observe(elapsed.Seconds())
+	c := rm.answered.Load()
+	if c == nil || c.status != status {
+		c = &statusCounter{status, m.requests.WithLabelValues(st.route, strconv.Itoa(status))}
+		rm.answered.Store(c)
+	}
+	c.Inc()
+	rm.duration.Observe(elapsed.Seconds())
 }
 
 // loginFailed counts a failed login; nil metrics count nothing.

@@ -78,7 +78,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) base(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{requestID: requestID(r.Header.Get("X-Request-ID")), ip: s.clientIP(r), route: "unmatched"}
+		// The canonical key read directly: Get would canonicalize "X-Request-ID" into a
+		// new string on every request.
+		var inID string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 {
+			inID = v[0]
+		}
+		st := &requestState{requestID: requestID(inID), ip: s.clientIP(r), route: "unmatched"}
 		w.Header()["X-Request-Id"] = []string{st.requestID}
 		ctx := context.WithValue(r.Context(), stateKey{}, st)
 		ctx = finhealth.WithActor(ctx, finhealth.Actor{IP: st.ip, RequestID: st.requestID})
@@ -205,6 +211,11 @@ func (s *Server) clientIP(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Is4() {
+			// ParseAddr takes only the canonical dotted form of an IPv4 address, so
+			// the text is already what String would build.
+			return host
+		}
 		return ip.Unmap().String()
 	}
 	return host
@@ -212,12 +223,14 @@ func (s *Server) clientIP(r *http.Request) string {
 
 // Header values shared by every response; never mutated after start-up.
 var (
-	hdrNoSniff      = []string{"nosniff"}
-	hdrNoReferrer   = []string{"no-referrer"}
-	hdrDeny         = []string{"DENY"}
-	hdrAPICSP       = []string{"default-src 'none'; frame-ancestors 'none'"}
-	hdrNoStore      = []string{"no-store"}
-	hdrVaryOrigin   = []string{"Origin"}
+	hdrNoSniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrAPICSP     = []string{"default-src 'none'; frame-ancestors 'none'"}
+	hdrNoStore    = []string{"no-store"}
+	// Every answer may depend on Origin (CORS) and, through compress, on
+	// Accept-Encoding; naming both here spares compress adding its own.
+	hdrVary         = []string{"Origin, Accept-Encoding"}
 	hdrHSTS         = []string{"max-age=63072000; includeSubDomains"}
 	hdrAllowMethods = []string{"GET, POST, PUT, PATCH, DELETE"}
 	hdrAllowHeaders = []string{"Authorization, Content-Type, X-Request-ID, If-None-Match"}
@@ -236,7 +249,7 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		h["X-Frame-Options"] = hdrDeny
 		h["Content-Security-Policy"] = hdrAPICSP
 		h["Cache-Control"] = hdrNoStore
-		h["Vary"] = hdrVaryOrigin
+		h["Vary"] = hdrVary
 		if !s.cfg.Development && s.overHTTPS(r) {
 			h["Strict-Transport-Security"] = hdrHSTS
 		}

@@ -194,7 +194,7 @@ func NewServer(cfg Config, st finhealth.Store) *Server {
 		// the JSON API or its OpenAPI document.
 		s.mux.Handle(MetricsRoute, s.serveMetrics(cfg.MetricsHandler))
 	}
-	s.handler = s.base(s.headers(s.mux))
+	s.handler = s.base(compress(s.headers(s.mux)))
 	return s
 }
 

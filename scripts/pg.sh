@@ -2,7 +2,9 @@
 # Sourced by test.sh and loadtest.sh: start_throwaway_pg starts a PostgreSQL cluster
 # in a temporary directory (as the postgres user when run as root, since PostgreSQL
 # refuses root), exports PG_URL, and registers an EXIT trap that stops and deletes it.
-# Returns 1 when no PostgreSQL server binaries are installed.
+# Returns 1 when no PostgreSQL server binaries are installed. PG_DURABLE=1 keeps
+# PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), as
+# production runs, for benchmarks whose figures are meant to be headline figures.
 
 find_pg_bin() {
   if [ -n "${PG_BIN:-}" ]; then echo "$PG_BIN"; return 0; fi
@@ -28,12 +30,15 @@ start_throwaway_pg() {
   fi
   PG_CTL="$pg_bin/pg_ctl"
   trap stop_throwaway_pg EXIT
-  "${PG_AS[@]}" "$pg_bin/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+  local nosync=--no-sync durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "${PG_DURABLE:-0}" = 1 ]; then nosync= durability=; fi
+  "${PG_AS[@]}" "$pg_bin/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 $nosync >"$PG_DIR/initdb.log" 2>&1 ||
     { cat "$PG_DIR/initdb.log" >&2; return 2; }
-  # Unix socket only, so no TCP port can collide; durability is off because the
-  # cluster is deleted afterwards. Extra options (e.g. for benchmarks) via PG_OPTS.
+  # Unix socket only, so no TCP port can collide; durability is off unless asked for
+  # because the cluster is deleted afterwards. Extra options (e.g. for benchmarks)
+  # via PG_OPTS.
   "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PG_OPTS:-}" \
+    -o "-k $PG_DIR -c listen_addresses='' $durability -c max_connections=300 ${PG_OPTS:-}" \
     start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 2; }
   export PG_URL="postgres://postgres@/postgres?host=$PG_DIR&port=5432&sslmode=disable"
   echo "started a throwaway PostgreSQL ($("$pg_bin/postgres" --version)) in $PG_DIR" >&2

@@ -124,10 +124,8 @@ func (w *Worker) rescoreTurn(ctx context.Context, job *rivertype.JobRow) (rescor
 	if len(job.Tags) == 0 {
 		return rescoreNow, nil // queued before rescores were tagged
 	}
-	res, err := w.client.JobList(ctx, river.NewJobListParams().
-		Kinds(rescoreArgs{}.Kind()).
-		TagsAll(job.Tags[0]).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStateRunning).
+	res, err := w.client.JobList(ctx, rescoreJobs(job.Tags[0],
+		rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStateRunning).
 		First(rescoreListLimit))
 	if err != nil {
 		return rescoreNow, fmt.Errorf("worker: listing the organization's rescores: %w", err)
@@ -147,6 +145,11 @@ func (w *Worker) rescoreTurn(ctx context.Context, job *rivertype.JobRow) (rescor
 		}
 	}
 	return turn, nil
+}
+
+// rescoreJobs lists the rescores of the organization that tag names, in states.
+func rescoreJobs(tag string, states ...rivertype.JobState) *river.JobListParams {
+	return river.NewJobListParams().Kinds(rescoreArgs{}.Kind()).TagsAll(tag).States(states...)
 }
 
 // startedBefore orders running jobs by the start of their current attempt, then by

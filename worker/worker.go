@@ -370,11 +370,19 @@ func (w *Worker) fullDue(conn *finhealth.WaveConnection) bool {
 }
 
 // EnqueueRescore asks for the organization's metrics and health score to be
-// recomputed from the stored ledger. Every call queues a job; the jobs of one
-// organization coalesce when they run (rescoreTurn), so a burst of changes costs one
-// or two computations.
+// recomputed from the stored ledger. The caller's change is committed, so a rescore
+// of the organization that has not started yet will read it: then no job is queued,
+// which spares every submission in a burst a durable insert (and the worker a job)
+// for the price of a read of River's few unstarted jobs. Otherwise a job is queued,
+// and the jobs of one organization coalesce again when they run (rescoreTurn).
 func (w *Worker) EnqueueRescore(ctx context.Context, orgID string) error {
-	opts := &river.InsertOpts{Queue: queueDefault, Tags: []string{rescoreTag(orgID)}}
+	tag := rescoreTag(orgID)
+	// A failed look is no reason to fail: queueing is always correct.
+	if res, err := w.client.JobList(ctx, rescoreJobs(tag, rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+		rivertype.JobStateRetryable).First(1)); err == nil && len(res.Jobs) > 0 {
+		return nil
+	}
+	opts := &river.InsertOpts{Queue: queueDefault, Tags: []string{tag}}
 	if _, err := w.client.Insert(ctx, rescoreArgs{OrganizationID: orgID}, opts); err != nil {
 		return fmt.Errorf("%w: %v", finhealth.Errorf(finhealth.EUNAVAILABLE, "The health score could not be queued for recomputation. Try again in a moment."), err)
 	}

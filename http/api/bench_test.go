@@ -57,7 +57,7 @@ func BenchmarkQuestionnaireNotModified(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		r := httptest.NewRequest("GET", "/api/v1/questionnaire", nil)
-		r.Header.Set("If-None-Match", api.questionnaire.etag)
+		r.Header.Set("If-None-Match", api.questionnaire.plain.etag)
 		for pb.Next() {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)

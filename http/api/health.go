@@ -12,12 +12,41 @@ import (
 )
 
 func (s warehouse) healthScore(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	view := r.URL.Query().Get("view")
+	if view != "" && view != "full" && view != "summary" {
+		return finhealth.InvalidFields("Unknown view.", map[string]string{"view": "must be full or summary"})
+	}
 	v, err := s.srv.HealthNow(r.Context(), c.OrgID)
 	if err != nil {
 		return err
 	}
+	if view == "summary" {
+		s.srv.WriteJSON(w, r, http.StatusOK, newHealthSummary(&v))
+		return nil
+	}
 	s.srv.WriteJSON(w, r, http.StatusOK, v)
 	return nil
+}
+
+// healthSummary is GET .../health?view=summary: what a list or a phone shows, a
+// few kilobytes instead of the full view's hundred (which carries every metric's
+// inputs, formula and bands). Its fields are the full view's, by the same names.
+type healthSummary struct {
+	Status          string                     `json:"status"`
+	Message         string                     `json:"message,omitempty"`
+	Score           *float64                   `json:"score"`
+	Tier            string                     `json:"tier,omitempty"`
+	Pillars         []finhealth.HealthPillar   `json:"pillars"`
+	Recommendations []finhealth.Recommendation `json:"recommendations"`
+	Change          *finhealth.ScoreChange     `json:"change,omitempty"`
+	Confidence      *finhealth.Confidence      `json:"confidence,omitempty"`
+	AsOf            time.Time                  `json:"as_of"`
+}
+
+func newHealthSummary(v *fhttp.HealthView) healthSummary {
+	h := &v.Health
+	return healthSummary{Status: v.Status, Message: v.Message, Score: h.Score, Tier: h.Tier, Pillars: h.Pillars,
+		Recommendations: h.Recommendations, Change: h.Change, Confidence: h.Confidence, AsOf: h.AsOf}
 }
 
 // healthHistory serves the stored scores, newest first.

@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +82,28 @@ func TestQuestionnaire(t *testing.T) {
 			}
 		}
 		a.Do(servertest.Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": `"stale"`}}).Expect(t, http.StatusOK)
+
+		// Compressed once at start: the same bytes once decoded, under a tag of
+		// their own, which revalidates too.
+		r := httptest.NewRequest("GET", "/api/v1/questionnaire", nil)
+		r.Header.Set("Accept-Encoding", "br, gzip")
+		w := httptest.NewRecorder()
+		a.Server.Handler().ServeHTTP(w, r)
+		zipped := w.Body.Len()
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(plain, res.Body) || w.Header().Get("Content-Encoding") != "gzip" || zipped*3 > len(plain) {
+			t.Errorf("gzip questionnaire: %v, %d bytes for %d, headers %v", err, zipped, len(plain), w.Header())
+		}
+		zetag := w.Header().Get("ETag")
+		if zetag == etag || w.Header().Get("Content-Length") != strconv.Itoa(zipped) {
+			t.Errorf("gzip ETag %q (plain %q), Content-Length %q for %d bytes", zetag, etag, w.Header().Get("Content-Length"), zipped)
+		}
+		a.Do(servertest.Request{Method: "GET", Path: "/api/v1/questionnaire", Header: map[string]string{"If-None-Match": zetag}}).
+			Expect(t, http.StatusNotModified)
 		head := a.Do(servertest.Request{Method: "HEAD", Path: "/api/v1/questionnaire"}).Expect(t, http.StatusOK)
 		if len(head.Body) != 0 {
 			t.Error("HEAD has a body")
@@ -240,4 +267,26 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 			t.Errorf("request log lacks route or user: %s", logs)
 		}
 	})
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                      false,
+		"gzip":                  true,
+		"GZIP;q=0.5":            true,
+		"deflate, gzip;q=1.0":   true,
+		"x-gzip":                true,
+		"br":                    false,
+		"gzip;q=0":              false,
+		"gzip; q=0.000":         false,
+		"*":                     true,
+		"*, gzip;q=0":           false,
+		"*;q=0":                 false,
+		"br;q=1, *;q=0.1":       true,
+		"identity, gzip;q=oops": false,
+	} {
+		if got := acceptsGzip([]string{header}); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
 }
