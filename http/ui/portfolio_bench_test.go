@@ -103,7 +103,11 @@ func BenchmarkPortfolio2000(b *testing.B) {
 			mount(srv)
 			benchPages(b, srv, advisorID, []benchPage{
 				{"api", "/api/v1/portfolio", `"Client 1999"`},
-				{"page", "/portfolio", `Client 1999`},
+				// A page lists portfolioPageSize rows: the first ends at Client 0199, and
+				// the tenth page holds the last client (the advisor's own practice,
+				// sorted after every "Client", is on the eleventh).
+				{"page", "/portfolio", `Client 0199`},
+				{"page10", "/portfolio?page=10", `Client 1999`},
 			})
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"finhealth"
+	fhttp "finhealth/http"
 	"finhealth/http/internal/servertest"
 	"finhealth/store"
 )
@@ -161,6 +162,72 @@ func TestUIPortfolio(t *testing.T) {
 		empty := a.UILogin(onlyViewer.Email).Get("/portfolio").Expect(t, http.StatusOK)
 		if !strings.Contains(string(empty.Body), "No client organizations yet") || strings.Contains(string(empty.Body), "<table") {
 			t.Errorf("empty portfolio page:\n%s", empty.Body)
+		}
+	})
+}
+
+// TestUIPortfolioPages checks that the page lists the filtered, sorted portfolio a
+// page at a time, in the API's order, with links that keep the filters and the
+// order and reach every organization.
+func TestUIPortfolioPages(t *testing.T) {
+	defer func(n int) { portfolioPageSize = n }(portfolioPageSize)
+	portfolioPageSize = 2
+	servertest.EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		fx := servertest.NewPortfolioFixture(t, a)
+		me := a.UILogin(fx.Me.Email)
+
+		var apiList struct {
+			Items []fhttp.PortfolioItem `json:"items"`
+		}
+		a.Get("/api/v1/portfolio?sort=score&order=desc", fx.Me.Token).Expect(t, http.StatusOK).Decode(t, &apiList)
+		var api []string
+		for _, it := range apiList.Items {
+			api = append(api, it.Name)
+		}
+		var paged []string
+		for _, page := range []string{"", "&page=2"} {
+			res := me.Get("/portfolio?sort=score&dir=desc"+page).Expect(t, http.StatusOK)
+			for _, name := range firstCells(tableRows(res.Body)) {
+				name, _, _ = strings.Cut(name, " Wave: ")
+				paged = append(paged, name)
+			}
+		}
+		if strings.Join(paged, ",") != strings.Join(api, ",") {
+			t.Errorf("pages list %v, the API %v", paged, api)
+		}
+
+		first := string(me.Get("/portfolio?sort=score&dir=desc").Expect(t, http.StatusOK).Body)
+		for _, s := range []string{
+			`Organizations 1–2 of 3`,
+			`<a href="/portfolio?dir=desc&amp;page=1&amp;sort=score" aria-current="page">1</a>`,
+			`<a href="/portfolio?dir=desc&amp;page=2&amp;sort=score" rel="next">Next</a>`,
+		} {
+			if !strings.Contains(first, s) {
+				t.Errorf("the first page lacks %s", s)
+			}
+		}
+		if strings.Contains(first, `rel="prev"`) {
+			t.Error("the first page links to a previous one")
+		}
+		last := string(me.Get("/portfolio?sort=score&dir=desc&page=2").Expect(t, http.StatusOK).Body)
+		if !strings.Contains(last, `Organizations 3–3 of 3`) || !strings.Contains(last, `<a href="/portfolio?dir=desc&amp;page=1&amp;sort=score" rel="prev">Previous</a>`) || strings.Contains(last, `rel="next"`) {
+			t.Errorf("the last page's pager:\n%s", last)
+		}
+		// Past the last page shows the last; the header still counts everything.
+		if got := firstCells(tableRows(me.Get("/portfolio?page=9").Expect(t, http.StatusOK).Body)); len(got) != 1 {
+			t.Errorf("page 9 of 2 lists %v, want the last page's one organization", got)
+		}
+		// Filtering pages the matches only: one page, no pager, and the count of matches.
+		filtered := string(me.Get("/portfolio?q=business&tier=coping").Expect(t, http.StatusOK).Body)
+		if strings.Contains(filtered, `class="pager"`) || !strings.Contains(filtered, "1 of 3 organizations match the filters") {
+			t.Errorf("a one-page filtered list:\n%s", filtered)
+		}
+		for _, bad := range []string{"0", "x", "-1"} {
+			res := me.Get("/portfolio?page="+bad).Expect(t, http.StatusUnprocessableEntity)
+			if !strings.Contains(html.UnescapeString(string(res.Body)), "Page: must be a whole number from 1.") || len(tableRows(res.Body)) != 2 {
+				t.Errorf("page=%s: not named, or not the first page", bad)
+			}
 		}
 	})
 }
