@@ -231,3 +231,30 @@ func TestUIPortfolioPages(t *testing.T) {
 		}
 	})
 }
+
+// TestUIOrgSwitchCap checks that the top bar lists the organizations to switch to
+// only up to orgSwitchMax: past that the portfolio, linked from every page, finds one
+// by name, and an organization's pages name it instead.
+func TestUIOrgSwitchCap(t *testing.T) {
+	servertest.EachDB(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		me := a.RegisterDirect("Many")
+		join := func() {
+			client := a.RegisterDirect("Client")
+			a.AddMember(client.OrgID, client.ID, &me, finhealth.OrgRoleAdvisor)
+		}
+		for range orgSwitchMax - 1 {
+			join()
+		}
+		ui := a.UILogin(me.Email)
+		dashboard := "/orgs/" + me.OrgID
+		if body := string(ui.Get(dashboard).Expect(t, http.StatusOK).Body); strings.Count(body, `<option value="`) != orgSwitchMax {
+			t.Errorf("with %d organizations the switcher lists %d", orgSwitchMax, strings.Count(body, `<option value="`))
+		}
+		join()
+		body := string(ui.Get(dashboard).Expect(t, http.StatusOK).Body)
+		if strings.Contains(body, `id="org-switch"`) || !strings.Contains(body, `<span class="org-name">Many`) || !strings.Contains(body, `<a href="/portfolio"`) {
+			t.Errorf("past %d organizations the top bar still lists them, or does not name this one:\n%s", orgSwitchMax, body)
+		}
+	})
+}

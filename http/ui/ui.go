@@ -230,6 +230,9 @@ func (s *Handler) takeNotice(w http.ResponseWriter, r *http.Request) string {
 	return noticeMessages[key]
 }
 
+// orgSwitchMax is the most organizations the top bar's switcher lists.
+const orgSwitchMax = 50
+
 // uiPage is what every template receives: the layout's data plus the page's own.
 type uiPage struct {
 	Title  string
@@ -242,6 +245,11 @@ type uiPage struct {
 	Org  *finhealth.Organization
 	Role finhealth.OrgRole
 	Orgs []*finhealth.Membership
+	// OrgSwitch fills the top bar's organization switcher: every organization, from
+	// two up to orgSwitchMax. Past that a select is no way to find one, and its
+	// options cost every page of an advisor of 2,000 clients about as much as the
+	// rest of the page; the portfolio, linked from every page, finds one by name.
+	OrgSwitch []*finhealth.Membership
 	// Nav names the active navigation entry.
 	Nav string
 	// IsAdmin shows the admin navigation; the admin routes check it themselves.
@@ -321,6 +329,9 @@ func (s *Handler) newPage(w http.ResponseWriter, r *http.Request, c *fhttp.Call,
 		return p, err
 	}
 	p.Orgs = ms
+	if len(ms) > 1 && len(ms) <= orgSwitchMax {
+		p.OrgSwitch = ms
+	}
 	if c.OrgID != "" {
 		for _, m := range ms {
 			if m.OrganizationID == c.OrgID {
