@@ -56,7 +56,7 @@ func (s *Handler) refresh(w http.ResponseWriter, r *http.Request, _ *fhttp.Call)
 	if err != nil {
 		return err
 	}
-	pair, _, err := s.accounts.RotateSession(r.Context(), req.RefreshToken)
+	pair, _, _, err := s.accounts.RotateSession(r.Context(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
