@@ -26,11 +26,11 @@ type RefreshToken struct {
 // refresh token was last rotated (so it lags real use by at most one access
 // token's lifetime).
 type Session struct {
-	ID         string    `json:"id"`
-	UserAgent  string    `json:"-"`
-	IP         string    `json:"ip"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
+	ID         string
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
 }
 
 // TokenService persists refresh tokens.
