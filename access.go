@@ -25,13 +25,15 @@ type AccessService interface {
 	// Access returns the user and their role in orgID, or in their default
 	// organization when orgID is "", read together in one query. An unknown user is
 	// ENOTFOUND; an inactive one is returned with Active false and no Role, and
-	// callers must refuse it.
-	Access(ctx context.Context, userID, orgID string) (*Access, error)
+	// callers must refuse it. sessionID is the session the caller's token names: a
+	// session that was ended (or belongs to someone else) is ENOTFOUND, so that
+	// logging out takes effect on the next request.
+	Access(ctx context.Context, userID, sessionID, orgID string) (*Access, error)
 	// AccessWithLatestAssessmentID is Access plus the id of the newest assessment of
 	// the organization it resolves to, still in one query. The id is read through
 	// the caller's membership, so it is "" unless Role is set (and "" when the
 	// organization has no assessment yet); whether the role may read it is the
 	// caller's decision. Assessments are immutable (see AssessmentService), so the
 	// id alone is enough for a caller that keeps encoded assessments by id.
-	AccessWithLatestAssessmentID(ctx context.Context, userID, orgID string) (*Access, string, error)
+	AccessWithLatestAssessmentID(ctx context.Context, userID, sessionID, orgID string) (*Access, string, error)
 }

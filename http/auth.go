@@ -117,10 +117,11 @@ func (s Accounts) LogIn(w http.ResponseWriter, r *http.Request, req LoginRequest
 	if err := s.st.CreateRefreshToken(ctx, finhealth.RefreshToken{
 		ID: id.String(), UserID: u.ID, FamilyID: family.String(), TokenHash: hashHex,
 		ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
+		UserAgent: r.UserAgent(), IP: ip,
 	}); err != nil {
 		return TokenPair{}, nil, err
 	}
-	pair, err := s.accessPair(u, refresh)
+	pair, err := s.accessPair(u, family.String(), refresh)
 	if err != nil {
 		return TokenPair{}, nil, err
 	}
@@ -163,41 +164,41 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 
 // RotateSession spends a refresh token for a new pair. The store detects reuse of
 // a spent token and revokes the whole family.
-func (s Accounts) RotateSession(ctx context.Context, refresh string) (TokenPair, *finhealth.User, error) {
+func (s Accounts) RotateSession(ctx context.Context, refresh string) (TokenPair, *finhealth.User, string, error) {
 	if !PlausibleOpaqueToken(refresh) {
-		return TokenPair{}, nil, errBadRefresh
+		return TokenPair{}, nil, "", errBadRefresh
 	}
 	next, nextHash, err := NewOpaqueToken()
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, nil, "", err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, nil, "", err
 	}
 	now := s.now()
-	u, err := s.st.RotateRefreshToken(ctx, HashToken(refresh), finhealth.RefreshToken{
+	u, sessionID, err := s.st.RotateRefreshToken(ctx, HashToken(refresh), finhealth.RefreshToken{
 		ID: id.String(), TokenHash: nextHash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
 	})
 	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED || finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
-		return TokenPair{}, nil, errBadRefresh
+		return TokenPair{}, nil, "", errBadRefresh
 	}
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, nil, "", err
 	}
 	if !u.Active {
 		// Deactivation revokes tokens, but a rotation racing it must not outlive it.
 		if err := s.st.RevokeRefreshFamily(ctx, nextHash); err != nil {
-			return TokenPair{}, nil, err
+			return TokenPair{}, nil, "", err
 		}
-		return TokenPair{}, nil, errBadRefresh
+		return TokenPair{}, nil, "", errBadRefresh
 	}
 	stateFrom(ctx).userID = u.ID
-	pair, err := s.accessPair(u, next)
+	pair, err := s.accessPair(u, sessionID, next)
 	if err != nil {
-		return TokenPair{}, nil, err
+		return TokenPair{}, nil, "", err
 	}
-	return pair, u, nil
+	return pair, u, sessionID, nil
 }
 
 // EndSession revokes the family of a refresh token; a malformed one has nothing to

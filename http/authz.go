@@ -19,17 +19,18 @@ func (s *Server) authorize(r *http.Request, a Access, st *requestState, c *Call)
 	if a.Kind == AccessPublic {
 		return nil
 	}
-	userID, err := s.bearerSubject(r)
+	userID, sessionID, err := s.bearerSubject(r)
 	if err != nil {
 		return err
 	}
-	return s.authorizeUser(r, a, st, c, userID)
+	return s.authorizeUser(r, a, st, c, userID, sessionID)
 }
 
 // authorizeUser is authorize for a caller already identified by a verified token,
 // from the Authorization header (API) or the session cookie (web UI), so that both
-// are held to exactly the same rules.
-func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *Call, userID string) error {
+// are held to exactly the same rules, the token's session included: an ended
+// session is refused by the same query.
+func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *Call, userID, sessionID string) error {
 	var err error
 	var orgID string // "" asks for the default organization
 	validOrg := true
@@ -42,9 +43,9 @@ func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *C
 	var acc *finhealth.Access
 	switch a.preload {
 	case preloadNothing:
-		acc, err = s.st.Access(r.Context(), userID, orgID)
+		acc, err = s.st.Access(r.Context(), userID, sessionID, orgID)
 	case preloadLatestAssessment:
-		acc, c.latestID, err = s.st.AccessWithLatestAssessmentID(r.Context(), userID, orgID)
+		acc, c.latestID, err = s.st.AccessWithLatestAssessmentID(r.Context(), userID, sessionID, orgID)
 		c.preloaded = true
 	}
 	if finhealth.ErrorCode(err) == finhealth.ENOTFOUND {
@@ -58,6 +59,7 @@ func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *C
 	}
 	u := &acc.User
 	c.User = u
+	c.SessionID = sessionID
 	st.userID = u.ID
 
 	switch a.Kind {
@@ -88,23 +90,24 @@ func (s *Server) authorizeUser(r *http.Request, a Access, st *requestState, c *C
 	return errForbidden
 }
 
-// bearerSubject verifies the bearer token and returns its user id. The token alone
-// is not enough: authorize then loads the user, so that a valid token of a
-// deactivated account stops working at once instead of when it expires.
-func (s *Server) bearerSubject(r *http.Request) (string, error) {
+// bearerSubject verifies the bearer token and returns its user and session ids. The
+// token alone is not enough: authorize then loads the user with the session, so
+// that a valid token of a deactivated account or of an ended session stops working
+// at once instead of when it expires.
+func (s *Server) bearerSubject(r *http.Request) (userID, sessionID string, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", errAuthRequired
+		return "", "", errAuthRequired
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", errAuthRequired
+		return "", "", errAuthRequired
 	}
-	userID, err := s.tokens.verify(strings.TrimSpace(token))
-	if err != nil || !ValidID(userID) {
-		return "", errBadToken
+	userID, sessionID, err = s.tokens.verify(strings.TrimSpace(token))
+	if err != nil {
+		return "", "", errBadToken
 	}
-	return userID, nil
+	return userID, sessionID, nil
 }
 
 // ValidID reports whether s is a canonical UUID. Path ids are checked before they

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -38,9 +39,18 @@ type tokenIssuer struct {
 	// authorization. It never goes stale: a token's signature, issuer and audience
 	// cannot change, and the time-dependent claims (exp, iat, nbf) are validated
 	// again on every use with the same rules and clock as the parser. Whether the
-	// user may still act is not a property of the token and is read from the
-	// database on every request.
-	verified *boundedCache[*jwt.RegisteredClaims]
+	// user may still act, and whether the token's session is still open, are not
+	// properties of the token and are read from the database on every request, so
+	// a cached token never outlives its session.
+	verified *boundedCache[*accessClaims]
+}
+
+// accessClaims are an access token's claims: the registered ones and the session
+// (refresh-token family) it was minted for, which the per-request access query
+// checks is still open.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
 }
 
 func newTokenIssuer(cfg Config) *tokenIssuer {
@@ -65,53 +75,55 @@ func newTokenIssuer(cfg Config) *tokenIssuer {
 		now:       cfg.Now,
 		parser:    jwt.NewParser(opts...),
 		validator: jwt.NewValidator(opts...),
-		verified:  newBoundedCache[*jwt.RegisteredClaims](verifiedTokenCacheSize),
+		verified:  newBoundedCache[*accessClaims](verifiedTokenCacheSize),
 	}
 }
 
-// issue returns a signed access token for the user.
-func (t *tokenIssuer) issue(userID string) (string, error) {
+// issue returns a signed access token for the user's session.
+func (t *tokenIssuer) issue(userID, sessionID string) (string, error) {
 	jti, err := uuid.NewV7()
 	if err != nil {
 		return "", err
 	}
 	now := t.now()
-	claims := jwt.RegisteredClaims{
+	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    t.issuer,
 		Subject:   userID,
 		Audience:  jwt.ClaimStrings{t.audience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		ID:        jti.String(),
-	}
+	}, SessionID: sessionID}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 }
 
-var errNoSubject = errors.New("token has no subject")
+var errNoSubject = errors.New("token has no subject or session")
 
-// verify returns the user id of a valid token. Callers must still load the user:
-// a valid token of a deactivated account is not enough.
-func (t *tokenIssuer) verify(token string) (string, error) {
+// verify returns the user and session ids of a valid token. Callers must still load
+// the user with the session: a valid token of a deactivated account, or of a
+// session that was ended, is not enough. A token without a session (minted before
+// sessions existed) is refused, which costs its holder one refresh.
+func (t *tokenIssuer) verify(token string) (userID, sessionID string, err error) {
 	if len(token) > MaxTokenLen {
-		return "", jwt.ErrTokenMalformed
+		return "", "", jwt.ErrTokenMalformed
 	}
 	if claims, ok := t.verified.get(token); ok {
 		if err := t.validator.Validate(claims); err != nil {
 			t.verified.remove(token) // expired, most likely: make room
-			return "", err
+			return "", "", err
 		}
-		return claims.Subject, nil
+		return claims.Subject, claims.SessionID, nil
 	}
-	claims := new(jwt.RegisteredClaims)
-	_, err := t.parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return t.secret, nil })
+	claims := new(accessClaims)
+	_, err = t.parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return t.secret, nil })
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	if claims.Subject == "" {
-		return "", errNoSubject
+	if !ValidID(claims.Subject) || !ValidID(claims.SessionID) {
+		return "", "", errNoSubject
 	}
 	t.verified.put(token, claims)
-	return claims.Subject, nil
+	return claims.Subject, claims.SessionID, nil
 }
 
 // TokenPair is the body of a successful login or refresh.
@@ -123,12 +135,30 @@ type TokenPair struct {
 }
 
 // AccessToken mints an access token for the user without a login, for tools and
-// tests that act as an existing user.
-func (s Accounts) AccessToken(userID string) (string, error) { return s.tokens.issue(userID) }
+// tests that act as an existing user. It opens a session of its own, whose refresh
+// token nobody holds, so that the token can be ended like any other.
+func (s Accounts) AccessToken(ctx context.Context, userID string) (string, error) {
+	sid, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	_, hash, err := NewOpaqueToken()
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if err := s.st.CreateRefreshToken(ctx, finhealth.RefreshToken{
+		UserID: userID, FamilyID: sid.String(), TokenHash: hash, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now,
+	}); err != nil {
+		return "", err
+	}
+	return s.tokens.issue(userID, sid.String())
+}
 
-// accessPair mints an access token to travel with the given refresh token.
-func (s Accounts) accessPair(u *finhealth.User, refresh string) (TokenPair, error) {
-	access, err := s.tokens.issue(u.ID)
+// accessPair mints an access token of the session to travel with the given
+// refresh token.
+func (s Accounts) accessPair(u *finhealth.User, sessionID, refresh string) (TokenPair, error) {
+	access, err := s.tokens.issue(u.ID, sessionID)
 	if err != nil {
 		return TokenPair{}, err
 	}

@@ -10,26 +10,29 @@ import (
 
 func TestIssuedTokenClaims(t *testing.T) {
 	srv := NewServer(Config{JWTSecret: testSecret, Argon2: testArgon2}, nil)
-	tok, err := srv.tokens.issue("01900000-0000-7000-8000-000000000001")
+	tok, err := srv.tokens.issue("01900000-0000-7000-8000-000000000001", testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c jwt.RegisteredClaims
+	var c accessClaims
 	parsed, err := jwt.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return testSecret, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if parsed.Method.Alg() != "HS256" || c.Issuer != "finhealth" || len(c.Audience) != 1 || c.Audience[0] != "finhealth-api" ||
-		c.ID == "" || c.IssuedAt == nil || c.ExpiresAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) != 15*time.Minute {
+		c.SessionID != testSession || c.ID == "" || c.IssuedAt == nil || c.ExpiresAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) != 15*time.Minute {
 		t.Errorf("claims %+v (alg %s)", c, parsed.Method.Alg())
 	}
-	other, _ := srv.tokens.issue("01900000-0000-7000-8000-000000000001")
+	other, _ := srv.tokens.issue("01900000-0000-7000-8000-000000000001", testSession)
 	var c2 jwt.RegisteredClaims
 	_, _ = jwt.ParseWithClaims(other, &c2, func(*jwt.Token) (any, error) { return testSecret, nil })
 	if c.ID == c2.ID {
 		t.Error("jti repeats")
 	}
 }
+
+// testSession is the session id of the tokens these tests mint.
+const testSession = "01900000-0000-7000-8000-0000000000aa"
 
 func TestNewServerRefusesShortSecret(t *testing.T) {
 	defer func() {
@@ -47,12 +50,12 @@ func TestVerifiedTokenCache(t *testing.T) {
 	cfg := withDefaults(Config{JWTSecret: testSecret, Now: func() time.Time { return time.Now().Add(skew) }}, nil)
 	ti := newTokenIssuer(cfg)
 	const uid = "01900000-0000-7000-8000-000000000001"
-	tok, err := ti.issue(uid)
+	tok, err := ti.issue(uid, testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if sub, err := ti.verify(tok); err != nil || sub != uid {
+		if sub, sid, err := ti.verify(tok); err != nil || sub != uid || sid != testSession {
 			t.Fatalf("verify = %q, %v", sub, err)
 		}
 	}
@@ -61,19 +64,19 @@ func TestVerifiedTokenCache(t *testing.T) {
 	}
 	// A clock set back before the token was issued rejects it, as the parser does.
 	skew -= 5 * time.Minute
-	if _, err := ti.verify(tok); err == nil {
+	if _, _, err := ti.verify(tok); err == nil {
 		t.Fatal("a token issued in the future was accepted from the cache")
 	}
 	skew += 5 * time.Minute
-	if _, err := ti.verify(tok); err != nil {
+	if _, _, err := ti.verify(tok); err != nil {
 		t.Fatalf("verify after the clock returned: %v", err)
 	}
 	skew += 16 * time.Minute
-	if _, err := ti.verify(tok); err == nil {
+	if _, _, err := ti.verify(tok); err == nil {
 		t.Fatal("an expired token was accepted from the cache")
 	}
 	// A token altered in any byte is a different key, and fails verification.
-	if _, err := ti.verify(tok[:len(tok)-2] + "xx"); err == nil {
+	if _, _, err := ti.verify(tok[:len(tok)-2] + "xx"); err == nil {
 		t.Fatal("a tampered token was accepted")
 	}
 }
@@ -84,7 +87,7 @@ func TestVerifiedTokenCache(t *testing.T) {
 func TestTokenHasOneSpelling(t *testing.T) {
 	cfg := withDefaults(Config{JWTSecret: testSecret}, nil)
 	ti := newTokenIssuer(cfg)
-	tok, err := ti.issue("01900000-0000-7000-8000-000000000001")
+	tok, err := ti.issue("01900000-0000-7000-8000-000000000001", testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +98,11 @@ func TestTokenHasOneSpelling(t *testing.T) {
 	}
 	for bits := 1; bits < 4; bits++ {
 		respelled := tok[:len(tok)-1] + string(alphabet[last|bits])
-		if _, err := ti.verify(respelled); err == nil {
+		if _, _, err := ti.verify(respelled); err == nil {
 			t.Errorf("the re-spelled token %q verified", respelled[len(respelled)-4:])
 		}
 	}
-	if _, err := ti.verify(tok); err != nil {
+	if _, _, err := ti.verify(tok); err != nil {
 		t.Errorf("the canonical token: %v", err)
 	}
 }

@@ -373,6 +373,9 @@ type Call struct {
 	User  *finhealth.User // nil on public routes
 	OrgID string          // set on organization routes
 	Role  finhealth.OrgRole
+	// SessionID is the session of the caller's access token (the refresh-token
+	// family), so that a route can tell the caller's own session from the others.
+	SessionID string
 
 	preloaded bool   // the route's preload was read
 	latestID  string // preloadLatestAssessment: "" when there is no assessment

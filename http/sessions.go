@@ -97,29 +97,30 @@ func (c Cookies) clearSession(w http.ResponseWriter) {
 	c.Clear(w, CookieRefresh)
 }
 
-// sessionSubject is the user id of the browser's session: from the access cookie
-// while it is valid, otherwise by rotating the refresh cookie (and setting the new
-// pair on w). A session that cannot be renewed is cleared and answered errAuthRequired.
-func (s Accounts) sessionSubject(w http.ResponseWriter, r *http.Request) (string, error) {
+// sessionSubject is the user and session ids of the browser's session: from the
+// access cookie while it is valid, otherwise by rotating the refresh cookie (and
+// setting the new pair on w). A session that cannot be renewed is cleared and
+// answered errAuthRequired.
+func (s Accounts) sessionSubject(w http.ResponseWriter, r *http.Request) (userID, sessionID string, err error) {
 	if tok := s.cookies.Value(r, CookieAccess); tok != "" {
-		if id, err := s.tokens.verify(tok); err == nil && ValidID(id) {
-			return id, nil
+		if id, sid, err := s.tokens.verify(tok); err == nil {
+			return id, sid, nil
 		}
 	}
 	refresh := s.cookies.Value(r, CookieRefresh)
 	if refresh == "" {
-		return "", errAuthRequired
+		return "", "", errAuthRequired
 	}
-	pair, userID, err := s.renewals.rotate(r.Context(), refresh, s.now(), s.RotateSession)
+	pair, ren, err := s.renewals.rotate(r.Context(), refresh, s.now(), s.RotateSession)
 	if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
 		s.cookies.clearSession(w)
-		return "", errAuthRequired
+		return "", "", errAuthRequired
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	s.cookies.setSession(w, pair)
-	return userID, nil
+	return ren.userID, ren.sessionID, nil
 }
 
 // ErrLoginRequired answers a request for a page that needs a signed-in user when
@@ -140,7 +141,7 @@ func (s Accounts) AuthorizeSession(w http.ResponseWriter, r *http.Request, a Acc
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	}
 
-	userID, err := s.sessionSubject(w, r)
+	userID, sessionID, err := s.sessionSubject(w, r)
 	switch {
 	case err == nil:
 	case finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED:
@@ -158,7 +159,7 @@ func (s Accounts) AuthorizeSession(w http.ResponseWriter, r *http.Request, a Acc
 		if userID == "" {
 			return r, ErrLoginRequired
 		}
-		if err := s.authorizeUser(r, a, st, c, userID); err != nil {
+		if err := s.authorizeUser(r, a, st, c, userID, sessionID); err != nil {
 			if finhealth.ErrorCode(err) == finhealth.EUNAUTHORIZED {
 				s.cookies.clearSession(w)
 				return r, ErrLoginRequired
@@ -171,10 +172,11 @@ func (s Accounts) AuthorizeSession(w http.ResponseWriter, r *http.Request, a Acc
 	}
 	if userID != "" {
 		// Public pages still know who is signed in (the landing page offers the
-		// dashboard), without failing when the account is gone.
-		if u, err := s.st.UserByID(r.Context(), userID); err == nil && u.Active {
-			c.User = u
-			st.userID = u.ID
+		// dashboard), without failing when the account or the session is gone.
+		if acc, err := s.st.Access(r.Context(), userID, sessionID, ""); err == nil && acc.User.Active {
+			c.User = &acc.User
+			c.SessionID = sessionID
+			st.userID = acc.User.ID
 		}
 	}
 	return r, nil
@@ -200,22 +202,23 @@ type renewals struct {
 }
 
 type renewal struct {
-	pair   TokenPair
-	userID string
-	until  time.Time
+	pair      TokenPair
+	userID    string
+	sessionID string
+	until     time.Time
 }
 
 func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
-	rotate func(context.Context, string) (TokenPair, *finhealth.User, error)) (TokenPair, string, error) {
+	rotate func(context.Context, string) (TokenPair, *finhealth.User, string, error)) (TokenPair, renewal, error) {
 	key := HashToken(refresh)
 	rn.mu.Lock()
 	defer rn.mu.Unlock() // held across the rotation so that concurrent renewals queue behind it
 	if d, ok := rn.done[key]; ok && now.Before(d.until) {
-		return d.pair, d.userID, nil
+		return d.pair, d, nil
 	}
-	pair, u, err := rotate(ctx, refresh)
+	pair, u, sessionID, err := rotate(ctx, refresh)
 	if err != nil {
-		return TokenPair{}, "", err
+		return TokenPair{}, renewal{}, err
 	}
 	if rn.done == nil {
 		rn.done = map[string]renewal{}
@@ -225,8 +228,9 @@ func (rn *renewals) rotate(ctx context.Context, refresh string, now time.Time,
 			delete(rn.done, k)
 		}
 	}
-	rn.done[key] = renewal{pair: pair, userID: u.ID, until: now.Add(RefreshGrace)}
-	return pair, u.ID, nil
+	d := renewal{pair: pair, userID: u.ID, sessionID: sessionID, until: now.Add(RefreshGrace)}
+	rn.done[key] = d
+	return pair, d, nil
 }
 
 // csrfToken returns the token that forms of this request must carry, creating the

@@ -87,6 +87,8 @@ var backupTables = []BackupTable{
 		"id text, organization_id text, email text, role text, token_hash text, invited_by text, expires_at time, accepted_at time, created_at time"),
 	defineTable("refresh_tokens", "id",
 		"id text, user_id text, family_id text, token_hash text, expires_at time, used_at time, revoked_at time, created_at time"),
+	defineTable("sessions", "id",
+		"id text, user_id text, user_agent text, ip text, created_at time, last_used_at time, expires_at time, revoked_at time"),
 	defineTable("questionnaires", "id, version",
 		"id text, version int, title text, definition json, content_hash text, created_at time"),
 	defineTable("assessments", "id",

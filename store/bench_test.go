@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"finhealth"
 	"finhealth/internal/testdb"
@@ -79,12 +80,20 @@ func BenchmarkAccessWithLatestAssessmentID(b *testing.B) {
 		b.Run(dialect, func(b *testing.B) {
 			db, users, _ := benchOrganizations(b, dialect)
 			ctx := context.Background()
+			sessions := make([]string, len(users))
+			for i, u := range users {
+				sessions[i] = fmt.Sprintf("0190a000-0000-7000-8000-%012d", i)
+				if err := db.CreateRefreshToken(ctx, finhealth.RefreshToken{UserID: u.ID, FamilyID: sessions[i],
+					TokenHash: sessions[i], ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+					b.Fatal(err)
+				}
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
-					if _, id, err := db.AccessWithLatestAssessmentID(ctx, users[i%len(users)].ID, ""); err != nil || id == "" {
+					if _, id, err := db.AccessWithLatestAssessmentID(ctx, users[i%len(users)].ID, sessions[i%len(users)], ""); err != nil || id == "" {
 						b.Errorf("latest id %q: %v", id, err)
 						return
 					}

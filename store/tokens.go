@@ -64,16 +64,26 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t finhealth.RefreshToken) 
 		if !u.Active {
 			return finhealth.Errorf(finhealth.EUNAUTHORIZED, "The account is deactivated.")
 		}
-		return h.insertRefreshToken(ctx, t)
+		if err := h.insertRefreshToken(ctx, t); err != nil {
+			return err
+		}
+		// The family's first token opens its session; a later one (a family given
+		// explicitly) only extends it.
+		if _, err := h.exec(ctx, `INSERT INTO sessions (id, user_id, user_agent, ip, created_at, last_used_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`,
+			t.FamilyID, t.UserID, truncateRunes(t.UserAgent, maxUserAgent), t.IP, t.CreatedAt, t.CreatedAt, t.ExpiresAt); err != nil {
+			return fmt.Errorf("store: open session: %w", err)
+		}
+		return nil
 	})
 }
 
 // RotateRefreshToken spends the token whose hash is oldHash and stores next in its
 // family. Presenting a spent token again is taken as theft: the whole family is
 // revoked and audited, and that is committed even though the call fails.
-func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, next finhealth.RefreshToken) (*finhealth.User, error) {
+func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, next finhealth.RefreshToken) (*finhealth.User, string, error) {
 	if err := validateRefreshToken(next, false); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var (
 		user   *finhealth.User
@@ -101,9 +111,8 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, next finhe
 		case usedAt != nil:
 			// Reuse is checked before expiry: a spent token presented late is still
 			// a copy someone should not have, and its family may be alive.
-			if _, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`,
-				t, familyID); err != nil {
-				return fmt.Errorf("store: revoke token family: %w", err)
+			if _, err := h.revokeFamily(ctx, familyID); err != nil {
+				return err
 			}
 			reused = true
 			return h.audit(ctx, finhealth.AuditEntry{
@@ -140,16 +149,26 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, next finhe
 		if err := h.insertRefreshToken(ctx, next); err != nil {
 			return err
 		}
+		// Rotation is the session's record of use: cheap (this transaction writes
+		// anyway) and no write lands on the request path.
+		ok, err = h.execOne(ctx, `UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ? AND revoked_at IS NULL`,
+			t, next.ExpiresAt, familyID)
+		if err != nil {
+			return fmt.Errorf("store: touch session: %w", err)
+		}
+		if !ok {
+			return errBadRefreshToken
+		}
 		user = u
 		return nil
 	})
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, "", err
 	case reused:
-		return nil, errBadRefreshToken
+		return nil, "", errBadRefreshToken
 	}
-	return user, nil
+	return user, next.FamilyID, nil
 }
 
 // RevokeRefreshFamily revokes the family of the token with this hash (logout) and
@@ -165,12 +184,8 @@ func (db *DB) RevokeRefreshFamily(ctx context.Context, tokenHash string) error {
 		if err != nil {
 			return fmt.Errorf("store: find refresh token: %w", err)
 		}
-		res, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`,
-			h.now, familyID)
-		if err != nil {
-			return fmt.Errorf("store: revoke token family: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		ended, err := h.revokeFamily(ctx, familyID)
+		if err != nil || !ended {
 			return err
 		}
 		return h.audit(ctx, finhealth.AuditEntry{

@@ -317,19 +317,15 @@ func (db *DB) DeactivateUser(ctx context.Context, userID string) (*finhealth.Use
 		if err := h.revokeInvitationsBy(ctx, "", u.ID, "the inviter was deactivated"); err != nil {
 			return err
 		}
-		res, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, u.UpdatedAt, u.ID)
+		revoked, err := h.revokeUserSessions(ctx, u.ID, "")
 		if err != nil {
-			return fmt.Errorf("store: revoke user's tokens: %w", err)
-		}
-		revoked, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("store: revoke user's tokens: %w", err)
+			return err
 		}
 		return h.audit(ctx, finhealth.AuditEntry{
 			Action:     finhealth.AuditUserDeactivated,
 			TargetType: "user",
 			TargetID:   u.ID,
-			Details:    map[string]string{"revoked_tokens": fmt.Sprint(revoked)},
+			Details:    map[string]string{"ended_sessions": fmt.Sprint(revoked)},
 		})
 	})
 	if err != nil {

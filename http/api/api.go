@@ -82,6 +82,10 @@ func (s *Handler) routeTable() []route {
 		{"POST", "/api/v1/auth/refresh", fhttp.Public, ok, s.refresh},
 		{"POST", "/api/v1/auth/logout", fhttp.Public, none, s.logout},
 		{"GET", "/api/v1/me", fhttp.AnyUser, ok, s.me},
+		{"POST", "/api/v1/me/password", fhttp.AnyUser, none, s.changePassword},
+		{"GET", "/api/v1/me/sessions", fhttp.AnyUser, ok, s.listSessions},
+		{"POST", "/api/v1/me/sessions/end-others", fhttp.AnyUser, ok, s.endOtherSessions},
+		{"DELETE", "/api/v1/me/sessions/{session_id}", fhttp.AnyUser, none, s.endSession},
 
 		{"GET", "/api/v1/organizations", fhttp.AnyUser, ok, s.listOrganizations},
 		{"GET", "/api/v1/organizations/{id}", fhttp.Org(finhealth.PermOrgRead), ok, s.getOrganization},

@@ -56,7 +56,7 @@ func (s *Handler) refresh(w http.ResponseWriter, r *http.Request, _ *fhttp.Call)
 	if err != nil {
 		return err
 	}
-	pair, _, err := s.accounts.RotateSession(r.Context(), req.RefreshToken)
+	pair, _, _, err := s.accounts.RotateSession(r.Context(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
@@ -97,5 +97,50 @@ func (s *Handler) me(w http.ResponseWriter, r *http.Request, c *fhttp.Call) erro
 		ms = []*finhealth.Membership{}
 	}
 	s.srv.WriteJSON(w, r, http.StatusOK, me{User: c.User, Memberships: ms})
+	return nil
+}
+
+// changePassword needs the current password as well as the access token, so that a
+// token alone (a borrowed browser) cannot take the account over; it ends every
+// other session of the caller.
+func (s *Handler) changePassword(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	if err := fhttp.RequireJSON(r); err != nil {
+		return err
+	}
+	var req fhttp.PasswordChange
+	if err := fhttp.DecodeJSON(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), &req); err != nil {
+		return err
+	}
+	if err := s.accounts.ChangePassword(w, r, c, req); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Handler) listSessions(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	list, err := s.accounts.Sessions(r, c)
+	if err != nil {
+		return err
+	}
+	s.srv.WriteJSON(w, r, http.StatusOK, map[string]any{"sessions": list})
+	return nil
+}
+
+// endOtherSessions is "log out everywhere else": the caller's own session goes on.
+func (s *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	n, err := s.accounts.EndOtherSessions(r, c)
+	if err != nil {
+		return err
+	}
+	s.srv.WriteJSON(w, r, http.StatusOK, map[string]int{"ended": n})
+	return nil
+}
+
+func (s *Handler) endSession(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	if err := s.accounts.EndSessionByID(r, c, r.PathValue("session_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

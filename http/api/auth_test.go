@@ -303,12 +303,20 @@ func TestLogout(t *testing.T) {
 		a := newAPI(t, db)
 		acc := a.Register("Leo")
 		pair := a.LoginPair(acc.Email, servertest.Password)
+		elsewhere := a.LoginPair(acc.Email, servertest.Password)
 		var next fhttp.TokenPair
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusOK).Decode(t, &next)
+		a.Get("/api/v1/me", pair.AccessToken).Expect(t, http.StatusOK) // cached as verified
 
-		// Logging out with any token of the family ends the whole family.
+		// Logging out with any token of the family ends the whole family, its
+		// unexpired access tokens included, at once (no clock moves here)...
 		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusNoContent)
 		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": next.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		a.Get("/api/v1/me", pair.AccessToken).Expect(t, http.StatusUnauthorized)
+		a.Get("/api/v1/me", next.AccessToken).Expect(t, http.StatusUnauthorized)
+		// ...while the user's other session keeps working.
+		a.Get("/api/v1/me", elsewhere.AccessToken).Expect(t, http.StatusOK)
+		a.Post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": elsewhere.RefreshToken}).Expect(t, http.StatusOK)
 		// Twice is harmless, and so is nonsense.
 		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": pair.RefreshToken}).Expect(t, http.StatusNoContent)
 		a.Post("/api/v1/auth/logout", "", map[string]string{"refresh_token": "nonsense"}).Expect(t, http.StatusNoContent)

@@ -86,7 +86,7 @@ func benchAPI(b *testing.B, dialect string) (http.Handler, string) {
 		b.Fatal(err)
 	}
 	servertest.StoreAssessment(b, db, o.ID, u.ID, 1)
-	tok, err := fhttp.Accounts{Server: srv}.AccessToken(u.ID)
+	tok, err := fhttp.Accounts{Server: srv}.AccessToken(ctx, u.ID)
 	if err != nil {
 		b.Fatal(err)
 	}

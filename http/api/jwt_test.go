@@ -26,21 +26,43 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) s
 	return tok
 }
 
+// sessionClaims are the claims of an access token, which names its session.
+type sessionClaims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+}
+
+// sessionOf reads the session id out of an access token the server issued.
+func sessionOf(t *testing.T, token string) string {
+	t.Helper()
+	var c sessionClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &c); err != nil || c.SessionID == "" {
+		t.Fatalf("token without a session: %v", err)
+	}
+	return c.SessionID
+}
+
 func TestAccessTokens(t *testing.T) {
 	servertest.EachDB(t, func(t *testing.T, db *store.DB) {
 		a := newAPI(t, db)
 		acc := a.Register("Jay")
 		victim := a.Register("Vic")
 		now := a.Clock.Now()
-		valid := func() jwt.RegisteredClaims {
-			return jwt.RegisteredClaims{
+		sid := sessionOf(t, acc.Token)
+		valid := func() sessionClaims {
+			return sessionClaims{RegisteredClaims: jwt.RegisteredClaims{
 				Issuer: "finhealth", Audience: jwt.ClaimStrings{"finhealth-api"}, Subject: acc.ID,
 				IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute)), ID: "jti-1",
-			}
+			}, SessionID: sid}
 		}
-		with := func(f func(*jwt.RegisteredClaims)) jwt.RegisteredClaims {
+		with := func(f func(*jwt.RegisteredClaims)) sessionClaims {
 			c := valid()
-			f(&c)
+			f(&c.RegisteredClaims)
+			return c
+		}
+		withSession := func(id string) sessionClaims {
+			c := valid()
+			c.SessionID = id
 			return c
 		}
 
@@ -66,11 +88,14 @@ func TestAccessTokens(t *testing.T) {
 			"issued in the future": forge(t, jwt.SigningMethodHS256, servertest.Secret, with(func(c *jwt.RegisteredClaims) {
 				c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour))
 			})),
-			"missing subject": forge(t, jwt.SigningMethodHS256, servertest.Secret, with(func(c *jwt.RegisteredClaims) { c.Subject = "" })),
-			"unknown subject": forge(t, jwt.SigningMethodHS256, servertest.Secret, with(func(c *jwt.RegisteredClaims) { c.Subject = "01900000-0000-7000-8000-000000000000" })),
-			"tampered claims": tampered,
-			"garbage":         "not.a.jwt",
-			"oversized":       strings.Repeat("a", fhttp.MaxTokenLen+1),
+			"missing subject":        forge(t, jwt.SigningMethodHS256, servertest.Secret, with(func(c *jwt.RegisteredClaims) { c.Subject = "" })),
+			"unknown subject":        forge(t, jwt.SigningMethodHS256, servertest.Secret, with(func(c *jwt.RegisteredClaims) { c.Subject = "01900000-0000-7000-8000-000000000000" })),
+			"tampered claims":        tampered,
+			"no session":             forge(t, jwt.SigningMethodHS256, servertest.Secret, withSession("")),
+			"unknown session":        forge(t, jwt.SigningMethodHS256, servertest.Secret, withSession("01900000-0000-7000-8000-000000000000")),
+			"another user's session": forge(t, jwt.SigningMethodHS256, servertest.Secret, withSession(sessionOf(t, victim.Token))),
+			"garbage":                "not.a.jwt",
+			"oversized":              strings.Repeat("a", fhttp.MaxTokenLen+1),
 		}
 		for name, tok := range cases {
 			t.Run(name, func(t *testing.T) {

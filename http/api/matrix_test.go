@@ -57,7 +57,18 @@ func matrixRequest(fx *servertest.MatrixFixture, t *testing.T, rt fhttp.Route, a
 		"GET /api/v1/organizations/{id}/assessments/{assessment_id}", "GET /api/v1/assessments",
 		"GET /api/v1/assessments/latest", "GET /api/v1/assessments/{assessment_id}",
 		"DELETE /api/v1/organizations/{id}/members/{user_id}", "GET /api/v1/admin/users",
-		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log":
+		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log",
+		"GET /api/v1/me/sessions", "POST /api/v1/me/sessions/end-others":
+	case "POST /api/v1/me/password":
+		// The same password again: allowed, so later logins of the fixture still work.
+		r.Body = map[string]string{"current_password": servertest.Password, "new_password": servertest.Password}
+	case "DELETE /api/v1/me/sessions/{session_id}":
+		// A session of the caller's own, made for the purpose: ending it spends it.
+		sid := "01900000-0000-7000-8000-000000000000"
+		if acc != nil {
+			sid = sessionOf(t, a.Token(acc.ID))
+		}
+		r.Path = strings.Replace(r.Path, "{session_id}", sid, 1)
 	case "POST /api/v1/auth/register":
 		r.Body = map[string]string{"email": servertest.UniqueEmail("matrix"), "password": servertest.Password, "name": "Matrix"}
 	case "POST /api/v1/auth/login":

@@ -190,7 +190,7 @@ func TestUIAdminAudit(t *testing.T) {
 		}
 
 		deact := tableRows(admin.Get("/admin/audit?action=user.deactivated").Expect(t, http.StatusOK).Body)
-		want := []string{finhealth.AuditUserDeactivated, root.Email, "user " + tm.Outsider.ID, "–", "Revoked tokens 0", "192.0.2.1"}
+		want := []string{finhealth.AuditUserDeactivated, root.Email, "user " + tm.Outsider.ID, "–", "Ended sessions 1", "192.0.2.1"}
 		if len(deact) != 1 || strings.Join(deact[0][1:], " | ") != strings.Join(want, " | ") {
 			t.Errorf("deactivations: %q\nwant one row %q", deact, want)
 		}

@@ -158,7 +158,7 @@ func (s accountPages) uiLogout(w http.ResponseWriter, r *http.Request, c *fhttp.
 
 // uiHome opens the caller's default organization, or the first they belong to.
 func (s accountPages) uiHome(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
-	acc, err := s.st.Access(r.Context(), c.User.ID, "")
+	acc, err := s.st.Access(r.Context(), c.User.ID, c.SessionID, "")
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ type benchPage struct{ name, path, want string }
 // benchPages runs one sub-benchmark per page, signed in as userID: with a bearer
 // token for the API, with the session cookies for pages.
 func benchPages(b *testing.B, srv *fhttp.Server, userID string, pages []benchPage) {
-	tok, err := fhttp.Accounts{Server: srv}.AccessToken(userID)
+	tok, err := fhttp.Accounts{Server: srv}.AccessToken(context.Background(), userID)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -147,7 +147,9 @@ func TestUILogoutEndsTheSession(t *testing.T) {
 		a := newAPI(t, db)
 		acc := a.Register("Leaver")
 		c := a.UILogin(acc.Email)
+		other := a.UILogin(acc.Email)
 		refresh := sessionCookie(c, fhttp.CookieRefresh)
+		access := sessionCookie(c, fhttp.CookieAccess)
 		res := c.Post("/logout", nil)
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login" ||
 			sessionCookie(c, fhttp.CookieAccess) != "" || sessionCookie(c, fhttp.CookieRefresh) != "" {
@@ -157,6 +159,16 @@ func TestUILogoutEndsTheSession(t *testing.T) {
 		again := withCookies(a, []*http.Cookie{{Name: "__Host-" + fhttp.CookieRefresh, Value: refresh}})
 		if res := again.Get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("a logged-out refresh token still works: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		// Nor does its access token, still unexpired (the clock has not moved), in a
+		// browser or as a bearer token; the user's other browser stays signed in.
+		stolen := withCookies(a, []*http.Cookie{{Name: "__Host-" + fhttp.CookieAccess, Value: access}})
+		if res := stolen.Get("/app"); !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("a logged-out access token still works: %d to %q", res.Status, res.Header.Get("Location"))
+		}
+		a.Get("/api/v1/me", access).Expect(t, http.StatusUnauthorized)
+		if res := other.Get("/app"); strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("the other browser was logged out too: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 	})
 }

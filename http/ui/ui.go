@@ -78,6 +78,7 @@ type uiRoute struct {
 func (s *Handler) uiRoutes() []uiRoute {
 	return slices.Concat(
 		accountPages{s}.uiAccountRoutes(),
+		accountSettings{s}.uiRoutes(),
 		insightPages{s}.uiInsightRoutes(),
 		questionnairePages{s}.uiQuestionnaireRoutes(),
 		organizationPages{s}.uiOrganizationRoutes(),
@@ -203,6 +204,9 @@ var noticeMessages = map[string]string{
 	"welcome":           "Welcome to finhealth. Start with the questionnaire, or connect Wave to read your books.",
 	"logged_out":        "You are logged out.",
 	"saved":             "Saved.",
+	"password_changed":  "Your password is changed, and you are signed out everywhere else.",
+	"session_ended":     "That session is ended: its device is signed out.",
+	"sessions_ended":    "You are signed out everywhere else.",
 	"assessment_saved":  "Your answers are saved and scored.",
 	"sync_queued":       "Sync started. Progress shows below.",
 	"wave_connected":    "Wave is connected. Choose the business to assess.",
@@ -271,6 +275,8 @@ func navFor(pattern string) string {
 		return "admin"
 	case strings.HasPrefix(p, "/portfolio"):
 		return "portfolio"
+	case strings.HasPrefix(p, "/account"):
+		return "account"
 	case !strings.HasPrefix(p, "/orgs/{id}"):
 		return ""
 	}

@@ -12,9 +12,10 @@ import (
 func accessOf(t *testing.T, s finhealth.Store, userID, orgID string) (*finhealth.Access, string) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := s.Access(ctx, userID, orgID)
+	sid := openSession(t, s, userID)
+	a, err := s.Access(ctx, userID, sid, orgID)
 	must(t, err)
-	b, latest, err := s.AccessWithLatestAssessmentID(ctx, userID, orgID)
+	b, latest, err := s.AccessWithLatestAssessmentID(ctx, userID, sid, orgID)
 	must(t, err)
 	wantEqual(t, "AccessWithLatestAssessmentID's access", b, a)
 	return a, latest
@@ -67,9 +68,9 @@ func testAccess(t *testing.T, s finhealth.Store) {
 		t.Fatalf("admin access user = %+v", a.User)
 	}
 
-	_, err = s.Access(ctx, "0190a000-0000-7000-8000-000000000001", "")
+	_, err = s.Access(ctx, "0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002", "")
 	wantCode(t, err, finhealth.ENOTFOUND)
-	_, _, err = s.AccessWithLatestAssessmentID(ctx, "0190a000-0000-7000-8000-000000000001", org.ID)
+	_, _, err = s.AccessWithLatestAssessmentID(ctx, "0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002", org.ID)
 	wantCode(t, err, finhealth.ENOTFOUND)
 }
 
@@ -149,12 +150,15 @@ func testAccessImmediate(t *testing.T, s finhealth.Store) {
 	if a.User.Role != finhealth.RoleAdmin {
 		t.Fatalf("platform role after the change = %q", a.User.Role)
 	}
+	// Deactivation ends the owner's sessions with it, so a token of one is refused
+	// on its next request.
+	sid := openSession(t, s, owner.ID)
 	_, err = s.DeactivateUser(actorCtx(root), owner.ID)
 	must(t, err)
 	for _, orgID := range []string{"", org.ID} {
-		a, latest = accessOf(t, s, owner.ID, orgID)
-		if a.User.Active || a.Role != "" || latest != "" {
-			t.Fatalf("deactivated owner in %q: active %v role %q latest %q", orgID, a.User.Active, a.Role, latest)
-		}
+		_, err = s.Access(ctx, owner.ID, sid, orgID)
+		wantCode(t, err, finhealth.ENOTFOUND)
+		_, _, err = s.AccessWithLatestAssessmentID(ctx, owner.ID, sid, orgID)
+		wantCode(t, err, finhealth.ENOTFOUND)
 	}
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.S
 		{"Access", testAccess},
 		{"AccessLatestAssessment", testAccessLatestAssessment},
 		{"AccessImmediate", testAccessImmediate},
+		{"Sessions", testSessions},
 		{"Ping", testPing},
 		{"ClockOncePerTransaction", testClockOncePerTransaction},
 	}
@@ -143,6 +144,11 @@ func actorCtx(u *finhealth.User) context.Context {
 }
 
 var seq atomic.Int64
+
+// sessionID makes a session id (a UUID, as the server's are) that no fixture repeats.
+func sessionID() string {
+	return fmt.Sprintf("0190a000-0000-7000-8000-%012d", seq.Add(1))
+}
 
 // unique makes names and hashes that cannot collide between fixtures.
 func unique(prefix string) string {

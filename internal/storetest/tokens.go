@@ -17,10 +17,21 @@ func login(t *testing.T, s finhealth.Store, u *finhealth.User, hash string) {
 	}))
 }
 
+// openSession logs the user in and returns the new session's id.
+func openSession(t *testing.T, s finhealth.Store, userID string) string {
+	t.Helper()
+	sid := sessionID()
+	must(t, s.CreateRefreshToken(context.Background(), finhealth.RefreshToken{
+		UserID: userID, FamilyID: sid, TokenHash: unique("session"), ExpiresAt: nowOf(s).Add(time.Hour),
+	}))
+	return sid
+}
+
 func rotate(s finhealth.Store, oldHash, newHash string) (*finhealth.User, error) {
-	return s.RotateRefreshToken(context.Background(), oldHash, finhealth.RefreshToken{
+	u, _, err := s.RotateRefreshToken(context.Background(), oldHash, finhealth.RefreshToken{
 		TokenHash: newHash, ExpiresAt: time.Now().Add(time.Hour),
 	})
+	return u, err
 }
 
 func testRefreshTokenRotation(t *testing.T, s finhealth.Store) {
@@ -71,7 +82,7 @@ func testRefreshTokenReuse(t *testing.T, s finhealth.Store) {
 
 	// a0 was spent; presenting it again is reuse. The call fails...
 	thief := finhealth.WithActor(context.Background(), finhealth.Actor{IP: "192.0.2.66"})
-	_, err = s.RotateRefreshToken(thief, "a0", finhealth.RefreshToken{TokenHash: "stolen", ExpiresAt: nowOf(s).Add(time.Hour)})
+	_, _, err = s.RotateRefreshToken(thief, "a0", finhealth.RefreshToken{TokenHash: "stolen", ExpiresAt: nowOf(s).Add(time.Hour)})
 	wantCode(t, err, finhealth.EUNAUTHORIZED)
 
 	// ...and the whole family is revoked, including the newest token,

@@ -388,7 +388,7 @@ func testDeactivateUser(t *testing.T, s finhealth.Store) {
 
 	// Every refresh token was revoked with the deactivation.
 	for _, h := range []string{"leaver-1", "leaver-2"} {
-		_, err := s.RotateRefreshToken(ctx, h, finhealth.RefreshToken{TokenHash: unique(h), ExpiresAt: future})
+		_, _, err := s.RotateRefreshToken(ctx, h, finhealth.RefreshToken{TokenHash: unique(h), ExpiresAt: future})
 		wantCode(t, err, finhealth.EUNAUTHORIZED)
 	}
 	// And no new one can be issued.

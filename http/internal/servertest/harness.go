@@ -389,7 +389,7 @@ func (a *API) RegisterDirect(name string) Account {
 // Token is an access token for the user, minted by the server without a login.
 func (a *API) Token(userID string) string {
 	a.T.Helper()
-	tok, err := fhttp.Accounts{Server: a.Server}.AccessToken(userID)
+	tok, err := fhttp.Accounts{Server: a.Server}.AccessToken(context.Background(), userID)
 	if err != nil {
 		a.T.Fatalf("issue token: %v", err)
 	}
