@@ -58,8 +58,8 @@ type MailService interface {
 	// MailToSend returns a queued or retrying message with its bodies; ENOTFOUND
 	// when there is none (already sent, failed for good, or never stored).
 	MailToSend(ctx context.Context, id string) (*MailMessage, error)
-	// RecordMailAttempt counts an attempt and records its outcome: sent clears the
-	// bodies, captured keeps them, retrying and failed keep them and the error.
+	// RecordMailAttempt counts an attempt and records its outcome: sent and failed
+	// clear the bodies, captured and retrying keep them; the error is kept.
 	RecordMailAttempt(ctx context.Context, id string, status MailStatus, errMsg string) (*MailMessage, error)
 	// UnsentMail lists the ids of queued or retrying messages last touched before
 	// before, oldest first: those whose job may never have been queued.

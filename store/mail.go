@@ -70,8 +70,8 @@ func (db *DB) MailToSend(ctx context.Context, id string) (*finhealth.MailMessage
 }
 
 // RecordMailAttempt counts an attempt of a message still waiting and records how it
-// went. Sending clears the bodies: the log keeps what was sent to whom, not the
-// links it carried.
+// went. Sending (or failing for good) clears the bodies: the log keeps what was sent
+// to whom, not the links it carried.
 func (db *DB) RecordMailAttempt(ctx context.Context, id string, status finhealth.MailStatus, errMsg string) (*finhealth.MailMessage, error) {
 	switch status {
 	case finhealth.MailSent, finhealth.MailCaptured, finhealth.MailRetrying, finhealth.MailFailed:
@@ -87,8 +87,8 @@ func (db *DB) RecordMailAttempt(ctx context.Context, id string, status finhealth
 		sentAt = &h.now
 	}
 	clear := 0
-	if status == finhealth.MailSent {
-		clear = 1
+	if status == finhealth.MailSent || status == finhealth.MailFailed {
+		clear = 1 // nothing will send it again
 	}
 	m, err := scanMail(h.queryRow(ctx, `UPDATE mail_log SET status = ?, attempts = attempts + 1, last_error = ?, updated_at = ?, sent_at = ?,
 			body_text = CASE WHEN ? = 1 THEN '' ELSE body_text END, body_html = CASE WHEN ? = 1 THEN '' ELSE body_html END

@@ -51,8 +51,11 @@ func (mw *mailWorker) Work(ctx context.Context, job *river.Job[mailArgs]) error 
 		return err
 	}
 	if w.cfg.Mailer == nil {
-		_, err := w.store.RecordMailAttempt(ctx, m.ID, finhealth.MailCaptured, "")
-		return err
+		if _, err := w.store.RecordMailAttempt(ctx, m.ID, finhealth.MailCaptured, ""); err != nil {
+			return err
+		}
+		w.log.InfoContext(ctx, "mail captured", "mail_id", m.ID, "template", m.Template)
+		return nil
 	}
 	sendErr := w.cfg.Mailer.Send(ctx, m)
 	status, msg := finhealth.MailSent, ""
@@ -69,6 +72,9 @@ func (mw *mailWorker) Work(ctx context.Context, job *river.Job[mailArgs]) error 
 	defer cancel()
 	if _, err := w.store.RecordMailAttempt(rctx, m.ID, status, msg); err != nil {
 		return errors.Join(sendErr, fmt.Errorf("worker: recording a mail attempt: %w", err))
+	}
+	if sendErr == nil {
+		w.log.InfoContext(ctx, "mail sent", "mail_id", m.ID, "template", m.Template, "attempt", job.Attempt)
 	}
 	return sendErr
 }

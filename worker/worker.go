@@ -89,7 +89,7 @@ type Config struct {
 	PollInterval time.Duration
 
 	// MailMaxAttempts bounds the attempts to send one message. Default 8: with the
-	// retry backoff that is about half an hour of a mail server being down.
+	// default retry backoff that rides out about an hour of a mail server being down.
 	MailMaxAttempts int
 	// MailSweepEvery is how often the worker queues a job for messages stored
 	// without one (the process died between the commit and the queueing).

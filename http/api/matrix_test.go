@@ -57,7 +57,7 @@ func matrixRequest(fx *servertest.MatrixFixture, t *testing.T, rt fhttp.Route, a
 		"GET /api/v1/organizations/{id}/assessments/{assessment_id}", "GET /api/v1/assessments",
 		"GET /api/v1/assessments/latest", "GET /api/v1/assessments/{assessment_id}",
 		"DELETE /api/v1/organizations/{id}/members/{user_id}", "GET /api/v1/admin/users",
-		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log":
+		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log", "GET /api/v1/admin/mail":
 	case "POST /api/v1/auth/register":
 		r.Body = map[string]string{"email": servertest.UniqueEmail("matrix"), "password": servertest.Password, "name": "Matrix"}
 	case "POST /api/v1/auth/login":

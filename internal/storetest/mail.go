@@ -100,8 +100,9 @@ func testMailOutbox(t *testing.T, s finhealth.Store) {
 	}
 }
 
-// populateMail leaves one message sent (bodies cleared) and one failed with a long
-// non-ASCII error and its bodies, for the backup's round trip.
+// populateMail leaves one message sent and one failed with a long non-ASCII error
+// (both with their bodies cleared) and one captured with its bodies, for the
+// backup's round trip.
 func populateMail(t *testing.T, s finhealth.Store, owner *finhealth.User, orgID string) {
 	t.Helper()
 	ctx := context.Background()
@@ -112,6 +113,14 @@ func populateMail(t *testing.T, s finhealth.Store, owner *finhealth.User, orgID 
 	must(t, err)
 	_, err = s.RecordMailAttempt(ctx, sent.ID, finhealth.MailSent, "")
 	must(t, err)
-	_, err = s.RecordMailAttempt(ctx, failed.ID, finhealth.MailFailed, "550 mailbox «unavailable» "+strings.Repeat("é", 600))
+	m, err := s.RecordMailAttempt(ctx, failed.ID, finhealth.MailFailed, "550 mailbox «unavailable» "+strings.Repeat("é", 600))
+	must(t, err)
+	if m.Text != "" || m.HTML != "" {
+		t.Fatalf("a message that failed for good keeps its bodies: %+v", m)
+	}
+	captured := outgoing("captured@example.com")
+	_, err = inviteWithMail(s, owner, orgID, "captured@example.com", captured)
+	must(t, err)
+	_, err = s.RecordMailAttempt(ctx, captured.ID, finhealth.MailCaptured, "")
 	must(t, err)
 }
