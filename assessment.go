@@ -133,6 +133,7 @@ type Store interface {
 	AccessService
 	WarehouseService
 	HealthService
+	MailService
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error
 	Close() error

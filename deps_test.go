@@ -24,6 +24,7 @@ var testSupport = []string{"finhealth/wave/wavetest", "finhealth/internal/", "fi
 // package that needs it (DESIGN.md); add one here with the reason in the commit.
 var thirdParty = map[string][]string{
 	"identity": {"golang.org/x/crypto/argon2", "golang.org/x/text/unicode/norm"},
+	"mail":     {"github.com/wneessen/go-mail"},
 	"store":    {"github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/stdlib", "github.com/pressly/goose/v3", "modernc.org/sqlite", "github.com/google/uuid"},
 	"http":     {"github.com/golang-jwt/jwt/v5", "github.com/google/uuid", "github.com/prometheus/client_golang/prometheus", "golang.org/x/sync/semaphore", "github.com/klauspost/compress/gzhttp"},
 	"wave":     {"github.com/prometheus/client_golang/prometheus", "golang.org/x/oauth2", "golang.org/x/time/rate", "github.com/vektah/gqlparser/v2"},
@@ -38,10 +39,11 @@ var adapters = map[string]bool{"store": true, "http": true, "wave": true, "worke
 
 // ruleLayers are the layers between the domain and the adapters: scoring (pure
 // scoring functions) and identity (normalized emails and names, the password policy
-// and hashing, which need modules the domain may not import). Each imports only
+// and hashing, which need modules the domain may not import) and mail (composing
+// messages from templates, and the SMTP client the worker is handed). Each imports only
 // the standard library, the domain, its own sub-packages and the modules
 // thirdParty lists for it; adapters and cmd/finhealth import them.
-var ruleLayers = map[string]bool{"scoring": true, "identity": true}
+var ruleLayers = map[string]bool{"scoring": true, "identity": true, "mail": true}
 
 // topOf names a package's top-level directory: "finhealth/wave/wavetest" -> "wave",
 // "finhealth" -> "".
@@ -187,7 +189,7 @@ func TestDependencyRules(t *testing.T) {
 			}
 		}
 	}
-	for _, top := range []string{"", "scoring", "identity", "store", "http", "wave", "worker", "cmd", "internal"} {
+	for _, top := range []string{"", "scoring", "identity", "mail", "store", "http", "wave", "worker", "cmd", "internal"} {
 		if !seen[top] {
 			t.Errorf("no package found in %q: is the test running from the module root, or did the layout change?", top)
 		}
@@ -202,6 +204,8 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth/scoring", "finhealth/store"},
 		{"finhealth/scoring", "golang.org/x/crypto/argon2"},
 		{"finhealth/scoring", "golang.org/x/text/unicode/norm"},
+		{"finhealth/mail", "finhealth/store"},
+		{"finhealth/worker", "github.com/wneessen/go-mail"},
 		{"finhealth/identity", "finhealth/http"},
 		{"finhealth/identity", "finhealth/store"},
 		{"finhealth/identity", "finhealth/scoring"},
@@ -244,6 +248,8 @@ func TestDependencyRulesRefuse(t *testing.T) {
 		{"finhealth/store", "finhealth/identity"},
 		{"finhealth/cmd/finhealth", "finhealth/identity"},
 		{"finhealth/identity", "finhealth"},
+		{"finhealth/http", "finhealth/mail"},
+		{"finhealth/mail", "github.com/wneessen/go-mail"},
 		{"finhealth/identity", "golang.org/x/crypto/argon2"},
 		{"finhealth/identity", "golang.org/x/text/unicode/norm"},
 		{"finhealth/scoring", "finhealth/scoring/questionnaires"},

@@ -84,6 +84,9 @@ type Invitation struct {
 	ExpiresAt        time.Time  `json:"expires_at"`
 	AcceptedAt       *time.Time `json:"accepted_at,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
+	// Mail, when set, is the invitation email, queued in the same transaction as
+	// the invitation so that neither exists without the other.
+	Mail *OutgoingMail `json:"-"`
 }
 
 // Validate checks what the inviter chose: the invitee's normalized email address and

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 
@@ -8,6 +9,7 @@ import (
 
 	"finhealth"
 	"finhealth/identity"
+	"finhealth/mail"
 )
 
 // InvitationRequest is the body of POST /organizations/{id}/invitations.
@@ -40,14 +42,46 @@ func (s Organizations) Invite(ctx context.Context, c *Call, req InvitationReques
 		return InvitationCreated{}, err
 	}
 	now := s.now()
-	inv, err := s.st.CreateInvitation(ctx, finhealth.Invitation{
+	in := finhealth.Invitation{
 		ID: id.String(), OrganizationID: c.OrgID, Email: email, Role: role, InvitedBy: c.User.ID,
 		TokenHash: hash, ExpiresAt: now.Add(s.cfg.InvitationTTL), CreatedAt: now,
-	})
+	}
+	if s.cfg.Mail != nil {
+		if in.Mail, err = s.invitationMail(ctx, c, in, s.AcceptURL(token)); err != nil {
+			return InvitationCreated{}, err
+		}
+	}
+	inv, err := s.st.CreateInvitation(ctx, in)
 	if err != nil {
 		return InvitationCreated{}, err
 	}
+	if in.Mail != nil {
+		// The message is stored with the invitation; should queueing its job fail
+		// now, the worker's sweep queues it within minutes, so the invitation stands.
+		if err := s.cfg.Mail.QueueMail(ctx, in.Mail.ID); err != nil {
+			s.log.WarnContext(ctx, "queueing the invitation email failed; the mail sweep will send it", "mail_id", in.Mail.ID, "error", err)
+		}
+	}
 	return InvitationCreated{Invitation: inv, Token: token, AcceptURL: s.AcceptURL(token)}, nil
+}
+
+// invitationMail composes the invitation email, to be stored with the invitation:
+// it carries the only clear copy of the link besides this response, so the store
+// keeps it only until it is sent.
+func (s Organizations) invitationMail(ctx context.Context, c *Call, inv finhealth.Invitation, acceptURL string) (*finhealth.OutgoingMail, error) {
+	org, err := s.st.Organization(ctx, c.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	return mail.ComposeInvitation(id.String(), inv.Email, mail.Invitation{
+		Instance:     cmp.Or(s.cfg.InstanceName, "finhealth"),
+		InviterName:  cmp.Or(c.User.Name, c.User.Email),
+		Organization: org.Name, Role: inv.Role, AcceptURL: acceptURL, ExpiresAt: inv.ExpiresAt,
+	})
 }
 
 // AcceptURL is the link an invitee opens: the web UI's invitation page.

@@ -90,6 +90,12 @@ type Config struct {
 	// that the UI labels it clearly.
 	SimulatedWave bool
 
+	// Mail sends stored messages in the background; nil sends none (production
+	// without SMTP), and invitations are then links to copy only. InstanceName
+	// names the instance in messages; default "finhealth".
+	Mail         finhealth.MailQueue
+	InstanceName string
+
 	// Now is the clock for tokens, invitations and rate limits; default time.Now.
 	Now func() time.Time
 	// Ready backs /readyz; default the store's Ping.

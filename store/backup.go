@@ -141,6 +141,9 @@ var backupTables = []BackupTable{
 		"organization_id text, account_wave_id text, class text, set_by text, set_at time, note text"),
 	defineTable("wave_account_subtypes", "value",
 		"value text, name text, type text, normal_balance text, description text, updated_at time"),
+	defineTable("mail_log", "id",
+		"id text, recipient text, subject text, template text, body_text text, body_html text, status text, attempts int, "+
+			"last_error text, created_at time, updated_at time, sent_at time"),
 }
 
 // defineTable builds a BackupTable from its key and "name kind, ..." column list.

@@ -344,6 +344,11 @@ func (db *DB) CreateInvitation(ctx context.Context, in finhealth.Invitation) (*f
 		case err != nil:
 			return fmt.Errorf("store: insert invitation: %w", err)
 		}
+		if in.Mail != nil {
+			if err := h.enqueueMail(ctx, in.Mail); err != nil {
+				return err
+			}
+		}
 		return h.audit(ctx, finhealth.AuditEntry{
 			OrganizationID: inv.OrganizationID,
 			Action:         finhealth.AuditMemberInvited,

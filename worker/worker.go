@@ -22,13 +22,19 @@ type Store interface {
 	finhealth.WarehouseService
 	finhealth.HealthService
 	finhealth.AssessmentService
+	finhealth.MailService
 }
 
-// Config configures a Worker. Store, Gateway and exactly one of DB.Postgres and
-// DB.SQLite are required; every other zero field takes the default named on it.
+// Config configures a Worker. Store and exactly one of DB.Postgres and DB.SQLite are
+// required; every other zero field takes the default named on it.
 type Config struct {
-	Store   Store
+	Store Store
+	// Gateway reaches Wave; nil (Wave not configured) runs no syncs, only the
+	// other jobs.
 	Gateway finhealth.WaveGateway
+	// Mailer sends the mail job's messages; nil captures them instead (marks them
+	// captured in the mail log, bodies kept), which is development without SMTP.
+	Mailer Mailer
 	// DB is where River keeps its jobs: the application's own database.
 	DB Database
 	// Logger gets job outcomes and failures (never a token); nil discards.
@@ -82,6 +88,14 @@ type Config struct {
 	// arrives (SQLite has none). Default 1 second.
 	PollInterval time.Duration
 
+	// MailMaxAttempts bounds the attempts to send one message. Default 8: with the
+	// default retry backoff that rides out about an hour of a mail server being down.
+	MailMaxAttempts int
+	// MailSweepEvery is how often the worker queues a job for messages stored
+	// without one (the process died between the commit and the queueing).
+	// Default 5 minutes.
+	MailSweepEvery time.Duration
+
 	// riverTestOnly skips River's randomized start-up delays, for tests.
 	riverTestOnly bool
 }
@@ -100,6 +114,8 @@ const (
 	DefaultHeartbeat       = time.Minute
 	DefaultWatermarkMargin = 10 * time.Minute
 	DefaultPollInterval    = time.Second
+	DefaultMailMaxAttempts = 8
+	DefaultMailSweepEvery  = 5 * time.Minute
 )
 
 func (c *Config) setDefaults() {
@@ -118,6 +134,10 @@ func (c *Config) setDefaults() {
 	def(&c.HeartbeatTimeout, DefaultHeartbeat)
 	def(&c.WatermarkMargin, DefaultWatermarkMargin)
 	def(&c.PollInterval, DefaultPollInterval)
+	def(&c.MailSweepEvery, DefaultMailSweepEvery)
+	if c.MailMaxAttempts <= 0 {
+		c.MailMaxAttempts = DefaultMailMaxAttempts
+	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
 	}
@@ -177,8 +197,8 @@ var _ finhealth.SyncQueue = (*Worker)(nil)
 // New validates cfg and builds the River client; nothing runs until Start. River's
 // schema must have been migrated (Migrate).
 func New(cfg Config) (*Worker, error) {
-	if cfg.Store == nil || cfg.Gateway == nil {
-		return nil, errors.New("worker: Store and Gateway are required")
+	if cfg.Store == nil {
+		return nil, errors.New("worker: Store is required")
 	}
 	if err := cfg.DB.check(); err != nil {
 		return nil, err
@@ -197,20 +217,31 @@ func New(cfg Config) (*Worker, error) {
 	}
 
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &syncWorker{w: w}); err != nil {
-		return nil, err
-	}
 	if err := river.AddWorkerSafely(workers, &rescoreWorker{w: w}); err != nil {
 		return nil, err
 	}
-	if err := river.AddWorkerSafely(workers, &scheduleWorker{w: w}); err != nil {
+	if err := river.AddWorkerSafely(workers, &mailWorker{w: w}); err != nil {
 		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &mailSweepWorker{w: w}); err != nil {
+		return nil, err
+	}
+	periodic := []*river.PeriodicJob{w.mailSweepJob()}
+	if cfg.Gateway != nil {
+		if err := river.AddWorkerSafely(workers, &syncWorker{w: w}); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, &scheduleWorker{w: w}); err != nil {
+			return nil, err
+		}
+		periodic = append(periodic, w.scheduleJob())
 	}
 	rc := &river.Config{
 		Logger: routineLogger(cfg.Logger),
 		Queues: map[string]river.QueueConfig{
 			queueSync:    {MaxWorkers: cfg.Concurrency},
 			queueDefault: {MaxWorkers: 2},
+			queueMail:    {MaxWorkers: 2},
 		},
 		Workers:           workers,
 		MaxAttempts:       cfg.MaxAttempts,
@@ -225,20 +256,7 @@ func New(cfg Config) (*Worker, error) {
 		// StopAndCancel and cancels the running jobs' contexts at once, so a page
 		// being written would be lost; with it the stop is as graceful as Stop's.
 		SoftStopTimeout: softStopTimeout,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(cfg.ScheduleEvery),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return scheduleArgs{}, &river.InsertOpts{
-					Queue: queueDefault,
-					// Restarts (RunOnStart) and leader changes must not pile up
-					// scheduler runs.
-					UniqueOpts: river.UniqueOpts{ByPeriod: max(cfg.ScheduleEvery/2, time.Second)},
-				}
-			},
-			// Running at start catches up on syncs that fell due while finhealth
-			// was down and fails runs a crash left behind.
-			&river.PeriodicJobOpts{ID: scheduleArgs{}.Kind(), RunOnStart: true},
-		)},
+		PeriodicJobs:    periodic,
 	}
 	client, err := cfg.DB.newClient(rc)
 	if err != nil {
@@ -257,7 +275,9 @@ func (w *Worker) Start(ctx context.Context) error {
 	// River treats a cancelled start context as a soft stop (SoftStopTimeout); the
 	// syncs must hear of it too, or a long one would hold the shutdown for minutes.
 	context.AfterFunc(ctx, w.signalStop)
-	go w.resumeStaleLoop(ctx)
+	if w.cfg.Gateway != nil {
+		go w.resumeStaleLoop(ctx)
+	}
 	return nil
 }
 
@@ -412,4 +432,23 @@ func (p *retryPolicy) delay(n int) time.Duration {
 		d *= 4
 	}
 	return min(d, p.max)
+}
+
+// scheduleJob is the periodic scheduler of syncs.
+func (w *Worker) scheduleJob() *river.PeriodicJob {
+	cfg := w.cfg
+	return river.NewPeriodicJob(
+		river.PeriodicInterval(cfg.ScheduleEvery),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return scheduleArgs{}, &river.InsertOpts{
+				Queue: queueDefault,
+				// Restarts (RunOnStart) and leader changes must not pile up
+				// scheduler runs.
+				UniqueOpts: river.UniqueOpts{ByPeriod: max(cfg.ScheduleEvery/2, time.Second)},
+			}
+		},
+		// Running at start catches up on syncs that fell due while finhealth
+		// was down and fails runs a crash left behind.
+		&river.PeriodicJobOpts{ID: scheduleArgs{}.Kind(), RunOnStart: true},
+	)
 }

@@ -190,6 +190,8 @@ func productionFindings(c *Config, getenv func(string) string) []finding {
 			"set METRICS_TOKEN (openssl rand -base64 48) and give it to Prometheus as a bearer token")
 	}
 
+	fs = append(fs, mailFindings(c)...)
+
 	if c.AutoMigrate {
 		add(false, "AUTO_MIGRATE", "on: every start may change the shared schema, with no chance to back up first and while older instances still run",
 			"unset it and run `finhealth migrate` once per deploy (railway.toml's preDeployCommand, the Compose file's migrate service)")

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"finhealth/mail"
 )
 
 // Config is the effective configuration. Names of the environment variables are kept
@@ -56,6 +58,14 @@ type Config struct {
 	// MetricsToken guards /metrics (Authorization: Bearer). Production serves no
 	// /metrics without one; development serves it openly.
 	MetricsToken string
+
+	// SMTP is the outgoing mail server; nil when none is configured (development
+	// then captures mail for /dev/mail, production sends none).
+	SMTP *mail.SMTP
+	// MailFrom is the From of every message (MAIL_FROM).
+	MailFrom string
+	// InstanceName names the instance in messages (INSTANCE_NAME).
+	InstanceName string
 
 	// Generated lists the secrets that were generated for this process because none
 	// were configured (development only).
@@ -209,6 +219,8 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			c.SimulatedWave = b
 		}
 	}
+
+	readMailConfig(getenv, c, bad)
 
 	c.AutoMigrate = c.Development()
 	if v := strings.TrimSpace(getenv("AUTO_MIGRATE")); v != "" {
@@ -502,6 +514,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("trust_proxy", c.TrustProxy),
 		slog.Bool("auto_migrate", c.AutoMigrate),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Any("mail", c.mailLogValue()),
 	)
 }
 

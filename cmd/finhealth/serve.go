@@ -17,6 +17,7 @@ import (
 	fhttp "finhealth/http"
 	"finhealth/http/api"
 	"finhealth/http/ui"
+	"finhealth/mail"
 	"finhealth/worker"
 )
 
@@ -36,6 +37,9 @@ func readyLine(cfg *Config, simulatedWave bool) string {
 	line := "finhealth is ready: open " + cfg.BaseURL + " and sign up"
 	if simulatedWave {
 		line += "; a simulated Wave is available (Wave tab, Connect Wave)"
+	}
+	if cfg.Development() && cfg.SMTP == nil {
+		line += "; mail is not sent but listed at " + cfg.BaseURL + devMailPrefix
 	}
 	if len(cfg.Generated) > 0 {
 		line += "; throwaway secrets, so sessions end when it stops (set SECRET_KEY and JWT_SECRET_KEY in .env to keep them)"
@@ -96,9 +100,9 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer)
 	return s.runUntilStopped(ctx, cfg, logger, srv, ln, ready)
 }
 
-// service is what serve runs: the handler of every route (the simulated Wave's
-// included, in development) and the background jobs, nil when Wave is not
-// configured.
+// service is what serve runs: the handler of every route (the simulated Wave's and
+// the captured mail's included, in development) and the background jobs, nil when
+// neither Wave nor mail is configured.
 type service struct {
 	handler       http.Handler
 	jobs          *worker.Worker
@@ -120,8 +124,22 @@ func newService(ctx context.Context, cfg *Config, logger *slog.Logger, d *databa
 		logger.Warn("Wave: not configured (WAVE_CLIENT_ID is empty); connecting Wave is disabled")
 	}
 	s := &service{simulatedWave: simulated != nil}
-	if gateway != nil {
-		s.jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, DB: d.river, Logger: logger, Metrics: registry,
+	// Mail goes out through SMTP when configured; development without it captures
+	// messages for /dev/mail; production without it sends none.
+	mailOn := cfg.SMTP != nil || cfg.Development()
+	var mailer worker.Mailer
+	switch {
+	case cfg.SMTP != nil:
+		if mailer, err = mail.NewSender(*cfg.SMTP); err != nil {
+			return nil, err
+		}
+	case cfg.Development():
+		logger.Log(ctx, notice, "mail: no SMTP server configured; messages are captured and listed at "+cfg.BaseURL+devMailPrefix)
+	default:
+		logger.Warn("mail: not configured (SMTP_URL or SMTP_HOST is empty); no mail is sent and invitation links must be copied")
+	}
+	if gateway != nil || mailOn {
+		s.jobs, err = worker.New(worker.Config{Store: d.db, Gateway: gateway, Mailer: mailer, DB: d.river, Logger: logger, Metrics: registry,
 			HeartbeatTimeout: cfg.SyncHeartbeatTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("configuring background jobs: %w", err)
@@ -140,6 +158,7 @@ func newService(ctx context.Context, cfg *Config, logger *slog.Logger, d *databa
 		Metrics:     registry,
 		// The UI labels the simulated Wave as such.
 		SimulatedWave: s.simulatedWave,
+		InstanceName:  cfg.InstanceName,
 	}
 	switch {
 	case cfg.MetricsToken != "":
@@ -152,14 +171,25 @@ func newService(ctx context.Context, cfg *Config, logger *slog.Logger, d *databa
 		// not for the open internet. Prometheus sends a bearer token natively.
 		logger.Warn("metrics: /metrics is not served in production without METRICS_TOKEN")
 	}
-	if s.jobs != nil {
-		// Assigned only when set: a nil *worker.Worker in the interface would not be nil.
+	// Assigned only when set: a nil *worker.Worker in an interface would not be nil.
+	if s.jobs != nil && gateway != nil {
 		apiCfg.Sync = s.jobs
 	}
+	if s.jobs != nil && mailOn {
+		apiCfg.Mail = s.jobs
+	}
 	s.handler = newHandler(apiCfg, d.db)
-	if simulated != nil {
+	if simulated != nil || cfg.Development() {
 		mux := http.NewServeMux()
-		mux.Handle(simulatedWavePrefix+"/", simulated)
+		if simulated != nil {
+			mux.Handle(simulatedWavePrefix+"/", simulated)
+		}
+		// Development only: the captured messages hold live invitation links.
+		if cfg.Development() {
+			dev := devMailHandler(d.db, logger)
+			mux.Handle(devMailPrefix, dev)
+			mux.Handle(devMailPrefix+"/", dev)
+		}
 		mux.Handle("/", s.handler)
 		s.handler = mux
 	}

@@ -53,3 +53,19 @@ func (s *Handler) adminAuditLog(w http.ResponseWriter, r *http.Request, _ *fhttp
 	s.srv.WriteJSON(w, r, http.StatusOK, newPage(entries, next))
 	return nil
 }
+
+// adminMailLog lists the most recent outgoing messages (to, subject, template,
+// status, attempts, last error, times), never their bodies: those may hold a link
+// that works for whoever reads it.
+func (s *Handler) adminMailLog(w http.ResponseWriter, r *http.Request, _ *fhttp.Call) error {
+	limit, _, err := fhttp.PageParams(r)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.st.MailLog(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	s.srv.WriteJSON(w, r, http.StatusOK, newPage(msgs, ""))
+	return nil
+}

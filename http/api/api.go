@@ -113,5 +113,6 @@ func (s *Handler) routeTable() []route {
 		{"PATCH", "/api/v1/admin/users/{id}", fhttp.Platform(finhealth.PermUsersManage), ok, s.adminSetRole},
 		{"POST", "/api/v1/admin/users/{id}/deactivate", fhttp.Platform(finhealth.PermUsersManage), ok, s.adminDeactivate},
 		{"GET", "/api/v1/admin/audit-log", fhttp.Platform(finhealth.PermPlatformAuditRead), ok, s.adminAuditLog},
+		{"GET", "/api/v1/admin/mail", fhttp.Platform(finhealth.PermPlatformAuditRead), ok, s.adminMailLog},
 	}
 }

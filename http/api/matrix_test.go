@@ -57,7 +57,7 @@ func matrixRequest(fx *servertest.MatrixFixture, t *testing.T, rt fhttp.Route, a
 		"GET /api/v1/organizations/{id}/assessments/{assessment_id}", "GET /api/v1/assessments",
 		"GET /api/v1/assessments/latest", "GET /api/v1/assessments/{assessment_id}",
 		"DELETE /api/v1/organizations/{id}/members/{user_id}", "GET /api/v1/admin/users",
-		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log",
+		"POST /api/v1/admin/users/{id}/deactivate", "GET /api/v1/admin/audit-log", "GET /api/v1/admin/mail",
 		"GET /api/v1/me/sessions", "POST /api/v1/me/sessions/end-others":
 	case "POST /api/v1/me/password":
 		// The same password again: allowed, so later logins of the fixture still work.

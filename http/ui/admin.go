@@ -8,10 +8,10 @@ import (
 	fhttp "finhealth/http"
 )
 
-// adminPages are the admin pages: users and the audit log.
+// adminPages are the admin pages: users, the audit log and the mail log.
 type adminPages struct{ *Handler }
 
-// uiAdminRoutes are the admin pages: users and the audit log. They need the same
+// uiAdminRoutes are the admin pages: users, the audit log and the mail log. They need the same
 // platform permissions as the API's /api/v1/admin routes.
 func (s adminPages) uiAdminRoutes() []uiRoute {
 	users, audit := fhttp.Platform(finhealth.PermUsersManage), fhttp.Platform(finhealth.PermPlatformAuditRead)
@@ -22,6 +22,7 @@ func (s adminPages) uiAdminRoutes() []uiRoute {
 		{"GET", "/admin/users/{id}/deactivate", users, s.uiAdminDeactivatePage},
 		{"POST", "/admin/users/{id}/deactivate", users, s.uiAdminDeactivate},
 		{"GET", "/admin/audit", audit, s.uiAdminAudit},
+		{"GET", "/admin/mail", audit, s.uiAdminMail},
 	}
 }
 
@@ -199,4 +200,14 @@ func (s adminPages) uiAdminAudit(w http.ResponseWriter, r *http.Request, c *fhtt
 		status = http.StatusUnprocessableEntity
 	}
 	return s.render(w, r, c, status, "admin_audit.html", "Audit log", p)
+}
+
+// uiAdminMail lists the most recent outgoing messages and how they fared; never
+// their bodies, which may hold a working link.
+func (s adminPages) uiAdminMail(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	msgs, err := s.st.MailLog(r.Context(), finhealth.MaxPageSize)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "admin_mail.html", "Mail log", msgs)
 }

@@ -52,6 +52,7 @@ func Populate(t *testing.T, s finhealth.Store) Dataset {
 	advisor := createUser(t, s, "advisor@example.com", finhealth.RoleUser)
 	join(t, s, owner, org.ID, advisor, finhealth.OrgRoleAdvisor)
 	invite(t, s, owner, org.ID, "pending@example.com", finhealth.OrgRoleViewer)
+	populateMail(t, s, owner, org.ID)
 	leaver := createUser(t, s, "leaver@example.com", finhealth.RoleUser)
 	_, err = s.DeactivateUser(actorCtx(admin), leaver.ID)
 	must(t, err)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) finhealth.S
 		{"PendingInvitation", testPendingInvitation},
 		{"RevokeInvitation", testRevokeInvitation},
 		{"InvitationsOutliveNoInviter", testInvitationsOutliveNoInviter},
+		{"MailOutbox", testMailOutbox},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenReuse", testRefreshTokenReuse},
 		{"RefreshTokenRejected", testRefreshTokenRejected},

@@ -176,12 +176,13 @@ func riverDatabase(t testing.TB, db *store.DB) worker.Database {
 	return worker.Database{Postgres: pg, SQLite: lite}
 }
 
-// NewWave is New with Wave and the worker plugged in.
+// NewWave is New with Wave and the worker plugged in; the worker also takes the
+// mail, which it captures (no mail server).
 func NewWave(t *testing.T, db *store.DB, o WaveOptions, mount func(*fhttp.Server), tune ...func(*fhttp.Config)) *API {
 	t.Helper()
 	env := newWaveEnv(t, db, o)
 	a := New(t, db, mount, append([]func(*fhttp.Config){func(c *fhttp.Config) {
-		c.Wave, c.Sync = env.Gateway, env.worker
+		c.Wave, c.Sync, c.Mail = env.Gateway, env.worker, env.worker
 	}}, tune...)...)
 	a.Wave = env
 	return a
