@@ -207,6 +207,12 @@ func (s *service) runUntilStopped(ctx context.Context, cfg *Config, logger *slog
 		// process, answers the first scheduled sync.
 		if err := s.jobs.Start(ctx); err != nil {
 			_ = srv.Close()
+			if ctx.Err() != nil {
+				// Told to stop while the jobs were starting (the start-up reaper can
+				// take a moment): a shutdown, not a failure.
+				logger.Info("stopped while starting")
+				return nil
+			}
 			return fmt.Errorf("starting background jobs: %w", err)
 		}
 	}
