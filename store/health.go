@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"finhealth"
@@ -64,16 +65,37 @@ const previousScoreScan = 5
 // inputs than cur (other books, answers, method, or a score the mapping moved): the
 // one cur's change is explained against. The score a sync records and the same books
 // read later on a page thus both explain themselves against the score before that sync.
+// The candidates are told apart by their columns; only the one chosen has its
+// explanation (tens of KB) read and decoded, since this runs on every health read.
 func (h handle) previousHealthScore(ctx context.Context, orgID string, cur *finhealth.HealthScore) (*finhealth.HealthScore, error) {
-	scores, err := collect(ctx, h, "previous health score", scanHealthDetail, `SELECT detail FROM health_scores
+	type candidate struct {
+		id    string
+		score finhealth.HealthScore
+	}
+	candidates, err := collect(ctx, h, "previous health score", func(row rowScanner) (candidate, error) {
+		var (
+			c     candidate
+			score sql.NullFloat64
+		)
+		err := row.Scan(&c.id, &score, &c.score.MethodVersion, scanNullTime{&c.score.LedgerAsOf}, &c.score.AssessmentID)
+		if score.Valid {
+			c.score.Score = &score.Float64
+		}
+		return c, err
+	}, `SELECT id, score, method_version, ledger_as_of, assessment_id FROM health_scores
 		WHERE organization_id = ? AND as_of <= ? ORDER BY as_of DESC, id DESC LIMIT ?`, orgID, upTo(cur.AsOf), previousScoreScan)
 	if err != nil {
 		return nil, err
 	}
-	for i := range scores {
-		if !sameScore(&scores[i], cur) {
-			return &scores[i], nil
+	for _, c := range candidates {
+		if sameScore(&c.score, cur) {
+			continue
 		}
+		s, err := scanHealthDetail(h.queryRow(ctx, `SELECT detail FROM health_scores WHERE id = ?`, c.id))
+		if err != nil {
+			return nil, mapError(err, "previous health score", "Health score")
+		}
+		return &s, nil
 	}
 	return nil, nil
 }
