@@ -77,17 +77,24 @@ func (s accountPages) uiLanding(w http.ResponseWriter, r *http.Request, c *fhttp
 	return s.render(w, r, c, http.StatusOK, "landing.html", "Know how healthy your business is", nil)
 }
 
-type loginPage struct {
+// credentialsPage is the login or the signup form, with where to go after it.
+type credentialsPage struct {
 	Form form
 	Next string
 }
 
-func (s accountPages) uiLoginPage(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+// credentialsForm shows the login or signup form, or sends a caller who is signed
+// in already where the form would have.
+func (s accountPages) credentialsForm(w http.ResponseWriter, r *http.Request, c *fhttp.Call, page, title string) error {
 	next := localPath(r.URL.Query().Get("next"))
 	if c.User != nil {
 		return s.redirect(w, r, orDefault(next, "/app"), "")
 	}
-	return s.render(w, r, c, http.StatusOK, "login.html", "Log in", loginPage{Next: next})
+	return s.render(w, r, c, http.StatusOK, page, title, credentialsPage{Next: next})
+}
+
+func (s accountPages) uiLoginPage(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
+	return s.credentialsForm(w, r, c, "login.html", "Log in")
 }
 
 func (s accountPages) uiLogin(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
@@ -103,23 +110,14 @@ func (s accountPages) uiLogin(w http.ResponseWriter, r *http.Request, c *fhttp.C
 		if ferr != nil {
 			return ferr
 		}
-		return s.render(w, r, c, fhttp.StatusOf(finhealth.ErrorCode(err)), "login.html", "Log in", loginPage{Form: f, Next: next})
+		return s.render(w, r, c, fhttp.StatusOf(finhealth.ErrorCode(err)), "login.html", "Log in", credentialsPage{Form: f, Next: next})
 	}
 	s.accounts.StartBrowserSession(w, pair)
 	return s.redirect(w, r, orDefault(next, "/app"), "")
 }
 
-type signupPage struct {
-	Form form
-	Next string
-}
-
 func (s accountPages) uiSignupPage(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
-	next := localPath(r.URL.Query().Get("next"))
-	if c.User != nil {
-		return s.redirect(w, r, orDefault(next, "/app"), "")
-	}
-	return s.render(w, r, c, http.StatusOK, "signup.html", "Create your account", signupPage{Next: next})
+	return s.credentialsForm(w, r, c, "signup.html", "Create your account")
 }
 
 func (s accountPages) uiSignup(w http.ResponseWriter, r *http.Request, c *fhttp.Call) error {
@@ -142,7 +140,7 @@ func (s accountPages) uiSignup(w http.ResponseWriter, r *http.Request, c *fhttp.
 		if ferr != nil {
 			return ferr
 		}
-		return s.render(w, r, c, fhttp.StatusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", signupPage{Form: f, Next: next})
+		return s.render(w, r, c, fhttp.StatusOf(finhealth.ErrorCode(err)), "signup.html", "Create your account", credentialsPage{Form: f, Next: next})
 	}
 	s.accounts.StartBrowserSession(w, pair)
 	// An invitee who signed up from the invitation page goes back to it.
