@@ -25,12 +25,10 @@ type businessSize struct {
 // of daily balance snapshots.
 var bigBusiness = businessSize{invoices: 50_000, customers: 5_000, accounts: 300, days: 3*365 + 1}
 
-// benchLargeBusiness stores, through the store, a business of the given size: its
-// invoices issued evenly over its days (most of the older ones paid, a quarter of
-// those past due still open, as in the fake Wave's generated businesses), its
-// customers and accounts, a balance snapshot for each day, and an assessment. It
-// returns the organization and its owner.
-func benchLargeBusiness(b testing.TB, db *store.DB, size businessSize) (orgID, userID string) {
+// benchConnectedOwner stores every questionnaire version, an owner with an
+// organization, and a Wave connection to the business named, through the store; it
+// returns a context acting as the owner.
+func benchConnectedOwner(b testing.TB, db *store.DB, email, name, orgName, business, businessName string) (context.Context, *finhealth.Organization, *finhealth.User) {
 	b.Helper()
 	ctx := context.Background()
 	for _, q := range scoring.Questionnaires() {
@@ -38,18 +36,29 @@ func benchLargeBusiness(b testing.TB, db *store.DB, size businessSize) (orgID, u
 			b.Fatal(err)
 		}
 	}
-	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "large@example.com", Name: "Large", PasswordHash: servertest.FixtureHash, Role: finhealth.RoleUser},
-		finhealth.NewOrganization{Name: "A large business"})
+	u, o, err := db.Register(ctx, finhealth.NewUser{Email: email, Name: name, PasswordHash: servertest.FixtureHash, Role: finhealth.RoleUser},
+		finhealth.NewOrganization{Name: orgName})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx = finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID})
-	const business = "QnVzaW5lc3M6bGFyZ2U="
 	if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: o.ID, WaveUserID: "w",
-		Business: &finhealth.WaveBusiness{ID: business, Name: "Large Wholesale", Currency: "USD", CurrencyExponent: 2}},
+		Business: &finhealth.WaveBusiness{ID: business, Name: businessName, Currency: "USD", CurrencyExponent: 2}},
 		finhealth.OAuthToken{AccessToken: "a", RefreshToken: "r"}); err != nil {
 		b.Fatal(err)
 	}
+	return ctx, o, u
+}
+
+// benchLargeBusiness stores, through the store, a business of the given size: its
+// invoices issued evenly over its days (most of the older ones paid, a quarter of
+// those past due still open, as in the fake Wave's generated businesses), its
+// customers and accounts, a balance snapshot for each day, and an assessment. It
+// returns the organization and its owner.
+func benchLargeBusiness(b testing.TB, db *store.DB, size businessSize) (orgID, userID string) {
+	b.Helper()
+	const business = "QnVzaW5lc3M6bGFyZ2U="
+	ctx, o, u := benchConnectedOwner(b, db, "large@example.com", "Large", "A large business", business, "Large Wholesale")
 	usd := func(m int64) finhealth.Money { return finhealth.Money{Minor: m, Currency: "USD", Exponent: 2} }
 	subtypes := []struct {
 		sub  finhealth.AccountSubtypeValue

@@ -24,24 +24,8 @@ import (
 // assessment. It returns the organization and its owner.
 func benchDailyBooks(b testing.TB, db *store.DB, days int) (orgID, userID string) {
 	b.Helper()
-	ctx := context.Background()
-	for _, q := range scoring.Questionnaires() {
-		if err := db.EnsureQuestionnaire(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-	}
-	u, o, err := db.Register(ctx, finhealth.NewUser{Email: "year@example.com", Name: "Year", PasswordHash: servertest.FixtureHash, Role: finhealth.RoleUser},
-		finhealth.NewOrganization{Name: "A year of books"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx = finhealth.WithActor(ctx, finhealth.Actor{UserID: u.ID})
 	const business = "QnVzaW5lc3M6eWVhcg=="
-	if _, err := db.SaveWaveConnection(ctx, finhealth.WaveConnection{OrganizationID: o.ID, WaveUserID: "w",
-		Business: &finhealth.WaveBusiness{ID: business, Name: "Year Bakery", Currency: "USD", CurrencyExponent: 2}},
-		finhealth.OAuthToken{AccessToken: "a", RefreshToken: "r"}); err != nil {
-		b.Fatal(err)
-	}
+	ctx, o, u := benchConnectedOwner(b, db, "year@example.com", "Year", "A year of books", business, "Year Bakery")
 	usd := func(m int64) finhealth.Money { return finhealth.Money{Minor: m, Currency: "USD", Exponent: 2} }
 	subtypes := []struct {
 		sub  finhealth.AccountSubtypeValue
