@@ -41,5 +41,8 @@ if [[ " $flags " == *" -race "* ]] && [ "$("${GO:-go}" env CGO_ENABLED)" != 1 ];
   echo "test: cgo is unavailable (no C compiler?), so the race detector is off"
   flags=${flags//-race/}
 fi
+# cmd/finhealth builds the binary, Mailpit (once per machine) and drives Chromium: about
+# 7 minutes on a quiet 2-core machine, too close to go test's default 10-minute limit
+# per package; the limit stays as a guard against a hang.
 # shellcheck disable=SC2086
-"${GO:-go}" test -count=1 $flags ./...
+"${GO:-go}" test -count=1 -timeout 30m $flags ./...
